@@ -1,0 +1,3 @@
+from kbridge.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,144 @@
+"""Build a driver with the target's own kbuild and read gcc's and modpost's verdict.
+
+kbridge never builds modules itself: it runs ``make -C <tree> M=<dir> modules``
+exactly as a user would, in a throw-away copy of the driver (the user's
+directory is never written), with the C locale so that gcc's messages are
+plain ASCII and stable. The log is then parsed into diagnostics.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kbridge.facts.driver import BUILD_PRODUCTS, Driver
+from kbridge.facts.targets import KernelTree
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    file: str           # relative to the driver directory when inside it
+    line: int
+    col: int
+    severity: str       # "error" | "warning" | "fatal error"
+    message: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "col": self.col,
+                "severity": self.severity, "message": self.message}
+
+
+@dataclass
+class BuildResult:
+    driver: str
+    target: str
+    ok: bool
+    errors: int
+    warnings: int
+    undefined_symbols: list[str]
+    seconds: float
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    log: str = ""
+    returncode: int = 0
+
+    def to_json(self, *, with_log: bool = False) -> dict[str, object]:
+        out: dict[str, object] = {
+            "driver": self.driver, "target": self.target, "ok": self.ok,
+            "errors": self.errors, "warnings": self.warnings,
+            "undefined_symbols": self.undefined_symbols, "seconds": round(self.seconds, 2),
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+        if with_log:
+            out["log"] = self.log
+        return out
+
+
+_DIAG = re.compile(
+    r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?:(?P<col>\d+):)?\s+"
+    r"(?P<sev>fatal error|error|warning):\s+(?P<msg>.*)$")
+_MODPOST_UNDEF = re.compile(r'^(?:ERROR|WARNING): modpost: "(?P<sym>[^"]+)" \[[^\]]*\] undefined!')
+_MAKE_FAIL = re.compile(r"^make(?:\[\d+\])?: \*\*\* (?P<msg>.*)$")
+
+
+def parse_log(log: str, build_dir: Path | None = None) -> tuple[list[Diagnostic], list[str]]:
+    """gcc diagnostics and modpost's undefined symbols, in log order, duplicates dropped.
+
+    Paths inside *build_dir* are made relative to it, so that a diagnostic names
+    the driver's own file the way the maintainer knows it.
+    """
+    prefix = (str(build_dir).rstrip("/") + "/") if build_dir else None
+    diags: list[Diagnostic] = []
+    seen: set[tuple[str, int, int, str, str]] = set()
+    undefined: list[str] = []
+    for raw in log.splitlines():
+        line = raw.rstrip()
+        m = _DIAG.match(line)
+        if m:
+            path = m.group("file")
+            if prefix and path.startswith(prefix):
+                path = path[len(prefix):]
+            key = (path, int(m.group("line")), int(m.group("col") or 0), m.group("sev"), m.group("msg"))
+            if key not in seen:
+                seen.add(key)
+                diags.append(Diagnostic(*key))
+            continue
+        m = _MODPOST_UNDEF.match(line)
+        if m and m.group("sym") not in undefined:
+            undefined.append(m.group("sym"))
+    return diags, undefined
+
+
+def copy_driver(src: Path, dest: Path) -> None:
+    """Copy a driver's sources without stale build products."""
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(*BUILD_PRODUCTS), symlinks=False,
+                    dirs_exist_ok=True)
+
+
+def make_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(LC_ALL="C", LANG="C", KBUILD_VERBOSE="0")
+    env.pop("MAKEFLAGS", None)
+    env.pop("MFLAGS", None)
+    return env
+
+
+def run_kbuild(module_dir: Path, tree: KernelTree, *, jobs: int = 1,
+               extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """``make -C tree M=module_dir modules`` with a stable environment."""
+    return subprocess.run(
+        ["make", "-C", str(tree.path), f"M={module_dir}", f"-j{jobs}", *extra, "modules"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+        env=make_env(), stdin=subprocess.DEVNULL)
+
+
+def build(driver: Driver, tree: KernelTree, *, keep: Path | None = None, jobs: int = 1) -> BuildResult:
+    """Build *driver* against *tree* in a temporary copy; *keep* receives the build directory."""
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="kbridge-build-") as tmp:
+        work = Path(tmp) / "m"
+        copy_driver(driver.path, work)
+        proc = run_kbuild(work, tree, jobs=jobs)
+        diags, undefined = parse_log(proc.stdout, work)
+        if keep is not None:
+            if keep.exists():
+                shutil.rmtree(keep)
+            shutil.copytree(work, keep)
+    log = proc.stdout.replace(str(work) + "/", "")
+    errors = sum(1 for d in diags if d.severity != "warning")
+    warnings = sum(1 for d in diags if d.severity == "warning")
+    if proc.returncode != 0 and errors == 0 and not undefined:
+        # make failed for a reason gcc did not report (a Kbuild mistake, a missing tool)
+        fails = [m.group("msg") for m in map(_MAKE_FAIL.match, log.splitlines()) if m]
+        diags.append(Diagnostic("", 0, 0, "error", fails[0] if fails else f"make exited {proc.returncode}"))
+        errors = 1
+    return BuildResult(
+        driver=driver.label, target=tree.name, ok=proc.returncode == 0,
+        errors=errors, warnings=warnings, undefined_symbols=undefined,
+        seconds=time.monotonic() - start, diagnostics=diags, log=log,
+        returncode=proc.returncode)

@@ -1,0 +1,64 @@
+"""kbridge matrix: drivers x targets, built in parallel, shown as a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kbridge.cli.output import print_json, stderr, stdout
+
+DEFAULT_TARGETS = ["6.1", "6.12"]
+
+
+def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_json: bool,
+        cache_dir: Path | None) -> int:
+    from kbridge.actions import matrix
+    from kbridge.facts import corpus
+    from kbridge.facts import driver as drv_mod
+    from kbridge.facts import targets as tgt_mod
+
+    pool = tgt_mod.discover()
+    trees = [tgt_mod.resolve(t, trees=pool) for t in (targets or DEFAULT_TARGETS)]
+    if drivers:
+        drvs = [drv_mod.resolve(d, cache=cache_dir) for d in drivers]
+    else:
+        drvs = [drv_mod.load(e.path, label=e.label, origin_version=e.version)
+                for e in corpus.corpus(cache=cache_dir)]
+    cells = [matrix.Cell(d, t) for d in drvs for t in trees]
+
+    with Progress(TextColumn("building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=stderr, transient=True,
+                  disable=not stderr.is_terminal) as progress:
+        task = progress.add_task("", total=len(cells))
+
+        def done(res):  # type: ignore[no-untyped-def]
+            progress.update(task, advance=1, description=f"{res.driver} on {res.target}")
+
+        results = matrix.run(cells, jobs=jobs, on_done=done)
+
+    if as_json:
+        print_json([r.to_json() for r in results])
+        return 0
+    table = Table(title=f"Build matrix: {len(drvs)} drivers x {len(trees)} targets")
+    table.add_column("driver")
+    for t in trees:
+        table.add_column(t.name, justify="right")
+    by_cell = {(c.driver.label, c.tree.name): r for c, r in zip(cells, results)}
+    for d in drvs:
+        row = [d.label]
+        for t in trees:
+            r = by_cell[(d.label, t.name)]
+            if r.ok:
+                text = "[green]ok[/]" + (f" ({r.warnings}w)" if r.warnings else "")
+            else:
+                text = f"[red]{r.errors} errors[/]"
+                if r.undefined_symbols:
+                    text += f" {len(r.undefined_symbols)} undef"
+            row.append(text)
+        table.add_row(*row)
+    stdout.print(table)
+    ok = sum(r.ok for r in results)
+    stdout.print(f"{ok}/{len(results)} builds succeeded")
+    return 0

@@ -1,0 +1,273 @@
+"""Rules: how one kernel API changed, how to ask a kernel about it, how to bridge it.
+
+Rules are data, one TOML file per subsystem under ``knowledge/rules/``
+(block.toml, net.toml, fb.toml, ...), in the spirit of drgn's helpers: each
+change names the upstream commit and release that made it. A rule says:
+
+* which API it covers and what changed (``kind``: added, removed, changed,
+  header_moved, member_added, member_removed, ...);
+* ``since``: the first mainline release with the *new* behaviour, and
+  ``commit`` / ``commit_title``: the upstream commit ("unknown" rather than a
+  guess);
+* ``guard``: the ``KB_HAVE_...`` macro that is 1 when the target has the *new*
+  API -- decided by a probe, never by LINUX_VERSION_CODE, since vendor kernels
+  backport;
+* ``probe``: a compile probe (C snippet that compiles only with the new API,
+  plus the regular expression of the diagnostic gcc gives when it is absent)
+  and a header probe (a pattern over the tree's headers) for trees that
+  cannot build;
+* ``shim``: how to bridge each direction, with the reason the shim is
+  faithful. The C code of shims lives beside the rules in
+  ``knowledge/shims/<rule id>/`` (C is better kept in .h/.c files than in TOML
+  strings):
+
+  - ``new_on_old.h`` / ``new_on_old.c``: the new API on a kernel without it
+    (guard false);
+  - ``old_on_new.h`` / ``old_on_new.c``: the old API on a kernel with the new
+    one (guard true);
+  - ``include/<path>``: wrapper headers that shadow a kernel header (moves).
+
+A broken file is reported as ``file:line: what is wrong`` (exit status 2).
+
+File format::
+
+    [[rule]]
+    id = "blk_mq_alloc_disk_takes_limits"
+    api = ["blk_mq_alloc_disk"]
+    kind = "changed"
+    summary = "blk_mq_alloc_disk() takes a struct queue_limits * (NULL for defaults)"
+    since = "6.9"
+    commit = "27e32cd23fed"
+    commit_title = "block: pass a queue_limits argument to blk_mq_alloc_disk"
+    guard = "KB_HAVE_BLK_MQ_ALLOC_DISK_LIMITS"
+    needs = []                       # rules whose shims this one builds on
+
+    [rule.probe]
+    includes = ["linux/blk-mq.h"]
+    code = '''
+    struct gendisk *kb_probe(struct blk_mq_tag_set *set, struct queue_limits *lim)
+    { return blk_mq_alloc_disk(set, lim, NULL); }
+    '''
+    absent = "passed 3 arguments, but takes just 2|too many arguments"
+    header = { file = "linux/blk-mq.h", pattern = '#define blk_mq_alloc_disk\(set, lim, queuedata\)' }
+
+    [rule.shim.new_on_old]
+    why = "..."
+    [rule.shim.old_on_new]
+    why = "..."
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from kbridge.errors import KbridgeError
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+SHIMS_DIR = Path(__file__).resolve().parent / "shims"
+
+KINDS = frozenset({
+    "added", "removed", "changed", "renamed", "header_moved", "header_added",
+    "header_removed", "member_added", "member_removed", "member_changed",
+    "macro_added", "macro_removed", "const_changed", "export_changed",
+})
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_GUARD = re.compile(r"^KB_HAVE_[A-Z0-9_]+$")
+_RELEASE = re.compile(r"^(unknown|\d+\.\d+(\.\d+)?)$")
+_COMMIT = re.compile(r"^(unknown|[0-9a-f]{12,40})$")
+DIRECTIONS = ("new_on_old", "old_on_new")
+
+
+@dataclass(frozen=True)
+class HeaderProbe:
+    file: str          # path relative to include/ (or arch/<arch>/include/)
+    pattern: str       # Python regular expression over the header's text
+
+
+@dataclass(frozen=True)
+class Probe:
+    includes: tuple[str, ...]
+    code: str                       # compiles only when the new API is present
+    absent: str                     # regex of gcc's diagnostic when it is absent
+    header: HeaderProbe | None = None
+
+
+@dataclass(frozen=True)
+class Shim:
+    direction: str                  # "new_on_old" | "old_on_new"
+    why: str                        # why the shim is faithful
+    directory: Path                 # knowledge/shims/<rule id>
+
+    def file(self, suffix: str) -> Path | None:
+        """new_on_old.h, new_on_old.c, ... when the rule ships it."""
+        p = self.directory / f"{self.direction}{suffix}"
+        return p if p.is_file() else None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    subsystem: str
+    api: tuple[str, ...]
+    kind: str
+    summary: str
+    since: str
+    commit: str
+    commit_title: str
+    guard: str
+    probe: Probe
+    shims: dict[str, Shim] = field(default_factory=dict, hash=False, compare=False)
+    needs: tuple[str, ...] = ()
+    source: str = ""                # "rules/block.toml:12", for messages
+
+    @property
+    def shim_dir(self) -> Path:
+        return SHIMS_DIR / self.id
+
+    @property
+    def wrapped_headers(self) -> list[Path]:
+        inc = self.shim_dir / "include"
+        return sorted(p for p in inc.rglob("*.h")) if inc.is_dir() else []
+
+
+class RuleError(KbridgeError):
+    """A rule file is broken; the message starts with file:line."""
+
+
+def _line_of(text: str, rule_id: str | None, index: int) -> int:
+    """The line where the index-th [[rule]] (or the one with that id) starts."""
+    lines = text.splitlines()
+    if rule_id:
+        for i, line in enumerate(lines, 1):
+            if re.match(rf'^\s*id\s*=\s*["\']{re.escape(rule_id)}["\']', line):
+                return i
+    n = -1
+    for i, line in enumerate(lines, 1):
+        if line.strip() == "[[rule]]":
+            n += 1
+            if n == index:
+                return i
+    return 1
+
+
+def _parse_file(path: Path) -> list[Rule]:
+    text = path.read_text()
+    where = path.name
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise RuleError(f"{where}:{m.group(1) if m else 1}: {exc}") from None
+    unknown_top = set(data) - {"rule"}
+    if unknown_top:
+        raise RuleError(f"{where}:1: unknown top-level key(s) {sorted(unknown_top)}; expected [[rule]] tables")
+    rules = []
+    for idx, raw in enumerate(data.get("rule", [])):
+        rid = raw.get("id") if isinstance(raw.get("id"), str) else None
+        line = _line_of(text, rid, idx)
+
+        def fail(msg: str) -> RuleError:
+            return RuleError(f"{where}:{line}: rule {rid or '#' + str(idx + 1)}: {msg}")
+
+        def need_str(key: str, table: dict = raw, pattern: re.Pattern[str] | None = None) -> str:
+            val = table.get(key)
+            if not isinstance(val, str) or not val.strip():
+                raise fail(f"missing or empty string '{key}'")
+            if pattern and not pattern.match(val):
+                raise fail(f"'{key}' = {val!r} is not valid (expected {pattern.pattern})")
+            return val
+
+        allowed = {"id", "api", "kind", "summary", "since", "commit", "commit_title", "guard",
+                   "needs", "probe", "shim"}
+        extra = set(raw) - allowed
+        if extra:
+            raise fail(f"unknown key(s) {sorted(extra)}")
+        need_str("id", pattern=_ID)
+        api = raw.get("api")
+        if isinstance(api, str):
+            api = [api]
+        if not isinstance(api, list) or not api or not all(isinstance(a, str) and a for a in api):
+            raise fail("'api' must be a non-empty string or list of strings")
+        kind = need_str("kind")
+        if kind not in KINDS:
+            raise fail(f"'kind' = {kind!r} is not one of {sorted(KINDS)}")
+        probe_raw = raw.get("probe")
+        if not isinstance(probe_raw, dict):
+            raise fail("missing [rule.probe] table")
+        incs = probe_raw.get("includes", [])
+        if not isinstance(incs, list) or not all(isinstance(i, str) for i in incs):
+            raise fail("'probe.includes' must be a list of header paths")
+        header = None
+        if "header" in probe_raw:
+            h = probe_raw["header"]
+            if not isinstance(h, dict):
+                raise fail("'probe.header' must be a table {file, pattern}")
+            hp = HeaderProbe(need_str("file", h), need_str("pattern", h))
+            try:
+                re.compile(hp.pattern, re.M)
+            except re.error as exc:
+                raise fail(f"'probe.header.pattern' is not a valid regular expression: {exc}") from None
+            header = hp
+        absent = need_str("absent", probe_raw)
+        try:
+            re.compile(absent)
+        except re.error as exc:
+            raise fail(f"'probe.absent' is not a valid regular expression: {exc}") from None
+        probe = Probe(tuple(incs), need_str("code", probe_raw), absent, header)
+        shim_raw = raw.get("shim", {})
+        if not isinstance(shim_raw, dict):
+            raise fail("'shim' must be a table of directions")
+        bad_dirs = set(shim_raw) - set(DIRECTIONS)
+        if bad_dirs:
+            raise fail(f"unknown shim direction(s) {sorted(bad_dirs)}; use {list(DIRECTIONS)}")
+        shims = {}
+        for d, s in shim_raw.items():
+            if not isinstance(s, dict):
+                raise fail(f"'shim.{d}' must be a table")
+            shims[d] = Shim(d, need_str("why", s), SHIMS_DIR / raw["id"])
+        needs = raw.get("needs", [])
+        if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+            raise fail("'needs' must be a list of rule ids")
+        rules.append(Rule(
+            id=raw["id"], subsystem=path.stem, api=tuple(api), kind=kind,
+            summary=need_str("summary"), since=need_str("since", pattern=_RELEASE),
+            commit=need_str("commit", pattern=_COMMIT), commit_title=need_str("commit_title"),
+            guard=need_str("guard", pattern=_GUARD), probe=probe, shims=shims,
+            needs=tuple(needs), source=f"{where}:{line}"))
+    return rules
+
+
+def load(directory: Path | None = None) -> list[Rule]:
+    """All rules of *directory* (default: the bundled library), validated, sorted by id."""
+    return list(_load_cached(directory or RULES_DIR))
+
+
+@cache
+def _load_cached(directory: Path) -> tuple[Rule, ...]:
+    if not directory.is_dir():
+        raise RuleError(f"{directory}: no such rules directory")
+    rules: list[Rule] = []
+    for path in sorted(directory.glob("*.toml")):
+        rules.extend(_parse_file(path))
+    seen: dict[str, Rule] = {}
+    guards: dict[str, Rule] = {}
+    for r in rules:
+        if r.id in seen:
+            raise RuleError(f"{r.source}: duplicate rule id {r.id!r} (first at {seen[r.id].source})")
+        if r.guard in guards:
+            raise RuleError(f"{r.source}: guard {r.guard} already defined by {guards[r.guard].id}")
+        seen[r.id] = r
+        guards[r.guard] = r
+    for r in rules:
+        for n in r.needs:
+            if n not in seen:
+                raise RuleError(f"{r.source}: rule {r.id}: needs unknown rule {n!r}")
+    return tuple(sorted(rules, key=lambda r: r.id))
+
+
+def by_id(rules: list[Rule]) -> dict[str, Rule]:
+    return {r.id: r for r in rules}

@@ -1,0 +1,63 @@
+"""Shared fixtures: the real kernel trees and the real corpus (no mocks).
+
+The set-up (scripts/setup.sh) installs Debian's 6.1 and 6.12 headers and
+source packages; these fixtures resolve them once per session. The corpus
+is extracted into the user's kbridge cache, which CI keeps between runs on
+the same machine, so only the first run pays for the extraction.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kbridge.facts import corpus as corpus_mod
+from kbridge.facts import targets
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def trees() -> list[targets.KernelTree]:
+    return targets.discover()
+
+
+@pytest.fixture(scope="session")
+def tree61(trees: list[targets.KernelTree]) -> targets.KernelTree:
+    return targets.resolve("6.1", trees=trees)
+
+
+@pytest.fixture(scope="session")
+def tree612(trees: list[targets.KernelTree]) -> targets.KernelTree:
+    return targets.resolve("6.12", trees=trees)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> dict[str, corpus_mod.CorpusEntry]:
+    """All 24 corpus entries by label (xen-blkfront@6.12, ...)."""
+    return {e.label: e for e in corpus_mod.corpus()}
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed `kbridge` console script as a user would."""
+    exe = Path(sys.executable).parent / "kbridge"
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=full_env,
+                          cwd=cwd, input=input)
+
+
+def assert_bad_input(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
+    """Exit status 2 and exactly one line on stderr that mentions each needle."""
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
