@@ -11,6 +11,7 @@ so a new linux-source package is picked up and an unchanged one costs nothing.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -22,8 +23,12 @@ from kbridge.errors import KbridgeError
 from kbridge.facts.targets import version_tuple
 from kbridge.storage import atomic_directory, atomic_write, cache_root
 
-SOURCE_DIR = Path("/usr/src")
+SOURCE_ENV = "KBRIDGE_SOURCE_DIR"   # where linux-source-*.tar.xz live (default /usr/src)
 SERIES = ("6.1", "6.12")
+
+
+def source_dir() -> Path:
+    return Path(os.environ.get(SOURCE_ENV) or "/usr/src")
 
 
 @dataclass(frozen=True)
@@ -106,8 +111,8 @@ def _local_closure(root: Path, start: list[str]) -> list[str]:
     return seen
 
 
-def _tarball(series: str, source_dir: Path) -> Path:
-    tar = source_dir / f"linux-source-{series}.tar.xz"
+def _tarball(series: str, where: Path | None) -> Path:
+    tar = (where or source_dir()) / f"linux-source-{series}.tar.xz"
     if not tar.is_file():
         raise KbridgeError(f"{tar} not found: install the linux-source-{series} package "
                            "(scripts/setup.sh does)")
@@ -155,9 +160,10 @@ def corpus_root(cache: Path | None = None) -> Path:
     return root
 
 
-def ensure_series(series: str, *, cache: Path | None = None, source_dir: Path = SOURCE_DIR) -> list[CorpusEntry]:
+def ensure_series(series: str, *, cache: Path | None = None,
+                  sources: Path | None = None) -> list[CorpusEntry]:
     """The corpus entries of one source series, extracting them if the cache is stale."""
-    tar = _tarball(series, source_dir)
+    tar = _tarball(series, sources)
     root = corpus_root(cache)
     st = tar.stat()
     key = {"tarball": str(tar), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
@@ -180,12 +186,12 @@ def ensure_series(series: str, *, cache: Path | None = None, source_dir: Path = 
     return entries
 
 
-def corpus(*, cache: Path | None = None, source_dir: Path = SOURCE_DIR,
+def corpus(*, cache: Path | None = None, sources: Path | None = None,
            series: tuple[str, ...] = SERIES) -> list[CorpusEntry]:
     """All corpus entries: 12 drivers for each source series (24 by default)."""
     out: list[CorpusEntry] = []
     for s in series:
-        out.extend(ensure_series(s, cache=cache, source_dir=source_dir))
+        out.extend(ensure_series(s, cache=cache, sources=sources))
     return sorted(out, key=lambda e: (e.name, version_tuple(e.version)))
 
 

@@ -232,10 +232,13 @@ def resolve(name: str, *, configured: bool = True, trees: list[KernelTree] | Non
     series whose version starts with it component-wise ("6.1" never matches 6.12).
     """
     looks_like_path = "/" in name or name.startswith(".")
+    pool = trees if trees is not None else None
     if looks_like_path or (Path(name).is_dir() and not re.match(r"^\d", name)):
         tree = inspect(Path(name))
+        # the discovered entry, when there is one, also knows its /lib/modules aliases
+        tree = next((t for t in (pool if pool is not None else discover()) if t.path == tree.path), tree)
         return _require_configured(tree, name) if configured else tree
-    pool = trees if trees is not None else discover()
+    pool = pool if pool is not None else discover()
     exact = [t for t in pool if t.release == name]
     if exact:
         return _require_configured(exact[0], name) if configured else exact[0]
