@@ -40,7 +40,7 @@ apt_update() {
 # package of the series carries exactly that version.
 matching_headers() {
     local series=$1 version=$2 name
-    local re="^linux-headers-${series//./\\.}[.0-9]*(\\+deb[0-9]+)?(-[0-9]+)?-amd64\$"
+    local re="^linux-headers-${series//./\\.}(\\.[0-9]+)+(\\+deb[0-9]+)?(-[0-9]+)?-amd64\$"
     # installed packages first: no apt lists needed when already set up
     name=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Version}\n' \
                'linux-headers-*-amd64' 2>/dev/null \
