@@ -94,6 +94,10 @@ class Probe:
     code: str                       # compiles only when the new API is present
     absent: str                     # regex of gcc's diagnostic when it is absent
     header: HeaderProbe | None = None
+    # inverted: the snippet uses the OLD API (removals: a function, macro or
+    # member that went away), so the guard is 1 exactly when the snippet fails
+    # with `absent`. Without it the guard is 1 exactly when the snippet compiles.
+    inverted: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,7 +221,13 @@ def _parse_file(path: Path) -> list[Rule]:
             re.compile(absent)
         except re.error as exc:
             raise fail(f"'probe.absent' is not a valid regular expression: {exc}") from None
-        probe = Probe(tuple(incs), need_str("code", probe_raw), absent, header)
+        inverted = probe_raw.get("inverted", False)
+        if not isinstance(inverted, bool):
+            raise fail("'probe.inverted' must be true or false")
+        extra_probe = set(probe_raw) - {"includes", "code", "absent", "header", "inverted"}
+        if extra_probe:
+            raise fail(f"unknown key(s) in [rule.probe]: {sorted(extra_probe)}")
+        probe = Probe(tuple(incs), need_str("code", probe_raw), absent, header, inverted)
         shim_raw = raw.get("shim", {})
         if not isinstance(shim_raw, dict):
             raise fail("'shim' must be a table of directions")
