@@ -98,6 +98,11 @@ class Probe:
     # member that went away), so the guard is 1 exactly when the snippet fails
     # with `absent`. Without it the guard is 1 exactly when the snippet compiles.
     inverted: bool = False
+    # isolated: the answer depends on which headers are included (e.g. "does
+    # <sound/pcm.h> declare copy_from_iter?"), so the probe must never share a
+    # translation unit with other probes' headers; it is batched only with
+    # probes of exactly the same include list.
+    isolated: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,10 +229,13 @@ def _parse_file(path: Path) -> list[Rule]:
         inverted = probe_raw.get("inverted", False)
         if not isinstance(inverted, bool):
             raise fail("'probe.inverted' must be true or false")
-        extra_probe = set(probe_raw) - {"includes", "code", "absent", "header", "inverted"}
+        isolated = probe_raw.get("isolated", False)
+        if not isinstance(isolated, bool):
+            raise fail("'probe.isolated' must be true or false")
+        extra_probe = set(probe_raw) - {"includes", "code", "absent", "header", "inverted", "isolated"}
         if extra_probe:
             raise fail(f"unknown key(s) in [rule.probe]: {sorted(extra_probe)}")
-        probe = Probe(tuple(incs), need_str("code", probe_raw), absent, header, inverted)
+        probe = Probe(tuple(incs), need_str("code", probe_raw), absent, header, inverted, isolated)
         shim_raw = raw.get("shim", {})
         if not isinstance(shim_raw, dict):
             raise fail("'shim' must be a table of directions")

@@ -1,0 +1,495 @@
+"""Ask a kernel tree which API variants it has: fast, attributed, cached probes.
+
+Vendor kernels backport, so ``LINUX_VERSION_CODE`` lies; kbridge asks the
+target itself. Each rule (:mod:`kbridge.knowledge.rules`) carries a compile
+probe -- a C snippet plus the regular expression of the diagnostic gcc gives
+when the snippet's API is missing -- and a header probe (a pattern over the
+tree's headers) for trees that cannot compile anything.
+
+How compile probes run (``method = "compile"``):
+
+1. The tree's own module compile command is extracted once from a dummy
+   kbuild run and cached (:mod:`kbridge.facts.kbuild_flags`), so probes are
+   compiled exactly as kbuild compiles a module file: same gcc, same flags,
+   same ``-Werror=`` set.
+2. All probes go into ONE translation unit checked with ``-fsyntax-only``.
+   Every header is included at the top under ``__has_include`` (a missing
+   header must not abort the unit); each snippet sits in its own line range,
+   guarded by the presence of its headers, with ``kb_probe`` renamed per rule.
+3. gcc's errors are attributed to probes by line range (a diagnostic inside
+   a header is attributed through its "in expansion of macro"/"In function"
+   context lines). A probe whose first error matches its ``absent`` regex is
+   "missing"; one with no error compiled. Anything else -- an error of the
+   wrong kind, or errors no probe owns -- makes the affected probes
+   ambiguous, and they are re-run alone (one gcc each, two at a time).
+4. Alone, a probe that fails for a reason other than its expected diagnostic
+   is "broken" (a bug in the rule, never an answer): result None.
+
+The guard (``KB_HAVE_...``) is 1 when the target has the NEW API: the
+snippet compiled, or for ``inverted`` probes (which use the OLD API) the
+snippet failed with the expected diagnostic.
+
+Answers are cached in SQLite under the kbridge cache, keyed by the tree's
+fingerprint (its .config and the content of every header the compiler can
+see), the compile command and compiler version, and the probe's full text;
+WAL mode and ``INSERT OR REPLACE`` make concurrent runs safe.
+
+Library entry points: :func:`probe` and :func:`config_header`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from kbridge.actions.kbuild import make_env
+from kbridge.errors import KbridgeError
+from kbridge.facts import kbuild_flags
+from kbridge.facts.kbuild_flags import CompileCommand
+from kbridge.facts.targets import KernelTree
+from kbridge.knowledge.rules import Rule
+from kbridge.storage import cache_root
+
+SCHEMA_VERSION = "1"          # bump when the meaning of a cached answer changes
+METHODS = ("auto", "compile", "header")
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One rule's answer on one tree."""
+
+    rule: str
+    guard: str
+    result: bool | None            # the guard's value; None when the probe is broken
+    method: str                    # "compile" | "header"
+    seconds: float
+    evidence: str                  # the compiler's line, or the header match
+    status: str                    # "present" | "missing" | "broken": the SNIPPET's API
+    cached: bool = False
+    alone: bool = False            # answered by a solo re-run
+
+    def to_json(self) -> dict[str, object]:
+        return {"rule": self.rule, "result": self.result, "method": self.method,
+                "seconds": round(self.seconds, 4), "evidence": self.evidence,
+                "guard": self.guard, "status": self.status, "cached": self.cached}
+
+
+# --------------------------------------------------------------------------- cache
+
+class ProbeCache:
+    """SQLite store of compile commands, tree fingerprints and answers (safe to share)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        with self.db:
+            self.db.execute("CREATE TABLE IF NOT EXISTS commands (key TEXT PRIMARY KEY, value TEXT)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS fingerprints (key TEXT PRIMARY KEY, value TEXT)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT)")
+
+    @classmethod
+    def default(cls, cache_dir: Path | None = None) -> ProbeCache:
+        d = cache_root(cache_dir) / "probe"
+        d.mkdir(parents=True, exist_ok=True)
+        return cls(d / "probe.sqlite")
+
+    def get(self, table: str, key: str) -> str | None:
+        row = self.db.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put_many(self, table: str, items: list[tuple[str, str]]) -> None:
+        if not items:
+            return
+        with self.db:
+            self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)", items)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _walk_files(roots: list[Path]) -> list[tuple[str, int, int, int]]:
+    out = []
+    for root in roots:
+        if root.is_file():
+            st = root.stat()
+            out.append((str(root), st.st_size, st.st_mtime_ns, st.st_ino))
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for name in sorted(filenames):
+                p = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(p)
+                except OSError:
+                    continue
+                out.append((p, st.st_size, st.st_mtime_ns, st.st_ino))
+    return out
+
+
+def tree_fingerprint(tree: KernelTree, roots: list[Path], cache: ProbeCache | None) -> str:
+    """A digest of the tree's .config and of the content of every file under *roots*.
+
+    Hashing ~45 MB of headers takes about half a second, so the content digest
+    is remembered under a digest of the files' (path, size, mtime, inode): a
+    warm run only stats them. A changed header changes its stat, so the
+    content is re-read.
+    """
+    files = _walk_files(roots + [tree.path / ".config"])
+    stat_key = hashlib.sha256("\n".join(f"{p}\0{s}\0{m}\0{i}" for p, s, m, i in files)
+                              .encode()).hexdigest()
+    if cache is not None:
+        hit = cache.get("fingerprints", stat_key)
+        if hit:
+            return hit
+    h = hashlib.sha256()
+    for p, _s, _m, _i in files:
+        h.update(p.encode() + b"\0")
+        try:
+            with open(p, "rb") as fh:
+                h.update(hashlib.sha256(fh.read()).digest())
+        except OSError:
+            h.update(b"unreadable")
+    digest = h.hexdigest()
+    if cache is not None:
+        cache.put_many("fingerprints", [(stat_key, digest)])
+    return digest
+
+
+def _probe_text(rule: Rule, method: str) -> str:
+    p = rule.probe
+    header = f"{p.header.file}\0{p.header.pattern}" if p.header else ""
+    return "\0".join([SCHEMA_VERSION, method, rule.id, rule.guard, *p.includes, "|", p.code,
+                      p.absent, str(p.inverted), header])
+
+
+def _answer_key(tree_fp: str, cmd: CompileCommand | None, rule: Rule, method: str) -> str:
+    h = hashlib.sha256()
+    h.update(tree_fp.encode())
+    if cmd is not None:
+        h.update("\0".join(cmd.argv).encode())
+        h.update(cmd.compiler_version.encode())
+    h.update(_probe_text(rule, method).encode())
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- compile probes
+
+_DIAG = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?:(?P<col>\d+):)?\s+"
+                   r"(?P<sev>fatal error|error|warning|note):\s+(?P<msg>.*)$")
+_IN_FUNCTION = re.compile(r"^(?P<file>[^\s:][^:]*): In function '(?P<fn>[^']+)':")
+_MISSING = "kbridge-missing-header:"
+
+
+def _probe_name(rule: Rule) -> str:
+    return "kb_probe__" + rule.id
+
+
+def render_unit(rules: list[Rule]) -> tuple[str, dict[str, tuple[int, int]]]:
+    """One C translation unit holding *rules*' probes, and each probe's line range.
+
+    Headers come first, each under ``__has_include`` so that a header a tree
+    lacks only disables the probes that need it (whose snippet is replaced by
+    an ``#error`` naming the header, attributed like any other diagnostic).
+    """
+    lines: list[str] = ["/* kbridge feature probes: generated */"]
+    headers: list[str] = []
+    for r in rules:
+        for inc in r.probe.includes:
+            if inc not in headers:
+                headers.append(inc)
+    index = {h: i for i, h in enumerate(headers)}
+    for h, i in index.items():
+        lines += [f"#if __has_include(<{h}>)", f"#include <{h}>", f"#define KB_INC_{i} 1",
+                  "#else", f"#define KB_INC_{i} 0", "#endif"]
+    ranges: dict[str, tuple[int, int]] = {}
+    for r in rules:
+        start = len(lines) + 1
+        cond = " && ".join(f"KB_INC_{index[h]}" for h in r.probe.includes) or "1"
+        lines.append(f"#if {cond}")
+        lines.append(f"#define kb_probe {_probe_name(r)}")
+        lines.extend(r.probe.code.strip("\n").splitlines())
+        lines.append("#undef kb_probe")
+        lines.append("#else")
+        for h in r.probe.includes:
+            lines.append(f"#if !KB_INC_{index[h]}")
+            lines.append(f'#error "{_MISSING} {h}"')
+            lines.append("#endif")
+        lines.append("#endif")
+        ranges[r.id] = (start, len(lines))
+    return "\n".join(lines) + "\n", ranges
+
+
+@dataclass
+class _Outcome:
+    status: str          # "present" | "missing" | "ambiguous"
+    evidence: str
+
+
+def _classify(rule: Rule, errors: list[str]) -> _Outcome:
+    """Decide from the errors attributed to one probe (messages as gcc printed them)."""
+    if not errors:
+        return _Outcome("present", "")
+    first = errors[0]
+    m = re.search(rf'{_MISSING} ([^\s"]+)', first)
+    if m:   # what gcc says when such a probe is compiled on its own
+        first = f"fatal error: {m.group(1)}: No such file or directory"
+        errors = [first]
+    if re.search(rule.probe.absent, first):
+        return _Outcome("missing", first)
+    return _Outcome("ambiguous", "; ".join(errors[:3]))
+
+
+def _run_gcc(cmd: CompileCommand, source: Path) -> str:
+    proc = subprocess.run(cmd.syntax_only(source), cwd=cmd.cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace", env=make_env(),
+                          stdin=subprocess.DEVNULL)
+    return proc.stdout
+
+
+def _attribute(log: str, source: Path, ranges: dict[str, tuple[int, int]],
+               names: dict[str, str]) -> tuple[dict[str, list[str]], list[str]]:
+    """gcc's errors per probe id, and the errors that no probe owns."""
+    src = str(source)
+    per: dict[str, list[str]] = {rid: [] for rid in ranges}
+    orphans: list[str] = []
+
+    def owner_of_line(line: int) -> str | None:
+        for rid, (a, b) in ranges.items():
+            if a <= line <= b:
+                return rid
+        return None
+
+    current_fn_owner: str | None = None
+    entries: list[tuple[str, str | None, list[int]]] = []  # (message, direct owner, context lines)
+    for raw in log.splitlines():
+        fm = _IN_FUNCTION.match(raw)
+        if fm:
+            current_fn_owner = names.get(fm.group("fn"))
+            continue
+        if raw.endswith(": At top level:"):
+            current_fn_owner = None
+            continue
+        m = _DIAG.match(raw)
+        if not m:
+            # "In file included from batch.c:12:" and macro-expansion context lines
+            for cm in re.finditer(re.escape(src) + r":(\d+):", raw):
+                if entries:
+                    entries[-1][2].append(int(cm.group(1)))
+            continue
+        sev, msg, file_, line = m.group("sev"), m.group("msg"), m.group("file"), int(m.group("line"))
+        if sev == "note":
+            if entries and file_ == src:
+                entries[-1][2].append(line)
+            continue
+        if sev == "warning":
+            entries.append(("", None, []))   # a placeholder that collects nothing useful
+            continue
+        owner = owner_of_line(line) if file_ == src else None
+        if owner is None and file_ != src:
+            owner = current_fn_owner
+        entries.append((f"{sev}: {msg}", owner, []))
+    for msg, owner, ctx in entries:
+        if not msg:
+            continue
+        if owner is None:
+            for ln in ctx:
+                owner = owner_of_line(ln)
+                if owner:
+                    break
+        if owner is None:
+            orphans.append(msg)
+        else:
+            per[owner].append(msg)
+    return per, orphans
+
+
+def _compile_batch(cmd: CompileCommand, rules: list[Rule], workdir: Path,
+                   tag: str) -> tuple[dict[str, _Outcome], list[str], float]:
+    text, ranges = render_unit(rules)
+    source = workdir / f"{tag}.c"
+    source.write_text(text)
+    t0 = time.monotonic()
+    log = _run_gcc(cmd, source)
+    elapsed = time.monotonic() - t0
+    names = {_probe_name(r): r.id for r in rules}
+    per, orphans = _attribute(log, source, ranges, names)
+    return {r.id: _classify(r, per[r.id]) for r in rules}, orphans, elapsed
+
+
+def _compile_probes(cmd: CompileCommand, rules: list[Rule], jobs: int = 2
+                    ) -> dict[str, tuple[_Outcome, float, bool]]:
+    """Outcome, seconds and 'answered alone' per rule id; batch first, then solo re-runs."""
+    out: dict[str, tuple[_Outcome, float, bool]] = {}
+    with tempfile.TemporaryDirectory(prefix="kbridge-probe-") as tmp:
+        work = Path(tmp)
+        # one unit for all ordinary probes, one per include list for isolated ones
+        groups: dict[tuple[str, ...] | None, list[Rule]] = {}
+        for r in rules:
+            groups.setdefault(r.probe.includes if r.probe.isolated else None, []).append(r)
+        batches = list(groups.values())
+
+        def batch(i: int) -> tuple[list[Rule], dict[str, _Outcome], list[str], float]:
+            oc, orph, secs = _compile_batch(cmd, batches[i], work, f"batch{i}")
+            return batches[i], oc, orph, secs
+
+        redo: list[Rule] = []
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for members, outcomes, orphans, elapsed in pool.map(batch, range(len(batches))):
+                share = elapsed / max(len(members), 1)
+                for r in members:
+                    o = outcomes[r.id]
+                    # errors no probe owns may hide a wrong answer anywhere: trust
+                    # only the answers gcc explained, re-run everything else alone
+                    if o.status == "ambiguous" or (orphans and o.status == "present"):
+                        redo.append(r)
+                    else:
+                        out[r.id] = (o, share, False)
+
+        def alone(r: Rule) -> tuple[str, _Outcome, float]:
+            oc, orph, secs = _compile_batch(cmd, [r], work, f"solo_{r.id}")
+            o = oc[r.id]
+            if orph and o.status == "present":
+                o = _Outcome("ambiguous", "; ".join(orph[:3]))
+            if o.status == "ambiguous":
+                o = _Outcome("broken", o.evidence)
+            return r.id, o, secs
+
+        if redo:
+            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+                for rid, o, secs in pool.map(alone, redo):
+                    out[rid] = (o, secs, True)
+    return out
+
+
+# --------------------------------------------------------------------------- header probes
+
+def header_roots(tree: KernelTree) -> list[Path]:
+    """Where a tree's headers live, most specific first (flavour tree, then -common)."""
+    src = kbuild_flags._source_tree(tree)
+    arch = {"x86_64": "x86", "i386": "x86", "powerpc64": "powerpc"}.get(tree.arch or "", tree.arch)
+    roots = []
+    for base in dict.fromkeys([tree.path, src]):
+        if arch:
+            roots += [base / "arch" / arch / "include", base / "arch" / arch / "include" / "generated"]
+        roots += [base / "include"]
+    return [r for r in roots if r.is_dir()]
+
+
+def _header_probe(tree: KernelTree, rule: Rule, roots: list[Path]) -> tuple[bool | None, str]:
+    hp = rule.probe.header
+    if hp is None:
+        return None, "rule has no header probe"
+    for root in roots:
+        f = root / hp.file
+        if f.is_file():
+            text = f.read_text(errors="replace")
+            m = re.search(hp.pattern, text, re.M)
+            if m:
+                line = text.count("\n", 0, m.start()) + 1
+                snippet = text.splitlines()[line - 1].strip() if text else ""
+                return True, f"{hp.file}:{line}: {snippet}"
+            return False, f"{hp.file}: no match for /{hp.pattern}/"
+    return False, f"{hp.file}: no such header"
+
+
+# --------------------------------------------------------------------------- entry points
+
+def probe(tree: KernelTree, rules: list[Rule], cache: ProbeCache | Path | None = None, *,
+          method: str = "auto", use_cache: bool = True, jobs: int = 2) -> list[ProbeResult]:
+    """Answer every rule on *tree*; results in the order of *rules*.
+
+    *cache* is a :class:`ProbeCache`, a cache directory, or None for the
+    default kbridge cache. *method* "auto" compiles when the tree is
+    configured and falls back to header probes otherwise. A result's
+    ``result`` is the guard's value (True: the tree has the new API); None
+    means the probe is broken (it failed for a reason other than its
+    expected diagnostic), which is a bug in the rule, never an answer.
+    """
+    if method not in METHODS:
+        raise KbridgeError(f"unknown probe method {method!r}; use one of {', '.join(METHODS)}")
+    if method == "auto":
+        method = "compile" if tree.configured else "header"
+    own_cache = False
+    if not isinstance(cache, ProbeCache):
+        cache = ProbeCache.default(cache) if use_cache else None
+        own_cache = cache is not None
+    try:
+        return _probe(tree, rules, cache if use_cache else None, method, jobs)
+    finally:
+        if own_cache and cache is not None:
+            cache.close()
+
+
+def _probe(tree: KernelTree, rules: list[Rule], cache: ProbeCache | None, method: str,
+           jobs: int) -> list[ProbeResult]:
+    if method == "header":
+        roots = header_roots(tree)
+        results = []
+        for r in rules:
+            t0 = time.monotonic()
+            found, evidence = _header_probe(tree, r, roots)
+            value = None if found is None else (found != r.probe.inverted)
+            status = "broken" if found is None else ("present" if found else "missing")
+            results.append(ProbeResult(r.id, r.guard, value, "header", time.monotonic() - t0,
+                                       evidence, status))
+        return results
+
+    cmd = kbuild_flags.compile_command(tree, cache.db if cache else None)
+    fp = tree_fingerprint(tree, cmd.include_dirs(), cache)
+    keys = {r.id: _answer_key(fp, cmd, r, "compile") for r in rules}
+    known: dict[str, ProbeResult] = {}
+    if cache is not None:
+        for r in rules:
+            hit = cache.get("answers", keys[r.id])
+            if hit:
+                d = json.loads(hit)
+                known[r.id] = ProbeResult(r.id, r.guard, d["result"], "compile", 0.0,
+                                          d["evidence"], d["status"], cached=True)
+    todo = [r for r in rules if r.id not in known]
+    if todo:
+        outcomes = _compile_probes(cmd, todo, jobs)
+        fresh = []
+        for r in todo:
+            o, secs, alone = outcomes[r.id]
+            if o.status == "broken":
+                value = None
+            else:
+                value = (o.status == "present") != r.probe.inverted
+            evidence = o.evidence or f"compiles with {cmd.compiler_version}"
+            res = ProbeResult(r.id, r.guard, value, "compile", secs, evidence, o.status, alone=alone)
+            known[r.id] = res
+            if o.status != "broken":   # a broken probe is re-tried next time
+                fresh.append((keys[r.id], json.dumps(
+                    {"result": value, "evidence": evidence, "status": o.status}, sort_keys=True)))
+        if cache is not None:
+            cache.put_many("answers", fresh)
+    return [known[r.id] for r in rules]
+
+
+def config_header(results: list[ProbeResult]) -> str:
+    """The kb_config.h text for *results*: one ``#define KB_HAVE_X 1`` or
+    ``/* #undef KB_HAVE_X */`` per rule, sorted by guard, byte-for-byte
+    deterministic (no dates, no paths, no timings). A broken probe is left
+    undefined with a comment saying so."""
+    out = ["/* kb_config.h: kernel API features probed by kbridge. Generated; do not edit. */",
+           "#ifndef KB_CONFIG_H", "#define KB_CONFIG_H", ""]
+    for r in sorted(results, key=lambda r: r.guard):
+        if r.result is None:
+            out.append(f"/* #undef {r.guard} */ /* {r.rule}: probe broken */")
+        elif r.result:
+            out.append(f"#define {r.guard} 1")
+        else:
+            out.append(f"/* #undef {r.guard} */")
+    out += ["", "#endif /* KB_CONFIG_H */", ""]
+    return "\n".join(out)
