@@ -65,6 +65,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
                    help="parallel builds (default: number of CPUs)")
     p.add_argument("--json", action="store_true", dest="as_json")
+
+    p = sub.add_parser("probe", help="ask a kernel tree which API variants it has (rules' probes)")
+    p.add_argument("target", metavar="TARGET", help="kernel tree: path, release, or version prefix such as 6.1")
+    p.add_argument("--rule", action="append", dest="rule_ids", default=None, metavar="ID",
+                   help="probe only this rule (repeatable; default: every rule)")
+    p.add_argument("--method", choices=("auto", "compile", "header"), default="auto",
+                   help="compile probes, header probes, or auto (compile when the tree is configured)")
+    p.add_argument("--no-cache", action="store_true", help="ignore and do not update cached answers")
+    p.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                   help="write the config header (#define KB_HAVE_... 1) to FILE")
+    p.add_argument("--json", action="store_true", dest="as_json")
+
+    p = sub.add_parser("run", help="boot a Debian guest kernel, load a module, run a test (args after -- go to QEMU)")
+    p.add_argument("module", metavar="MODULE_DIR_OR_KO",
+                   help="a .ko file, a driver directory (built first), or NAME@SERIES from the corpus")
+    p.add_argument("--kernel", "-k", required=True, metavar="RELEASE",
+                   help="guest kernel: Debian release (6.1.0-56-amd64) or installed-tree prefix (6.12)")
+    p.add_argument("--test", type=Path, default=None, metavar="SCRIPT",
+                   help="shell script run in the guest after loading (exit 0 = pass)")
+    p.add_argument("--param", action="append", dest="params", default=[], metavar="NAME=VALUE",
+                   help="module parameter (repeatable)")
+    p.add_argument("--timeout", type=_positive_int, default=180, metavar="SECONDS",
+                   help="give up on the guest after this long (default 180)")
+    p.add_argument("--log", action="store_true", help="print the guest's whole serial console")
+    p.add_argument("--json", action="store_true", dest="as_json")
     return parser
 
 
@@ -72,8 +97,17 @@ def main(argv: list[str] | None = None) -> int:
     from kbridge.errors import KbridgeError
 
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passthrough: list[str] | None = None
+    if "--" in argv:   # `kbridge run ... -- QEMU_ARGS`: the tail goes to QEMU untouched
+        cut = argv.index("--")
+        argv, passthrough = argv[:cut], argv[cut + 1:]
     ns = parser.parse_args(argv)
     values = {k: v for k, v in vars(ns).items() if k != "command"}
+    if ns.command == "run":
+        values["qemu_args"] = passthrough or []
+    elif passthrough is not None:
+        parser.error("arguments after -- are only for `kbridge run` (they go to QEMU)")
     module = importlib.import_module(f"kbridge.cli.commands.{ns.command}")
     try:
         return int(module.run(**values) or 0)
