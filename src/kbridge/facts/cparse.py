@@ -41,7 +41,7 @@ import tree_sitter as ts
 import tree_sitter_c as tsc
 
 # Bump when the rows produced change meaning; it is part of the cache key.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 _LANGUAGE = ts.Language(tsc.language())
 
@@ -522,25 +522,43 @@ _SKIP_LEAVES = {"comment", "attribute_specifier", "attribute_declaration", "ms_d
 
 
 def _leaves(src: bytes, node: ts.Node, skip: ts.Node | None = None,
-            out: list[str] | None = None) -> list[str]:
-    """Token texts of *node*, leaving out *skip* (the declared name) and attributes."""
+            out: list[str] | None = None, canonical: bool = False) -> list[str]:
+    """Token texts of *node*, leaving out *skip* (the declared name) and attributes.
+
+    With *canonical*, the spelling used to compare types across kernels: names
+    of parameters inside function-pointer types are dropped, and ``int`` is
+    dropped from sized types (``unsigned int`` = ``unsigned``, ``long int`` = ``long``).
+    """
     if out is None:
         out = []
+    skips: set[tuple[int, int, str]] = set()
+    if skip is not None:
+        skips.add((skip.start_byte, skip.end_byte, skip.type))
     stack = [node]
     while stack:
         n = stack.pop()
-        if skip is not None and n.start_byte == skip.start_byte and n.end_byte == skip.end_byte \
-                and n.type == skip.type:
+        if skips and (n.start_byte, n.end_byte, n.type) in skips:
             continue
-        if n.type in _SKIP_LEAVES or n.type == "ERROR":
+        t = n.type
+        if t in _SKIP_LEAVES or t == "ERROR":
             continue
-        if n.type in ("field_declaration_list", "enumerator_list"):
+        if t in ("field_declaration_list", "enumerator_list"):
             out.append("{...}")
             continue
-        if n.child_count == 0 or n.type in ("string_literal", "number_literal", "char_literal"):
-            t = _text(src, n)
-            if t:
-                out.append(t)
+        if canonical and t == "parameter_declaration":
+            pname = declared_name(n.child_by_field_name("declarator"))
+            if pname is not None:
+                skips.add((pname.start_byte, pname.end_byte, pname.type))
+        if canonical and t == "sized_type_specifier":
+            toks = [_text(src, c) for c in n.children if c.type not in _SKIP_LEAVES]
+            if len(toks) > 1 and "int" in toks:
+                toks.remove("int")
+            out.extend(toks)
+            continue
+        if n.child_count == 0 or t in ("string_literal", "number_literal", "char_literal"):
+            text = _text(src, n)
+            if text:
+                out.append(text)
             continue
         stack.extend(reversed(n.children))
     return out
@@ -754,7 +772,7 @@ class HeaderParser:
             else:
                 self._out.count("variable")
 
-    def _prefix_tokens(self, node: ts.Node, stop: ts.Node | None) -> list[str]:
+    def _prefix_tokens(self, node: ts.Node, stop: ts.Node | None, canonical: bool = False) -> list[str]:
         """Type tokens of a declaration: every child before its first declarator."""
         toks: list[str] = []
         for c in node.children:
@@ -762,7 +780,7 @@ class HeaderParser:
                 break
             if c.type in _SKIP_LEAVES or c.type in ("comment", "ERROR"):
                 continue
-            _leaves(self._src, c, out=toks)
+            _leaves(self._src, c, out=toks, canonical=canonical)
         return toks
 
     def _function(self, node: ts.Node, decl: ts.Node | None, cond: Cond, definition: bool) -> None:
@@ -779,7 +797,7 @@ class HeaderParser:
         name = _text(src, name_node)
         specs = [_text(src, c) for c in node.children if c.type == "storage_class_specifier"]
         inline = definition or "inline" in specs or "__inline" in specs or "__inline__" in specs
-        ret = join_tokens(self._prefix_tokens(node, decl) + ["*"] * depth)
+        ret = join_tokens(self._prefix_tokens(node, decl, canonical=True) + ["*"] * depth)
         params: list[tuple[str, str]] = []
         variadic = False
         plist = fdecl.child_by_field_name("parameters")
@@ -790,7 +808,7 @@ class HeaderParser:
                 elif p.type == "parameter_declaration":
                     pd = p.child_by_field_name("declarator")
                     pname = declared_name(pd)
-                    ptype = join_tokens(_leaves(src, p, skip=pname))
+                    ptype = join_tokens(_leaves(src, p, skip=pname, canonical=True))
                     params.append((ptype, _text(src, pname) if pname is not None else ""))
                 elif p.type == "ERROR":
                     self._problem(p, "parameter")
@@ -875,14 +893,18 @@ class HeaderParser:
                     if bits_node is None:
                         self._out.count("member_without_name")
                     continue
-                prefix = self._prefix_tokens(c, decls[0])
+                prefix = self._prefix_tokens(c, decls[0], canonical=True)
+                shown_prefix = self._prefix_tokens(c, decls[0])
                 for d in decls:
                     nm = declared_name(d)
                     if nm is None:
                         continue
-                    mtype = join_tokens(prefix + _leaves(src, d, skip=nm))
+                    mtype = join_tokens(prefix + _leaves(src, d, skip=nm, canonical=True))
+                    decl = join_tokens(shown_prefix + _leaves(src, d))
+                    if bits is not None:
+                        decl += f" : {bits}"
                     members.append((_text(src, nm), mtype, bits, c.start_point[0] + 1,
-                                    cond.text, cond.active))
+                                    cond.text, cond.active, decl))
             elif t in ("preproc_if", "preproc_ifdef"):
                 self._conditional(c, cond, lambda n, cd, skip_fields=False:
                                   self._fields(_Children(self._body_children(n)), cd, members))
@@ -904,14 +926,16 @@ class HeaderParser:
                                  alias=_text(src, first_name) if first_name is not None else None)
         if not decls:
             return
-        prefix = [t for t in self._prefix_tokens(node, decls[0]) if t != "typedef"]
+        prefix = [t for t in self._prefix_tokens(node, decls[0], canonical=True) if t != "typedef"]
+        shown_prefix = [t for t in self._prefix_tokens(node, decls[0]) if t != "typedef"]
         for d in decls:
             nm = declared_name(d)
             if nm is None:
                 continue
-            ttype = join_tokens(prefix + _leaves(src, d, skip=nm))
+            ttype = join_tokens(prefix + _leaves(src, d, skip=nm, canonical=True))
+            decl = join_tokens(shown_prefix + _leaves(src, d))
             self._out.typedefs.append((_text(src, nm), ttype, node.start_point[0] + 1,
-                                       cond.text, cond.active))
+                                       cond.text, cond.active, decl))
             self._out.count("typedef")
 
 

@@ -140,11 +140,12 @@ class Macro:
 @dataclass(frozen=True)
 class Member:
     name: str
-    type: str
+    type: str            # canonical type, name left out: "int (*)(struct console *, char *)"
     bits: str | None     # bitfield width as written ("1", "BITS_PER_LONG - 3"), else None
     line: int
     condition: str | None
     active: bool | None
+    decl: str = ""       # as declared: "int (*read)(struct console *co, char *s)"
 
 
 @dataclass(frozen=True)
@@ -195,11 +196,12 @@ class Enum:
 @dataclass(frozen=True)
 class Typedef:
     name: str
-    type: str
+    type: str            # canonical aliased type
     file: str
     line: int
     condition: str | None
     active: bool | None
+    decl: str = ""       # as declared, without the keyword: "unsigned int blk_mode_t"
 
     @property
     def kind(self) -> str:
@@ -249,12 +251,17 @@ CREATE TABLE macros(name TEXT, params TEXT, variadic INTEGER, body TEXT, file TE
 CREATE TABLE structs(id INTEGER PRIMARY KEY, name TEXT, kind TEXT, file TEXT, line INTEGER,
     condition TEXT, active INTEGER);
 CREATE TABLE members(struct_id INTEGER, pos INTEGER, name TEXT, type TEXT, bits TEXT, line INTEGER,
-    condition TEXT, active INTEGER);
+    condition TEXT, active INTEGER, decl TEXT);
 CREATE TABLE enums(id INTEGER PRIMARY KEY, name TEXT, file TEXT, line INTEGER, condition TEXT,
     active INTEGER);
 CREATE TABLE enum_constants(enum_id INTEGER, name TEXT, value TEXT, file TEXT, line INTEGER,
     condition TEXT, active INTEGER);
-CREATE TABLE typedefs(name TEXT, type TEXT, file TEXT, line INTEGER, condition TEXT, active INTEGER);
+CREATE TABLE typedefs(name TEXT, type TEXT, file TEXT, line INTEGER, condition TEXT, active INTEGER,
+    decl TEXT);
+-- One representative declaration per (kind, name), chosen at build time (active first,
+-- then unknown, then inactive; then file, line): what `kbridge diff` compares.
+-- sig: what callers depend on (compared); shown: the declaration as displayed.
+CREATE TABLE api(kind TEXT, name TEXT, sig TEXT, shown TEXT, loc TEXT, header TEXT);
 CREATE TABLE exports(name TEXT PRIMARY KEY, how TEXT, module TEXT, namespace TEXT);
 CREATE TABLE problems(file TEXT, line INTEGER, kind TEXT, snippet TEXT);
 CREATE TABLE stats(file TEXT, key TEXT, count INTEGER);
@@ -268,6 +275,7 @@ CREATE INDEX members_struct ON members(struct_id);
 CREATE INDEX enums_name ON enums(name);
 CREATE INDEX enum_constants_name ON enum_constants(name);
 CREATE INDEX typedefs_name ON typedefs(name);
+CREATE UNIQUE INDEX api_kind_name ON api(kind, name);
 """
 _ORDER = "ORDER BY (active IS 1) DESC, (active IS NULL) DESC, file, line"
 
@@ -348,8 +356,8 @@ class ApiIndex:
 
     def _struct(self, r: tuple) -> Struct:
         sid, name, kind, file, line, cond, active = r
-        members = tuple(Member(n, t, b, ln, c, _active(a)) for n, t, b, ln, c, a in self.db.execute(
-            "SELECT name, type, bits, line, condition, active FROM members WHERE struct_id=? "
+        members = tuple(Member(n, t, b, ln, c, _active(a), d) for n, t, b, ln, c, a, d in self.db.execute(
+            "SELECT name, type, bits, line, condition, active, decl FROM members WHERE struct_id=? "
             "ORDER BY pos", (sid,)))
         return Struct(name, kind, members, file, line, cond, _active(active))
 
@@ -381,7 +389,7 @@ class ApiIndex:
     # -- typedefs
     def typedefs(self, name: str) -> list[Typedef]:
         rows = self.db.execute(f"SELECT * FROM typedefs WHERE name=? {_ORDER}", (name,)).fetchall()
-        return [Typedef(n, t, f, ln, c, _active(a)) for n, t, f, ln, c, a in rows]
+        return [Typedef(*r[:4], r[4], _active(r[5]), r[6]) for r in rows]
 
     def typedef(self, name: str) -> Typedef | None:
         found = self.typedefs(name)
@@ -683,6 +691,66 @@ def _exports_from_sources(source: Path) -> list[tuple[str, str, str | None, str 
     return [found[k] for k in sorted(found)]
 
 
+def _rank_key(active: int | None, file: str, line: int) -> tuple[int, str, int]:
+    return (0 if active == 1 else 1 if active is None else 2, file, line)
+
+
+class _Representatives:
+    """Picks, for each (kind, name), the declaration a lookup would return first."""
+
+    def __init__(self) -> None:
+        self.best: dict[tuple[str, str], tuple[tuple, str, str, str, str | None]] = {}
+        self.members: dict[str, dict[str, tuple]] = {}
+
+    def offer(self, kind: str, name: str | None, key: tuple, sig: str, shown: str, loc: str,
+              header: str | None) -> bool:
+        if name is None:
+            return False
+        old = self.best.get((kind, name))
+        if old is not None and old[0] <= key:
+            return False
+        self.best[(kind, name)] = (key, sig, shown, loc, header)
+        return True
+
+    def add_file(self, r: cparse.ParsedHeader, rel: str, inc: str) -> None:
+        for n, ret, ps, _ar, va, _inl, pr, ln, _c, a in r.functions:
+            types = [t for t, _n in json.loads(ps)]
+            self.offer("function", n, _rank_key(a, rel, ln), json.dumps([ret, types, va]), pr,
+                       f"{rel}:{ln}", inc)
+        for n, ps, va, body, ln, _c, a in r.macros:
+            sig = "obj" if ps is None else f"fn/{len(json.loads(ps))}/{va}"
+            head = n
+            if ps is not None:
+                head += "(" + ", ".join(json.loads(ps) + (["..."] if va else [])) + ")"
+            self.offer("macro", n, _rank_key(a, rel, ln), sig, f"#define {head} {body}".rstrip(),
+                       f"{rel}:{ln}", inc)
+        for name, kind, ln, _c, a, members in r.structs:
+            if self.offer("struct", name, _rank_key(a, rel, ln), kind, f"{kind} {name}", f"{rel}:{ln}", inc):
+                best: dict[str, tuple] = {}
+                for m in members:
+                    mname, mtype, bits, mln, _mc, ma, decl = m
+                    key = _rank_key(ma, "", mln)
+                    if mname not in best or key < best[mname][0]:
+                        best[mname] = (key, f"{mtype}|{bits or ''}", decl, f"{rel}:{mln}", inc)
+                self.members[name] = best
+        for name, ln, _c, a, consts in r.enums:
+            self.offer("enum", name, _rank_key(a, rel, ln), "", f"enum {name}", f"{rel}:{ln}", inc)
+            for cn, val, cln, _cc, ca in consts:
+                shown = (f"enum {name}: " if name else "enum: ") + cn + (f" = {val}" if val else "")
+                self.offer("enum_constant", cn, _rank_key(ca, rel, cln), "", shown, f"{rel}:{cln}", inc)
+        for n, t, ln, _c, a, decl in r.typedefs:
+            self.offer("typedef", n, _rank_key(a, rel, ln), t, f"typedef {decl}", f"{rel}:{ln}", inc)
+
+    def rows(self) -> list[tuple]:
+        out = [(kind, name, sig, shown, loc, header)
+               for (kind, name), (_k, sig, shown, loc, header) in self.best.items()]
+        for sname, members in self.members.items():
+            for mname, (_k, sig, shown, loc, header) in members.items():
+                out.append(("member", f"{sname}.{mname}", sig, shown, loc, header))
+        out.sort()
+        return out
+
+
 def _has_sources(source: Path) -> bool:
     return (source / "kernel").is_dir() and any((source / "kernel").glob("*.c"))
 
@@ -720,8 +788,11 @@ def build_database(roots: Roots, db_path: Path, jobs: int = 2) -> None:
 
     sid = 0
     eid = 0
+    inc_of = {rel: inc for _p, rel, inc, _g in files}
+    api = _Representatives()
     for rel in sorted(results):
         r = results[rel]
+        api.add_file(r, rel, inc_of.get(rel, rel))
         db.executemany("INSERT INTO functions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                        [(n, ret, ps, ar, va, inl, pr, rel, ln, c, a)
                         for n, ret, ps, ar, va, inl, pr, ln, c, a in r.functions])
@@ -730,15 +801,15 @@ def build_database(roots: Roots, db_path: Path, jobs: int = 2) -> None:
         for name, kind, line, c, a, members in r.structs:
             sid += 1
             db.execute("INSERT INTO structs VALUES (?,?,?,?,?,?,?)", (sid, name, kind, rel, line, c, a))
-            db.executemany("INSERT INTO members VALUES (?,?,?,?,?,?,?,?)",
+            db.executemany("INSERT INTO members VALUES (?,?,?,?,?,?,?,?,?)",
                            [(sid, i, *m) for i, m in enumerate(members)])
         for name, line, c, a, consts in r.enums:
             eid += 1
             db.execute("INSERT INTO enums VALUES (?,?,?,?,?,?)", (eid, name, rel, line, c, a))
             db.executemany("INSERT INTO enum_constants VALUES (?,?,?,?,?,?,?)",
                            [(eid, n, v, rel, ln, cc, aa) for n, v, ln, cc, aa in consts])
-        db.executemany("INSERT INTO typedefs VALUES (?,?,?,?,?,?)",
-                       [(n, t, rel, ln, c, a) for n, t, ln, c, a in r.typedefs])
+        db.executemany("INSERT INTO typedefs VALUES (?,?,?,?,?,?,?)",
+                       [(n, t, rel, ln, c, a, d) for n, t, ln, c, a, d in r.typedefs])
         db.executemany("INSERT INTO problems VALUES (?,?,?,?)",
                        [(rel, ln, k, s) for ln, k, s in r.problems])
         db.executemany("INSERT INTO stats VALUES (?,?,?)",
@@ -753,6 +824,12 @@ def build_database(roots: Roots, db_path: Path, jobs: int = 2) -> None:
     else:
         exports, exports_source = [], ""
     db.executemany("INSERT OR IGNORE INTO exports VALUES (?,?,?,?)", exports)
+    for _p, rel, inc, _g in files:
+        api.offer("header", inc, (2, rel, 0), "", rel, rel, inc)
+    for name, how, module, ns in exports:
+        api.offer("export", name, (0, "", 0), f"{how}|{ns or ''}", how + (f" ({ns})" if ns else ""),
+                  module or "", None)
+    db.executemany("INSERT OR IGNORE INTO api VALUES (?,?,?,?,?,?)", api.rows())
     db.executescript(_INDEXES)
     meta = {"format": FORMAT, "source_root": str(roots.source), "build_root": str(roots.build),
             "arch": roots.arch, "has_config": "1" if roots.config else "0",
