@@ -77,6 +77,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the config header (#define KB_HAVE_... 1) to FILE")
     p.add_argument("--json", action="store_true", dest="as_json")
 
+    p = sub.add_parser("index", help="build (or load from the cache) the API index of a kernel tree")
+    p.add_argument("target", metavar="TARGET", help="kernel tree: path, release, or version prefix")
+    p.add_argument("--stats", action="store_true", help="parse statistics and constructs not understood")
+    p.add_argument("--rebuild", action="store_true", help="ignore the cached index and build it again")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                   help="parser processes (default: 2)")
+    p.add_argument("--json", action="store_true", dest="as_json")
+
+    p = sub.add_parser("diff", help="API changes between two kernel trees")
+    p.add_argument("a", metavar="A", help="the old kernel tree: path, release, or version prefix")
+    p.add_argument("b", metavar="B", help="the new kernel tree")
+    p.add_argument("--kind", action="append", dest="kinds", metavar="K", default=None,
+                   choices=("function", "macro", "struct", "member", "enum", "enum_constant",
+                            "typedef", "header", "export"),
+                   help="only this kind of declaration (repeatable)")
+    p.add_argument("--grep", metavar="PATTERN", default=None,
+                   help="only names matching this regular expression")
+    p.add_argument("--json", action="store_true", dest="as_json")
+
+    p = sub.add_parser("show", help="where and how a name is declared in a kernel tree")
+    p.add_argument("target", metavar="TARGET", help="kernel tree: path, release, or version prefix")
+    p.add_argument("name", metavar="NAME",
+                   help="function, macro, struct, struct.member, enum constant, typedef, header path")
+    p.add_argument("--json", action="store_true", dest="as_json")
+
     p = sub.add_parser("run", help="boot a Debian guest kernel, load a module, run a test (args after -- go to QEMU)")
     p.add_argument("module", metavar="MODULE_DIR_OR_KO",
                    help="a .ko file, a driver directory (built first), or NAME@SERIES from the corpus")

@@ -430,6 +430,9 @@ class ApiIndex:
         """Every declaration of *name*: functions, macros, structs, enums, enum constants,
         typedefs, then the export; each kind active-first. ``struct.member`` finds a member
         as (Struct, Member) pairs."""
+        if "/" in name or name.endswith(".h"):
+            h = self.header(name)
+            return [h] if h is not None else []
         if "." in name:
             sname, _, mname = name.partition(".")
             return [(s, m) for s in self.structs(sname) for m in s.members if m.name == mname]
