@@ -36,6 +36,23 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _define(text: str) -> tuple[str, int]:
+    """-D SYM or -D SYM=VALUE (an integer, as unifdef takes it)."""
+    name, eq, value = text.partition("=")
+    if not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected SYM or SYM=VALUE, got {text!r}")
+    try:
+        return name, int(value, 0) if eq else 1
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the value of {name} must be an integer, got {value!r}") from None
+
+
+def _symbol(text: str) -> str:
+    if not text.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected a macro name, got {text!r}")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kbridge", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--cache-dir", type=Path, default=None,
@@ -64,7 +81,37 @@ def build_parser() -> argparse.ArgumentParser:
                    help="target (repeatable; default: 6.1 and 6.12)")
     p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
                    help="parallel builds (default: number of CPUs)")
+    p.add_argument("--strategy", choices=("layer",), default=None,
+                   help="bridge each driver for the target first (layer), then build it")
     p.add_argument("--json", action="store_true", dest="as_json")
+
+    p = sub.add_parser("bridge", help="bridge a driver to other kernels (layer: driver untouched + compat/)")
+    p.add_argument("driver", metavar="DRIVER", help="driver directory, or NAME@SERIES from the corpus")
+    p.add_argument("--target", "-t", action="append", dest="targets", required=True, metavar="T",
+                   help="kernel to bridge to (repeatable): path, release, or version prefix such as 6.1")
+    p.add_argument("--strategy", choices=("layer", "inline"), default="layer",
+                   help="layer: compat component beside the unchanged driver; inline: guarded code")
+    p.add_argument("-o", "--output", type=Path, required=True, dest="out", metavar="OUT",
+                   help="output directory (replaced atomically)")
+    p.add_argument("--json", action="store_true", dest="as_json")
+
+    p = sub.add_parser("scan", help="list every kernel API a driver uses, with file:line:col")
+    p.add_argument("driver", metavar="DRIVER", help="driver directory, or NAME@SERIES from the corpus")
+    p.add_argument("--against", metavar="REF", default=None,
+                   help="kernel whose index resolves member types and load-time symbols "
+                        "(default: the installed kernel the driver matches best)")
+    p.add_argument("--json", action="store_true", dest="as_json")
+
+    p = sub.add_parser("check", help="predict what breaks when a driver is built for a kernel, without building")
+    p.add_argument("driver", metavar="DRIVER", help="driver directory, or NAME@SERIES from the corpus")
+    p.add_argument("--target", "-t", required=True, metavar="T",
+                   help="kernel tree: path, release, or version prefix such as 6.1")
+    p.add_argument("--against", metavar="REF", default=None,
+                   help="reference kernel the driver builds on (default: the installed kernel "
+                        "whose API the driver matches best)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", dest="as_json")
+    fmt.add_argument("--sarif", action="store_true", dest="as_sarif")
 
     p = sub.add_parser("probe", help="ask a kernel tree which API variants it has (rules' probes)")
     p.add_argument("target", metavar="TARGET", help="kernel tree: path, release, or version prefix such as 6.1")
@@ -114,6 +161,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_positive_int, default=180, metavar="SECONDS",
                    help="give up on the guest after this long (default 180)")
     p.add_argument("--log", action="store_true", help="print the guest's whole serial console")
+    p.add_argument("--json", action="store_true", dest="as_json")
+
+    p = sub.add_parser("audit", help="every compat spot (version, vendor, feature guards, wrappers) "
+                                     "of a driver or tree")
+    p.add_argument("path", metavar="PATH", help="a .c/.h file, a directory, or NAME@SERIES from the corpus")
+    p.add_argument("--min-kernel", metavar="V", default=None,
+                   help="oldest supported kernel (e.g. 5.4): mark the branches dead from then on")
+    p.add_argument("--max-kernel", metavar="W", default=None,
+                   help="newest supported kernel (6.12 means every 6.12.y)")
+    p.add_argument("--json", action="store_true", dest="as_json")
+
+    p = sub.add_parser("prune", help="remove conditional branches dead for a kernel range (like unifdef)")
+    p.add_argument("path", metavar="PATH", type=Path, help="a .c/.h file or a directory")
+    p.add_argument("--min-kernel", metavar="V", required=True, help="oldest supported kernel, e.g. 5.4")
+    p.add_argument("--max-kernel", metavar="W", default=None,
+                   help="newest supported kernel (6.12 means every 6.12.y; default: no limit)")
+    p.add_argument("-o", "--output", type=Path, default=None, dest="out", metavar="OUT",
+                   help="output file or directory, written atomically (default for a file: stdout)")
+    p.add_argument("-D", action="append", dest="defines", type=_define, default=[], metavar="SYM[=VAL]",
+                   help="treat SYM as defined (to VAL, default 1), as unifdef -D (repeatable)")
+    p.add_argument("-U", action="append", dest="undefs", type=_symbol, default=[], metavar="SYM",
+                   help="treat SYM as undefined, as unifdef -U (repeatable)")
+    p.add_argument("--no-rules", action="store_true",
+                   help="do not decide KB_HAVE_* guards from the rules' kernel versions")
     p.add_argument("--json", action="store_true", dest="as_json")
     return parser
 

@@ -13,7 +13,7 @@ DEFAULT_TARGETS = ["6.1", "6.12"]
 
 
 def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_json: bool,
-        cache_dir: Path | None) -> int:
+        cache_dir: Path | None, strategy: str | None = None) -> int:
     from kbridge.actions import matrix
     from kbridge.facts import corpus
     from kbridge.facts import driver as drv_mod
@@ -27,6 +27,10 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
         drvs = [drv_mod.load(e.path, label=e.label, origin_version=e.version)
                 for e in corpus.corpus(cache=cache_dir)]
     cells = [matrix.Cell(d, t) for d in drvs for t in trees]
+    builder = None
+    if strategy == "layer":
+        from kbridge.actions.bridge import build_layer
+        builder = build_layer
 
     with Progress(TextColumn("building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=stderr, transient=True,
@@ -36,12 +40,16 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
         def done(res):  # type: ignore[no-untyped-def]
             progress.update(task, advance=1, description=f"{res.driver} on {res.target}")
 
-        results = matrix.run(cells, jobs=jobs, on_done=done)
+        results = (matrix.run(cells, jobs=jobs, on_done=done, builder=builder) if builder
+                   else matrix.run(cells, jobs=jobs, on_done=done))
 
     if as_json:
         print_json([r.to_json() for r in results])
         return 0
-    table = Table(title=f"Build matrix: {len(drvs)} drivers x {len(trees)} targets")
+    title = f"Build matrix: {len(drvs)} drivers x {len(trees)} targets"
+    if strategy:
+        title += f" (bridged: {strategy})"
+    table = Table(title=title)
     table.add_column("driver")
     for t in trees:
         table.add_column(t.name, justify="right")

@@ -1,0 +1,144 @@
+"""Bridge a driver to other kernels: ``bridge(driver, trees, strategy, out)``.
+
+Two strategies share one rule set (kbridge.knowledge.rules) and one shim
+library (knowledge/shims/<rule id>/):
+
+* ``layer`` (:mod:`.layer`): the driver's files byte-identical, a generated
+  compat/ component beside them that configures itself at build time;
+* ``inline``: guarded code in the driver (not implemented here yet).
+
+The kernel the driver was written for ("home") decides which direction each
+shim goes: a corpus driver knows its version; any other driver is built once
+on each target and its home is the first target where it builds clean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kbridge.actions.bridge import layer
+from kbridge.errors import KbridgeError
+from kbridge.facts.driver import Driver
+from kbridge.facts.targets import KernelTree
+from kbridge.knowledge import rules as rules_mod
+from kbridge.storage import atomic_directory
+
+STRATEGIES = ("layer", "inline")
+
+
+@dataclass
+class BridgeReport:
+    driver: str
+    strategy: str
+    out: Path
+    home: str                                   # kernel version the driver was written for
+    targets: list[str]
+    shims: list[dict[str, object]] = field(default_factory=list)
+    unbridged: list[layer.Unbridged] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    driver_files: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.unbridged
+
+    def to_json(self) -> dict[str, object]:
+        return {"driver": self.driver, "strategy": self.strategy, "out": str(self.out),
+                "home": self.home, "targets": self.targets, "ok": self.ok,
+                "shims": self.shims, "unbridged": [u.to_json() for u in self.unbridged],
+                "files": self.files, "driver_files": self.driver_files}
+
+
+def home_version(driver: Driver, trees: list[KernelTree]) -> str:
+    """The kernel version *driver* was written for."""
+    if driver.origin_version:
+        return driver.origin_version
+    from kbridge.actions.kbuild import build
+    for tree in trees:
+        if build(driver, tree).ok and tree.version:
+            return tree.version
+    raise KbridgeError(f"{driver.label}: builds clean on none of the targets "
+                       f"({', '.join(t.name for t in trees)}); add --target for the kernel it was written for")
+
+
+def _series(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def _answers(tree: KernelTree | None, version: str, rules: list[rules_mod.Rule]) -> layer.Answers:
+    """Each rule's guard on a kernel: probed when kbridge has its tree, else from release numbers."""
+    if tree is None:
+        return layer.version_answers(rules, version)
+    from kbridge.actions.probe import probe
+    return {res.rule: res.result for res in probe(tree, rules)}
+
+
+def home_tree(home: str, trees: list[KernelTree]) -> KernelTree | None:
+    """A configured tree of the driver's own series: the targets first, then the machine's trees."""
+    from kbridge.facts.targets import discover
+    for t in [*trees, *sorted(discover(), key=lambda t: t.name)]:
+        if t.configured and t.version and (t.version == home or _series(t.version) == _series(home)):
+            return t
+    return None
+
+
+def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
+           rules: list[rules_mod.Rule] | None = None, home: str | None = None) -> BridgeReport:
+    """Write the bridged driver to *out* (atomically, replacing it) and report what was done."""
+    if strategy not in STRATEGIES:
+        raise KbridgeError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+    if strategy == "inline":
+        raise KbridgeError("--strategy inline is not implemented yet; use --strategy layer")
+    if not trees:
+        raise KbridgeError("name at least one --target kernel to bridge to")
+    out = Path(out)
+    if out.resolve() == driver.path or driver.path in out.resolve().parents:
+        raise KbridgeError(f"{out}: the output must not be inside the driver directory {driver.path}; "
+                           "choose another -o")
+    rules = rules_mod.load() if rules is None else rules
+    home = home or home_version(driver, trees)
+    needed = layer.needed_rules(rules, driver)
+    home_answers = _answers(home_tree(home, trees), home, needed)
+    p = layer.plan(rules, driver, home_answers, [_answers(t, t.version or "0", needed) for t in trees])
+    content, own = layer.files(driver, home, p)
+    if out.exists() and not out.is_dir():
+        raise KbridgeError(f"{out}: exists and is not a directory; choose another -o")
+    with atomic_directory(out) as tmp:
+        tmp.chmod(0o755)
+        for rel, data in content.items():
+            dest = tmp / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+            dest.chmod(0o755 if rel.endswith(".sh") else 0o644)
+    return BridgeReport(
+        driver=driver.label, strategy=strategy, out=out, home=home,
+        targets=[t.name for t in trees],
+        shims=[{"rule": s.rule.id, "direction": s.direction, "guard": s.rule.guard,
+                "after": s.after} for s in p.shims],
+        unbridged=p.unbridged, files=list(content), driver_files=own)
+
+
+def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] | None = None,
+                rules: list[rules_mod.Rule] | None = None):  # type: ignore[no-untyped-def]
+    """Bridge *driver* as a layer (for *targets*, default just *tree*) and build OUT on *tree*.
+
+    The matrix cell of ``kbridge matrix --strategy layer``: a real kbuild run
+    of the generated OUT, with OUT's own build-time probes.
+    """
+    import tempfile
+
+    from kbridge.actions.kbuild import build
+    from kbridge.facts import driver as drv_mod
+
+    with tempfile.TemporaryDirectory(prefix="kbridge-layer-") as tmp:
+        out = Path(tmp) / "out"
+        report = bridge(driver, targets or [tree], "layer", out, rules=rules)
+        result = build(drv_mod.load(out, label=driver.label), tree)
+    if report.unbridged:
+        from kbridge.actions.kbuild import Diagnostic
+        for u in report.unbridged:
+            result.diagnostics.append(Diagnostic("", 0, 0, "error", f"not bridged: {u.rule}: {u.why}"))
+        result.errors += len(report.unbridged)
+        result.ok = False
+    return result

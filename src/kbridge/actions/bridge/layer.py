@@ -1,0 +1,360 @@
+"""The layer strategy: the driver's files untouched, a compat/ component beside them.
+
+OUT = the driver's own files byte-identical (its Kbuild, if it has one, moves
+to compat/Kbuild.driver, unchanged, because OUT's Kbuild must run first) plus:
+
+* ``Kbuild``: runs the build-time probes (see :mod:`.buildtime`), puts
+  ``compat/include`` and ``compat`` in front of the kernel's headers through
+  NOSTDINC_FLAGS, includes the driver's build file, and force-includes
+  ``compat/kb_compat.h``;
+* ``compat/include/<kernel header>``: wrappers that ``#include_next`` the
+  kernel's header and then apply the shims that extend it. A shim is applied
+  right after the kernel header that declares what it bridges, not at the top
+  of every file, so that a driver's own ``#define pr_fmt`` before its includes
+  keeps working and a struct rename (``#define queue_limits kb_queue_limits``)
+  happens after the kernel has finished using the name;
+* ``compat/include/<moved header>``: the shim library's wrappers for headers
+  that moved or vanished;
+* ``compat/rules/<rule>/<direction>.h``: each shim, verbatim from
+  ``knowledge/shims/<rule>/``, included under its guard;
+* ``dkms.conf`` and ``compat/RULES.md`` (what was bridged and why it is faithful).
+
+Which rules: the rules whose API the driver uses -- identifiers (and include
+paths) found with tree-sitter-c in the driver's files -- plus their ``needs``,
+kept when some target lies on the other side of the rule's release from the
+kernel the driver was written for. Which direction: the driver written for a
+kernel with the new API needs ``new_on_old`` (under ``#ifndef KB_HAVE_X``),
+one written for an older kernel needs ``old_on_new`` (under ``#ifdef``).
+Everything is generated as sorted text: same input, byte-identical OUT.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from kbridge.actions.bridge import buildtime
+from kbridge.errors import KbridgeError
+from kbridge.facts.driver import BUILD_PRODUCTS, Driver
+from kbridge.facts.targets import version_tuple
+from kbridge.knowledge.rules import DIRECTIONS, Rule
+
+C_KEYWORDS = frozenset({"struct", "union", "enum", "const", "unsigned", "int", "void", "char"})
+
+
+@dataclass(frozen=True)
+class ShimPlan:
+    """One rule bridged in one direction."""
+
+    rule: Rule
+    direction: str            # "new_on_old" | "old_on_new"
+    after: str | None         # kernel header the shim extends (None: kb_compat.h)
+    text: str                 # the shim's C text
+    wrappers: tuple[str, ...] = ()   # include/<path> files the rule ships
+
+    @property
+    def condition(self) -> str:
+        return f"#ifndef {self.rule.guard}" if self.direction == "new_on_old" else f"#ifdef {self.rule.guard}"
+
+
+@dataclass(frozen=True)
+class Unbridged:
+    rule: str
+    api: tuple[str, ...]
+    direction: str
+    why: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"rule": self.rule, "api": list(self.api), "direction": self.direction, "why": self.why}
+
+
+@dataclass
+class LayerPlan:
+    shims: list[ShimPlan] = field(default_factory=list)
+    unbridged: list[Unbridged] = field(default_factory=list)
+    probed: list[Rule] = field(default_factory=list)      # every rule whose guard OUT computes
+
+
+# --- what the driver uses ---------------------------------------------------
+
+@cache
+def _parser():  # type: ignore[no-untyped-def]
+    import tree_sitter as ts
+    import tree_sitter_c as tsc
+    return ts.Parser(ts.Language(tsc.language()))
+
+
+_NAME_NODES = {"identifier", "field_identifier", "type_identifier", "statement_identifier"}
+
+
+def driver_names(driver: Driver) -> tuple[frozenset[str], frozenset[str]]:
+    """(identifiers, include paths) of the driver's C files, read with tree-sitter-c."""
+    names: set[str] = set()
+    includes: set[str] = set()
+    parser = _parser()
+    for rel in driver.sources:
+        tree = parser.parse(driver.read(rel))
+        stack = [tree.root_node]
+        while stack:
+            node = stack.pop()
+            if node.type in _NAME_NODES:
+                names.add(node.text.decode(errors="replace"))
+            elif node.type == "preproc_include":
+                path = node.child_by_field_name("path")
+                if path is not None:
+                    includes.add(path.text.decode(errors="replace").strip('<>"'))
+            stack.extend(node.children)
+    return frozenset(names), frozenset(includes)
+
+
+def _api_used(api: str, names: frozenset[str], includes: frozenset[str]) -> bool:
+    if api.endswith(".h"):
+        return api in includes
+    parts = [p for p in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", api) if p not in C_KEYWORDS]
+    return bool(parts) and all(p in names for p in parts)
+
+
+def used_rules(rules: list[Rule], driver: Driver) -> list[Rule]:
+    names, includes = driver_names(driver)
+    return [r for r in rules if any(_api_used(a, names, includes) for a in r.api)]
+
+
+# --- the shim library -------------------------------------------------------
+
+@cache
+def _manifest(shim_dir: Path) -> dict:  # type: ignore[type-arg]
+    path = shim_dir / "shim.toml"
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise KbridgeError(f"{path}: {exc}") from None
+
+
+def _has_new(version: str, rule: Rule) -> bool | None:
+    if rule.since == "unknown":
+        return None
+    return version_tuple(version) >= version_tuple(rule.since)
+
+
+Answers = dict[str, "bool | None"]     # rule id -> the guard's value on one kernel
+
+
+def needed_rules(rules: list[Rule], driver: Driver) -> list[Rule]:
+    """The rules whose API the driver uses, plus what they need, in dependency order."""
+    by_id = {r.id: r for r in rules}
+    chosen: dict[str, Rule] = {}
+    todo = list(used_rules(rules, driver))
+    while todo:
+        r = todo.pop(0)
+        if r.id in chosen:
+            continue
+        chosen[r.id] = r
+        shim_needs = _manifest(r.shim_dir).get("needs", [])
+        todo.extend(by_id[n] for n in [*r.needs, *shim_needs] if n in by_id)
+    return _ordered(chosen)
+
+
+def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers]) -> LayerPlan:
+    """The shims *driver* needs on kernels answering *targets*, written for a kernel answering *home*.
+
+    An answer is a rule's guard on that kernel (True: it has the new API),
+    from the probes (kbridge.actions.probe) -- never from version numbers,
+    which lie on vendor kernels. A rule is bridged when some target answers
+    differently from home; home's answer says which direction.
+    """
+    out = LayerPlan()
+    for r in needed_rules(rules, driver):
+        home_new = home.get(r.id)
+        if home_new is not None and targets and all(t.get(r.id) in (home_new, None) for t in targets):
+            continue        # every target has the API the driver was written for
+        directions = [d for d, new in (("new_on_old", True), ("old_on_new", False))
+                      if home_new is None or home_new == new]
+        manifest = _manifest(r.shim_dir)
+        for d in directions:
+            text_path = r.shim_dir / f"{d}.h"
+            wrappers = tuple(p.relative_to(r.shim_dir / "include").as_posix() for p in r.wrapped_headers)
+            meta = manifest.get(d, {})
+            if "impossible" in meta:
+                out.unbridged.append(Unbridged(r.id, r.api, d, meta["impossible"]))
+                continue
+            if not (text_path.is_file() or wrappers):
+                if home_new is None:
+                    continue    # direction unknown: only the shims that exist apply
+                out.unbridged.append(Unbridged(
+                    r.id, r.api, d, f"no {d} shim in knowledge/shims/{r.id}: kbridge cannot bridge "
+                    f"{', '.join(r.api)} yet ({r.summary})"))
+                continue
+            out.shims.append(ShimPlan(r, d, meta.get("after"),
+                                      text_path.read_text() if text_path.is_file() else "", wrappers))
+        out.probed.append(r)
+    return out
+
+
+def version_answers(rules: list[Rule], version: str) -> Answers:
+    """Answers from the rules' release numbers: only for kernels kbridge cannot probe."""
+    return {r.id: _has_new(version, r) for r in rules}
+
+
+def _ordered(chosen: dict[str, Rule]) -> list[Rule]:
+    """Rules in dependency order (a rule after the rules it needs), ties by id."""
+    done: list[Rule] = []
+    seen: set[str] = set()
+
+    def visit(r: Rule) -> None:
+        if r.id in seen:
+            return
+        seen.add(r.id)
+        for n in sorted({*r.needs, *_manifest(r.shim_dir).get("needs", [])}):
+            if n in chosen:
+                visit(chosen[n])
+        done.append(r)
+
+    for rid in sorted(chosen):
+        visit(chosen[rid])
+    return done
+
+
+# --- OUT's files --------------------------------------------------------------
+
+def _header_guard(path: str) -> str:
+    return "KB_WRAP_" + re.sub(r"[^A-Za-z0-9]", "_", path).upper()
+
+
+def _shim_block(s: ShimPlan) -> str:
+    r = s.rule
+    return (f"/* {r.id} ({s.direction}): {r.summary}\n"
+            f" * since {r.since}, commit {r.commit} (\"{r.commit_title}\") */\n"
+            f"{s.condition}\n#include \"rules/{r.id}/{s.direction}.h\"\n#endif\n")
+
+
+def _wrapper(header: str, shims: list[ShimPlan]) -> str:
+    guard = _header_guard(header)
+    body = "\n".join(_shim_block(s) for s in shims)
+    return (f"/* Generated by kbridge: <{header}> as the kernel has it, then the shims that\n"
+            f" * extend it (each under the guard the build-time probes computed). */\n"
+            f"#include_next <{header}>\n"
+            f"#ifndef {guard}\n#define {guard}\n#include \"kb_config.h\"\n\n{body}\n#endif\n")
+
+
+def _kb_compat(shims: list[ShimPlan], probed: list[Rule]) -> str:
+    lines = ["/* Generated by kbridge: force-included in every file of the driver.",
+             " * The answers of this kernel's build-time probes, then the shims that",
+             " * extend no particular kernel header. The others are applied right after",
+             " * the kernel header they extend (compat/include). Guards computed here:"]
+    lines += [f" *   {r.guard:<48} {r.id}" for r in probed]
+    lines += [" */", "#ifndef KB_COMPAT_H", "#define KB_COMPAT_H", '#include "kb_config.h"', ""]
+    lines += [_shim_block(s) for s in shims if not s.after]
+    lines.append("#endif")
+    return "\n".join(lines) + "\n"
+
+
+def _modules(text: str) -> list[str]:
+    """Module names from obj-m lines of a Kbuild/Makefile (make syntax, not C)."""
+    mods: list[str] = []
+    for m in re.finditer(r"^\s*obj-(?:m|\$\([A-Z0-9_]+\))\s*[:+]?=\s*(.+)$", text, re.M):
+        for word in m.group(1).split():
+            if word.endswith(".o") and word[:-2] not in mods:
+                mods.append(word[:-2])
+    return mods
+
+
+def _dkms_conf(modules: list[str], name: str, version: str) -> str:
+    lines = [
+        "# Generated by kbridge: the layer builds with the kernel's own kbuild and",
+        "# configures itself with build-time probes, so dkms needs nothing else.",
+        f'PACKAGE_NAME="{name}"',
+        f'PACKAGE_VERSION="{version}"',
+        'MAKE[0]="make -C ${kernel_source_dir} M=${dkms_tree}/${PACKAGE_NAME}/${PACKAGE_VERSION}/build modules"',
+        'CLEAN="make -C ${kernel_source_dir} M=${dkms_tree}/${PACKAGE_NAME}/${PACKAGE_VERSION}/build clean"',
+    ]
+    for i, mod in enumerate(modules):
+        lines += [f'BUILT_MODULE_NAME[{i}]="{mod}"', f'DEST_MODULE_LOCATION[{i}]="/updates/dkms"']
+    lines.append('AUTOINSTALL="yes"')
+    return "\n".join(lines) + "\n"
+
+
+def _rules_md(driver: Driver, home: str, p: LayerPlan) -> str:
+    out = [f"# compat layer of {driver.label}", "",
+           f"Generated by kbridge for a driver written for Linux {home}. The driver's files",
+           "are unchanged; each shim below applies only on kernels whose build-time probe",
+           "says the driver's API is missing.", ""]
+    for s in p.shims:
+        why = s.rule.shims[s.direction].why if s.direction in s.rule.shims else ""
+        out += [f"## {s.rule.id} ({s.direction})", "",
+                f"- API: {', '.join(s.rule.api)}; changed in {s.rule.since}, commit {s.rule.commit}",
+                f"- applied after: <{s.after}>" if s.after else "- applied in: kb_compat.h",
+                f"- why it is faithful: {why.strip()}", ""]
+    for u in p.unbridged:
+        out += [f"## NOT BRIDGED: {u.rule} ({u.direction})", "", f"- API: {', '.join(u.api)}",
+                f"- why: {u.why}", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _is_product(name: str) -> bool:
+    import fnmatch
+    return any(fnmatch.fnmatch(name, pat) for pat in BUILD_PRODUCTS)
+
+
+def files(driver: Driver, home: str, p: LayerPlan) -> tuple[dict[str, bytes], list[str]]:
+    """Every file of OUT (relative path -> bytes) and the driver's files among them."""
+    out: dict[str, bytes] = {}
+    own: list[str] = []
+    driver_kbuild = None
+    build_text = ""
+    for path in sorted(driver.path.rglob("*")):
+        if not path.is_file() or _is_product(path.name):
+            continue
+        rel = path.relative_to(driver.path).as_posix()
+        if rel.startswith("compat/"):
+            raise KbridgeError(f"{driver.path}: the driver already has a compat/ directory; "
+                               "the layer needs that name (rename the driver's own)")
+        data = path.read_bytes()
+        if rel == "Kbuild":
+            driver_kbuild = "compat/Kbuild.driver"
+            out[driver_kbuild] = data
+            build_text = data.decode(errors="replace")
+        else:
+            out[rel] = data
+            own.append(rel)
+            if rel == "Makefile" and not build_text:
+                driver_kbuild = "Makefile"
+                build_text = data.decode(errors="replace")
+    rule_ids = [s.rule.id for s in p.shims]
+    out["Kbuild"] = buildtime.kbuild_text(driver_kbuild, sorted(set(rule_ids))).encode()
+    unit, ranges = buildtime.probes_unit(p.probed)
+    out["compat/kb_probes.c"] = unit.encode()
+    out["compat/kb_probes.map"] = ranges.encode()
+    for r in p.probed:
+        out[f"compat/probes/{r.id}.c"] = buildtime.probe_alone(r).encode()
+    out["compat/kb_conftest.sh"] = buildtime.CONFTEST_SH.encode()
+    out["compat/kb_compat.h"] = _kb_compat(p.shims, p.probed).encode()
+    after: dict[str, list[ShimPlan]] = {}
+    for s in p.shims:
+        if s.text:
+            out[f"compat/rules/{s.rule.id}/{s.direction}.h"] = s.text.encode()
+        if s.after:
+            after.setdefault(s.after, []).append(s)
+        for w in s.wrappers:
+            data = (s.rule.shim_dir / "include" / w).read_bytes()
+            key = f"compat/include/{w}"
+            if key in out and out[key] != data:
+                raise KbridgeError(f"shim library: two rules ship different wrappers for <{w}>")
+            out[key] = data
+    for header, shims in sorted(after.items()):
+        key = f"compat/include/{header}"
+        if key in out:
+            raise KbridgeError(f"shim library: <{header}> is both a wrapper and an 'after' header "
+                               f"({', '.join(s.rule.id for s in shims)})")
+        out[key] = _wrapper(header, shims).encode()
+    mods = _modules(build_text) or [driver.path.name]
+    out["dkms.conf"] = _dkms_conf(mods, f"kbridge-{mods[0]}", home).encode()
+    out["compat/RULES.md"] = _rules_md(driver, home, p).encode()
+    return dict(sorted(out.items())), own
+
+
+__all__ = ["DIRECTIONS", "LayerPlan", "ShimPlan", "Unbridged", "files", "plan", "used_rules"]

@@ -1,0 +1,33 @@
+"""kbridge bridge: write a bridged copy of a driver (layer strategy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kbridge.cli.output import print_json, stdout
+
+
+def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: bool,
+        cache_dir: Path | None) -> int:
+    from kbridge.actions.bridge import bridge
+    from kbridge.facts import driver as drivers
+    from kbridge.facts import targets as tgt
+
+    pool = tgt.discover()
+    trees = [tgt.resolve(t, trees=pool) for t in targets]
+    drv = drivers.resolve(driver, cache=cache_dir)
+    report = bridge(drv, trees, strategy, out)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        stdout.out(f"{report.driver} (written for Linux {report.home}) -> {report.out} "
+                   f"[{report.strategy}] for {', '.join(report.targets)}")
+        stdout.out(f"driver files unchanged: {len(report.driver_files)}; generated files: "
+                   f"{len(report.files) - len(report.driver_files)}")
+        for s in report.shims:
+            where = f"after <{s['after']}>" if s["after"] else "in kb_compat.h"
+            stdout.out(f"  shim {s['rule']} ({s['direction']}, {s['guard']}) {where}")
+        for u in report.unbridged:
+            stdout.out(f"  NOT BRIDGED {u.rule} ({u.direction}): {', '.join(u.api)}: {u.why}")
+        stdout.out(f"build it with: make -C <kernel tree> M={report.out.resolve()} modules")
+    return 0 if report.ok else 1
