@@ -118,8 +118,8 @@ class Env:
     ``values``: defined symbols with the interval of their value (a -D symbol
     has a one-point interval). ``undefined``: -U symbols. ``value_only``:
     symbols whose value is known for ``#if`` but whose definedness is not
-    (the KB_HAVE_* guards decided from the rules: the probe header may define
-    a false guard as 0 or leave it undefined, so ``#ifdef KB_HAVE_X`` stays).
+    (the audit uses it for a KB_HAVE guard that is 0 or 1 depending on the
+    kernel within a range).
     """
 
     values: Mapping[str, Interval] = field(default_factory=dict)
@@ -138,14 +138,17 @@ class Env:
         return "unknown", None
 
 
-def rule_guard_values(lo: int, hi: int, rules: Iterable[object] | None = None) -> dict[str, Interval]:
-    """KB_HAVE_* guards whose answer the kernel range fixes, from the rules' ``since``.
+def rule_guard_values(lo: int, hi: int, rules: Iterable[object] | None = None) -> dict[str, bool]:
+    """KB_HAVE_* guards whose answer the kernel range [lo, hi] fixes, from the rules' ``since``.
 
-    A guard is 1 on kernels that have the new API. For mainline and stable
-    kernels that is every kernel from ``since`` on; a vendor kernel can
-    backport an API to an older release (which is why the guards are probed,
-    not computed from the version), so pruning with --max-kernel below a
-    rule's ``since`` assumes mainline kernels: the README and the audit say so.
+    kbridge's config header (actions/probe.py) defines a true guard as 1 and
+    leaves a false one undefined, so a decided guard is exactly a -D or a -U.
+    A guard is true on kernels that have the new API: for mainline and stable
+    kernels, every kernel from ``since`` on. A vendor kernel can backport an
+    API to an older release (which is why the guards are probed, not computed
+    from the version), so deciding a guard false because --max-kernel is below
+    its ``since`` assumes mainline kernels; rules whose ``since`` is "unknown"
+    are never decided.
     """
     if rules is None:
         from kbridge.knowledge import rules as rules_mod
@@ -153,7 +156,7 @@ def rule_guard_values(lo: int, hi: int, rules: Iterable[object] | None = None) -
             rules = rules_mod.load()
         except KbridgeError:
             rules = []
-    out: dict[str, Interval] = {}
+    out: dict[str, bool] = {}
     for r in rules:
         since = getattr(r, "since", "unknown")
         guard = getattr(r, "guard", None)
@@ -161,9 +164,9 @@ def rule_guard_values(lo: int, hi: int, rules: Iterable[object] | None = None) -
             continue
         code = parse_kernel(since)
         if lo >= code:
-            out[guard] = (1, 1)
+            out[guard] = True
         elif hi < code:
-            out[guard] = (0, 0)
+            out[guard] = False
     return out
 
 
@@ -173,6 +176,7 @@ def make_env(*, min_kernel: str | int | None, max_kernel: str | int | None = Non
     """The evaluator's knowledge for a supported range and -D/-U sets."""
     values: dict[str, Interval] = {}
     value_only: dict[str, Interval] = {}
+    undef_rules: set[str] = set()
     if min_kernel is not None:
         lo = min_kernel if isinstance(min_kernel, int) else parse_kernel(min_kernel)
         hi = (MAX_CODE if max_kernel is None else
@@ -182,8 +186,12 @@ def make_env(*, min_kernel: str | int | None, max_kernel: str | int | None = Non
                                "swap them")
         values[VERSION_SYMBOL] = (lo, hi)
         if use_rules:
-            value_only.update(rule_guard_values(lo, hi))
-    undefined = set(undefs or ())
+            for guard, have in rule_guard_values(lo, hi).items():
+                if have:
+                    values[guard] = (1, 1)
+                else:
+                    undef_rules.add(guard)
+    undefined = set(undefs or ()) | (undef_rules - set(defines or {}))
     for name, v in (defines or {}).items():
         values[name] = (int(v), int(v))
         undefined.discard(name)

@@ -1,0 +1,676 @@
+"""Compat spots: every place where a driver says "this depends on the kernel".
+
+``audit(path)`` finds, in a driver or a whole tree:
+
+* ``kbridge_guard``: ``#if KB_HAVE_X`` / ``#ifdef KB_HAVE_X`` (the rule
+  library says which API and from which release);
+* ``version``: tests of ``LINUX_VERSION_CODE`` against ``KERNEL_VERSION(a, b,
+  c)`` (or a number), in any form the preprocessor accepts: ``<``, ``>=``,
+  ``==``, ``&&``, ``||``, ``!``, parentheses, ``#elif`` chains;
+* ``vendor``: distribution kernels' own tests (``RHEL_RELEASE_CODE``,
+  ``RHEL_RELEASE_VERSION``, ``SLE_VERSION``, ``UTS_UBUNTU_RELEASE_ABI``, ...);
+* ``feature_macro``: ``HAVE_*`` macros in the autoconf / conftest style of
+  other out-of-tree projects (and of old in-tree drivers);
+* ``compat_define``: ``#ifndef some_api`` ... ``#define some_api`` fallbacks;
+* ``wrapper``: ``kb_``-prefixed compat functions.
+
+For each conditional spot it reports file:line, the API concerned (for a
+kbridge guard the rule's API; otherwise the identifiers that differ between
+the branches), and for each branch the mainline kernels that take it: the
+kernel versions are split at every version constant the group mentions and
+each stretch is evaluated with the same evaluator ``kbridge prune`` uses, so
+audit and prune never disagree. With a minimum (and maximum) supported kernel
+it marks the branches that prune would remove.
+
+Directives are found the way the preprocessor sees them (comments removed,
+backslash continuations joined, string literals respected); branch contents
+are read with tree-sitter-c, macro bodies included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from kbridge.actions import prune as pr
+from kbridge.errors import KbridgeError
+
+KB_GUARD_PREFIX = "KB_HAVE_"
+WRAPPER_PREFIX = "kb_"
+VENDOR_SYMBOLS = frozenset({
+    "RHEL_RELEASE_CODE", "RHEL_RELEASE_VERSION", "RHEL_MAJOR", "RHEL_MINOR",
+    "SLE_VERSION", "SLE_VERSION_CODE", "SLE_LOCALVERSION_CODE", "SUSE_VERSION",
+    "SUSE_PATCHLEVEL", "SUSE_PRODUCT_CODE", "SUSE_PRODUCT", "UTS_UBUNTU_RELEASE_ABI",
+    "UBUNTU_VERSION_CODE", "UBUNTU_VERSION", "UEK_KABI_RENAME", "UTS_RELEASE",
+})
+KINDS = ("kbridge_guard", "version", "vendor", "feature_macro", "compat_define", "wrapper")
+MAX_API = 12
+_CONDITIONALS = ("if", "ifdef", "ifndef", "elif", "else", "endif")
+
+
+# ---------------------------------------------------------------------------
+# Directives, as the preprocessor sees them
+
+
+@dataclass(frozen=True)
+class Directive:
+    line: int           # 1-based physical line of the '#'
+    end_line: int       # last physical line (continuations)
+    keyword: str        # if, ifdef, ifndef, elif, else, endif, define, include, ...
+    rest: str           # the text after the keyword, comments removed, continuations joined
+
+
+def directives(text: str) -> list[Directive]:
+    """Every preprocessing directive of *text* (translation phases 2-3, simplified).
+
+    Comments become one space, backslash-newlines vanish, string and
+    character literals are skipped whole, so that ``"#if"`` in a string or a
+    ``#`` inside a comment is no directive.
+    """
+    out: list[Directive] = []
+    i, n = 0, len(text)
+    line = 1
+    at_start = True           # only whitespace/comments so far on this logical line
+    cur: list[str] | None = None
+    cur_line = 0
+    while i < n:
+        c = text[i]
+        if c == "\\" and text.startswith("\n", i + 1):
+            i += 2
+            line += 1
+            continue
+        if c == "\\" and text.startswith("\r\n", i + 1):
+            i += 3
+            line += 1
+            continue
+        if c == "\n":
+            if cur is not None:
+                out.append(_directive(cur_line, line, "".join(cur)))
+                cur = None
+            at_start = True
+            line += 1
+            i += 1
+            continue
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            line += text.count("\n", i, j)
+            i = j
+            if cur is not None:
+                cur.append(" ")
+            continue
+        if text.startswith("//", i):
+            j = i + 2
+            while j < n and text[j] != "\n":       # a // comment continues over backslash-newline
+                if text[j] == "\\" and text.startswith("\n", j + 1):
+                    line += 1
+                    j += 1
+                j += 1
+            i = j
+            continue
+        if c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c and text[j] != "\n":
+                if text[j] == "\\" and j + 1 < n:
+                    if text[j + 1] == "\n":
+                        line += 1
+                    j += 1
+                j += 1
+            if cur is not None:
+                cur.append(text[i:j + 1])
+            i = j + 1 if j < n and text[j] == c else j
+            at_start = False
+            continue
+        if at_start and c == "#":
+            cur = []
+            cur_line = line
+            at_start = False
+            i += 1
+            continue
+        if c not in " \t\r\f\v":
+            at_start = False
+        if cur is not None:
+            cur.append(c)
+        i += 1
+    if cur is not None:
+        out.append(_directive(cur_line, line, "".join(cur)))
+    return out
+
+
+def _directive(line: int, end: int, body: str) -> Directive:
+    body = body.strip()
+    k = 0
+    while k < len(body) and (body[k] == "_" or body[k].isalnum()):
+        k += 1
+    return Directive(line, end, body[:k], " ".join(body[k:].split()))
+
+
+def expr_identifiers(expr: str) -> list[str]:
+    """Identifiers of a #if expression (a preprocessor expression, not C code)."""
+    out: list[str] = []
+    i, n = 0, len(expr)
+    while i < n:
+        c = expr[i]
+        if c == "_" or (c.isascii() and c.isalpha()):
+            j = i
+            while j < n and (expr[j] == "_" or (expr[j].isascii() and expr[j].isalnum())):
+                j += 1
+            out.append(expr[i:j])
+            i = j
+        elif c.isascii() and c.isdigit():
+            while i < n and (expr[i] == "_" or expr[i].isalnum() or expr[i] == "."):
+                i += 1
+        else:
+            i += 1
+    return out
+
+
+def _version_constants(expr: str) -> set[int]:
+    """Version codes an expression compares with: KERNEL_VERSION(a,b,c) and big numbers."""
+    env = pr.Env()
+    p = pr._Pruner("", env, "<expr>")
+    p.tline = expr
+    found: set[int] = set()
+    i = 0
+    while i < len(expr):
+        c = expr[i]
+        if c == "_" or (c.isascii() and c.isalpha()):
+            j = p.skipsym(i)
+            if expr[i:j] == pr.VERSION_MACRO:
+                kv = p._kernel_version_args(j)
+                if kv is not None:
+                    found.add(kv[0])
+                    i = kv[1]
+                    continue
+            i = j
+        elif c.isascii() and c.isdigit():
+            v, j = pr._strtol0(expr, i)
+            if 0x10000 <= v <= pr.MAX_CODE:
+                found.add(v)
+            i = max(j, i + 1)
+        else:
+            i += 1
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Spots
+
+
+@dataclass
+class KernelRange:
+    start: int              # first version code
+    end: int | None         # first code after the range (None: no upper bound)
+    taken: str              # "yes" or "maybe" (depends on more than the version)
+
+    def to_json(self) -> dict[str, object]:
+        return {"from": pr.format_code(self.start),
+                "to": pr.format_code(self.end) if self.end is not None else None,
+                "taken": self.taken}
+
+    def text(self) -> str:
+        lo = pr.format_code(self.start)
+        if self.start == 0 and self.end is None:
+            s = "every kernel"
+        elif self.start == 0:
+            s = f"< {pr.format_code(self.end or 0)}"
+        elif self.end is None:
+            s = f">= {lo}"
+        else:
+            s = f"{lo} .. < {pr.format_code(self.end)}"
+        return s if self.taken == "yes" else s + " (maybe)"
+
+
+@dataclass
+class Branch:
+    line: int
+    directive: str          # "#if", "#elif", "#else", "#ifdef", "#ifndef"
+    condition: str          # "" for #else
+    kernels: list[KernelRange] | None = None   # None: not a function of the kernel version
+    dead: bool | None = None        # no kernel of the supported range takes it (range given)
+    pruned: bool | None = None      # `kbridge prune` with that range removes it
+    identifiers: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {"line": self.line, "directive": self.directive, "condition": self.condition,
+                "kernels": None if self.kernels is None else [k.to_json() for k in self.kernels],
+                "dead": self.dead, "pruned": self.pruned}
+
+
+@dataclass
+class Spot:
+    file: str
+    line: int
+    end_line: int
+    kind: str
+    api: list[str]
+    symbols: list[str]                   # the macros the conditions test
+    branches: list[Branch] = field(default_factory=list)
+    rule: str | None = None              # kbridge rule id for a KB_HAVE guard
+    note: str = ""
+    parent: int | None = None            # line of the enclosing spot, if any
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def dead_branches(self) -> int:
+        return sum(1 for b in self.branches if b.dead)
+
+    def to_json(self) -> dict[str, object]:
+        d: dict[str, object] = {"file": self.file, "line": self.line, "end_line": self.end_line,
+                                "kind": self.kind, "api": self.api, "symbols": self.symbols}
+        if self.rule:
+            d["rule"] = self.rule
+        if self.note:
+            d["note"] = self.note
+        if self.parent is not None:
+            d["parent"] = self.parent
+        d["branches"] = [b.to_json() for b in self.branches]
+        return d
+
+
+@dataclass
+class Audit:
+    root: Path
+    files: int
+    spots: list[Spot]
+    min_kernel: str | None = None
+    max_kernel: str | None = None
+    conditionals: int = 0                 # conditional groups seen (spots or not)
+
+    def summary(self) -> dict[str, object]:
+        by_kind = {k: sum(1 for s in self.spots if s.kind == k) for k in KINDS}
+        d: dict[str, object] = {"files": self.files, "conditional_groups": self.conditionals,
+                                "spots": len(self.spots), "by_kind": by_kind,
+                                "files_with_spots": len({s.file for s in self.spots})}
+        if self.min_kernel is not None:
+            d["dead_branches"] = sum(s.dead_branches() for s in self.spots)
+            d["spots_with_dead_branches"] = sum(1 for s in self.spots if s.dead_branches())
+            d["pruned_branches"] = sum(1 for s in self.spots for b in s.branches if b.pruned)
+        return d
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": str(self.root), "min_kernel": self.min_kernel, "max_kernel": self.max_kernel,
+                "summary": self.summary(), "spots": [s.to_json() for s in self.spots]}
+
+
+@dataclass
+class _Group:
+    branches: list[tuple[Directive, str]]     # (directive, condition as #if expression)
+    end: Directive | None = None
+    parent: _Group | None = None
+    parent_branch: int = 0
+    defined_in_first: set[str] = field(default_factory=set)   # #define names in branch 1
+
+
+def _condition(d: Directive) -> str:
+    """The branch condition as an #if expression."""
+    name = d.rest.split(" ")[0] if d.rest else ""
+    if d.keyword == "ifdef":
+        return f"defined({name})"
+    if d.keyword == "ifndef":
+        return f"!defined({name})"
+    return d.rest
+
+
+def _groups(dirs: list[Directive], name: str) -> list[_Group]:
+    groups: list[_Group] = []
+    stack: list[_Group] = []
+    for d in dirs:
+        if d.keyword not in _CONDITIONALS:
+            continue
+        if d.keyword in ("if", "ifdef", "ifndef"):
+            parent = stack[-1] if stack else None
+            g = _Group([(d, _condition(d))], None, parent,
+                       len(parent.branches) - 1 if parent else 0)
+            groups.append(g)
+            stack.append(g)
+        elif not stack:
+            raise KbridgeError(f"{name}:{d.line}: #{d.keyword} without #if; the file does not "
+                               "preprocess, fix it first")
+        elif d.keyword == "endif":
+            stack.pop().end = d
+        else:
+            stack[-1].branches.append((d, "" if d.keyword == "else" else d.rest))
+    if stack:
+        raise KbridgeError(f"{name}:{stack[-1].branches[0][0].line}: #if without #endif; the file "
+                           "does not preprocess, fix it first")
+    return groups
+
+
+# ---------------------------------------------------------------------------
+# Identifiers of the code in each branch (tree-sitter-c)
+
+
+@cache
+def _parser():  # type: ignore[no-untyped-def]
+    import tree_sitter as ts
+    import tree_sitter_c as tsc
+    return ts.Parser(ts.Language(tsc.language()))
+
+
+_ID_TYPES = frozenset({"identifier", "field_identifier", "type_identifier",
+                       "statement_identifier"})
+
+
+def _identifier_rows(data: bytes, row0: int = 0, depth: int = 0) -> list[tuple[int, str]]:
+    """(0-based row, name) of every identifier, macro bodies re-parsed as C."""
+    tree = _parser().parse(data)
+    out: list[tuple[int, str]] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        t = node.type
+        if t in _ID_TYPES:
+            out.append((row0 + node.start_point[0], node.text.decode("utf-8", "replace")))
+        elif t == "preproc_arg" and depth < 2:
+            out.extend(_identifier_rows(node.text or b"", row0 + node.start_point[0], depth + 1))
+        stack.extend(node.children)
+    return out
+
+
+def _wrappers(data: bytes) -> list[tuple[int, int, str, list[str]]]:
+    """kb_ functions: (first line, last line, name, functions it calls)."""
+    tree = _parser().parse(data)
+    out = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "function_definition":
+            decl = node.child_by_field_name("declarator")
+            while decl is not None and decl.type not in ("identifier",):
+                decl = decl.child_by_field_name("declarator")
+            if decl is not None and decl.text.decode().startswith(WRAPPER_PREFIX):
+                calls: list[str] = []
+                inner = [node]
+                while inner:
+                    x = inner.pop()
+                    if x.type == "call_expression":
+                        f = x.child_by_field_name("function")
+                        if f is not None and f.type == "identifier":
+                            name = f.text.decode()
+                            if not name.startswith(WRAPPER_PREFIX) and name not in calls:
+                                calls.append(name)
+                    inner.extend(reversed(x.children))
+                out.append((node.start_point[0] + 1, node.end_point[0] + 1, decl.text.decode(),
+                            calls))
+            continue
+        stack.extend(node.children)
+    return sorted(out)
+
+
+# ---------------------------------------------------------------------------
+# Which kernels take which branch
+
+
+def _rule_guards() -> dict[str, object]:
+    try:
+        from kbridge.knowledge import rules as rules_mod
+        return {r.guard: r for r in rules_mod.load()}
+    except (KbridgeError, ImportError):
+        return {}
+
+
+def _guard_since(rule: object) -> int | None:
+    since = getattr(rule, "since", "unknown")
+    try:
+        return pr.parse_kernel(since) if since != "unknown" else None
+    except KbridgeError:
+        return None
+
+
+def _env_at(lo: int, hi: int, symbols: set[str], guards: dict[str, object], *,
+            mainline: bool = True) -> pr.Env:
+    """Kernels [lo, hi]: KB_HAVE guards from their rules; with *mainline*, vendor macros undefined."""
+    # A decided guard is defined to 1 or undefined, as kbridge's config header has it.
+    values: dict[str, pr.Interval] = {pr.VERSION_SYMBOL: (lo, hi)}
+    undefined = {s for s in symbols if mainline and s in VENDOR_SYMBOLS
+                 and s not in ("RHEL_RELEASE_VERSION", "SLE_VERSION")}   # function-like: unknown
+    value_only: dict[str, pr.Interval] = {}
+    for s in symbols:
+        if s in guards and (since := _guard_since(guards[s])) is not None:
+            if lo >= since:
+                values[s] = (1, 1)
+            elif hi < since:
+                undefined.add(s)
+            else:
+                value_only[s] = (0, 1)
+    return pr.Env(values, frozenset(undefined), value_only)
+
+
+def _taken(conds: list[str], env: pr.Env) -> list[str]:
+    """Per branch: "yes", "no" or "maybe" under *env* (an #elif chain: earlier ones first)."""
+    out = []
+    earlier = "no"          # whether an earlier branch is taken
+    for c in conds:
+        lt = pr.LT_TRUE if c == "" else pr.evaluate(c, env)[0]
+        if earlier == "yes" or lt == pr.LT_FALSE:
+            out.append("no")
+        elif earlier == "no" and lt == pr.LT_TRUE:
+            out.append("yes")
+        else:
+            out.append("maybe")
+        if lt == pr.LT_TRUE and earlier == "no":
+            earlier = "yes"
+        elif lt != pr.LT_FALSE and earlier == "no":
+            earlier = "maybe"
+    return out
+
+
+def _kernel_ranges(conds: list[str], symbols: set[str], guards: dict[str, object], *,
+                   mainline: bool = True) -> list[list[KernelRange]]:
+    """Per branch, the kernel version ranges that take it ("yes") or may ("maybe").
+
+    The versions are cut at every constant the conditions compare with (and
+    one past it, for > and <=), so the answer is constant on each piece.
+    """
+    points: set[int] = {0}
+    for c in conds:
+        for v in _version_constants(c):
+            points.update((v, v + 1))
+    for s in symbols:
+        if s in guards and (since := _guard_since(guards[s])) is not None:
+            points.update((since, since + 1))
+    cuts = sorted(p for p in points if p <= pr.MAX_CODE)
+    per_branch: list[list[KernelRange]] = [[] for _ in conds]
+    for k, start in enumerate(cuts):
+        end = cuts[k + 1] if k + 1 < len(cuts) else None
+        status = _taken(conds, _env_at(start, start, symbols, guards, mainline=mainline))
+        for b, st in enumerate(status):
+            if st == "no":
+                continue
+            ranges = per_branch[b]
+            if ranges and ranges[-1].end == start and ranges[-1].taken == st:
+                ranges[-1].end = end
+            else:
+                ranges.append(KernelRange(start, end, st))
+    return per_branch
+
+
+# ---------------------------------------------------------------------------
+# The audit
+
+
+def _classify(symbols: list[str], g: _Group) -> tuple[str, str] | None:
+    """(kind, note) of a group, or None when it is no compat spot (CONFIG_, header guards, ...)."""
+    syms = set(symbols)
+    if any(s.startswith(KB_GUARD_PREFIX) for s in syms):
+        return "kbridge_guard", ""
+    if pr.VERSION_SYMBOL in syms or pr.VERSION_MACRO in syms:
+        vend = sorted(syms & VENDOR_SYMBOLS)
+        return "version", ("also tests " + ", ".join(vend)) if vend else ""
+    if syms & VENDOR_SYMBOLS:
+        return "vendor", ""
+    if any(s.startswith("HAVE_") for s in syms):
+        return "feature_macro", ""
+    first, cond = g.branches[0]
+    if first.keyword == "ifndef" or (first.keyword == "if" and cond.replace(" ", "").startswith("!defined")):
+        name = symbols[0] if symbols else ""
+        if name and name in g.defined_in_first:
+            return "compat_define", ""
+    return None
+
+
+def audit_text(text: str, name: str, *, env: pr.Env | None = None,
+               guards: dict[str, object] | None = None) -> tuple[list[Spot], int]:
+    """The spots of one file's text, and the number of conditional groups in it."""
+    guards = _rule_guards() if guards is None else guards
+    dirs = directives(text)
+    groups = _groups(dirs, name)
+    if not groups and WRAPPER_PREFIX not in text:
+        return [], 0
+    data = text.encode("utf-8", "surrogateescape")
+    # Rows of conditional directives: their identifiers are conditions, not API.
+    cond_rows = {r for d in dirs if d.keyword in _CONDITIONALS
+                 for r in range(d.line - 1, d.end_line)}
+    ids = [(r, s) for r, s in _identifier_rows(data) if r not in cond_rows] if groups else []
+    defines = [(d.line, d.rest.split("(")[0].split(" ")[0]) for d in dirs if d.keyword == "define"]
+    # An include guard: the file's first directive is #ifndef X, #define X follows, and
+    # its #endif is the file's last directive.
+    conds = [d for d in dirs if d.keyword in _CONDITIONALS]
+    guard_group = groups[0] if groups and conds and groups[0].end is conds[-1] \
+        and groups[0].branches[0][0] is conds[0] else None
+
+    spots: list[Spot] = []
+    spot_of: dict[int, Spot] = {}
+    for g in groups:
+        first = g.branches[0][0]
+        end = g.end.line if g.end else first.line
+        bounds = [d.line for d, _ in g.branches] + [end]
+        symbols: list[str] = []
+        for _, c in g.branches:
+            for s in expr_identifiers(c):
+                if s != "defined" and s not in symbols:
+                    symbols.append(s)
+        g.defined_in_first = {n for ln, n in defines if bounds[0] < ln < bounds[1]}
+        if g is guard_group and first.keyword == "ifndef":
+            continue
+        kind_note = _classify(symbols, g)
+        if kind_note is None:
+            continue
+        kind, note = kind_note
+        branch_ids: list[list[str]] = []
+        for k in range(len(g.branches)):
+            lo, hi = bounds[k], bounds[k + 1]
+            seen: list[str] = []
+            for r, s in ids:
+                if lo <= r + 1 < hi and s not in seen:
+                    seen.append(s)
+            branch_ids.append(seen)
+        rule = None
+        if kind == "kbridge_guard":
+            known = [guards[s] for s in symbols if s in guards]
+            api = sorted({a for r in known for a in getattr(r, "api", ())})
+            rule = ",".join(getattr(r, "id", "") for r in known) or None
+            if not known:
+                note = "guard not in the rule library"
+                api = _differing(branch_ids)
+        elif kind == "compat_define":
+            api = [symbols[0]]
+        else:
+            api = _differing(branch_ids)
+        conds_list = [c for _, c in g.branches]
+        if len(g.branches) == 1 or g.branches[-1][0].keyword != "else":
+            conds_list_full = conds_list + [""]       # the implicit "otherwise": nothing
+        else:
+            conds_list_full = conds_list
+        branches = [Branch(d.line, "#" + d.keyword, c if d.keyword != "ifdef" and d.keyword != "ifndef"
+                           else d.rest.split(" ")[0], identifiers=branch_ids[k])
+                    for k, (d, c) in enumerate(g.branches)]
+        sym_set = set(symbols)
+        versioned = (pr.VERSION_SYMBOL in sym_set or pr.VERSION_MACRO in sym_set
+                     or any(s in guards and _guard_since(guards[s]) is not None for s in sym_set))
+        if versioned or kind == "vendor":
+            for b, r in zip(branches, _kernel_ranges(conds_list_full, sym_set, guards)):
+                b.kernels = r
+        if env is not None:
+            lo, hi = env.values[pr.VERSION_SYMBOL]
+            # Dead: no kernel of the range takes it, vendor kernels included (their
+            # macros stay unknown). Pruned: what prune decides, one directive at a
+            # time over the whole range; it keeps directives continued over lines.
+            if versioned:
+                pieces = _kernel_ranges(conds_list_full, sym_set, guards, mainline=False)
+                for b, r in zip(branches, pieces):
+                    b.dead = not any(k.start <= hi and (k.end is None or k.end > lo) for k in r)
+            else:
+                for b in branches:
+                    b.dead = False
+            status = _taken(conds_list_full, _env_at(lo, hi, sym_set, guards, mainline=False))
+            multi = False
+            for (d, _), b, st in zip(g.branches, branches, status):
+                multi = multi or d.end_line > d.line
+                b.pruned = st == "no" and not multi
+        spot = Spot(name, first.line, end, kind, api[:MAX_API], symbols, branches, rule, note)
+        # The nearest enclosing group that is a spot; a branch inside a dead branch is dead.
+        p, pb = g.parent, g.parent_branch
+        while p is not None and id(p) not in spot_of:
+            p, pb = p.parent, p.parent_branch
+        if p is not None:
+            ps = spot_of[id(p)]
+            spot.parent = ps.line
+            if env is not None and ps.branches[pb].dead:
+                for b in branches:
+                    b.dead = True
+            if env is not None and ps.branches[pb].pruned:
+                for b in branches:
+                    b.pruned = True
+        spot_of[id(g)] = spot
+        spots.append(spot)
+    for first_line, last_line, fname, calls in (_wrappers(data) if WRAPPER_PREFIX in text else []):
+        spots.append(Spot(name, first_line, last_line, "wrapper", calls[:MAX_API], [fname],
+                          note=f"compat wrapper {fname}()"))
+    spots.sort(key=lambda s: (s.line, s.kind))
+    return spots, len(groups)
+
+
+def _differing(branch_ids: list[list[str]]) -> list[str]:
+    """Identifiers used in some branches but not all (all of them for a lone branch)."""
+    if len(branch_ids) == 1:
+        return list(branch_ids[0])
+    common = set(branch_ids[0]).intersection(*map(set, branch_ids[1:]))
+    out: list[str] = []
+    for ids in branch_ids:
+        for s in ids:
+            if s not in common and s not in out:
+                out.append(s)
+    return out
+
+
+def source_files(path: Path) -> list[Path]:
+    """The .c/.h files of *path* (a file or a directory), sorted; bad input raises."""
+    if not path.exists():
+        raise KbridgeError(f"{path}: no such file or directory")
+    if path.is_file():
+        if path.suffix not in pr.C_SUFFIXES:
+            raise KbridgeError(f"{path}: not a C source or header (.c/.h)")
+        return [path]
+    files = sorted(p for p in path.rglob("*") if p.suffix in pr.C_SUFFIXES and p.is_file())
+    if not files:
+        raise KbridgeError(f"{path}: no .c or .h files under it")
+    return files
+
+
+def audit(path: Path, *, min_kernel: str | None = None, max_kernel: str | None = None,
+          files: Iterable[Path] | None = None) -> Audit:
+    """All compat spots of a file or a tree (see the module docstring)."""
+    path = Path(path)
+    todo = list(files) if files is not None else source_files(path)
+    env = pr.make_env(min_kernel=min_kernel, max_kernel=max_kernel, use_rules=False) \
+        if min_kernel is not None else None
+    if env is None and max_kernel is not None:
+        raise KbridgeError("--max-kernel needs --min-kernel")
+    guards = _rule_guards()
+    spots: list[Spot] = []
+    groups = 0
+    root = path if path.is_dir() else path.parent
+    for f in todo:
+        rel = f.relative_to(root).as_posix() if f.is_relative_to(root) else str(f)
+        text = f.read_bytes().decode("utf-8", "surrogateescape")
+        s, n = audit_text(text, rel, env=env, guards=guards)
+        spots.extend(s)
+        groups += n
+    spots.sort(key=lambda s: (s.file, s.line, s.kind))
+    return Audit(path, len(todo), spots, min_kernel, max_kernel, groups)
