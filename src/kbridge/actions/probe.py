@@ -226,7 +226,14 @@ def render_unit(rules: list[Rule]) -> tuple[str, dict[str, tuple[int, int]]]:
             lines.append(f'#error "{_MISSING} {h}"')
             lines.append("#endif")
         lines.append("#endif")
+        # Positive controls: a file-scope function after every snippet (an
+        # error here means the snippet left a brace open), all called from a
+        # canary at the end (a missing one means a snippet swallowed it -- an
+        # open comment or #if). Either makes that probe ambiguous.
+        lines.append(f"static inline void kb_sentinel_{len(ranges)}(void) {{ }}")
         ranges[r.id] = (start, len(lines))
+    calls = " ".join(f"kb_sentinel_{i}();" for i in range(len(ranges)))
+    lines.append(f"static inline void kb_canary(void) {{ {calls} }}")
     return "\n".join(lines) + "\n", ranges
 
 
@@ -308,6 +315,10 @@ def _attribute(log: str, source: Path, ranges: dict[str, tuple[int, int]],
                 if owner:
                     break
         if owner is None:
+            sm = re.search(r"'kb_sentinel_(\d+)'", msg)
+            if sm:
+                owner = names.get(f"kb_sentinel_{sm.group(1)}")
+        if owner is None:
             orphans.append(msg)
         else:
             per[owner].append(msg)
@@ -323,6 +334,7 @@ def _compile_batch(cmd: CompileCommand, rules: list[Rule], workdir: Path,
     log = _run_gcc(cmd, source)
     elapsed = time.monotonic() - t0
     names = {_probe_name(r): r.id for r in rules}
+    names.update({f"kb_sentinel_{i}": r.id for i, r in enumerate(rules)})
     per, orphans = _attribute(log, source, ranges, names)
     return {r.id: _classify(r, per[r.id]) for r in rules}, orphans, elapsed
 
@@ -369,6 +381,54 @@ def _compile_probes(cmd: CompileCommand, rules: list[Rule], jobs: int = 2
             with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
                 for rid, o, secs in pool.map(alone, redo):
                     out[rid] = (o, secs, True)
+    return out
+
+
+def render_alone(rule: Rule) -> str:
+    """The probe as a self-contained module source file: its includes, then its code.
+
+    This is the format a build-time probe runner compiles (one file per
+    rule); :func:`kbuild_answers` compiles exactly this with real kbuild.
+    """
+    incs = "".join(f"#include <{h}>\n" for h in rule.probe.includes)
+    return f"/* kbridge probe {rule.id} */\n{incs}{rule.probe.code.strip(chr(10))}\n"
+
+
+def kbuild_answers(tree: KernelTree, rules: list[Rule], *, jobs: int = 2
+                   ) -> dict[str, tuple[str, str]]:
+    """(status, evidence) per rule id from ONE real kbuild run, each probe its own object.
+
+    The reference the batched answers are tested against (and the OpenZFS
+    configure style in bench/): ``make -k -jN`` over a module directory with
+    one ``p_<id>.o`` per rule, so every probe is compiled alone by kbuild
+    itself, with code generation and objtool. An object that exists compiled.
+    """
+    from kbridge.actions.kbuild import parse_log, run_kbuild
+
+    out: dict[str, tuple[str, str]] = {}
+    with tempfile.TemporaryDirectory(prefix="kbridge-probe-kbuild-") as tmp:
+        work = Path(tmp)
+        objs = []
+        for r in rules:
+            (work / f"p_{r.id}.c").write_text(render_alone(r))
+            objs.append(f"p_{r.id}.o")
+        (work / "Kbuild").write_text("".join(f"obj-m += {o}\n" for o in objs))
+        proc = run_kbuild(work, tree, jobs=jobs, extra=("-k",))
+        diags, _ = parse_log(proc.stdout, work)
+        for r in rules:
+            if (work / f"p_{r.id}.o").is_file():
+                out[r.id] = ("present", "")
+                continue
+            errs = [f"{d.severity}: {d.message}" for d in diags
+                    if d.file == f"p_{r.id}.c" and d.severity != "warning"]
+            if not errs:   # gcc complained only inside headers (not self-contained ones)
+                other = [f"{d.file}:{d.line}: {d.message}" for d in diags
+                         if not d.file.startswith("p_") and d.severity != "warning"]
+                out[r.id] = ("broken", "; ".join(other[:3]) or "no object and no error from gcc")
+            elif re.search(r.probe.absent, errs[0]):
+                out[r.id] = ("missing", errs[0])
+            else:
+                out[r.id] = ("broken", "; ".join(errs[:3]))
     return out
 
 

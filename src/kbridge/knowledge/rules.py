@@ -1,4 +1,4 @@
-"""Rules: how one kernel API changed, how to ask a kernel about it, how to bridge it.
+r"""Rules: how one kernel API changed, how to ask a kernel about it, how to bridge it.
 
 Rules are data, one TOML file per subsystem under ``knowledge/rules/``
 (block.toml, net.toml, fb.toml, ...), in the spirit of drgn's helpers: each
@@ -55,6 +55,27 @@ File format::
     why = "..."
     [rule.shim.old_on_new]
     why = "..."
+
+Probe snippets (what a build-time probe runner can compile as is): a file
+with ``#include <h>`` for each of ``includes`` followed by ``code`` must
+compile exactly when the snippet's API is present, and fail with a first
+error matching ``absent`` when it is missing (a missing header counts as
+"fatal error: <h>: No such file or directory"). Any other failure is a
+broken probe. The one file-scope name a snippet should define is
+``kb_probe`` (the batch renames it per rule); other helper names must be
+unique across the library. Prefer hard errors to warnings (warnings are not
+answers): ``_Static_assert(__builtin_types_compatible_p(...))`` for a
+prototype change, ``#ifndef MACRO / #error "kb_absent: ..."`` for a macro
+that expands to definitions. Optional probe keys:
+
+* ``inverted = true``: the snippet uses the OLD API (removals), so the guard
+  is 1 exactly when it fails with ``absent``;
+* ``isolated = true``: the answer depends on what else is included (header
+  visibility), so the snippet never shares a translation unit with other
+  probes' headers.
+
+The ``header`` pattern describes the same API as the snippet (so for an
+inverted rule a match means guard 0).
 """
 
 from __future__ import annotations

@@ -1,0 +1,97 @@
+"""The rule library: it loads, follows the conventions, and broken files are named by file:line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kbridge.knowledge import rules
+from kbridge.knowledge.rules import RuleError
+
+from conftest import FIXTURES
+
+GOOD = '''
+[[rule]]
+id = "x_added"
+api = ["x"]
+kind = "added"
+summary = "x"
+since = "6.9"
+commit = "unknown"
+commit_title = "unknown"
+guard = "KB_HAVE_X_ADDED"
+
+[rule.probe]
+includes = ["linux/kernel.h"]
+code = "static inline int kb_probe(void) { return 0; }"
+absent = "never"
+'''
+
+
+def test_library_loads_with_enough_rules_covering_the_corpus_errors() -> None:
+    lib = rules.load()
+    assert len(lib) >= 30
+    ids = {r.id for r in lib}
+    # every API behind the corpus cross-build errors, both directions
+    for needed in ("blk_mq_alloc_disk_takes_limits", "queue_limits_update_api", "queue_limits_features",
+                   "blk_queue_write_cache_is_query", "queue_flag_virt_removed", "blk_mode_t",
+                   "blk_queue_disable_discard", "page_pool_types_header", "u64_stats_fetch_irq_removed",
+                   "netdev_xdp_features", "fbinfo_flag_default_removed",
+                   "fb_gen_default_deferred_sysmem_ops", "console_list_lock", "vm_flags_mod",
+                   "snd_pcm_ops_copy_iov_iter", "pcm_uio_included", "drm_gem_prime_mmap_removed",
+                   "pci_xen_swiotlb_init_late_removed", "scsi_host_template_const"):
+        assert needed in ids, needed
+    subsystems = {r.subsystem for r in lib}
+    assert {"block", "net", "fb", "mm", "sound", "drm", "xen", "scsi"} <= subsystems
+
+
+def test_every_rule_follows_the_conventions() -> None:
+    for r in rules.load():
+        assert r.guard == "KB_HAVE_" + r.id.upper(), r.id
+        assert r.source.startswith(f"{r.subsystem}.toml:")
+        assert re.fullmatch(r"unknown|\d+\.\d+", r.since)
+        assert r.probe.header is not None, r.id            # for trees that cannot build
+        re.compile(r.probe.absent)
+
+
+@pytest.mark.parametrize("mutation, where, needle", [
+    (lambda t: t.replace('kind = "added"', 'kind = "added_maybe"'), 5, "'kind'"),
+    (lambda t: t.replace('guard = "KB_HAVE_X_ADDED"', 'guard = "HAVE_X"'), 3, "'guard'"),
+    (lambda t: t.replace('since = "6.9"', 'since = "six"'), 3, "'since'"),
+    (lambda t: t.replace('absent = "never"', 'absent = "(("'), 3, "absent"),
+    (lambda t: t.replace('absent = "never"', 'absent = "never"\nflavour = 1'), 3, "unknown key"),
+    (lambda t: t.replace('[rule.probe]', '[rule.probe]\ninverted = "yes"'), 3, "inverted"),
+    (lambda t: t.replace('summary = "x"\n', ''), 3, "'summary'"),
+    (lambda t: t.replace('api = ["x"]', 'api = ["x"'), 5, "line"),
+])
+def test_broken_file_is_reported_with_file_and_line(tmp_path: Path, mutation, where, needle) -> None:
+    (tmp_path / "demo.toml").write_text(mutation(GOOD))
+    rules._load_cached.cache_clear()
+    with pytest.raises(RuleError) as exc:
+        rules.load(tmp_path)
+    msg = str(exc.value)
+    assert re.match(r"demo\.toml:\d+: ", msg), msg
+    assert int(msg.split(":")[1]) in range(2, where + 3), msg
+    assert needle in msg, msg
+    assert "\n" not in msg
+
+
+def test_duplicate_ids_and_guards_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text(GOOD)
+    (tmp_path / "b.toml").write_text(GOOD)
+    rules._load_cached.cache_clear()
+    with pytest.raises(RuleError, match=r"^b\.toml:3: duplicate rule id 'x_added' \(first at a\.toml:3\)"):
+        rules.load(tmp_path)
+
+
+def test_fixture_rules_load() -> None:
+    fx = rules.load(FIXTURES / "rules")
+    assert [r.id for r in fx][:2] == ["fx_a_cascade", "fx_b_missing"]
+
+
+def test_cli_reports_a_broken_rules_dir_is_not_silently_empty(tmp_path: Path) -> None:
+    rules._load_cached.cache_clear()
+    with pytest.raises(RuleError, match="no such rules directory"):
+        rules.load(tmp_path / "nope")
