@@ -61,3 +61,17 @@ def assert_bad_input(proc: subprocess.CompletedProcess[str], *needles: str) -> N
     assert len(lines) == 1, proc.stderr
     for n in needles:
         assert n in lines[0], (n, lines[0])
+
+
+@pytest.fixture(scope="session")
+def index61(tree61: targets.KernelTree):
+    """The API index of the 6.1 tree (kbridge.facts.index.ApiIndex), cached in the user's cache."""
+    from kbridge.facts.index import open_index
+    return open_index(tree61)
+
+
+@pytest.fixture(scope="session")
+def index612(tree612: targets.KernelTree):
+    """The API index of the 6.12 tree, cached in the user's cache."""
+    from kbridge.facts.index import open_index
+    return open_index(tree612)

@@ -41,7 +41,7 @@ import tree_sitter as ts
 import tree_sitter_c as tsc
 
 # Bump when the rows produced change meaning; it is part of the cache key.
-PARSER_VERSION = 5
+PARSER_VERSION = 6
 
 _LANGUAGE = ts.Language(tsc.language())
 
@@ -479,6 +479,7 @@ class ParsedHeader:
     typedefs: list[tuple] = field(default_factory=list)
     exports: list[tuple] = field(default_factory=list)
     problems: list[tuple] = field(default_factory=list)    # (line, kind, snippet)
+    guards: list[str] = field(default_factory=list)        # include-guard macro names
     stats: dict[str, int] = field(default_factory=dict)
 
     def count(self, key: str, n: int = 1) -> None:
@@ -669,6 +670,7 @@ class HeaderParser:
             if name is not None and body and body[0].type == "preproc_def":
                 dn = body[0].child_by_field_name("name")
                 if dn is not None and _text(src, dn) == _text(src, name):
+                    out.guards.append(_text(src, name))
                     handler(node, cond, skip_fields=True)
                     alt = node.child_by_field_name("alternative")
                     if alt is not None:

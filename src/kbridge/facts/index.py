@@ -720,7 +720,10 @@ class _Representatives:
             types = [t for t, _n in json.loads(ps)]
             self.offer("function", n, _rank_key(a, rel, ln), json.dumps([ret, types, va]), pr,
                        f"{rel}:{ln}", inc)
+        guards = set(r.guards)
         for n, ps, va, body, ln, _c, a in r.macros:
+            if n in guards:
+                continue   # include guards are not API; they would double every header change
             sig = "obj" if ps is None else f"fn/{len(json.loads(ps))}/{va}"
             head = n
             if ps is not None:
