@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * console_force_preferred_locked(con) on a kernel without it. Documented
+ * behaviour: with the console list locked, make the registered console
+ * *con* the preferred one (head of the list, CON_CONSDEV), without printing
+ * the log on it again; an unregistered console is left alone.
+ *
+ * This kernel changes the preferred console by unregistering and
+ * registering it, which takes the console lock itself; so under
+ * console_list_lock() (console_lock() here, rule console_list_lock) the shim
+ * records the console and console_list_unlock() does the re-registration
+ * right after dropping the lock -- the sequence this kernel's own drivers
+ * use. unregister_console() refusing (not registered) skips it, as the newer
+ * kernel does for an unregistered console.
+ */
+#include <linux/console.h>
+
+static inline void kb_console_force_preferred_locked(struct console *con)
+{
+	kb_console_force_preferred_pending = con;
+}
+
+#define console_force_preferred_locked(con)	kb_console_force_preferred_locked(con)
