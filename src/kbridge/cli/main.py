@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="parallel builds (default: number of CPUs)")
     p.add_argument("--strategy", choices=("layer",), default=None,
                    help="bridge each driver for the target first (layer), then build it")
+    p.add_argument("--run", action="store_true",
+                   help="also load every built module in a guest of its target kernel (load check)")
     p.add_argument("--json", action="store_true", dest="as_json")
 
     p = sub.add_parser("bridge", help="bridge a driver to other kernels (layer: driver untouched + compat/)")

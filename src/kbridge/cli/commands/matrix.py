@@ -13,7 +13,7 @@ DEFAULT_TARGETS = ["6.1", "6.12"]
 
 
 def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_json: bool,
-        cache_dir: Path | None, strategy: str | None = None) -> int:
+        cache_dir: Path | None, strategy: str | None = None, run: bool = False) -> int:
     from kbridge.actions import matrix
     from kbridge.facts import corpus
     from kbridge.facts import driver as drv_mod
@@ -31,6 +31,11 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
     if strategy == "layer":
         from kbridge.actions.bridge import build_layer
         builder = build_layer
+    kept = None
+    if run:   # keep each build, then load the modules in guests of the target kernels
+        from kbridge.actions.guest.loadcheck import KeptBuilds
+        kept = KeptBuilds(builder)
+        builder = kept.builder
 
     with Progress(TextColumn("building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=stderr, transient=True,
@@ -43,7 +48,11 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
         results = (matrix.run(cells, jobs=jobs, on_done=done, builder=builder) if builder
                    else matrix.run(cells, jobs=jobs, on_done=done))
 
+    loads = kept.check(cells, results, cache=cache_dir) if kept else None
     if as_json:
+        if loads is not None:
+            print_json([{**r.to_json(), "load": lo.to_json()} for r, lo in zip(results, loads)])
+            return 0
         print_json([r.to_json() for r in results])
         return 0
     title = f"Build matrix: {len(drvs)} drivers x {len(trees)} targets"
@@ -53,6 +62,10 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
     table.add_column("driver")
     for t in trees:
         table.add_column(t.name, justify="right")
+    if loads is not None:
+        for t in trees:
+            table.add_column(f"load {t.name}", justify="right")
+        by_load = {(c.driver.label, c.tree.name): lo for c, lo in zip(cells, loads)}
     by_cell = {(c.driver.label, c.tree.name): r for c, r in zip(cells, results)}
     for d in drvs:
         row = [d.label]
@@ -65,8 +78,20 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
                 if r.undefined_symbols:
                     text += f" {len(r.undefined_symbols)} undef"
             row.append(text)
+        if loads is not None:
+            for t in trees:
+                lo = by_load[(d.label, t.name)]
+                color = "green" if lo.ok else ("dim" if lo.outcome == "not built" else "red")
+                row.append(f"[{color}]{lo.outcome if lo.outcome != 'not built' else '-'}[/]")
         table.add_row(*row)
     stdout.print(table)
     ok = sum(r.ok for r in results)
     stdout.print(f"{ok}/{len(results)} builds succeeded")
+    if loads is not None:
+        good = sum(lo.ok for lo in loads)
+        stdout.print(f"{good}/{sum(lo.outcome != 'not built' for lo in loads)} built modules load "
+                     "as the unbridged driver does on its own kernel")
+        for lo in loads:
+            if not lo.ok and lo.outcome != "not built":
+                stdout.print(f"  {lo.driver} on {lo.target}: {'; '.join(lo.reasons)}")
     return 0
