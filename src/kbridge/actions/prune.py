@@ -92,7 +92,8 @@ def parse_kernel(text: str, *, upper: bool = False) -> int:
         nums = [int(p) for p in parts]
     except ValueError:
         nums = []
-    if not 2 <= len(nums) <= 3 or any(n < 0 or n > 255 for n in nums):
+    # a sublevel above 255 is real (4.19.325) and clamps, as KERNEL_VERSION does
+    if not 2 <= len(nums) <= 3 or any(n < 0 or n > 255 for n in nums[:2]) or min(nums) < 0:
         raise KbridgeError(f"{text!r} is not a kernel version; write it as MAJOR.MINOR[.SUBLEVEL], e.g. 6.1")
     if len(nums) == 2:
         nums.append(255 if upper else 0)
@@ -898,7 +899,10 @@ def prune_tree(src: Path, out: Path, *, min_kernel: str | int | None,
         original, pruned = prune_file_text(src, env)
         if out.is_dir():
             out = out / src.name
-        atomic_write(out, _encode(pruned))
+        try:
+            atomic_write(out, _encode(pruned))
+        except OSError as exc:
+            raise KbridgeError(f"cannot write -o {out}: {exc.strerror}; choose a writable place") from None
         f = PrunedFile(src.name, pruned != original, _count_lines(original) - _count_lines(pruned))
         return PruneReport(src, out, (f,))
     if not src.is_dir():
@@ -922,10 +926,13 @@ def prune_tree(src: Path, out: Path, *, min_kernel: str | int | None,
             results.append((rel, p.read_bytes(), None))
     if out.exists() and not out.is_dir():
         raise KbridgeError(f"-o {out} exists and is not a directory")
-    with atomic_directory(out) as tmp:
-        for rel, data, _ in results:
-            dest = tmp / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(data)
-            os.chmod(dest, (src / rel).stat().st_mode & 0o777)
+    try:
+        with atomic_directory(out) as tmp:
+            for rel, data, _ in results:
+                dest = tmp / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(data)
+                os.chmod(dest, (src / rel).stat().st_mode & 0o777)
+    except OSError as exc:
+        raise KbridgeError(f"cannot write -o {out}: {exc.strerror}; choose a writable place") from None
     return PruneReport(src, out, tuple(f for _, _, f in results if f is not None))

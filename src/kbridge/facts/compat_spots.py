@@ -304,6 +304,7 @@ class _Group:
     parent: _Group | None = None
     parent_branch: int = 0
     defined_in_first: set[str] = field(default_factory=set)   # #define names in branch 1
+    used_in_first: set[str] = field(default_factory=set)      # identifiers in branch 1
 
 
 def _condition(d: Directive) -> str:
@@ -494,6 +495,18 @@ def _kernel_ranges(conds: list[str], symbols: set[str], guards: dict[str, object
 # The audit
 
 
+def _candidate(symbols: list[str], g: _Group) -> bool:
+    """Cheap pre-test: could *g* be a spot? (Saves parsing files with CONFIG_ blocks only.)"""
+    syms = set(symbols)
+    if syms & VENDOR_SYMBOLS or pr.VERSION_SYMBOL in syms or pr.VERSION_MACRO in syms:
+        return True
+    if any(s.startswith((KB_GUARD_PREFIX, "HAVE_")) for s in syms):
+        return True
+    first, cond = g.branches[0]
+    return first.keyword == "ifndef" or (first.keyword == "if" and
+                                         cond.replace(" ", "").startswith("!defined"))
+
+
 def _classify(symbols: list[str], g: _Group) -> tuple[str, str] | None:
     """(kind, note) of a group, or None when it is no compat spot (CONFIG_, header guards, ...)."""
     syms = set(symbols)
@@ -509,7 +522,10 @@ def _classify(symbols: list[str], g: _Group) -> tuple[str, str] | None:
     first, cond = g.branches[0]
     if first.keyword == "ifndef" or (first.keyword == "if" and cond.replace(" ", "").startswith("!defined")):
         name = symbols[0] if symbols else ""
-        if name and name in g.defined_in_first:
+        # a fallback #define of the name, or (lower-case, so no header guard or
+        # config symbol) a fallback function of that name
+        if name and (name in g.defined_in_first
+                     or (name in g.used_in_first and not name.isupper())):
             return "compat_define", ""
     return None
 
@@ -526,7 +542,13 @@ def audit_text(text: str, name: str, *, env: pr.Env | None = None,
     # Rows of conditional directives: their identifiers are conditions, not API.
     cond_rows = {r for d in dirs if d.keyword in _CONDITIONALS
                  for r in range(d.line - 1, d.end_line)}
-    ids = [(r, s) for r, s in _identifier_rows(data) if r not in cond_rows] if groups else []
+    ids_cache: list[list[tuple[int, str]]] = []
+
+    def ids() -> list[tuple[int, str]]:
+        # parsed only for files with a candidate spot: most #if groups are CONFIG_ ones
+        if not ids_cache:
+            ids_cache.append([(r, s) for r, s in _identifier_rows(data) if r not in cond_rows])
+        return ids_cache[0]
     defines = [(d.line, d.rest.split("(")[0].split(" ")[0]) for d in dirs if d.keyword == "define"]
     # An include guard: the file's first directive is #ifndef X, #define X follows, and
     # its #endif is the file's last directive.
@@ -548,18 +570,21 @@ def audit_text(text: str, name: str, *, env: pr.Env | None = None,
         g.defined_in_first = {n for ln, n in defines if bounds[0] < ln < bounds[1]}
         if g is guard_group and first.keyword == "ifndef":
             continue
-        kind_note = _classify(symbols, g)
-        if kind_note is None:
+        if not _candidate(symbols, g):
             continue
-        kind, note = kind_note
         branch_ids: list[list[str]] = []
         for k in range(len(g.branches)):
             lo, hi = bounds[k], bounds[k + 1]
             seen: list[str] = []
-            for r, s in ids:
+            for r, s in ids():
                 if lo <= r + 1 < hi and s not in seen:
                     seen.append(s)
             branch_ids.append(seen)
+        g.used_in_first = set(branch_ids[0])
+        kind_note = _classify(symbols, g)
+        if kind_note is None:
+            continue
+        kind, note = kind_note
         rule = None
         if kind == "kbridge_guard":
             known = [guards[s] for s in symbols if s in guards]
