@@ -137,21 +137,16 @@ def _walk_files(roots: list[Path]) -> list[tuple[str, int, int, int]]:
     return out
 
 
-def tree_fingerprint(tree: KernelTree, roots: list[Path], cache: ProbeCache | None) -> str:
-    """A digest of the tree's .config and of the content of every file under *roots*.
+def _stat_digest(files: list[tuple[str, int, int, int]]) -> str:
+    return hashlib.sha256("\n".join(f"{p}\0{s}\0{m}\0{i}" for p, s, m, i in files)
+                          .encode()).hexdigest()
 
-    Hashing ~45 MB of headers takes about half a second, so the content digest
-    is remembered under a digest of the files' (path, size, mtime, inode): a
-    warm run only stats them. A changed header changes its stat, so the
-    content is re-read.
-    """
-    files = _walk_files(roots + [tree.path / ".config"])
-    stat_key = hashlib.sha256("\n".join(f"{p}\0{s}\0{m}\0{i}" for p, s, m, i in files)
-                              .encode()).hexdigest()
-    if cache is not None:
-        hit = cache.get("fingerprints", stat_key)
-        if hit:
-            return hit
+
+def _known_fingerprint(files: list[tuple[str, int, int, int]], cache: ProbeCache | None) -> str | None:
+    return cache.get("fingerprints", _stat_digest(files)) if cache is not None else None
+
+
+def _content_fingerprint(files: list[tuple[str, int, int, int]], cache: ProbeCache | None) -> str:
     h = hashlib.sha256()
     for p, _s, _m, _i in files:
         h.update(p.encode() + b"\0")
@@ -162,8 +157,27 @@ def tree_fingerprint(tree: KernelTree, roots: list[Path], cache: ProbeCache | No
             h.update(b"unreadable")
     digest = h.hexdigest()
     if cache is not None:
-        cache.put_many("fingerprints", [(stat_key, digest)])
+        # own connection: this may run in a worker thread
+        db = sqlite3.connect(str(cache.path), timeout=60, isolation_level=None)
+        try:
+            with db:
+                db.execute("INSERT OR REPLACE INTO fingerprints (key, value) VALUES (?, ?)",
+                           (_stat_digest(files), digest))
+        finally:
+            db.close()
     return digest
+
+
+def tree_fingerprint(tree: KernelTree, roots: list[Path], cache: ProbeCache | None) -> str:
+    """A digest of the tree's .config and of the content of every file under *roots*.
+
+    Hashing ~45 MB of headers takes about half a second, so the content digest
+    is remembered under a digest of the files' (path, size, mtime, inode): a
+    warm run only stats them. A changed header changes its stat, so the
+    content is re-read.
+    """
+    files = _walk_files(roots + [tree.path / ".config"])
+    return _known_fingerprint(files, cache) or _content_fingerprint(files, cache)
 
 
 def _probe_text(rule: Rule, method: str) -> str:
@@ -506,7 +520,18 @@ def _probe(tree: KernelTree, rules: list[Rule], cache: ProbeCache | None, method
         return results
 
     cmd = kbuild_flags.compile_command(tree, cache.db if cache else None)
-    fp = tree_fingerprint(tree, cmd.include_dirs(), cache)
+    roots = cmd.include_dirs()
+    files = _walk_files(roots + [tree.path / ".config"])
+    fp = _known_fingerprint(files, cache)
+    speculative = None
+    if fp is None:
+        # The headers changed (or were never seen): hashing their content takes
+        # ~0.5 s, so compile every probe meanwhile; cached answers, if the
+        # content turns out to be known after all, still win.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            fut = pool.submit(_content_fingerprint, files, cache)
+            speculative = _compile_probes(cmd, rules, jobs)
+            fp = fut.result()
     keys = {r.id: _answer_key(fp, cmd, r, "compile") for r in rules}
     known: dict[str, ProbeResult] = {}
     if cache is not None:
@@ -518,7 +543,7 @@ def _probe(tree: KernelTree, rules: list[Rule], cache: ProbeCache | None, method
                                           d["evidence"], d["status"], cached=True)
     todo = [r for r in rules if r.id not in known]
     if todo:
-        outcomes = _compile_probes(cmd, todo, jobs)
+        outcomes = speculative if speculative is not None else _compile_probes(cmd, todo, jobs)
         fresh = []
         for r in todo:
             o, secs, alone = outcomes[r.id]
