@@ -62,6 +62,9 @@ class Directive:
     rest: str           # the text after the keyword, comments removed, continuations joined
 
 
+_SPECIAL = ("/", '"', "'", "\\", "#")
+
+
 def directives(text: str) -> list[Directive]:
     """Every preprocessing directive of *text* (translation phases 2-3, simplified).
 
@@ -76,6 +79,15 @@ def directives(text: str) -> list[Directive]:
     cur: list[str] | None = None
     cur_line = 0
     while i < n:
+        if at_start and cur is None and (i == 0 or text[i - 1] == "\n"):
+            # Fast path: a whole physical line without any character that could start a
+            # comment, a literal, a continuation or a directive changes nothing.
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            if not any(ch in text[i:j] for ch in _SPECIAL):
+                line += 1
+                i = j + 1
+                continue
         c = text[i]
         if c == "\\" and text.startswith("\n", i + 1):
             i += 2
