@@ -1,0 +1,851 @@
+"""What kernel API a driver uses, read from its sources with a real C parser.
+
+``scan(driver)`` parses every .c and .h file of a driver with tree-sitter-c
+(never regular expressions over C) and lists each use of a name the driver
+does not declare itself -- the kernel API it depends on -- with file, line and
+column:
+
+* ``call``     a function or function-like macro called, with its argument count;
+* ``ref``      an identifier used as a value: a function taken as a pointer, a
+               macro constant, an enum constant, a kernel global;
+* ``type``     a typedef name (``blk_mode_t``, ``u32``);
+* ``struct`` / ``union`` / ``enum``  a tag the driver does not define;
+* ``member``   ``x->m`` / ``x.m`` where x resolves to a kernel struct, through
+               the driver's own declarations (locals, parameters, globals,
+               members of driver structs, casts, ``container_of``) and, when an
+               index is given, the kernel's struct members and return types;
+* ``init``     a field set in a designated initializer of a kernel struct
+               (``static const struct block_device_operations fops = {.open = f}``),
+               with the value assigned (``f``);
+* ``include``  a header included with ``<...>``.
+
+Columns are gcc's: 1-based display columns with tabs every 8, so that a
+prediction lines up with what the compiler would print.
+
+Identifiers inside the driver's own ``#define`` bodies are scanned too (the body
+is parsed as C) and reported at the macro's definition, where gcc reports an
+error in an expansion. Preprocessor conditions (``#ifdef CONFIG_X``) are not
+uses; code in every branch is scanned, and each use records whether it sits
+under a condition (``guarded``).
+
+The scanner is total: any bytes give a result (tree-sitter recovers from
+errors), never an exception; that is fuzzed in tests and in bench/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Protocol
+
+import tree_sitter
+import tree_sitter_c
+
+from kbridge.errors import KbridgeError
+from kbridge.facts.driver import Driver
+
+_LANGUAGE = tree_sitter.Language(tree_sitter_c.language())
+
+# Kernel macros whose result type is named by one of their arguments
+# (include/linux/container_of.h, include/linux/list.h, include/linux/rbtree.h):
+# name -> index of the argument that is the type.
+_TYPED_MACROS = {
+    "container_of": 1, "container_of_const": 1, "list_entry": 1, "list_first_entry": 1,
+    "list_last_entry": 1, "list_first_entry_or_null": 1, "list_last_entry_or_null": 1,
+    "hlist_entry": 1, "hlist_entry_safe": 1, "rb_entry": 1, "rb_entry_safe": 1,
+    "llist_entry": 1, "list_entry_rcu": 1, "list_first_or_null_rcu": 1,
+}
+# Macros whose result has the type of their first argument (list iteration helpers).
+_SAME_TYPE_MACROS = {"list_next_entry", "list_prev_entry", "list_next_entry_circular",
+                     "list_prev_entry_circular"}
+# Iterators whose first argument is a cursor of the element type and last the member name.
+_MEMBER_LAST_MACROS = {"list_for_each_entry", "list_for_each_entry_safe", "list_for_each_entry_reverse",
+                       "list_for_each_entry_continue", "list_for_each_entry_rcu",
+                       "list_for_each_entry_safe_reverse", "hlist_for_each_entry",
+                       "hlist_for_each_entry_safe", "list_for_each_entry_from"}
+_OFFSETOF_MACROS = {"offsetof": 0, "sizeof_field": 0, "offsetofend": 0}
+
+
+def parser() -> tree_sitter.Parser:
+    return tree_sitter.Parser(_LANGUAGE)
+
+
+@dataclass(frozen=True, order=True)
+class TypeRef:
+    """A C type reduced to what member resolution needs: base name and pointer depth."""
+
+    base: str          # "struct gendisk", "blk_mode_t", "int"; "" when unknown
+    ptr: int = 0
+
+    def deref(self) -> TypeRef | None:
+        return TypeRef(self.base, self.ptr - 1) if self.ptr > 0 else None
+
+    def addr(self) -> TypeRef:
+        return TypeRef(self.base, self.ptr + 1)
+
+
+class TypeOracle(Protocol):
+    """What the scanner asks a kernel index (kbridge.facts.index.ApiIndex fits)."""
+
+    def member_type(self, struct: str, member: str) -> str | None: ...
+    def return_type(self, function: str) -> str | None: ...
+    def typedef_type(self, name: str) -> str | None: ...
+
+
+@dataclass(frozen=True, order=True)
+class Use:
+    file: str
+    line: int
+    col: int
+    kind: str                 # call ref type struct union enum member init include
+    name: str                 # identifier; for member/init the member name; for include the header
+    owner: str = ""           # member/init: "struct gendisk"
+    arity: int = -1           # call: number of arguments
+    value: str = ""           # init: identifier assigned (".open = blkif_open" -> "blkif_open")
+    guarded: bool = False     # under a preprocessor condition
+    stmt: int = 0             # line where the enclosing statement/declaration starts
+    func: str = ""            # enclosing function definition ("" at file scope)
+    write: bool = False       # member: assigned to (x->m = ..., x->m |= ..., x->m++)
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"file": self.file, "line": self.line, "col": self.col,
+                                  "kind": self.kind, "name": self.name}
+        if self.owner:
+            out["owner"] = self.owner
+        if self.arity >= 0:
+            out["arity"] = self.arity
+        if self.value:
+            out["value"] = self.value
+        if self.guarded:
+            out["guarded"] = True
+        if self.write:
+            out["write"] = True
+        return out
+
+
+@dataclass
+class FunctionDecl:
+    name: str
+    ret: TypeRef
+    params: list[str]          # parameter type texts
+    static: bool
+    file: str
+    line: int
+    defined: bool
+
+
+@dataclass
+class Scan:
+    driver: str
+    files: tuple[str, ...]
+    uses: list[Use] = field(default_factory=list)
+    macros: dict[str, tuple[str, int]] = field(default_factory=dict)       # name -> (file, line)
+    functions: dict[str, FunctionDecl] = field(default_factory=dict)
+    globals: dict[str, TypeRef] = field(default_factory=dict)
+    structs: dict[str, dict[str, TypeRef]] = field(default_factory=dict)   # "struct x" -> members
+    typedefs: dict[str, TypeRef] = field(default_factory=dict)
+    enum_constants: set[str] = field(default_factory=set)
+    parse_errors: int = 0
+
+    @property
+    def declared(self) -> set[str]:
+        """Every file-scope name the driver declares itself."""
+        return (set(self.macros) | set(self.functions) | set(self.globals) | set(self.typedefs)
+                | self.enum_constants)
+
+    @property
+    def includes(self) -> list[Use]:
+        return [u for u in self.uses if u.kind == "include"]
+
+    def needed_symbols(self, is_extern_function) -> list[str]:
+        """Symbols the module needs at load time: kernel functions it calls or takes the
+        address of that are real (exported) functions, not static inlines or macros.
+        *is_extern_function(name)* answers from a kernel index."""
+        names = {u.name for u in self.uses if u.kind in ("call", "ref")}
+        return sorted(n for n in names if n not in self.declared and is_extern_function(n))
+
+    def to_json(self, symbols: list[str] | None = None) -> dict[str, object]:
+        return {
+            "driver": self.driver,
+            "files": list(self.files),
+            "includes": sorted({u.name for u in self.includes}),
+            "uses": [u.to_json() for u in self.uses],
+            "symbols": symbols if symbols is not None else [],
+            "parse_errors": self.parse_errors,
+        }
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _display_col(line_bytes: bytes, byte_col: int) -> int:
+    """gcc's column: 1-based, a tab advances to the next multiple of 8."""
+    col = 0
+    for b in line_bytes[:byte_col]:
+        col = (col // 8 + 1) * 8 if b == 9 else col + 1
+    return col + 1
+
+
+def _text(src: bytes, node: tree_sitter.Node) -> str:
+    return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+
+def _declarator_name(node: tree_sitter.Node | None, src: bytes) -> tuple[str | None, int, bool]:
+    """(name, pointer depth, is a function declarator) of a declarator."""
+    ptr = 0
+    func = False
+    while node is not None:
+        t = node.type
+        if t in ("identifier", "field_identifier", "type_identifier", "primitive_type"):
+            return _text(src, node), ptr, func
+        if t == "pointer_declarator":
+            ptr += 1
+        elif t == "array_declarator":
+            ptr += 1
+        elif t == "function_declarator":
+            func = True
+        elif t in ("parenthesized_declarator", "attributed_declarator"):
+            inner = [c for c in node.named_children if c.type.endswith("declarator") or c.type in (
+                "identifier", "field_identifier", "type_identifier")]
+            node = inner[0] if inner else None
+            continue
+        elif t == "init_declarator":
+            pass
+        else:
+            return None, ptr, func
+        node = node.child_by_field_name("declarator")
+    return None, ptr, func
+
+
+def _type_base(node: tree_sitter.Node | None, src: bytes) -> str:
+    if node is None:
+        return ""
+    t = node.type
+    if t in ("struct_specifier", "union_specifier", "enum_specifier"):
+        name = node.child_by_field_name("name")
+        kw = t.split("_")[0]
+        return f"{kw} {_text(src, name)}" if name is not None else ""
+    if t in ("type_identifier", "primitive_type"):
+        return _text(src, node)
+    if t == "sized_type_specifier":
+        return " ".join(_text(src, node).split())
+    if t == "macro_type_specifier":
+        return ""
+    return ""
+
+
+@lru_cache(maxsize=8192)
+def parse_type_text(text: str) -> TypeRef | None:
+    """"struct gendisk *" -> TypeRef("struct gendisk", 1); None for function pointers."""
+    src = f"{text} __kb;".encode()
+    tree = parser().parse(src)
+    for decl in tree.root_node.named_children:
+        if decl.type not in ("declaration", "expression_statement"):
+            continue
+        if decl.type != "declaration":
+            return None
+        base = _type_base(decl.child_by_field_name("type"), src)
+        d = decl.child_by_field_name("declarator")
+        name, ptr, func = _declarator_name(d, src)
+        if func or not base:
+            return None
+        return TypeRef(base, ptr)
+    return None
+
+
+# --------------------------------------------------------------------------- scanning
+
+class _FileScanner:
+    def __init__(self, scan: Scan, rel: str, src: bytes, oracle: TypeOracle | None):
+        self.scan = scan
+        self.rel = rel
+        self.src = src
+        self.lines = src.split(b"\n")
+        self.oracle = oracle
+        self.scopes: list[dict[str, TypeRef]] = []
+        self.macro_params: set[str] = set()
+        self.guard = 0
+        self.stmt = 0
+        self.line_offset = 0        # for macro bodies parsed on their own
+        self.col_base: tuple[int, int] | None = None  # (first-line byte prefix, arg byte col)
+        self.macro_site: tuple[int, int] | None = None
+        self._declared: set[str] = set()
+        self.func = ""
+
+    # -- positions
+    def pos(self, node: tree_sitter.Node) -> tuple[int, int]:
+        if self.macro_site is not None:
+            return self.macro_site
+        row, bcol = node.start_point
+        line = self.lines[row] if row < len(self.lines) else b""
+        return row + 1, _display_col(line, bcol)
+
+    def add(self, node: tree_sitter.Node, kind: str, name: str, **kw: object) -> None:
+        line, col = self.pos(node)
+        self.scan.uses.append(Use(self.rel, line, col, kind, name, guarded=self.guard > 0,
+                                  stmt=self.stmt or line, func=self.func, **kw))  # type: ignore[arg-type]
+
+    # -- names
+    def local(self, name: str) -> TypeRef | None:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        return None
+
+    def is_own(self, name: str) -> bool:
+        return (name in self.macro_params or any(name in s for s in self.scopes)
+                or name in self._declared)
+
+    # -- declarations (first pass)
+    def collect(self, root: tree_sitter.Node) -> None:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            t = node.type
+            if t in ("preproc_def", "preproc_function_def"):
+                name = node.child_by_field_name("name")
+                if name is not None:
+                    self.scan.macros.setdefault(_text(self.src, name), (self.rel, node.start_point[0] + 1))
+                continue
+            if t == "function_definition":
+                self._collect_decl(node, defined=True)
+                continue
+            if t == "declaration" and self._file_scope(node):
+                self._collect_decl(node, defined=False)
+            if t == "type_definition":
+                self._collect_typedef(node)
+            if t in ("struct_specifier", "union_specifier"):
+                self._collect_struct(node)
+            if t == "enumerator":
+                name = node.child_by_field_name("name")
+                if name is not None:
+                    self.scan.enum_constants.add(_text(self.src, name))
+            if t == "compound_statement":
+                # local struct definitions matter, local variables do not
+                stack.extend(c for c in node.named_children)
+                continue
+            stack.extend(reversed(node.named_children))
+
+    def _file_scope(self, node: tree_sitter.Node) -> bool:
+        p = node.parent
+        while p is not None:
+            if p.type in ("compound_statement", "parameter_list", "field_declaration_list"):
+                return False
+            p = p.parent
+        return True
+
+    def _collect_decl(self, node: tree_sitter.Node, *, defined: bool) -> None:
+        base = _type_base(node.child_by_field_name("type"), self.src)
+        static = any(c.type == "storage_class_specifier" and _text(self.src, c) in ("static", "extern")
+                     and _text(self.src, c) == "static" for c in node.children)
+        for d in node.children_by_field_name("declarator"):
+            name, ptr, func = _declarator_name(d, self.src)
+            if not name:
+                continue
+            if func:
+                fd = d
+                while fd is not None and fd.type != "function_declarator":
+                    fd = fd.child_by_field_name("declarator")
+                params = []
+                if fd is not None and fd.child_by_field_name("parameters") is not None:
+                    for p in fd.child_by_field_name("parameters").named_children:
+                        if p.type == "parameter_declaration":
+                            params.append(" ".join(_text(self.src, p).split()))
+                old = self.scan.functions.get(name)
+                if old is None or (defined and not old.defined):
+                    self.scan.functions[name] = FunctionDecl(
+                        name, TypeRef(base, ptr), params, static, self.rel,
+                        node.start_point[0] + 1, defined)
+            else:
+                self.scan.globals.setdefault(name, TypeRef(base, ptr))
+
+    def _collect_typedef(self, node: tree_sitter.Node) -> None:
+        tnode = node.child_by_field_name("type")
+        base = _type_base(tnode, self.src)
+        for d in node.children_by_field_name("declarator"):
+            name, ptr, func = _declarator_name(d, self.src)
+            if not name:
+                continue
+            if tnode is not None and tnode.type in ("struct_specifier", "union_specifier") \
+                    and not base and tnode.child_by_field_name("body") is not None:
+                base = f"{tnode.type.split('_')[0]} {name}"
+                self._collect_struct(tnode, as_name=base)
+            self.scan.typedefs[name] = TypeRef(base if not func else "", ptr)
+
+    def _collect_struct(self, node: tree_sitter.Node, as_name: str | None = None) -> None:
+        body = node.child_by_field_name("body")
+        if body is None:
+            return
+        key = as_name or _type_base(node, self.src)
+        if not key:
+            return
+        members: dict[str, TypeRef] = {}
+        self._struct_members(body, members)
+        self.scan.structs.setdefault(key, members)
+
+    def _struct_members(self, body: tree_sitter.Node, members: dict[str, TypeRef]) -> None:
+        for fdecl in body.named_children:
+            if fdecl.type != "field_declaration":
+                if fdecl.type.startswith("preproc_"):
+                    self._struct_members(fdecl, members)
+                continue
+            tnode = fdecl.child_by_field_name("type")
+            base = _type_base(tnode, self.src)
+            decls = fdecl.children_by_field_name("declarator")
+            if not decls and tnode is not None and tnode.child_by_field_name("body") is not None:
+                # anonymous struct/union: its members are the outer struct's
+                self._struct_members(tnode.child_by_field_name("body"), members)
+            for d in decls:
+                name, ptr, func = _declarator_name(d, self.src)
+                if name:
+                    members[name] = TypeRef("" if func else base, ptr)
+
+    # -- types
+    def resolve_typedef(self, t: TypeRef | None, depth: int = 0) -> TypeRef | None:
+        if t is None or depth > 8 or not t.base or t.base.startswith(("struct ", "union ", "enum ")):
+            return t
+        own = self.scan.typedefs.get(t.base)
+        if own is not None:
+            return self.resolve_typedef(TypeRef(own.base, own.ptr + t.ptr), depth + 1)
+        if self.oracle is not None:
+            text = self.oracle.typedef_type(t.base)
+            inner = parse_type_text(text) if text else None
+            if inner is not None:
+                return self.resolve_typedef(TypeRef(inner.base, inner.ptr + t.ptr), depth + 1)
+        return t
+
+    def member_type(self, owner: str, member: str) -> TypeRef | None:
+        own = self.scan.structs.get(owner)
+        if own is not None:
+            return own.get(member)
+        if self.oracle is not None:
+            text = self.oracle.member_type(owner, member)
+            return parse_type_text(text) if text else None
+        return None
+
+    def type_of_decl(self, tnode: tree_sitter.Node | None, declarator: tree_sitter.Node | None) -> TypeRef:
+        base = _type_base(tnode, self.src)
+        _, ptr, func = _declarator_name(declarator, self.src)
+        return TypeRef("" if func else base, ptr)
+
+    def expr_type(self, node: tree_sitter.Node | None, depth: int = 0) -> TypeRef | None:
+        if node is None or depth > 50:
+            return None
+        t = node.type
+        if t == "identifier":
+            name = _text(self.src, node)
+            found = self.local(name) or self.scan.globals.get(name)
+            return self.resolve_typedef(found)
+        if t == "parenthesized_expression":
+            inner = node.named_children
+            return self.expr_type(inner[0], depth + 1) if inner else None
+        if t == "field_expression":
+            return self.field_type(node, depth)
+        if t == "pointer_expression":
+            inner = self.expr_type(node.child_by_field_name("argument"), depth + 1)
+            op = node.child_by_field_name("operator")
+            if inner is None or op is None:
+                return None
+            return inner.addr() if _text(self.src, op) == "&" else self.resolve_typedef(inner.deref())
+        if t == "subscript_expression":
+            inner = self.expr_type(node.child_by_field_name("argument"), depth + 1)
+            return self.resolve_typedef(inner.deref()) if inner else None
+        if t == "cast_expression":
+            return self.descriptor_type(node.child_by_field_name("type"))
+        if t == "call_expression":
+            fn = node.child_by_field_name("function")
+            if fn is None or fn.type != "identifier":
+                return None
+            name = _text(self.src, fn)
+            args = node.child_by_field_name("arguments")
+            argv = [a for a in args.named_children if a.type != "comment"] if args is not None else []
+            if name in _TYPED_MACROS and len(argv) > _TYPED_MACROS[name]:
+                ty = parse_type_text(_text(self.src, argv[_TYPED_MACROS[name]]))
+                return self.resolve_typedef(ty.addr()) if ty else None
+            if name in _SAME_TYPE_MACROS and argv:
+                return self.expr_type(argv[0], depth + 1)
+            own = self.scan.functions.get(name)
+            if own is not None:
+                return self.resolve_typedef(own.ret)
+            if self.oracle is not None:
+                text = self.oracle.return_type(name)
+                return self.resolve_typedef(parse_type_text(text)) if text else None
+        return None
+
+    def descriptor_type(self, desc: tree_sitter.Node | None) -> TypeRef | None:
+        if desc is None:
+            return None
+        base = _type_base(desc.child_by_field_name("type"), self.src)
+        ptr = 0
+        d = desc.child_by_field_name("declarator")
+        while d is not None:
+            if d.type == "abstract_pointer_declarator":
+                ptr += 1
+            elif d.type != "abstract_array_declarator":
+                return None
+            d = d.child_by_field_name("declarator")
+        return self.resolve_typedef(TypeRef(base, ptr)) if base else None
+
+    def field_type(self, node: tree_sitter.Node, depth: int) -> TypeRef | None:
+        arg = node.child_by_field_name("argument")
+        fld = node.child_by_field_name("field")
+        op = node.child_by_field_name("operator")
+        if fld is None or op is None:
+            return None
+        owner = self.expr_type(arg, depth + 1)
+        if owner is None:
+            return None
+        if _text(self.src, op) == "->":
+            owner = owner.deref()
+        elif owner.ptr:
+            return None
+        if owner is None or not owner.base.startswith(("struct ", "union ")):
+            return None
+        return self.resolve_typedef(self.member_type(owner.base, _text(self.src, fld)))
+
+    # -- uses (second pass)
+    def visit(self, node: tree_sitter.Node, expect: TypeRef | None = None) -> None:
+        t = node.type
+        if t == "identifier":
+            name = _text(self.src, node)
+            if not self.is_own(name):
+                self.add(node, "ref", name)
+            return
+        if t == "type_identifier":
+            name = _text(self.src, node)
+            if name not in self.scan.typedefs and not self.is_own(name):
+                self.add(node, "type", name)
+            return
+        if t == "preproc_include":
+            path = node.child_by_field_name("path")
+            if path is not None and path.type == "system_lib_string":
+                self.add(path, "include", _text(self.src, path)[1:-1].strip())
+            return
+        if t in ("preproc_def", "preproc_function_def"):
+            self.visit_macro(node)
+            return
+        if t in ("preproc_ifdef", "preproc_if", "preproc_elif", "preproc_else", "preproc_elifdef"):
+            self.guard += 1
+            for i, c in enumerate(node.named_children):
+                if node.field_name_for_named_child(i) in ("condition", "name"):
+                    continue
+                self.visit(c)
+            self.guard -= 1
+            return
+        if t in ("preproc_call", "comment", "string_literal", "number_literal", "char_literal",
+                 "system_lib_string", "preproc_arg", "field_identifier", "statement_identifier",
+                 "primitive_type", "concatenated_string", "sized_type_specifier", "goto_statement"):
+            return
+        if t == "labeled_statement":
+            for c in node.named_children:
+                if c.type != "statement_identifier":
+                    self.visit(c)
+            return
+        if t == "function_definition":
+            self.visit_function(node)
+            return
+        if t in ("declaration", "field_declaration", "parameter_declaration", "type_definition"):
+            self.visit_declaration(node)
+            return
+        if t in ("struct_specifier", "union_specifier", "enum_specifier"):
+            self.visit_tag(node)
+            return
+        if t == "call_expression":
+            self.visit_call(node)
+            return
+        if t == "field_expression":
+            self.visit_field(node)
+            return
+        if t == "compound_literal_expression":
+            ty = self.descriptor_type(node.child_by_field_name("type"))
+            self.visit(node.child_by_field_name("type")) if node.child_by_field_name("type") else None
+            val = node.child_by_field_name("value")
+            if val is not None:
+                self.visit(val, ty)
+            return
+        if t == "initializer_list":
+            self.visit_initializer(node, expect)
+            return
+        if t == "compound_statement":
+            self.scopes.append({})
+            for c in node.named_children:
+                self.visit_stmt(c)
+            self.scopes.pop()
+            return
+        if t == "for_statement":
+            self.scopes.append({})
+            for c in node.named_children:
+                self.visit_stmt(c)
+            self.scopes.pop()
+            return
+        if t in ("assignment_expression", "update_expression"):
+            left = node.child_by_field_name("left") or node.child_by_field_name("argument")
+            right = node.child_by_field_name("right")
+            if left is not None and left.type == "field_expression":
+                self.visit_field(left, write=True)
+            elif left is not None:
+                self.visit(left)
+            if right is not None:
+                self.visit(right, self.expr_type(left) if left is not None else None)
+            return
+        for c in node.named_children:
+            self.visit(c)
+
+    def visit_stmt(self, node: tree_sitter.Node) -> None:
+        saved = self.stmt
+        if self.macro_site is None:
+            self.stmt = node.start_point[0] + 1
+        self.visit(node)
+        self.stmt = saved
+
+    def visit_function(self, node: tree_sitter.Node) -> None:
+        self.visit(node.child_by_field_name("type")) if node.child_by_field_name("type") else None
+        scope: dict[str, TypeRef] = {}
+        d = node.child_by_field_name("declarator")
+        while d is not None and d.type != "function_declarator":
+            d = d.child_by_field_name("declarator")
+        if d is not None and d.child_by_field_name("parameters") is not None:
+            for p in d.child_by_field_name("parameters").named_children:
+                if p.type == "parameter_declaration":
+                    pd = p.child_by_field_name("declarator")
+                    name, _, _ = _declarator_name(pd, self.src)
+                    if name:
+                        scope[name] = self.type_of_decl(p.child_by_field_name("type"), pd)
+                    self.visit(p.child_by_field_name("type")) if p.child_by_field_name("type") else None
+                    self.visit_declarator_parts(pd)
+        self.scopes.append(scope)
+        body = node.child_by_field_name("body")
+        saved = self.func
+        fname, _, _ = _declarator_name(node.child_by_field_name("declarator"), self.src)
+        self.func = fname or "?"
+        if body is not None:
+            self.visit(body)
+        self.func = saved
+        self.scopes.pop()
+
+    def visit_declarator_parts(self, d: tree_sitter.Node | None) -> None:
+        """Array sizes, parameter lists and attributes of a declarator; never its name."""
+        while d is not None:
+            if d.type == "array_declarator":
+                size = d.child_by_field_name("size")
+                if size is not None:
+                    self.visit(size)
+            elif d.type == "function_declarator":
+                params = d.child_by_field_name("parameters")
+                if params is not None:
+                    self.scopes.append({})
+                    for p in params.named_children:
+                        if p.type == "parameter_declaration":
+                            self.visit(p.child_by_field_name("type")) if p.child_by_field_name("type") else None
+                            self.visit_declarator_parts(p.child_by_field_name("declarator"))
+                    self.scopes.pop()
+            elif d.type == "init_declarator":
+                pass
+            elif d.type not in ("pointer_declarator", "parenthesized_declarator", "attributed_declarator",
+                                "abstract_pointer_declarator", "abstract_array_declarator",
+                                "abstract_function_declarator", "abstract_parenthesized_declarator"):
+                return
+            nxt = d.child_by_field_name("declarator")
+            if nxt is None and d.type in ("parenthesized_declarator", "attributed_declarator",
+                                          "abstract_parenthesized_declarator"):
+                inner = [c for c in d.named_children if "declarator" in c.type or c.type == "identifier"]
+                nxt = inner[0] if inner else None
+            d = nxt
+
+    def visit_declaration(self, node: tree_sitter.Node) -> None:
+        tnode = node.child_by_field_name("type")
+        if tnode is not None:
+            self.visit(tnode)
+        local = bool(self.scopes) and node.type == "declaration"
+        for d in node.children_by_field_name("declarator"):
+            name, _, _ = _declarator_name(d, self.src)
+            ty = self.resolve_typedef(self.type_of_decl(tnode, d))
+            if local and name:
+                self.scopes[-1][name] = ty
+            inner = d
+            if d.type == "init_declarator":
+                inner = d.child_by_field_name("declarator")
+                self.visit_declarator_parts(inner)
+                val = d.child_by_field_name("value")
+                if val is not None:
+                    self.visit(val, ty)
+            else:
+                self.visit_declarator_parts(inner)
+        for c in node.named_children:
+            if c.type in ("attribute_specifier", "ms_declspec_modifier", "gnu_asm_expression") \
+                    or c.type == "bitfield_clause":
+                self.visit(c)
+
+    def visit_tag(self, node: tree_sitter.Node) -> None:
+        name = node.child_by_field_name("name")
+        body = node.child_by_field_name("body")
+        kind = node.type.split("_")[0]
+        if name is not None and body is None:
+            key = f"{kind} {_text(self.src, name)}"
+            if key not in self.scan.structs and kind != "enum":
+                self.add(name, kind, _text(self.src, name))
+            elif kind == "enum":
+                self.add(name, kind, _text(self.src, name))
+        if body is not None:
+            self.scopes.append({})
+            for c in body.named_children:
+                if c.type == "enumerator":
+                    v = c.child_by_field_name("value")
+                    if v is not None:
+                        self.visit(v)
+                else:
+                    self.visit(c)
+            self.scopes.pop()
+
+    def visit_call(self, node: tree_sitter.Node) -> None:
+        fn = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        argv = [a for a in args.named_children if a.type != "comment"] if args is not None else []
+        name = ""
+        if fn is not None and fn.type == "identifier":
+            name = _text(self.src, fn)
+            if not self.is_own(name):
+                self.add(fn, "call", name, arity=len(argv))
+        elif fn is not None:
+            self.visit(fn)
+        type_arg = _TYPED_MACROS.get(name)
+        member_arg = None
+        if name in _TYPED_MACROS:
+            member_arg = type_arg + 1
+        elif name in _OFFSETOF_MACROS:
+            type_arg, member_arg = 0, 1
+        elif name in _MEMBER_LAST_MACROS and argv:
+            member_arg = len(argv) - 1
+        for i, a in enumerate(argv):
+            if i == type_arg:
+                ty = parse_type_text(_text(self.src, a))
+                if ty is not None and ty.base.startswith(("struct ", "union ")):
+                    tag = ty.base.split(" ", 1)
+                    if ty.base not in self.scan.structs:
+                        self.add(a, tag[0], tag[1])
+                    continue
+            if i == member_arg and a.type == "identifier":
+                owner = None
+                if name in _MEMBER_LAST_MACROS:
+                    cur = self.expr_type(argv[0])
+                    owner = cur.deref() if cur else None
+                elif type_arg is not None and type_arg < len(argv):
+                    owner = parse_type_text(_text(self.src, argv[type_arg]))
+                    owner = self.resolve_typedef(owner)
+                if owner is not None and owner.base.startswith(("struct ", "union ")) \
+                        and owner.base not in self.scan.structs:
+                    self.add(a, "member", _text(self.src, a), owner=owner.base)
+                continue
+            self.visit(a)
+
+    def visit_field(self, node: tree_sitter.Node, write: bool = False) -> None:
+        arg = node.child_by_field_name("argument")
+        if arg is not None:
+            self.visit(arg)
+        fld = node.child_by_field_name("field")
+        op = node.child_by_field_name("operator")
+        if fld is None or op is None:
+            return
+        owner = self.expr_type(arg)
+        if owner is None:
+            return
+        if _text(self.src, op) == "->":
+            owner = owner.deref()
+        elif owner.ptr:
+            return
+        if owner is not None and owner.base.startswith(("struct ", "union ")) \
+                and owner.base not in self.scan.structs:
+            self.add(fld, "member", _text(self.src, fld), owner=owner.base, write=write)
+
+    def visit_initializer(self, node: tree_sitter.Node, expect: TypeRef | None) -> None:
+        struct = expect.base if expect is not None and expect.ptr == 0 \
+            and expect.base.startswith(("struct ", "union ")) else None
+        for c in node.named_children:
+            if c.type != "initializer_pair":
+                # positional: an array of structs keeps the element type
+                self.visit(c, TypeRef(expect.base, expect.ptr - 1) if expect and expect.ptr else None)
+                continue
+            designators = c.children_by_field_name("designator")
+            value = c.child_by_field_name("value")
+            cur = expect
+            for des in designators:
+                if des.type == "field_designator":
+                    fid = des.named_children[0] if des.named_children else None
+                    if fid is None:
+                        cur = None
+                        continue
+                    member = _text(self.src, fid)
+                    owner = cur.base if cur is not None and cur.ptr == 0 else None
+                    if owner and owner.startswith(("struct ", "union ")) and owner not in self.scan.structs:
+                        val = _text(self.src, value) if value is not None and value.type == "identifier" else ""
+                        self.add(fid, "init", member, owner=owner, value=val)
+                    cur = self.resolve_typedef(self.member_type(owner, member)) if owner else None
+                else:
+                    for sub in des.named_children:
+                        self.visit(sub)
+                    cur = cur.deref() if cur is not None else None
+            if value is not None:
+                self.visit(value, cur)
+        del struct
+
+    def visit_macro(self, node: tree_sitter.Node) -> None:
+        """Parse a #define body as C and scan it, reporting uses at the definition."""
+        body = node.child_by_field_name("value")
+        if body is None:
+            return
+        params = node.child_by_field_name("parameters")
+        names = {_text(self.src, p) for p in params.named_children if p.type == "identifier"} \
+            if params is not None else set()
+        text = _text(self.src, body).replace("\\\n", " \n")
+        sub = text.encode()
+        prefix = b"void __kb_macro(void) { "
+        whole = prefix + sub + b"\n;}"
+        tree = parser().parse(whole)
+        saved = (self.src, self.macro_params, self.macro_site, self.lines)
+        line, col = self.pos(body)
+        self.src, self.macro_params, self.macro_site = whole, set(names) | {"__kb_macro"}, (line, col)
+        try:
+            fn = tree.root_node.named_children[0] if tree.root_node.named_children else None
+            b = fn.child_by_field_name("body") if fn is not None and fn.type == "function_definition" else None
+            if b is not None:
+                self.scopes.append({})
+                for c in b.named_children:
+                    self.visit(c)
+                self.scopes.pop()
+        finally:
+            self.src, self.macro_params, self.macro_site, self.lines = saved
+
+
+def _iter_files(driver: Driver) -> Iterator[tuple[str, bytes]]:
+    for rel in driver.sources:
+        try:
+            yield rel, driver.read(rel)
+        except OSError as exc:
+            raise KbridgeError(f"{driver.path / rel}: cannot read ({exc.strerror})") from None
+
+
+def scan_sources(files: list[tuple[str, bytes]], *, label: str = "",
+                 oracle: TypeOracle | None = None) -> Scan:
+    """Scan C sources given as (relative path, bytes); total on any input."""
+    result = Scan(driver=label, files=tuple(rel for rel, _ in files))
+    p = parser()
+    trees = []
+    for rel, src in files:
+        tree = p.parse(src)
+        if tree.root_node.has_error:
+            result.parse_errors += 1
+        fs = _FileScanner(result, rel, src, oracle)
+        fs.collect(tree.root_node)
+        trees.append((fs, tree))
+    declared = result.declared
+    for fs, tree in trees:
+        fs._declared = declared
+        for c in tree.root_node.named_children:
+            fs.visit_stmt(c)
+    result.uses = sorted(set(result.uses), key=lambda u: (u.file, u.line, u.col, u.kind, u.name, u.owner))
+    return result
+
+
+def scan(driver: Driver, *, oracle: TypeOracle | None = None) -> Scan:
+    """Every kernel API use in *driver*; KbridgeError for unreadable files."""
+    return scan_sources(list(_iter_files(driver)), label=driver.label, oracle=oracle)
