@@ -111,26 +111,28 @@ def test_cli_diff_json_schema_and_report(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ real headers
 
+# Upstream commit and release of each change (as recorded in knowledge/rules/*.toml;
+# "unknown" where it was not established).
 EXPECTED_61_612 = [
-    ("macro", "blk_mq_alloc_disk", "changed"),
-    ("function", "queue_limits_start_update", "added"),
-    ("function", "queue_limits_commit_update", "added"),
-    ("macro", "BLK_FEAT_WRITE_CACHE", "added"),
-    ("macro", "BLK_FEAT_FUA", "added"),
-    ("typedef", "blk_mode_t", "added"),
-    ("macro", "QUEUE_FLAG_VIRT", "removed"),
-    ("function", "blk_queue_max_discard_sectors", "removed"),
-    ("function", "blk_queue_logical_block_size", "removed"),
-    ("function", "blk_queue_max_hw_sectors", "removed"),
-    ("function", "blk_queue_write_cache", "changed"),
-    ("macro", "FBINFO_FLAG_DEFAULT", "removed"),
-    ("function", "vm_flags_mod", "added"),
-    ("member", "queue_limits.features", "added"),
-    ("member", "snd_pcm_ops.copy", "added"),
-    ("member", "snd_pcm_ops.copy_user", "removed"),
-    ("member", "drm_driver.gem_prime_mmap", "removed"),
-    ("header", "net/page_pool.h", "removed"),
-    ("header", "net/page_pool/types.h", "added"),
+    ("macro", "blk_mq_alloc_disk", "changed"),                  # 27e32cd23fed, v6.9
+    ("function", "queue_limits_start_update", "added"),         # d690cb8ae14b, v6.9
+    ("function", "queue_limits_commit_update", "added"),        # d690cb8ae14b, v6.9
+    ("macro", "BLK_FEAT_WRITE_CACHE", "added"),                 # 1122c0c1cc71, v6.11
+    ("macro", "BLK_FEAT_FUA", "added"),                         # 1122c0c1cc71, v6.11
+    ("typedef", "blk_mode_t", "added"),                         # 05bdb9965305, v6.5
+    ("macro", "QUEUE_FLAG_VIRT", "removed"),                    # bd4a633b6f7c, v6.11
+    ("function", "blk_queue_max_discard_sectors", "removed"),   # unknown
+    ("function", "blk_queue_logical_block_size", "removed"),    # unknown
+    ("function", "blk_queue_max_hw_sectors", "removed"),        # unknown
+    ("function", "blk_queue_write_cache", "changed"),           # 1122c0c1cc71, v6.11
+    ("macro", "FBINFO_FLAG_DEFAULT", "removed"),                # unknown commit, v6.6
+    ("function", "vm_flags_mod", "added"),                      # bc292ab00f6c, v6.3
+    ("member", "queue_limits.features", "added"),               # 1122c0c1cc71, v6.11
+    ("member", "snd_pcm_ops.copy", "added"),                    # cf393babb37a, v6.6
+    ("member", "snd_pcm_ops.copy_user", "removed"),             # unknown (after cf393babb37a)
+    ("member", "drm_driver.gem_prime_mmap", "removed"),         # 0adec22702d4, v6.6
+    ("header", "net/page_pool.h", "removed"),                   # a9ca9f9ceff3, v6.6 (split;
+    ("header", "net/page_pool/types.h", "added"),               #  page_pool.h itself went later)
 ]
 
 

@@ -57,11 +57,15 @@ def _connect(a: ApiIndex, b: ApiIndex) -> sqlite3.Connection:
     return db
 
 
-_ONE_SIDE = """SELECT x.kind, x.name, x.shown, x.loc, x.header FROM {x}.api x
+# loc: "file:line" (just the file for a header); header: the include path, the report's group
+_ONE_SIDE = """SELECT x.kind, x.name, x.shown, xf.path || coalesce(':' || x.line, ''), xf.header
+    FROM {x}.api x LEFT JOIN {x}.files xf ON xf.id = x.file
     WHERE x.kind IN ({kinds}) AND NOT EXISTS
     (SELECT 1 FROM {y}.api y WHERE y.kind = x.kind AND y.name = x.name)"""
-_BOTH = """SELECT a.kind, a.name, a.shown, b.shown, a.loc, b.loc, b.header FROM a.api a
-    JOIN b.api b ON b.kind = a.kind AND b.name = a.name
+_BOTH = """SELECT a.kind, a.name, a.shown, b.shown, af.path || coalesce(':' || a.line, ''),
+    bf.path || coalesce(':' || b.line, ''), bf.header
+    FROM a.api a JOIN b.api b ON b.kind = a.kind AND b.name = a.name
+    LEFT JOIN a.files af ON af.id = a.file LEFT JOIN b.files bf ON bf.id = b.file
     WHERE a.kind IN ({kinds}) AND a.sig IS NOT b.sig"""
 
 
@@ -154,8 +158,9 @@ def _function_like_macros(db: sqlite3.Connection, side: str,
     db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted(name TEXT PRIMARY KEY)")
     db.execute("DELETE FROM wanted")
     db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", [(n,) for n in names])
-    rows = db.execute(f"SELECT m.name, m.shown, m.loc, m.header FROM {side}.api m "
-                      "JOIN wanted w ON w.name = m.name WHERE m.kind = 'macro' AND m.sig != 'obj'")
+    rows = db.execute(f"SELECT m.name, m.shown, f.path || ':' || m.line, f.header FROM {side}.api m "
+                      f"JOIN wanted w ON w.name = m.name LEFT JOIN {side}.files f ON f.id = m.file "
+                      "WHERE m.kind = 'macro' AND m.sig != 'obj'")
     return {n: (sh, loc, h) for n, sh, loc, h in rows}
 
 

@@ -41,7 +41,7 @@ import tree_sitter as ts
 import tree_sitter_c as tsc
 
 # Bump when the rows produced change meaning; it is part of the cache key.
-PARSER_VERSION = 6
+PARSER_VERSION = 7
 
 _LANGUAGE = ts.Language(tsc.language())
 
@@ -87,93 +87,67 @@ def make_parser() -> ts.Parser:
 
 # --------------------------------------------------------------------------- lexing
 
-def _is_ident_start(c: int) -> bool:
-    return c == 95 or 65 <= c <= 90 or 97 <= c <= 122
+# The lexer behind blank_attributes. Leftmost-match semantics make it a lexer:
+# a comment, string, character literal or preprocessor line is consumed whole
+# (group "skip"), so an attribute name is only ever matched in code.
+_SKIP = (rb"/\*.*?(?:\*/|\Z)"                      # /* comment */ (possibly unterminated)
+         rb"|//[^\n]*"                              # // comment
+         rb'|"(?:\\.|[^"\\\n])*"?'                # "string"
+         rb"|'(?:\\.|[^'\\\n])*'?"                # 'c'
+         rb"|^[ \t]*\#(?:\\\r?\n|/\*.*?(?:\*/|\Z)|[^\n])*")  # directive + continuations
 
 
-def _is_ident(c: int) -> bool:
-    return c == 95 or 65 <= c <= 90 or 97 <= c <= 122 or 48 <= c <= 57
+class _Blanker:
+    """Compiled lexer for one set of attribute macro names."""
 
+    def __init__(self, obj_attrs: frozenset[str] | set[str], fn_attrs: frozenset[str] | set[str]) -> None:
+        import re  # lexing only: comments, literals, directive lines and whole identifiers
+        names = sorted(set(obj_attrs) | set(fn_attrs), key=lambda n: (-len(n), n))
+        self.fn = {n.encode() for n in fn_attrs}
+        alt = b"|".join(re.escape(n.encode()) for n in names) or b"(?!x)x"
+        self.pattern = re.compile(rb"(?P<skip>" + _SKIP + rb")|(?<![A-Za-z0-9_])(?P<attr>" + alt +
+                                  rb")(?![A-Za-z0-9_])", re.S | re.M)
 
-def blank_attributes(src: bytes, obj_attrs: frozenset[str] | set[str],
-                     fn_attrs: frozenset[str] | set[str]) -> bytes:
-    """*src* with attribute-macro uses replaced by spaces (newlines kept).
-
-    Comments, string and character literals and preprocessor directive lines
-    (a macro body is opaque to tree-sitter anyway) are left alone. A function-
-    like attribute is blanked together with its balanced parenthesised argument.
-    """
-    out = bytearray(src)
-    n = len(src)
-    i = 0
-    line_start = True          # only whitespace since the last newline
-    while i < n:
-        c = src[i]
-        if c == 10:  # newline
-            line_start = True
-            i += 1
-            continue
-        if c in (32, 9, 13, 12, 11):
-            i += 1
-            continue
-        if c == 35 and line_start:  # '#': skip the directive with its continuations
-            while i < n:
-                if src[i] == 10 and src[i - 1] != 92:
-                    break
-                if src[i] == 47 and i + 1 < n and src[i + 1] == 42:  # /* inside a directive
-                    end = src.find(b"*/", i + 2)
-                    i = n if end < 0 else end + 2
-                    continue
-                i += 1
-            continue
-        line_start = False
-        if c == 47 and i + 1 < n and src[i + 1] == 42:      # /* comment */
-            end = src.find(b"*/", i + 2)
-            i = n if end < 0 else end + 2
-            continue
-        if c == 47 and i + 1 < n and src[i + 1] == 47:      # // comment
-            end = src.find(b"\n", i)
-            i = n if end < 0 else end
-            continue
-        if c in (34, 39):                                   # "string" or 'c'
-            j = i + 1
-            while j < n and src[j] != c and src[j] != 10:
-                j += 2 if src[j] == 92 else 1
-            i = j + 1
-            continue
-        if _is_ident_start(c):
-            j = i + 1
-            while j < n and _is_ident(src[j]):
-                j += 1
-            word = src[i:j].decode("ascii", "replace")
-            if word in obj_attrs:
-                out[i:j] = b" " * (j - i)
-            elif word in fn_attrs:
+    def __call__(self, src: bytes) -> bytes:
+        out: bytearray | None = None
+        n = len(src)
+        for m in self.pattern.finditer(src):
+            if m.lastgroup != "attr":
+                continue
+            if out is None:
+                out = bytearray(src)
+            i, j = m.span()
+            if m.group("attr") in self.fn:
                 k = j
                 while k < n and src[k] in (32, 9):
                     k += 1
                 if k < n and src[k] == 40:  # '(' : blank through the matching ')'
                     depth = 0
-                    m = k
-                    while m < n:
-                        if src[m] == 40:
+                    while k < n:
+                        ch = src[k]
+                        if ch == 40:
                             depth += 1
-                        elif src[m] == 41:
+                        elif ch == 41:
                             depth -= 1
                             if depth == 0:
                                 break
-                        m += 1
-                    end = min(m + 1, n)
-                    for p in range(i, end):
-                        if out[p] != 10:
-                            out[p] = 32
-                    j = end
-                else:
-                    out[i:j] = b" " * (j - i)
-            i = j
-            continue
-        i += 1
-    return bytes(out)
+                        k += 1
+                    j = min(k + 1, n)
+            for q in range(i, j):
+                if out[q] != 10:
+                    out[q] = 32
+        return src if out is None else bytes(out)
+
+
+def blank_attributes(src: bytes, obj_attrs: frozenset[str] | set[str],
+                     fn_attrs: frozenset[str] | set[str]) -> bytes:
+    """*src* with attribute-macro uses replaced by spaces (newlines kept, so offsets hold).
+
+    Comments, string and character literals and preprocessor directive lines
+    (a macro body is opaque to tree-sitter anyway) are left alone. A function-
+    like attribute is blanked together with its balanced parenthesised argument.
+    """
+    return _Blanker(obj_attrs, fn_attrs)(src)
 
 
 def harvest_attribute_macros(sources: Iterable[bytes]) -> tuple[frozenset[str], frozenset[str]]:
@@ -509,6 +483,11 @@ def _text(src: bytes, node: ts.Node) -> str:
     return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
 
+def _flat(src: bytes, start: int, end: int) -> str:
+    """Source text between two offsets on one line (whitespace runs collapsed): for display."""
+    return " ".join(src[start:end].decode("utf-8", "replace").split())
+
+
 def _iter_nodes(root: ts.Node, types: set[str]) -> Iterator[ts.Node]:
     stack = [root]
     while stack:
@@ -613,14 +592,13 @@ class HeaderParser:
                  fn_attrs: frozenset[str] = FALLBACK_FUNCTION_ATTRS) -> None:
         self.parser = make_parser()
         self.ev = evaluator
-        self.obj_attrs = obj_attrs
-        self.fn_attrs = fn_attrs
+        self.blank = _Blanker(obj_attrs, fn_attrs)
 
     def parse(self, raw: bytes) -> ParsedHeader:
         """All declarations of one header. Never raises on any input bytes."""
         out = ParsedHeader()
         try:
-            src = blank_attributes(raw, self.obj_attrs, self.fn_attrs)
+            src = self.blank(raw)
             tree = self.parser.parse(src)
             self._raw = raw
             self._src = src
@@ -817,7 +795,7 @@ class HeaderParser:
                     params.append(("?", ""))
         if len(params) == 1 and params[0] == ("void", ""):
             params = []
-        shown = [join_tokens(_leaves(src, p)) if p.type == "parameter_declaration" else "..."
+        shown = [_flat(src, p.start_byte, p.end_byte) if p.type == "parameter_declaration" else "..."
                  for p in (plist.named_children if plist is not None else [])
                  if p.type in ("parameter_declaration", "variadic_parameter")]
         if shown == ["void"]:
@@ -896,13 +874,14 @@ class HeaderParser:
                         self._out.count("member_without_name")
                     continue
                 prefix = self._prefix_tokens(c, decls[0], canonical=True)
-                shown_prefix = self._prefix_tokens(c, decls[0])
+                type_start = type_node.start_byte if type_node is not None else c.start_byte
+                shown_prefix = _flat(src, min(type_start, c.start_byte), decls[0].start_byte)
                 for d in decls:
                     nm = declared_name(d)
                     if nm is None:
                         continue
                     mtype = join_tokens(prefix + _leaves(src, d, skip=nm, canonical=True))
-                    decl = join_tokens(shown_prefix + _leaves(src, d))
+                    decl = f"{shown_prefix} {_flat(src, d.start_byte, d.end_byte)}"
                     if bits is not None:
                         decl += f" : {bits}"
                     members.append((_text(src, nm), mtype, bits, c.start_point[0] + 1,
@@ -929,13 +908,14 @@ class HeaderParser:
         if not decls:
             return
         prefix = [t for t in self._prefix_tokens(node, decls[0], canonical=True) if t != "typedef"]
-        shown_prefix = [t for t in self._prefix_tokens(node, decls[0]) if t != "typedef"]
+        first = next((c for c in node.children if c.type != "typedef" and c.type != "comment"), decls[0])
+        shown_prefix = _flat(src, first.start_byte, decls[0].start_byte)
         for d in decls:
             nm = declared_name(d)
             if nm is None:
                 continue
             ttype = join_tokens(prefix + _leaves(src, d, skip=nm, canonical=True))
-            decl = join_tokens(shown_prefix + _leaves(src, d))
+            decl = f"{shown_prefix} {_flat(src, d.start_byte, d.end_byte)}"
             self._out.typedefs.append((_text(src, nm), ttype, node.start_point[0] + 1,
                                        cond.text, cond.active, decl))
             self._out.count("typedef")

@@ -60,7 +60,7 @@ from kbridge.facts import cparse
 from kbridge.facts.targets import KernelTree, inspect
 from kbridge.storage import cache_root
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FORMAT = f"kbridge-index-{SCHEMA_VERSION}.{cparse.PARSER_VERSION}"
 
 KINDS = ("function", "macro", "struct", "member", "enum", "enum_constant", "typedef", "header",
@@ -261,7 +261,9 @@ CREATE TABLE typedefs(name TEXT, type TEXT, file TEXT, line INTEGER, condition T
 -- One representative declaration per (kind, name), chosen at build time (active first,
 -- then unknown, then inactive; then file, line): what `kbridge diff` compares.
 -- sig: what callers depend on (compared); shown: the declaration as displayed.
-CREATE TABLE api(kind TEXT, name TEXT, sig TEXT, shown TEXT, loc TEXT, header TEXT);
+CREATE TABLE files(id INTEGER PRIMARY KEY, path TEXT, header TEXT);
+CREATE TABLE api(kind TEXT, name TEXT, sig TEXT, shown TEXT, file INTEGER, line INTEGER,
+    PRIMARY KEY(kind, name)) WITHOUT ROWID;
 CREATE TABLE exports(name TEXT PRIMARY KEY, how TEXT, module TEXT, namespace TEXT);
 CREATE TABLE problems(file TEXT, line INTEGER, kind TEXT, snippet TEXT);
 CREATE TABLE stats(file TEXT, key TEXT, count INTEGER);
@@ -275,7 +277,6 @@ CREATE INDEX members_struct ON members(struct_id);
 CREATE INDEX enums_name ON enums(name);
 CREATE INDEX enum_constants_name ON enum_constants(name);
 CREATE INDEX typedefs_name ON typedefs(name);
-CREATE UNIQUE INDEX api_kind_name ON api(kind, name);
 """
 _ORDER = "ORDER BY (active IS 1) DESC, (active IS NULL) DESC, file, line"
 
@@ -702,24 +703,24 @@ class _Representatives:
     """Picks, for each (kind, name), the declaration a lookup would return first."""
 
     def __init__(self) -> None:
-        self.best: dict[tuple[str, str], tuple[tuple, str, str, str, str | None]] = {}
+        self.best: dict[tuple[str, str], tuple[tuple, str, str, int | None, int | None]] = {}
         self.members: dict[str, dict[str, tuple]] = {}
 
-    def offer(self, kind: str, name: str | None, key: tuple, sig: str, shown: str, loc: str,
-              header: str | None) -> bool:
+    def offer(self, kind: str, name: str | None, key: tuple, sig: str, shown: str, fid: int | None,
+              line: int | None) -> bool:
         if name is None:
             return False
         old = self.best.get((kind, name))
         if old is not None and old[0] <= key:
             return False
-        self.best[(kind, name)] = (key, sig, shown, loc, header)
+        self.best[(kind, name)] = (key, sig, shown, fid, line)
         return True
 
-    def add_file(self, r: cparse.ParsedHeader, rel: str, inc: str) -> None:
+    def add_file(self, r: cparse.ParsedHeader, rel: str, fid: int) -> None:
         for n, ret, ps, _ar, va, _inl, pr, ln, _c, a in r.functions:
             types = [t for t, _n in json.loads(ps)]
             self.offer("function", n, _rank_key(a, rel, ln), json.dumps([ret, types, va]), pr,
-                       f"{rel}:{ln}", inc)
+                       fid, ln)
         guards = set(r.guards)
         for n, ps, va, body, ln, _c, a in r.macros:
             if n in guards:
@@ -729,36 +730,62 @@ class _Representatives:
             if ps is not None:
                 head += "(" + ", ".join(json.loads(ps) + (["..."] if va else [])) + ")"
             self.offer("macro", n, _rank_key(a, rel, ln), sig, f"#define {head} {body}".rstrip(),
-                       f"{rel}:{ln}", inc)
+                       fid, ln)
         for name, kind, ln, _c, a, members in r.structs:
-            if self.offer("struct", name, _rank_key(a, rel, ln), kind, f"{kind} {name}", f"{rel}:{ln}", inc):
+            if self.offer("struct", name, _rank_key(a, rel, ln), kind, f"{kind} {name}", fid, ln):
                 best: dict[str, tuple] = {}
                 for m in members:
                     mname, mtype, bits, mln, _mc, ma, decl = m
                     key = _rank_key(ma, "", mln)
                     if mname not in best or key < best[mname][0]:
-                        best[mname] = (key, f"{mtype}|{bits or ''}", decl, f"{rel}:{mln}", inc)
+                        best[mname] = (key, f"{mtype}|{bits or ''}", decl, fid, mln)
                 self.members[name] = best
         for name, ln, _c, a, consts in r.enums:
-            self.offer("enum", name, _rank_key(a, rel, ln), "", f"enum {name}", f"{rel}:{ln}", inc)
+            self.offer("enum", name, _rank_key(a, rel, ln), "", f"enum {name}", fid, ln)
             for cn, val, cln, _cc, ca in consts:
                 shown = (f"enum {name}: " if name else "enum: ") + cn + (f" = {val}" if val else "")
-                self.offer("enum_constant", cn, _rank_key(ca, rel, cln), "", shown, f"{rel}:{cln}", inc)
+                self.offer("enum_constant", cn, _rank_key(ca, rel, cln), "", shown, fid, cln)
         for n, t, ln, _c, a, decl in r.typedefs:
-            self.offer("typedef", n, _rank_key(a, rel, ln), t, f"typedef {decl}", f"{rel}:{ln}", inc)
+            self.offer("typedef", n, _rank_key(a, rel, ln), t, f"typedef {decl}", fid, ln)
 
     def rows(self) -> list[tuple]:
-        out = [(kind, name, sig, shown, loc, header)
-               for (kind, name), (_k, sig, shown, loc, header) in self.best.items()]
+        out = [(kind, name, sig, shown, fid, line)
+               for (kind, name), (_k, sig, shown, fid, line) in self.best.items()]
         for sname, members in self.members.items():
-            for mname, (_k, sig, shown, loc, header) in members.items():
-                out.append(("member", f"{sname}.{mname}", sig, shown, loc, header))
+            for mname, (_k, sig, shown, fid, line) in members.items():
+                out.append(("member", f"{sname}.{mname}", sig, shown, fid, line))
         out.sort()
         return out
 
 
 def _has_sources(source: Path) -> bool:
     return (source / "kernel").is_dir() and any((source / "kernel").glob("*.c"))
+
+
+def _insert(db: sqlite3.Connection, rel: str, fid: int, r: cparse.ParsedHeader,
+            api: _Representatives, counters: dict[str, int]) -> None:
+    api.add_file(r, rel, fid)
+    db.executemany("INSERT INTO functions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                   [(n, ret, ps, ar, va, inl, pr, rel, ln, c, a)
+                    for n, ret, ps, ar, va, inl, pr, ln, c, a in r.functions])
+    db.executemany("INSERT INTO macros VALUES (?,?,?,?,?,?,?,?)",
+                   [(n, ps, va, body, rel, ln, c, a) for n, ps, va, body, ln, c, a in r.macros])
+    for name, kind, line, c, a, members in r.structs:
+        counters["sid"] += 1
+        sid = counters["sid"]
+        db.execute("INSERT INTO structs VALUES (?,?,?,?,?,?,?)", (sid, name, kind, rel, line, c, a))
+        db.executemany("INSERT INTO members VALUES (?,?,?,?,?,?,?,?,?)",
+                       [(sid, i, *m) for i, m in enumerate(members)])
+    for name, line, c, a, consts in r.enums:
+        counters["eid"] += 1
+        eid = counters["eid"]
+        db.execute("INSERT INTO enums VALUES (?,?,?,?,?,?)", (eid, name, rel, line, c, a))
+        db.executemany("INSERT INTO enum_constants VALUES (?,?,?,?,?,?,?)",
+                       [(eid, n, v, rel, ln, cc, aa) for n, v, ln, cc, aa in consts])
+    db.executemany("INSERT INTO typedefs VALUES (?,?,?,?,?,?,?)",
+                   [(n, t, rel, ln, c, a, d) for n, t, ln, c, a, d in r.typedefs])
+    db.executemany("INSERT INTO problems VALUES (?,?,?,?)", [(rel, ln, k, s) for ln, k, s in r.problems])
+    db.executemany("INSERT INTO stats VALUES (?,?,?)", [(rel, k, v) for k, v in sorted(r.stats.items())])
 
 
 def build_database(roots: Roots, db_path: Path, jobs: int = 2) -> None:
@@ -777,49 +804,25 @@ def build_database(roots: Roots, db_path: Path, jobs: int = 2) -> None:
     db.executemany("INSERT INTO headers VALUES (?,?,?)",
                    [(inc, rel, int(gen)) for _p, rel, inc, gen in files])
 
-    work = sorted(((str(p), rel) for p, rel, _i, _g in files),
-                  key=lambda it: -os.path.getsize(it[0]))
-    results: dict[str, cparse.ParsedHeader] = {}
+    # Files are parsed by a pool and their rows inserted here as they arrive, in
+    # file order (imap keeps order), so the database content is deterministic.
+    work = [(str(p), rel) for p, rel, _i, _g in files]
+    file_id = {rel: i for i, (_p, rel, _inc, _g) in enumerate(files, 1)}
+    db.executemany("INSERT INTO files VALUES (?,?,?)",
+                   [(file_id[rel], rel, inc) for _p, rel, inc, _g in files])
+    api = _Representatives()
+    counters = {"sid": 0, "eid": 0}
     if jobs > 1 and len(work) > 50:
         import multiprocessing
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(jobs, initializer=_init_worker, initargs=(evaluator, obj, fn)) as pool:
-            for rel, res in pool.imap_unordered(_parse_one, work, chunksize=8):
-                results[rel] = res
+            for rel, res in pool.imap(_parse_one, work, chunksize=16):
+                _insert(db, rel, file_id[rel], res, api, counters)
     else:
         _init_worker(evaluator, obj, fn)
         for item in work:
             rel, res = _parse_one(item)
-            results[rel] = res
-
-    sid = 0
-    eid = 0
-    inc_of = {rel: inc for _p, rel, inc, _g in files}
-    api = _Representatives()
-    for rel in sorted(results):
-        r = results[rel]
-        api.add_file(r, rel, inc_of.get(rel, rel))
-        db.executemany("INSERT INTO functions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                       [(n, ret, ps, ar, va, inl, pr, rel, ln, c, a)
-                        for n, ret, ps, ar, va, inl, pr, ln, c, a in r.functions])
-        db.executemany("INSERT INTO macros VALUES (?,?,?,?,?,?,?,?)",
-                       [(n, ps, va, body, rel, ln, c, a) for n, ps, va, body, ln, c, a in r.macros])
-        for name, kind, line, c, a, members in r.structs:
-            sid += 1
-            db.execute("INSERT INTO structs VALUES (?,?,?,?,?,?,?)", (sid, name, kind, rel, line, c, a))
-            db.executemany("INSERT INTO members VALUES (?,?,?,?,?,?,?,?,?)",
-                           [(sid, i, *m) for i, m in enumerate(members)])
-        for name, line, c, a, consts in r.enums:
-            eid += 1
-            db.execute("INSERT INTO enums VALUES (?,?,?,?,?,?)", (eid, name, rel, line, c, a))
-            db.executemany("INSERT INTO enum_constants VALUES (?,?,?,?,?,?,?)",
-                           [(eid, n, v, rel, ln, cc, aa) for n, v, ln, cc, aa in consts])
-        db.executemany("INSERT INTO typedefs VALUES (?,?,?,?,?,?,?)",
-                       [(n, t, rel, ln, c, a, d) for n, t, ln, c, a, d in r.typedefs])
-        db.executemany("INSERT INTO problems VALUES (?,?,?,?)",
-                       [(rel, ln, k, s) for ln, k, s in r.problems])
-        db.executemany("INSERT INTO stats VALUES (?,?,?)",
-                       [(rel, k, v) for k, v in sorted(r.stats.items())])
+            _insert(db, rel, file_id[rel], res, api, counters)
 
     if roots.symvers is not None:
         exports = _exports_from_symvers(roots.symvers)
@@ -831,11 +834,11 @@ def build_database(roots: Roots, db_path: Path, jobs: int = 2) -> None:
         exports, exports_source = [], ""
     db.executemany("INSERT OR IGNORE INTO exports VALUES (?,?,?,?)", exports)
     for _p, rel, inc, _g in files:
-        api.offer("header", inc, (2, rel, 0), "", rel, rel, inc)
-    for name, how, module, ns in exports:
+        api.offer("header", inc, (2, rel, 0), "", rel, file_id[rel], None)
+    for name, how, _module, ns in exports:
         api.offer("export", name, (0, "", 0), f"{how}|{ns or ''}", how + (f" ({ns})" if ns else ""),
-                  module or "", None)
-    db.executemany("INSERT OR IGNORE INTO api VALUES (?,?,?,?,?,?)", api.rows())
+                  None, None)
+    db.executemany("INSERT INTO api VALUES (?,?,?,?,?,?)", api.rows())
     db.executescript(_INDEXES)
     meta = {"format": FORMAT, "source_root": str(roots.source), "build_root": str(roots.build),
             "arch": roots.arch, "has_config": "1" if roots.config else "0",
@@ -846,7 +849,6 @@ def build_database(roots: Roots, db_path: Path, jobs: int = 2) -> None:
     # The marker goes in last: a database without it was never finished.
     db.execute("INSERT INTO meta VALUES ('complete', '1')")
     db.commit()
-    db.execute("VACUUM")
     db.close()
 
 
@@ -895,8 +897,25 @@ def db_path_for(tree: KernelTree, cache: Path | None = None) -> Path:
 
 
 def _label(tree: KernelTree) -> str:
+    """Release (or directory name) plus a hash of the path: one label per tree on this machine."""
     raw = tree.release or tree.path.name or "tree"
-    return re.sub(r"[^A-Za-z0-9._+-]", "_", raw)[:60]
+    where = hashlib.sha256(str(tree.path).encode()).hexdigest()[:8]
+    return re.sub(r"[^A-Za-z0-9._+-]", "_", raw)[:60] + "-" + where
+
+
+def _drop_stale(final: Path, label: str) -> None:
+    """Remove this tree's indexes of older fingerprints (the tree or kbridge changed since)."""
+    for old in final.parent.glob(f"{label}-*"):
+        if old.name.startswith(f"{label}-") and old.stem != final.stem and \
+                old.suffix in (".sqlite", ".lock") and old.name.count("-") == final.name.count("-"):
+            with contextlib.suppress(OSError):
+                old.unlink()
+    # temporary files of builds that were killed (an hour is far longer than any build)
+    import time
+    for tmp in final.parent.glob(f".{label}-*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - tmp.stat().st_mtime > 3600:
+                tmp.unlink()
 
 
 def open_index(tree: KernelTree | Path | str, cache: Path | None = None, *, jobs: int = 2,
@@ -923,6 +942,7 @@ def open_index(tree: KernelTree | Path | str, cache: Path | None = None, *, jobs
             build_database(roots, Path(tmp), jobs=jobs)
             os.chmod(tmp, 0o644)
             os.replace(tmp, final)
+            _drop_stale(final, _label(tree))
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
