@@ -129,6 +129,15 @@ def test_version_guards_equal_unifdef_per_kernel() -> None:
                    "6.1.255", "6.2", "6.12.117"):
         for d, u in (({}, set()), ({"CONFIG_FOO": 1}, {"HAVE_BAR"}), ({"HAVE_BAR": 1}, {"CONFIG_FOO"})):
             assert_same(text, d, u, kernel, where=f"{fixture.name}@{kernel} {d} {u}")
+    # CRLF files keep CRLF, including the lines prune edits (#elif -> #else)
+    crlf = text.replace("\n", "\r\n")
+    for kernel in ("5.4", "6.1", "6.12"):
+        assert_same(crlf, {}, set(), kernel, where=f"crlf@{kernel}")
+
+
+def test_last_line_without_newline() -> None:
+    text = "#if A\nx\n#elif B\ny\n#endif"
+    assert assert_same(text, {"B": 1}, {"A"}) and assert_same(text, {"A": 1}, set())
 
 
 # ---------------------------------------------------------------------------

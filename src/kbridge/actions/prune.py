@@ -245,6 +245,19 @@ _PRINTING = {IS_OUTSIDE, IS_TRUE_PREFIX, IS_PASS_MIDDLE, IS_TRUE_MIDDLE, IS_PASS
              IS_TRUE_ELSE}
 
 
+_SPECIALS = ("/", '"', "'", "\\", "\n", "#")
+
+
+def _next_special(s: str, i: int) -> int:
+    """Index of the next character at or after i that unifdef's lexer reacts to."""
+    best = len(s)
+    for ch in _SPECIALS:
+        k = s.find(ch, i, best)
+        if k >= 0:
+            best = k
+    return best
+
+
 def _endsym(ch: str) -> bool:
     return not (ch == "_" or (ch.isascii() and ch.isalnum()))
 
@@ -401,6 +414,13 @@ class _Pruner:
                 else:
                     i += 1
             elif st == C_COMMENT:
+                if c != "*":
+                    # nothing but '*' (or a continuation, skipped above) matters in a comment
+                    k = s.find("*", i)
+                    b = s.find("\\", i)
+                    k = n if k < 0 else k
+                    i = k if b < 0 or b > k else max(b, i + 1)
+                    continue
                 if s.startswith("*\\\r\n", i):
                     self.incomment = FINISHING_COMMENT
                     i += 4
@@ -431,10 +451,18 @@ class _Pruner:
         return i
 
     def skipline(self, i: int) -> int:
-        n = len(self.tline)
+        s = self.tline
+        n = len(s)
         if i < n:
             self.linestate = LS_DIRTY
         while i < n:
+            if self.incomment == NO_COMMENT:
+                # Ordinary text changes no state until the next character that can
+                # start a comment, a literal, a continuation or end the line: jump there.
+                k = _next_special(s, i)
+                if k > i:
+                    i = k
+                    continue
             j = self.skipcomment(i)
             i = j + 1 if j == i else j
         return i
@@ -601,6 +629,10 @@ class _Pruner:
         if line is None:
             return LT_EOF
         self.tline = line
+        if (wascomment == NO_COMMENT and self.linestate == LS_START and self.newline is not None
+                and line.endswith("\n") and _next_special(line, 0) == len(line) - 1):
+            return LT_PLAIN         # nothing in it can change the lexer's state
+
         if self.newline is None:
             self.newline = "\r\n" if line.endswith("\r\n") else "\n"
         # skiphash
