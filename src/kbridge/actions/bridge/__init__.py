@@ -5,7 +5,8 @@ library (knowledge/shims/<rule id>/):
 
 * ``layer`` (:mod:`.layer`): the driver's files byte-identical, a generated
   compat/ component beside them that configures itself at build time;
-* ``inline``: guarded code in the driver (not implemented here yet).
+* ``inline`` (:mod:`.inline`): guarded code in the driver, both variants of
+  each spot under ``#ifdef KB_HAVE_X`` or a LINUX_VERSION_CODE test.
 
 The kernel the driver was written for ("home") decides which direction each
 shim goes: a corpus driver knows its version; any other driver is built once
@@ -38,6 +39,8 @@ class BridgeReport:
     unbridged: list[layer.Unbridged] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     driver_files: list[str] = field(default_factory=list)
+    guards: str | None = None                   # inline: "feature" | "version"
+    spots: list[dict[str, object]] = field(default_factory=list)   # inline: the guarded spots
 
     @property
     def ok(self) -> bool:
@@ -47,7 +50,8 @@ class BridgeReport:
         return {"driver": self.driver, "strategy": self.strategy, "out": str(self.out),
                 "home": self.home, "targets": self.targets, "ok": self.ok,
                 "shims": self.shims, "unbridged": [u.to_json() for u in self.unbridged],
-                "files": self.files, "driver_files": self.driver_files}
+                "files": self.files, "driver_files": self.driver_files,
+                **({"guards": self.guards, "spots": self.spots} if self.strategy == "inline" else {})}
 
 
 def home_version(driver: Driver, trees: list[KernelTree]) -> str:
@@ -84,12 +88,16 @@ def home_tree(home: str, trees: list[KernelTree]) -> KernelTree | None:
 
 
 def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
-           rules: list[rules_mod.Rule] | None = None, home: str | None = None) -> BridgeReport:
-    """Write the bridged driver to *out* (atomically, replacing it) and report what was done."""
+           rules: list[rules_mod.Rule] | None = None, home: str | None = None,
+           guards: str | None = None) -> BridgeReport:
+    """Write the bridged driver to *out* (atomically, replacing it) and report what was done.
+
+    *guards* (inline only): "feature" (default) or "version".
+    """
     if strategy not in STRATEGIES:
         raise KbridgeError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
-    if strategy == "inline":
-        raise KbridgeError("--strategy inline is not implemented yet; use --strategy layer")
+    if guards is not None and strategy != "inline":
+        raise KbridgeError("--guards only applies to --strategy inline; drop it or add --strategy inline")
     if not trees:
         raise KbridgeError("name at least one --target kernel to bridge to")
     out = Path(out)
@@ -101,7 +109,13 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
     needed = layer.needed_rules(rules, driver)
     home_answers = _answers(home_tree(home, trees), home, needed)
     p = layer.plan(rules, driver, home_answers, [_answers(t, t.version or "0", needed) for t in trees])
-    content, own = layer.files(driver, home, p)
+    spots: list[dict[str, object]] = []
+    if strategy == "inline":
+        from kbridge.actions.bridge import inline
+        res = inline.files(driver, home, p, guards or "feature")
+        content, own, spots = res.content, res.driver_files, [s.to_json() for s in res.spots]
+    else:
+        content, own = layer.files(driver, home, p)
     if out.exists() and not out.is_dir():
         raise KbridgeError(f"{out}: exists and is not a directory; choose another -o")
     with atomic_directory(out) as tmp:
@@ -116,7 +130,8 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
         targets=[t.name for t in trees],
         shims=[{"rule": s.rule.id, "direction": s.direction, "guard": s.rule.guard,
                 "after": s.after} for s in p.shims],
-        unbridged=p.unbridged, files=list(content), driver_files=own)
+        unbridged=p.unbridged, files=list(content), driver_files=own,
+        guards=(guards or "feature") if strategy == "inline" else None, spots=spots)
 
 
 def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] | None = None,

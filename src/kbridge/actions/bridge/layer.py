@@ -180,6 +180,8 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
             text_path = r.shim_dir / f"{d}.h"
             wrappers = tuple(p.relative_to(r.shim_dir / "include").as_posix() for p in r.wrapped_headers)
             meta = manifest.get(d, {})
+            if "noop" in meta:
+                continue        # this direction needs nothing (the manifest says why)
             if "impossible" in meta:
                 out.unbridged.append(Unbridged(r.id, r.api, d, meta["impossible"]))
                 continue
@@ -334,7 +336,12 @@ def files(driver: Driver, home: str, p: LayerPlan) -> tuple[dict[str, bytes], li
                 driver_kbuild = "Makefile"
                 build_text = data.decode(errors="replace")
     rule_ids = [s.rule.id for s in p.shims]
-    out["Kbuild"] = buildtime.kbuild_text(driver_kbuild, sorted(set(rule_ids))).encode()
+    cflags: list[str] = []
+    for s in p.shims:
+        for flag in _manifest(s.rule.shim_dir).get(s.direction, {}).get("cflags", []):
+            if flag not in cflags:
+                cflags.append(flag)
+    out["Kbuild"] = buildtime.kbuild_text(driver_kbuild, sorted(set(rule_ids)), cflags).encode()
     unit, ranges = buildtime.probes_unit(p.probed)
     out["compat/kb_probes.c"] = unit.encode()
     out["compat/kb_probes.map"] = ranges.encode()

@@ -1,0 +1,662 @@
+"""The inline strategy: each sensitive spot of the driver carries both variants under a guard.
+
+Same rules and same shims as the layer (:mod:`.layer`), a different delivery.
+The layer leaves the driver untouched and makes the kernel's names mean what
+the driver expects; inline OUT instead *shows* every place where the kernels
+differ, the way maintainers of out-of-tree drivers write it::
+
+    #ifdef KB_HAVE_QUEUE_LIMITS_FEATURES        (or LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0))
+    	struct queue_limits lim = {};           <- the new-API kernel's lines
+    #else
+    	struct kb_queue_limits lim = {};        <- the old-API kernel's lines
+    #endif
+
+The branch of the kernel the driver came from holds its ORIGINAL lines,
+verbatim; the other branch holds the same lines with the bridged API names
+replaced by the shim library's ``kb_`` names. The behaviour behind a ``kb_``
+name is the one faithful shim implementation the layer uses
+(knowledge/shims/<rule>/), shipped in OUT as ``compat/kb_inline.h``; each
+driver file that needs it includes it under a guard that is false on the
+driver's own kernel, so pruning OUT for that kernel (unifdef, or
+``kbridge prune``) gives back the original files byte for byte, and pruning
+it for the target gives a single-version driver for the target.
+
+How the ``kb_`` names are found -- no regular expressions over C: each shim
+is parsed with tree-sitter-c. A shim bridges kernel name N by defining
+``kb_N`` (a function, macro or struct) and then ``#define N ... kb_N``; the
+inline variant writes ``kb_N`` and ``compat/kb_inline.h`` ``#undef``s N after
+the shims, so that the kernel's names keep the kernel's meaning and a spot
+kbridge missed fails to build instead of being bridged behind the reader's
+back. A shim that redefines a function-like N without a ``kb_N`` gets the
+alias ``#define kb_N(...) N(__VA_ARGS__)`` (N stays redefined: the behaviour
+is the shim's macro). Names a shim adds without clashing with the kernel
+(BLK_FEAT_*, blk_mode_t) are not renamed: the compat header declares them.
+Header moves are bridged as the layer does it, by wrapper headers in
+``compat/include`` that come first on the include path.
+
+Where a spot begins and ends is read from the tree-sitter syntax tree: the
+innermost statement, declaration, initializer entry, struct field or case
+label holding the name, cut to its head when the name sits before a body
+(a function's parameter list, an if's condition), extended to whole lines,
+and merged with adjacent spots of the same guard.
+
+Guards: ``feature`` (default): ``#ifdef KB_HAVE_X``, computed by OUT's
+build-time probes (the layer's runner, :mod:`.buildtime`); ``version``:
+``#if LINUX_VERSION_CODE >= KERNEL_VERSION(a, b, c)`` from the rule's
+``since`` (then compat/kb_config.h is static and derived from the same
+versions, so the shims see the same answers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from kbridge.actions.bridge import buildtime, layer
+from kbridge.errors import KbridgeError
+from kbridge.facts.driver import Driver
+from kbridge.knowledge.rules import Rule
+
+GUARDS = ("feature", "version")
+INLINE_HEADER = "kb_inline.h"
+
+# Nodes whose children are the units a spot is made of.
+_CONTAINERS = frozenset({
+    "translation_unit", "compound_statement", "preproc_if", "preproc_ifdef", "preproc_else",
+    "preproc_elif", "preproc_elifdef", "initializer_list", "field_declaration_list",
+    "enumerator_list", "case_statement", "declaration_list",
+})
+# Bodies a spot stops before (or starts after): the name is in a head or a tail.
+_BODIES = frozenset({"compound_statement", "field_declaration_list", "initializer_list",
+                     "enumerator_list", "declaration_list"})
+_DIRECTIVE_UNITS = frozenset({"preproc_def", "preproc_function_def", "preproc_include",
+                              "preproc_call"})
+
+
+@cache
+def _parser():  # type: ignore[no-untyped-def]
+    import tree_sitter as ts
+    import tree_sitter_c as tsc
+    return ts.Parser(ts.Language(tsc.language()))
+
+
+def _walk(node):  # type: ignore[no-untyped-def]
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.children))
+
+
+# --- what each shim offers ------------------------------------------------------
+
+@dataclass(frozen=True)
+class ShimNames:
+    """How the kernel names one shim bridges are spelled in the inline variant."""
+
+    renames: dict[str, str]            # N -> kb_N
+    undef: tuple[str, ...]             # N the shim redefines and kb_N exists: #undef after the shims
+    alias: tuple[str, ...]             # function-like N without kb_N: kb_N(...) -> N(...)
+    provides: frozenset[str]           # every name the shim defines
+    uses: frozenset[str] = frozenset()  # every name its C code (outside macro bodies) mentions
+
+
+def shim_names(text: str) -> ShimNames:
+    """Read a shim with tree-sitter-c: which kernel names it redefines, which kb_ names it has."""
+    tree = _parser().parse(text.encode())
+    macros: dict[str, bool] = {}       # name -> function-like
+    defined: set[str] = set()
+    uses: set[str] = set()
+    for n in _walk(tree.root_node):
+        name = None
+        if n.type in ("identifier", "type_identifier"):
+            uses.add(n.text.decode())
+        if n.type in ("preproc_def", "preproc_function_def"):
+            name = n.child_by_field_name("name")
+            if name is not None:
+                macros.setdefault(name.text.decode(), n.type == "preproc_function_def")
+        elif n.type == "function_definition":
+            d = n.child_by_field_name("declarator")
+            while d is not None and d.type not in ("identifier",):
+                d = d.child_by_field_name("declarator")
+            name = d
+        elif n.type in ("struct_specifier", "union_specifier", "enum_specifier"):
+            if n.child_by_field_name("body") is not None:
+                name = n.child_by_field_name("name")
+        elif n.type == "type_definition":
+            name = n.child_by_field_name("declarator")
+        if name is not None:
+            defined.add(name.text.decode())
+    renames: dict[str, str] = {}
+    undef: list[str] = []
+    alias: list[str] = []
+    for name, function_like in sorted(macros.items()):
+        if name.startswith(("kb_", "KB_", "__")):
+            continue
+        kb = f"kb_{name}"
+        if kb in defined:
+            renames[name] = kb
+            undef.append(name)
+        elif function_like:
+            renames[name] = kb
+            alias.append(name)
+    return ShimNames(renames, tuple(undef), tuple(alias), frozenset(defined), frozenset(uses - defined))
+
+
+def shim_order(shims: list[layer.ShimPlan], names: dict[str, ShimNames]) -> list[layer.ShimPlan]:
+    """*shims* so that a shim comes after the shims whose names it uses.
+
+    The layer gets this order from the kernel headers each shim follows; the
+    inline header includes them one after the other, so it orders them by what
+    they use (read with tree-sitter), ties (and cycles) in the plan's order.
+    """
+    todo = list(shims)
+    done: list[layer.ShimPlan] = []
+    while todo:
+        for s in todo:
+            n = names.get(s.rule.id)
+            if n is None or not any(names[o.rule.id].provides & n.uses
+                                    for o in todo if o is not s and o.rule.id in names):
+                break
+        else:
+            s = todo[0]
+        todo.remove(s)
+        done.append(s)
+    return done
+
+
+# --- spots ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Spot:
+    file: str
+    first: int                 # first line (1-based)
+    last: int                  # last line (inclusive)
+    rules: tuple[str, ...]     # rule ids whose names the spot renames
+    names: tuple[str, ...]     # kernel names renamed
+
+    def to_json(self) -> dict[str, object]:
+        return {"file": self.file, "first": self.first, "last": self.last,
+                "rules": list(self.rules), "names": list(self.names)}
+
+
+def _unit(ident):  # type: ignore[no-untyped-def]
+    """The innermost statement-level node holding *ident*, or None when it must not be edited."""
+    node = ident
+    while node.parent is not None and node.parent.type not in _CONTAINERS:
+        node = node.parent
+    parent = node.parent
+    if parent is None or node.type in _DIRECTIVE_UNITS:
+        return None
+    if parent.type in ("preproc_if", "preproc_elif", "preproc_ifdef", "preproc_elifdef") and \
+            parent.child_by_field_name("condition") in (node,) or \
+            (parent.type in ("preproc_ifdef", "preproc_elifdef") and parent.child_by_field_name("name") == node):
+        return None
+    if node.type.startswith("preproc_") or node.type == "ERROR":
+        return None
+    return node
+
+
+def _rows(unit, ident, lines: list[bytes]) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Rows (0-based, inclusive) of *unit* that hold *ident*: its head or its tail, not its body."""
+    lo, hi = unit.start_point[0], unit.end_point[0]
+    r0, r1 = ident.start_point[0], ident.end_point[0]
+    stack = list(unit.children)
+    while stack:
+        n = stack.pop()
+        if n.start_byte <= ident.start_byte and ident.end_byte <= n.end_byte:
+            if n.type not in _BODIES:
+                stack.extend(n.children)
+            continue
+        if n.type not in _BODIES:
+            stack.extend(n.children)
+            continue
+        if n.start_point[0] > r1:
+            row = n.start_point[0]
+            col = n.start_point[1]
+            if not lines[row][:col].strip():      # "{" alone on its line: stop before it
+                row -= 1
+            hi = min(hi, max(row, r1))
+        elif n.end_point[0] < r0:
+            row = n.end_point[0]
+            if not lines[row][n.end_point[1]:].strip():
+                row += 1
+            lo = max(lo, min(row, r0))
+    return lo, hi
+
+
+def _directive(line: bytes) -> str | None:
+    s = line.lstrip()
+    if not s.startswith(b"#"):
+        return None
+    word = s[1:].lstrip().split(None, 1)
+    return word[0].decode(errors="replace") if word else ""
+
+
+def _balanced(lines: list[bytes]) -> bool:
+    depth = 0
+    for line in lines:
+        d = _directive(line)
+        if d in ("if", "ifdef", "ifndef"):
+            depth += 1
+        elif d == "endif":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif d in ("else", "elif", "elifdef", "elifndef") and depth == 0:
+            return False
+    return depth == 0
+
+
+@dataclass
+class FileEdit:
+    rel: str
+    spots: list[Spot] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)      # rules the file's include of kb_inline.h is for
+    text: bytes = b""
+
+
+# --- guards -------------------------------------------------------------------------
+
+def _kv(version: str) -> str:
+    parts = [int(p) for p in version.split(".")] + [0, 0]
+    return f"KERNEL_VERSION({parts[0]}, {parts[1]}, {parts[2]})"
+
+
+def _vkey(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+class Guards:
+    """The guard lines of one OUT: feature macros or kernel versions."""
+
+    def __init__(self, style: str, rules: dict[str, Rule], home_new: dict[str, bool]):
+        if style not in GUARDS:
+            raise KbridgeError(f"unknown guard style {style!r}; use one of {', '.join(GUARDS)}")
+        self.style = style
+        self.rules = rules
+        self.home_new = home_new
+        if style == "version":
+            unknown = sorted(r.id for r in rules.values() if r.since == "unknown")
+            if unknown:
+                raise KbridgeError(
+                    f"--guards version needs the release of every bridged API change, and rule(s) "
+                    f"{', '.join(unknown)} have since = \"unknown\" (kbridge does not guess a "
+                    "release); use --guards feature")
+
+    def _new(self, ids: list[str]) -> str:
+        """Condition: every rule of *ids* has its new API."""
+        if self.style == "version":
+            v = max((self.rules[i].since for i in ids), key=_vkey)
+            return f"LINUX_VERSION_CODE >= {_kv(v)}"
+        if len(ids) == 1:
+            return f"defined({self.rules[ids[0]].guard})"
+        return " && ".join(f"defined({self.rules[i].guard})" for i in ids)
+
+    def _any_new(self, ids: list[str]) -> str:
+        if self.style == "version":
+            v = min((self.rules[i].since for i in ids), key=_vkey)
+            return f"LINUX_VERSION_CODE >= {_kv(v)}"
+        return " || ".join(f"defined({self.rules[i].guard})" for i in ids)
+
+    def _home(self, ids: list[str]) -> str:
+        """Condition: every rule of *ids* answers as on the driver's own kernel."""
+        if self.style == "version":
+            terms = [f"LINUX_VERSION_CODE {'>=' if self.home_new[i] else '<'} {_kv(self.rules[i].since)}"
+                     for i in ids]
+        else:
+            terms = [f"{'' if self.home_new[i] else '!'}defined({self.rules[i].guard})" for i in ids]
+        return " && ".join(terms)
+
+    def spot(self, ids: list[str], original: list[bytes], variant: list[bytes]) -> list[bytes]:
+        """The lines of a spot: new-API lines first when the rules agree on a direction."""
+        ids = sorted(ids)
+        homes = {self.home_new[i] for i in ids}
+        if homes == {True}:
+            first, second, cond = original, variant, self._new(ids)
+        elif homes == {False}:
+            first, second, cond = variant, original, self._any_new(ids)
+        else:
+            first, second, cond = original, variant, self._home(ids)
+        return [self._if(cond), *first, b"#else\n", *second, b"#endif\n"]
+
+    def needs_compat(self, ids: list[str]) -> bytes:
+        """#if line that is true on any kernel where some rule of *ids* answers unlike home."""
+        ids = sorted(ids)
+        if self.style == "version":
+            news = [i for i in ids if self.home_new[i]]
+            olds = [i for i in ids if not self.home_new[i]]
+            terms = []
+            if news:
+                v = max((self.rules[i].since for i in news), key=_vkey)
+                terms.append(f"LINUX_VERSION_CODE < {_kv(v)}")
+            if olds:
+                v = min((self.rules[i].since for i in olds), key=_vkey)
+                terms.append(f"LINUX_VERSION_CODE >= {_kv(v)}")
+            return f"#if {' || '.join(terms)}\n".encode()
+        terms = [f"{'!' if self.home_new[i] else ''}defined({self.rules[i].guard})" for i in ids]
+        if len(terms) == 1:
+            return f"#if{'ndef' if self.home_new[ids[0]] else 'def'} {self.rules[ids[0]].guard}\n".encode()
+        return f"#if {' || '.join(terms)}\n".encode()
+
+    def _if(self, cond: str) -> bytes:
+        if self.style == "feature" and " " not in cond and cond.startswith("defined("):
+            return f"#ifdef {cond[len('defined('):-1]}\n".encode()
+        return f"#if {cond}\n".encode()
+
+
+# --- rewriting one file -------------------------------------------------------------
+
+def _split_lines(data: bytes) -> list[bytes]:
+    parts = data.split(b"\n")
+    out = [p + b"\n" for p in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
+def rewrite(rel: str, data: bytes, rename_rule: dict[str, tuple[str, str]], used: set[str],
+            guards: Guards) -> FileEdit:
+    """*data* with every spot guarded. rename_rule: kernel name -> (kb_ name, rule id).
+
+    *used*: the rules whose names this file uses (its include of kb_inline.h
+    is guarded on them too, for names the compat header provides unrenamed).
+    """
+    edit = FileEdit(rel)
+    tree = _parser().parse(data)
+    lines = _split_lines(data)
+    # 1. every name to rename, and the rows of its unit
+    hits: list[tuple[int, int, object]] = []      # (lo, hi, ident node)
+    for n in _walk(tree.root_node):
+        if n.type not in ("identifier", "type_identifier"):
+            continue
+        name = n.text.decode(errors="replace")
+        if name not in rename_rule:
+            continue
+        unit = _unit(n)
+        if unit is None:
+            continue
+        lo, hi = _rows(unit, n, lines)
+        hits.append((lo, hi, n))
+    # 2. spots: overlapping ranges merge; adjacent ones merge when they are for the same rule
+    hits.sort(key=lambda h: (h[0], h[1]))
+    groups: list[tuple[int, int, set[str], list]] = []  # type: ignore[type-arg]
+    for lo, hi, n in hits:
+        rule = rename_rule[n.text.decode()][1]
+        if groups:
+            glo, ghi, grules, gids = groups[-1]
+            if lo <= ghi or (lo == ghi + 1 and grules == {rule}):
+                groups[-1] = (glo, max(ghi, hi), grules | {rule}, [*gids, n])
+                continue
+        groups.append((lo, hi, {rule}, [n]))
+    file_rules = set(used)
+    for g in groups:
+        file_rules |= g[2]
+    edit.rules = sorted(file_rules)
+    if not file_rules:
+        edit.text = data
+        return edit
+    # 3. the file with the guarded include of kb_inline.h and the spots
+    insert_at = _include_row(tree, groups[0][0] if groups else len(lines))
+    include = _include_lines(guards, edit.rules)
+    out: list[bytes] = []
+    row = 0
+    for lo, hi, rules, idents in [*groups, (len(lines), len(lines), set(), [])]:
+        while row < lo:
+            if row == insert_at:
+                out += include
+            out.append(lines[row])
+            row += 1
+        if row == insert_at:
+            out += include
+        if lo >= len(lines):
+            break
+        original = lines[lo:hi + 1]
+        if not original[-1].endswith(b"\n"):
+            original[-1] += b"\n"      # a spot on a last line without newline
+        if not _balanced(original):
+            raise KbridgeError(f"{rel}:{lo + 1}: cannot guard lines {lo + 1}-{hi + 1}: they cross a "
+                               "preprocessor conditional of the driver")
+        start = sum(len(x) for x in lines[:lo])
+        variant = b"".join(original)
+        for b0, b1, new in sorted({(i.start_byte - start, i.end_byte - start,
+                                    rename_rule[i.text.decode()][0]) for i in idents}, reverse=True):
+            variant = variant[:b0] + new.encode() + variant[b1:]
+        out += guards.spot(sorted(rules), original, _split_lines(variant))
+        edit.spots.append(Spot(rel, lo + 1, hi + 1, tuple(sorted(rules)),
+                               tuple(sorted({i.text.decode() for i in idents}))))
+        row = hi + 1
+    edit.text = b"".join(out)
+    return edit
+
+
+def _include_row(tree, first_spot: int) -> int:  # type: ignore[no-untyped-def]
+    """Row before which the guarded #include of kb_inline.h goes: after the last
+    top-level #include that precedes the first spot (else at the top)."""
+    row = 0
+    for n in tree.root_node.children:
+        after = n.end_point[0] + (1 if n.end_point[1] > 0 else 0)
+        if n.type == "preproc_include" and after <= first_spot:
+            row = after
+    return row
+
+
+def _include_lines(guards: Guards, ids: list[str]) -> list[bytes]:
+    if not ids:
+        return []
+    return [guards.needs_compat(ids), f'#include "{INLINE_HEADER}"\n'.encode(), b"#endif\n"]
+
+
+# --- OUT ------------------------------------------------------------------------------
+
+def _shim_condition(s: layer.ShimPlan) -> str:
+    return s.condition        # the layer's: #ifndef KB_HAVE_X (new_on_old) / #ifdef (old_on_new)
+
+
+def inline_header(p: layer.LayerPlan, names: dict[str, ShimNames]) -> str:
+    """compat/kb_inline.h: the shims behind the kb_ names, each under its guard."""
+    out = ["/* Generated by kbridge (inline strategy). The shims behind the kb_* names the",
+           " * driver's guarded spots use: the same faithful shims as kbridge's layer",
+           " * strategy (knowledge/shims/<rule>/), each included only on kernels whose",
+           " * guard says the driver's own API is missing. Afterwards the kernel's own",
+           " * names are given back their kernel meaning: only kb_* names are bridged. */",
+           "#ifndef KB_INLINE_H", "#define KB_INLINE_H", '#include "kb_config.h"', ""]
+    for s in shim_order(p.shims, names):
+        if not s.text:
+            continue
+        r = s.rule
+        out += [f"/* {r.id} ({s.direction}): {r.summary}",
+                f" * since {r.since}, commit {r.commit} (\"{r.commit_title}\") */",
+                s.condition, f'#include "rules/{r.id}/{s.direction}.h"', "#endif", ""]
+    tail: list[str] = []
+    for s in p.shims:
+        n = names.get(s.rule.id)
+        if n is None or not (n.undef or n.alias):
+            continue
+        tail.append(s.condition)
+        tail += [f"#undef {u}" for u in n.undef]
+        tail += [f"#define kb_{a}(...) {a}(__VA_ARGS__)" for a in n.alias]
+        tail.append("#endif")
+    if tail:
+        out += ["/* The driver writes kb_<name>; <name> is the kernel's again. A shim that",
+                " * redefines a function-like <name> without a kb_<name> of its own keeps it,",
+                " * and kb_<name> forwards to it. */", *tail, ""]
+    out.append("#endif")
+    return "\n".join(out) + "\n"
+
+
+def version_config(rules: list[Rule]) -> str:
+    """compat/kb_config.h for version guards: each guard from its rule's release."""
+    out = ["/* Generated by kbridge (inline strategy, version guards): each KB_HAVE_*",
+           " * guard from the release of its rule's API change (mainline releases; a",
+           " * vendor kernel that backported a change needs --guards feature). */",
+           "#ifndef KB_CONFIG_H", "#define KB_CONFIG_H", "#include <linux/version.h>"]
+    for r in rules:
+        out += [f"#if LINUX_VERSION_CODE >= {_kv(r.since)}	/* {r.id} */",
+                f"#define {r.guard} 1", "#endif"]
+    out.append("#endif")
+    return "\n".join(out) + "\n"
+
+
+def kbuild_text(driver_kbuild: str | None, style: str, rule_ids: list[str], wrappers: bool) -> str:
+    """OUT/Kbuild: (probe,) then the driver's own build file, then the guards' header first."""
+    include_driver = f"include $(src)/{driver_kbuild}\n" if driver_kbuild else ""
+    if style == "feature":
+        first = f"""# 1. Ask this kernel which APIs it has, with its own compiler and module flags:
+#    compat/kb_config.h defines the KB_HAVE_* guards of the driver's #ifdef's.
+ifeq ($(filter clean,$(MAKECMDGOALS))$(filter %clean,$(MAKECMDGOALS)),)
+$(file >$(KB_COMPAT)/.kb_flags,{buildtime.PROBE_FLAGS_MAKE})
+KB_CONFTEST := $(shell $(CONFIG_SHELL) $(KB_COMPAT)/kb_conftest.sh $(KB_COMPAT) $(KB_COMPAT)/.kb_flags $(CC))
+ifneq ($(KB_CONFTEST),ok)
+$(error kbridge inline: build-time probes failed: $(KB_CONFTEST))
+endif
+endif
+"""
+        guards_header = "$(KB_COMPAT)/kb_config.h"
+        clean = "clean-files += compat/kb_config.h compat/.kb_config.key compat/.kb_flags\n"
+    else:
+        first = ("# 1. The guards are LINUX_VERSION_CODE tests: every file sees <linux/version.h>.\n")
+        guards_header = "linux/version.h"
+        clean = ""
+    shadow = ("# Moved kernel headers: compat/include wraps them (before the kernel's own -I).\n"
+              "NOSTDINC_FLAGS += -I$(KB_COMPAT)/include\n\n" if wrappers else "")
+    return f"""# Generated by kbridge (inline strategy, {style} guards). The driver's own
+# build file is {driver_kbuild or '(none)'}, included below unchanged.
+# Rules bridged: {' '.join(rule_ids) or '(none)'}
+KB_COMPAT := $(src)/compat
+
+{first}
+{shadow}# 2. The driver, built as its own build file says.
+{include_driver}
+# 3. Every file of the driver sees its guards; compat/ holds kb_inline.h.
+ccflags-y += -I$(KB_COMPAT) -include {guards_header}
+{clean}"""
+
+
+@dataclass
+class InlineResult:
+    content: dict[str, bytes]
+    driver_files: list[str]
+    edits: list[FileEdit]
+
+    @property
+    def spots(self) -> list[Spot]:
+        return [s for e in self.edits for s in e.spots]
+
+
+def _file_names(data: bytes) -> tuple[frozenset[str], frozenset[str]]:
+    names: set[str] = set()
+    includes: set[str] = set()
+    for n in _walk(_parser().parse(data).root_node):
+        if n.type in ("identifier", "field_identifier", "type_identifier"):
+            names.add(n.text.decode(errors="replace"))
+        elif n.type == "preproc_include":
+            path = n.child_by_field_name("path")
+            if path is not None:
+                includes.add(path.text.decode(errors="replace").strip('<>"'))
+    return frozenset(names), frozenset(includes)
+
+
+def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature") -> InlineResult:
+    """Every file of inline OUT (relative path -> bytes)."""
+    if style not in GUARDS:
+        raise KbridgeError(f"unknown guard style {style!r}; use one of {', '.join(GUARDS)}")
+    base, own = layer.files(driver, home, p)
+    text_shims = [s for s in p.shims if s.text]
+    rules_by_id = {r.id: r for r in p.probed}
+    for s in p.shims:
+        rules_by_id[s.rule.id] = s.rule
+    home_new = {s.rule.id: s.direction == "new_on_old" for s in p.shims}
+    guards = Guards(style, rules_by_id, home_new)
+    names = {s.rule.id: shim_names(s.text) for s in text_shims}
+    rename_rule: dict[str, tuple[str, str]] = {}
+    for s in text_shims:
+        for n, kb in names[s.rule.id].renames.items():
+            rename_rule.setdefault(n, (kb, s.rule.id))
+    content: dict[str, bytes] = {}
+    edits: list[FileEdit] = []
+    for rel in driver.sources:
+        data = base[rel]
+        ids, includes = _file_names(data)
+        used = {s.rule.id for s in text_shims
+                if any(layer._api_used(a, ids, includes) for a in s.rule.api)
+                or any(n in ids for n in names[s.rule.id].provides if not n.startswith(("kb_", "KB_")))}
+        edit = rewrite(rel, data, rename_rule, used, guards)
+        edits.append(edit)
+        content[rel] = edit.text
+    # the layer's OUT minus what only the layer uses: kb_compat.h, the "after" wrappers
+    drop = {"compat/kb_compat.h", "compat/RULES.md", "Kbuild"}
+    drop |= {f"compat/include/{s.after}" for s in p.shims if s.after}
+    wrappers = False
+    for rel, data in base.items():
+        if rel in drop or rel in content:
+            continue
+        if rel.startswith("compat/include/"):
+            wrappers = True
+        content[rel] = data
+    if style == "version":
+        for rel in [r for r in content if r.startswith(("compat/kb_probes", "compat/probes/"))] + \
+                ["compat/kb_conftest.sh"]:
+            content.pop(rel, None)
+        content["compat/kb_config.h"] = version_config(p.probed).encode()
+    content["compat/kb_inline.h"] = inline_header(p, names).encode()
+    driver_kbuild = "compat/Kbuild.driver" if "compat/Kbuild.driver" in base else (
+        "Makefile" if "Makefile" in base else None)
+    content["Kbuild"] = kbuild_text(driver_kbuild, style, sorted({s.rule.id for s in p.shims}),
+                                    wrappers).encode()
+    content["compat/INLINE.md"] = _inline_md(driver, home, p, edits, style).encode()
+    return InlineResult(dict(sorted(content.items())), own, edits)
+
+
+def _inline_md(driver: Driver, home: str, p: layer.LayerPlan, edits: list[FileEdit], style: str) -> str:
+    out = [f"# inline bridge of {driver.label}", "",
+           f"Generated by kbridge for a driver written for Linux {home}, with {style} guards.",
+           "Each spot below carries the driver's original lines (in the branch of its own",
+           "kernel) and the same lines for the other kernels, which call the kb_* shims of",
+           "compat/kb_inline.h. Prune OUT for the driver's own kernel (unifdef or",
+           "`kbridge prune`) to get the original files back byte for byte.", ""]
+    for e in edits:
+        for s in e.spots:
+            out.append(f"- {s.file}:{s.first}-{s.last}: {', '.join(s.names)} ({', '.join(s.rules)})")
+    out.append("")
+    for s in p.shims:
+        why = s.rule.shims[s.direction].why if s.direction in s.rule.shims else ""
+        out += [f"## {s.rule.id} ({s.direction})", "",
+                f"- API: {', '.join(s.rule.api)}; changed in {s.rule.since}, commit {s.rule.commit}",
+                f"- why it is faithful: {why.strip()}", ""]
+    for u in p.unbridged:
+        out += [f"## NOT BRIDGED: {u.rule} ({u.direction})", "", f"- API: {', '.join(u.api)}",
+                f"- why: {u.why}", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def build_inline(driver: Driver, tree, *, guards: str = "feature",  # type: ignore[no-untyped-def]
+                 targets=None, rules=None):
+    """Bridge *driver* inline (for *targets*, default just *tree*) and build OUT on *tree*.
+
+    The matrix cell of ``kbridge matrix --strategy inline``: a real kbuild run
+    of the generated OUT (with its build-time probes for feature guards).
+    Bad input for this cell (e.g. --guards version with a rule whose release
+    is unknown) becomes a failed cell with that message, not an aborted matrix.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from kbridge.actions.bridge import bridge
+    from kbridge.actions.kbuild import BuildResult, Diagnostic, build
+    from kbridge.facts import driver as drv_mod
+
+    with tempfile.TemporaryDirectory(prefix="kbridge-inline-") as tmp:
+        out = Path(tmp) / "out"
+        try:
+            report = bridge(driver, targets or [tree], "inline", out, rules=rules, guards=guards)
+        except KbridgeError as exc:
+            return BuildResult(driver.label, tree.name, False, 1, 0, [], 0.0,
+                               [Diagnostic("", 0, 0, "error", f"not bridged: {exc}")])
+        result = build(drv_mod.load(out, label=driver.label), tree)
+    if report.unbridged:
+        for u in report.unbridged:
+            result.diagnostics.append(Diagnostic("", 0, 0, "error", f"not bridged: {u.rule}: {u.why}"))
+        result.errors += len(report.unbridged)
+        result.ok = False
+    return result

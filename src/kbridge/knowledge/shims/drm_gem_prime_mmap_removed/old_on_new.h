@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * struct drm_driver.gem_prime_mmap on a kernel that removed the member
+ * (Linux 6.6): there the DRM core maps every GEM driver's PRIME (dma-buf)
+ * buffers with drm_gem_prime_mmap() itself, which is what a driver that
+ * set .gem_prime_mmap = drm_gem_prime_mmap asked for.
+ *
+ * After the kernel's <drm/drm_drv.h>, the driver's struct drm_driver is
+ * struct kb_drm_driver: the kernel's struct drm_driver as an anonymous
+ * member (so every member reads and initializes as before) followed by the
+ * old .gem_prime_mmap. Where the driver hands its drm_driver to the core
+ * (drm_dev_alloc, devm_drm_dev_alloc) the kernel's struct is passed -- but
+ * only when .gem_prime_mmap is unset or drm_gem_prime_mmap, i.e. when the
+ * core's built-in behaviour is the one the driver asked for. Any other
+ * callback cannot be honoured by this kernel: the allocation then fails
+ * with -EINVAL and a warning naming the problem, rather than silently
+ * mapping buffers differently.
+ */
+#include <drm/drm_drv.h>
+#include <drm/drm_prime.h>
+#include <linux/err.h>
+
+struct drm_gem_object;
+struct vm_area_struct;
+
+struct kb_drm_driver {
+	union {
+		struct drm_driver kb_base;
+		struct drm_driver;
+	};
+	int (*gem_prime_mmap)(struct drm_gem_object *obj, struct vm_area_struct *vma);
+};
+
+static inline const struct drm_driver *kb_drm_driver_base(const struct kb_drm_driver *drv)
+{
+	if (drv->gem_prime_mmap && drv->gem_prime_mmap != drm_gem_prime_mmap) {
+		WARN(1, "%s: .gem_prime_mmap other than drm_gem_prime_mmap is not supported by this kernel\n",
+		     drv->kb_base.name);
+		return NULL;
+	}
+	return &drv->kb_base;
+}
+
+static inline struct drm_device *kb_drm_dev_alloc(const struct kb_drm_driver *drv,
+						  struct device *parent)
+{
+	const struct drm_driver *base = kb_drm_driver_base(drv);
+
+	return base ? drm_dev_alloc(base, parent) : ERR_PTR(-EINVAL);
+}
+
+static inline void *kb___devm_drm_dev_alloc(struct device *parent, const struct kb_drm_driver *drv,
+					    size_t size, size_t offset)
+{
+	const struct drm_driver *base = kb_drm_driver_base(drv);
+
+	return base ? __devm_drm_dev_alloc(parent, base, size, offset) : ERR_PTR(-EINVAL);
+}
+
+#define drm_driver			kb_drm_driver
+#define drm_dev_alloc(drv, parent)	kb_drm_dev_alloc(drv, parent)
+#define __devm_drm_dev_alloc(parent, drv, size, offset) \
+	kb___devm_drm_dev_alloc(parent, drv, size, offset)
