@@ -264,3 +264,26 @@ def test_real_61_index(index61: index.ApiIndex) -> None:
     # config-aware: CONFIG_BLOCK is set in Debian's config
     assert idx.has_config
     assert os.path.basename(str(idx.meta["source_root"])).endswith("-common")
+
+
+def test_flavour_tree_including_a_common_tree(tmp_path: Path) -> None:
+    """Debian's layout in miniature: the flavour tree has .config, Module.symvers and generated
+    headers, and its one-line Makefile includes the -common tree that has the real headers."""
+    flavour = tmp_path / "linux-headers-9.9.9-amd64"
+    (flavour / "include/generated").mkdir(parents=True)
+    (flavour / "arch/x86/include/generated/asm").mkdir(parents=True)
+    (flavour / "Makefile").write_text(f"include {TREE_A}/Makefile\n")
+    shutil.copy(TREE_A / ".config", flavour / ".config")
+    (flavour / "Module.symvers").write_text("0x1\tkbt_new_in_flavour\tvmlinux\tEXPORT_SYMBOL_GPL\t\n")
+    (flavour / "include/generated/autoconf.h").write_text("#define CONFIG_FOO 1\n")
+    (flavour / "arch/x86/include/generated/asm/kbt_gen.h").write_text("#define KBT_GENERATED 1\n")
+    tree = inspect(flavour)
+    roots = index.source_roots(tree)
+    assert roots.source == TREE_A and roots.build == flavour
+    idx = index.open_index(tree, tmp_path / "cache")
+    assert idx.function("kbt_submit") is not None               # from the included tree
+    assert idx.header("generated/autoconf.h").generated
+    assert idx.header("asm/kbt_gen.h").file == "arch/x86/include/generated/asm/kbt_gen.h"
+    assert idx.macro("KBT_GENERATED") is not None
+    assert idx.is_exported("kbt_new_in_flavour") and not idx.is_exported("kbt_submit")
+    assert idx.function("kbt_foo").active is True               # the flavour's .config
