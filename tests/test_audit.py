@@ -169,3 +169,22 @@ def test_bad_input(tmp_path: Path) -> None:
     assert_bad_input(run_cli("audit", str(DRIVER), "--max-kernel", "6.1"), "--min-kernel")
     (tmp_path / "bad.c").write_text("#if A\nx\n")
     assert_bad_input(run_cli("audit", str(tmp_path / "bad.c")), "bad.c:1", "without #endif")
+
+
+def test_directives_agree_with_prunes_lexer(corpus: dict) -> None:
+    """audit finds exactly the conditional directives prune's unifdef-style lexer sees."""
+    n = 0
+    for entry in corpus.values():
+        for rel in entry.files:
+            if not rel.endswith((".c", ".h")):
+                continue
+            text = (entry.path / rel).read_text()
+            p = pr._Pruner(text, pr.Env(), rel)
+            seen = []
+            while (lt := p.parseline()) != pr.LT_EOF:
+                if lt != pr.LT_PLAIN:   # a refetched line was appended: the directive is the first
+                    seen.append(p.pos - max(p.tline.count("\n") - 1, 0))
+            mine = [d.line for d in cs.directives(text) if d.keyword in cs._CONDITIONALS]
+            assert mine == seen, f"{entry.label}/{rel}"
+            n += len(mine)
+    assert n > 100          # the corpus is light on conditionals: 103 of them

@@ -63,6 +63,7 @@ class Directive:
 
 
 _SPECIAL = ("/", '"', "'", "\\", "#")
+_SPECIAL_IN_TEXT = ("/", '"', "'", "\\", "\n")
 
 
 def directives(text: str) -> list[Directive]:
@@ -87,6 +88,17 @@ def directives(text: str) -> list[Directive]:
             if not any(ch in text[i:j] for ch in _SPECIAL):
                 line += 1
                 i = j + 1
+                continue
+        if cur is None and not at_start:
+            # inside ordinary text: only comments, literals, continuations and the
+            # end of the line matter; jump to the next of them
+            k = n
+            for ch in _SPECIAL_IN_TEXT:
+                f = text.find(ch, i, k)
+                if f >= 0:
+                    k = f
+            if k > i:
+                i = k
                 continue
         c = text[i]
         if c == "\\" and text.startswith("\n", i + 1):
