@@ -81,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="target (repeatable; default: 6.1 and 6.12)")
     p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
                    help="parallel builds (default: number of CPUs)")
-    p.add_argument("--strategy", choices=("layer",), default=None,
-                   help="bridge each driver for the target first (layer), then build it")
+    p.add_argument("--strategy", choices=("layer", "inline"), default=None,
+                   help="bridge each driver for the target first (layer or inline), then build it")
+    p.add_argument("--guards", choices=("feature", "version"), default=None,
+                   help="with --strategy inline: KB_HAVE_* feature guards (default) or kernel versions")
     p.add_argument("--run", action="store_true",
                    help="also load every built module in a guest of its target kernel (load check)")
     p.add_argument("--json", action="store_true", dest="as_json")
@@ -93,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="kernel to bridge to (repeatable): path, release, or version prefix such as 6.1")
     p.add_argument("--strategy", choices=("layer", "inline"), default="layer",
                    help="layer: compat component beside the unchanged driver; inline: guarded code")
+    p.add_argument("--guards", choices=("feature", "version"), default=None,
+                   help="inline only: #ifdef KB_HAVE_* set by build-time probes (feature, the default) "
+                        "or LINUX_VERSION_CODE tests (version)")
     p.add_argument("-o", "--output", type=Path, required=True, dest="out", metavar="OUT",
                    help="output directory (replaced atomically)")
     p.add_argument("--json", action="store_true", dest="as_json")

@@ -277,7 +277,8 @@ class Guards:
         self.rules = rules
         self.home_new = home_new
         if style == "version":
-            unknown = sorted(r.id for r in rules.values() if r.since == "unknown")
+            # only the rules whose guards the driver's text or a shim uses need a release
+            unknown = sorted(r.id for r in rules.values() if r.since == "unknown" and r.id in home_new)
             if unknown:
                 raise KbridgeError(
                     f"--guards version needs the release of every bridged API change, and rule(s) "
@@ -492,7 +493,10 @@ def version_config(rules: list[Rule]) -> str:
            " * vendor kernel that backported a change needs --guards feature). */",
            "#ifndef KB_CONFIG_H", "#define KB_CONFIG_H", "#include <linux/version.h>"]
     for r in rules:
-        out += [f"#if LINUX_VERSION_CODE >= {_kv(r.since)}	/* {r.id} */",
+        if r.since == "unknown":    # no shim of this OUT uses it; kbridge does not guess releases
+            out.append(f"/* {r.guard}: release unknown, left undecided ({r.id}) */")
+            continue
+        out += [f"#if LINUX_VERSION_CODE >= {_kv(r.since)}\t/* {r.id} */",
                 f"#define {r.guard} 1", "#endif"]
     out.append("#endif")
     return "\n".join(out) + "\n"

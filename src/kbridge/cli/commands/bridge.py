@@ -1,4 +1,4 @@
-"""kbridge bridge: write a bridged copy of a driver (layer strategy)."""
+"""kbridge bridge: write a bridged copy of a driver (layer or inline strategy)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from kbridge.cli.output import print_json, stdout
 
 
 def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: bool,
-        cache_dir: Path | None) -> int:
+        cache_dir: Path | None, guards: str | None = None) -> int:
     from kbridge.actions.bridge import bridge
     from kbridge.facts import driver as drivers
     from kbridge.facts import targets as tgt
@@ -16,16 +16,25 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
     pool = tgt.discover()
     trees = [tgt.resolve(t, trees=pool) for t in targets]
     drv = drivers.resolve(driver, cache=cache_dir)
-    report = bridge(drv, trees, strategy, out)
+    report = bridge(drv, trees, strategy, out, guards=guards)
     if as_json:
         print_json(report.to_json())
     else:
         stdout.out(f"{report.driver} (written for Linux {report.home}) -> {report.out} "
                    f"[{report.strategy}] for {', '.join(report.targets)}")
-        stdout.out(f"driver files unchanged: {len(report.driver_files)}; generated files: "
-                   f"{len(report.files) - len(report.driver_files)}")
+        if report.strategy == "inline":
+            changed = sorted({str(s["file"]) for s in report.spots})
+            stdout.out(f"{len(report.spots)} spots guarded ({report.guards} guards) in "
+                       f"{', '.join(changed) or 'no file'}; other driver files unchanged")
+            for sp in report.spots:
+                stdout.out(f"  spot {sp['file']}:{sp['first']}-{sp['last']} "
+                           f"{', '.join(sp['names'])} ({', '.join(sp['rules'])})")
+        else:
+            stdout.out(f"driver files unchanged: {len(report.driver_files)}; generated files: "
+                       f"{len(report.files) - len(report.driver_files)}")
         for s in report.shims:
-            where = f"after <{s['after']}>" if s["after"] else "in kb_compat.h"
+            where = ("in compat/kb_inline.h" if report.strategy == "inline"
+                     else f"after <{s['after']}>" if s["after"] else "in kb_compat.h")
             stdout.out(f"  shim {s['rule']} ({s['direction']}, {s['guard']}) {where}")
         for u in report.unbridged:
             stdout.out(f"  NOT BRIDGED {u.rule} ({u.direction}): {', '.join(u.api)}: {u.why}")

@@ -13,7 +13,8 @@ DEFAULT_TARGETS = ["6.1", "6.12"]
 
 
 def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_json: bool,
-        cache_dir: Path | None, strategy: str | None = None, run: bool = False) -> int:
+        cache_dir: Path | None, strategy: str | None = None, run: bool = False,
+        guards: str | None = None) -> int:
     from kbridge.actions import matrix
     from kbridge.facts import corpus
     from kbridge.facts import driver as drv_mod
@@ -28,7 +29,15 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
                 for e in corpus.corpus(cache=cache_dir)]
     cells = [matrix.Cell(d, t) for d in drvs for t in trees]
     builder = None
-    if strategy == "layer":
+    if guards is not None and strategy != "inline":
+        from kbridge.errors import KbridgeError
+        raise KbridgeError("--guards only applies to --strategy inline; add --strategy inline")
+    if strategy == "inline":
+        from functools import partial
+
+        from kbridge.actions.bridge.inline import build_inline
+        builder = partial(build_inline, guards=guards or "feature")
+    elif strategy == "layer":
         from kbridge.actions.bridge import build_layer
         builder = build_layer
     kept = None
@@ -57,7 +66,7 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
         return 0
     title = f"Build matrix: {len(drvs)} drivers x {len(trees)} targets"
     if strategy:
-        title += f" (bridged: {strategy})"
+        title += f" (bridged: {strategy}{', ' + (guards or 'feature') + ' guards' if strategy == 'inline' else ''})"
     table = Table(title=title)
     table.add_column("driver")
     for t in trees:
