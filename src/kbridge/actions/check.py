@@ -801,6 +801,30 @@ def run_scan(driver: Any, against: Any = None, *, cache: Any = None) -> tuple[Sc
         # a kernel global (jiffies) is known only as an export
         return f is None and api.macro(name) is None and api.exported(name) is True
 
-    symbols = full.needed_symbols(extern)
+    symbols = set(full.needed_symbols(extern))
+    # a kernel macro the driver uses links to what it expands to
+    # (xenbus_register_frontend -> __xenbus_register_frontend, pr_info -> _printk)
+    from kbridge.facts.scan import names_in_body
+    todo = [u.name for u in full.uses if u.kind in ("call", "ref", "type") and u.name not in full.declared]
+    seen: set[str] = set()
+    depth = 0
+    while todo and depth < 4:
+        nxt = []
+        for name in todo:
+            if name in seen:
+                continue
+            seen.add(name)
+            m = api.index.macro(name)
+            if m is None or m.active is False:
+                continue
+            for inner in names_in_body(m.body):
+                # through a macro only what the kernel really exports counts: bodies
+                # also name build-time helpers (____wrong_branch_error) and the
+                # module's own entry points (init_module)
+                if extern(inner) and api.exported(inner) is not False:
+                    symbols.add(inner)
+                else:
+                    nxt.append(inner)
+        todo, depth = nxt, depth + 1
     api.save()
-    return full, api, symbols
+    return full, api, sorted(symbols)

@@ -67,6 +67,19 @@ _MEMBER_LAST_MACROS = {"list_for_each_entry", "list_for_each_entry_safe", "list_
 _OFFSETOF_MACROS = {"offsetof": 0, "sizeof_field": 0, "offsetofend": 0}
 
 
+_C_WORDS = frozenset("void char short int long float double signed unsigned _Bool bool const "
+                     "volatile struct union enum".split())
+
+
+def _leaves_named(node: tree_sitter.Node, name: str, src: bytes) -> Iterator[tree_sitter.Node]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.child_count == 0 and src[n.start_byte:n.end_byte].decode("utf-8", "replace") == name:
+            yield n
+        stack.extend(reversed(n.children))
+
+
 def parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(_LANGUAGE)
 
@@ -697,15 +710,41 @@ class _FileScanner:
                     self.visit(c)
             self.scopes.pop()
 
+    def arg_groups(self, args: tree_sitter.Node | None) -> list[list[tree_sitter.Node]]:
+        """The arguments of a call as node groups split at the commas. A macro argument
+        that is a type (``struct demo_dev``) is no C expression: tree-sitter gives it as
+        several nodes with an ERROR, and it still counts as one argument."""
+        if args is None:
+            return []
+        groups: list[list[tree_sitter.Node]] = [[]]
+        for c in args.children:
+            if c.type in ("(", ")") and not c.is_named:
+                continue
+            if c.type == "," and not c.is_named:
+                groups.append([])
+            elif c.type != "comment":
+                groups[-1].append(c)
+        if groups == [[]]:
+            return []
+        return groups
+
+    def group_type(self, group: list[tree_sitter.Node]) -> TypeRef | None:
+        """The type a macro argument names, if it is one (``struct x``, ``const struct x *``)."""
+        if not group:
+            return None
+        if len(group) == 1 and group[0].type not in ("ERROR", "type_descriptor"):
+            return None
+        text = self.src[group[0].start_byte:group[-1].end_byte].decode("utf-8", "replace")
+        return parse_type_text(text)
+
     def visit_call(self, node: tree_sitter.Node) -> None:
         fn = node.child_by_field_name("function")
-        args = node.child_by_field_name("arguments")
-        argv = [a for a in args.named_children if a.type != "comment"] if args is not None else []
+        groups = self.arg_groups(node.child_by_field_name("arguments"))
         name = ""
         if fn is not None and fn.type == "identifier":
             name = _text(self.src, fn)
             if not self.is_own(name):
-                self.add(fn, "call", name, arity=len(argv))
+                self.add(fn, "call", name, arity=len(groups))
         elif fn is not None:
             self.visit(fn)
         type_arg = _TYPED_MACROS.get(name)
@@ -714,29 +753,45 @@ class _FileScanner:
             member_arg = type_arg + 1
         elif name in _OFFSETOF_MACROS:
             type_arg, member_arg = 0, 1
-        elif name in _MEMBER_LAST_MACROS and argv:
-            member_arg = len(argv) - 1
-        for i, a in enumerate(argv):
-            if i == type_arg:
-                ty = parse_type_text(_text(self.src, a))
-                if ty is not None and ty.base.startswith(("struct ", "union ")):
-                    tag = ty.base.split(" ", 1)
-                    if ty.base not in self.scan.structs:
-                        self.add(a, tag[0], tag[1])
-                    continue
-            if i == member_arg and a.type == "identifier":
+        elif name in _MEMBER_LAST_MACROS and groups:
+            member_arg = len(groups) - 1
+        types = [self.group_type(g) for g in groups]
+        for i, g in enumerate(groups):
+            ty = types[i]
+            if ty is not None:
+                self.visit_type_group(g, ty)
+                continue
+            if i == member_arg and len(g) == 1 and g[0].type == "identifier":
                 owner = None
                 if name in _MEMBER_LAST_MACROS:
-                    cur = self.expr_type(argv[0])
+                    cur = self.expr_type(groups[0][0]) if len(groups[0]) == 1 else None
                     owner = cur.deref() if cur else None
-                elif type_arg is not None and type_arg < len(argv):
-                    owner = parse_type_text(_text(self.src, argv[type_arg]))
+                elif type_arg is not None and type_arg < len(groups):
+                    owner = types[type_arg] or (self.resolve_typedef(TypeRef(_text(self.src, groups[type_arg][0])))
+                                                if len(groups[type_arg]) == 1 else None)
                     owner = self.resolve_typedef(owner)
                 if owner is not None and owner.base.startswith(("struct ", "union ")) \
                         and owner.base not in self.scan.structs:
-                    self.add(a, "member", _text(self.src, a), owner=owner.base)
-                continue
-            self.visit(a)
+                    self.add(g[0], "member", _text(self.src, g[0]), owner=owner.base)
+                    continue
+                if owner is not None and owner.base in self.scan.structs:
+                    continue   # a member of the driver's own struct
+            for c in g:
+                self.visit(c)
+
+    def visit_type_group(self, group: list[tree_sitter.Node], ty: TypeRef) -> None:
+        """Record the tag or typedef a type argument names, at its position."""
+        kind, _, tag = ty.base.partition(" ")
+        if kind in ("struct", "union", "enum") and tag:
+            if ty.base not in self.scan.structs:
+                for n in group:
+                    for leaf in _leaves_named(n, tag, self.src):
+                        self.add(leaf, kind, tag)
+                        return
+                self.add(group[0], kind, tag)
+        elif ty.base and ty.base not in self.scan.typedefs and not self.is_own(ty.base) \
+                and " " not in ty.base and ty.base not in _C_WORDS:
+            self.add(group[0], "type", ty.base)
 
     def visit_field(self, node: tree_sitter.Node, write: bool = False) -> None:
         arg = node.child_by_field_name("argument")
@@ -849,3 +904,10 @@ def scan_sources(files: list[tuple[str, bytes]], *, label: str = "",
 def scan(driver: Driver, *, oracle: TypeOracle | None = None) -> Scan:
     """Every kernel API use in *driver*; KbridgeError for unreadable files."""
     return scan_sources(list(_iter_files(driver)), label=driver.label, oracle=oracle)
+
+
+@lru_cache(maxsize=4096)
+def names_in_body(body: str) -> frozenset[str]:
+    """Identifiers a macro body calls or refers to (parsed as C, like driver macros)."""
+    result = scan_sources([("macro.h", f"#define __KB_BODY {body}\n".encode())])
+    return frozenset(u.name for u in result.uses if u.kind in ("call", "ref"))

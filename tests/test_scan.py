@@ -1,0 +1,188 @@
+"""kbridge scan: what a driver uses, read with tree-sitter-c, on a fixture and the real corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES, assert_bad_input, run_cli
+from kbridge.actions.check import run_scan
+from kbridge.facts import driver as drivers
+from kbridge.facts.scan import Use, scan_sources
+
+DEMO = FIXTURES / "scan" / "demo"
+
+
+def _find(uses: list[Use], **want: object) -> list[Use]:
+    return [u for u in uses if all(getattr(u, k) == v for k, v in want.items())]
+
+
+@pytest.fixture(scope="module")
+def demo_scan(tree612):
+    scan, api, symbols = run_scan(drivers.load(DEMO), tree612)
+    return scan, api, symbols
+
+
+def test_scan_fixture_calls_refs_types_and_includes(demo_scan):
+    scan, _, _ = demo_scan
+    u = scan.uses
+    assert _find(u, file="demo.c", line=25, kind="call", name="kzalloc", arity=2)
+    assert _find(u, file="demo.c", line=25, kind="ref", name="GFP_KERNEL")
+    assert _find(u, file="demo.c", line=34, kind="call", name="list_first_entry", arity=3)
+    assert _find(u, file="demo.c", line=9, col=44, kind="type", name="blk_mode_t")
+    assert _find(u, file="demo.h", line=5, col=10, kind="include", name="linux/blkdev.h")
+    assert _find(u, kind="struct", name="block_device_operations")
+    # the driver's own names are not kernel API
+    for own in ("demo_open", "demo_probe", "demo_dev", "dev", "first", "demo_list", "DEMO_QUEUE"):
+        assert not _find(u, name=own), own
+    # a type argument of a macro is one argument and never an identifier use
+    assert not _find(u, name="struct")
+
+
+def test_scan_fixture_members_and_initializers(demo_scan):
+    scan, _, _ = demo_scan
+    u = scan.uses
+    init = _find(u, kind="init", owner="struct block_device_operations", name="open")
+    assert init and init[0].value == "demo_open" and (init[0].line, init[0].col) == (19, 10)
+    # bdev->bd_disk->queue: bd_disk's type comes from the kernel index (struct gendisk *)
+    assert _find(u, line=24, kind="member", owner="struct block_device", name="bd_disk")
+    assert _find(u, line=24, col=50, kind="member", owner="struct gendisk", name="queue")
+    # first = list_first_entry(..., struct demo_dev, node); first->gd->minors
+    assert _find(u, line=35, kind="member", owner="struct gendisk", name="minors")
+    # disk->private_data through a parameter; dev->users is the driver's own struct
+    assert _find(u, line=11, kind="member", owner="struct gendisk", name="private_data")
+    assert not _find(u, name="users")
+    assert _find(u, kind="member", owner="struct gendisk", name="minors")[0].write
+
+
+def test_scan_fixture_load_time_symbols(demo_scan):
+    _, api, symbols = demo_scan
+    assert api is not None
+    # real exported functions; kzalloc/list_add are static inline, pr_info a macro
+    assert "set_capacity" in symbols and "blk_queue_flag_set" in symbols
+    assert not {"kzalloc", "list_add", "pr_info", "get_capacity"} & set(symbols)
+
+
+def test_scan_corpus_blkfront(corpus, tree612):
+    scan, _, symbols = run_scan(drivers.resolve("xen-blkfront@6.12"), tree612)
+    u = scan.uses
+    assert _find(u, line=1143, kind="call", name="blk_mq_alloc_disk", arity=3)
+    assert _find(u, line=963, kind="member", owner="struct queue_limits", name="features")
+    assert _find(u, line=963, kind="ref", name="BLK_FEAT_WRITE_CACHE")
+    assert _find(u, line=512, kind="type", name="blk_mode_t")
+    assert _find(u, kind="init", owner="struct block_device_operations", name="getgeo",
+                 value="blkif_getgeo")
+    # xenbus_register_frontend is a macro: the module links to what it expands to
+    assert {"__xenbus_register_frontend", "gnttab_end_foreign_access", "_printk"} <= set(symbols)
+    assert "xenbus_register_frontend" not in symbols
+
+
+def test_scan_symbols_are_the_modules_undefined_symbols(corpus, tree61, tmp_path):
+    """Every load-time symbol scan names is one the real module (built by kbuild) needs;
+    what it misses comes from inside static inline bodies, which an index of
+    declarations cannot see (figures printed)."""
+    import subprocess
+
+    from kbridge.actions.kbuild import build
+    drv = drivers.resolve("xen-netfront@6.1")
+    result = build(drv, tree61, keep=tmp_path / "k")
+    assert result.ok, result.diagnostics
+    ko = next((tmp_path / "k").glob("*.ko"))
+    nm = subprocess.run(["nm", "-u", str(ko)], capture_output=True, text=True, check=True).stdout
+    real = {ln.split()[-1] for ln in nm.splitlines()}
+    _, _, symbols = run_scan(drv, tree61)
+    extra = set(symbols) - real
+    print(f"netfront@6.1: module needs {len(real)} symbols, scan names {len(symbols)}, "
+          f"all of them real: {not extra}")
+    assert not extra
+    assert len(set(symbols) & real) >= 0.5 * len(real)
+
+
+def test_scan_cli_json_is_deterministic(corpus):
+    a = run_cli("scan", "xen-blkfront@6.1", "--json")
+    b = run_cli("scan", "xen-blkfront@6.1", "--json")
+    assert a.returncode == 0, a.stderr
+    assert a.stdout == b.stdout
+    data = json.loads(a.stdout)
+    assert data["against"].startswith("6.1.")
+    assert "linux/blk-mq.h" in data["includes"]
+    assert {"file", "line", "col", "kind", "name"} <= set(data["uses"][0])
+    assert "blk_mq_alloc_disk" not in data["symbols"]        # a macro
+
+
+def test_scan_cli_text(corpus):
+    proc = run_cli("scan", "xen-kbdfront@6.12")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert any(ln.startswith("xen-kbdfront.c:") and ": call: input_register_device()" in ln for ln in lines)
+    assert lines[-1].startswith("xen-kbdfront@6.12: ") and "load-time symbols" in lines[-1]
+
+
+def test_scan_bad_input(tmp_path):
+    assert_bad_input(run_cli("scan", str(tmp_path / "nope")), "no such driver directory")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_bad_input(run_cli("scan", str(empty)), "no .c files")
+    assert_bad_input(run_cli("scan", str(FIXTURES / "scan" / "notc")), "no .c files")
+    assert_bad_input(run_cli("scan", str(DEMO / "demo.c")), "not a directory")
+    binary = tmp_path / "bin"
+    shutil.copytree(DEMO, binary)
+    (binary / "blob.c").write_bytes(bytes(range(256)) * 4)
+    assert_bad_input(run_cli("scan", str(binary)), "blob.c", "not a C source")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file; unreadable needs a normal user")
+def test_scan_unreadable_file(tmp_path):
+    d = tmp_path / "d"
+    shutil.copytree(DEMO, d)
+    (d / "demo.c").chmod(0)
+    assert_bad_input(run_cli("scan", str(d)), "demo.c")
+
+
+# ---------------------------------------------------------------- fuzz (short; bench/ runs 100k)
+
+_DEMO_SRC = (DEMO / "demo.c").read_bytes()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000))
+def test_fuzz_scanner_random_bytes(data):
+    result = scan_sources([("f.c", data)])
+    assert all(u.line >= 1 and u.col >= 1 for u in result.uses)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False), st.integers(1, 12))
+def test_fuzz_scanner_mutated_driver(rnd: random.Random, n: int):
+    data = bytearray(_DEMO_SRC)
+    tokens = [b"{", b"}", b"(", b")", b";", b",", b"->", b".", b"#define X(", b"#if", b"\\\n",
+              b"struct", b"=", b"/*", b'"', b"'", b"\t", b"\n", b"\xff"]
+    for _ in range(n):
+        op = rnd.randrange(3)
+        pos = rnd.randrange(len(data) + 1)
+        if op == 0 and data:
+            del data[pos:pos + rnd.randrange(1, 40)]
+        elif op == 1:
+            data[pos:pos] = rnd.choice(tokens)
+        else:
+            a = rnd.randrange(len(data) + 1)
+            data[pos:pos] = data[a:a + rnd.randrange(1, 60)]
+    result = scan_sources([("demo.c", bytes(data)), ("demo.h", (DEMO / "demo.h").read_bytes())])
+    assert isinstance(result.uses, list)
+
+
+def test_scanner_is_total_on_edge_inputs():
+    for data in (b"", b"\0", b"#define", b"#define X(a", b"x->", b"struct { .a = }", b"\\\n" * 50,
+                 b"(" * 5000, b"{" * 3000, b"a" * 100000, "é€".encode() * 100):
+        scan_sources([("e.c", data)])
+
+
+def test_fixture_paths_exist():
+    assert (DEMO / "Kbuild").is_file() and Path(FIXTURES / "scan" / "oldblk" / "oldblk.c").is_file()
