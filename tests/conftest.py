@@ -75,3 +75,33 @@ def index612(tree612: targets.KernelTree):
     """The API index of the 6.12 tree, cached in the user's cache."""
     from kbridge.facts.index import open_index
     return open_index(tree612)
+
+
+def kernel_source_files(series: str, *members: str) -> Path:
+    """Files of /usr/src/linux-source-<series>.tar.xz (paths or tar wildcards, relative to the
+    tree's top), extracted once into the kbridge cache and returned as the tree's root there.
+    For tests that need real kernel sources beyond the corpus; never commit what it returns."""
+    import hashlib
+    import shutil
+
+    from kbridge.storage import cache_root
+
+    tar = corpus_mod.source_dir() / f"linux-source-{series}.tar.xz"
+    if not tar.is_file():
+        pytest.skip(f"{tar} not installed (scripts/setup.sh installs it)")
+    st = tar.stat()
+    key = hashlib.sha256("\0".join(members).encode()).hexdigest()[:12]
+    dest = cache_root() / "test-sources" / f"{series}-{st.st_size}-{st.st_mtime_ns}-{key}"
+    if dest.is_dir():
+        return dest
+    tmp = dest.with_name(dest.name + f".{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    top = f"linux-source-{series}"
+    subprocess.run(["tar", "-xJf", str(tar), "-C", str(tmp), "--strip-components=1", "--wildcards",
+                    *[f"{top}/{m}" for m in members]], check=True)
+    try:
+        tmp.rename(dest)
+    except OSError:          # a concurrent run got there first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest

@@ -10,45 +10,21 @@ kinds audit knows -- ``HAVE_*`` feature macros (ipmi_watchdog, pci/proc) and
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, assert_bad_input, run_cli
+from conftest import FIXTURES, assert_bad_input, kernel_source_files, run_cli
 from kbridge.actions import prune as pr
 from kbridge.facts import compat_spots as cs
-from kbridge.facts.corpus import source_dir
-from kbridge.storage import cache_root
 
 DRIVER = FIXTURES / "audit" / "compat-driver"
 REAL_612 = ("drivers/block/floppy.c", "drivers/char/ipmi/ipmi_watchdog.c", "drivers/pci/proc.c")
 
 
-def kernel_source_files(series: str, members: tuple[str, ...]) -> Path:
-    """*members* of linux-source-<series>.tar.xz, extracted once into the cache."""
-    tar = source_dir() / f"linux-source-{series}.tar.xz"
-    if not tar.is_file():
-        pytest.skip(f"{tar} not installed (scripts/setup.sh installs it)")
-    st = tar.stat()
-    dest = cache_root() / "test-sources" / f"{series}-{st.st_size}-{st.st_mtime_ns}"
-    if all((dest / m).is_file() for m in members):
-        return dest
-    tmp = dest.with_name(dest.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    top = f"linux-source-{series}"
-    subprocess.run(["tar", "-xJf", str(tar), "-C", str(tmp), "--strip-components=1",
-                    *[f"{top}/{m}" for m in members]], check=True)
-    shutil.rmtree(dest, ignore_errors=True)
-    tmp.rename(dest)
-    return dest
-
-
 @pytest.fixture(scope="module")
 def real612() -> Path:
-    return kernel_source_files("6.12", REAL_612)
+    return kernel_source_files("6.12", *REAL_612)
 
 
 def _spot(a: cs.Audit, line: int) -> cs.Spot:

@@ -32,6 +32,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import kernel_source_files
 from kbridge.actions import prune as pr
 from kbridge.facts import compat_spots as cs
 
@@ -118,6 +119,25 @@ def test_every_corpus_file_equals_unifdef(corpus: dict) -> None:
             files += 1
     assert files >= 40          # 24 drivers, multi-file ones and local headers
     assert changed >= files     # the sets really do remove code
+
+
+@pytest.mark.slow
+def test_real_kernel_sources_equal_unifdef() -> None:
+    """The same on ~500 real kernel files with many more conditionals than the corpus
+    (include/linux/[a-f]*.h and drivers/net/ethernet/intel/e1000e of 6.12, from the
+    source tarball), under the pseudo-random -D/-U mix."""
+    root = kernel_source_files("6.12", "include/linux/[a-f]*.h", "drivers/net/ethernet/intel/e1000e/*")
+    files = sorted(p for p in root.rglob("*") if p.suffix in (".c", ".h"))
+    assert len(files) > 300
+    changed = 0
+    for p in files:
+        text = p.read_bytes().decode("utf-8", "surrogateescape")
+        syms = _symbols(text)
+        rnd = random.Random(hashlib.sha256(p.name.encode()).digest())
+        d = {s: rnd.choice((0, 1, 2)) for s in syms if rnd.random() < 0.4}
+        u = {s for s in syms if s not in d and rnd.random() < 0.5}
+        changed += assert_same(text, d, u, where=str(p.relative_to(root)))
+    assert changed > len(files) // 3
 
 
 def test_version_guards_equal_unifdef_per_kernel() -> None:
