@@ -42,7 +42,7 @@ BASELINE_SCHEMA = 1
 # The baseline as measured here (Debian 6.1.0-56 and 6.12.117+deb12 guests,
 # QEMU TCG, no Xen), for the record -- the check always uses the freshly
 # measured, cached baseline, never this table:
-#   10 of 12 on each kernel: insmod fails with ENODEV (the driver's init sees
+#   11 of 12 on each kernel: insmod fails with ENODEV (the driver's init sees
 #   !xen_domain() and returns -ENODEV), nothing in the log but the taint notes.
 #   xen-kbdfront: EINVAL, "xen_kbdfront: module is already loaded" -- Debian
 #   builds it in (CONFIG_INPUT_XEN_KBDDEV_FRONTEND=y) and, because it has

@@ -1,0 +1,237 @@
+"""Differential runtime tests: what user space sees of a driver, as a comparable snapshot.
+
+A shim can compile and still change behaviour -- a lost queue flag, a limit
+not applied, a feature bit dropped. The oracle is the driver on its own
+kernel: boot that kernel, load the driver, record what user space sees; then
+load the bridged build of the *other* kernel's driver in the same kernel and
+record the same things. Every attribute present in both must be equal.
+
+:func:`snapshot` records, as ``{"attributes": {name: value}}``:
+
+* ``kind="block"`` (null_blk): every readable file of
+  /sys/block/nullb0/queue (the device the module creates with its defaults)
+  as ``q0/<file>``; its size; the configfs feature list; then a second device
+  made through configfs (memory-backed, 4 KiB blocks, discard on, 64 MiB) as
+  ``q1/<file>``, and an I/O round trip on it: 2 MiB of a fixed pattern
+  written, caches dropped, read back, both SHA-256 recorded (``io/...``).
+* ``kind="net"`` (macvlan, ifb): the device's /sys/class/net files (less the
+  ones that are random or count traffic), its queue counts, every netdev
+  feature through ETHTOOL_GFEATURES (``feature/<name>``: on/off, fixed), and
+  link state after ``ip link set up``. macvlan is stacked on a dummy device;
+  ifb's own ifb0 is used.
+
+:func:`compare` pairs two snapshots attribute by attribute.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kbridge.actions.guest.runner import DEFAULT_TIMEOUT, GuestResult, build_for, run_guest
+from kbridge.errors import KbridgeError
+
+SNAPSHOT_SCHEMA = 1
+
+_DUMP = r'''
+dump() {  # dump DIR PREFIX: every readable regular file as PREFIX<name>=<value>
+    for f in "$1"/*; do
+        [ -f "$f" ] && [ -r "$f" ] || continue
+        case " $SKIP " in *" ${f##*/} "*) continue ;; esac
+        v=$(cat "$f" 2>/dev/null) || continue
+        echo "$2${f##*/}=$(echo "$v" | tr '\n' ' ' | sed 's/ *$//')"
+    done
+}
+'''
+
+BLOCK_SCRIPT = "#!/bin/sh\nset -u\nSKIP=''\n" + _DUMP + r'''
+[ -d /sys/block/nullb0 ] || { echo "no /sys/block/nullb0" >&2; exit 1; }
+dump /sys/block/nullb0/queue q0/
+echo "size0=$(cat /sys/block/nullb0/size)"
+mkdir -p /sys/kernel/config
+mount -t configfs configfs /sys/kernel/config || exit 1
+echo "features=$(cat /sys/kernel/config/nullb/features)"
+d=/sys/kernel/config/nullb/kb
+mkdir $d || exit 1
+echo 64 > $d/size && echo 4096 > $d/blocksize && echo 1 > $d/memory_backed \
+    && echo 1 > $d/discard && echo 1 > $d/power || exit 1
+# a configfs-made device is named after its configfs directory (null_blk main.c,
+# null_add_dev(): "if (config_item_name(&dev->group.cg_item)) ... disk_name")
+dev=kb
+[ -b /dev/$dev ] || { echo "no /dev/$dev" >&2; exit 1; }
+dump /sys/block/$dev/queue q1/
+echo "size1=$(cat /sys/block/$dev/size)"
+# 65536 lines of 32 bytes: exactly 2 MiB of a pattern that shows any misplaced block
+awk 'BEGIN { for (i = 0; i < 65536; i++) printf "kbridge block pattern %09d\n", i }' > /tmp/data
+dd if=/tmp/data of=/dev/$dev bs=4096 conv=fsync 2>/dev/null || exit 1
+echo 3 > /proc/sys/vm/drop_caches
+blockdev --flushbufs /dev/$dev
+dd if=/dev/$dev of=/tmp/back bs=4096 count=512 2>/dev/null || exit 1
+w=$(sha256sum < /tmp/data | cut -d' ' -f1); r=$(sha256sum < /tmp/back | cut -d' ' -f1)
+echo "io/written_sha256=$w"
+echo "io/read_sha256=$r"
+echo "io/roundtrip=$([ "$w" = "$r" ] && echo ok || echo MISMATCH)"
+echo 0 > $d/power
+rmdir $d
+'''
+
+_NET_COMMON = ("#!/bin/sh\nset -u\n"
+               # random or traffic-dependent, never comparable
+               "SKIP='address perm_addr ifindex iflink dev_id dev_port phys_port_id "
+               "phys_port_name phys_switch_id uevent carrier_changes carrier_up_count "
+               "carrier_down_count'\n" + _DUMP + r'''
+snap() {  # snap DEV: sysfs files, queues, features, link state
+    dump /sys/class/net/$1 net/
+    echo "queues/rx=$(ls /sys/class/net/$1/queues | grep -c '^rx-')"
+    echo "queues/tx=$(ls /sys/class/net/$1/queues | grep -c '^tx-')"
+    kbridge-netfeatures $1 | sed 's,^,feature/,'
+    ip link set $1 up || exit 1
+    sleep 1
+    echo "up/operstate=$(cat /sys/class/net/$1/operstate)"
+    echo "up/carrier=$(cat /sys/class/net/$1/carrier 2>/dev/null)"
+    echo "up/flags=$(cat /sys/class/net/$1/flags)"
+    ip addr add 192.0.2.1/24 dev $1 || exit 1
+    ping -c 2 -W 1 192.0.2.2 >/dev/null 2>&1
+    echo "up/tx_packets_after_ping=$([ "$(cat /sys/class/net/$1/statistics/tx_packets)" -gt 0 ] && echo some || echo none)"
+    ip link set $1 down
+    echo "down/operstate=$(cat /sys/class/net/$1/operstate)"
+}
+''')
+
+NET_SCRIPTS = {
+    "macvlan": _NET_COMMON + r'''
+ip link add d0 type dummy || exit 1
+ip link set d0 up
+ip link add link d0 name mv0 type macvlan || exit 1
+snap mv0
+ip link del mv0
+''',
+    "ifb": _NET_COMMON + r'''
+[ -d /sys/class/net/ifb0 ] || { echo "no ifb0 after loading ifb" >&2; exit 1; }
+echo "devices=$(ls /sys/class/net | grep -c '^ifb')"
+snap ifb0
+''',
+}
+NET_EXTRA_MODULES = {"macvlan": ["dummy"], "ifb": []}
+KINDS = ("block", "net")
+
+
+def parse_attributes(output: str) -> dict[str, str]:
+    attrs: dict[str, str] = {}
+    for line in output.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key and " " not in key:
+            attrs[key] = value
+    return dict(sorted(attrs.items()))
+
+
+@dataclass
+class Snapshot:
+    module: str
+    release: str
+    kind: str
+    attributes: dict[str, str]
+    guest: GuestResult
+
+    def to_json(self) -> dict[str, object]:
+        return {"schema": SNAPSHOT_SCHEMA, "module": self.module, "release": self.release,
+                "kind": self.kind, "ok": self.guest.ok, "reasons": self.guest.reasons,
+                "attributes": self.attributes}
+
+
+def _script_for(kind: str, module: str) -> tuple[str, list[str]]:
+    if kind == "block":
+        return BLOCK_SCRIPT, []
+    if kind == "net":
+        if module not in NET_SCRIPTS:
+            raise KbridgeError(f"no net snapshot scenario for module {module!r} "
+                               f"(known: {', '.join(NET_SCRIPTS)})")
+        return NET_SCRIPTS[module], NET_EXTRA_MODULES[module]
+    raise KbridgeError(f"snapshot kind {kind!r}: use one of {', '.join(KINDS)}")
+
+
+def take(kos: list[Path], release: str, kind: str, *, cache: Path | None = None,
+         timeout: float = DEFAULT_TIMEOUT) -> Snapshot:
+    """Snapshot built modules *kos* (the last is the driver) in the guest of *release*."""
+    from kbridge.actions.guest.initramfs import module_name
+
+    module = module_name(kos[-1])
+    script, extra = _script_for(kind, module)
+    with tempfile.TemporaryDirectory(prefix="kbridge-snapshot-") as tmp:
+        test = Path(tmp) / "snapshot.sh"
+        test.write_text(script)
+        guest = run_guest(kos, release, test_script=test, extra_modules=extra, cache=cache,
+                          timeout=timeout)
+    attrs = parse_attributes(guest.test_output) if guest.test_returncode == 0 else {}
+    return Snapshot(module, release, kind, attrs, guest)
+
+
+def snapshot(module_dir_or_ko: str | Path, release: str, kind: str = "block", *,
+             cache: Path | None = None, timeout: float = DEFAULT_TIMEOUT) -> dict[str, object]:
+    """What user space sees of a block or net driver in the guest of *release*, as JSON-ready dict.
+
+    *module_dir_or_ko*: a .ko built for *release*, or a driver directory (an
+    extracted in-tree driver, or a bridged OUT directory) built here first.
+    The dict has ``ok`` (the run passed: loaded, no kernel warnings, the
+    scenario's commands worked), ``reasons`` and ``attributes``.
+    """
+    _script_for(kind, "macvlan" if kind == "net" else "")   # reject a bad kind before building
+    path = Path(module_dir_or_ko)
+    if path.is_file():
+        return take([path], release, kind, cache=cache, timeout=timeout).to_json()
+    with tempfile.TemporaryDirectory(prefix="kbridge-snapshot-build-") as tmp:
+        result, kos = build_for(str(module_dir_or_ko), release, Path(tmp) / "build", cache=cache)
+        if not kos:
+            raise KbridgeError(f"{module_dir_or_ko} does not build for {release} "
+                               f"({result.errors} errors); nothing to snapshot")
+        return take(kos, release, kind, cache=cache, timeout=timeout).to_json()
+
+
+@dataclass
+class Comparison:
+    same: list[str] = field(default_factory=list)
+    different: dict[str, tuple[str, str]] = field(default_factory=dict)
+    only_a: list[str] = field(default_factory=list)
+    only_b: list[str] = field(default_factory=list)
+
+    @property
+    def equal(self) -> bool:
+        """Every attribute present in both snapshots has the same value."""
+        return not self.different
+
+    def to_json(self) -> dict[str, object]:
+        return {"equal": self.equal, "same": len(self.same),
+                "different": {k: {"a": a, "b": b} for k, (a, b) in self.different.items()},
+                "only_a": self.only_a, "only_b": self.only_b}
+
+
+def compare(a: dict[str, object], b: dict[str, object]) -> Comparison:
+    """Attribute-by-attribute comparison of two :func:`snapshot` results."""
+    aa: dict[str, str] = dict(a["attributes"])  # type: ignore[call-overload]
+    bb: dict[str, str] = dict(b["attributes"])  # type: ignore[call-overload]
+    out = Comparison()
+    for key in sorted(set(aa) | set(bb)):
+        if key not in bb:
+            out.only_a.append(key)
+        elif key not in aa:
+            out.only_b.append(key)
+        elif aa[key] == bb[key]:
+            out.same.append(key)
+        else:
+            out.different[key] = (aa[key], bb[key])
+    return out
+
+
+def differential(candidate: str | Path, reference: str | Path, release: str, kind: str, *,
+                 cache: Path | None = None, timeout: float = DEFAULT_TIMEOUT
+                 ) -> tuple[Comparison, dict[str, object], dict[str, object]]:
+    """The differential test: *candidate* (e.g. a bridged build of the other kernel's driver)
+    against *reference* (the driver of *release*'s own source), both in the guest of *release*.
+
+    Returns (comparison, candidate snapshot, reference snapshot). The test
+    passes when both runs are ok and ``comparison.equal``.
+    """
+    cand = snapshot(candidate, release, kind, cache=cache, timeout=timeout)
+    ref = snapshot(reference, release, kind, cache=cache, timeout=timeout)
+    return compare(cand, ref), cand, ref
