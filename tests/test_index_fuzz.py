@@ -30,6 +30,10 @@ def check_parse(raw: bytes) -> None:
     for rows in (res.functions, res.macros, res.typedefs):
         for row in rows:
             assert isinstance(row[0], str) and row[0]
+    for name, _kind, _line, _c, _a, members in res.structs:
+        assert name and all(m[0] for m in members)
+    for name, _line, _c, _a, consts in res.enums:
+        assert all(c[0] for c in consts)
     for f in res.functions:
         assert 1 <= f[7] <= nlines and f[9] in (0, 1, None)
     for _line, kind, _snippet in res.problems:
@@ -93,6 +97,12 @@ def test_condition_evaluation_never_crashes(expr: str) -> None:
     res = _PARSER.parse(f"#if {expr}\nint kbt_f(void);\n#endif\n".encode())
     for f in res.functions:
         assert f[9] in (0, 1, None)
+
+
+def test_truncated_declaration_regression() -> None:
+    # found by the long fuzz run: a zero-width MISSING identifier must not become a name
+    check_parse(b"typedef unsigned int kbt_flags_t;\ntypedef int (*\n\nstruct kbt_device;\n"
+                b"enum kbt_state { KBT_IDLE, };\n")
 
 
 def test_known_conditions() -> None:

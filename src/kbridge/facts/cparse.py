@@ -41,7 +41,7 @@ import tree_sitter as ts
 import tree_sitter_c as tsc
 
 # Bump when the rows produced change meaning; it is part of the cache key.
-PARSER_VERSION = 8
+PARSER_VERSION = 9
 
 _LANGUAGE = ts.Language(tsc.language())
 
@@ -263,9 +263,13 @@ class CondEval:
     known: bool = False
     arch_bits: int = 64
 
-    _FIXED: Any = None
+    def __post_init__(self) -> None:
+        self._fixed = self._fixed_symbols()
 
     def fixed(self) -> dict[str, int | None]:
+        return self._fixed
+
+    def _fixed_symbols(self) -> dict[str, int | None]:
         return {"__KERNEL__": 1, "MODULE": 1, "__ASSEMBLY__": 0, "__CHECKER__": 0,
                 "__GENKSYMS__": 0, "__cplusplus": 0, "__x86_64__": 1 if self.arch_bits == 64 else 0,
                 "__i386__": 0 if self.arch_bits == 64 else 1, "BITS_PER_LONG": self.arch_bits,
@@ -551,7 +555,8 @@ def declared_name(node: ts.Node | None) -> ts.Node | None:
     """The identifier a declarator declares (through pointers, arrays, parentheses)."""
     while node is not None:
         if node.type in _NAME_TYPES:
-            return node
+            # tree-sitter's error recovery inserts zero-width MISSING identifiers
+            return None if node.is_missing or node.start_byte == node.end_byte else node
         nxt = node.child_by_field_name("declarator")
         if nxt is None:
             # parenthesized_declarator has no field name; take its named child
@@ -729,7 +734,7 @@ class HeaderParser:
 
     def _macro(self, node: ts.Node, cond: Cond) -> None:
         name_node = node.child_by_field_name("name")
-        if name_node is None:
+        if name_node is None or name_node.is_missing or name_node.start_byte == name_node.end_byte:
             return
         name = _text(self._src, name_node)
         value = node.child_by_field_name("value")
@@ -826,6 +831,8 @@ class HeaderParser:
             return
         name_node = node.child_by_field_name("name")
         name = _text(self._src, name_node) if name_node is not None else alias
+        if not name:
+            name = alias or None
         if node.type == "enum_specifier":
             consts: list[tuple] = []
             self._enumerators(body, cond, consts)
@@ -846,7 +853,7 @@ class HeaderParser:
             if c.type == "enumerator":
                 n = c.child_by_field_name("name")
                 v = c.child_by_field_name("value")
-                if n is not None:
+                if n is not None and n.end_byte > n.start_byte:
                     consts.append((_text(src, n),
                                    " ".join(_text(self._raw, v).split()) if v is not None else None,
                                    c.start_point[0] + 1, cond.text, cond.active))
