@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import re
 import sqlite3
 import subprocess
@@ -73,7 +74,7 @@ class ProbeResult:
     method: str                    # "compile" | "header"
     seconds: float
     evidence: str                  # the compiler's line, or the header match
-    status: str                    # "present" | "missing" | "broken": the SNIPPET's API
+    status: str                    # "present" | "missing" | "broken" | "unknown" (no header pattern)
     cached: bool = False
     alone: bool = False            # answered by a solo re-run
 
@@ -451,7 +452,10 @@ def kbuild_answers(tree: KernelTree, rules: list[Rule], *, jobs: int = 2
 def header_roots(tree: KernelTree) -> list[Path]:
     """Where a tree's headers live, most specific first (flavour tree, then -common)."""
     src = kbuild_flags._source_tree(tree)
-    arch = {"x86_64": "x86", "i386": "x86", "powerpc64": "powerpc"}.get(tree.arch or "", tree.arch)
+    # an unconfigured tree does not say its architecture: assume the host's
+    machine = tree.arch or platform.machine()
+    arch = {"x86_64": "x86", "i386": "x86", "i686": "x86", "powerpc64": "powerpc",
+            "aarch64": "arm64"}.get(machine, machine)
     roots = []
     for base in dict.fromkeys([tree.path, src]):
         if arch:
@@ -514,7 +518,8 @@ def _probe(tree: KernelTree, rules: list[Rule], cache: ProbeCache | None, method
             t0 = time.monotonic()
             found, evidence = _header_probe(tree, r, roots)
             value = None if found is None else (found != r.probe.inverted)
-            status = "broken" if found is None else ("present" if found else "missing")
+            # a rule without a header pattern cannot be answered this way: unknown, not broken
+            status = "unknown" if found is None else ("present" if found else "missing")
             results.append(ProbeResult(r.id, r.guard, value, "header", time.monotonic() - t0,
                                        evidence, status))
         return results
@@ -571,7 +576,8 @@ def config_header(results: list[ProbeResult]) -> str:
            "#ifndef KB_CONFIG_H", "#define KB_CONFIG_H", ""]
     for r in sorted(results, key=lambda r: r.guard):
         if r.result is None:
-            out.append(f"/* #undef {r.guard} */ /* {r.rule}: probe broken */")
+            why = "probe broken" if r.status == "broken" else "not answerable by header probes"
+            out.append(f"/* #undef {r.guard} */ /* {r.rule}: {why} */")
         elif r.result:
             out.append(f"#define {r.guard} 1")
         else:

@@ -32,13 +32,13 @@ def run(*, target: str, rule_ids: list[str] | None, method: str, no_cache: bool,
     results = probes.probe(tree, rules, cache_dir, method=method, use_cache=not no_cache)
     if output is not None:
         atomic_write(output, probes.config_header(results))
-    broken = [r for r in results if r.result is None]
+    broken = [r for r in results if r.status == "broken"]
     if as_json:
         print_json({"target": tree.name, "results": [r.to_json() for r in results]})
     else:
         width = max((len(r.rule) for r in results), default=4)
         for r in results:
-            value = {True: "yes", False: "no", None: "BROKEN"}[r.result]
+            value = {True: "yes", False: "no"}.get(r.result, r.status.upper())  # type: ignore[arg-type]
             stdout.out(f"{r.rule:<{width}}  {value:<6} {r.method:<7}  {r.evidence}")
         total = sum(r.seconds for r in results)
         stdout.out(f"{tree.name}: {sum(1 for r in results if r.result)} of {len(results)} guards set, "
