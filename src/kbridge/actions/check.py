@@ -677,14 +677,21 @@ class IndexApi:
         return files
 
 
+_OPEN: dict[tuple[str, str], IndexApi] = {}
+
+
 def open_api(tree: Any, cache: Any = None) -> IndexApi:
-    """The KernelApi of a KernelTree, through its (cached) index."""
+    """The KernelApi of a KernelTree, through its (cached) index; opened once per process
+    (opening fingerprints every header of the tree, the bulk of a warm check)."""
     from kbridge.facts.index import open_index
     from kbridge.storage import cache_root
-    idx = open_index(tree, cache)
-    d = cache_root(cache) / "check"
-    d.mkdir(exist_ok=True)
-    return IndexApi(idx, tree.name, d / (idx.path.stem + ".includes.json"))
+    key = (str(tree.path), str(cache_root(cache)))
+    if key not in _OPEN:
+        idx = open_index(tree, cache)
+        d = cache_root(cache) / "check"
+        d.mkdir(exist_ok=True)
+        _OPEN[key] = IndexApi(idx, tree.name, d / (idx.path.stem + ".includes.json"))
+    return _OPEN[key]
 
 
 # --------------------------------------------------------------------------- orchestration
@@ -762,9 +769,9 @@ def best_against(scan: Scan, candidates: list[Any], cache: Any = None,
 def run_check(driver: Any, target: Any, against: Any = None, *, cache: Any = None) -> CheckResult:
     """Scan *driver* and predict its build on *target* (KernelTrees)."""
     t_api = open_api(target, cache)
-    plain = load_driver_scan(driver)
     misses_by: dict[str, int] = {}
     if against is None:
+        plain = load_driver_scan(driver)
         against, a_api, misses_by = best_against(plain, candidate_trees(), cache,
                                                  getattr(driver, "origin_version", None))
         if against.path == target.path:
