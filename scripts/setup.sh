@@ -14,7 +14,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 series_list=(6.1 6.12)
 flavours=("" "cloud-" "rt-")
-tools=(gcc make bc flex bison libelf-dev coccinelle unifdef xz-utils kmod
+tools=(gcc make bc flex bison libelf-dev libc6-dev coccinelle unifdef xz-utils kmod
        qemu-system-x86 busybox-static cpio dkms)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
