@@ -62,8 +62,7 @@ class Directive:
     rest: str           # the text after the keyword, comments removed, continuations joined
 
 
-_SPECIAL = ("/", '"', "'", "\\", "#")
-_SPECIAL_IN_TEXT = ("/", '"', "'", "\\", "\n")
+_SPECIALS = frozenset("/\"'\\#")
 
 
 def directives(text: str) -> list[Directive]:
@@ -71,96 +70,125 @@ def directives(text: str) -> list[Directive]:
 
     Comments become one space, backslash-newlines vanish, string and
     character literals are skipped whole, so that ``"#if"`` in a string or a
-    ``#`` inside a comment is no directive.
+    ``#`` inside a comment is no directive. Physical lines without any of
+    ``/ " ' \\ #`` cannot change that state and are skipped at C speed; the
+    others are scanned character by character with the state carried over.
     """
     out: list[Directive] = []
-    i, n = 0, len(text)
-    line = 1
-    at_start = True           # only whitespace/comments so far on this logical line
-    cur: list[str] | None = None
+    in_comment = False           # inside /* */
+    carry: str | None = None     # a line continued by backslash-newline: "text", "//", or a quote
+    cur: list[str] | None = None # the directive being read
     cur_line = 0
-    while i < n:
-        if at_start and cur is None and (i == 0 or text[i - 1] == "\n"):
-            # Fast path: a whole physical line without any character that could start a
-            # comment, a literal, a continuation or a directive changes nothing.
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            if not any(ch in text[i:j] for ch in _SPECIAL):
-                line += 1
-                i = j + 1
+    at_start = True              # nothing but blanks and comments so far on this logical line
+    lines = text.split("\n")
+    for lineno, raw in enumerate(lines, 1):
+        if not in_comment and carry is None and cur is None and _SPECIALS.isdisjoint(raw):
+            continue            # (at_start is True here and stays so)
+        line = raw[:-1] if raw.endswith("\r") else raw
+        i, n = 0, len(line)
+        mode = carry
+        carry = None
+        # a continued // comment or literal goes on where it stopped
+        if mode == "//":
+            i = n
+        elif mode in ("'", '"'):
+            j = _literal_end(line, 0, mode)
+            if cur is not None:
+                cur.append(line[:j])
+            if j > n:
+                carry = mode
+                i = n + 1
+            else:
+                i = j
+        while i < n:
+            if in_comment:
+                j = line.find("*/", i)
+                if j < 0:
+                    i = n
+                    break
+                in_comment = False
+                i = j + 2
+                if cur is not None:
+                    cur.append(" ")
                 continue
-        if cur is None and not at_start:
-            # inside ordinary text: only comments, literals, continuations and the
-            # end of the line matter; jump to the next of them
-            k = n
-            for ch in _SPECIAL_IN_TEXT:
-                f = text.find(ch, i, k)
-                if f >= 0:
-                    k = f
-            if k > i:
+            c = line[i]
+            if c in " \t\f\v":
+                if cur is not None:
+                    cur.append(c)
+                i += 1
+                continue
+            if c == "/" and line.startswith("/*", i):
+                in_comment = True
+                i += 2
+                continue
+            if c == "/" and line.startswith("//", i):
+                if line.endswith("\\"):
+                    carry = "//"
+                i = n
+                break
+            if c == "\\" and i == n - 1:
+                carry = carry or "text"
+                i = n
+                break
+            if c in "\"'":
+                j = _literal_end(line, i + 1, c)
+                if cur is not None:
+                    cur.append(line[i:j])
+                at_start = False
+                if j > n:
+                    carry = c
+                    i = n
+                    break
+                i = j
+                continue
+            if at_start and c == "#":
+                cur = []
+                cur_line = lineno
+                at_start = False
+                i += 1
+                continue
+            at_start = False
+            if cur is None:
+                # ordinary text: jump to the next character that matters on this line
+                k = n
+                for ch in ("/", '"', "'", "\\"):
+                    f = line.find(ch, i + 1, k)
+                    if f >= 0:
+                        k = f
                 i = k
                 continue
-        c = text[i]
-        if c == "\\" and text.startswith("\n", i + 1):
-            i += 2
-            line += 1
-            continue
-        if c == "\\" and text.startswith("\r\n", i + 1):
-            i += 3
-            line += 1
-            continue
-        if c == "\n":
-            if cur is not None:
-                out.append(_directive(cur_line, line, "".join(cur)))
-                cur = None
-            at_start = True
-            line += 1
-            i += 1
-            continue
-        if text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            line += text.count("\n", i, j)
-            i = j
-            if cur is not None:
-                cur.append(" ")
-            continue
-        if text.startswith("//", i):
-            j = i + 2
-            while j < n and text[j] != "\n":       # a // comment continues over backslash-newline
-                if text[j] == "\\" and text.startswith("\n", j + 1):
-                    line += 1
-                    j += 1
-                j += 1
-            i = j
-            continue
-        if c in "\"'":
-            j = i + 1
-            while j < n and text[j] != c and text[j] != "\n":
-                if text[j] == "\\" and j + 1 < n:
-                    if text[j + 1] == "\n":
-                        line += 1
-                    j += 1
-                j += 1
-            if cur is not None:
-                cur.append(text[i:j + 1])
-            i = j + 1 if j < n and text[j] == c else j
-            at_start = False
-            continue
-        if at_start and c == "#":
-            cur = []
-            cur_line = line
-            at_start = False
-            i += 1
-            continue
-        if c not in " \t\r\f\v":
-            at_start = False
-        if cur is not None:
             cur.append(c)
-        i += 1
+            i += 1
+        # A comment that runs on to the next line is one space: the logical line (and a
+        # directive on it) goes on after it, and a '#' right after it still starts one.
+        if in_comment:
+            continue
+        if carry is not None:
+            at_start = False
+            continue
+        if cur is not None:
+            out.append(_directive(cur_line, lineno, "".join(cur)))
+            cur = None
+        at_start = True
     if cur is not None:
-        out.append(_directive(cur_line, line, "".join(cur)))
+        out.append(_directive(cur_line, len(lines), "".join(cur)))
     return out
+
+
+def _literal_end(line: str, i: int, quote: str) -> int:
+    """Index after the closing *quote* from i; len(line) + 1 if a backslash continues it."""
+    n = len(line)
+    while i < n:
+        c = line[i]
+        if c == quote:
+            return i + 1
+        if c == "\\":
+            if i == n - 1:
+                return n + 1
+            i += 2
+            continue
+        i += 1
+    return n                 # unterminated on this line: ends with it
 
 
 def _directive(line: int, end: int, body: str) -> Directive:
@@ -381,25 +409,73 @@ _ID_TYPES = frozenset({"identifier", "field_identifier", "type_identifier",
                        "statement_identifier"})
 
 
-def _identifier_rows(data: bytes, row0: int = 0, depth: int = 0) -> list[tuple[int, str]]:
-    """(0-based row, name) of every identifier, macro bodies re-parsed as C."""
-    tree = _parser().parse(data)
+def _identifier_rows(data: bytes) -> list[tuple[int, str]]:
+    """(0-based row, name) of every identifier, macro bodies included.
+
+    tree-sitter leaves a macro body as raw text (preproc_arg); all the bodies
+    of a file are parsed again as C in one batch, one per line range, and
+    their identifiers mapped back to the rows they came from.
+    """
     out: list[tuple[int, str]] = []
-    stack = [tree.root_node]
+    args: list[tuple[int, bytes]] = []
+    stack = [_tree(data).root_node]
     while stack:
         node = stack.pop()
         t = node.type
         if t in _ID_TYPES:
-            out.append((row0 + node.start_point[0], node.text.decode("utf-8", "replace")))
-        elif t == "preproc_arg" and depth < 2:
-            out.extend(_identifier_rows(node.text or b"", row0 + node.start_point[0], depth + 1))
+            out.append((node.start_point[0], node.text.decode("utf-8", "replace")))
+        elif t == "preproc_arg":
+            args.append((node.start_point[0], node.text or b""))
         stack.extend(node.children)
+    if args:
+        # body k occupies rows starts[k] .. of the batch; continuations become plain newlines
+        chunks, starts, row = [], [], 0
+        for _, body in args:
+            body = body.replace(b"\\\r\n", b"\n").replace(b"\\\n", b"\n")
+            starts.append(row)
+            chunks.append(body + b"\n;\n")
+            row += body.count(b"\n") + 2
+        stack = [_parser().parse(b"".join(chunks)).root_node]
+        import bisect
+        while stack:
+            node = stack.pop()
+            if node.type in _ID_TYPES:
+                r = node.start_point[0]
+                k = bisect.bisect_right(starts, r) - 1
+                out.append((args[k][0] + r - starts[k], node.text.decode("utf-8", "replace")))
+            stack.extend(node.children)
     return out
+
+
+_last_tree: list[tuple[bytes, object]] = []
+
+
+def _tree(data: bytes):  # type: ignore[no-untyped-def]
+    """The tree-sitter tree of *data*, kept for the file being audited (parsed once)."""
+    if _last_tree and _last_tree[0][0] is data:
+        return _last_tree[0][1]
+    tree = _parser().parse(data)
+    _last_tree[:] = [(data, tree)]
+    return tree
+
+
+def _mentions_wrapper(text: str) -> bool:
+    """Does an identifier start with kb_ (not just skb_...)? Decides whether to parse."""
+    i = text.find(WRAPPER_PREFIX)
+    while i >= 0:
+        if i == 0 or _endsym_char(text[i - 1]):
+            return True
+        i = text.find(WRAPPER_PREFIX, i + 1)
+    return False
+
+
+def _endsym_char(c: str) -> bool:
+    return not (c == "_" or (c.isascii() and c.isalnum()))
 
 
 def _wrappers(data: bytes) -> list[tuple[int, int, str, list[str]]]:
     """kb_ functions: (first line, last line, name, functions it calls)."""
-    tree = _parser().parse(data)
+    tree = _tree(data)
     out = []
     stack = [tree.root_node]
     while stack:
@@ -560,7 +636,8 @@ def audit_text(text: str, name: str, *, env: pr.Env | None = None,
     guards = _rule_guards() if guards is None else guards
     dirs = directives(text)
     groups = _groups(dirs, name)
-    if not groups and WRAPPER_PREFIX not in text:
+    wrappers = _mentions_wrapper(text)
+    if not groups and not wrappers:
         return [], 0
     data = text.encode("utf-8", "surrogateescape")
     # Rows of conditional directives: their identifiers are conditions, not API.
@@ -668,7 +745,7 @@ def audit_text(text: str, name: str, *, env: pr.Env | None = None,
                     b.pruned = True
         spot_of[id(g)] = spot
         spots.append(spot)
-    for first_line, last_line, fname, calls in (_wrappers(data) if WRAPPER_PREFIX in text else []):
+    for first_line, last_line, fname, calls in (_wrappers(data) if wrappers else []):
         spots.append(Spot(name, first_line, last_line, "wrapper", calls[:MAX_API], [fname],
                           note=f"compat wrapper {fname}()"))
     spots.sort(key=lambda s: (s.line, s.kind))
