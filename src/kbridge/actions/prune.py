@@ -75,8 +75,9 @@ def kernel_version(a: int, b: int, c: int) -> int:
     """KERNEL_VERSION(a, b, c) as <linux/version.h> defines it.
 
     ``((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c))``: the clamp of the
-    sublevel to 255 came with the 4.9.256/4.4.256 stable releases (upstream
-    commit 9b82f13e7ef3, "kbuild: clamp SUBLEVEL to 255", v5.11).
+    sublevel to 255 is upstream commit 9b82f13e7ef3 ("kbuild: clamp SUBLEVEL
+    to 255", mainline v5.12, backported to the stable series whose sublevel
+    passed 255, 4.4.y and 4.9.y first).
     """
     return (a << 16) + (b << 8) + min(c, 255)
 
