@@ -112,8 +112,14 @@ class ProbeCache:
     def put_many(self, table: str, items: list[tuple[str, str]]) -> None:
         if not items:
             return
-        with self.db:
+        # one write transaction (autocommit mode would make one per row)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
             self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)", items)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.db.close()
