@@ -29,6 +29,7 @@ are read with tree-sitter-c, macro bodies included.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -436,7 +437,6 @@ def _identifier_rows(data: bytes) -> list[tuple[int, str]]:
             chunks.append(body + b"\n;\n")
             row += body.count(b"\n") + 2
         stack = [_parser().parse(b"".join(chunks)).root_node]
-        import bisect
         while stack:
             node = stack.pop()
             if node.type in _ID_TYPES:
@@ -648,7 +648,8 @@ def audit_text(text: str, name: str, *, env: pr.Env | None = None,
     def ids() -> list[tuple[int, str]]:
         # parsed only for files with a candidate spot: most #if groups are CONFIG_ ones
         if not ids_cache:
-            ids_cache.append([(r, s) for r, s in _identifier_rows(data) if r not in cond_rows])
+            ids_cache.append(sorted((r, s) for r, s in _identifier_rows(data) if r not in cond_rows))
+            ids_cache.append([r for r, _ in ids_cache[0]])      # rows, for bisect
         return ids_cache[0]
     defines = [(d.line, d.rest.split("(")[0].split(" ")[0]) for d in dirs if d.keyword == "define"]
     # An include guard: the file's first directive is #ifndef X, #define X follows, and
@@ -676,11 +677,13 @@ def audit_text(text: str, name: str, *, env: pr.Env | None = None,
         branch_ids: list[list[str]] = []
         for k in range(len(g.branches)):
             lo, hi = bounds[k], bounds[k + 1]
-            seen: list[str] = []
-            for r, s in ids():
-                if lo <= r + 1 < hi and s not in seen:
-                    seen.append(s)
-            branch_ids.append(seen)
+            seen: dict[str, None] = {}
+            found = ids()
+            rows = ids_cache[1]
+            # rows are 0-based, directive lines 1-based: the body is rows lo .. hi - 2
+            for k2 in range(bisect.bisect_left(rows, lo), bisect.bisect_left(rows, hi - 1)):
+                seen.setdefault(found[k2][1])
+            branch_ids.append(list(seen))
         g.used_in_first = set(branch_ids[0])
         kind_note = _classify(symbols, g)
         if kind_note is None:
