@@ -78,13 +78,16 @@ def main() -> int:
         idx.close()
         # -- warm load (in-process: fingerprint + verify + open) and one query
         loads = []
+        cpus = []
         for _ in range(5):
-            t0 = time.monotonic()
+            t0, c0 = time.monotonic(), cpu()
             w = index.open_index(t612, scratch)
             w.function("blk_mq_alloc_disk")
             loads.append(time.monotonic() - t0)
+            cpus.append(cpu() - c0)
             w.close()
-        print(f"warm load 6.12: best {min(loads):.3f} s, worst {max(loads):.3f} s (5 runs)")
+        print(f"warm load 6.12: best {min(loads):.3f} s wall, {min(cpus):.3f} s CPU; "
+              f"worst {max(loads):.3f} s wall (5 runs)")
         t0 = time.monotonic()
         subprocess.run([str(REPO / ".venv/bin/kbridge"), "--cache-dir", str(scratch), "index", "6.12",
                         "--json"], check=True, capture_output=True)
@@ -96,10 +99,13 @@ def main() -> int:
     a = index.open_index(t61, jobs=args.jobs)
     b = index.open_index(t612, jobs=args.jobs)
     runs = []
+    cpus = []
     for _ in range(3):
         changes, wall, c = timed(apidiff.diff, a, b)
         runs.append(wall)
-    print(f"diff 6.1 -> 6.12 warm: best {min(runs):.2f} s ({len(changes)} changes); "
+        cpus.append(c)
+    print(f"diff 6.1 -> 6.12 warm: best {min(runs):.2f} s wall, {min(cpus):.2f} s CPU "
+          f"({len(changes)} changes); "
           f"6.1 index {a.path.stat().st_size / 1e6:.1f} MB")
     t0 = time.monotonic()
     subprocess.run([str(REPO / ".venv/bin/kbridge"), "diff", "6.1", "6.12", "--json"], check=True,

@@ -197,7 +197,7 @@ def test_cli_index_stats_json(cache: Path) -> None:
     proc = run_cli("--cache-dir", str(cache), "index", str(TREE_A), "--stats", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["counts"]["functions"] >= 12 and data["counts"]["headers"] == 4
+    assert data["counts"]["functions"] >= 12 and data["counts"]["headers"] == 5
     assert data["exports_source"] == "Module.symvers"
     assert "parse" in data and data["parse"]["function"] >= 12
     assert data["problems"] == {} and data["files_with_problems"] == 0
@@ -287,3 +287,12 @@ def test_flavour_tree_including_a_common_tree(tmp_path: Path) -> None:
     assert idx.macro("KBT_GENERATED") is not None
     assert idx.is_exported("kbt_new_in_flavour") and not idx.is_exported("kbt_submit")
     assert idx.function("kbt_foo").active is True               # the flavour's .config
+
+
+def test_member_declaring_macros(idx_a: index.ApiIndex) -> None:
+    s = idx_a.struct("kbt_grouped")
+    assert [m.name for m in s.members] == ["first", "tx", "rx", "proto", "features", "devs"]
+    assert s.member("tx").line == 9                       # line numbers survive the rewrite
+    assert s.member("features").type == "unsigned long[64]"
+    assert s.member("devs").type == "struct kbt_device[]"
+    assert idx_a.stats()["problems"] == {}

@@ -41,7 +41,7 @@ import tree_sitter as ts
 import tree_sitter_c as tsc
 
 # Bump when the rows produced change meaning; it is part of the cache key.
-PARSER_VERSION = 9
+PARSER_VERSION = 10
 
 _LANGUAGE = ts.Language(tsc.language())
 
@@ -97,21 +97,115 @@ _SKIP = (rb"/\*.*?(?:\*/|\Z)"                      # /* comment */ (possibly unt
          rb"|^[ \t]*\#(?:\\\r?\n|/\*.*?(?:\*/|\Z)|[^\n])*")  # directive + continuations
 
 
+# Macros that declare struct members, rewritten in place (same length, same newlines) so
+# that tree-sitter sees the member they declare:
+#   struct_group(NAME, MEMBERS...) and friends  -> MEMBERS... (flattened into the parent,
+#                                                  as C code accesses them; NAME is dropped)
+#   DECLARE_BITMAP(name, bits)                  -> unsigned long name[bits]
+#   DECLARE_FLEX_ARRAY(TYPE, name)              -> TYPE name[]
+#   __bpf_md_ptr(TYPE, name)                    -> TYPE name
+#   DEFINE_SNMP_STAT(TYPE, name)                -> TYPE *name
+_GROUPS = {b"struct_group": 1, b"struct_group_attr": 2, b"struct_group_tagged": 2, b"__struct_group": 3}
+_MEMBER_MACROS = tuple(_GROUPS) + (b"DECLARE_BITMAP", b"DECLARE_FLEX_ARRAY", b"__DECLARE_FLEX_ARRAY",
+                                   b"__bpf_md_ptr", b"DEFINE_SNMP_STAT")
+
+
+def _top_level_args(src: bytes, open_idx: int) -> tuple[list[tuple[int, int]], int] | None:
+    """(start, end) of each top-level argument of the call whose '(' is at *open_idx*, and the
+    index of its ')'; None when unbalanced."""
+    depth = 0
+    args: list[tuple[int, int]] = []
+    start = open_idx + 1
+    for k in range(open_idx, len(src)):
+        ch = src[k]
+        if ch in (40, 91, 123):      # ( [ {
+            depth += 1
+        elif ch in (41, 93, 125):    # ) ] }
+            depth -= 1
+            if depth == 0:
+                args.append((start, k))
+                return args, k
+        elif ch == 44 and depth == 1:
+            args.append((start, k))
+            start = k + 1
+    return None
+
+
+def _spaces(out: bytearray, i: int, j: int) -> None:
+    for q in range(i, j):
+        if out[q] != 10:
+            out[q] = 32
+
+
+def _rewrite_member_macro(src: bytes, out: bytearray, i: int, name: bytes) -> None:
+    k = i + len(name)
+    while k < len(src) and src[k] in (32, 9):
+        k += 1
+    if k >= len(src) or src[k] != 40:
+        return
+    found = _top_level_args(src, k)
+    if found is None:
+        return
+    args, close = found
+    if name in _GROUPS:
+        drop = _GROUPS[name]
+        if len(args) <= drop:
+            return
+        _spaces(out, i, args[drop][0])
+        _spaces(out, close, close + 1)
+        nxt = close + 1
+        while nxt < len(src) and src[nxt] in (32, 9, 10):
+            nxt += 1
+        if nxt < len(src) and src[nxt] == 59:     # the ';' after the group
+            _spaces(out, nxt, nxt + 1)
+        return
+    if len(args) != 2:
+        return
+    comma = args[0][1]
+    if name == b"DECLARE_BITMAP":
+        _spaces(out, i, k + 1)
+        out[i:i + 13] = b"unsigned long"
+        out[comma] = 91    # [
+        out[close] = 93    # ]
+    elif name in (b"DECLARE_FLEX_ARRAY", b"__DECLARE_FLEX_ARRAY"):
+        member = src[args[1][0]:args[1][1]].strip()
+        region = src[comma:close + 1]
+        if b"\n" in region or not member:
+            return
+        _spaces(out, i, k + 1)
+        new = member + b"[]"
+        out[comma:close + 1] = b" " * (len(region) - len(new)) + new
+    elif name == b"__bpf_md_ptr":
+        _spaces(out, i, k + 1)
+        out[comma] = 32
+        out[close] = 32
+    elif name == b"DEFINE_SNMP_STAT":
+        _spaces(out, i, k + 1)
+        out[comma] = 42    # *
+        out[close] = 32
+
+
 class _Blanker:
-    """Compiled lexer for one set of attribute macro names."""
+    """Compiled lexer for one set of attribute macro names (plus the member macros above)."""
 
     def __init__(self, obj_attrs: frozenset[str] | set[str], fn_attrs: frozenset[str] | set[str]) -> None:
         import re  # lexing only: comments, literals, directive lines and whole identifiers
         names = sorted(set(obj_attrs) | set(fn_attrs), key=lambda n: (-len(n), n))
         self.fn = {n.encode() for n in fn_attrs}
         alt = b"|".join(re.escape(n.encode()) for n in names) or b"(?!x)x"
-        self.pattern = re.compile(rb"(?P<skip>" + _SKIP + rb")|(?<![A-Za-z0-9_])(?P<attr>" + alt +
-                                  rb")(?![A-Za-z0-9_])", re.S | re.M)
+        members = b"|".join(re.escape(n) for n in sorted(_MEMBER_MACROS, key=lambda n: (-len(n), n)))
+        self.pattern = re.compile(rb"(?P<skip>" + _SKIP + rb")|(?<![A-Za-z0-9_])(?:(?P<member>" + members +
+                                  rb")|(?P<attr>" + alt + rb"))(?![A-Za-z0-9_])", re.S | re.M)
 
     def __call__(self, src: bytes) -> bytes:
         out: bytearray | None = None
         n = len(src)
         for m in self.pattern.finditer(src):
+            if m.lastgroup == "member":
+                if out is None:
+                    out = bytearray(src)
+                _rewrite_member_macro(src, out, m.start(), m.group("member"))
+                continue
             if m.lastgroup != "attr":
                 continue
             if out is None:
