@@ -180,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", dest="as_json")
 
     p = sub.add_parser("prune", help="remove conditional branches dead for a kernel range (like unifdef)")
-    p.add_argument("path", metavar="PATH", type=Path, help="a .c/.h file or a directory")
+    p.add_argument("path", metavar="PATH", help="a .c/.h file, a directory, or NAME@SERIES from the corpus")
     p.add_argument("--min-kernel", metavar="V", required=True, help="oldest supported kernel, e.g. 5.4")
     p.add_argument("--max-kernel", metavar="W", default=None,
                    help="newest supported kernel (6.12 means every 6.12.y; default: no limit)")

@@ -7,7 +7,7 @@ from pathlib import Path
 from kbridge.cli.output import print_json, stdout
 
 
-def _resolve(path: str, cache_dir: Path | None) -> Path:
+def resolve_path(path: str, cache_dir: Path | None) -> Path:
     """A path, or NAME@SERIES from the bundled corpus."""
     p = Path(path)
     if "@" in path and not p.exists():
@@ -21,7 +21,7 @@ def run(*, path: str, as_json: bool, min_kernel: str | None, max_kernel: str | N
     from kbridge.actions.prune import format_code, parse_kernel
     from kbridge.facts.compat_spots import KINDS, audit
 
-    result = audit(_resolve(path, cache_dir), min_kernel=min_kernel, max_kernel=max_kernel)
+    result = audit(resolve_path(path, cache_dir), min_kernel=min_kernel, max_kernel=max_kernel)
     if as_json:
         print_json(result.to_json())
         return 0
