@@ -247,3 +247,20 @@ def test_version_guards_refuse_an_unknown_release(tree612, tmp_path: Path) -> No
         bridge(drv_mod.load(OLDBLK), [tree612], "inline", tmp_path / "out", home="6.1.192",
                rules=rules, guards="version")
     assert not (tmp_path / "out").exists()
+
+
+def test_audit_finds_every_inline_spot(corpus, tree61, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """kbridge audit reads inline OUT as a maintainer's tool would: one kbridge guard per spot,
+    plus the guarded include of kb_inline.h, each spot with the rule it concerns."""
+    import json
+    e = corpus["xen-blkfront@6.12"]
+    report = bridge(_load(e), [tree61], "inline", tmp_path / "out")
+    proc = run_cli("audit", str(tmp_path / "out" / "xen-blkfront.c"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    found = [s for s in json.loads(proc.stdout)["spots"] if s["kind"] == "kbridge_guard"]
+    assert len(found) == len(report.spots) + 1
+    by_line = {s["line"]: s["rule"] for s in found}
+    out_lines = (tmp_path / "out" / "xen-blkfront.c").read_text().splitlines()
+    for line, rule in by_line.items():
+        assert out_lines[line - 1].startswith("#if"), (line, out_lines[line - 1])
+    assert {s["rules"][0] for s in report.spots} <= set(by_line.values())
