@@ -96,3 +96,17 @@ def test_cli_reports_a_broken_rules_dir_is_not_silently_empty(tmp_path: Path) ->
     rules._load_cached.cache_clear()
     with pytest.raises(RuleError, match="no such rules directory"):
         rules.load(tmp_path / "nope")
+
+
+def test_every_shipped_shim_says_why_it_is_faithful() -> None:
+    """A shim file (knowledge/shims/<id>/new_on_old.h, old_on_new.h, include/)
+    without a [rule.shim.<direction>] why = ... in the rule is a rule bug."""
+    missing = []
+    for r in rules.load():
+        for direction in rules.DIRECTIONS:
+            shipped = any((r.shim_dir / f"{direction}{s}").is_file() for s in (".h", ".c"))
+            if shipped and direction not in r.shims:
+                missing.append((r.id, direction))
+        if r.wrapped_headers and not r.shims:
+            missing.append((r.id, "include/"))
+    assert missing == []
