@@ -122,8 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("probe", help="ask a kernel tree which API variants it has (rules' probes)")
     p.add_argument("target", metavar="TARGET", help="kernel tree: path, release, or version prefix such as 6.1")
-    p.add_argument("--rule", action="append", dest="rule_ids", default=None, metavar="ID",
-                   help="probe only this rule (repeatable; default: every rule)")
+    p.add_argument("--rule", action="extend", nargs="+", dest="rule_ids", default=None, metavar="ID",
+                   help="probe only these rules (repeatable; default: every rule)")
     p.add_argument("--method", choices=("auto", "compile", "header"), default="auto",
                    help="compile probes, header probes, or auto (compile when the tree is configured)")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update cached answers")
