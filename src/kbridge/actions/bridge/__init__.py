@@ -129,7 +129,7 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
         driver=driver.label, strategy=strategy, out=out, home=home,
         targets=[t.name for t in trees],
         shims=[{"rule": s.rule.id, "direction": s.direction, "guard": s.rule.guard,
-                "after": s.after} for s in p.shims],
+                "after": s.after, "wrappers": list(s.wrappers)} for s in p.shims],
         unbridged=p.unbridged, files=list(content), driver_files=own,
         guards=(guards or "feature") if strategy == "inline" else None, spots=spots)
 

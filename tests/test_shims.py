@@ -1,0 +1,122 @@
+"""The shim library: each shim's promise checked on the real kernels.
+
+* compile-time: small test modules (tests/fixtures/layer/kbtest_static_*)
+  written for one kernel's API, bridged with the layer and built with plain
+  kbuild on 6.1 and 6.12; their static_asserts pin the values and shapes the
+  shims give (FBINFO_FLAG_DEFAULT == 0, BLK_OPEN_* == FMODE_*, snd_pcm_ops
+  .copy / .copy_user types, page_pool declarations, const scsi templates,
+  the fb deferred-I/O generator, vm_flags writes and vm_flags_mod);
+* run time, in booted guests (kbridge.actions.guest): a blk-mq test disk
+  written for 6.12's queue-limits API and its twin written for 6.1's setters,
+  each run natively and bridged; every queue attribute the module sets must
+  read the same in /sys/block/kbtest0/queue on all four.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from kbridge.actions.bridge import bridge
+from kbridge.actions.kbuild import parse_log, run_kbuild
+from kbridge.facts import driver as drv_mod
+from kbridge.knowledge import rules as rules_mod
+from kbridge.knowledge.rules import SHIMS_DIR
+
+LAYER = FIXTURES / "layer"
+
+
+def test_shim_library_is_consistent():  # type: ignore[no-untyped-def]
+    by_id = rules_mod.by_id(rules_mod.load())
+    dirs = sorted(p for p in SHIMS_DIR.iterdir() if p.is_dir())
+    assert len(dirs) >= 25
+    for d in dirs:
+        assert d.name in by_id, f"shims/{d.name}: no rule with that id"
+        manifest = tomllib.loads((d / "shim.toml").read_text()) if (d / "shim.toml").is_file() else {}
+        for direction in ("new_on_old", "old_on_new"):
+            text = d / f"{direction}.h"
+            meta = manifest.get(direction, {})
+            if text.is_file():
+                body = text.read_text()
+                assert body.startswith("/* SPDX-License-Identifier: GPL-2.0 */\n/*\n"), text
+                # each shim says why it is faithful before any code
+                assert len(body.split("*/", 2)[1]) > 150, f"{text}: explain the shim"
+                assert "after" in meta, f"{d.name}: which kernel header does the {direction} shim extend?"
+            if "impossible" in meta or "noop" in meta:
+                assert not text.is_file(), f"{d.name}: a shim and a reason not to have one"
+        for n in manifest.get("needs", []):
+            assert n in by_id, f"{d.name}: needs unknown rule {n}"
+
+
+def _bridge_and_build(fixture: str, home, other, tmp_path: Path):  # type: ignore[no-untyped-def]
+    drv = drv_mod.load(LAYER / fixture)
+    out = tmp_path / fixture
+    rep = bridge(drv, [other, home], "layer", out)
+    assert rep.ok, rep.unbridged
+    results = {}
+    for tree in (home, other):
+        proc = run_kbuild(out, tree)
+        diags, undefined = parse_log(proc.stdout, out)
+        assert proc.returncode == 0 and not diags and not undefined, (tree.name, diags, undefined,
+                                                                       proc.stdout[-2000:])
+        results[tree.name] = (out / (drv.c_files[0][:-2] + ".ko")).read_bytes()
+    return rep, out
+
+
+@pytest.mark.slow
+def test_static_promises_of_new_api_shims_on_61(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    rep, _ = _bridge_and_build("kbtest_static_new", tree612, tree61, tmp_path)
+    assert {"blk_mode_t", "queue_limits_features", "fb_gen_default_deferred_sysmem_ops",
+            "page_pool_types_header", "page_pool_helpers_header", "pcm_uio_included",
+            "snd_pcm_ops_copy_iov_iter", "scsi_host_template_const", "vm_flags_mod"} <= \
+        {s["rule"] for s in rep.shims}
+
+
+@pytest.mark.slow
+def test_static_promises_of_old_api_shims_on_612(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    rep, _ = _bridge_and_build("kbtest_static_old", tree61, tree612, tmp_path)
+    assert {"fbinfo_flag_default_removed", "fbinfo_default_removed", "page_pool_header_removed",
+            "snd_pcm_ops_copy_iov_iter", "u64_stats_fetch_irq_removed", "vm_flags_const"} <= \
+        {s["rule"] for s in rep.shims}
+
+
+def _guest_available(release: str) -> bool:
+    from kbridge.actions.guest.image import guest_root
+    return (guest_root() / "images" / release).is_dir()
+
+
+@pytest.mark.slow
+def test_block_queue_limits_shims_in_guests(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    """Same queue attributes natively and bridged, in both directions, in booted kernels."""
+    from kbridge.actions.guest.runner import run_guest
+
+    releases = [tree61.release, tree612.release]
+    if not all(r and _guest_available(r) for r in releases):
+        pytest.skip("guest kernel images not in the cache (kbridge run fetches them)")
+    kos = {}
+    for fixture, home, other in (("kbtest_blk_new", tree612, tree61), ("kbtest_blk_old", tree61, tree612)):
+        rep, out = _bridge_and_build(fixture, home, other, tmp_path)
+        for tree in (tree61, tree612):
+            proc = run_kbuild(out, tree)
+            assert proc.returncode == 0
+            ko = tmp_path / f"{fixture}-{tree.release}.ko"
+            ko.write_bytes((out / "kbtest_blk.ko").read_bytes())
+            kos[(fixture, tree.release)] = ko
+    seen = {}
+    for (fixture, release), ko in sorted(kos.items()):
+        g = run_guest([ko], release, test_script=LAYER / "queue_attrs.sh", timeout=240)
+        assert g.ok, (fixture, release, g.reasons, g.problems)
+        seen[(fixture, release)] = dict(
+            line.split(" ", 1)[1].split("=", 1)
+            for line in g.test_output.splitlines() if line.startswith("kbq "))
+    reference = seen[("kbtest_blk_new", tree612.release)]     # the new API on its own kernel
+    assert reference["logical_block_size"] == "4096" and reference["rotational"] == "0"
+    assert reference["write_cache"] == "write back" and reference["fua"] == "0"
+    assert reference["max_hw_sectors_kb"] == "64"
+    for key, attrs in seen.items():
+        common = set(attrs) & set(reference)
+        assert len(common) >= 15, key
+        assert {a: attrs[a] for a in common} == {a: reference[a] for a in common}, key
