@@ -459,6 +459,23 @@ def _tree(data: bytes):  # type: ignore[no-untyped-def]
     return tree
 
 
+def _define_parts(rest: str) -> tuple[str, str]:
+    """"name(params) body" of a #define -> (name, body)."""
+    k = 0
+    while k < len(rest) and not _endsym_char(rest[k]):
+        k += 1
+    name, tail = rest[:k], rest[k:]
+    if tail.startswith("("):
+        close = tail.find(")")
+        tail = tail[close + 1:] if close >= 0 else ""
+    return name, tail.strip()
+
+
+def _guard_like(name: str) -> bool:
+    """An include-guard style name (FOO_H, _FOO_H_, __FOO_H__): no fallback definition."""
+    return name.rstrip("_").endswith("_H")
+
+
 def _mentions_wrapper(text: str) -> bool:
     """Does an identifier start with kb_ (not just skb_...)? Decides whether to parse."""
     i = text.find(WRAPPER_PREFIX)
@@ -636,7 +653,9 @@ def audit_text(text: str, name: str, *, env: pr.Env | None = None,
     guards = _rule_guards() if guards is None else guards
     dirs = directives(text)
     groups = _groups(dirs, name)
-    wrappers = _mentions_wrapper(text)
+    # kb_ functions are kbridge's wrappers only in code that uses kbridge (pktcdvd.c has its
+    # own kb_read_show(), for kilobytes)
+    wrappers = _mentions_wrapper(text) and (KB_GUARD_PREFIX in text or "kbridge" in text)
     if not groups and not wrappers:
         return [], 0
     data = text.encode("utf-8", "surrogateescape")
@@ -651,7 +670,8 @@ def audit_text(text: str, name: str, *, env: pr.Env | None = None,
             ids_cache.append(sorted((r, s) for r, s in _identifier_rows(data) if r not in cond_rows))
             ids_cache.append([r for r, _ in ids_cache[0]])      # rows, for bisect
         return ids_cache[0]
-    defines = [(d.line, d.rest.split("(")[0].split(" ")[0]) for d in dirs if d.keyword == "define"]
+    defines = [(d.line, name) for d in dirs if d.keyword == "define"
+               for name, body in [_define_parts(d.rest)] if body and not _guard_like(name)]
     # An include guard: the file's first directive is #ifndef X, #define X follows, and
     # its #endif is the file's last directive.
     conds = [d for d in dirs if d.keyword in _CONDITIONALS]
