@@ -56,10 +56,32 @@ def test_matrix_run_column():
     assert cells[("xen-blkfront@6.12", R612)]["load"]["ok"]
 
 
+RELEASE = {"6.1": R61, "6.12": R612}
+KIND = {"null_blk": "block", "macvlan": "net", "ifb": "net"}
+
+
+class OwnSnapshots:
+    """Snapshots of each in-tree driver on its own kernel, taken once per test module."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[str, str], dict[str, object]] = {}
+
+    def __call__(self, module: str, series: str) -> dict[str, object]:
+        key = (module, series)
+        if key not in self.memo:
+            self.memo[key] = snapshot.snapshot(intree.find(f"{module}@{series}").path,
+                                               RELEASE[series], KIND[module])
+        return self.memo[key]
+
+
 @pytest.fixture(scope="module")
-def own_null_blk() -> dict[str, dict[str, object]]:
-    return {rel: snapshot.snapshot(intree.find(f"null_blk@{s}").path, rel, "block")
-            for s, rel in (("6.1", R61), ("6.12", R612))}
+def own() -> OwnSnapshots:
+    return OwnSnapshots()
+
+
+@pytest.fixture(scope="module")
+def own_null_blk(own) -> dict[str, dict[str, object]]:
+    return {RELEASE[s]: own("null_blk", s) for s in ("6.1", "6.12")}
 
 
 def test_null_blk_snapshot_on_its_own_kernel(own_null_blk):
@@ -77,17 +99,19 @@ def test_null_blk_own_drivers_differ_across_kernels(own_null_blk):
 
     Not a failure -- they are different drivers on different kernels; the
     differential tests compare a bridged build with the *same kernel's* driver.
+    Measured: the 85 shared attributes (queue limits and flags of both devices,
+    sizes, the I/O round trip) are equal; only the configfs feature list differs
+    (6.12 adds fua, zone_append_max_sectors, zone_full) and 6.12 adds four
+    atomic_write_* queue files per device.
     """
     cmp = snapshot.compare(own_null_blk[R61], own_null_blk[R612])
     print(json.dumps(cmp.to_json(), indent=1))
     assert cmp.same, "the two kernels' null_blk share no attribute at all?"
-    # the data written comes back the same on both
     assert "io/read_sha256" in cmp.same
 
 
-def test_net_snapshot_on_its_own_kernel():
-    # macvlan here; ifb's own snapshot is the reference of the differential test below
-    snap = snapshot.snapshot(intree.find("macvlan@6.12").path, R612, "net")
+def test_net_snapshot_on_its_own_kernel(own):
+    snap = own("macvlan", "6.12")
     assert snap["ok"], snap["reasons"]
     a = snap["attributes"]
     assert a["up/carrier"] == "1" and a["down/operstate"] == "down"
@@ -95,13 +119,42 @@ def test_net_snapshot_on_its_own_kernel():
     assert any(k.startswith("feature/") for k in a)
 
 
-def test_differential_ifb_612_on_61_matches_61s_own():
+def test_differential_ifb_612_on_61_matches_61s_own(own):
     # 6.12's ifb builds on 6.1 unmodified; what user space sees must be 6.1 ifb's view
-    cmp, cand, ref = snapshot.differential(intree.find("ifb@6.12").path,
-                                           intree.find("ifb@6.1").path, R61, "net")
+    cand = snapshot.snapshot(intree.find("ifb@6.12").path, R61, "net")
+    ref = own("ifb", "6.1")
     assert cand["ok"] and ref["ok"], (cand["reasons"], ref["reasons"])
     assert ref["attributes"]["devices"] == "2"          # numifbs defaults to 2
-    assert ref["attributes"]["up/carrier"] == "1"
+    cmp = snapshot.compare(cand, ref)
     print(json.dumps(cmp.to_json(), indent=1))
     assert len(cmp.same) > 40
     assert cmp.equal, cmp.different
+
+
+@pytest.mark.parametrize("module,source,target", [
+    (m, a, b) for m in ("null_blk", "macvlan", "ifb") for a, b in (("6.1", "6.12"), ("6.12", "6.1"))])
+def test_differential_layer_bridged(own, tmp_path, module, source, target):
+    """Issue 6 part 3: the other kernel's driver, bridged as a layer, must look the same.
+
+    Bridged with `kbridge bridge --strategy layer`; while the layer cannot yet
+    bridge a driver so that it builds, the case is an expected failure that
+    says so (it turns into a real comparison as soon as the build works).
+    """
+    out = tmp_path / "out"
+    src = intree.find(f"{module}@{source}").path
+    proc = run_cli("bridge", str(src), "--target", source, "--target", target,
+                   "--strategy", "layer", "-o", str(out))
+    if proc.returncode not in (0, 1) or not out.is_dir():
+        pytest.xfail(f"kbridge bridge failed: {proc.stderr.strip()[-200:]}")
+    build = run_cli("build", str(out), "--target", target, "--json")
+    data = json.loads(build.stdout) if build.stdout.strip().startswith("{") else {}
+    if not data.get("ok"):
+        pytest.xfail(f"layer-bridged {module}@{source} does not build on {target} yet "
+                     f"({data.get('errors', '?')} errors)")
+    cand = snapshot.snapshot(out, RELEASE[target], KIND[module])
+    ref = own(module, target)
+    assert cand["ok"], cand["reasons"]
+    assert ref["ok"], ref["reasons"]
+    cmp = snapshot.compare(cand, ref)
+    print(json.dumps(cmp.to_json(), indent=1))
+    assert cmp.equal, f"shim bug: {cmp.different}"
