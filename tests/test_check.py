@@ -145,3 +145,19 @@ def test_check_explicit_against_and_bad_input(corpus, tmp_path):
     assert_bad_input(run_cli("check", "nosuch@6.1", "--target", "6.1"), "nosuch")
     proc = run_cli("check", "xen-blkfront@6.1", "--target", "6.1", "--json", "--sarif")
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_check_follows_version_and_macro_tests_like_gcc(tree61, tree612):
+    """A compat driver (LINUX_VERSION_CODE / KERNEL_VERSION, #ifdef KERNEL_MACRO) builds clean
+    on both kernels with the real kbuild, and check predicts exactly that; a scan that
+    ignored the conditions would have flagged the branch each kernel does not compile."""
+    from kbridge.actions.check import check, load_driver_scan
+    from kbridge.actions.kbuild import build
+
+    drv = drivers.load(FIXTURES / "scan" / "compat")
+    for target, against in ((tree61, tree612), (tree612, tree61)):
+        assert build(drv, target).errors == 0
+        assert run_check(drv, target, against).findings == []
+        blind = check(load_driver_scan(drv, oracle=open_api(against)), open_api(target), open_api(against))
+        assert any(f.severity == "error" for f in blind)

@@ -47,7 +47,7 @@ import pytest
 import tempfile
 from pathlib import Path
 
-from kbridge.actions.check import check, load_driver_scan, open_api
+from kbridge.actions.check import open_api, run_check
 from kbridge.actions.kbuild import Diagnostic, copy_driver, parse_log, run_kbuild
 from kbridge.facts import driver as drivers
 
@@ -120,7 +120,8 @@ def _other(series: str) -> str:
 @pytest.mark.slow
 def test_check_predicts_gcc_on_corpus_cross_builds(corpus, tree61, tree612, capsys):
     trees = {"6.1": tree61, "6.12": tree612}
-    apis = {s: open_api(t) for s, t in trees.items()}
+    for t in trees.values():
+        open_api(t)         # build or load both indexes once
     total_roots = found_roots = 0
     judged = correct = 0
     rows = []
@@ -130,9 +131,9 @@ def test_check_predicts_gcc_on_corpus_cross_builds(corpus, tree61, tree612, caps
         drv = drivers.resolve(label)
         target = _other(entry.series)
         diags, undefined = gcc_all_objects(drv, trees[target])
-        own = apis[entry.series]
-        scan = load_driver_scan(drv, oracle=own)
-        findings = check(scan, apis[target], own)
+        # the production path: kbridge check DRIVER --target T --against OWN
+        checked = run_check(drv, trees[target], trees[entry.series])
+        findings, scan = checked.findings, checked.scan
         predicted = {(f.file, f.line) for f in findings
                      if f.severity != "warning" and f.kind != "not-exported"}
         # a symbol the target does not export is modpost's verdict, not gcc's: judged

@@ -720,7 +720,93 @@ class CheckResult:
                 "against_candidates": dict(sorted(self.misses.items()))}
 
 
-def load_driver_scan(driver: Any, oracle: Any = None) -> Scan:
+def target_conditions(api: IndexApi) -> Any:
+    """A preprocessor-condition evaluator for one kernel: its .config (CONFIG_X,
+    IS_ENABLED), its version (LINUX_VERSION_CODE, KERNEL_VERSION(a, b, c)) and the
+    macros its headers define (``#ifdef SOME_KERNEL_MACRO``); anything else unknown."""
+    from kbridge.facts import cparse
+
+    tree = api.index.tree
+    evaluator = None
+    try:
+        from kbridge.facts.index import _config_of, source_roots
+        evaluator = _config_of(source_roots(tree)) if tree is not None else None
+    except Exception:
+        evaluator = None
+    base = evaluator or cparse.CondEval(known=False)
+    version = tree.version_tuple if tree is not None and tree.version else None
+
+    class TargetCond:
+        def defined(self, name: str) -> int | None:
+            if name.startswith("CONFIG_") or name in base.fixed():
+                return base.defined(name)
+            if name == "LINUX_VERSION_CODE" and version:
+                return 1
+            # the scanner answers for the driver's own macros before asking here
+            return 1 if api.macro(name) is not None else 0
+
+        def eval(self, node: Any, src: bytes) -> int | None:
+            if node is None:
+                return None
+            t = node.type
+            text = src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+            if t == "identifier" and text == "LINUX_VERSION_CODE" and version:
+                v = (list(version) + [0, 0, 0])[:3]
+                return (v[0] << 16) + (v[1] << 8) + min(v[2], 255)
+            if t == "call_expression":
+                fn = node.child_by_field_name("function")
+                args = node.child_by_field_name("arguments")
+                fname = src[fn.start_byte:fn.end_byte].decode() if fn is not None else ""
+                if fname == "KERNEL_VERSION" and args is not None:
+                    nums = [c for c in args.named_children if c.type != "comment"]
+                    try:
+                        a, b, c = (int(src[n.start_byte:n.end_byte].decode().rstrip("uUlL"), 0) for n in nums)
+                    except ValueError:
+                        return None
+                    return (a << 16) + (b << 8) + min(c, 255)
+                if fname == "defined" and args is not None:
+                    ids = [c for c in args.named_children if c.type == "identifier"]
+                    return self.defined(src[ids[0].start_byte:ids[0].end_byte].decode()) if ids else None
+            if t == "preproc_defined":
+                ids = [c for c in node.named_children if c.type == "identifier"]
+                return self.defined(src[ids[0].start_byte:ids[0].end_byte].decode()) if ids else None
+            if t in ("binary_expression", "unary_expression", "parenthesized_expression"):
+                # evaluate children with this evaluator, the operators as CondEval does
+                return _eval_with(self, base, node, src)
+            return base.eval(node, src)
+
+    return TargetCond()
+
+
+def _eval_with(cond: Any, base: Any, node: Any, src: bytes) -> int | None:
+    t = node.type
+    if t == "parenthesized_expression":
+        inner = [c for c in node.named_children if c.type != "comment"]
+        return cond.eval(inner[0], src) if inner else None
+    op_node = node.child_by_field_name("operator")
+    op = src[op_node.start_byte:op_node.end_byte].decode() if op_node is not None else ""
+    if t == "unary_expression":
+        v = cond.eval(node.child_by_field_name("argument"), src)
+        if v is None:
+            return None
+        return {"!": int(not v), "-": -v, "~": ~v, "+": v}.get(op)
+    a = cond.eval(node.child_by_field_name("left"), src)
+    b = cond.eval(node.child_by_field_name("right"), src)
+    if op == "&&":
+        return 0 if a == 0 or b == 0 else (1 if a and b else None)
+    if op == "||":
+        return 1 if (a not in (0, None)) or (b not in (0, None)) else (0 if a == 0 and b == 0 else None)
+    if a is None or b is None:
+        return None
+    ops = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}
+    if op in ops:
+        return int(ops[op])
+    arith = {"+": a + b, "-": a - b, "*": a * b, "&": a & b, "|": a | b, "^": a ^ b,
+             "<<": a << b if 0 <= b < 64 else None, ">>": a >> b if 0 <= b < 64 else None}
+    return arith.get(op)
+
+
+def load_driver_scan(driver: Any, oracle: Any = None, cond: Any = None) -> Scan:
     from kbridge.errors import KbridgeError
     from kbridge.facts.scan import scan as scan_driver
     for rel in driver.sources:
@@ -731,7 +817,7 @@ def load_driver_scan(driver: Any, oracle: Any = None) -> Scan:
         if b"\0" in data:
             raise KbridgeError(f"{driver.path / rel}: not a C source (binary data); "
                                "a driver directory holds C sources")
-    return scan_driver(driver, oracle=oracle)
+    return scan_driver(driver, oracle=oracle, cond=cond)
 
 
 def candidate_trees(exclude_paths: tuple[Any, ...] = ()) -> list[Any]:
@@ -778,7 +864,7 @@ def run_check(driver: Any, target: Any, against: Any = None, *, cache: Any = Non
             a_api = t_api
     else:
         a_api = t_api if against.path == target.path else open_api(against, cache)
-    full = load_driver_scan(driver, oracle=a_api)
+    full = load_driver_scan(driver, oracle=a_api, cond=target_conditions(t_api))
     findings = check(full, t_api, a_api)
     for api in {id(t_api): t_api, id(a_api): a_api}.values():
         api.save()

@@ -25,8 +25,10 @@ prediction lines up with what the compiler would print.
 Identifiers inside the driver's own ``#define`` bodies are scanned too (the body
 is parsed as C) and reported at the macro's definition, where gcc reports an
 error in an expansion. Preprocessor conditions (``#ifdef CONFIG_X``) are not
-uses; code in every branch is scanned, and each use records whether it sits
-under a condition (``guarded``).
+uses. Given a condition evaluator for one kernel (its .config, its version,
+its macros), branches that kernel rules out are skipped; otherwise code in
+every branch is scanned, and each use records whether it sits under a
+condition it could not decide (``guarded``).
 
 The scanner is total: any bytes give a result (tree-sitter recovers from
 errors), never an exception; that is fuzzed in tests and in bench/.
@@ -37,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 import tree_sitter
 import tree_sitter_c
@@ -78,6 +80,15 @@ def _leaves_named(node: tree_sitter.Node, name: str, src: bytes) -> Iterator[tre
         if n.child_count == 0 and src[n.start_byte:n.end_byte].decode("utf-8", "replace") == name:
             yield n
         stack.extend(reversed(n.children))
+
+
+def _identifiers(node: tree_sitter.Node, src: bytes) -> Iterator[str]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "identifier":
+            yield _text(src, n)
+        stack.extend(n.children)
 
 
 def parser() -> tree_sitter.Parser:
@@ -269,8 +280,10 @@ def parse_type_text(text: str) -> TypeRef | None:
 # --------------------------------------------------------------------------- scanning
 
 class _FileScanner:
-    def __init__(self, scan: Scan, rel: str, src: bytes, oracle: TypeOracle | None):
+    def __init__(self, scan: Scan, rel: str, src: bytes, oracle: TypeOracle | None,
+                 cond: Any = None):
         self.scan = scan
+        self.cond = cond
         self.rel = rel
         self.src = src
         self.lines = src.split(b"\n")
@@ -297,6 +310,28 @@ class _FileScanner:
         line, col = self.pos(node)
         self.scan.uses.append(Use(self.rel, line, col, kind, name, guarded=self.guard > 0,
                                   stmt=self.stmt or line, func=self.func, **kw))  # type: ignore[arg-type]
+
+    def cond_value(self, node: tree_sitter.Node) -> int | None:
+        """1/0 when the condition of an #if/#ifdef/#elif is known on the target, else None."""
+        if self.cond is None:
+            return None
+        try:
+            if node.type in ("preproc_ifdef", "preproc_elifdef"):
+                name = node.child_by_field_name("name")
+                if name is None or _text(self.src, name) in self.scan.macros:
+                    return None     # the driver's own macro: depends on where it is defined
+                v = self.cond.defined(_text(self.src, name))
+                if v is None:
+                    return None
+                negate = any(c.type in ("#ifndef", "#elifndef") for c in node.children)
+                return int(not v) if negate else int(bool(v))
+            condition = node.child_by_field_name("condition")
+            if condition is not None and any(n in self.scan.macros for n in _identifiers(condition, self.src)):
+                return None
+            v = self.cond.eval(condition, self.src)
+            return None if v is None else int(bool(v))
+        except Exception:   # an evaluator never gets to crash the scanner
+            return None
 
     # -- names
     def local(self, name: str) -> TypeRef | None:
@@ -537,13 +572,29 @@ class _FileScanner:
         if t in ("preproc_def", "preproc_function_def"):
             self.visit_macro(node)
             return
-        if t in ("preproc_ifdef", "preproc_if", "preproc_elif", "preproc_else", "preproc_elifdef"):
-            self.guard += 1
+        if t in ("preproc_ifdef", "preproc_if", "preproc_elif", "preproc_elifdef"):
+            value = self.cond_value(node)
+            body, alt = [], None
             for i, c in enumerate(node.named_children):
-                if node.field_name_for_named_child(i) in ("condition", "name"):
-                    continue
+                fname = node.field_name_for_named_child(i)
+                if fname == "alternative":
+                    alt = c
+                elif fname not in ("condition", "name"):
+                    body.append(c)
+            # a branch the target's configuration rules out is not compiled: no uses
+            if value != 0:
+                self.guard += value is None
+                for c in body:
+                    self.visit(c)
+                self.guard -= value is None
+            if alt is not None and value != 1:
+                self.guard += value is None
+                self.visit(alt)
+                self.guard -= value is None
+            return
+        if t == "preproc_else":
+            for c in node.named_children:
                 self.visit(c)
-            self.guard -= 1
             return
         if t in ("preproc_call", "comment", "string_literal", "number_literal", "char_literal",
                  "system_lib_string", "preproc_arg", "field_identifier", "statement_identifier",
@@ -880,7 +931,7 @@ def _iter_files(driver: Driver) -> Iterator[tuple[str, bytes]]:
 
 
 def scan_sources(files: list[tuple[str, bytes]], *, label: str = "",
-                 oracle: TypeOracle | None = None) -> Scan:
+                 oracle: TypeOracle | None = None, cond: Any = None) -> Scan:
     """Scan C sources given as (relative path, bytes); total on any input."""
     result = Scan(driver=label, files=tuple(rel for rel, _ in files))
     p = parser()
@@ -889,7 +940,7 @@ def scan_sources(files: list[tuple[str, bytes]], *, label: str = "",
         tree = p.parse(src)
         if tree.root_node.has_error:
             result.parse_errors += 1
-        fs = _FileScanner(result, rel, src, oracle)
+        fs = _FileScanner(result, rel, src, oracle, cond)
         fs.collect(tree.root_node)
         trees.append((fs, tree))
     declared = result.declared
@@ -901,9 +952,13 @@ def scan_sources(files: list[tuple[str, bytes]], *, label: str = "",
     return result
 
 
-def scan(driver: Driver, *, oracle: TypeOracle | None = None) -> Scan:
-    """Every kernel API use in *driver*; KbridgeError for unreadable files."""
-    return scan_sources(list(_iter_files(driver)), label=driver.label, oracle=oracle)
+def scan(driver: Driver, *, oracle: TypeOracle | None = None, cond: Any = None) -> Scan:
+    """Every kernel API use in *driver*; KbridgeError for unreadable files.
+
+    *cond* (``eval(node, src)`` / ``defined(name)`` giving 1, 0 or None, like
+    kbridge.facts.cparse.CondEval) decides preprocessor conditions for one
+    kernel: branches it rules out are skipped, unknown ones scanned as guarded."""
+    return scan_sources(list(_iter_files(driver)), label=driver.label, oracle=oracle, cond=cond)
 
 
 @lru_cache(maxsize=4096)
