@@ -24,7 +24,8 @@ walking gcc's diagnostics of one build in the order gcc printed them:
    309 is an unknown macro invoked at file scope (``return type defaults to
    'int'``), gcc reads the rest of the file as K&R parameter declarations,
    and the 70 errors after it -- including line 315, whose macro
-   FB_DEFAULT_DEFERRED_OPS does exist on Debian's 6.1 -- are cascades.
+   FB_DEFAULT_DEFERRED_OPS does exist on Debian's 6.1 (a stable backport;
+   upstream commits of both macros: unknown) -- are cascades.
 4. Otherwise the line's first error is a root cause when its message is one
    of gcc's kernel-API messages -- undeclared identifier, implicit declaration
    of function, no member named, wrong number of arguments to a macro or
