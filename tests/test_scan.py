@@ -115,6 +115,11 @@ def test_scan_cli_json_is_deterministic(corpus):
     assert "linux/blk-mq.h" in data["includes"]
     assert {"file", "line", "col", "kind", "name"} <= set(data["uses"][0])
     assert "blk_mq_alloc_disk" not in data["symbols"]        # a macro
+    declared = {u["name"]: u.get("declared_as") for u in data["uses"] if u["kind"] in ("call", "ref", "type")}
+    assert declared["blk_mq_alloc_disk"] == "function-like macro"
+    assert declared["blk_queue_write_cache"] == "function"
+    assert declared["kzalloc"] == "static inline function"
+    assert declared["QUEUE_FLAG_VIRT"] == "macro"
 
 
 def test_scan_cli_text(corpus):

@@ -873,6 +873,22 @@ def run_check(driver: Any, target: Any, against: Any = None, *, cache: Any = Non
     return CheckResult(driver.label, t_api.name, a_api.name, findings, full, misses_by)
 
 
+def declared_as(api: IndexApi, name: str) -> str:
+    """What *name* is on a kernel: function (static inline or extern), macro, ..."""
+    if api.macro(name) is not None:
+        m = api.macro(name)
+        return "function-like macro" if m.nparams is not None else "macro"
+    f = api.function(name)
+    if f is not None:
+        return "static inline function" if f.inline else "function"
+    if api.typedef(name) is not None:
+        return "typedef"
+    v = api.value(name)
+    if v is not None:
+        return "enum constant" if v.startswith("enum ") else "exported variable"
+    return "unknown"
+
+
 def run_scan(driver: Any, against: Any = None, *, cache: Any = None) -> tuple[Scan, IndexApi | None, list[str]]:
     """Scan with member types and load-time symbols resolved on *against* (or the best match)."""
     plain = load_driver_scan(driver)

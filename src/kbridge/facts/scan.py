@@ -189,12 +189,20 @@ class Scan:
         names = {u.name for u in self.uses if u.kind in ("call", "ref")}
         return sorted(n for n in names if n not in self.declared and is_extern_function(n))
 
-    def to_json(self, symbols: list[str] | None = None) -> dict[str, object]:
+    def to_json(self, symbols: list[str] | None = None,
+                resolved: dict[str, str] | None = None) -> dict[str, object]:
+        """*resolved*: what a kernel index says each name is ("function", "macro", ...)."""
+        uses = []
+        for u in self.uses:
+            j = u.to_json()
+            if resolved is not None and u.kind in ("call", "ref", "type"):
+                j["declared_as"] = resolved.get(u.name, "unknown")
+            uses.append(j)
         return {
             "driver": self.driver,
             "files": list(self.files),
             "includes": sorted({u.name for u in self.includes}),
-            "uses": [u.to_json() for u in self.uses],
+            "uses": uses,
             "symbols": symbols if symbols is not None else [],
             "parse_errors": self.parse_errors,
         }

@@ -22,8 +22,13 @@ def run(*, driver: str, against: str | None, as_json: bool, cache_dir: Path | No
     drv = drivers.resolve(driver, cache=cache_dir)
     ref = resolve_target(against) if against else None
     result, api, symbols = run_scan(drv, ref, cache=cache_dir)
+    resolved = None
+    if api is not None:
+        from kbridge.actions.check import declared_as
+        names = {u.name for u in result.uses if u.kind in ("call", "ref", "type")}
+        resolved = {n: declared_as(api, n) for n in sorted(names)}
     if as_json:
-        data = result.to_json(symbols)
+        data = result.to_json(symbols, resolved)
         data["against"] = api.name if api is not None else None
         print_json(data)
         return 0
@@ -35,6 +40,8 @@ def run(*, driver: str, against: str | None, as_json: bool, cache_dir: Path | No
             what = f"{u.name}() with {u.arity} argument{'s' if u.arity != 1 else ''}"
         elif u.kind in ("struct", "union", "enum"):
             what = f"{u.kind} {u.name}"
+        if resolved is not None and u.kind in ("call", "ref", "type"):
+            what += f" [{resolved.get(u.name, 'unknown')}]"
         _line(f"{u.file}:{u.line}:{u.col}: {u.kind}: {what}")
     for sym in symbols:
         _line(f"needs symbol: {sym}")
