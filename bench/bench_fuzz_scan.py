@@ -4,7 +4,7 @@
 
 Inputs, deterministic for a seed: one third random bytes (0-4 KiB, biased
 towards C punctuation), two thirds mutated slices of the real corpus drivers
-(1-300 lines of a corpus .c/.h, then 1-16 deletions, insertions of C tokens
+(1-120 lines of a corpus .c/.h, then 1-16 deletions, insertions of C tokens
 -- braces, `#define X(`, `\\`-newlines, comment and string openers, 0xff --
 and duplicated spans). Every input goes through kbridge.facts.scan.scan_sources
 and must return; a crash is saved under bench/fuzz-crashes/ and the run fails.
@@ -48,7 +48,7 @@ def random_input(rnd: random.Random) -> bytes:
 def mutated(rnd: random.Random, pool: list[bytes]) -> bytes:
     lines = rnd.choice(pool).split(b"\n")
     start = rnd.randrange(len(lines))
-    data = bytearray(b"\n".join(lines[start:start + rnd.randrange(1, 300)]))
+    data = bytearray(b"\n".join(lines[start:start + rnd.randrange(1, 120)]))
     for _ in range(rnd.randrange(1, 17)):
         op = rnd.randrange(3)
         pos = rnd.randrange(len(data) + 1)
