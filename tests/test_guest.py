@@ -157,3 +157,12 @@ def test_run_cli_bad_input(tmp_path):
     assert_bad_input(run_cli("run", str(HELLO), "--kernel", "6.1", "--test", str(tmp_path / "no.sh")),
                      "no.sh")
     assert_bad_input(run_cli("build", str(HELLO), "--target", "6.1", "--", "-smp", "2"), "--")
+
+
+def test_run_cli_snapshot_bad_input():
+    assert_bad_input(run_cli("run", str(HELLO), "--kernel", "6.1", "--against", str(HELLO)),
+                     "--snapshot")
+    assert_bad_input(run_cli("run", str(HELLO), "--kernel", "6.1", "--snapshot", "net",
+                             "--test", str(CHECK)), "--test")
+    assert_bad_input(run_cli("run", str(HELLO), "--kernel", "6.1", "--snapshot", "net"),
+                     "no net snapshot scenario for module 'hello'")

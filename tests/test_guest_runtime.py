@@ -158,3 +158,12 @@ def test_differential_layer_bridged(own, tmp_path, module, source, target):
     cmp = snapshot.compare(cand, ref)
     print(json.dumps(cmp.to_json(), indent=1))
     assert cmp.equal, f"shim bug: {cmp.different}"
+
+
+def test_run_cli_snapshot_json():
+    proc = run_cli("run", "ifb@6.12", "--kernel", "6.12", "--snapshot", "net")
+    assert proc.returncode == 0, proc.stderr
+    snap = json.loads(proc.stdout)
+    assert snap["ok"] and snap["module"] == "ifb" and snap["release"] == R612
+    assert snap["attributes"]["devices"] == "2"
+    assert snap["attributes"]["feature/highdma"] == "on"

@@ -168,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_positive_int, default=180, metavar="SECONDS",
                    help="give up on the guest after this long (default 180)")
     p.add_argument("--log", action="store_true", help="print the guest's whole serial console")
+    p.add_argument("--snapshot", choices=("block", "net"), default=None,
+                   help="instead of --test: record what user space sees of the driver, as JSON")
+    p.add_argument("--against", default=None, metavar="MODULE_DIR_OR_KO",
+                   help="with --snapshot: also snapshot this reference driver and compare")
     p.add_argument("--json", action="store_true", dest="as_json")
 
     p = sub.add_parser("audit", help="every compat spot (version, vendor, feature guards, wrappers) "

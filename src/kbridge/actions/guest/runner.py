@@ -228,6 +228,11 @@ def run_guest(kos: list[Path], release: str, *, params: list[str] = (),
                                  extra_modules=list(extra_modules),
                                  test_timeout=max(5, int(timeout) - 10), cache=cache)
         b = boot(image, initrd.path, timeout=timeout, extra=list(qemu_args), cache=cache)
+        if f"{MARK} begin" not in b.console:
+            # The kernel died or hung before /init ran: nothing of ours was
+            # loaded yet, so it is the host (TCG starved of CPU), not the module.
+            # One more try; a second failure is reported as it is.
+            b = boot(image, initrd.path, timeout=timeout, extra=list(qemu_args), cache=cache)
     return judge(release, b.console, b.seconds, b.timed_out, b.accel, initrd.modules)
 
 
@@ -246,17 +251,28 @@ def modules_in(build_dir: Path) -> list[Path]:
     return kos
 
 
+def resolve_driver(spec: str, *, cache: Path | None = None):  # type: ignore[no-untyped-def]
+    """A driver path, a corpus NAME@SERIES, or an in-tree test driver (null_blk@6.12, ...)."""
+    from kbridge.facts import driver as drivers
+    from kbridge.facts import intree
+
+    name, at, series = spec.partition("@")
+    if at and not Path(spec).exists() and name in {m.name for m in intree.DIFFERENTIAL}:
+        entry = intree.find(spec, cache=cache)
+        return drivers.load(entry.path, label=entry.label, origin_version=entry.version)
+    return drivers.resolve(spec, cache=cache)
+
+
 def build_for(spec: str | Path, release: str, dest: Path, *, cache: Path | None = None):  # type: ignore[no-untyped-def]
     """Build a driver directory (or NAME@SERIES) against the headers of *release* into *dest*.
 
     Returns (BuildResult, [.ko paths]); the .ko list is empty when the build failed.
     """
     from kbridge.actions.kbuild import build
-    from kbridge.facts import driver as drivers
     from kbridge.facts import targets
 
     tree = targets.resolve(release)
-    drv = drivers.resolve(str(spec), cache=cache)
+    drv = resolve_driver(str(spec), cache=cache)
     result = build(drv, tree, keep=dest)
     return result, (modules_in(dest) if result.ok else [])
 

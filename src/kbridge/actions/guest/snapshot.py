@@ -180,6 +180,8 @@ def snapshot(module_dir_or_ko: str | Path, release: str, kind: str = "block", *,
     _script_for(kind, "macvlan" if kind == "net" else "")   # reject a bad kind before building
     path = Path(module_dir_or_ko)
     if path.is_file():
+        if path.suffix != ".ko":
+            raise KbridgeError(f"{path}: not a .ko module; give a module file or a driver directory")
         return take([path], release, kind, cache=cache, timeout=timeout).to_json()
     with tempfile.TemporaryDirectory(prefix="kbridge-snapshot-build-") as tmp:
         result, kos = build_for(str(module_dir_or_ko), release, Path(tmp) / "build", cache=cache)

@@ -8,10 +8,18 @@ from kbridge.cli.output import print_json, stdout
 
 
 def run(*, module: str, kernel: str, test: Path | None, params: list[str], timeout: int,
-        log: bool, as_json: bool, qemu_args: list[str], cache_dir: Path | None) -> int:
+        log: bool, as_json: bool, qemu_args: list[str], cache_dir: Path | None,
+        snapshot: str | None = None, against: str | None = None) -> int:
     from kbridge.actions.guest import runner
+    from kbridge.errors import KbridgeError
 
     release = runner.guest_release(kernel)
+    if against and not snapshot:
+        raise KbridgeError("--against compares snapshots: give --snapshot block|net too")
+    if snapshot:
+        if test or params or qemu_args:
+            raise KbridgeError("--snapshot runs its own scenario: drop --test, --param and QEMU args")
+        return _snapshot(module, release, snapshot, against, float(timeout), cache_dir)
     build, guest = runner.run(module, release, params=params, test_script=test,
                               timeout=float(timeout), qemu_args=qemu_args, cache=cache_dir)
     if as_json:
@@ -44,3 +52,18 @@ def run(*, module: str, kernel: str, test: Path | None, params: list[str], timeo
     for r in guest.reasons:
         stdout.out(f"  - {r}")
     return 0 if guest.ok else 1
+
+
+def _snapshot(module: str, release: str, kind: str, against: str | None, timeout: float,
+              cache_dir: Path | None) -> int:
+    from kbridge.actions.guest import snapshot as snap
+
+    cand = snap.snapshot(module, release, kind, cache=cache_dir, timeout=timeout)
+    if against is None:
+        print_json(cand)
+        return 0 if cand["ok"] else 1
+    ref = snap.snapshot(against, release, kind, cache=cache_dir, timeout=timeout)
+    cmp = snap.compare(cand, ref)
+    print_json({"candidate": cand, "reference": ref, "comparison": cmp.to_json(),
+                "ok": bool(cand["ok"] and ref["ok"] and cmp.equal)})
+    return 0 if cand["ok"] and ref["ok"] and cmp.equal else 1
