@@ -191,3 +191,12 @@ def test_scanner_is_total_on_edge_inputs():
 
 def test_fixture_paths_exist():
     assert (DEMO / "Kbuild").is_file() and Path(FIXTURES / "scan" / "oldblk" / "oldblk.c").is_file()
+
+
+def test_uses_in_macro_bodies_keep_their_own_position():
+    """A #define body is parsed as C; each use is reported where it is written (gcc
+    reports an error in an expansion at its spelling in the #define too)."""
+    src = (b"#define FOO(x) \\\n\tdo { kfree(x); \\\n\t\tbar_fn(x->y, 2); } while (0)\n"
+           b"#define B 1 + QUEUE_X\n")
+    got = [(u.line, u.col, u.kind, u.name) for u in scan_sources([("a.c", src)]).uses]
+    assert got == [(2, 14, "call", "kfree"), (3, 17, "call", "bar_fn"), (4, 15, "ref", "QUEUE_X")]

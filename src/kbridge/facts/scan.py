@@ -302,14 +302,22 @@ class _FileScanner:
         self.stmt = 0
         self.line_offset = 0        # for macro bodies parsed on their own
         self.col_base: tuple[int, int] | None = None  # (first-line byte prefix, arg byte col)
-        self.macro_site: tuple[int, int] | None = None
+        # a #define body parsed on its own: (row, byte column of the body, prefix length)
+        self.macro_origin: tuple[int, int, int] | None = None
+        self.orig_lines: list[bytes] = self.lines
         self._declared: set[str] = set()
         self.func = ""
 
     # -- positions
     def pos(self, node: tree_sitter.Node) -> tuple[int, int]:
-        if self.macro_site is not None:
-            return self.macro_site
+        if self.macro_origin is not None:
+            # map back into the #define: its body keeps the original line structure
+            brow, bcol0, plen = self.macro_origin
+            row, bcol = node.start_point
+            bcol = max(0, bcol - plen) + bcol0 if row == 0 else bcol
+            row += brow
+            line = self.orig_lines[row] if row < len(self.orig_lines) else b""
+            return row + 1, _display_col(line, bcol)
         row, bcol = node.start_point
         line = self.lines[row] if row < len(self.lines) else b""
         return row + 1, _display_col(line, bcol)
@@ -665,7 +673,7 @@ class _FileScanner:
 
     def visit_stmt(self, node: tree_sitter.Node) -> None:
         saved = self.stmt
-        if self.macro_site is None:
+        if self.macro_origin is None:
             self.stmt = node.start_point[0] + 1
         self.visit(node)
         self.stmt = saved
@@ -915,9 +923,10 @@ class _FileScanner:
         prefix = b"void __kb_macro(void) { "
         whole = prefix + sub + b"\n;}"
         tree = parser().parse(whole)
-        saved = (self.src, self.macro_params, self.macro_site, self.lines)
-        line, col = self.pos(body)
-        self.src, self.macro_params, self.macro_site = whole, set(names) | {"__kb_macro"}, (line, col)
+        saved = (self.src, self.macro_params, self.macro_origin, self.lines)
+        self.orig_lines = self.lines
+        self.src, self.macro_params = whole, set(names) | {"__kb_macro"}
+        self.macro_origin = (body.start_point[0], body.start_point[1], len(prefix))
         try:
             fn = tree.root_node.named_children[0] if tree.root_node.named_children else None
             b = fn.child_by_field_name("body") if fn is not None and fn.type == "function_definition" else None
@@ -927,7 +936,7 @@ class _FileScanner:
                     self.visit(c)
                 self.scopes.pop()
         finally:
-            self.src, self.macro_params, self.macro_site, self.lines = saved
+            self.src, self.macro_params, self.macro_origin, self.lines = saved
 
 
 def _iter_files(driver: Driver) -> Iterator[tuple[str, bytes]]:
