@@ -670,10 +670,13 @@ def _exports_from_sources(source: Path) -> list[tuple[str, str, str | None, str 
                 data = (Path(dirpath) / fn).read_bytes()
             except OSError:
                 continue
-            if b"EXPORT_" not in data:
-                continue
-            for line in data.splitlines():
-                s = line.strip()
+            pos = data.find(b"EXPORT_")
+            while pos >= 0:
+                start = data.rfind(b"\n", 0, pos) + 1
+                end = data.find(b"\n", pos)
+                end = len(data) if end < 0 else end
+                pos = data.find(b"EXPORT_", end)
+                s = data[start:end].strip()
                 if not s.startswith(b"EXPORT_"):
                     continue
                 node = parser.parse(s).root_node
