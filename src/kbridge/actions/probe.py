@@ -531,6 +531,9 @@ def _probe(tree: KernelTree, rules: list[Rule], cache: ProbeCache | None, method
         return results
 
     cmd = kbuild_flags.compile_command(tree, cache.db if cache else None)
+    if cache is None:       # nothing to look up or store: no fingerprint needed
+        outcomes = _compile_probes(cmd, rules, jobs)
+        return [_make_result(r, cmd, *outcomes[r.id]) for r in rules]
     roots = cmd.include_dirs()
     files = _walk_files(roots + [tree.path / ".config"])
     fp = _known_fingerprint(files, cache)
@@ -557,20 +560,21 @@ def _probe(tree: KernelTree, rules: list[Rule], cache: ProbeCache | None, method
         outcomes = speculative if speculative is not None else _compile_probes(cmd, todo, jobs)
         fresh = []
         for r in todo:
-            o, secs, alone = outcomes[r.id]
-            if o.status == "broken":
-                value = None
-            else:
-                value = (o.status == "present") != r.probe.inverted
-            evidence = o.evidence or f"compiles with {cmd.compiler_version}"
-            res = ProbeResult(r.id, r.guard, value, "compile", secs, evidence, o.status, alone=alone)
+            res = _make_result(r, cmd, *outcomes[r.id])
             known[r.id] = res
-            if o.status != "broken":   # a broken probe is re-tried next time
+            if res.status != "broken":   # a broken probe is re-tried next time
                 fresh.append((keys[r.id], json.dumps(
-                    {"result": value, "evidence": evidence, "status": o.status}, sort_keys=True)))
+                    {"result": res.result, "evidence": res.evidence, "status": res.status},
+                    sort_keys=True)))
         if cache is not None:
             cache.put_many("answers", fresh)
     return [known[r.id] for r in rules]
+
+
+def _make_result(r: Rule, cmd: CompileCommand, o: _Outcome, secs: float, alone: bool) -> ProbeResult:
+    value = None if o.status == "broken" else (o.status == "present") != r.probe.inverted
+    evidence = o.evidence or f"compiles with {cmd.compiler_version}"
+    return ProbeResult(r.id, r.guard, value, "compile", secs, evidence, o.status, alone=alone)
 
 
 def config_header(results: list[ProbeResult]) -> str:
