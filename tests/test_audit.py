@@ -164,3 +164,20 @@ def test_directives_agree_with_prunes_lexer(corpus: dict) -> None:
             assert mine == seen, f"{entry.label}/{rel}"
             n += len(mine)
     assert n > 100          # the corpus is light on conditionals: 103 of them
+
+
+def test_real_version_checks_61_perf_bpf_scripts() -> None:
+    """The only LINUX_VERSION_CODE conditionals left in Debian's 6.1 sources: perf's BPF
+    test scripts refuse to build without it. Audit finds them, prune removes them."""
+    root = kernel_source_files("6.1", "tools/perf/tests/bpf-script-*.c")
+    a = cs.audit(root, min_kernel="5.4")
+    spots = [s for s in a.spots if s.kind == "version"]
+    assert len(spots) == 4 and all(s.file.startswith("tools/perf/tests/bpf-script-") for s in spots)
+    assert all(s.line == 6 and s.branches[0].directive == "#ifndef" for s in spots)
+    assert all(s.branches[0].kernels == [] and s.branches[0].dead and s.branches[0].pruned
+               for s in spots)
+    for s in spots:
+        text = (root / s.file).read_text()
+        out = pr.prune_text(text, min_kernel="5.4")
+        assert "# error Need LINUX_VERSION_CODE" in text and "# error" not in out
+        assert "int _version SEC(\"version\") = LINUX_VERSION_CODE;" in out or "_version" not in text

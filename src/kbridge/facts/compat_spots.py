@@ -425,7 +425,9 @@ def _identifier_rows(data: bytes) -> list[tuple[int, str]]:
         t = node.type
         if t in _ID_TYPES:
             out.append((node.start_point[0], node.text.decode("utf-8", "replace")))
-        elif t == "preproc_arg":
+        elif t == "preproc_arg" and node.parent is not None and node.parent.type in (
+                "preproc_def", "preproc_function_def"):
+            # a macro body is C (re-parsed below); the text of #error/#warning is prose
             args.append((node.start_point[0], node.text or b""))
         stack.extend(node.children)
     if args:
@@ -675,8 +677,11 @@ def audit_text(text: str, name: str, *, env: pr.Env | None = None,
     # An include guard: the file's first directive is #ifndef X, #define X follows, and
     # its #endif is the file's last directive.
     conds = [d for d in dirs if d.keyword in _CONDITIONALS]
-    guard_group = groups[0] if groups and conds and groups[0].end is conds[-1] \
-        and groups[0].branches[0][0] is conds[0] else None
+    guard_group = None
+    if groups and conds and groups[0].end is conds[-1] and groups[0].branches[0][0] is conds[0]:
+        gname = groups[0].branches[0][0].rest.split(" ")[0]
+        if any(d.keyword == "define" and _define_parts(d.rest)[0] == gname for d in dirs):
+            guard_group = groups[0]
 
     spots: list[Spot] = []
     spot_of: dict[int, Spot] = {}
