@@ -111,6 +111,11 @@ def test_cli_file_to_stdout_and_tree(tmp_path: Path, corpus: dict) -> None:
     assert (out / "Kbuild").read_bytes() == (src / "Kbuild").read_bytes()
     assert (out / "Kbuild").stat().st_mode & 0o777 == 0o640
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]   # no temporaries left
+    # a corpus driver by name
+    proc3 = run_cli("prune", "xen-netfront@6.12", "--min-kernel", "6.1", "-o", str(tmp_path / "out3"),
+                    "-U", "CONFIG_BPF_SYSCALL")
+    assert proc3.returncode == 0, proc3.stderr
+    assert (tmp_path / "out3" / "xen-netfront.c").read_bytes() == (out / "xen-netfront.c").read_bytes()
     # twice: byte-identical
     proc2 = run_cli("prune", str(src), "--min-kernel", "6.1", "-o", str(tmp_path / "out2"),
                     "-U", "CONFIG_BPF_SYSCALL")
