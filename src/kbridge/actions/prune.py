@@ -219,7 +219,10 @@ NO_COMMENT, C_COMMENT, CXX_COMMENT, STARTING_COMMENT, FINISHING_COMMENT, CHAR_LI
 LS_START, LS_HASH, LS_DIRTY = range(3)
 
 # Per state, the action for IF TRUE FALSE ELIF ELTRUE ELFALSE ELSE ENDIF, then the
-# same eight for dodgy lines. Actions: see _Pruner._act.
+# same eight for dodgy lines (unifdef's table and action names, see _Pruner._act):
+# F* first line of a group (nest), P* pass the directive, D* drop it and the branch,
+# S* drop it and start a new branch state, M* edit it (Mpass: #elif -> #if, Mtrue:
+# #elif -> #else, Melif/Melse: -> #endif), O* pass a dodgy line (unifdef -e), E* error.
 _TABLE: dict[int, tuple[str, ...]] = {
     IS_OUTSIDE: ("Fpass", "Ftrue", "Ffalse", "Eelif", "Eelif", "Eelif", "Eelse", "Eendif",
                  "Fpass", "Oif", "Oif", "Eelif", "Eelif", "Eelif", "Eelse", "Eendif"),
