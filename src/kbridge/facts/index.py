@@ -37,7 +37,11 @@ versions) under ``<cache>/index/``. It is built into a temporary file and
 renamed into place only when complete, under an exclusive lock so that two
 processes indexing the same tree do the work once and both succeed. On open it
 is verified (SQLite header, schema version, completeness marker, file size =
-page_size x page_count); a corrupt or truncated file is rebuilt.
+page_size x page_count); a corrupt or truncated file is rebuilt. After a build,
+the same tree's indexes of older fingerprints are deleted. Besides the tables
+behind the queries above, each database has an ``api`` table with one
+representative declaration per (kind, name), chosen at build time in the order
+lookups use; :mod:`kbridge.facts.apidiff` diffs two trees by joining those.
 """
 
 from __future__ import annotations
