@@ -532,18 +532,15 @@ def source_roots(tree: KernelTree) -> Roots:
                  symvers=symvers if symvers.is_file() else None)
 
 
-# kbuild's -I order for an out-of-tree module (LINUXINCLUDE in the top Makefile):
-# the header "asm/page.h" is the first of these roots that has it.
+# The include roots of kbuild's LINUXINCLUDE, longest first: a file's include path is
+# its path under the first root that contains it (include/uapi/linux/x.h -> linux/x.h).
+# Where two files give the same include path, the one kbuild's -I order finds first
+# (arch/ before include/, include/ before include/uapi/) sorts first, and lookups
+# take the first.
 def _include_roots(arch: str) -> list[tuple[str, bool]]:
     a = f"arch/{arch}/include"
     return [(f"{a}/generated/uapi", True), (f"{a}/generated", True), (f"{a}/uapi", False),
             (a, False), ("include/generated/uapi", True), ("include/uapi", False), ("include", False)]
-
-
-def _search_order(arch: str) -> list[str]:
-    a = f"arch/{arch}/include"
-    return [a, f"{a}/generated", "include", f"{a}/uapi", f"{a}/generated/uapi", "include/uapi",
-            "include/generated/uapi"]
 
 
 def header_files(roots: Roots) -> list[tuple[Path, str, str, bool]]:
