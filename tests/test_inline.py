@@ -264,3 +264,14 @@ def test_audit_finds_every_inline_spot(corpus, tree61, tmp_path: Path) -> None: 
     for line, rule in by_line.items():
         assert out_lines[line - 1].startswith("#if"), (line, out_lines[line - 1])
     assert {s["rules"][0] for s in report.spots} <= set(by_line.values())
+
+
+@pytest.mark.slow
+def test_cli_matrix_inline_version_guards() -> None:
+    """kbridge matrix --strategy inline --guards version: bridge, then a real kbuild run per cell."""
+    import json
+    proc = run_cli("matrix", "xen-blkfront@6.12", "--strategy", "inline", "--guards", "version",
+                   "-t", "6.1", "-j", "1", "--json")
+    assert proc.returncode == 0, proc.stderr
+    (cell,) = json.loads(proc.stdout)
+    assert cell["ok"] and cell["errors"] == 0 and cell["warnings"] == 0, cell["diagnostics"][:5]
