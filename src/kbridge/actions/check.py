@@ -352,9 +352,11 @@ class Checker:
         ra, rt = self._reach[u.file]
         if ra is None or rt is None:
             return
-        where_a = self.a.declared_in(u.name)
         where_t = self.t.declared_in(u.name)
-        if where_a & ra and where_t and not (where_t & rt):
+        if not where_t or where_t & rt:
+            return
+        where_a = self.a.declared_in(u.name)
+        if where_a & ra:
             if u.kind == "call":
                 what = f"implicit declaration of function '{u.name}'"
             elif u.kind == "type":
@@ -539,6 +541,8 @@ class IndexApi:
         self._mac: dict[str, Macro | None] = {}
         self._mem: dict[str, dict[str, str] | None] = {}
         self._td: dict[str, str | None] = {}
+        self._val: dict[str, str | None] = {}
+        self._where: dict[str, set[str]] = {}
         self._graph: dict[str, list[str]] | None = None
         self._graph_dirty = False
         self._cache_file = cache_file
@@ -598,6 +602,11 @@ class IndexApi:
         return self._td[name]
 
     def value(self, name: str) -> str | None:
+        if name not in self._val:
+            self._val[name] = self._value(name)
+        return self._val[name]
+
+    def _value(self, name: str) -> str | None:
         found = self._live(self.index.enum_constants(name))
         if found:
             c = found[0]
@@ -615,6 +624,11 @@ class IndexApi:
         return self.index.is_exported(name)
 
     def declared_in(self, name: str) -> set[str]:
+        if name not in self._where:
+            self._where[name] = self._declared_in(name)
+        return self._where[name]
+
+    def _declared_in(self, name: str) -> set[str]:
         ix = self.index
         out = {f.file for f in self._live(ix.functions(name))}
         out |= {m.file for m in self._live(ix.macros(name))}
