@@ -572,7 +572,8 @@ class _FileScanner:
         t = node.type
         if t == "identifier":
             name = _text(self.src, node)
-            if not self.is_own(name):
+            # a type keyword as a macro argument (module_param(x, int, 0444)) names no API
+            if not self.is_own(name) and name not in _C_WORDS:
                 self.add(node, "ref", name)
             return
         if t == "type_identifier":
