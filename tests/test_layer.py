@@ -18,7 +18,7 @@ import pytest
 from conftest import FIXTURES, assert_bad_input, run_cli
 from kbridge.actions import matrix
 from kbridge.actions.bridge import bridge, build_layer
-from kbridge.actions.kbuild import build, make_env, parse_log, run_kbuild
+from kbridge.actions.kbuild import make_env, parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 
 LAYER = FIXTURES / "layer"
@@ -63,14 +63,12 @@ def test_out_keeps_driver_files_and_is_deterministic(corpus, tree61, tmp_path): 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("label,home,other", [("xen-blkfront@6.12", "6.12", "6.1"),
-                                              ("xen-blkfront@6.1", "6.1", "6.12")])
-def test_blkfront_layer_builds_clean_on_both_kernels(corpus, tree61, tree612, tmp_path,  # type: ignore[no-untyped-def]
-                                                     label, home, other):
-    """One OUT, plain kbuild, both kernels: 0 errors, 0 warnings, nothing undefined."""
+def test_blkfront_layer_builds_clean_on_both_kernels(corpus, tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    """One OUT of 6.12's xen-blkfront, plain kbuild, both kernels: 0 errors, 0 warnings, nothing
+    undefined (6.1's xen-blkfront on 6.12 is among the corpus cross builds below)."""
     trees = {"6.1": tree61, "6.12": tree612}
     out = tmp_path / "out"
-    bridge(_driver(corpus, label), [trees[other]], "layer", out)
+    bridge(_driver(corpus, "xen-blkfront@6.12"), [tree61], "layer", out)
     configs = {}
     for series in ("6.1", "6.12"):
         proc, diags, undefined = _make(out, trees[series])
@@ -105,24 +103,23 @@ def test_build_time_probes_agree_with_kbridge_probe(corpus, tree61, tree612, tmp
 
 @pytest.mark.slow
 def test_corpus_cross_builds_clean(corpus, tree61, tree612):  # type: ignore[no-untyped-def]
-    """All 24 cross builds through the layer, against each driver's own-kernel warnings."""
+    """All 24 cross builds through the layer. Every corpus driver builds with 0 warnings on
+    its own kernel (the measured baseline in README.md), so the bar is 0 warnings."""
     trees = {"6.1": tree61, "6.12": tree612}
-    cells, own = [], []
+    cells = []
     for label in sorted(corpus):
         name, series = label.split("@")
         other = "6.1" if series == "6.12" else "6.12"
         cells.append(matrix.Cell(_driver(corpus, label), trees[other]))
-        own.append(matrix.Cell(_driver(corpus, label), trees[series]))
     bridged = matrix.run(cells, jobs=2, builder=build_layer)
-    baseline = matrix.run(own, jobs=2, builder=build)
     failures = []
-    for cell, res, base in zip(cells, bridged, baseline):
+    for cell, res in zip(cells, bridged):
         if cell.driver.label == "xen-netfront@6.12":
             # reported, not papered over: 6.1's struct net_device has no xdp_features
             assert not res.ok and any("netdev_xdp_features" in d.message for d in res.diagnostics)
             continue
         if not (res.ok and res.errors == 0 and not res.undefined_symbols
-                and res.warnings <= base.warnings):
+                and res.warnings == 0):
             failures.append((cell.driver.label, res.target, res.errors, res.warnings,
                              res.undefined_symbols, [d.message for d in res.diagnostics][:3]))
     assert failures == []
