@@ -187,3 +187,12 @@ def test_check_not_exported_matches_modpost(corpus, tree612, tmp_path):
     src.write_text(text.replace("pci_xen_swiotlb_init_late()", "0"))
     built = build(drivers.load(work), tree612)
     assert built.errors == 0 and "is_swiotlb_active" in built.undefined_symbols
+
+
+def test_sarif_columns_are_code_points(tmp_path):
+    """gcc counts a tab up to the next multiple of 8; SARIF's columnKind counts characters."""
+    from kbridge.reports.sarif import codepoint_column
+    (tmp_path / "a.c").write_text("x\n\t\tlim->features |= 1;\n")
+    assert codepoint_column(tmp_path, "a.c", 2, 17) == 3      # 'l' after two tabs
+    assert codepoint_column(tmp_path, "a.c", 2, 22) == 8      # 'f' of features
+    assert codepoint_column(tmp_path, "a.c", 1, 1) == 1

@@ -20,11 +20,26 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 _LEVELS = {"error": "error", "fatal error": "error", "warning": "warning", "note": "note"}
 
 
+def codepoint_column(root: Path, rel: str, line: int, display_col: int) -> int:
+    """gcc's display column (tabs to multiples of 8) as SARIF's unicodeCodePoints column."""
+    try:
+        text = (root / rel).read_bytes().split(b"\n")[line - 1].decode("utf-8", "replace")
+    except (OSError, IndexError):
+        return display_col
+    col = 0
+    for i, ch in enumerate(text):
+        if col + 1 >= display_col:
+            return i + 1
+        col = (col // 8 + 1) * 8 if ch == "\t" else col + 1
+    return len(text) + 1
+
+
 def render(findings: Iterable[Mapping[str, Any]], *, tool_version: str, driver_root: Path | None,
            rule_help: Mapping[str, str] | None = None,
            properties: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A SARIF log from findings shaped like check's JSON
-    ({"file","line","col","severity","api","kind","message","target"})."""
+    ({"file","line","col","severity","api","kind","message","target"}); columns are
+    converted from gcc's display columns to code points when the sources are at hand."""
     items = list(findings)
     kinds = sorted({str(f["kind"]) for f in items})
     rule_index = {k: i for i, k in enumerate(kinds)}
@@ -40,7 +55,10 @@ def render(findings: Iterable[Mapping[str, Any]], *, tool_version: str, driver_r
         if int(f.get("line") or 0) > 0:
             region["startLine"] = int(f["line"])
             if int(f.get("col") or 0) > 0:
-                region["startColumn"] = int(f["col"])
+                col = int(f["col"])
+                if driver_root is not None:
+                    col = codepoint_column(driver_root, str(f["file"]), int(f["line"]), col)
+                region["startColumn"] = col
         loc: dict[str, Any] = {"artifactLocation": {"uri": str(f["file"]), "uriBaseId": "DRIVER"}}
         if region:
             loc["region"] = region
