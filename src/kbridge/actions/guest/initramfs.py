@@ -34,7 +34,6 @@ from pathlib import Path
 
 from kbridge.actions.guest.image import GuestImage, file_lock, guest_root
 from kbridge.errors import KbridgeError
-from kbridge.storage import atomic_write
 
 HELPERS = ("kbridge-insmod", "kbridge-netfeatures")
 _HELPER_SRC = Path(__file__).resolve().parent / "helpers"

@@ -31,10 +31,12 @@ from pathlib import Path
 
 from kbridge.actions.guest.image import ensure_image, file_lock, guest_root
 from kbridge.actions.guest.initramfs import canonical, module_name
-from kbridge.actions.guest.runner import _PROBLEM, DEFAULT_TIMEOUT, GuestResult, ModuleLoad, modules_in, run_guest
+from kbridge.actions.guest.runner import (DEFAULT_TIMEOUT, GuestResult, ModuleLoad, modules_in,
+                                          problem_lines, run_guest)
 from kbridge.actions.kbuild import BuildResult, build
 from kbridge.facts.driver import Driver
 from kbridge.facts.targets import KernelTree
+from kbridge.errors import KbridgeError
 from kbridge.storage import atomic_write
 
 BASELINE_SCHEMA = 1
@@ -80,7 +82,7 @@ def outcome_of(load: ModuleLoad) -> str:
 
 
 def _problems(load: ModuleLoad) -> list[str]:
-    return [line for line in load.dmesg if _PROBLEM.search(line)]
+    return problem_lines(load.dmesg)
 
 
 def judge_load(label: str, release: str, load: ModuleLoad | None, guest: GuestResult,
@@ -208,7 +210,7 @@ def baseline_outcome(item: Loadable, *, cache: Path | None = None) -> str | None
         return None
     try:
         base = baseline(item.origin_series, cache=cache)
-    except Exception:   # no corpus / headers for that series: no baseline, not an error
+    except KbridgeError:   # no source tarball / headers for that series: no baseline
         return None
     entry = base.get(canonical(item.names[-1]))
     return str(entry["outcome"]) if entry else None
@@ -276,8 +278,6 @@ class KeptBuilds:
 
     def __init__(self, base: Callable[..., BuildResult] | None = None) -> None:
         import inspect
-
-        from kbridge.errors import KbridgeError
 
         self.base = base or build
         if "keep" not in inspect.signature(self.base).parameters:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kbridge.actions.guest.image import GuestImage, ensure_image
-from kbridge.actions.guest.initramfs import KMSG_MARK, MARK, ModuleIndex, build_initramfs
+from kbridge.actions.guest.initramfs import KMSG_MARK, MARK, build_initramfs
 from kbridge.actions.guest.qemu import boot
 from kbridge.errors import KbridgeError
 
@@ -38,6 +38,11 @@ _VERSION = re.compile(r"(disagrees about version of symbol \S+|version magic '[^
 _TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 
 _ERRNO = re.compile(r"^errno (\d+)\b")
+
+
+def problem_lines(lines: list[str]) -> list[str]:
+    """The kernel-log lines that fail a run: BUG, Oops, WARNING, panics, sanitizer reports."""
+    return [line for line in lines if _PROBLEM.search(line)]
 
 
 def insmod_errno(message: str) -> str | None:
