@@ -320,13 +320,28 @@ class Checker:
                      f"{u.owner} member {u.name}: {ma[u.name]}")
             return
         if u.kind == "init" and u.value and "(" in ma[u.name] \
-                and self.a.canon(ma[u.name]) != self.t.canon(mt[u.name]):
+                and self.a.canon(ma[u.name]) != self.t.canon(mt[u.name]) \
+                and not self._kernel_fn_fits(u.value, mt[u.name]):
             self.add(u, "error", "ops-changed", f"{u.owner}.{u.name}",
                      f"initialization of '{u.owner}.{u.name}' from incompatible pointer type: "
                      f"'{u.value}' matches the member's type on {self.a.name}, not on {self.t.name}",
                      f"{u.owner} member {u.name}: {mt[u.name]}", f"{u.owner} member {u.name}: {ma[u.name]}")
 
     _init = _member
+
+    def _kernel_fn_fits(self, value: str, member_type: str) -> bool:
+        """A kernel function set as an op (``.get_ts_info = ethtool_op_get_ts_info``)
+        usually changed together with the member: it fits when its prototype on the
+        target is the member's type there."""
+        if value in self.scan.functions:
+            return False
+        f = self.t.function(value)
+        if f is None:
+            return False
+        params = ", ".join(f.params) if f.params else "void"
+        if f.variadic:
+            params += ", ..."
+        return self.t.canon(f"{f.ret} (*)({params})") == self.t.canon(member_type)
 
     @staticmethod
     def _const(member_type: str) -> bool:
