@@ -120,23 +120,20 @@ def test_output_is_deterministic(corpus, tree612, tmp_path: Path) -> None:  # ty
 @pytest.mark.parametrize("guards", ["feature", "version"])
 def test_round_trip_all_24(corpus, tree61, tree612, tmp_path: Path, guards: str) -> None:  # type: ignore[no-untyped-def]
     """Pruned for its own kernel, inline OUT gives back every driver file byte for byte,
-    with kbridge's prune and with the real unifdef; the driver's Kbuild is kept verbatim."""
-    skipped = []
+    with kbridge's prune and with the real unifdef; the driver's Kbuild is kept verbatim.
+
+    The driver's own kernel is its version (version guards) and its guards' answers
+    (feature guards, and the rules whose release is unknown under version guards)."""
     for label, e in sorted(corpus.items()):
         out = tmp_path / label
-        try:
-            report = bridge(_load(e), [_other(e, tree61, tree612)], "inline", out, guards=guards)
-        except KbridgeError as exc:
-            # only version guards may refuse, and only for a rule without a known release
-            assert guards == "version" and 'since = "unknown"' in str(exc), (label, exc)
-            skipped.append(label)
-            continue
+        report = bridge(_load(e), [_other(e, tree61, tree612)], "inline", out, guards=guards)
+        defines, undefs = _home_symbols(report)
         back = tmp_path / f"{label}.back"
         if guards == "feature":
-            defines, undefs = _home_symbols(report)
             prune_tree(out, back, min_kernel=None, defines=defines, undefs=undefs, use_rules=False)
         else:
-            prune_tree(out, back, min_kernel=e.version, max_kernel=e.version, use_rules=False)
+            prune_tree(out, back, min_kernel=e.version, max_kernel=e.version, defines=defines,
+                       undefs=undefs, use_rules=False)
         for src in sorted(e.path.iterdir()):
             if src.suffix in (".c", ".h"):
                 assert (back / src.name).read_bytes() == src.read_bytes(), (label, src.name)
@@ -144,10 +141,6 @@ def test_round_trip_all_24(corpus, tree61, tree612, tmp_path: Path, guards: str)
                     assert _unifdef(out / src.name, defines, undefs) == src.read_text(), (label, src.name)
             elif src.name == "Kbuild":
                 assert (out / "compat" / "Kbuild.driver").read_bytes() == src.read_bytes()
-    if guards == "feature":
-        assert not skipped
-    else:
-        assert "xen-blkfront@6.12" not in skipped
 
 
 @pytest.mark.slow
@@ -238,15 +231,26 @@ def test_cli_guards_needs_inline(tmp_path: Path) -> None:
     assert_bad_input(run_cli("matrix", "xen-kbdfront@6.1", "--guards", "version"), "--strategy inline")
 
 
-def test_version_guards_refuse_an_unknown_release(tree612, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """No guessed version test: a bridged rule whose release is unknown stops --guards version."""
+def test_version_guards_keep_a_feature_guard_for_an_unknown_release(tree612, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """No guessed version test: under --guards version a rule whose release is unknown keeps its
+    feature guard, probed at build time; the round trip still gives back the original."""
     import dataclasses
     rules = [dataclasses.replace(r, since="unknown") if r.id == "blk_queue_logical_block_size_removed" else r
              for r in rules_mod.load()]
-    with pytest.raises(KbridgeError, match='blk_queue_logical_block_size_removed.*since = "unknown"'):
-        bridge(drv_mod.load(OLDBLK), [tree612], "inline", tmp_path / "out", home="6.1.192",
-               rules=rules, guards="version")
-    assert not (tmp_path / "out").exists()
+    report = bridge(drv_mod.load(OLDBLK), [tree612], "inline", tmp_path / "out", home="6.1.192",
+                    rules=rules, guards="version")
+    text = (tmp_path / "out" / "kbt_oldblk.c").read_text()
+    assert "#ifdef KB_HAVE_BLK_QUEUE_LOGICAL_BLOCK_SIZE_REMOVED\n\tkb_blk_queue_logical_block_size(q," in text
+    assert "#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)\n\tstruct gendisk *gd = kb_blk_mq_alloc_disk(" in text
+    assert ("#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0) || "
+            "defined(KB_HAVE_BLK_QUEUE_LOGICAL_BLOCK_SIZE_REMOVED)\n#include \"kb_inline.h\"") in text
+    compat = tmp_path / "out" / "compat"
+    assert (compat / "kb_probes.c").is_file() and (compat / "kb_version.h").is_file()
+    assert "KB_HAVE_BLK_QUEUE_LOGICAL_BLOCK_SIZE_REMOVED 1" not in (compat / "kb_version.h").read_text()
+    defines, undefs = _home_symbols(report)
+    back = prune_text(text, min_kernel="6.1.192", max_kernel="6.1.192", defines=defines, undefs=undefs,
+                      use_rules=False)
+    assert back == (OLDBLK / "kbt_oldblk.c").read_text()
 
 
 def test_audit_finds_every_inline_spot(corpus, tree61, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

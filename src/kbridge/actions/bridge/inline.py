@@ -44,7 +44,10 @@ Guards: ``feature`` (default): ``#ifdef KB_HAVE_X``, computed by OUT's
 build-time probes (the layer's runner, :mod:`.buildtime`); ``version``:
 ``#if LINUX_VERSION_CODE >= KERNEL_VERSION(a, b, c)`` from the rule's
 ``since`` (then compat/kb_config.h is static and derived from the same
-versions, so the shims see the same answers).
+versions, so the shims see the same answers). A rule whose release is
+"unknown" keeps its feature guard even then, probed at build time: kbridge
+never guesses a release (compat/kb_version.h holds the version-derived
+guards, compat/kb_config.h the probed ones).
 """
 
 from __future__ import annotations
@@ -268,7 +271,13 @@ def _vkey(version: str) -> tuple[int, ...]:
 
 
 class Guards:
-    """The guard lines of one OUT: feature macros or kernel versions."""
+    """The guard lines of one OUT: feature macros, or kernel versions.
+
+    With version guards a rule whose release kbridge does not know (since =
+    "unknown") keeps a feature guard, probed at build time: kbridge never
+    guesses a release, and a version test from a guess would be wrong on
+    some kernel. Such rules are listed in compat/INLINE.md.
+    """
 
     def __init__(self, style: str, rules: dict[str, Rule], home_new: dict[str, bool]):
         if style not in GUARDS:
@@ -276,45 +285,42 @@ class Guards:
         self.style = style
         self.rules = rules
         self.home_new = home_new
-        if style == "version":
-            # only the rules whose guards the driver's text or a shim uses need a release
-            unknown = sorted(r.id for r in rules.values() if r.since == "unknown" and r.id in home_new)
-            if unknown:
-                raise KbridgeError(
-                    f"--guards version needs the release of every bridged API change, and rule(s) "
-                    f"{', '.join(unknown)} have since = \"unknown\" (kbridge does not guess a "
-                    "release); use --guards feature")
+        self.versioned = frozenset(i for i in home_new
+                                   if style == "version" and rules[i].since != "unknown")
 
-    def _new(self, ids: list[str]) -> str:
+    def _split(self, ids: list[str]) -> tuple[list[str], list[str]]:
+        return [i for i in ids if i in self.versioned], [i for i in ids if i not in self.versioned]
+
+    def _since(self, ids: list[str], pick) -> str:  # type: ignore[no-untyped-def]
+        return _kv(pick((self.rules[i].since for i in ids), key=_vkey))
+
+    def _defined(self, i: str, want: bool) -> str:
+        return f"{'' if want else '!'}defined({self.rules[i].guard})"
+
+    def _all_new(self, ids: list[str]) -> str:
         """Condition: every rule of *ids* has its new API."""
-        if self.style == "version":
-            v = max((self.rules[i].since for i in ids), key=_vkey)
-            return f"LINUX_VERSION_CODE >= {_kv(v)}"
-        if len(ids) == 1:
-            return f"defined({self.rules[ids[0]].guard})"
-        return " && ".join(f"defined({self.rules[i].guard})" for i in ids)
+        ver, feat = self._split(ids)
+        terms = [f"LINUX_VERSION_CODE >= {self._since(ver, max)}"] if ver else []
+        return " && ".join(terms + [self._defined(i, True) for i in feat])
 
     def _any_new(self, ids: list[str]) -> str:
-        if self.style == "version":
-            v = min((self.rules[i].since for i in ids), key=_vkey)
-            return f"LINUX_VERSION_CODE >= {_kv(v)}"
-        return " || ".join(f"defined({self.rules[i].guard})" for i in ids)
+        """Condition: some rule of *ids* has its new API."""
+        ver, feat = self._split(ids)
+        terms = [f"LINUX_VERSION_CODE >= {self._since(ver, min)}"] if ver else []
+        return " || ".join(terms + [self._defined(i, True) for i in feat])
 
     def _home(self, ids: list[str]) -> str:
         """Condition: every rule of *ids* answers as on the driver's own kernel."""
-        if self.style == "version":
-            terms = [f"LINUX_VERSION_CODE {'>=' if self.home_new[i] else '<'} {_kv(self.rules[i].since)}"
-                     for i in ids]
-        else:
-            terms = [f"{'' if self.home_new[i] else '!'}defined({self.rules[i].guard})" for i in ids]
-        return " && ".join(terms)
+        return " && ".join(
+            f"LINUX_VERSION_CODE {'>=' if self.home_new[i] else '<'} {_kv(self.rules[i].since)}"
+            if i in self.versioned else self._defined(i, self.home_new[i]) for i in ids)
 
     def spot(self, ids: list[str], original: list[bytes], variant: list[bytes]) -> list[bytes]:
         """The lines of a spot: new-API lines first when the rules agree on a direction."""
         ids = sorted(ids)
         homes = {self.home_new[i] for i in ids}
         if homes == {True}:
-            first, second, cond = original, variant, self._new(ids)
+            first, second, cond = original, variant, self._all_new(ids)
         elif homes == {False}:
             first, second, cond = variant, original, self._any_new(ids)
         else:
@@ -323,25 +329,21 @@ class Guards:
 
     def needs_compat(self, ids: list[str]) -> bytes:
         """#if line that is true on any kernel where some rule of *ids* answers unlike home."""
-        ids = sorted(ids)
-        if self.style == "version":
-            news = [i for i in ids if self.home_new[i]]
-            olds = [i for i in ids if not self.home_new[i]]
-            terms = []
-            if news:
-                v = max((self.rules[i].since for i in news), key=_vkey)
-                terms.append(f"LINUX_VERSION_CODE < {_kv(v)}")
-            if olds:
-                v = min((self.rules[i].since for i in olds), key=_vkey)
-                terms.append(f"LINUX_VERSION_CODE >= {_kv(v)}")
-            return f"#if {' || '.join(terms)}\n".encode()
-        terms = [f"{'!' if self.home_new[i] else ''}defined({self.rules[i].guard})" for i in ids]
-        if len(terms) == 1:
-            return f"#if{'ndef' if self.home_new[ids[0]] else 'def'} {self.rules[ids[0]].guard}\n".encode()
-        return f"#if {' || '.join(terms)}\n".encode()
+        ver, feat = self._split(sorted(ids))
+        news = [i for i in ver if self.home_new[i]]
+        olds = [i for i in ver if not self.home_new[i]]
+        terms = []
+        if news:
+            terms.append(f"LINUX_VERSION_CODE < {self._since(news, max)}")
+        if olds:
+            terms.append(f"LINUX_VERSION_CODE >= {self._since(olds, min)}")
+        terms += [self._defined(i, not self.home_new[i]) for i in feat]
+        if len(terms) == 1 and terms[0].startswith("!defined("):
+            return f"#ifndef {terms[0][len('!defined('):-1]}\n".encode()
+        return self._if(" || ".join(terms))
 
     def _if(self, cond: str) -> bytes:
-        if self.style == "feature" and " " not in cond and cond.startswith("defined("):
+        if " " not in cond and cond.startswith("defined("):
             return f"#ifdef {cond[len('defined('):-1]}\n".encode()
         return f"#if {cond}\n".encode()
 
@@ -482,15 +484,15 @@ def inline_header(p: layer.LayerPlan, names: dict[str, ShimNames]) -> str:
     return "\n".join(out) + "\n"
 
 
-def version_config(rules: list[Rule]) -> str:
-    """compat/kb_config.h for version guards: each guard from its rule's release."""
+def version_config(rules: list[Rule], name: str = "KB_CONFIG_H") -> str:
+    """compat/kb_config.h (or kb_version.h) for version guards: each guard from its rule's release."""
     out = ["/* Generated by kbridge (inline strategy, version guards): each KB_HAVE_*",
            " * guard from the release of its rule's API change (mainline releases; a",
            " * vendor kernel that backported a change needs --guards feature). */",
-           "#ifndef KB_CONFIG_H", "#define KB_CONFIG_H", "#include <linux/version.h>"]
+           f"#ifndef {name}", f"#define {name}", "#include <linux/version.h>"]
     for r in rules:
-        if r.since == "unknown":    # no shim of this OUT uses it; kbridge does not guess releases
-            out.append(f"/* {r.guard}: release unknown, left undecided ({r.id}) */")
+        if r.since == "unknown":    # probed at build time (compat/kb_config.h): no guessed release
+            out.append(f"/* {r.guard}: release unknown, probed at build time ({r.id}) */")
             continue
         out += [f"#if LINUX_VERSION_CODE >= {_kv(r.since)}\t/* {r.id} */",
                 f"#define {r.guard} 1", "#endif"]
@@ -499,10 +501,15 @@ def version_config(rules: list[Rule]) -> str:
 
 
 def kbuild_text(driver_kbuild: str | None, style: str, rule_ids: list[str], wrappers: bool,
-                cflags: list[str] | None = None) -> str:
-    """OUT/Kbuild: (probe,) then the driver's own build file, then the guards' header first."""
+                cflags: list[str] | None = None, probes: bool | None = None) -> str:
+    """OUT/Kbuild: (probe,) then the driver's own build file, then the guards' header first.
+
+    *probes*: run the build-time probes (default: with feature guards); version
+    guards need them only for rules whose release is unknown.
+    """
     include_driver = f"include $(src)/{driver_kbuild}\n" if driver_kbuild else ""
-    if style == "feature":
+    probes = style == "feature" if probes is None else probes
+    if probes:
         first = f"""# 1. Ask this kernel which APIs it has, with its own compiler and module flags:
 #    compat/kb_config.h defines the KB_HAVE_* guards of the driver's #ifdef's.
 ifeq ($(filter clean,$(MAKECMDGOALS))$(filter %clean,$(MAKECMDGOALS)),)
@@ -514,6 +521,10 @@ endif
 endif
 """
         guards_header = "$(KB_COMPAT)/kb_config.h"
+        if style == "version":
+            first = first.replace("defines the KB_HAVE_* guards of the driver's #ifdef's",
+                                  "defines the guards of the rules whose release is unknown")
+            guards_header = "$(KB_COMPAT)/kb_version.h -include $(KB_COMPAT)/kb_config.h"
         clean = "clean-files += compat/kb_config.h compat/.kb_config.key compat/.kb_flags\n"
     else:
         first = ("# 1. The guards are LINUX_VERSION_CODE tests: every file sees <linux/version.h>.\n")
@@ -597,11 +608,23 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
         if rel.startswith("compat/include/"):
             wrappers = True
         content[rel] = data
+    probes = None
     if style == "version":
         for rel in [r for r in content if r.startswith(("compat/kb_probes", "compat/probes/"))] + \
                 ["compat/kb_conftest.sh"]:
             content.pop(rel, None)
-        content["compat/kb_config.h"] = version_config(p.probed).encode()
+        unknown = [r for r in p.probed if r.since == "unknown"]
+        probes = bool(unknown)
+        if unknown:     # these keep feature guards: probe them at build time, as feature mode does
+            unit, ranges = buildtime.probes_unit(unknown)
+            content["compat/kb_probes.c"] = unit.encode()
+            content["compat/kb_probes.map"] = ranges.encode()
+            for r in unknown:
+                content[f"compat/probes/{r.id}.c"] = buildtime.probe_alone(r).encode()
+            content["compat/kb_conftest.sh"] = buildtime.CONFTEST_SH.encode()
+            content["compat/kb_version.h"] = version_config(p.probed, "KB_VERSION_H").encode()
+        else:
+            content["compat/kb_config.h"] = version_config(p.probed).encode()
     content["compat/kb_inline.h"] = inline_header(p, names).encode()
     driver_kbuild = "compat/Kbuild.driver" if "compat/Kbuild.driver" in base else (
         "Makefile" if "Makefile" in base else None)
@@ -611,7 +634,7 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
             if flag not in cflags:
                 cflags.append(flag)
     content["Kbuild"] = kbuild_text(driver_kbuild, style, sorted({s.rule.id for s in p.shims}),
-                                    wrappers, cflags).encode()
+                                    wrappers, cflags, probes).encode()
     content["compat/INLINE.md"] = _inline_md(driver, home, p, edits, style).encode()
     return InlineResult(dict(sorted(content.items())), own, edits)
 
@@ -639,13 +662,14 @@ def _inline_md(driver: Driver, home: str, p: layer.LayerPlan, edits: list[FileEd
 
 
 def build_inline(driver: Driver, tree, *, guards: str = "feature",  # type: ignore[no-untyped-def]
-                 targets=None, rules=None):
+                 targets=None, rules=None, keep=None):
     """Bridge *driver* inline (for *targets*, default just *tree*) and build OUT on *tree*.
 
     The matrix cell of ``kbridge matrix --strategy inline``: a real kbuild run
     of the generated OUT (with its build-time probes for feature guards).
     Bad input for this cell (e.g. --guards version with a rule whose release
     is unknown) becomes a failed cell with that message, not an aborted matrix.
+    *keep*: directory that receives the build (``kbridge matrix --run`` loads it in a guest).
     """
     import tempfile
     from pathlib import Path
@@ -661,7 +685,7 @@ def build_inline(driver: Driver, tree, *, guards: str = "feature",  # type: igno
         except KbridgeError as exc:
             return BuildResult(driver.label, tree.name, False, 1, 0, [], 0.0,
                                [Diagnostic("", 0, 0, "error", f"not bridged: {exc}")])
-        result = build(drv_mod.load(out, label=driver.label), tree)
+        result = build(drv_mod.load(out, label=driver.label), tree, keep=keep)
     if report.unbridged:
         for u in report.unbridged:
             result.diagnostics.append(Diagnostic("", 0, 0, "error", f"not bridged: {u.rule}: {u.why}"))
