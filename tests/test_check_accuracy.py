@@ -38,7 +38,14 @@ walking gcc's diagnostics of one build in the order gcc printed them:
 Recall = root-cause lines predicted / root-cause lines (must be 1.0).
 Precision = predicted error lines on which gcc reports an error or that are
 root causes / predicted error lines, over builds without a fatal error
-(must be >= 0.9).
+(must be >= 0.9). The figure is strict: a prediction gcc cannot confirm
+because its parse was already lost (6.12's xen-fbfront on 6.1 calls
+console_list_lock and two siblings that 6.1 lacks, after line 309) counts as
+wrong. A symbol the target does not export is modpost's verdict, not gcc's; it
+is judged against modpost's undefined symbols when the build gets there (and
+test_check.py confirms pcifront's on a patched copy).
+
+Measured 2026-11-25: recall 40/40 = 1.000, precision 38/41 = 0.927.
 """
 
 from __future__ import annotations
