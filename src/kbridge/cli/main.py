@@ -117,8 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reference kernel the driver builds on (default: the installed kernel "
                         "whose API the driver matches best)")
     fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", dest="as_json")
-    fmt.add_argument("--sarif", action="store_true", dest="as_sarif")
+    fmt.add_argument("--json", action="store_true", dest="as_json",
+                     help="findings as JSON ({file, line, col, severity, api, kind, message, target, ...})")
+    fmt.add_argument("--sarif", action="store_true", dest="as_sarif", help="findings as SARIF 2.1.0")
 
     p = sub.add_parser("probe", help="ask a kernel tree which API variants it has (rules' probes)")
     p.add_argument("target", metavar="TARGET", help="kernel tree: path, release, or version prefix such as 6.1")
