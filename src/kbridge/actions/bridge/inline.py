@@ -104,6 +104,11 @@ class ShimNames:
     uses: frozenset[str] = frozenset()  # every name its C code (outside macro bodies) mentions
 
 
+def kb_name(name: str) -> str:
+    """The shim library's name for kernel name N: kb_N, or KB_N for an upper-case macro."""
+    return f"KB_{name}" if name.isupper() else f"kb_{name}"
+
+
 def shim_names(text: str) -> ShimNames:
     """Read a shim with tree-sitter-c: which kernel names it redefines, which kb_ names it has."""
     tree = _parser().parse(text.encode())
@@ -136,7 +141,7 @@ def shim_names(text: str) -> ShimNames:
     for name, function_like in sorted(macros.items()):
         if name.startswith(("kb_", "KB_", "__")):
             continue
-        kb = f"kb_{name}"
+        kb = kb_name(name)
         if kb in defined:
             renames[name] = kb
             undef.append(name)
@@ -474,7 +479,7 @@ def inline_header(p: layer.LayerPlan, names: dict[str, ShimNames]) -> str:
             continue
         tail.append(s.condition)
         tail += [f"#undef {u}" for u in n.undef]
-        tail += [f"#define kb_{a}(...) {a}(__VA_ARGS__)" for a in n.alias]
+        tail += [f"#define {kb_name(a)}(...) {a}(__VA_ARGS__)" for a in n.alias]
         tail.append("#endif")
     if tail:
         out += ["/* The driver writes kb_<name>; <name> is the kernel's again. A shim that",
