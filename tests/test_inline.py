@@ -61,6 +61,8 @@ def test_shim_names_read_kb_names_and_renames_from_the_real_shims() -> None:
     segs = inline.shim_names((shims / "blk_queue_max_segments_removed" / "old_on_new.h").read_text())
     assert segs.renames == {"blk_queue_max_segments": "kb_blk_queue_max_segments"}
     assert segs.undef == ("blk_queue_max_segments",)
+    fb = inline.shim_names((shims / "fb_gen_default_deferred_sysmem_ops" / "new_on_old.h").read_text())
+    assert fb.renames["FB_GEN_DEFAULT_DEFERRED_SYSMEM_OPS"] == "KB_FB_GEN_DEFAULT_DEFERRED_SYSMEM_OPS"
 
 
 # --- spots ---------------------------------------------------------------------------------
