@@ -15,7 +15,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 series_list=(6.1 6.12)
 flavours=("" "cloud-" "rt-")
 tools=(gcc make bc flex bison libelf-dev libc6-dev coccinelle unifdef xz-utils kmod
-       qemu-system-x86 busybox-static cpio dkms)
+       qemu-system-x86 busybox-static cpio zstd dkms)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 2; }

@@ -166,3 +166,12 @@ def test_run_cli_snapshot_bad_input():
                              "--test", str(CHECK)), "--test")
     assert_bad_input(run_cli("run", str(HELLO), "--kernel", "6.1", "--snapshot", "net"),
                      "no net snapshot scenario for module 'hello'")
+
+
+def test_pvh_kernel_is_the_bzimage_payload(img61, img612):
+    # Debian builds with CONFIG_PVH=y: kbridge boots the uncompressed ELF (faster under TCG)
+    for img in (img61, img612):
+        assert img.boot_kernel.name == "vmlinux"
+        head = img.boot_kernel.read_bytes()[:4]
+        assert head == b"\x7fELF"
+    assert image_mod.bzimage_payload(b"not a kernel" * 100) is None

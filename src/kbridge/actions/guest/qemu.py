@@ -47,7 +47,7 @@ def qemu_command(image: GuestImage, initrd: Path, *, accel: str, memory: str = "
     # console with nothing but the kernel and /init on it (-nographic would add
     # the monitor to the same stdio).
     return [QEMU, "-accel", accel, "-m", memory, "-smp", "1", "-nodefaults", "-display", "none",
-            "-serial", "stdio", "-no-reboot", "-kernel", str(image.vmlinuz), "-initrd", str(initrd),
+            "-serial", "stdio", "-no-reboot", "-kernel", str(image.boot_kernel), "-initrd", str(initrd),
             "-append", append, *extra]
 
 
