@@ -175,3 +175,25 @@ def test_pvh_kernel_is_the_bzimage_payload(img61, img612):
         head = img.boot_kernel.read_bytes()[:4]
         assert head == b"\x7fELF"
     assert image_mod.bzimage_payload(b"not a kernel" * 100) is None
+
+
+@pytest.mark.slow
+def test_unknown_symbol_is_caught(tmp_path, tree612):
+    import shutil
+
+    from kbridge.actions.guest import loadcheck
+    from kbridge.actions.kbuild import run_kbuild
+
+    work = tmp_path / "m"
+    shutil.copytree(FIXTURES / "guest" / "needs_missing", work)
+    # modpost would refuse the undefined symbol; let it through as a warning
+    proc = run_kbuild(work, tree612, extra=("KBUILD_MODPOST_WARN=1",))
+    assert proc.returncode == 0, proc.stdout
+    res = runner.run_guest([work / "needs_missing.ko"], R612)
+    (mod,) = res.modules
+    assert not res.ok and mod.errno == "ENOENT"
+    assert mod.unknown_symbols == ["kbridge_symbol_no_kernel_exports"]
+    assert "unknown symbols: kbridge_symbol_no_kernel_exports" in res.reasons[0]
+    # the load check calls it what it is, whatever the baseline
+    verdict = loadcheck.judge_load("needs_missing", R612, mod, res, "ENODEV")
+    assert not verdict.ok and verdict.outcome == "unknown symbol"
