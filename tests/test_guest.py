@@ -197,3 +197,11 @@ def test_unknown_symbol_is_caught(tmp_path, tree612):
     # the load check calls it what it is, whatever the baseline
     verdict = loadcheck.judge_load("needs_missing", R612, mod, res, "ENODEV")
     assert not verdict.ok and verdict.outcome == "unknown symbol"
+
+
+@pytest.mark.slow
+def test_oops_fails_the_run(hello_kos):
+    res = runner.run_guest(hello_kos[R61], R61, params=["crash=1"])
+    assert not res.ok
+    assert any("BUG: kernel NULL pointer dereference" in p for p in res.problems), res.problems
+    assert res.modules[0].returncode != 0      # insmod was killed in the middle of init
