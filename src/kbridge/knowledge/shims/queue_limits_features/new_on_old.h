@@ -22,6 +22,16 @@
 #include <linux/blkdev.h>
 #include <linux/log2.h>
 
+/*
+ * Kernels 6.9 and 6.10 have the limits-taking blk_mq_alloc_disk and the
+ * atomic update API but not .features; this shim's struct would then meet
+ * the kernel's own functions. There is no shim for that combination yet:
+ * say so instead of failing somewhere in the driver.
+ */
+#if defined(KB_HAVE_BLK_MQ_ALLOC_DISK_TAKES_LIMITS) || defined(KB_HAVE_QUEUE_LIMITS_UPDATE_API)
+#error "kbridge: this kernel has the queue_limits update API without queue_limits.features (Linux 6.9/6.10); the layer cannot bridge that combination yet"
+#endif
+
 typedef unsigned int __bitwise blk_features_t;
 
 #define BLK_FEAT_WRITE_CACHE	((__force blk_features_t)(1u << 0))
