@@ -56,6 +56,19 @@ def test_matrix_run_column():
     assert cells[("xen-blkfront@6.12", R612)]["load"]["ok"]
 
 
+def test_matrix_run_inline_bridged_loads_like_the_original():
+    # issue 6 part 2 with the inline strategy: 6.12's blkfront (13 errors on 6.1
+    # unbridged) bridged inline must load on 6.1 and stop where 6.12's does on 6.12
+    proc = run_cli("matrix", "xen-blkfront@6.12", "--strategy", "inline", "--run", "-j", "2",
+                   "--json")
+    assert proc.returncode == 0, proc.stderr
+    cells = {c["target"]: c for c in json.loads(proc.stdout)}
+    for release in (R61, R612):
+        load = cells[release]["load"]
+        assert cells[release]["ok"], cells[release]["diagnostics"]
+        assert load["ok"] and load["outcome"] == "ENODEV" and load["baseline"] == "ENODEV", load
+
+
 RELEASE = {"6.1": R61, "6.12": R612}
 KIND = {"null_blk": "block", "macvlan": "net", "ifb": "net"}
 
