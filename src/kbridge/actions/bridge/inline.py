@@ -196,10 +196,11 @@ def _unit(ident):  # type: ignore[no-untyped-def]
     parent = node.parent
     if parent is None or node.type in _DIRECTIVE_UNITS:
         return None
-    if parent.type in ("preproc_if", "preproc_elif", "preproc_ifdef", "preproc_elifdef") and \
-            parent.child_by_field_name("condition") in (node,) or \
-            (parent.type in ("preproc_ifdef", "preproc_elifdef") and parent.child_by_field_name("name") == node):
+    # a name in an #if/#ifdef condition is the driver's own compat test, not a use
+    if parent.type.startswith("preproc_") and node in (parent.child_by_field_name("condition"),
+                                                       parent.child_by_field_name("name")):
         return None
+    # directives and what tree-sitter could not parse are never split or duplicated
     if node.type.startswith("preproc_") or node.type == "ERROR":
         return None
     return node
