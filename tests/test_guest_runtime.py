@@ -144,25 +144,27 @@ def test_differential_ifb_612_on_61_matches_61s_own(own):
     assert cmp.equal, cmp.different
 
 
+@pytest.mark.parametrize("strategy", ["layer", "inline"])
 @pytest.mark.parametrize("module,source,target", [
     (m, a, b) for m in ("null_blk", "macvlan", "ifb") for a, b in (("6.1", "6.12"), ("6.12", "6.1"))])
-def test_differential_layer_bridged(own, tmp_path, module, source, target):
-    """Issue 6 part 3: the other kernel's driver, bridged as a layer, must look the same.
+def test_differential_bridged(own, tmp_path, module, source, target, strategy):
+    """Issue 6 part 3: the other kernel's driver, bridged, must look the same as the target's own.
 
-    Bridged with `kbridge bridge --strategy layer`; while the layer cannot yet
-    bridge a driver so that it builds, the case is an expected failure that
-    says so (it turns into a real comparison as soon as the build works).
+    Bridged with `kbridge bridge --strategy layer|inline`; while a strategy
+    cannot yet bridge a driver so that it builds, the case is an expected
+    failure that says so (it turns into a real comparison as soon as the
+    build works).
     """
     out = tmp_path / "out"
     src = intree.find(f"{module}@{source}").path
     proc = run_cli("bridge", str(src), "--target", source, "--target", target,
-                   "--strategy", "layer", "-o", str(out))
+                   "--strategy", strategy, "-o", str(out))
     if proc.returncode not in (0, 1) or not out.is_dir():
         pytest.xfail(f"kbridge bridge failed: {proc.stderr.strip()[-200:]}")
     build = run_cli("build", str(out), "--target", target, "--json")
     data = json.loads(build.stdout) if build.stdout.strip().startswith("{") else {}
     if not data.get("ok"):
-        pytest.xfail(f"layer-bridged {module}@{source} does not build on {target} yet "
+        pytest.xfail(f"{strategy}-bridged {module}@{source} does not build on {target} yet "
                      f"({data.get('errors', '?')} errors)")
     cand = snapshot.snapshot(out, RELEASE[target], KIND[module])
     ref = own(module, target)
