@@ -71,7 +71,8 @@ def test_static_promises_of_new_api_shims_on_61(tree61, tree612, tmp_path):  # t
     rep, _ = _bridge_and_build("kbtest_static_new", tree612, tree61, tmp_path)
     assert {"blk_mode_t", "queue_limits_features", "fb_gen_default_deferred_sysmem_ops",
             "page_pool_types_header", "page_pool_helpers_header", "pcm_uio_included",
-            "snd_pcm_ops_copy_iov_iter", "scsi_host_template_const", "vm_flags_mod"} <= \
+            "snd_pcm_ops_copy_iov_iter", "scsi_host_template_const", "vm_flags_mod",
+            "netdev_xdp_features"} <= \
         {s["rule"] for s in rep.shims}
 
 
