@@ -281,3 +281,16 @@ def test_cli_matrix_inline_version_guards() -> None:
     assert proc.returncode == 0, proc.stderr
     (cell,) = json.loads(proc.stdout)
     assert cell["ok"] and cell["errors"] == 0 and cell["warnings"] == 0, cell["diagnostics"][:5]
+
+
+def test_moved_header_is_a_spot(corpus, tree612, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A header that moved is guarded where the driver includes it, with the includes the shim
+    library's wrapper uses on the other kernels (read from the wrapper, pruned for that answer)."""
+    e = corpus["xen-netfront@6.1"]
+    report = bridge(_load(e), [tree612], "inline", tmp_path / "out")
+    text = (tmp_path / "out" / "xen-netfront.c").read_text()
+    assert ("#ifdef KB_HAVE_PAGE_POOL_HEADER_REMOVED\n#include <net/page_pool/types.h>\n"
+            "#include <net/page_pool/helpers.h>\n#else\n#include <net/page_pool.h>\n#endif\n") in text
+    assert any(s["names"] == ["net/page_pool.h"] for s in report.spots)
+    # the compat header is for the kb_ names only (here u64_stats), not for the moved header
+    assert '#ifdef KB_HAVE_U64_STATS_FETCH_IRQ_REMOVED\n#include "kb_inline.h"\n#endif\n' in text

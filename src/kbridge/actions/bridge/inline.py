@@ -365,18 +365,26 @@ def _split_lines(data: bytes) -> list[bytes]:
 
 
 def rewrite(rel: str, data: bytes, rename_rule: dict[str, tuple[str, str]], used: set[str],
-            guards: Guards) -> FileEdit:
+            guards: Guards, include_rule: dict[str, tuple[bytes, str]] | None = None) -> FileEdit:
     """*data* with every spot guarded. rename_rule: kernel name -> (kb_ name, rule id).
 
     *used*: the rules whose names this file uses (its include of kb_inline.h
     is guarded on them too, for names the compat header provides unrenamed).
+    *include_rule*: header path -> (the #include lines that replace it on the
+    other kernels, rule id), for headers that moved.
     """
+    include_rule = include_rule or {}
     edit = FileEdit(rel)
     tree = _parser().parse(data)
     lines = _split_lines(data)
-    # 1. every name to rename, and the rows of its unit
-    hits: list[tuple[int, int, object]] = []      # (lo, hi, ident node)
+    # 1. every name to rename (and #include of a moved header), and the rows of its unit
+    hits: list[tuple[int, int, object]] = []      # (lo, hi, ident or preproc_include node)
     for n in _walk(tree.root_node):
+        if n.type == "preproc_include":
+            path = n.child_by_field_name("path")
+            if path is not None and path.text.decode(errors="replace").strip('<>"') in include_rule:
+                hits.append((n.start_point[0], n.start_point[0], n))
+            continue
         if n.type not in ("identifier", "type_identifier"):
             continue
         name = n.text.decode(errors="replace")
@@ -391,23 +399,24 @@ def rewrite(rel: str, data: bytes, rename_rule: dict[str, tuple[str, str]], used
     hits.sort(key=lambda h: (h[0], h[1]))
     groups: list[tuple[int, int, set[str], list]] = []  # type: ignore[type-arg]
     for lo, hi, n in hits:
-        rule = rename_rule[n.text.decode()][1]
+        rule = _hit(n, rename_rule, include_rule)[1]
         if groups:
             glo, ghi, grules, gids = groups[-1]
             if lo <= ghi or (lo == ghi + 1 and grules == {rule}):
                 groups[-1] = (glo, max(ghi, hi), grules | {rule}, [*gids, n])
                 continue
         groups.append((lo, hi, {rule}, [n]))
-    file_rules = set(used)
-    for g in groups:
-        file_rules |= g[2]
-    edit.rules = sorted(file_rules)
-    if not file_rules:
+    # kb_inline.h serves the kb_ names (a moved header's spot includes kernel headers itself)
+    compat_rules = set(used) | {_hit(n, rename_rule, include_rule)[1] for g in groups for n in g[3]
+                                if n.type != "preproc_include"}
+    edit.rules = sorted(compat_rules | {r for g in groups for r in g[2]})
+    if not edit.rules:
         edit.text = data
         return edit
     # 3. the file with the guarded include of kb_inline.h and the spots
-    insert_at = _include_row(tree, groups[0][0] if groups else len(lines))
-    include = _include_lines(guards, edit.rules)
+    first_rename = [g[0] for g in groups if any(n.type != "preproc_include" for n in g[3])]
+    insert_at = _include_row(tree, first_rename[0] if first_rename else len(lines))
+    include = _include_lines(guards, sorted(compat_rules))
     out: list[bytes] = []
     row = 0
     for lo, hi, rules, idents in [*groups, (len(lines), len(lines), set(), [])]:
@@ -429,14 +438,29 @@ def rewrite(rel: str, data: bytes, rename_rule: dict[str, tuple[str, str]], used
         start = sum(len(x) for x in lines[:lo])
         variant = b"".join(original)
         for b0, b1, new in sorted({(i.start_byte - start, i.end_byte - start,
-                                    rename_rule[i.text.decode()][0]) for i in idents}, reverse=True):
-            variant = variant[:b0] + new.encode() + variant[b1:]
+                                    _hit(i, rename_rule, include_rule)[0]) for i in idents}, reverse=True):
+            variant = variant[:b0] + new + variant[b1:]
         out += guards.spot(sorted(rules), original, _split_lines(variant))
         edit.spots.append(Spot(rel, lo + 1, hi + 1, tuple(sorted(rules)),
-                               tuple(sorted({i.text.decode() for i in idents}))))
+                               tuple(sorted({_hit_name(i) for i in idents}))))
         row = hi + 1
     edit.text = b"".join(out)
     return edit
+
+
+def _hit_name(n) -> str:  # type: ignore[no-untyped-def]
+    if n.type == "preproc_include":
+        return n.child_by_field_name("path").text.decode(errors="replace").strip('<>"')
+    return n.text.decode(errors="replace")
+
+
+def _hit(n, rename_rule, include_rule) -> tuple[bytes, str]:  # type: ignore[no-untyped-def]
+    """(replacement bytes, rule id) of a renamed name or of a moved header's #include."""
+    if n.type == "preproc_include":
+        lines, rule = include_rule[_hit_name(n)]
+        return (lines if n.text.endswith(b"\n") else lines.rstrip(b"\n")), rule
+    kb, rule = rename_rule[n.text.decode()]
+    return kb.encode(), rule
 
 
 def _include_row(tree, first_spot: int) -> int:  # type: ignore[no-untyped-def]
@@ -564,6 +588,29 @@ class InlineResult:
         return [s for e in self.edits for s in e.spots]
 
 
+def moved_header_includes(wrapper: str, guard: str, have: bool) -> list[str]:
+    """The #include lines a shim's wrapper of a moved header uses when *guard* is *have*.
+
+    The wrapper is first pruned for that answer with kbridge's unifdef-compatible
+    prune (its #ifdef GUARD / #else is preprocessor structure, not C), then the
+    remaining unconditional #include lines are read with tree-sitter. On the
+    kernels that take that branch the driver's own #include becomes these lines
+    (e.g. <net/page_pool.h> -> <net/page_pool/types.h> + <net/page_pool/helpers.h>),
+    so the move is a visible spot in the driver. #include_next (the kernel's own
+    header) is not an #include: no lines, no spot.
+    """
+    from kbridge.actions.prune import prune_text
+    text = prune_text(wrapper, min_kernel=None, defines={guard: 1} if have else {},
+                      undefs=[] if have else [guard], use_rules=False)
+    out = []
+    for n in _parser().parse(text.encode()).root_node.children:
+        if n.type == "preproc_include":
+            path = n.child_by_field_name("path")
+            if path is not None and path.text.decode().strip('<>"') != "kb_config.h":
+                out.append(n.text.decode().rstrip("\n"))
+    return out
+
+
 def _file_names(data: bytes) -> tuple[frozenset[str], frozenset[str]]:
     names: set[str] = set()
     includes: set[str] = set()
@@ -593,6 +640,15 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
     for s in text_shims:
         for n, kb in names[s.rule.id].renames.items():
             rename_rule.setdefault(n, (kb, s.rule.id))
+    include_rule: dict[str, tuple[bytes, str]] = {}
+    for s in p.shims:       # moved headers: the driver's #include is a spot too
+        for w in s.wrappers:
+            if w not in s.rule.api:
+                continue
+            repl = moved_header_includes((s.rule.shim_dir / "include" / w).read_text(), s.rule.guard,
+                                         not home_new[s.rule.id])
+            if repl:
+                include_rule.setdefault(w, ("".join(f"{x}\n" for x in repl).encode(), s.rule.id))
     content: dict[str, bytes] = {}
     edits: list[FileEdit] = []
     for rel in driver.sources:
@@ -601,7 +657,7 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
         used = {s.rule.id for s in text_shims
                 if any(layer._api_used(a, ids, includes) for a in s.rule.api)
                 or any(n in ids for n in names[s.rule.id].provides if not n.startswith(("kb_", "KB_")))}
-        edit = rewrite(rel, data, rename_rule, used, guards)
+        edit = rewrite(rel, data, rename_rule, used, guards, include_rule)
         edits.append(edit)
         content[rel] = edit.text
     # the layer's OUT minus what only the layer uses: kb_compat.h, the "after" wrappers
