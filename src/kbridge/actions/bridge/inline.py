@@ -31,8 +31,11 @@ back. A shim that redefines a function-like N without a ``kb_N`` gets the
 alias ``#define kb_N(...) N(__VA_ARGS__)`` (N stays redefined: the behaviour
 is the shim's macro). Names a shim adds without clashing with the kernel
 (BLK_FEAT_*, blk_mode_t) are not renamed: the compat header declares them.
-Header moves are bridged as the layer does it, by wrapper headers in
-``compat/include`` that come first on the include path.
+A moved header is a spot where the driver includes it: the other branch
+holds the #include lines the shim's wrapper uses on those kernels. The
+wrappers themselves still ship in ``compat/include`` (first on the include
+path, as in the layer) for what only a wrapper can do, e.g. a struct member
+added around the kernel's <linux/netdevice.h>; such a rule has no spot.
 
 Where a spot begins and ends is read from the tree-sitter syntax tree: the
 innermost statement, declaration, initializer entry, struct field or case
