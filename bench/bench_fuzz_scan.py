@@ -7,14 +7,19 @@ towards C punctuation), two thirds mutated slices of the real corpus drivers
 (1-120 lines of a corpus .c/.h, then 1-16 deletions, insertions of C tokens
 -- braces, `#define X(`, `\\`-newlines, comment and string openers, 0xff --
 and duplicated spans). Every input goes through kbridge.facts.scan.scan_sources
-and must return; a crash is saved under bench/fuzz-crashes/ and the run fails.
+and must return; a crash is saved under $TMPDIR/kbridge-fuzz-scan/ and the run fails.
+A hang fails too: a watchdog (faulthandler, in C, so it fires even while the
+parser holds the interpreter) ends the run after 30 s on one input, and
+$TMPDIR/kbridge-fuzz-scan/current holds that input's number (rerun with --start N).
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import random
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -66,14 +71,26 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=20261125)
+    ap.add_argument("--start", type=int, default=0, help="skip the first N inputs of the seed")
     args = ap.parse_args()
     rnd = random.Random(args.seed)
     pool = seeds()
+    for i in range(args.start):
+        random_input(rnd) if i % 3 == 0 else mutated(rnd, pool)
+    crash_dir = Path(tempfile.gettempdir()) / "kbridge-fuzz-scan"
+    crash_dir.mkdir(exist_ok=True)
+    current = open(crash_dir / "current", "w+b")
+    current.write(b"0" * 12)
+    current.flush()
+    import mmap
+    mark = mmap.mmap(current.fileno(), 12)
     crashes = 0
     uses = 0
     kinds = {"random": 0, "mutated": 0}
     t0 = time.monotonic()
-    for i in range(args.count):
+    for i in range(args.start, args.start + args.count):
+        mark[:12] = b"%12d" % i
+        faulthandler.dump_traceback_later(30, exit=True)
         if i % 3 == 0:
             data, kind = random_input(rnd), "random"
         else:
@@ -83,10 +100,10 @@ def main() -> int:
             uses += len(scan_sources([("fuzz.c", data)]).uses)
         except Exception:
             crashes += 1
-            d = Path(__file__).parent / "fuzz-crashes"
-            d.mkdir(exist_ok=True)
+            d = crash_dir
             (d / f"crash-{i}.c").write_bytes(data)
             (d / f"crash-{i}.txt").write_text(traceback.format_exc())
+        faulthandler.cancel_dump_traceback_later()
         if (i + 1) % 10_000 == 0:
             print(f"{i + 1} inputs, {crashes} crashes, {time.monotonic() - t0:.0f} s", flush=True)
     dt = time.monotonic() - t0

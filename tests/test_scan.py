@@ -200,3 +200,15 @@ def test_uses_in_macro_bodies_keep_their_own_position():
            b"#define B 1 + QUEUE_X\n")
     got = [(u.line, u.col, u.kind, u.name) for u in scan_sources([("a.c", src)]).uses]
     assert got == [(2, 14, "call", "kfree"), (3, 17, "call", "bar_fn"), (4, 15, "ref", "QUEUE_X")]
+
+
+def test_open_literals_are_closed_before_parsing():
+    """tree-sitter-c 0.24.2 loops forever on this input, found by bench/bench_fuzz_scan.py;
+    the scanner blanks the quote of a literal left open at the end of its line
+    (offsets unchanged) and returns at once."""
+    from kbridge.facts.scan import close_open_literals
+    hang = b'a%b="\n=%-&5_!5(c]=1=6}'
+    assert close_open_literals(hang) == b'a%b= \n=%-&5_!5(c]=1=6}'
+    ok = b'x = "a\\"b"; /* " */ // "\nc = \'"\';\n'
+    assert close_open_literals(ok) == ok
+    scan_sources([("hang.c", hang)])

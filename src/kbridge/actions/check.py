@@ -453,7 +453,8 @@ class TypeCanon:
 
     def _canon_text(self, text: str, depth: int) -> str:
         from kbridge.facts.scan import parser
-        src = f"void __kb(void) {{ ({text})0; }}".encode()
+        from kbridge.facts.scan import close_open_literals
+        src = close_open_literals(f"void __kb(void) {{ ({text})0; }}".encode())
         tree = parser().parse(src)
         node = tree.root_node
         desc = None

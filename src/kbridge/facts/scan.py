@@ -269,7 +269,7 @@ def _type_base(node: tree_sitter.Node | None, src: bytes) -> str:
 @lru_cache(maxsize=8192)
 def parse_type_text(text: str) -> TypeRef | None:
     """"struct gendisk *" -> TypeRef("struct gendisk", 1); None for function pointers."""
-    src = f"{text} __kb;".encode()
+    src = close_open_literals(f"{text} __kb;".encode())
     tree = parser().parse(src)
     for decl in tree.root_node.named_children:
         if decl.type not in ("declaration", "expression_statement"):
@@ -922,7 +922,7 @@ class _FileScanner:
         text = _text(self.src, body).replace("\\\n", " \n")
         sub = text.encode()
         prefix = b"void __kb_macro(void) { "
-        whole = prefix + sub + b"\n;}"
+        whole = close_open_literals(prefix + sub + b"\n;}")
         tree = parser().parse(whole)
         saved = (self.src, self.macro_params, self.macro_origin, self.lines)
         self.orig_lines = self.lines
@@ -948,13 +948,65 @@ def _iter_files(driver: Driver) -> Iterator[tuple[str, bytes]]:
             raise KbridgeError(f"{driver.path / rel}: cannot read ({exc.strerror})") from None
 
 
+def close_open_literals(src: bytes) -> bytes:
+    """Blank the opening quote of every string or character literal left open at the
+    end of its line (with a space: offsets, lines and columns stay true).
+
+    C forbids such a literal (gcc: "missing terminating '"' character"), and
+    tree-sitter-c 0.24.2 can loop forever on one (found by bench/bench_fuzz_scan.py:
+    ``a%b="`` newline ``=%-&5_!5(c]=1=6}``), so the scanner never hands it one.
+    A small lexer: comments, escapes and backslash-newlines are followed; no C
+    is parsed here.
+    """
+    out = bytearray(src)
+    i, n = 0, len(src)
+    state = 0            # 0 code, 1 line comment, 2 block comment, 3 literal
+    quote = 0
+    start = 0
+    while i < n:
+        c = src[i]
+        if state == 0:
+            if c == 0x2F and i + 1 < n and src[i + 1] == 0x2F:
+                state, i = 1, i + 2
+                continue
+            if c == 0x2F and i + 1 < n and src[i + 1] == 0x2A:
+                state, i = 2, i + 2
+                continue
+            if c in (0x22, 0x27):
+                state, quote, start = 3, c, i
+        elif state == 1:
+            if c == 0x5C and i + 1 < n and src[i + 1] == 0x0A:
+                i += 2
+                continue
+            if c == 0x0A:
+                state = 0
+        elif state == 2:
+            if c == 0x2A and i + 1 < n and src[i + 1] == 0x2F:
+                state, i = 0, i + 2
+                continue
+        else:
+            if c == 0x5C:
+                i += 2
+                continue
+            if c == quote:
+                state = 0
+            elif c == 0x0A:
+                out[start] = 0x20
+                state = 0
+        i += 1
+    if state == 3:
+        out[start] = 0x20
+    return bytes(out)
+
+
 def scan_sources(files: list[tuple[str, bytes]], *, label: str = "",
                  oracle: TypeOracle | None = None, cond: Any = None) -> Scan:
     """Scan C sources given as (relative path, bytes); total on any input."""
     result = Scan(driver=label, files=tuple(rel for rel, _ in files))
     p = parser()
     trees = []
-    for rel, src in files:
+    for rel, raw in files:
+        src = close_open_literals(raw)
         tree = p.parse(src)
         if tree.root_node.has_error:
             result.parse_errors += 1
