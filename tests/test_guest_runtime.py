@@ -69,6 +69,20 @@ def test_matrix_run_inline_bridged_loads_like_the_original():
         assert load["ok"] and load["outcome"] == "ENODEV" and load["baseline"] == "ENODEV", load
 
 
+def test_matrix_run_layer_bridged_loads_like_the_original():
+    # the same with the layer: 6.1's fbfront and pcifront (unbridged: errors on
+    # 6.12) load on 6.12 and stop with ENODEV, as they do on their own kernel
+    proc = run_cli("matrix", "xen-fbfront@6.1", "xen-pcifront@6.1", "--target", "6.12",
+                   "--strategy", "layer", "--run", "-j", "2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    cells = json.loads(proc.stdout)
+    assert len(cells) == 2
+    for cell in cells:
+        assert cell["ok"], cell["diagnostics"]
+        load = cell["load"]
+        assert load["ok"] and load["outcome"] == "ENODEV" and load["baseline"] == "ENODEV", load
+
+
 RELEASE = {"6.1": R61, "6.12": R612}
 KIND = {"null_blk": "block", "macvlan": "net", "ifb": "net"}
 

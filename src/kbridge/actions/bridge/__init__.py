@@ -135,11 +135,13 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
 
 
 def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] | None = None,
-                rules: list[rules_mod.Rule] | None = None):  # type: ignore[no-untyped-def]
+                rules: list[rules_mod.Rule] | None = None,
+                keep: Path | None = None):  # type: ignore[no-untyped-def]
     """Bridge *driver* as a layer (for *targets*, default just *tree*) and build OUT on *tree*.
 
     The matrix cell of ``kbridge matrix --strategy layer``: a real kbuild run
-    of the generated OUT, with OUT's own build-time probes.
+    of the generated OUT, with OUT's own build-time probes. *keep* receives
+    the build directory (``kbridge matrix --run`` loads it in a guest).
     """
     import tempfile
 
@@ -149,7 +151,7 @@ def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] |
     with tempfile.TemporaryDirectory(prefix="kbridge-layer-") as tmp:
         out = Path(tmp) / "out"
         report = bridge(driver, targets or [tree], "layer", out, rules=rules)
-        result = build(drv_mod.load(out, label=driver.label), tree)
+        result = build(drv_mod.load(out, label=driver.label), tree, keep=keep)
     if report.unbridged:
         from kbridge.actions.kbuild import Diagnostic
         for u in report.unbridged:
