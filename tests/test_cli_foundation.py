@@ -102,3 +102,10 @@ def test_usage_errors_are_one_line():
     assert_bad_input(run_cli("matrix", "-j", "0"), "positive integer")
     assert_bad_input(run_cli("build", "x"), "--target")
     assert_bad_input(run_cli("frobnicate"), "invalid choice")
+
+
+def test_intree_test_drivers_are_named_like_corpus_drivers():
+    # null_blk@6.12, macvlan@6.1, ifb@... work wherever a driver is named
+    proc = run_cli("build", "ifb@6.12", "--target", "6.12", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["driver"] == "ifb@6.12"

@@ -69,9 +69,13 @@ def load(path: Path, *, label: str | None = None, origin_version: str | None = N
 
 
 def resolve(spec: str, *, cache: Path | None = None) -> Driver:
-    """A driver as the user names it: a path, or NAME@SERIES from the bundled corpus."""
+    """A driver as the user names it: a path, or NAME@SERIES from the bundled corpus
+    or from the in-tree test drivers (null_blk, macvlan, ifb; kbridge.facts.intree)."""
     if "@" in spec and not Path(spec).exists():
-        from kbridge.facts import corpus
+        from kbridge.facts import corpus, intree
+        if spec.partition("@")[0] in {m.name for m in intree.DIFFERENTIAL}:
+            found = intree.find(spec, cache=cache)
+            return load(found.path, label=found.label, origin_version=found.version)
         entry = corpus.find(spec, cache=cache)
         return load(entry.path, label=entry.label, origin_version=entry.version)
     return load(Path(spec))

@@ -259,12 +259,7 @@ def modules_in(build_dir: Path) -> list[Path]:
 def resolve_driver(spec: str, *, cache: Path | None = None):  # type: ignore[no-untyped-def]
     """A driver path, a corpus NAME@SERIES, or an in-tree test driver (null_blk@6.12, ...)."""
     from kbridge.facts import driver as drivers
-    from kbridge.facts import intree
 
-    name, at, series = spec.partition("@")
-    if at and not Path(spec).exists() and name in {m.name for m in intree.DIFFERENTIAL}:
-        entry = intree.find(spec, cache=cache)
-        return drivers.load(entry.path, label=entry.label, origin_version=entry.version)
     return drivers.resolve(spec, cache=cache)
 
 
