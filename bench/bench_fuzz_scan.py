@@ -7,7 +7,10 @@ towards C punctuation), two thirds mutated slices of the real corpus drivers
 (1-120 lines of a corpus .c/.h, then 1-16 deletions, insertions of C tokens
 -- braces, `#define X(`, `\\`-newlines, comment and string openers, 0xff --
 and duplicated spans). Every input goes through kbridge.facts.scan.scan_sources
-and must return; a crash is saved under $TMPDIR/kbridge-fuzz-scan/ and the run fails.
+and must return a result or raise ParserTimeout (the scan runs in a forked child;
+tree-sitter-c 0.24.2 loops forever on some malformed inputs and the scanner
+reports that as one error instead of hanging); any other exception is a crash,
+saved under $TMPDIR/kbridge-fuzz-scan/, and fails the run.
 A hang fails too: a watchdog (faulthandler, in C, so it fires even while the
 parser holds the interpreter) ends the run after 30 s on one input, and
 $TMPDIR/kbridge-fuzz-scan/current holds that input's number (rerun with --start N).
@@ -25,7 +28,7 @@ import traceback
 from pathlib import Path
 
 from kbridge.facts import corpus
-from kbridge.facts.scan import scan_sources
+from kbridge.facts.scan import ParserTimeout, scan_sources
 
 TOKENS = [b"{", b"}", b"(", b")", b";", b",", b"->", b".", b"#define X(", b"#if 0\n", b"#endif\n",
           b"\\\n", b"struct", b"= {", b".a = ", b"/*", b"*/", b'"', b"'", b"\t", b"\n", b"\xff",
@@ -85,6 +88,7 @@ def main() -> int:
     import mmap
     mark = mmap.mmap(current.fileno(), 12)
     crashes = 0
+    timeouts = 0
     uses = 0
     kinds = {"random": 0, "mutated": 0}
     t0 = time.monotonic()
@@ -97,7 +101,10 @@ def main() -> int:
             data, kind = mutated(rnd, pool), "mutated"
         kinds[kind] += 1
         try:
-            uses += len(scan_sources([("fuzz.c", data)]).uses)
+            uses += len(scan_sources([("fuzz.c", data)], timeout=10).uses)
+        except ParserTimeout:
+            timeouts += 1      # tree-sitter-c looped; the scanner said so and went on
+            (crash_dir / f"timeout-{i}.c").write_bytes(data)
         except Exception:
             crashes += 1
             d = crash_dir
@@ -105,11 +112,13 @@ def main() -> int:
             (d / f"crash-{i}.txt").write_text(traceback.format_exc())
         faulthandler.cancel_dump_traceback_later()
         if (i + 1) % 10_000 == 0:
-            print(f"{i + 1} inputs, {crashes} crashes, {time.monotonic() - t0:.0f} s", flush=True)
+            print(f"{i + 1} inputs, {crashes} crashes, {timeouts} parser timeouts, "
+                  f"{time.monotonic() - t0:.0f} s", flush=True)
     dt = time.monotonic() - t0
     print(f"fuzzed the scanner with {args.count} inputs ({kinds['random']} random, "
           f"{kinds['mutated']} mutated corpus slices from {len(pool)} files), seed {args.seed}: "
-          f"{crashes} crashes, {uses} uses found, {dt:.0f} s ({args.count / dt:.0f} inputs/s)")
+          f"{crashes} crashes, {timeouts} inputs on which tree-sitter-c looped (ParserTimeout "
+          f"after 10 s, saved in {crash_dir}), {uses} uses found, {dt:.0f} s ({args.count / dt:.0f} inputs/s)")
     return 1 if crashes else 0
 
 

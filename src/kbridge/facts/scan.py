@@ -999,9 +999,74 @@ def close_open_literals(src: bytes) -> bytes:
     return bytes(out)
 
 
+class ParserTimeout(KbridgeError):
+    """tree-sitter-c did not finish on the given sources (it can loop forever on some
+    malformed input; bench/bench_fuzz_scan.py found such inputs)."""
+
+
 def scan_sources(files: list[tuple[str, bytes]], *, label: str = "",
-                 oracle: TypeOracle | None = None, cond: Any = None) -> Scan:
-    """Scan C sources given as (relative path, bytes); total on any input."""
+                 oracle: TypeOracle | None = None, cond: Any = None,
+                 timeout: float | None = None) -> Scan:
+    """Scan C sources given as (relative path, bytes); total on any input.
+
+    With *timeout* the scan runs in a forked child and a parse that does not end
+    in time raises :class:`ParserTimeout` (a one-line KbridgeError) instead of
+    hanging the caller: tree-sitter-c 0.24.2 loops forever on some malformed
+    inputs (``a[|y(0&2<*3=3>0]%9[6<>8;``), and its parse cannot be interrupted
+    from Python."""
+    if timeout is None:
+        return _scan_sources(files, label=label, oracle=oracle, cond=cond)
+    return _in_child(lambda: _scan_sources(files, label=label, oracle=oracle, cond=cond),
+                     timeout, label or ", ".join(rel for rel, _ in files))
+
+
+def _in_child(work: Any, timeout: float, what: str) -> Any:
+    import os
+    import pickle
+    import select
+    import signal
+    import time
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # child: do the work, send the pickled result, never return
+        os.close(r)
+        try:
+            payload = pickle.dumps(("ok", work()))
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+            payload = pickle.dumps(("error", exc if isinstance(exc, KbridgeError) else repr(exc)))
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(w, view):]
+        os._exit(0)
+    os.close(w)
+    chunks = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([r], [], [], max(0.0, left))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                raise ParserTimeout(f"{what}: the C parser (tree-sitter-c) did not finish within "
+                                    f"{timeout:g} s; the sources are not C it can read")
+            chunk = os.read(r, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+        os.waitpid(pid, 0)
+    status, value = pickle.loads(b"".join(chunks)) if chunks else ("error", "scanner child died")
+    if status == "ok":
+        return value
+    if isinstance(value, KbridgeError):
+        raise value
+    raise RuntimeError(f"scanner failed: {value}")
+
+
+def _scan_sources(files: list[tuple[str, bytes]], *, label: str = "",
+                  oracle: TypeOracle | None = None, cond: Any = None) -> Scan:
     result = Scan(driver=label, files=tuple(rel for rel, _ in files))
     p = parser()
     trees = []
@@ -1028,7 +1093,18 @@ def scan(driver: Driver, *, oracle: TypeOracle | None = None, cond: Any = None) 
     *cond* (``eval(node, src)`` / ``defined(name)`` giving 1, 0 or None, like
     kbridge.facts.cparse.CondEval) decides preprocessor conditions for one
     kernel: branches it rules out are skipped, unknown ones scanned as guarded."""
-    return scan_sources(list(_iter_files(driver)), label=driver.label, oracle=oracle, cond=cond)
+    return scan_sources(list(_iter_files(driver)), label=driver.label, oracle=oracle, cond=cond,
+                        timeout=_scan_timeout())
+
+
+# A real driver scans in well under a second; a minute only ever ends a parser loop.
+# KBRIDGE_SCAN_TIMEOUT overrides it (tests use a short one).
+def _scan_timeout() -> float:
+    import os
+    try:
+        return float(os.environ.get("KBRIDGE_SCAN_TIMEOUT") or 60.0)
+    except ValueError:
+        return 60.0
 
 
 @lru_cache(maxsize=4096)
