@@ -10,7 +10,7 @@ record the same things. Every attribute present in both must be equal.
 
 * ``kind="block"`` (null_blk): every readable file of
   /sys/block/nullb0/queue (the device the module creates with its defaults)
-  as ``q0/<file>``; its size; the configfs feature list; then a second device
+  as ``q0/<file>``; its size; each parameter of the configfs feature list (``configfs/<name>``); then a second device
   made through configfs (memory-backed, 4 KiB blocks, discard on, 64 MiB) as
   ``q1/<file>``, and an I/O round trip on it: 2 MiB of a fixed pattern
   written, caches dropped, read back, both SHA-256 recorded (``io/...``).
@@ -51,7 +51,10 @@ dump /sys/block/nullb0/queue q0/
 echo "size0=$(cat /sys/block/nullb0/size)"
 mkdir -p /sys/kernel/config
 mount -t configfs configfs /sys/kernel/config || exit 1
-echo "features=$(cat /sys/kernel/config/nullb/features)"
+# one attribute per configfs parameter the driver offers (configfs/<name>=1): the
+# list is the driver's own (a newer null_blk has more parameters), so a parameter
+# present in both runs compares equal and one only in the other is only_a/only_b
+for f in $(tr ',' ' ' < /sys/kernel/config/nullb/features); do echo "configfs/$f=1"; done
 d=/sys/kernel/config/nullb/kb
 mkdir $d || exit 1
 echo 64 > $d/size && echo 4096 > $d/blocksize && echo 1 > $d/memory_backed \

@@ -34,10 +34,36 @@ static inline void kb_queue_set_rotational(struct request_queue *q, bool rotatio
 	WARN_ON_ONCE(queue_limits_commit_update(q, &lim));
 }
 
+/*
+ * The other old flags that became features of the limits name private values
+ * too (rules queue_flag_add_random_removed, zoned_settings_in_queue_limits
+ * define the public names); they are dispatched here, in the one pair of
+ * wrappers, so that both strategies (the inline one expands a call to the
+ * first wrapper it finds) reach the same code and no private value ever gets
+ * to the kernel's bit operations.
+ */
+#define KB_QUEUE_FLAG_ADD_RANDOM	0x4b420002u	/* not a kernel queue flag */
+#define KB_QUEUE_FLAG_ZONE_RESETALL	0x4b420003u	/* not a kernel queue flag */
+
+static inline void kb_queue_set_add_random(struct request_queue *q, bool on)
+{
+	struct queue_limits lim = queue_limits_start_update(q);
+
+	if (on)
+		lim.features |= BLK_FEAT_ADD_RANDOM;
+	else
+		lim.features &= ~BLK_FEAT_ADD_RANDOM;
+	WARN_ON_ONCE(queue_limits_commit_update(q, &lim));
+}
+
 static inline void kb_blk_queue_flag_set(unsigned int flag, struct request_queue *q)
 {
 	if (flag == KB_QUEUE_FLAG_NONROT)
 		kb_queue_set_rotational(q, false);
+	else if (flag == KB_QUEUE_FLAG_ADD_RANDOM)
+		kb_queue_set_add_random(q, true);
+	else if (flag == KB_QUEUE_FLAG_ZONE_RESETALL)
+		;	/* this kernel sends REQ_OP_ZONE_RESET_ALL to every zoned driver */
 	else
 		blk_queue_flag_set(flag, q);
 }
@@ -46,6 +72,11 @@ static inline void kb_blk_queue_flag_clear(unsigned int flag, struct request_que
 {
 	if (flag == KB_QUEUE_FLAG_NONROT)
 		kb_queue_set_rotational(q, true);
+	else if (flag == KB_QUEUE_FLAG_ADD_RANDOM)
+		kb_queue_set_add_random(q, false);
+	else if (flag == KB_QUEUE_FLAG_ZONE_RESETALL)
+		/* "no reset-all" has no equivalent here: say so, loudly */
+		WARN_ONCE(1, "kbridge: this kernel sends REQ_OP_ZONE_RESET_ALL to every zoned driver; clearing QUEUE_FLAG_ZONE_RESETALL has no equivalent\n");
 	else
 		blk_queue_flag_clear(flag, q);
 }
