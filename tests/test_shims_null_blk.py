@@ -1,0 +1,37 @@
+"""null_blk (in-tree test driver) and the layer: what the block shims promise for it.
+
+The runtime oracle is tests/test_guest_runtime.py::test_differential_bridged
+(null_blk@6.1 bridged, in 6.12's guest, against 6.12's own null_blk). These
+checks are the cheap part: which rules the bridge picks, that the bridged
+6.1 driver builds warning-free on both kernels (main.c and the zoned code),
+and that 6.12's driver stays reported as not bridged (struct rq_list) with
+the reason instead of failing somewhere in the build.
+"""
+
+from __future__ import annotations
+
+from kbridge.actions.bridge import bridge
+from kbridge.actions.kbuild import parse_log, run_kbuild
+from kbridge.facts import driver as drv_mod
+from kbridge.facts import intree
+
+
+def test_null_blk_61_layer_builds_clean_on_both(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    drv = drv_mod.load(intree.find("null_blk@6.1").path, label="null_blk@6.1")
+    out = tmp_path / "out"
+    rep = bridge(drv, [tree61, tree612], "layer", out)
+    shims = {s["rule"] for s in rep.shims}
+    assert {"blk_alloc_disk_takes_limits", "queue_flag_add_random_removed",
+            "queue_flag_virt_removed", "zoned_settings_in_queue_limits"} <= shims
+    for tree in (tree612, tree61):
+        proc = run_kbuild(out, tree)
+        diags, undefined = parse_log(proc.stdout, out)
+        assert proc.returncode == 0 and not diags and not undefined, (tree.name, diags, undefined)
+
+
+def test_null_blk_612_rq_list_is_reported_not_bridged(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    drv = drv_mod.load(intree.find("null_blk@6.12").path, label="null_blk@6.12")
+    rep = bridge(drv, [tree61, tree612], "layer", tmp_path / "out")
+    why = {u.rule: u.why for u in rep.unbridged}
+    assert "rq_list_type" in why
+    assert "queue_rqs" in why["rq_list_type"]
