@@ -35,3 +35,18 @@ def test_null_blk_612_rq_list_is_reported_not_bridged(tree61, tree612, tmp_path)
     why = {u.rule: u.why for u in rep.unbridged}
     assert "rq_list_type" in why
     assert "queue_rqs" in why["rq_list_type"]
+
+
+def test_member_api_counts_only_its_own_struct():  # type: ignore[no-untyped-def]
+    # null_blk's only .release is configfs_item_operations', not block_device_operations':
+    # no shim (and no "not bridged") for block_device_operations_release_no_mode
+    from kbridge.actions.bridge import layer
+    from kbridge.knowledge import rules as rules_mod
+
+    for label in ("null_blk@6.1", "null_blk@6.12"):
+        drv = drv_mod.load(intree.find(label).path, label=label)
+        fields, designated = layer.member_uses(drv)
+        assert ("configfs_item_operations", "release") in designated
+        used = {r.id for r in layer.used_rules(rules_mod.load(), drv)}
+        assert "block_device_operations_release_no_mode" not in used
+        assert "queue_limits_features" in used or label == "null_blk@6.1"

@@ -117,9 +117,63 @@ def _api_used(api: str, names: frozenset[str], includes: frozenset[str]) -> bool
     return bool(parts) and all(p in names for p in parts)
 
 
+_MEMBER_API = re.compile(r"struct (\w+)\.(\w+)")
+
+
+def member_uses(driver: Driver) -> tuple[frozenset[str], frozenset[tuple[str | None, str]]]:
+    """(members accessed as x.m / x->m, (struct S or None, m) set by a designated initializer).
+
+    A designator counts for struct S when it is inside the initializer of a
+    declaration of type struct S (nested initializers included); None when
+    the declared type is not spelled ``struct S`` (a typedef: the owner is
+    unknown, so it matches any struct).
+    """
+    fields: set[str] = set()
+    designated: set[tuple[str | None, str]] = set()
+    parser = _parser()
+    for rel in driver.sources:
+        stack: list[tuple[object, str | None, bool]] = [(parser.parse(driver.read(rel)).root_node, None, False)]
+        while stack:
+            node, owner, in_decl = stack.pop()
+            if node.type == "declaration":      # type: ignore[attr-defined]
+                t = node.child_by_field_name("type")  # type: ignore[attr-defined]
+                name = t.child_by_field_name("name") if t is not None and t.type == "struct_specifier" else None
+                owner, in_decl = (name.text.decode() if name is not None else None), True
+            elif node.type == "field_expression":  # type: ignore[attr-defined]
+                f = node.child_by_field_name("field")  # type: ignore[attr-defined]
+                if f is not None:
+                    fields.add(f.text.decode())
+            elif node.type == "field_designator":  # type: ignore[attr-defined]
+                designated.add((owner if in_decl else None, node.text.decode().lstrip(".").strip()))  # type: ignore[attr-defined]
+            stack.extend((c, owner, in_decl) for c in node.children)  # type: ignore[attr-defined]
+    return frozenset(fields), frozenset(designated)
+
+
+def _member_used(api: str, fields: frozenset[str], designated: frozenset[tuple[str | None, str]]) -> bool:
+    """``struct S.m`` is used when the driver reads or writes some x.m / x->m, or
+    designates .m in an initializer of a struct S (or of a type it cannot name):
+    a .release in another struct's initializer (configfs in null_blk) is not a use."""
+    m = _MEMBER_API.fullmatch(api)
+    assert m is not None
+    s, member = m.groups()
+    return member in fields or (s, member) in designated or (None, member) in designated
+
+
 def used_rules(rules: list[Rule], driver: Driver) -> list[Rule]:
     names, includes = driver_names(driver)
-    return [r for r in rules if any(_api_used(a, names, includes) for a in r.api)]
+    members: tuple[frozenset[str], frozenset[tuple[str | None, str]]] | None = None
+
+    def used(api: str) -> bool:
+        nonlocal members
+        if not _api_used(api, names, includes):
+            return False
+        if _MEMBER_API.fullmatch(api) is None:
+            return True
+        if members is None:
+            members = member_uses(driver)
+        return _member_used(api, *members)
+
+    return [r for r in rules if any(used(a) for a in r.api)]
 
 
 # --- the shim library -------------------------------------------------------
