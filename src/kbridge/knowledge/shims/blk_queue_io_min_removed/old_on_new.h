@@ -11,10 +11,7 @@
 
 static inline void kb_blk_queue_io_min(struct request_queue *q, unsigned int val)
 {
-	struct queue_limits __kb_lim = queue_limits_start_update(q);
-
-	__kb_lim.io_min = val;
-	WARN_ON_ONCE(queue_limits_commit_update(q, &__kb_lim));
+	KB_QUEUE_LIMITS_UPDATE(q, io_min, val);
 }
 
 #define blk_queue_io_min(q, val)	kb_blk_queue_io_min(q, val)

@@ -7,22 +7,6 @@
  */
 #include <linux/blkdev.h>
 
-#ifndef KB_QUEUE_LIMITS_UPDATE
-/*
- * Change one limit of a live queue the way the newer kernel wants it done:
- * start an update (limits lock held, current limits copied), change the
- * copy, commit (validated, applied). The old setters could not fail; a
- * commit the newer kernel refuses leaves the queue unchanged and warns.
- */
-#define KB_QUEUE_LIMITS_UPDATE(q, field, val)					\
-do {										\
-	struct queue_limits __kb_lim = queue_limits_start_update(q);		\
-										\
-	__kb_lim.field = (val);							\
-	WARN_ON_ONCE(queue_limits_commit_update(q, &__kb_lim));			\
-} while (0)
-#endif
-
 static inline void kb_blk_queue_max_hw_sectors(struct request_queue *q, unsigned int val)
 {
 	if ((val << SECTOR_SHIFT) < PAGE_SIZE)

@@ -11,10 +11,7 @@
 
 static inline void kb_blk_queue_max_write_zeroes_sectors(struct request_queue *q, unsigned int val)
 {
-	struct queue_limits __kb_lim = queue_limits_start_update(q);
-
-	__kb_lim.max_write_zeroes_sectors = val;
-	WARN_ON_ONCE(queue_limits_commit_update(q, &__kb_lim));
+	KB_QUEUE_LIMITS_UPDATE(q, max_write_zeroes_sectors, val);
 }
 
 #define blk_queue_max_write_zeroes_sectors(q, val)	kb_blk_queue_max_write_zeroes_sectors(q, val)
