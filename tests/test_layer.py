@@ -175,3 +175,42 @@ def test_dkms_add_build(tmp_path, corpus, tree61):  # type: ignore[no-untyped-de
     finally:
         subprocess.run(["dkms", "remove", f"{name}/{version}", "--all"], capture_output=True)
         shutil.rmtree(src, ignore_errors=True)
+
+
+def test_two_extensions_of_one_header_are_chained(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    """Two rules extending <linux/netdevice.h> get one include directory each.
+
+    netdev_xdp_features ships its own wrapper (it must act while the kernel's
+    header is read); a second rule's "after" shim of the same header is the
+    generated wrapper in front of it. Both must run, the after shim last
+    (it asserts the wrapper's member exists), and the chain must build clean
+    under real kbuild on 6.1 -- before chaining, the layer refused this with
+    "two rules ship different wrappers".
+    """
+    from kbridge.actions.bridge import _answers, layer
+    from kbridge.knowledge import rules as rules_mod
+    rules = rules_mod.load()
+    by = rules_mod.by_id(rules)
+    drv = drv_mod.load(LAYER / "kbtest_chain", label="kbtest_chain", origin_version=tree612.version)
+    needed = layer.needed_rules(rules, drv)
+    p = layer.plan(rules, drv, _answers(tree612, tree612.version, needed),
+                   [_answers(tree61, tree61.version, needed)])
+    assert [s.rule.id for s in p.shims] == ["netdev_xdp_features"]
+    extra = by["u64_stats_fetch_irq_removed"]      # any rule probed on 6.1 will do as the carrier
+    p.shims.append(layer.ShimPlan(extra, "new_on_old", "linux/netdevice.h",
+                                  "static_assert(sizeof(((struct net_device *)0)->xdp_features) == 4);\n"
+                                  "#define KB_CHAIN_TEST_AFTER 1\n"))
+    if extra not in p.probed:
+        p.probed.append(extra)
+    content, own = layer.files(drv, tree612.version, p)
+    assert "compat/include/linux/netdevice.h" in content
+    assert content["compat/include.1/linux/netdevice.h"] == \
+        (extra.shim_dir.parent / "netdev_xdp_features/include/linux/netdevice.h").read_bytes()
+    assert b"#include_next <linux/netdevice.h>" in content["compat/include/linux/netdevice.h"]
+    assert b"-I$(KB_COMPAT)/include -I$(KB_COMPAT)/include.1 -I$(KB_COMPAT)\n" in content["Kbuild"]
+    out = tmp_path / "out"
+    for rel, data in content.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(data)
+    proc, diags, undefined = _make(out, tree61)
+    assert proc.returncode == 0 and diags == [] and undefined == [], proc.stdout[-2000:]

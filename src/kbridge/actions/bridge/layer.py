@@ -360,6 +360,23 @@ def _rules_md(driver: Driver, home: str, p: LayerPlan) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def include_dir(level: int) -> str:
+    """The directory of link *level* of a wrapper chain (see :func:`files`)."""
+    return "compat/include" if level == 0 else f"compat/include.{level}"
+
+
+def include_dirs(content: dict[str, bytes]) -> list[str]:
+    """The wrapper directories present in *content*, in search order, relative to compat/."""
+    levels = set()
+    for rel in content:
+        top = rel.split("/")[1] if rel.startswith("compat/") and rel.count("/") >= 2 else ""
+        if top == "include":
+            levels.add(0)
+        elif top.startswith("include.") and top[8:].isdigit():
+            levels.add(int(top[8:]))
+    return [include_dir(n).removeprefix("compat/") for n in sorted(levels)]
+
+
 def _is_product(name: str) -> bool:
     import fnmatch
     return any(fnmatch.fnmatch(name, pat) for pat in BUILD_PRODUCTS)
@@ -395,7 +412,6 @@ def files(driver: Driver, home: str, p: LayerPlan) -> tuple[dict[str, bytes], li
         for flag in _manifest(s.rule.shim_dir).get(s.direction, {}).get("cflags", []):
             if flag not in cflags:
                 cflags.append(flag)
-    out["Kbuild"] = buildtime.kbuild_text(driver_kbuild, sorted(set(rule_ids)), cflags).encode()
     unit, ranges = buildtime.probes_unit(p.probed)
     out["compat/kb_probes.c"] = unit.encode()
     out["compat/kb_probes.map"] = ranges.encode()
@@ -404,6 +420,7 @@ def files(driver: Driver, home: str, p: LayerPlan) -> tuple[dict[str, bytes], li
     out["compat/kb_conftest.sh"] = buildtime.CONFTEST_SH.encode()
     out["compat/kb_compat.h"] = _kb_compat(p.shims, p.probed).encode()
     after: dict[str, list[ShimPlan]] = {}
+    wrapped: dict[str, list[bytes]] = {}
     for s in p.shims:
         if s.text:
             out[f"compat/rules/{s.rule.id}/{s.direction}.h"] = s.text.encode()
@@ -411,16 +428,20 @@ def files(driver: Driver, home: str, p: LayerPlan) -> tuple[dict[str, bytes], li
             after.setdefault(s.after, []).append(s)
         for w in s.wrappers:
             data = (s.rule.shim_dir / "include" / w).read_bytes()
-            key = f"compat/include/{w}"
-            if key in out and out[key] != data:
-                raise KbridgeError(f"shim library: two rules ship different wrappers for <{w}>")
-            out[key] = data
-    for header, shims in sorted(after.items()):
-        key = f"compat/include/{header}"
-        if key in out:
-            raise KbridgeError(f"shim library: <{header}> is both a wrapper and an 'after' header "
-                               f"({', '.join(s.rule.id for s in shims)})")
-        out[key] = _wrapper(header, shims).encode()
+            if data not in wrapped.setdefault(w, []):
+                wrapped[w].append(data)
+    # One kernel header may be extended by several rules: the generated "after"
+    # wrapper and each rule's own wrapper. They are chained, one include
+    # directory per link (compat/include, compat/include.1, ...), each reaching
+    # the next with #include_next, the kernel's header last: so the "after"
+    # shims run once the header is complete, with every wrapper's additions.
+    for header in sorted(set(after) | set(wrapped)):
+        chain = ([_wrapper(header, after[header]).encode()] if header in after else []) + \
+            wrapped.get(header, [])
+        for level, data in enumerate(chain):
+            out[f"{include_dir(level)}/{header}"] = data
+    out["Kbuild"] = buildtime.kbuild_text(driver_kbuild, sorted(set(rule_ids)), cflags,
+                                          include_dirs(out)).encode()
     mods = _modules(build_text) or [driver.path.name]
     out["dkms.conf"] = _dkms_conf(mods, f"kbridge-{mods[0]}", home).encode()
     out["compat/RULES.md"] = _rules_md(driver, home, p).encode()
