@@ -456,7 +456,8 @@ def _tree(data: bytes):  # type: ignore[no-untyped-def]
     """The tree-sitter tree of *data*, kept for the file being audited (parsed once)."""
     if _last_tree and _last_tree[0][0] is data:
         return _last_tree[0][1]
-    tree = _parser().parse(data)
+    from kbridge.facts.cparse import parse_bounded
+    tree = parse_bounded(_parser(), data)
     _last_tree[:] = [(data, tree)]
     return tree
 

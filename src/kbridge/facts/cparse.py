@@ -41,12 +41,16 @@ raises on bad input: :func:`parse_header` accepts any bytes (fuzzed).
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import tree_sitter as ts
 import tree_sitter_c as tsc
+
+from kbridge.errors import KbridgeError
 
 # Bump when the rows produced change meaning; it is part of the cache key.
 PARSER_VERSION = 10
@@ -91,6 +95,52 @@ _KEYWORDS = frozenset({"inline", "__inline", "__inline__", "static", "extern", "
 
 def make_parser() -> ts.Parser:
     return ts.Parser(_LANGUAGE)
+
+
+# tree-sitter-c 0.24.2 loops forever, allocating, on some malformed inputs
+# (bench/bench_fuzz_scan.py found ``a[|y(0&2<*3=3>0]%9[6<>8;``). tree-sitter
+# 0.26's binding can cancel a parse that reads its source through a callback:
+# the progress callback runs every few thousand parser steps and returning
+# True stops the parse (measured: the loop above ends within the deadline;
+# the callback route costs ~10% on a large header). Every parse of input kbridge
+# did not write goes through parse_bounded.
+PARSE_TIMEOUT_ENV = "KBRIDGE_PARSE_TIMEOUT"
+DEFAULT_PARSE_TIMEOUT = 60.0      # seconds per file; the largest kernel header takes ~0.1 s
+
+
+class ParserTimeout(KbridgeError):
+    """tree-sitter-c did not finish on the given source within the deadline."""
+
+
+def parse_timeout() -> float:
+    raw = os.environ.get(PARSE_TIMEOUT_ENV)
+    try:
+        value = float(raw) if raw else DEFAULT_PARSE_TIMEOUT
+    except ValueError:
+        raise KbridgeError(f"{PARSE_TIMEOUT_ENV}={raw!r} is not a number of seconds") from None
+    return value if value > 0 else DEFAULT_PARSE_TIMEOUT
+
+
+def parse_bounded(parser: ts.Parser, src: bytes, what: str = "", seconds: float | None = None) -> ts.Tree:
+    """``parser.parse(src)`` that gives up after *seconds* (default: parse_timeout()).
+
+    Raises :class:`ParserTimeout` (one line naming *what*) instead of hanging.
+    """
+    limit = parse_timeout() if seconds is None else seconds
+    deadline = time.monotonic() + limit
+    view = memoryview(src)
+
+    def read(offset: int, _point: object) -> bytes:
+        return bytes(view[offset:offset + 65536])
+
+    try:
+        return parser.parse(read, progress_callback=lambda _off, _err: time.monotonic() > deadline)
+    except ValueError:          # the binding's "Parsing failed": the callback cancelled it
+        parser.reset()
+        if time.monotonic() <= deadline:
+            raise
+        raise ParserTimeout(f"{what or 'input'}: the C parser (tree-sitter-c) did not finish within "
+                            f"{limit:g} s; the source is not C it can read") from None
 
 
 # --------------------------------------------------------------------------- lexing
@@ -706,13 +756,16 @@ class HeaderParser:
         out = ParsedHeader()
         try:
             src = self.blank(raw)
-            tree = self.parser.parse(src)
+            tree = parse_bounded(self.parser, src)
             self._raw = raw
             self._src = src
             self._out = out
             self._walk(tree.root_node, Cond(), top=True)
         except RecursionError:
             out.problems.append((1, "too_deep", ""))
+            out.count("problem")
+        except ParserTimeout:
+            out.problems.append((1, "parser_timeout", ""))
             out.count("problem")
         return out
 

@@ -45,6 +45,7 @@ import tree_sitter
 import tree_sitter_c
 
 from kbridge.errors import KbridgeError
+from kbridge.facts import cparse
 from kbridge.facts.driver import Driver
 
 _LANGUAGE = tree_sitter.Language(tree_sitter_c.language())
@@ -999,9 +1000,10 @@ def close_open_literals(src: bytes) -> bytes:
     return bytes(out)
 
 
-class ParserTimeout(KbridgeError):
-    """tree-sitter-c did not finish on the given sources (it can loop forever on some
-    malformed input; bench/bench_fuzz_scan.py found such inputs)."""
+# tree-sitter-c did not finish on the given sources (it can loop forever on some
+# malformed input; bench/bench_fuzz_scan.py found such inputs): one error class
+# for the forked scan's deadline and for cparse.parse_bounded.
+ParserTimeout = cparse.ParserTimeout
 
 
 def scan_sources(files: list[tuple[str, bytes]], *, label: str = "",
@@ -1072,7 +1074,7 @@ def _scan_sources(files: list[tuple[str, bytes]], *, label: str = "",
     trees = []
     for rel, raw in files:
         src = close_open_literals(raw)
-        tree = p.parse(src)
+        tree = cparse.parse_bounded(p, src, rel)
         if tree.root_node.has_error:
             result.parse_errors += 1
         fs = _FileScanner(result, rel, src, oracle, cond)

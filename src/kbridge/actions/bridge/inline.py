@@ -60,6 +60,7 @@ from functools import cache
 
 from kbridge.actions.bridge import buildtime, layer
 from kbridge.errors import KbridgeError
+from kbridge.facts.cparse import parse_bounded
 from kbridge.facts.driver import Driver
 from kbridge.knowledge.rules import Rule
 
@@ -378,7 +379,7 @@ def rewrite(rel: str, data: bytes, rename_rule: dict[str, tuple[str, str]], used
     """
     include_rule = include_rule or {}
     edit = FileEdit(rel)
-    tree = _parser().parse(data)
+    tree = parse_bounded(_parser(), data, rel)
     lines = _split_lines(data)
     # 1. every name to rename (and #include of a moved header), and the rows of its unit
     hits: list[tuple[int, int, object]] = []      # (lo, hi, ident or preproc_include node)
@@ -619,7 +620,7 @@ def moved_header_includes(wrapper: str, guard: str, have: bool) -> list[str]:
 def _file_names(data: bytes) -> tuple[frozenset[str], frozenset[str]]:
     names: set[str] = set()
     includes: set[str] = set()
-    for n in _walk(_parser().parse(data).root_node):
+    for n in _walk(parse_bounded(_parser(), data).root_node):
         if n.type in ("identifier", "field_identifier", "type_identifier"):
             names.add(n.text.decode(errors="replace"))
         elif n.type == "preproc_include":

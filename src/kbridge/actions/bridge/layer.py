@@ -38,6 +38,7 @@ from pathlib import Path
 
 from kbridge.actions.bridge import buildtime
 from kbridge.errors import KbridgeError
+from kbridge.facts.cparse import parse_bounded
 from kbridge.facts.driver import BUILD_PRODUCTS, Driver
 from kbridge.facts.targets import version_tuple
 from kbridge.knowledge.rules import DIRECTIONS, Rule
@@ -96,7 +97,7 @@ def driver_names(driver: Driver) -> tuple[frozenset[str], frozenset[str]]:
     includes: set[str] = set()
     parser = _parser()
     for rel in driver.sources:
-        tree = parser.parse(driver.read(rel))
+        tree = parse_bounded(parser, driver.read(rel), f"{driver.label}: {rel}")
         stack = [tree.root_node]
         while stack:
             node = stack.pop()
@@ -132,7 +133,8 @@ def member_uses(driver: Driver) -> tuple[frozenset[str], frozenset[tuple[str | N
     designated: set[tuple[str | None, str]] = set()
     parser = _parser()
     for rel in driver.sources:
-        stack: list[tuple[object, str | None, bool]] = [(parser.parse(driver.read(rel)).root_node, None, False)]
+        root = parse_bounded(parser, driver.read(rel), f"{driver.label}: {rel}").root_node
+        stack: list[tuple[object, str | None, bool]] = [(root, None, False)]
         while stack:
             node, owner, in_decl = stack.pop()
             if node.type == "declaration":      # type: ignore[attr-defined]
