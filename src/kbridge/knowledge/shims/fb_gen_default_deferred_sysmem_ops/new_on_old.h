@@ -56,9 +56,20 @@ static void __prefix##_defio_imageblit(struct fb_info *info,			\
 	__damage_area(info, img->dx, img->dy, img->width, img->height);		\
 }
 
+/*
+ * A kernel that has the generator under its first name (stable backports,
+ * e.g. Debian's 6.1.192: FB_GEN_DEFAULT_DEFERRED_SYS_OPS, renamed to _SYSMEM_
+ * by 744d35d3436f "fbdev: Align deferred I/O with naming of helpers" in 6.6)
+ * gets its own generator; the others get the one above.
+ */
+#ifdef FB_GEN_DEFAULT_DEFERRED_SYS_OPS
+#define FB_GEN_DEFAULT_DEFERRED_SYSMEM_OPS(__prefix, __damage_range, __damage_area) \
+	FB_GEN_DEFAULT_DEFERRED_SYS_OPS(__prefix, __damage_range, __damage_area)
+#else
 #define FB_GEN_DEFAULT_DEFERRED_SYSMEM_OPS(__prefix, __damage_range, __damage_area) \
 	KB_FB_GEN_DEFERRED_RDWR(__prefix, __damage_range)			\
 	KB_FB_GEN_DEFERRED_DRAW(__prefix, __damage_area)
+#endif
 
 /* some stable kernels already have this half (same meaning): keep theirs */
 #ifndef FB_DEFAULT_DEFERRED_OPS
