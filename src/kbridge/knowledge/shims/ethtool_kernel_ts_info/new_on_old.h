@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ethtool_op_get_ts_info() with the newer kernel's type (it fills a struct
+ * kernel_ethtool_ts_info since 6.11): a driver for the newer kernel puts it in
+ * the retyped get_ts_info slot (this rule's wrapper of <linux/ethtool.h>).
+ * It reports what the kernel's own helper reports on both kernels: software
+ * tx and rx time-stamping, software time stamps, no PTP hardware clock.
+ * The kernel calls it only through the ethtool box's trampoline
+ * (rules/netdev_hwtstamp_ndo/new_on_old.h, installed at registration).
+ */
+#define ethtool_op_get_ts_info	kb_ethtool_op_get_ts_info
+static inline int kb_ethtool_op_get_ts_info(struct net_device *dev,
+					    struct kernel_ethtool_ts_info *info)
+{
+	info->so_timestamping = SOF_TIMESTAMPING_TX_SOFTWARE |
+				SOF_TIMESTAMPING_RX_SOFTWARE |
+				SOF_TIMESTAMPING_SOFTWARE;
+	info->phc_index = -1;
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * net_device.lltx and net_device.change_proto_down (Linux >= 6.12: the
+ * NETIF_F_LLTX feature bit and the IFF_CHANGE_PROTO_DOWN private flag became
+ * these bits) on a kernel without them. Shipped byte-identical by the rules
+ * netdev_lltx and netdev_change_proto_down (the layer keeps one copy), which
+ * need each other so that both guards are always computed.
+ *
+ * As for xdp_features (netdev_xdp_features), the members are appended after
+ * struct net_device's last member, offload_xstats_l3, while the kernel's
+ * header is read: they name one byte of the struct's tail padding (the
+ * kernel allocates struct net_device zeroed and rounded up to its alignment,
+ * and never uses those bytes), every kernel member keeps its offset, and the
+ * static_assert proves that sizeof(struct net_device) -- hence netdev_priv()
+ * -- is the kernel's. A stored bit changes nothing on this kernel by itself:
+ * the layer converts it at registration (rules/netdev_hwtstamp_ndo/
+ * new_on_old.h: NETIF_F_LLTX in dev->features, IFF_CHANGE_PROTO_DOWN in
+ * dev->priv_flags, which is what this kernel reads).
+ */
+#include "kb_config.h"
+#if (!defined(KB_HAVE_NETDEV_LLTX) || !defined(KB_HAVE_NETDEV_CHANGE_PROTO_DOWN)) && \
+	!defined(KB_NETDEV_TAIL_BITS_WRAP)
+#define KB_NETDEV_TAIL_BITS_WRAP
+#include <linux/build_bug.h>
+#include <linux/align.h>
+#include <linux/stddef.h>
+
+#ifdef offload_xstats_l3
+#error "kbridge: another shim already extends struct net_device after offload_xstats_l3 (netdev_xdp_features?); netdev_lltx/netdev_change_proto_down cannot be combined with it yet"
+#endif
+#ifndef KB_HAVE_NETDEV_LLTX
+#define KB_NETDEV_LLTX_MEMBER		unsigned char lltx:1;
+#define KB_NETDEV_LLTX_BRIDGED		1
+#else
+#define KB_NETDEV_LLTX_MEMBER
+#endif
+#ifndef KB_HAVE_NETDEV_CHANGE_PROTO_DOWN
+#define KB_NETDEV_CPD_MEMBER		unsigned char change_proto_down:1;
+#define KB_NETDEV_CPD_BRIDGED		1
+#else
+#define KB_NETDEV_CPD_MEMBER
+#endif
+/* an anonymous struct of one byte (alignment 1) right after the last pointer */
+#define offload_xstats_l3	offload_xstats_l3; struct { KB_NETDEV_LLTX_MEMBER KB_NETDEV_CPD_MEMBER }
+#include_next <linux/netdevice.h>
+#undef offload_xstats_l3
+
+static_assert(sizeof(struct net_device) ==
+	      ALIGN(offsetof(struct net_device, offload_xstats_l3) + sizeof(void *) + 1,
+		    __alignof__(struct net_device)) &&
+	      sizeof(struct net_device) >
+	      offsetof(struct net_device, offload_xstats_l3) + sizeof(void *),
+	      "kbridge: no room for lltx/change_proto_down in this kernel's struct net_device tail; "
+	      "this layer cannot bridge them here");
+#else
+#include_next <linux/netdevice.h>
+#endif
