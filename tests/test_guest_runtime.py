@@ -69,18 +69,22 @@ def test_matrix_run_inline_bridged_loads_like_the_original():
         assert load["ok"] and load["outcome"] == "ENODEV" and load["baseline"] == "ENODEV", load
 
 
-def test_matrix_run_layer_bridged_loads_like_the_original():
-    # the same with the layer: 6.1's fbfront and pcifront (unbridged: errors on
-    # 6.12) load on 6.12 and stop with ENODEV, as they do on their own kernel
-    proc = run_cli("matrix", "xen-fbfront@6.1", "xen-pcifront@6.1", "--target", "6.12",
-                   "--strategy", "layer", "--run", "-j", "2", "--json")
+def test_matrix_run_layer_corpus_load_column_is_green():
+    """Issue 6 part 2 with the layer, the whole corpus: 12 front-ends x 2 origins x 2 kernels.
+
+    Every bridged module (unbridged, 11 of the 24 cross builds fail) is loaded
+    in the target's guest and must stop where the same driver stops on its own
+    kernel: ENODEV (no Xen), or EINVAL for kbdfront, which Debian builds in.
+    Measured: 48/48 cells, ~3 min on 2 cores (one guest boot per kernel).
+    """
+    proc = run_cli("matrix", "--strategy", "layer", "--run", "-j", "2", "--json")
     assert proc.returncode == 0, proc.stderr
     cells = json.loads(proc.stdout)
-    assert len(cells) == 2
-    for cell in cells:
-        assert cell["ok"], cell["diagnostics"]
-        load = cell["load"]
-        assert load["ok"] and load["outcome"] == "ENODEV" and load["baseline"] == "ENODEV", load
+    assert len(cells) == 48
+    bad = [(c["driver"], c["target"], c["load"]) for c in cells
+           if not (c["ok"] and c["load"]["ok"] and c["load"]["outcome"] == c["load"]["baseline"]
+                   and c["load"]["outcome"] in ("ENODEV", "EINVAL"))]
+    assert bad == []
 
 
 RELEASE = {"6.1": R61, "6.12": R612}
