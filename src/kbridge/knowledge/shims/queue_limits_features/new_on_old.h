@@ -193,9 +193,18 @@ static inline int kb_queue_limits_apply(struct request_queue *q, struct kb_queue
 	blk_queue_chunk_sectors(q, lim->chunk_sectors);
 	blk_queue_max_segments(q, lim->max_segments);
 	blk_queue_segment_boundary(q, lim->seg_boundary_mask);
+	/*
+	 * With a virt boundary, validation kept the driver's max_segment_size
+	 * (UINT_MAX when unset) as the newer kernel does; this kernel's
+	 * blk_queue_max_segment_size() warns on a queue with a virt boundary
+	 * (its blk_queue_virt_boundary() sets UINT_MAX itself), so the
+	 * validated value is stored directly. A 0 mask clears an old one.
+	 */
+	blk_queue_virt_boundary(q, lim->virt_boundary_mask);
 	if (lim->virt_boundary_mask)
-		blk_queue_virt_boundary(q, lim->virt_boundary_mask);
-	blk_queue_max_segment_size(q, lim->max_segment_size);
+		q->limits.max_segment_size = lim->max_segment_size;
+	else
+		blk_queue_max_segment_size(q, lim->max_segment_size);
 	blk_queue_dma_alignment(q, lim->dma_alignment);
 	blk_queue_max_discard_sectors(q, lim->max_hw_discard_sectors);
 	blk_queue_max_discard_segments(q, lim->max_discard_segments);
