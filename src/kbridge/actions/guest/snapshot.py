@@ -19,6 +19,10 @@ record the same things. Every attribute present in both must be equal.
   feature through ETHTOOL_GFEATURES (``feature/<name>``: on/off, fixed), and
   link state after ``ip link set up``. macvlan is stacked on a dummy device;
   ifb's own ifb0 is used.
+* ``kind="zoned"`` (null_blk): a host-managed zoned device made through
+  configfs, its queue as ``z/<file>``, sequential O_DIRECT writes into a
+  sequential zone read back with checksums, and a write off the write
+  pointer (``io/write_off_wp``: refused on a correct zoned disk).
 
 :func:`compare` pairs two snapshots attribute by attribute.
 """
@@ -80,6 +84,39 @@ echo 0 > $d/power
 rmdir $d
 '''
 
+# kind="zoned" (null_blk): a host-managed zoned device made through configfs (4 MiB
+# zones, the first conventional, open/active zone limits) as z/<file> of its
+# queue, then sequential O_DIRECT writes into the first sequential zone read
+# back with checksums, and a write off the write pointer (refused by both
+# kernels: 6.12's zone write plugging, 6.1's null_blk write-pointer check).
+BLOCK_ZONED_SCRIPT = "#!/bin/sh\nset -u\nSKIP=''\n" + _DUMP + r'''
+mkdir -p /sys/kernel/config
+mount -t configfs configfs /sys/kernel/config || exit 1
+d=/sys/kernel/config/nullb/kbz
+mkdir $d || exit 1
+echo 64 > $d/size && echo 4096 > $d/blocksize && echo 1 > $d/memory_backed \
+    && echo 1 > $d/zoned && echo 4 > $d/zone_size && echo 1 > $d/zone_nr_conv \
+    && echo 4 > $d/zone_max_open && echo 8 > $d/zone_max_active && echo 1 > $d/power || exit 1
+dev=kbz
+[ -b /dev/$dev ] || { echo "no /dev/$dev" >&2; exit 1; }
+dump /sys/block/$dev/queue z/
+echo "zsize=$(cat /sys/block/$dev/size)"
+awk 'BEGIN { for (i = 0; i < 65536; i++) printf "kbridge zoned pattern %09d\n", i }' > /tmp/data
+# zone 1 (the first sequential one) starts at 4 MiB = 64 blocks of 64 KiB
+dd if=/tmp/data of=/dev/$dev bs=65536 seek=64 oflag=direct 2>/dev/null || exit 1
+dd if=/dev/$dev of=/tmp/back bs=65536 skip=64 count=32 iflag=direct 2>/dev/null || exit 1
+w=$(sha256sum < /tmp/data | cut -d' ' -f1); r=$(sha256sum < /tmp/back | cut -d' ' -f1)
+echo "io/zoned_roundtrip=$([ "$w" = "$r" ] && echo ok || echo MISMATCH)"
+# zone 2 starts at block 128; block 129 is not its write pointer
+if dd if=/tmp/data of=/dev/$dev bs=65536 count=1 seek=129 oflag=direct 2>/dev/null; then
+    echo "io/write_off_wp=accepted"
+else
+    echo "io/write_off_wp=refused"
+fi
+echo 0 > $d/power
+rmdir $d
+'''
+
 _NET_COMMON = ("#!/bin/sh\nset -u\n"
                # random or traffic-dependent, never comparable
                "SKIP='address perm_addr ifindex iflink dev_id dev_port phys_port_id "
@@ -118,7 +155,7 @@ snap ifb0
 ''',
 }
 NET_EXTRA_MODULES = {"macvlan": ["dummy"], "ifb": []}
-KINDS = ("block", "net")
+KINDS = ("block", "net", "zoned")
 
 
 def parse_attributes(output: str) -> dict[str, str]:
@@ -147,6 +184,8 @@ class Snapshot:
 def _script_for(kind: str, module: str) -> tuple[str, list[str]]:
     if kind == "block":
         return BLOCK_SCRIPT, []
+    if kind == "zoned":
+        return BLOCK_ZONED_SCRIPT, []
     if kind == "net":
         if module not in NET_SCRIPTS:
             raise KbridgeError(f"no net snapshot scenario for module {module!r} "

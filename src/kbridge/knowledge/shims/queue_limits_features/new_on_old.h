@@ -13,14 +13,36 @@
  * shims (blk_mq_alloc_disk with limits, queue_limits_commit_update) call it.
  *
  * Features with a queue flag on this kernel are mapped (see KB_BLK_FEATURES);
- * features and fields with no meaning here (zoned, atomic writes, polling
- * managed by the driver, integrity) are not declared, so a driver using them
- * fails to build instead of silently losing them.
+ * features and fields with no meaning here (atomic writes, polling managed by
+ * the driver, integrity) are not declared, so a driver using them fails to
+ * build instead of silently losing them.
+ *
+ * Zoned disks (BLK_FEAT_ZONED with chunk_sectors = the zone size,
+ * max_zone_append_sectors, zone_write_granularity, max_open_zones,
+ * max_active_zones) are validated as blk_validate_zoned_limits() documents
+ * and applied through this kernel's zoned setters, the way a zoned driver of
+ * this kernel sets them up (6.1's null_register_zoned_dev() calls the same
+ * setters): disk_set_zoned(disk, BLK_ZONED_HM) (which also sets the
+ * write granularity to the logical block size), the write granularity,
+ * blk_queue_max_zone_append_sectors() (min of max_hw_sectors, the request and
+ * chunk_sectors, as the newer kernel computes it), disk_set_max_open_zones()/
+ * disk_set_max_active_zones(), and two things the newer block layer does by
+ * itself for every zoned disk: it orders writes per zone (zone write
+ * plugging, Linux 6.10), here done by the elevator's zone write locking, so
+ * ELEVATOR_F_ZBD_SEQ_WRITE is required (this kernel then picks mq-deadline);
+ * and it always sends REQ_OP_ZONE_RESET_ALL for a whole-disk reset, which
+ * here the driver must announce with QUEUE_FLAG_ZONE_RESETALL.
+ * Zone append emulation (a zoned disk with max_zone_append_sectors == 0:
+ * the newer block layer turns zone appends into writes) does not exist on
+ * this kernel; such limits are refused with -EOPNOTSUPP and a message rather
+ * than giving the disk a zone append it does not have.
  *
  * Upstream release and commit: rule queue_limits_features (knowledge/rules).
  */
 #include <linux/blkdev.h>
 #include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/printk.h>
 
 /*
  * Kernels 6.9 and 6.10 have the limits-taking blk_mq_alloc_disk and the
@@ -42,6 +64,7 @@ typedef unsigned int __bitwise blk_features_t;
 #define BLK_FEAT_STABLE_WRITES	((__force blk_features_t)(1u << 5))
 #define BLK_FEAT_NOWAIT		((__force blk_features_t)(1u << 7))
 #define BLK_FEAT_DAX		((__force blk_features_t)(1u << 8))
+#define BLK_FEAT_ZONED		((__force blk_features_t)(1u << 10))
 #define BLK_FEAT_PCI_P2PDMA	((__force blk_features_t)(1u << 12))
 
 /* feature -> queue flag of this kernel (write cache and FUA go through blk_queue_write_cache) */
@@ -73,6 +96,10 @@ struct kb_queue_limits {
 	unsigned int		max_write_zeroes_sectors;
 	unsigned int		discard_granularity;
 	unsigned int		discard_alignment;
+	unsigned int		zone_write_granularity;
+	unsigned int		max_zone_append_sectors;
+	unsigned int		max_open_zones;
+	unsigned int		max_active_zones;
 	unsigned short		max_segments;
 	unsigned short		max_discard_segments;
 	unsigned int		dma_alignment;
@@ -117,7 +144,45 @@ static inline struct kb_queue_limits kb_queue_limits_read(struct request_queue *
 		lim.features |= feat;
 	KB_BLK_FEATURES(KB_READ_FEATURE)
 #undef KB_READ_FEATURE
+#ifdef CONFIG_BLK_DEV_ZONED
+	if (blk_queue_is_zoned(q)) {
+		lim.features |= BLK_FEAT_ZONED;
+		lim.zone_write_granularity = l->zone_write_granularity;
+		lim.max_zone_append_sectors = l->max_zone_append_sectors;
+		if (q->disk) {
+			lim.max_open_zones = q->disk->max_open_zones;
+			lim.max_active_zones = q->disk->max_active_zones;
+		}
+	}
+#endif
 	return lim;
+}
+
+/* blk_validate_zoned_limits() of the newer kernel, and no zone append emulation here. */
+static inline int kb_queue_limits_validate_zoned(struct kb_queue_limits *lim)
+{
+	if (!(lim->features & BLK_FEAT_ZONED)) {
+		if (WARN_ON_ONCE(lim->max_open_zones) ||
+		    WARN_ON_ONCE(lim->max_active_zones) ||
+		    WARN_ON_ONCE(lim->zone_write_granularity) ||
+		    WARN_ON_ONCE(lim->max_zone_append_sectors))
+			return -EINVAL;
+		return 0;
+	}
+	if (WARN_ON_ONCE(!IS_ENABLED(CONFIG_BLK_DEV_ZONED)))
+		return -EINVAL;
+	if (lim->max_active_zones && lim->max_open_zones > lim->max_active_zones)
+		return -EINVAL;
+	if (lim->zone_write_granularity < lim->logical_block_size)
+		lim->zone_write_granularity = lim->logical_block_size;
+	if (!lim->max_zone_append_sectors) {
+		pr_err("kbridge: zone append emulation (max_zone_append_sectors = 0 on a zoned disk) "
+		       "does not exist on this kernel\n");
+		return -EOPNOTSUPP;
+	}
+	lim->max_zone_append_sectors = min3(lim->max_hw_sectors, lim->max_zone_append_sectors,
+					    lim->chunk_sectors);
+	return 0;
 }
 
 /*
@@ -134,12 +199,23 @@ static inline int kb_queue_limits_validate(struct kb_queue_limits *lim)
 		lim->physical_block_size = lim->logical_block_size;
 	else if (!is_power_of_2(lim->physical_block_size))
 		return -EINVAL;
+	/* the minimum I/O size is at least a physical block; the optimal one a multiple of it */
+	if (lim->io_min < lim->physical_block_size)
+		lim->io_min = lim->physical_block_size;
+	lim->io_opt = round_down(lim->io_opt, lim->physical_block_size);
 	if (!lim->max_hw_sectors)
 		lim->max_hw_sectors = BLK_SAFE_MAX_SECTORS;
 	if (WARN_ON_ONCE(lim->max_hw_sectors < PAGE_SECTORS))
 		return -EINVAL;
 	if (WARN_ON_ONCE((lim->logical_block_size >> SECTOR_SHIFT) > lim->max_hw_sectors))
 		return -EINVAL;
+	lim->max_hw_sectors = round_down(lim->max_hw_sectors,
+					 lim->logical_block_size >> SECTOR_SHIFT);
+	/* discard granularity: at least a physical block, and 0 when there is no discard */
+	if (lim->max_hw_discard_sectors)
+		lim->discard_granularity = max(lim->discard_granularity, lim->physical_block_size);
+	else
+		lim->discard_granularity = 0;
 	if (!lim->max_segments)
 		lim->max_segments = BLK_MAX_SEGMENTS;
 	if (!lim->max_discard_segments)
@@ -161,7 +237,7 @@ static inline int kb_queue_limits_validate(struct kb_queue_limits *lim)
 		lim->dma_alignment = SECTOR_SIZE - 1;
 	if (WARN_ON_ONCE(lim->dma_alignment > PAGE_SIZE))
 		return -EINVAL;
-	return 0;
+	return kb_queue_limits_validate_zoned(lim);
 }
 
 static inline void kb_queue_flag_assign(struct request_queue *q, unsigned int flag, bool on)
@@ -179,6 +255,9 @@ static inline int kb_queue_limits_apply(struct request_queue *q, struct kb_queue
 
 	if (err)
 		return err;
+	/* this kernel keeps a zoned disk's open/active zone limits in the gendisk */
+	if ((lim->features & BLK_FEAT_ZONED) && WARN_ON_ONCE(!q->disk))
+		return -EINVAL;
 	blk_queue_logical_block_size(q, lim->logical_block_size);
 	blk_queue_physical_block_size(q, lim->physical_block_size);
 	if (lim->io_min)
@@ -220,6 +299,21 @@ static inline int kb_queue_limits_apply(struct request_queue *q, struct kb_queue
 	kb_queue_flag_assign(q, flag, lim->features & feat);
 	KB_BLK_FEATURES(KB_APPLY_FEATURE)
 #undef KB_APPLY_FEATURE
+#ifdef CONFIG_BLK_DEV_ZONED
+	if (lim->features & BLK_FEAT_ZONED) {
+		disk_set_zoned(q->disk, BLK_ZONED_HM);
+		blk_queue_zone_write_granularity(q, lim->zone_write_granularity);
+		blk_queue_max_zone_append_sectors(q, lim->max_zone_append_sectors);
+		disk_set_max_open_zones(q->disk, lim->max_open_zones);
+		disk_set_max_active_zones(q->disk, lim->max_active_zones);
+		blk_queue_flag_set(QUEUE_FLAG_ZONE_RESETALL, q);
+		blk_queue_required_elevator_features(q, ELEVATOR_F_ZBD_SEQ_WRITE);
+	} else if (q->disk && blk_queue_is_zoned(q)) {
+		disk_set_zoned(q->disk, BLK_ZONED_NONE);
+		blk_queue_flag_clear(QUEUE_FLAG_ZONE_RESETALL, q);
+		blk_queue_required_elevator_features(q, 0);
+	}
+#endif
 	/* what the kernel computed, as the newer kernel reports it back in *lim */
 	lim->max_sectors = q->limits.max_sectors;
 	lim->max_discard_sectors = q->limits.max_discard_sectors;
