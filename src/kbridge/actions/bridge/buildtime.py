@@ -11,11 +11,19 @@ $(KBUILD_CFLAGS) ..., but batched):
   its own line range (``compat/kb_probes.map``: guard, first line, last line).
   The headers the probes need are included up front, each behind
   ``__has_include`` so that a header missing on this kernel (the header moves)
-  cannot abort the unit. One ``gcc -fsyntax-only`` answers all probes; an
-  error inside a probe's line range means "absent".
+  cannot abort the unit. One ``gcc -fsyntax-only`` answers all probes: a
+  probe whose first error (inside its line range) matches its rule's
+  ``absent`` diagnostic (the map line's last field, a POSIX ERE) means
+  "absent", as :mod:`kbridge.actions.probe` decides; a probe that failed for
+  another reason is asked again alone. A missing header of a probe is an
+  ``#error`` naming the header the way gcc's own fatal error does, so a rule
+  that expects that header to be missing is answered in the batch too.
 * When the batch cannot be attributed (an error outside every range, a fatal
   error that stopped the unit), each probe is compiled alone
   (``compat/probes/<rule>.c``): slower but never wrong.
+* Alone, a probe that fails with anything but its expected diagnostic is
+  broken: the answer is unknown, so the build stops with a message naming
+  the rule and gcc's error, instead of silently picking a shim.
 * The answers go to ``compat/kb_config.h`` (``#define KB_HAVE_X 1`` or
   ``/* #undef KB_HAVE_X */``), written atomically, keyed on the compiler, the
   flags and the probes so that kbuild's several passes over Kbuild (build,
@@ -52,15 +60,19 @@ def _probe_body(rule: Rule, n: int) -> list[str]:
 
 
 def _map_line(rule: Rule, first: int, last: int) -> str:
+    # the expected diagnostic goes last: it may hold spaces (one line, though)
+    absent = " ".join(rule.probe.absent.splitlines())
     return (f"{rule.guard} {first} {last} {rule.id} {int(rule.probe.inverted)} "
-            f"{int(rule.probe.isolated)}")
+            f"{int(rule.probe.isolated)} {absent}").rstrip(" ")
 
 
 def probes_unit(rules: list[Rule]) -> tuple[str, str]:
     """(kb_probes.c, kb_probes.map): the batchable probes in one unit, and every probe's line range.
 
-    Map line: GUARD FIRST LAST RULE INVERTED ISOLATED. Isolated probes (whose
-    answer depends on which headers are in) get "0 0" and always run alone.
+    Map line: GUARD FIRST LAST RULE INVERTED ISOLATED ABSENT, ABSENT being the
+    rule's expected diagnostic (a regular expression, the rest of the line).
+    Isolated probes (whose answer depends on which headers are in) get "0 0"
+    and always run alone.
     """
     batch = [r for r in rules if not r.probe.isolated]
     includes: list[str] = []
@@ -82,7 +94,11 @@ def probes_unit(rules: list[Rule]) -> tuple[str, str]:
         out.append(f"#if {cond}")
         out += _probe_body(r, n)
         out.append("#else")
-        out.append(f'#error "kbridge: a header of probe {r.id} is missing"')
+        # what gcc says of the first missing header when the probe is compiled
+        # alone, so that the rule's expected diagnostic can match it here too
+        for h in r.probe.includes:
+            out += [f"#if !KB_INC_{includes.index(h)}",
+                    f'#error "kbridge: {h}: No such file or directory"', "#endif"]
         out.append("#endif")
         ranges.append(_map_line(r, first, len(out)))
         out.append("")
@@ -120,42 +136,70 @@ trap 'rm -rf "$tmp"' EXIT
 # shellcheck disable=SC2086
 $cc $flags -fsyntax-only -o /dev/null "$dir/kb_probes.c" >"$tmp/log" 2>&1
 status=$?
+# Answers: GUARD 1 (compiled), GUARD 0 (first error is the rule's expected
+# diagnostic: absent), GUARD R (failed for another reason: ask it alone).
 awk -v map="$dir/kb_probes.map" -v unit="kb_probes.c" '
-	BEGIN { n = 0; while ((getline l < map) > 0) { split(l, f, " "); n++; g[n] = f[1]; lo[n] = f[2]; hi[n] = f[3]; iso[n] = f[6] } }
+	BEGIN {
+		n = 0
+		while ((getline l < map) > 0) {
+			nf = split(l, f, " "); n++; g[n] = f[1]; lo[n] = f[2]; hi[n] = f[3]; iso[n] = f[6]
+			a = l; for (k = 1; k <= 6; k++) sub(/^[^ ]+ /, "", a)
+			pat[n] = nf > 6 ? a : ""
+		}
+	}
 	/(fatal error|error):/ {
 		split($0, p, ":"); file = p[1]; line = p[2] + 0
 		if (index(file, unit) != length(file) - length(unit) + 1 || index($0, "fatal error:")) { bad = 1; next }
+		msg = $0; sub(/^[^:]*:[0-9]+:([0-9]+:)? */, "", msg)
 		hit = 0
-		for (i = 1; i <= n; i++) if (!iso[i] && line >= lo[i] && line <= hi[i]) { failed[g[i]] = 1; hit = 1 }
+		for (i = 1; i <= n; i++) if (!iso[i] && line >= lo[i] && line <= hi[i]) { if (!(i in first)) first[i] = msg; hit = 1 }
 		if (!hit) bad = 1
 	}
 	END {
 		if (bad) { print "UNATTRIBUTED"; exit }
-		for (i = 1; i <= n; i++) if (!iso[i]) print g[i], (g[i] in failed) ? 0 : 1
+		for (i = 1; i <= n; i++) if (!iso[i]) print g[i], !(i in first) ? 1 : (first[i] ~ pat[i]) ? 0 : "R"
 	}' "$tmp/log" >"$tmp/answers"
-if [ "$status" -ne 0 ] && ! grep -q ' 0$' "$tmp/answers"; then
+if [ "$status" -ne 0 ] && ! grep -q ' [0R]$' "$tmp/answers"; then
 	# gcc failed but no probe took the blame: attribute nothing, go one by one
 	echo UNATTRIBUTED >"$tmp/answers"
 fi
-alone() {	# compile one probe by itself: prints "GUARD 1" when it compiles
-	if $cc $flags -fsyntax-only -o /dev/null "$dir/probes/$2.c" >/dev/null 2>&1; then
-		echo "$1 1"
-	else
-		echo "$1 0"
+: >"$tmp/broken"
+alone() {	# one probe by itself (GUARD RULE ABSENT): prints "GUARD 1" or "GUARD 0"
+	if $cc $flags -fsyntax-only -o /dev/null "$dir/probes/$2.c" >"$tmp/alone.log" 2>&1; then
+		echo "$1 1"; return
 	fi
+	err=$(grep -E '(fatal error|error):' "$tmp/alone.log" | head -n 1 | \
+	      sed 's/^[^:]*:[0-9][0-9]*:\([0-9][0-9]*:\)\{0,1\} *//')
+	# absent only for the diagnostic the rule expects (as `kbridge probe` decides);
+	# any other failure leaves this kernel's answer unknown: the probe is broken
+	if ! KB_ERR="$err" KB_PAT="$3" awk 'BEGIN { exit !(ENVIRON["KB_ERR"] ~ ENVIRON["KB_PAT"]) }' || \
+	   [ -z "$err" ]; then
+		printf 'rule %s: its probe failed with "%s", not with its expected diagnostic "%s"; ' \
+			"$2" "${err:-no error message from the compiler}" "$3" >>"$tmp/broken"
+	fi
+	echo "$1 0"
 }
 if grep -q '^UNATTRIBUTED' "$tmp/answers"; then
 	: >"$tmp/answers"
-	while read -r guard lo hi rule inv iso; do
-		alone "$guard" "$rule" >>"$tmp/answers"
+	while read -r guard lo hi rule inv iso absent; do
+		alone "$guard" "$rule" "$absent" >>"$tmp/answers"
 	done <"$dir/kb_probes.map"
 else
-	while read -r guard lo hi rule inv iso; do
-		[ "$iso" = 1 ] && alone "$guard" "$rule" >>"$tmp/answers"
+	while read -r guard lo hi rule inv iso absent; do
+		if [ "$iso" = 1 ] || grep -q "^$guard R\$" "$tmp/answers"; then
+			alone "$guard" "$rule" "$absent" >>"$tmp/answers.alone"
+		fi
 	done <"$dir/kb_probes.map"
+	[ -f "$tmp/answers.alone" ] && cat "$tmp/answers.alone" >>"$tmp/answers"
+	grep -v ' R$' "$tmp/answers" >"$tmp/answers.final"; mv -f "$tmp/answers.final" "$tmp/answers"
+fi
+if [ -s "$tmp/broken" ]; then
+	# no kb_config.h: a guessed answer would pick a shim the kernel may not need
+	echo "the probes cannot tell what this kernel has: $(cat "$tmp/broken")fix the rule's probe (kbridge probe shows it)"
+	exit 0
 fi
 # compiled -> guard; an inverted probe uses the OLD API, so it compiling means "not new"
-while read -r guard lo hi rule inv iso; do
+while read -r guard lo hi rule inv iso absent; do
 	c=$(grep "^$guard " "$tmp/answers" | head -n 1 | cut -d' ' -f2)
 	if [ "$inv" = 1 ]; then [ "$c" = 1 ] && c=0 || c=1; fi
 	echo "$guard $c"
