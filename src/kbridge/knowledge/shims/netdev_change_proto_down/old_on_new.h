@@ -28,6 +28,7 @@
  */
 #include <linux/build_bug.h>
 #include <linux/stddef.h>
+#include <linux/netdevice.h>	/* the layer applies it after this header; inline may not */
 
 #ifndef priv_flags_fast
 #error "kbridge: netdev_change_proto_down needs its <linux/netdev_features.h> wrapper (compat/include) to be read before struct net_device"

@@ -35,6 +35,7 @@
  */
 #include <linux/build_bug.h>
 #include <linux/container_of.h>
+#include <linux/netdevice.h>	/* the layer applies it after this header; inline may not */
 #include <linux/netdev_features.h>
 #include <linux/printk.h>
 #include <linux/spinlock.h>

@@ -32,7 +32,10 @@
  * tx_types, rx_filters).
  */
 #include "kb_config.h"
-#if !defined(KB_HAVE_ETHTOOL_KERNEL_TS_INFO) && !defined(KB_ETHTOOL_KERNEL_TS_INFO_WRAP)
+/* only for a driver bridged new_on_old: a driver written for the older API
+ * (old_on_new in this OUT) keeps the kernel's header on its own kernel */
+#if !defined(KB_HAVE_ETHTOOL_KERNEL_TS_INFO) && !defined(KB_ETHTOOL_KERNEL_TS_INFO_WRAP) && \
+	__has_include("rules/ethtool_kernel_ts_info/new_on_old.h")
 #define KB_ETHTOOL_KERNEL_TS_INFO_WRAP
 #include <linux/types.h>
 #include <linux/build_bug.h>
