@@ -118,6 +118,7 @@ struct kb_rq_list_ops_box {
  * one of the files' copies), so a set allocated in one file of the driver is
  * recognized as boxed when another file frees it.
  */
+void kb_queue_rqs_trampoline(struct request **list);
 void __weak kb_queue_rqs_trampoline(struct request **list)
 {
 	struct request *rq = *list, *next;
