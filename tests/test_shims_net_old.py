@@ -113,3 +113,24 @@ def test_macvlan_61_bridged_builds_clean_on_both_kernels(tree61, tree612, tmp_pa
         shutil.copytree(out, b)
         _clean_build(b, tree)
         assert (b / "macvlan.ko").is_file()
+
+
+@pytest.mark.slow
+def test_macvlan_61_bridged_accepts_proto_down_like_612s_own(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    # IFF_CHANGE_PROTO_DOWN -> dev->change_proto_down, observed where it matters:
+    # 6.12's net-sysfs accepts proto_down for the bridged 6.1 macvlan exactly as for
+    # 6.12's own, and the carrier follows it (the net snapshot does not cover this)
+    from kbridge.actions.guest.runner import build_for, run_guest
+
+    out = tmp_path / "out"
+    bridge(drv_mod.load(intree.find("macvlan@6.1").path, label="macvlan@6.1"), [tree61, tree612],
+           "layer", out)
+    seen = {}
+    for name, src in (("bridged", out), ("own", intree.find("macvlan@6.12").path)):
+        result, kos = build_for(str(src), tree612.release, tmp_path / f"b-{name}")
+        assert kos, result
+        g = run_guest(kos, tree612.release, test_script=MOD / "macvlan_proto_down.sh",
+                      extra_modules=["dummy"])
+        assert g.ok, (name, g.reasons, g.test_output)
+        seen[name] = g.test_output
+    assert seen["bridged"] == seen["own"] == "proto_down=1\noperstate=down\noperstate_after=up"
