@@ -117,3 +117,20 @@ def test_broken_probe_stops_the_build_naming_rule_and_error(layer_out, tree612):
     # and the same OUT, repaired, configures itself again
     proc, have = _make_n(layer_out, tree612)
     assert have is not None, proc.stderr[-2000:]
+
+
+def test_probe_flags_name_the_module_as_a_string(tmp_path):
+    """kb_conftest.sh expands the flags unquoted ($cc $flags): the module names
+    must reach gcc as string literals (6.12's <linux/ethtool.h> initializes a
+    char array with KBUILD_MODNAME; a '"x"' spelling made every probe including
+    it fail)."""
+    import subprocess
+    from kbridge.actions.bridge import buildtime
+    names = " ".join(w for w in buildtime.PROBE_FLAGS_MAKE.split() if w.startswith("-DKBUILD_"))
+    (tmp_path / "flags").write_text(names + "\n")
+    (tmp_path / "t.c").write_text('static const char m[] = KBUILD_MODNAME, b[] = KBUILD_BASENAME;\n'
+                                  '_Static_assert(sizeof(m) == sizeof("kb_probes"), "string");\n'
+                                  'const char *kb_use(void) { return b[0] ? m : b; }\n')
+    proc = subprocess.run(["sh", "-c", 'flags=$(cat flags); gcc $flags -fsyntax-only t.c'],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

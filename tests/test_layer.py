@@ -214,3 +214,20 @@ def test_two_extensions_of_one_header_are_chained(tree61, tree612, tmp_path):  #
         (out / rel).write_bytes(data)
     proc, diags, undefined = _make(out, tree61)
     assert proc.returncode == 0 and diags == [] and undefined == [], proc.stdout[-2000:]
+
+
+def test_api_named_only_in_a_macro_body_is_used(tmp_path):  # type: ignore[no-untyped-def]
+    """A driver that names an API only inside its own #define (macvlan 6.1:
+    NETIF_F_LLTX in ALWAYS_ON_FEATURES) needs the API's rule all the same."""
+    from kbridge.actions.bridge import layer
+    from kbridge.knowledge import rules as rules_mod
+    d = tmp_path / "macrodrv"
+    d.mkdir()
+    (d / "Kbuild").write_text("obj-m += macrodrv.o\n")
+    (d / "macrodrv.c").write_text(
+        "#include <linux/netdevice.h>\n"
+        "#define ALWAYS_ON (NETIF_F_SG | \\\n\t\t   NETIF_F_LLTX)\n"
+        "#define SET_LIMIT(q) blk_queue_max_hw_sectors((q), 8)\n"
+        "static void setup(struct net_device *dev) { dev->features |= ALWAYS_ON; }\n")
+    used = {r.id for r in layer.used_rules(rules_mod.load(), drv_mod.load(d))}
+    assert {"netdev_lltx", "blk_queue_max_hw_sectors_removed"} <= used

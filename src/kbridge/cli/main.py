@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_positive_int, default=180, metavar="SECONDS",
                    help="give up on the guest after this long (default 180)")
     p.add_argument("--log", action="store_true", help="print the guest's whole serial console")
-    p.add_argument("--snapshot", choices=("block", "net"), default=None,
+    p.add_argument("--snapshot", choices=("block", "zoned", "net"), default=None,
                    help="instead of --test: record what user space sees of the driver, as JSON")
     p.add_argument("--against", default=None, metavar="MODULE_DIR_OR_KO",
                    help="with --snapshot: also snapshot this reference driver and compare")

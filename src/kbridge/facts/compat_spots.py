@@ -32,7 +32,6 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from kbridge.actions import prune as pr
@@ -399,11 +398,9 @@ def _groups(dirs: list[Directive], name: str) -> list[_Group]:
 # Identifiers of the code in each branch (tree-sitter-c)
 
 
-@cache
 def _parser():  # type: ignore[no-untyped-def]
-    import tree_sitter as ts
-    import tree_sitter_c as tsc
-    return ts.Parser(ts.Language(tsc.language()))
+    from kbridge.facts.cparse import thread_parser
+    return thread_parser()
 
 
 _ID_TYPES = frozenset({"identifier", "field_identifier", "type_identifier",

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -95,6 +96,19 @@ _KEYWORDS = frozenset({"inline", "__inline", "__inline__", "static", "extern", "
 
 def make_parser() -> ts.Parser:
     return ts.Parser(_LANGUAGE)
+
+
+_per_thread = threading.local()
+
+
+def thread_parser() -> ts.Parser:
+    """This thread's parser. A tree-sitter parser must never be shared between
+    threads (`kbridge matrix -j2` bridges in threads; one shared cached parser
+    crashed tree-sitter-c with a segmentation fault)."""
+    parser = getattr(_per_thread, "parser", None)
+    if parser is None:
+        parser = _per_thread.parser = make_parser()
+    return parser
 
 
 # tree-sitter-c 0.24.2 loops forever, allocating, on some malformed inputs

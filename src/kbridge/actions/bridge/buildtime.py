@@ -41,11 +41,15 @@ from kbridge.knowledge.rules import Rule
 # c_flags, minus the dependency file and the per-object names), in the same
 # order, so that a probe sees exactly what the driver will see. NOSTDINC_FLAGS
 # is read before the layer adds its own include directories, so a shadow
-# header never answers a probe.
+# header never answers a probe. kb_conftest.sh expands the flags unquoted
+# ($cc $flags): word splitting keeps quote characters, so the module names are
+# written with bare double quotes (kbuild's shell form '"x"' would reach gcc
+# with its single quotes and make KBUILD_MODNAME a character constant, which
+# breaks every probe whose headers use it, e.g. 6.12's <linux/ethtool.h>).
 PROBE_FLAGS_MAKE = (
     "$(NOSTDINC_FLAGS) $(LINUXINCLUDE) -include $(srctree)/include/linux/compiler_types.h "
     "$(KBUILD_CPPFLAGS) $(KBUILD_CFLAGS) $(KBUILD_CFLAGS_MODULE) -DMODULE "
-    "-DKBUILD_BASENAME='\"kb_probes\"' -DKBUILD_MODNAME='\"kb_probes\"' "
+    "-DKBUILD_BASENAME=\"kb_probes\" -DKBUILD_MODNAME=\"kb_probes\" "
     "-D__KBUILD_MODNAME=kmod_kb_probes"
 )
 

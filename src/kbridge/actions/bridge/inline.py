@@ -56,7 +56,6 @@ guards, compat/kb_config.h the probed ones).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 
 from kbridge.actions.bridge import buildtime, layer
 from kbridge.errors import KbridgeError
@@ -80,11 +79,9 @@ _DIRECTIVE_UNITS = frozenset({"preproc_def", "preproc_function_def", "preproc_in
                               "preproc_call"})
 
 
-@cache
 def _parser():  # type: ignore[no-untyped-def]
-    import tree_sitter as ts
-    import tree_sitter_c as tsc
-    return ts.Parser(ts.Language(tsc.language()))
+    from kbridge.facts.cparse import thread_parser
+    return thread_parser()
 
 
 def _walk(node):  # type: ignore[no-untyped-def]

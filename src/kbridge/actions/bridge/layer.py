@@ -81,24 +81,48 @@ class LayerPlan:
 
 # --- what the driver uses ---------------------------------------------------
 
-@cache
 def _parser():  # type: ignore[no-untyped-def]
-    import tree_sitter as ts
-    import tree_sitter_c as tsc
-    return ts.Parser(ts.Language(tsc.language()))
+    from kbridge.facts.cparse import thread_parser
+    return thread_parser()
 
 
 _NAME_NODES = {"identifier", "field_identifier", "type_identifier", "statement_identifier"}
 
 
-def driver_names(driver: Driver) -> tuple[frozenset[str], frozenset[str]]:
-    """(identifiers, include paths) of the driver's C files, read with tree-sitter-c."""
-    names: set[str] = set()
-    includes: set[str] = set()
+_MACRO_PREFIX = b"void __kb_macro(void) {\n"
+
+
+def _roots(driver: Driver):  # type: ignore[no-untyped-def]
+    """The syntax trees of the driver's files, then of each of its macro bodies.
+
+    tree-sitter keeps a #define's body as one opaque preproc_arg; a driver that
+    names an API only there (macvlan 6.1: NETIF_F_LLTX inside its
+    ALWAYS_ON_FEATURES) uses it all the same, so each body is parsed again as
+    the statements of a function (the way the scanner reads macros).
+    """
     parser = _parser()
     for rel in driver.sources:
-        tree = parse_bounded(parser, driver.read(rel), f"{driver.label}: {rel}")
-        stack = [tree.root_node]
+        root = parse_bounded(parser, driver.read(rel), f"{driver.label}: {rel}").root_node
+        yield root
+        bodies = []
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.type == "preproc_arg" and node.parent is not None and \
+                    node.parent.type in ("preproc_def", "preproc_function_def"):
+                bodies.append(node.text.replace(b"\\\n", b" \n"))
+            stack.extend(node.children)
+        for body in bodies:
+            yield parse_bounded(parser, _MACRO_PREFIX + body + b"\n;}\n",
+                                f"{driver.label}: {rel} (macro body)").root_node
+
+
+def driver_names(driver: Driver) -> tuple[frozenset[str], frozenset[str]]:
+    """(identifiers, include paths) of the driver's C files and macro bodies, read with tree-sitter-c."""
+    names: set[str] = set()
+    includes: set[str] = set()
+    for root in _roots(driver):
+        stack = [root]
         while stack:
             node = stack.pop()
             if node.type in _NAME_NODES:
@@ -131,9 +155,7 @@ def member_uses(driver: Driver) -> tuple[frozenset[str], frozenset[tuple[str | N
     """
     fields: set[str] = set()
     designated: set[tuple[str | None, str]] = set()
-    parser = _parser()
-    for rel in driver.sources:
-        root = parse_bounded(parser, driver.read(rel), f"{driver.label}: {rel}").root_node
+    for root in _roots(driver):
         stack: list[tuple[object, str | None, bool]] = [(root, None, False)]
         while stack:
             node, owner, in_decl = stack.pop()
