@@ -134,16 +134,16 @@ struct kb_netdev_box {
 	struct net_device_ops ops;		/* what the kernel reads (driver's view: longer) */
 	const struct net_device_ops *driver;	/* the driver's own, const */
 };
-static struct kb_netdev_box kb_netdev_boxes[KB_NETDEV_BOXES];
+static struct kb_netdev_box __maybe_unused kb_netdev_boxes[KB_NETDEV_BOXES];
 
 #ifdef KB_ETHTOOL_KERNEL_TS_INFO_WRAP
 struct kb_ethtool_box {
 	struct ethtool_ops ops;
 	const struct ethtool_ops *driver;
 };
-static struct kb_ethtool_box kb_ethtool_boxes[KB_NETDEV_BOXES];
+static struct kb_ethtool_box __maybe_unused kb_ethtool_boxes[KB_NETDEV_BOXES];
 #endif
-static DEFINE_MUTEX(kb_netdev_box_lock);
+static __maybe_unused DEFINE_MUTEX(kb_netdev_box_lock);
 
 static inline const struct net_device_ops *kb_netdev_driver_ops(const struct net_device *dev)
 {
@@ -163,7 +163,7 @@ static inline void kb_netdev_apply_bits(struct net_device *dev)
 #endif
 }
 
-static int kb_netdev_init_tramp(struct net_device *dev)
+static __maybe_unused int kb_netdev_init_tramp(struct net_device *dev)
 {
 	const struct net_device_ops *drv = kb_netdev_driver_ops(dev);
 	int err = drv->ndo_init ? drv->ndo_init(dev) : 0;
@@ -173,7 +173,7 @@ static int kb_netdev_init_tramp(struct net_device *dev)
 	return err;
 }
 
-static netdev_features_t kb_netdev_fix_features_tramp(struct net_device *dev,
+static __maybe_unused netdev_features_t kb_netdev_fix_features_tramp(struct net_device *dev,
 						      netdev_features_t features)
 {
 	features = kb_netdev_driver_ops(dev)->ndo_fix_features(dev, features);
@@ -184,7 +184,7 @@ static netdev_features_t kb_netdev_fix_features_tramp(struct net_device *dev,
 	return features;
 }
 
-static int kb_dev_get_hwtstamp(struct net_device *dev, struct ifreq *ifr)
+static __maybe_unused int kb_dev_get_hwtstamp(struct net_device *dev, struct ifreq *ifr)
 {
 	const struct net_device_ops *drv = kb_netdev_driver_ops(dev);
 	struct kernel_hwtstamp_config kernel_cfg = {};
@@ -203,7 +203,7 @@ static int kb_dev_get_hwtstamp(struct net_device *dev, struct ifreq *ifr)
 	return 0;
 }
 
-static int kb_dev_set_hwtstamp(struct net_device *dev, struct ifreq *ifr)
+static __maybe_unused int kb_dev_set_hwtstamp(struct net_device *dev, struct ifreq *ifr)
 {
 	const struct net_device_ops *drv = kb_netdev_driver_ops(dev);
 	struct kernel_hwtstamp_config kernel_cfg = {};
@@ -215,6 +215,7 @@ static int kb_dev_set_hwtstamp(struct net_device *dev, struct ifreq *ifr)
 		return -EFAULT;
 	kb_hwtstamp_config_to_kernel(&kernel_cfg, &cfg);
 	kernel_cfg.ifr = ifr;
+	kernel_cfg.source = HWTSTAMP_SOURCE_NETDEV;	/* the PHY path is taken before */
 	err = drv->ndo_hwtstamp_set(dev, &kernel_cfg, &extack);
 	if (err) {
 		if (extack._msg)
@@ -229,7 +230,7 @@ static int kb_dev_set_hwtstamp(struct net_device *dev, struct ifreq *ifr)
 	return 0;
 }
 
-static int kb_netdev_eth_ioctl_tramp(struct net_device *dev, struct ifreq *ifr, int cmd)
+static __maybe_unused int kb_netdev_eth_ioctl_tramp(struct net_device *dev, struct ifreq *ifr, int cmd)
 {
 	const struct net_device_ops *drv = kb_netdev_driver_ops(dev);
 
@@ -244,7 +245,7 @@ static int kb_netdev_eth_ioctl_tramp(struct net_device *dev, struct ifreq *ifr, 
 }
 
 #ifdef KB_ETHTOOL_KERNEL_TS_INFO_WRAP
-static int kb_ethtool_get_ts_info_tramp(struct net_device *dev, struct ethtool_ts_info *info)
+static __maybe_unused int kb_ethtool_get_ts_info_tramp(struct net_device *dev, struct ethtool_ts_info *info)
 {
 	const struct ethtool_ops *drv = container_of(dev->ethtool_ops, struct kb_ethtool_box, ops)->driver;
 	struct kernel_ethtool_ts_info k = { .cmd = ETHTOOL_GET_TS_INFO, .phc_index = -1 };
@@ -261,7 +262,7 @@ static int kb_ethtool_get_ts_info_tramp(struct net_device *dev, struct ethtool_t
 #endif
 
 /* the box for dev's ops (0), or -ENOSPC when this module has more distinct ops than boxes */
-static int kb_netdev_box_install(struct net_device *dev)
+static __maybe_unused int kb_netdev_box_install(struct net_device *dev)
 {
 	const struct net_device_ops *drv = dev->netdev_ops;
 	int i, err = 0;

@@ -32,7 +32,9 @@
  * kernel whose header differs.
  */
 #include "kb_config.h"
-#if !defined(KB_HAVE_NETDEV_HWTSTAMP_NDO) && !defined(KB_NETDEV_HWTSTAMP_NDO_WRAP)
+/* only for a driver bridged new_on_old (rules/netdev_hwtstamp_ndo/new_on_old.h in this OUT) */
+#if !defined(KB_HAVE_NETDEV_HWTSTAMP_NDO) && !defined(KB_NETDEV_HWTSTAMP_NDO_WRAP) && \
+	__has_include("rules/netdev_hwtstamp_ndo/new_on_old.h")
 #define KB_NETDEV_HWTSTAMP_NDO_WRAP
 #include <linux/build_bug.h>
 #include <linux/stddef.h>

@@ -2,9 +2,9 @@
 /*
  * net_device.lltx and net_device.change_proto_down (Linux >= 6.12: the
  * NETIF_F_LLTX feature bit and the IFF_CHANGE_PROTO_DOWN private flag became
- * these bits) on a kernel without them. Shipped byte-identical by the rules
- * netdev_lltx and netdev_change_proto_down (the layer keeps one copy), which
- * need each other so that both guards are always computed.
+ * these bits) on a kernel without them. Shipped by netdev_lltx for both:
+ * netdev_change_proto_down and netdev_lltx need each other (shim.toml), so
+ * both guards are always computed and this wrapper is always there.
  *
  * As for xdp_features (netdev_xdp_features), the members are appended after
  * struct net_device's last member, offload_xstats_l3, while the kernel's
@@ -18,8 +18,12 @@
  * dev->priv_flags, which is what this kernel reads).
  */
 #include "kb_config.h"
+/* only for a driver bridged new_on_old: a driver written for the older API
+ * (old_on_new in this OUT) keeps the kernel's header on its own kernel */
 #if (!defined(KB_HAVE_NETDEV_LLTX) || !defined(KB_HAVE_NETDEV_CHANGE_PROTO_DOWN)) && \
-	!defined(KB_NETDEV_TAIL_BITS_WRAP)
+	!defined(KB_NETDEV_TAIL_BITS_WRAP) && \
+	(__has_include("rules/netdev_lltx/new_on_old.h") || \
+	 __has_include("rules/netdev_change_proto_down/new_on_old.h"))
 #define KB_NETDEV_TAIL_BITS_WRAP
 #include <linux/build_bug.h>
 #include <linux/align.h>
