@@ -33,7 +33,7 @@ static inline int kb_ethtool_get_ts_info_by_layer(struct net_device *dev,
 	int err = 0;
 
 	if (phy_has_tsinfo(phydev)) {
-		err = phy_ts_info(phydev, &ts);
+		err = (phy_ts_info)(phydev, &ts);	/* the kernel's, not a shim's */
 	} else if (ops && ops->KB_ETHTOOL_KERNEL_SLOT) {
 		err = ops->KB_ETHTOOL_KERNEL_SLOT(dev, &ts);
 	}

@@ -261,6 +261,31 @@ static __maybe_unused int kb_ethtool_get_ts_info_tramp(struct net_device *dev, s
 }
 #endif
 
+#ifdef KB_ETHTOOL_KERNEL_TS_INFO_WRAP
+/*
+ * phy_ts_info() fills a struct kernel_ethtool_ts_info since 6.11; this
+ * kernel's PHY time-stampers fill the uapi struct: the caller's presets go
+ * in, every field comes back.
+ */
+static inline int kb_phy_ts_info(struct phy_device *phydev, struct kernel_ethtool_ts_info *info)
+{
+	struct ethtool_ts_info ts = {
+		.cmd = info->cmd, .so_timestamping = info->so_timestamping,
+		.phc_index = info->phc_index, .tx_types = info->tx_types,
+		.rx_filters = info->rx_filters,
+	};
+	int err = (phy_ts_info)(phydev, &ts);
+
+	info->cmd = ts.cmd;
+	info->so_timestamping = ts.so_timestamping;
+	info->phc_index = ts.phc_index;
+	info->tx_types = ts.tx_types;
+	info->rx_filters = ts.rx_filters;
+	return err;
+}
+#define phy_ts_info(phydev, info)	kb_phy_ts_info(phydev, info)
+#endif
+
 /* the box for dev's ops (0), or -ENOSPC when this module has more distinct ops than boxes */
 static __maybe_unused int kb_netdev_box_install(struct net_device *dev)
 {
