@@ -7,7 +7,8 @@ struct kernel_ethtool_ts_info, ethtool_get_ts_info_by_layer(),
 IFLA_MACVLAN_BC_CUTOFF), bridged with the layer and with inline: it builds
 clean on both kernels (its static_asserts pin the types, layouts and uapi
 values), and in a booted 6.1 the kernel sees what 6.12 would do with the
-bits (NETIF_F_LLTX on, proto_down accepted).
+bits (NETIF_F_LLTX on, proto_down accepted) and hardware time-stamping ioctls
+reach the driver's ndo_hwtstamp_set/get with the newer core's conversions.
 """
 
 from __future__ import annotations
@@ -63,3 +64,9 @@ def test_net_new_api_bits_reach_the_61_kernel(tree61, tree612, tmp_path):  # typ
                 for line in g.test_output.splitlines() if line.startswith("kbn "))
     assert seen.get("proto_down") == "1", g.test_output
     assert seen.get("tx-lockless", "").startswith("on"), g.test_output
+    # SIOCSHWTSTAMP/SIOCGHWTSTAMP through ndo_eth_ioctl reach the driver's ndo_hwtstamp_set/get:
+    # the driver's widened rx filter (PTP_V2_L2_SYNC 10 -> PTP_V2_L2_EVENT 9) is copied back,
+    # read back by GET, and its refusal comes back as its own error (-ERANGE)
+    assert seen.get("hwtstamp_set") == "0 tx=1 rx=9", g.test_output
+    assert seen.get("hwtstamp_get") == "0 tx=1 rx=9", g.test_output
+    assert seen.get("hwtstamp_bad") == "-34", g.test_output
