@@ -11,7 +11,7 @@
  *
  * Here the disk is allocated by the kernel's own __blk_mq_alloc_disk() (with
  * a lockdep class per call site, as the kernel's macro does) and the limits
- * are then applied through the kernel's setters by kb_queue_limits_apply()
+ * are then applied through the kernel's setters by kb_disk_apply_limits()
  * (rule queue_limits_features) before anyone can see the disk; on invalid
  * limits the disk is released with put_disk() and ERR_PTR(-EINVAL) returned.
  * With lim == NULL the queue keeps this kernel's defaults, except that it is
@@ -20,31 +20,11 @@
 #include <linux/blk-mq.h>
 #include <linux/err.h>
 
-static inline struct gendisk *kb_blk_mq_disk_set_limits(struct gendisk *disk,
-							 struct kb_queue_limits *lim)
-{
-	struct kb_queue_limits dflt = {};
-	struct kb_queue_limits copy;
-	int err;
-
-	if (IS_ERR(disk))
-		return disk;
-	copy = lim ? *lim : dflt;
-	copy.features |= BLK_FEAT_IO_STAT | BLK_FEAT_NOWAIT;
-	err = kb_queue_limits_apply(disk->queue, &copy);
-	if (err) {
-		put_disk(disk);
-		return ERR_PTR(err);
-	}
-	if (lim)
-		*lim = copy;
-	return disk;
-}
-
 #undef blk_mq_alloc_disk
 #define blk_mq_alloc_disk(set, lim, queuedata)					\
 ({										\
 	static struct lock_class_key __kb_key;					\
 										\
-	kb_blk_mq_disk_set_limits(__blk_mq_alloc_disk(set, queuedata, &__kb_key), lim); \
+	kb_disk_apply_limits(__blk_mq_alloc_disk(set, queuedata, &__kb_key), lim,	\
+			     BLK_FEAT_IO_STAT | BLK_FEAT_NOWAIT);			\
 })

@@ -40,6 +40,7 @@
  * Upstream release and commit: rule queue_limits_features (knowledge/rules).
  */
 #include <linux/blkdev.h>
+#include <linux/err.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/printk.h>
@@ -318,6 +319,35 @@ static inline int kb_queue_limits_apply(struct request_queue *q, struct kb_queue
 	lim->max_sectors = q->limits.max_sectors;
 	lim->max_discard_sectors = q->limits.max_discard_sectors;
 	return 0;
+}
+
+/*
+ * A just-allocated disk gets the newer allocators' limits: *lim (NULL: the
+ * defaults of the newer shape, i.e. a zeroed struct), plus *features* the
+ * allocator adds itself, validated and applied before anyone can see the
+ * disk. On invalid limits the disk is released and ERR_PTR(-EINVAL) returned,
+ * as the newer allocators do; the validated limits are written back to *lim
+ * (the newer kernel validates the caller's struct in place).
+ */
+static inline struct gendisk *kb_disk_apply_limits(struct gendisk *disk, struct kb_queue_limits *lim,
+						   blk_features_t features)
+{
+	struct kb_queue_limits copy = {};
+	int err;
+
+	if (IS_ERR_OR_NULL(disk))
+		return disk;
+	if (lim)
+		copy = *lim;
+	copy.features |= features;
+	err = kb_queue_limits_apply(disk->queue, &copy);
+	if (err) {
+		put_disk(disk);
+		return ERR_PTR(err);
+	}
+	if (lim)
+		*lim = copy;
+	return disk;
 }
 
 /* From here on the driver's struct queue_limits is the newer shape. */
