@@ -8,6 +8,12 @@
  * The kernel calls it only through the ethtool box's trampoline
  * (rules/netdev_hwtstamp_ndo/new_on_old.h, installed at registration).
  */
+#ifdef KB_HAVE_NETDEV_HWTSTAMP_NDO
+/* the box that installs the trampoline is netdev_hwtstamp_ndo's new_on_old
+ * shim, applied only on kernels without ndo_hwtstamp_* (< 6.6); without it
+ * the kernel would call the driver's callback with its own struct */
+#error "kbridge: ethtool_kernel_ts_info cannot bridge a kernel with ndo_hwtstamp_get/set but without kernel_ethtool_ts_info (6.6-6.10) yet"
+#endif
 #define ethtool_op_get_ts_info	kb_ethtool_op_get_ts_info
 static inline int kb_ethtool_op_get_ts_info(struct net_device *dev,
 					    struct kernel_ethtool_ts_info *info)
