@@ -58,27 +58,9 @@ static inline int kb_change_proto_down_pre_register(struct net_device *dev)
 }
 
 /*
- * The registration hook, shared with netdev_lltx's old_on_new shim (the same
- * block there): each shim fills its own slot, so either works alone.
+ * The registration hook is defined once, in netdev_lltx's old_on_new shim (the
+ * two rules need each other, so they are always applied together, in either
+ * order); this shim fills its slot.
  */
-#ifndef KB_NETDEV_OLD_REGISTER_HOOK
-#define KB_NETDEV_OLD_REGISTER_HOOK
-#define KB_NETDEV_PRE_REGISTER_PROTO_DOWN(dev)	0
-#define KB_NETDEV_PRE_REGISTER_LLTX(dev)	0
-#define kb_netdev_old_pre_register(dev)					\
-	(KB_NETDEV_PRE_REGISTER_PROTO_DOWN(dev) ?: KB_NETDEV_PRE_REGISTER_LLTX(dev))
-#define kb_register_netdevice(dev) ({					\
-	struct net_device *kb_reg_dev_ = (dev);				\
-	int kb_reg_err_ = kb_netdev_old_pre_register(kb_reg_dev_);	\
-	kb_reg_err_ ? kb_reg_err_ : (register_netdevice)(kb_reg_dev_);	\
-})
-#define kb_register_netdev(dev) ({					\
-	struct net_device *kb_reg_dev_ = (dev);				\
-	int kb_reg_err_ = kb_netdev_old_pre_register(kb_reg_dev_);	\
-	kb_reg_err_ ? kb_reg_err_ : (register_netdev)(kb_reg_dev_);	\
-})
-#define register_netdevice(dev)	kb_register_netdevice(dev)
-#define register_netdev(dev)	kb_register_netdev(dev)
-#endif
 #undef KB_NETDEV_PRE_REGISTER_PROTO_DOWN
 #define KB_NETDEV_PRE_REGISTER_PROTO_DOWN(dev)	kb_change_proto_down_pre_register(dev)

@@ -144,12 +144,17 @@ static inline int kb_lltx_pre_register(struct net_device *dev)
 
 /*
  * The registration hook, shared with netdev_change_proto_down's old_on_new
- * shim (the same block there): each shim fills its own slot.
+ * shim (the rules need each other; whichever shim comes first, each fills its
+ * own slot, and an empty slot does nothing).
  */
 #ifndef KB_NETDEV_OLD_REGISTER_HOOK
 #define KB_NETDEV_OLD_REGISTER_HOOK
+#ifndef KB_NETDEV_PRE_REGISTER_PROTO_DOWN
 #define KB_NETDEV_PRE_REGISTER_PROTO_DOWN(dev)	0
+#endif
+#ifndef KB_NETDEV_PRE_REGISTER_LLTX
 #define KB_NETDEV_PRE_REGISTER_LLTX(dev)	0
+#endif
 #define kb_netdev_old_pre_register(dev)					\
 	(KB_NETDEV_PRE_REGISTER_PROTO_DOWN(dev) ?: KB_NETDEV_PRE_REGISTER_LLTX(dev))
 #define kb_register_netdevice(dev) ({					\
