@@ -72,7 +72,7 @@ def test_static_promises_of_new_api_shims_on_61(tree61, tree612, tmp_path):  # t
     assert {"blk_mode_t", "queue_limits_features", "fb_gen_default_deferred_sysmem_ops",
             "page_pool_types_header", "page_pool_helpers_header", "pcm_uio_included",
             "snd_pcm_ops_copy_iov_iter", "scsi_host_template_const", "vm_flags_mod",
-            "netdev_xdp_features"} <= \
+            "netdev_xdp_features", "skbuff_ref_header"} <= \
         {s["rule"] for s in rep.shims}
 
 
@@ -80,7 +80,8 @@ def test_static_promises_of_new_api_shims_on_61(tree61, tree612, tmp_path):  # t
 def test_static_promises_of_old_api_shims_on_612(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
     rep, _ = _bridge_and_build("kbtest_static_old", tree61, tree612, tmp_path)
     assert {"fbinfo_flag_default_removed", "fbinfo_default_removed", "page_pool_header_removed",
-            "snd_pcm_ops_copy_iov_iter", "u64_stats_fetch_irq_removed", "vm_flags_const"} <= \
+            "snd_pcm_ops_copy_iov_iter", "u64_stats_fetch_irq_removed", "vm_flags_const",
+            "skbuff_ref_header"} <= \
         {s["rule"] for s in rep.shims}
 
 

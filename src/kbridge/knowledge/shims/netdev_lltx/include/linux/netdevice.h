@@ -29,9 +29,6 @@
 #include <linux/align.h>
 #include <linux/stddef.h>
 
-#ifdef offload_xstats_l3
-#error "kbridge: another shim already extends struct net_device after offload_xstats_l3 (netdev_xdp_features?); netdev_lltx/netdev_change_proto_down cannot be combined with it yet"
-#endif
 #ifndef KB_HAVE_NETDEV_LLTX
 #define KB_NETDEV_LLTX_MEMBER		unsigned char lltx:1;
 #define KB_NETDEV_LLTX_BRIDGED		1
@@ -44,16 +41,28 @@
 #else
 #define KB_NETDEV_CPD_MEMBER
 #endif
-/* an anonymous struct of one byte (alignment 1) right after the last pointer */
-#define offload_xstats_l3	offload_xstats_l3; struct { KB_NETDEV_LLTX_MEMBER KB_NETDEV_CPD_MEMBER }
+/*
+ * An anonymous struct of one byte (alignment 1) after the last pointer. The
+ * tail is shared with netdev_xdp_features' wrapper (xdp_features): each
+ * wrapper fills its own slot macro and the first one read defines the anchor
+ * listing every slot, so they combine in any order (an unfilled slot is empty).
+ */
+#undef KB_NETDEV_TAIL_BITS
+#define KB_NETDEV_TAIL_BITS	struct { KB_NETDEV_LLTX_MEMBER KB_NETDEV_CPD_MEMBER };
+#ifndef KB_NETDEV_TAIL_XDP
+#define KB_NETDEV_TAIL_XDP
+#endif
+#ifndef offload_xstats_l3
+#define offload_xstats_l3	offload_xstats_l3; KB_NETDEV_TAIL_XDP KB_NETDEV_TAIL_BITS
+#endif
 #include_next <linux/netdevice.h>
 #undef offload_xstats_l3
 
+/* the kernel's struct ends with the pointer offload_xstats_l3: its size is
+ * that end rounded up to the struct's alignment, and ours must be the same */
 static_assert(sizeof(struct net_device) ==
-	      ALIGN(offsetof(struct net_device, offload_xstats_l3) + sizeof(void *) + 1,
-		    __alignof__(struct net_device)) &&
-	      sizeof(struct net_device) >
-	      offsetof(struct net_device, offload_xstats_l3) + sizeof(void *),
+	      ALIGN(offsetof(struct net_device, offload_xstats_l3) + sizeof(void *),
+		    __alignof__(struct net_device)),
 	      "kbridge: no room for lltx/change_proto_down in this kernel's struct net_device tail; "
 	      "this layer cannot bridge them here");
 #else

@@ -32,12 +32,30 @@
 
 typedef u32 xdp_features_t;
 
-#define offload_xstats_l3	offload_xstats_l3; xdp_features_t xdp_features
+/*
+ * Other rules append members to the same tail (netdev_lltx's wrapper: lltx and
+ * change_proto_down). Each wrapper fills its own slot macro and the first one
+ * read defines the anchor that lists every slot, so the wrappers combine in
+ * any order and each works alone (an unfilled slot is empty).
+ */
+#undef KB_NETDEV_TAIL_XDP
+#define KB_NETDEV_TAIL_XDP	xdp_features_t xdp_features;
+#ifndef KB_NETDEV_TAIL_BITS
+#define KB_NETDEV_TAIL_BITS
+#endif
+#ifndef offload_xstats_l3
+#define offload_xstats_l3	offload_xstats_l3; KB_NETDEV_TAIL_XDP KB_NETDEV_TAIL_BITS
+#endif
 #include_next <linux/netdevice.h>
 #undef offload_xstats_l3
 
+/* the kernel's struct ends with the pointer offload_xstats_l3: its size is
+ * that end rounded up to the struct's alignment, and ours must be the same */
 static_assert(sizeof(struct net_device) ==
-	      ALIGN(offsetof(struct net_device, xdp_features), __alignof__(struct net_device)),
+	      ALIGN(offsetof(struct net_device, offload_xstats_l3) + sizeof(void *),
+		    __alignof__(struct net_device)) &&
+	      offsetof(struct net_device, xdp_features) >=
+	      offsetof(struct net_device, offload_xstats_l3) + sizeof(void *),
 	      "kbridge: no room for xdp_features in this kernel's struct net_device tail; "
 	      "this layer cannot bridge net_device.xdp_features here");
 
