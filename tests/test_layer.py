@@ -231,3 +231,16 @@ def test_api_named_only_in_a_macro_body_is_used(tmp_path):  # type: ignore[no-un
         "static void setup(struct net_device *dev) { dev->features |= ALWAYS_ON; }\n")
     used = {r.id for r in layer.used_rules(rules_mod.load(), drv_mod.load(d))}
     assert {"netdev_lltx", "blk_queue_max_hw_sectors_removed"} <= used
+
+
+def test_net_device_tail_members_of_two_rules_combine(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    """xdp_features (netdev_xdp_features) and lltx/change_proto_down (netdev_lltx)
+    are both appended to struct net_device's tail on 6.1; a driver using all
+    three (as veth does) builds clean on both kernels."""
+    out = tmp_path / "out"
+    rep = bridge(drv_mod.load(LAYER / "kbtest_tail"), [tree612, tree61], "layer", out)
+    assert {"netdev_xdp_features", "netdev_lltx", "netdev_change_proto_down"} <= \
+        {s["rule"] for s in rep.shims}, rep.unbridged
+    for tree in (tree61, tree612):
+        proc, diags, undefined = _make(out, tree)
+        assert proc.returncode == 0 and diags == [] and undefined == [], (tree.name, proc.stdout[-2000:])
