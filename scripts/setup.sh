@@ -1,47 +1,70 @@
 #!/usr/bin/env bash
 # kbridge set-up for a Debian 12 (bookworm) machine, run as root.
 #
-# Installs the real testbed through apt (kernel headers of the 6.1 and 6.12
-# series whose release matches the linux-source packages, in the generic,
-# -cloud and -rt flavours; the source tarballs; the toolchain; coccinelle,
-# unifdef; QEMU, busybox and cpio for guest runs) and kbridge itself into
-# .venv at the repository root.
+# Installs the real testbed through apt -- for every series of the table
+# src/kbridge/knowledge/series.toml: the source package and the kernel headers
+# (generic and the table's flavours) whose version equals the source package's;
+# the toolchain, coccinelle, unifdef, QEMU, busybox, cpio, pahole -- and kbridge
+# itself into .venv at the repository root.
 #
-# Idempotent: when everything is already there it does no network access and
-# returns in about a second.
-set -euo pipefail
+# It says what it does, one line per step on stderr. Any failure ends it with
+# one line naming the step and what to do, exit status 2; it never exits
+# silently. Idempotent: when everything is there it does no network access and
+# returns in well under a second.
+#
+# For its own tests (tests/test_setup.py) two variables replace inputs:
+#   KBRIDGE_SERIES_TABLE   another series table (default: the repository's)
+#   KBRIDGE_SETUP_EXTRA    extra apt packages to install (space separated)
+set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-series_list=(6.1 6.12)
-flavours=("" "cloud-" "rt-")
+table=${KBRIDGE_SERIES_TABLE:-$repo/src/kbridge/knowledge/series.toml}
 tools=(gcc make bc flex bison libelf-dev libc6-dev coccinelle unifdef xz-utils kmod
-       qemu-system-x86 busybox-static cpio zstd dkms)
+       qemu-system-x86 busybox-static cpio zstd dkms dwarves ca-certificates)
+# shellcheck disable=SC2206
+extra=(${KBRIDGE_SETUP_EXTRA:-})
 
+step_name="start"
 say() { printf 'setup: %s\n' "$*" >&2; }
-die() { printf 'setup: error: %s\n' "$*" >&2; exit 2; }
+step() { step_name=$1; say "$1"; }
+# One line, exit 2: the step that failed, why, and what to do.
+die() { printf 'setup: error: %s: %s\n' "$step_name" "$*" >&2; exit 2; }
+# Anything not caught explicitly still gets its one line (never a silent exit).
+trap 'die "command failed (line $LINENO, exit $?); rerun with bash -x scripts/setup.sh to see it"' ERR
+set -E
 
-installed_version() {  # package -> installed version, or nothing
+# The last meaningful line a failed command printed, for the error line.
+last_line() { grep -v '^\s*$' "$1" | tail -n 1 | cut -c1-300; }
+
+installed_version() {  # package -> installed version, or nothing (never fails)
     dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null \
-        | awk '$1 == "ii" { print $2 }'
+        | awk '$1 == "ii" { print $2 }' || true
 }
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 apt_updated=0
 apt_update() {
-    if [ "$apt_updated" = 0 ]; then
-        say "apt-get update"
-        apt-get update -qq >/dev/null
-        apt_updated=1
-    fi
+    [ "$apt_updated" = 0 ] || return 0
+    step "apt-get update"
+    apt-get update -qq >"$log" 2>&1 \
+        || die "$(last_line "$log"); check the machine's apt sources and network"
+    apt_updated=1
 }
 
-# The linux-headers-*-amd64 package (generic flavour) whose version equals
-# $2, for series $1, e.g. "6.1" "6.1.192-2" -> linux-headers-6.1.0-56-amd64.
-# The ABI name is not derivable from the version, so ask apt which header
-# package of the series carries exactly that version.
+apt_install() {
+    step "apt-get install $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
+        >"$log" 2>&1 \
+        || die "$(last_line "$log"); apt-get could not install these packages (is the name right for this mirror? run apt-get update)"
+}
+
+# The generic header package of series $1 whose version equals $2 (the
+# source package's), $3 the table's name pattern. The ABI name (6.1.0-NN) is
+# not derivable from the version, so ask dpkg, then apt, which one carries it.
 matching_headers() {
-    local series=$1 version=$2 name
-    local re="^linux-headers-${series//./\\.}(\\.[0-9]+)+(\\+deb[0-9]+)?(-[0-9]+)?-amd64\$"
-    # installed packages first: no apt lists needed when already set up
+    local series=$1 version=$2 re=$3 name
     name=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Version}\n' \
                'linux-headers-*-amd64' 2>/dev/null \
            | awk -v v="$version" '$1 == "ii" && $3 == v { print $2 }' \
@@ -50,58 +73,82 @@ matching_headers() {
         apt_update
         local candidates
         candidates=$(apt-cache pkgnames "linux-headers-$series" | grep -E "$re" || true)
-        [ -n "$candidates" ] || die "no linux-headers package for $series in the apt lists"
+        [ -n "$candidates" ] || die "no linux-headers package of series $series in the apt lists"
         # shellcheck disable=SC2086
         name=$(apt-cache policy $candidates \
                | awk -v v="$version" '/^[^ ]/ { pkg = $1; sub(":$", "", pkg) }
                                       $1 == "Candidate:" && $2 == v { print pkg }' \
-               | head -n1)
+               | head -n1 || true)
     fi
     [ -n "$name" ] || die "no linux-headers package of series $series has version $version (the source package's); run apt-get update or pick another mirror"
     printf '%s\n' "$name"
 }
 
-[ "$(id -u)" = 0 ] || die "run as root: it installs Debian packages with apt-get"
-command -v apt-get >/dev/null || die "this set-up needs a Debian machine (apt-get not found)"
+step "checking the machine"
+[ "$(id -u)" = 0 ] || die "run as root: set-up installs Debian packages with apt-get"
+command -v apt-get >/dev/null 2>&1 \
+    || die "apt-get not found: kbridge's testbed is Debian's packages; run this on Debian 12"
+command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found: run this on Debian 12"
+
+# Python reads the series table (tomllib) and hosts kbridge; a bare Debian has neither.
+if ! { command -v python3 >/dev/null 2>&1 && python3 -c 'import tomllib, venv, ensurepip' 2>/dev/null; }; then
+    apt_update
+    apt_install python3 python3-venv python3-pip
+fi
+
+step "reading the series table ${table#"$repo"/}"
+[ -f "$table" ] || die "$table does not exist"
+rows=$(python3 - "$table" 2>"$log" <<'PY'
+import sys, tomllib
+with open(sys.argv[1], "rb") as fh:
+    data = tomllib.load(fh)
+for s in data["series"]:
+    if s.get("toolchain", "host") != "host":
+        continue            # built in a suite root of its own, not from the host's apt
+    print(s["name"], s["source"], s["headers"], ",".join(f or "-" for f in s.get("flavours", [""])))
+PY
+) || die "$(last_line "$log")"
+[ -n "$rows" ] || die "the table names no series"
 
 want=()
-for series in "${series_list[@]}"; do
-    src="linux-source-$series"
+while read -r series src re flavours; do
+    step "series $series: $src and its matching headers"
     version=$(installed_version "$src")
     if [ -z "$version" ]; then
         apt_update
-        version=$(apt-cache policy "$src" | awk '$1 == "Candidate:" { print $2 }')
-        [ -n "$version" ] && [ "$version" != "(none)" ] || die "$src is not available from apt"
+        version=$(apt-cache policy "$src" 2>/dev/null | awk '$1 == "Candidate:" { print $2 }')
+        [ -n "$version" ] && [ "$version" != "(none)" ] \
+            || die "$src is not available from apt (not in this mirror's lists); check the series table and the apt sources"
         want+=("$src=$version")
     fi
-    generic=$(matching_headers "$series" "$version")
-    for fl in "${flavours[@]}"; do
+    generic=$(matching_headers "$series" "$version" "$re") || exit 2
+    IFS=, read -r -a fls <<<"$flavours"
+    for fl in "${fls[@]}"; do
+        [ "$fl" = "-" ] && fl=""
         pkg=${generic%-amd64}-${fl}amd64
         [ "$(installed_version "$pkg")" = "$version" ] || want+=("$pkg=$version")
     done
-done
-for t in "${tools[@]}"; do
+done <<<"$rows"
+
+for t in "${tools[@]}" "${extra[@]}"; do
     [ -n "$(installed_version "$t")" ] || want+=("$t")
 done
 
 if [ "${#want[@]}" -gt 0 ]; then
     apt_update
-    say "apt-get install ${want[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        "${want[@]}" >/dev/null
+    apt_install "${want[@]}"
 fi
 
 # Python side: .venv at the repository root, rebuilt when pyproject.toml changes.
 stamp="$repo/.venv/.kbridge-setup"
 digest=$(sha256sum "$repo/pyproject.toml" | cut -d' ' -f1)
 if [ ! -x "$repo/.venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
-    say "creating .venv and installing kbridge with its pinned dependencies"
-    python3 -m venv "$repo/.venv" 2>/dev/null || {
-        apt_update
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-        python3 -m venv "$repo/.venv"
-    }
-    "$repo/.venv/bin/python" -m pip install -q --disable-pip-version-check -e "$repo[test]"
+    step "creating .venv and installing kbridge with its pinned dependencies (pip)"
+    python3 -m venv "$repo/.venv" >"$log" 2>&1 \
+        || die "$(last_line "$log"); python3 -m venv failed (apt-get install python3-venv)"
+    "$repo/.venv/bin/python" -m pip install -q --disable-pip-version-check -e "$repo[test]" \
+        >"$log" 2>&1 \
+        || die "$(last_line "$log"); pip could not install kbridge's pinned dependencies (is PyPI reachable?)"
     printf '%s\n' "$digest" > "$stamp"
 fi
-say "ready"
+step "ready"

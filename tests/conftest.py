@@ -16,10 +16,36 @@ from pathlib import Path
 import pytest
 
 from kbridge.facts import corpus as corpus_mod
+from kbridge.facts import series as series_mod
 from kbridge.facts import targets
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def release(series: str) -> str:
+    """The Debian release of the installed generic tree of *series* ("6.1" -> today's
+    6.1.0-NN-amd64): tests derive every release from the installed trees, never write one
+    down, because the mirror moves (set-up installs whatever it serves today)."""
+    return series_mod.release(series)
+
+
+def version(series: str) -> str:
+    """The kernel version (VERSION.PATCHLEVEL.SUBLEVEL) of the installed tree of *series*."""
+    tree = targets.resolve(series)
+    assert tree.version, tree
+    return tree.version
+
+
+def common_dir(series: str) -> Path:
+    """The -common headers directory of *series*' installed generic tree (Debian splits the
+    arch-independent headers there; the flavour tree's Makefile includes its Makefile)."""
+    tree = targets.resolve(series)
+    text = (tree.path / "Makefile").read_text()
+    for line in text.splitlines():
+        if line.startswith("include ") and line.endswith("/Makefile"):
+            return Path(line.split()[1]).parent
+    return tree.path
 
 
 @pytest.fixture(scope="session")

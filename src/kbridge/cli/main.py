@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("drivers", nargs="*", metavar="DRIVER",
                    help="drivers (default: the whole corpus, each on its own and the other series)")
     p.add_argument("--target", "-t", action="append", dest="targets", metavar="T", default=None,
-                   help="target (repeatable; default: 6.1 and 6.12)")
+                   help="target (repeatable; default: every series of the series table)")
     p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
                    help="parallel builds (default: number of CPUs)")
     p.add_argument("--strategy", choices=("layer", "inline"), default=None,

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kbridge.errors import KbridgeError
+from kbridge.facts import series as series_mod
 from kbridge.facts.targets import version_tuple
 from kbridge.storage import atomic_directory, atomic_write, cache_root
 
 SOURCE_ENV = "KBRIDGE_SOURCE_DIR"   # where linux-source-*.tar.xz live (default /usr/src)
-SERIES = ("6.1", "6.12")
 
 
 def source_dir() -> Path:
@@ -187,10 +187,11 @@ def ensure_series(series: str, *, cache: Path | None = None,
 
 
 def corpus(*, cache: Path | None = None, sources: Path | None = None,
-           series: tuple[str, ...] = SERIES) -> list[CorpusEntry]:
-    """All corpus entries: 12 drivers for each source series (24 by default)."""
+           series: tuple[str, ...] | None = None) -> list[CorpusEntry]:
+    """All corpus entries: 12 drivers for each source series (default: every series of the
+    series table)."""
     out: list[CorpusEntry] = []
-    for s in series:
+    for s in (series if series is not None else series_mod.names()):
         out.extend(ensure_series(s, cache=cache, sources=sources))
     return sorted(out, key=lambda e: (e.name, version_tuple(e.version)))
 
@@ -203,8 +204,9 @@ def find(label: str, *, cache: Path | None = None) -> CorpusEntry:
     if name not in {d.module for d in XEN_FRONTENDS}:
         names = ", ".join(d.module for d in XEN_FRONTENDS)
         raise KbridgeError(f"{label!r}: no corpus driver named {name!r} (known: {names})")
-    if series not in SERIES:
-        raise KbridgeError(f"{label!r}: the corpus has series {', '.join(SERIES)}, not {series!r}")
+    if series not in series_mod.names():
+        raise KbridgeError(f"{label!r}: the corpus has series {', '.join(series_mod.names())}, "
+                           f"not {series!r}")
     for entry in ensure_series(series, cache=cache):
         if entry.name == name:
             return entry

@@ -9,19 +9,17 @@ from rich.table import Table
 
 from kbridge.cli.output import print_json, stderr, stdout
 
-DEFAULT_TARGETS = ["6.1", "6.12"]
-
-
 def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_json: bool,
         cache_dir: Path | None, strategy: str | None = None, run: bool = False,
         guards: str | None = None) -> int:
     from kbridge.actions import matrix
     from kbridge.facts import corpus
     from kbridge.facts import driver as drv_mod
+    from kbridge.facts import series as series_mod
     from kbridge.facts import targets as tgt_mod
 
     pool = tgt_mod.discover()
-    trees = [tgt_mod.resolve(t, trees=pool) for t in (targets or DEFAULT_TARGETS)]
+    trees = [tgt_mod.resolve(t, trees=pool) for t in (targets or series_mod.names())]
     if drivers:
         drvs = [drv_mod.resolve(d, cache=cache_dir) for d in drivers]
     else:
