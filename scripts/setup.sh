@@ -47,10 +47,12 @@ trap 'rm -f "$log"' EXIT
 apt_updated=0
 apt_update() {
     [ "$apt_updated" = 0 ] || return 0
+    local outer=$step_name
     step "apt-get update"
     apt-get update -qq >"$log" 2>&1 \
         || die "$(last_line "$log"); check the machine's apt sources and network"
     apt_updated=1
+    step_name=$outer    # what fails next is still the step that needed the lists
 }
 
 apt_install() {
