@@ -67,6 +67,13 @@ say "root made in $(( $(date +%s) - t0 )) s ($(du -sh "$root" | cut -f1))"
 git clone -q --no-local "$repo" "$root/root/kbridge" && git -C "$root/root/kbridge" checkout -q "$commit" \
     || die "cannot clone $repo at $commit"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The network's own trust, as every machine on this network has it (not kbridge's set-up):
+# local CA certificates (an egress proxy's), and pip told to use the system store.
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+    chroot "$root" update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed in the root"
+    printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > "$root/etc/pip.conf"
+fi
 say "clean clone of $(git -C "$repo" log -1 --format='%h %s' "$commit" | cut -c1-70)"
 
 inside() {  # command line to run in the root as root, in the clone; output to $work/$1.log
