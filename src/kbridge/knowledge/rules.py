@@ -80,6 +80,7 @@ inverted rule a match means guard 0).
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -89,7 +90,9 @@ from pathlib import Path
 from kbridge.errors import KbridgeError
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
-SHIMS_DIR = Path(__file__).resolve().parent / "shims"
+# KBRIDGE_SHIMS_DIR replaces the shim library as a whole: the mutation check
+# (tests/mutation_check.py) points it at an edited copy, in its child processes too.
+SHIMS_DIR = Path(os.environ.get("KBRIDGE_SHIMS_DIR") or Path(__file__).resolve().parent / "shims")
 
 KINDS = frozenset({
     "added", "removed", "changed", "renamed", "header_moved", "header_added",
