@@ -20,7 +20,8 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 table=${KBRIDGE_SERIES_TABLE:-$repo/src/kbridge/knowledge/series.toml}
 tools=(gcc make bc flex bison libelf-dev libc6-dev coccinelle unifdef xz-utils kmod
-       qemu-system-x86 busybox-static cpio zstd dkms dwarves ca-certificates git)
+       qemu-system-x86 busybox-static cpio zstd dkms dwarves ca-certificates git
+       fio iproute2 ethtool util-linux e2fsprogs)
 # shellcheck disable=SC2206
 extra=(${KBRIDGE_SETUP_EXTRA:-})
 

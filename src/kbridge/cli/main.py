@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("module", metavar="MODULE_DIR_OR_KO",
                    help="a .ko file, a driver directory (built first), or NAME@SERIES from the corpus")
     p.add_argument("--kernel", "-k", required=True, metavar="RELEASE",
-                   help="guest kernel: Debian release (6.1.0-56-amd64) or installed-tree prefix (6.12)")
+                   help="guest kernel: Debian release (see `kbridge targets`) or installed-tree prefix (6.12)")
     p.add_argument("--test", type=Path, default=None, metavar="SCRIPT",
                    help="shell script run in the guest after loading (exit 0 = pass)")
     p.add_argument("--param", action="append", dest="params", default=[], metavar="NAME=VALUE",
@@ -169,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_positive_int, default=180, metavar="SECONDS",
                    help="give up on the guest after this long (default 180)")
     p.add_argument("--log", action="store_true", help="print the guest's whole serial console")
+    p.add_argument("--tools", action="store_true",
+                   help="give the test script Debian's fio, ip, ethtool, blkdiscard, blockdev "
+                        "(a read-only disk mounted at /tools)")
     p.add_argument("--snapshot", choices=("block", "zoned", "net"), default=None,
                    help="instead of --test: record what user space sees of the driver, as JSON")
     p.add_argument("--against", default=None, metavar="MODULE_DIR_OR_KO",

@@ -136,8 +136,11 @@ def _copy_module(src: Path, dest: Path) -> None:
 
 
 def init_script(*, deps: list[str], modules: list[str], params: list[str],
-                has_test: bool, test_timeout: int) -> str:
-    """The /init shell script (busybox sh). Deterministic for given inputs."""
+                has_test: bool, test_timeout: int, tools: bool = False) -> str:
+    """The /init shell script (busybox sh). Deterministic for given inputs.
+
+    *tools*: mount the tools disk (:mod:`kbridge.actions.guest.tools`) once the
+    dependencies (which then include its modules) are loaded."""
     q = shlex.quote
     lines = [
         "#!/bin/busybox sh",
@@ -160,6 +163,9 @@ def init_script(*, deps: list[str], modules: list[str], params: list[str],
             f'echo "{MARK} dep $rc {d} $(oneline /tmp/insmod.out)"',
             '[ "$rc" = 0 ] || ok=0',
         ]
+    if tools:
+        from kbridge.actions.guest.tools import init_lines
+        lines += init_lines(MARK)
     for i, m in enumerate(modules):
         f = f"/kbridge/mod/{i:02d}-{m}.ko"
         args = " ".join(q(p) for p in params) if i == len(modules) - 1 else ""
@@ -170,10 +176,14 @@ def init_script(*, deps: list[str], modules: list[str], params: list[str],
             '[ "$rc" = 0 ] || ok=0',
         ]
     if has_test:
+        test_cmd = "sh /kbridge/test.sh"
+        if tools:
+            from kbridge.actions.guest.tools import PRELUDE
+            test_cmd = f"sh -c '. {PRELUDE} && . /kbridge/test.sh'"
         lines += [
             'if [ "$ok" = 1 ]; then',
             f"  echo '{KMSG_MARK} test' > /dev/kmsg",
-            f"  cd /tmp && timeout {int(test_timeout)} sh /kbridge/test.sh > /tmp/test.out 2>&1; trc=$?",
+            f"  cd /tmp && timeout {int(test_timeout)} {test_cmd} > /tmp/test.out 2>&1; trc=$?",
             "  cd /",
             f'  echo "{MARK} test $trc"',
             f'  echo "{MARK} test-output-begin"; cat /tmp/test.out; echo "{MARK} test-output-end"',
@@ -203,11 +213,13 @@ class Initramfs:
 def build_initramfs(dest: Path, image: GuestImage, kos: list[Path], *, params: list[str] = (),
                     test_script: Path | None = None, extra_modules: list[str] = (),
                     index: ModuleIndex | None = None, test_timeout: int = 60,
-                    cache: Path | None = None) -> Initramfs:
+                    cache: Path | None = None, tools: bool = False) -> Initramfs:
     """Write the cpio archive for loading *kos* (in order) into the kernel of *image*.
 
     *extra_modules* are in-kernel modules the test needs besides the modules'
     own dependencies (e.g. ``dummy`` as the lower device of a macvlan).
+    *tools*: the guest gets the tools disk (its modules are loaded, it is
+    mounted at /tools before the modules under test).
     """
     busybox = shutil.which("busybox")
     if busybox is None or not _is_static(Path(busybox)):
@@ -218,6 +230,9 @@ def build_initramfs(dest: Path, image: GuestImage, kos: list[Path], *, params: l
     index = index or ModuleIndex.load(image)
     names = [module_name(k) for k in kos]
     wanted: list[str] = list(extra_modules)
+    if tools:
+        from kbridge.actions.guest.tools import MODULES
+        wanted += list(MODULES)
     for k in kos:
         wanted += [d for d in module_depends(k) if d not in names]
     deps = index.closure(wanted)
@@ -237,9 +252,12 @@ def build_initramfs(dest: Path, image: GuestImage, kos: list[Path], *, params: l
         _copy_module(Path(k), tree / "kbridge/mod" / f"{i:02d}-{n}.ko")
     if test_script is not None:
         shutil.copyfile(test_script, tree / "kbridge" / "test.sh")
+    if tools:
+        from kbridge.actions.guest.tools import PRELUDE, prelude
+        (tree / PRELUDE.lstrip("/")).write_text(prelude())
     (tree / "init").write_text(init_script(deps=deps, modules=names, params=list(params),
                                            has_test=test_script is not None,
-                                           test_timeout=test_timeout))
+                                           test_timeout=test_timeout, tools=tools))
     os.chmod(tree / "init", 0o755)
     entries = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*"))
     for rel in entries + [""]:

@@ -219,9 +219,16 @@ def check_inputs(params: list[str], test_script: Path | None) -> None:
 def run_guest(kos: list[Path], release: str, *, params: list[str] = (),
               test_script: Path | None = None, extra_modules: list[str] = (),
               timeout: float = DEFAULT_TIMEOUT, qemu_args: list[str] = (),
-              cache: Path | None = None, image: GuestImage | None = None) -> GuestResult:
-    """Boot Debian's kernel *release* and load *kos* in order (params go to the last)."""
+              cache: Path | None = None, image: GuestImage | None = None,
+              tools: bool = False) -> GuestResult:
+    """Boot Debian's kernel *release* and load *kos* in order (params go to the last).
+
+    *tools*: attach the tools disk (fio, iproute2, ethtool: :mod:`kbridge.actions.guest.tools`),
+    mounted at /tools and on the test script's PATH."""
     check_inputs(params, test_script)
+    if tools:
+        from kbridge.actions.guest.tools import ensure_tools
+        qemu_args = [*ensure_tools(cache=cache).qemu_args(), *qemu_args]
     for k in kos:
         if not Path(k).is_file():
             raise KbridgeError(f"{k}: no such module file")
@@ -231,7 +238,8 @@ def run_guest(kos: list[Path], release: str, *, params: list[str] = (),
                                  params=list(params),
                                  test_script=Path(test_script) if test_script else None,
                                  extra_modules=list(extra_modules),
-                                 test_timeout=max(5, int(timeout) - 10), cache=cache)
+                                 test_timeout=max(5, int(timeout) - 10), cache=cache,
+                                 tools=tools)
         b = boot(image, initrd.path, timeout=timeout, extra=list(qemu_args), cache=cache)
         if f"{MARK} begin" not in b.console:
             # The kernel died or hung before /init ran: nothing of ours was
@@ -279,7 +287,8 @@ def build_for(spec: str | Path, release: str, dest: Path, *, cache: Path | None 
 
 def run(target: str | Path, release: str, *, params: list[str] = (),
         test_script: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
-        qemu_args: list[str] = (), cache: Path | None = None):  # type: ignore[no-untyped-def]
+        qemu_args: list[str] = (), cache: Path | None = None,
+        tools: bool = False):  # type: ignore[no-untyped-def]
     """What `kbridge run` does: a .ko is loaded as is, a driver is built first.
 
     Returns (BuildResult or None, GuestResult or None); the guest result is
@@ -291,13 +300,13 @@ def run(target: str | Path, release: str, *, params: list[str] = (),
         if path.suffix != ".ko":
             raise KbridgeError(f"{path}: not a .ko module; give a module file or a driver directory")
         return None, run_guest([path], release, params=params, test_script=test_script,
-                               timeout=timeout, qemu_args=qemu_args, cache=cache)
+                               timeout=timeout, qemu_args=qemu_args, cache=cache, tools=tools)
     with tempfile.TemporaryDirectory(prefix="kbridge-run-") as tmp:
         result, kos = build_for(target, release, Path(tmp) / "build", cache=cache)
         if not kos:
             return result, None
         return result, run_guest(kos, release, params=params, test_script=test_script,
-                                 timeout=timeout, qemu_args=qemu_args, cache=cache)
+                                 timeout=timeout, qemu_args=qemu_args, cache=cache, tools=tools)
 
 
 def guest_release(kernel: str) -> str:

@@ -9,7 +9,7 @@ from kbridge.cli.output import print_json, stdout
 
 def run(*, module: str, kernel: str, test: Path | None, params: list[str], timeout: int,
         log: bool, as_json: bool, qemu_args: list[str], cache_dir: Path | None,
-        snapshot: str | None = None, against: str | None = None) -> int:
+        snapshot: str | None = None, against: str | None = None, tools: bool = False) -> int:
     from kbridge.actions.guest import runner
     from kbridge.errors import KbridgeError
 
@@ -17,11 +17,12 @@ def run(*, module: str, kernel: str, test: Path | None, params: list[str], timeo
     if against and not snapshot:
         raise KbridgeError("--against compares snapshots: give --snapshot block|net too")
     if snapshot:
-        if test or params or qemu_args:
-            raise KbridgeError("--snapshot runs its own scenario: drop --test, --param and QEMU args")
+        if test or params or qemu_args or tools:
+            raise KbridgeError("--snapshot runs its own scenario: drop --test, --param, --tools and QEMU args")
         return _snapshot(module, release, snapshot, against, float(timeout), cache_dir)
     build, guest = runner.run(module, release, params=params, test_script=test,
-                              timeout=float(timeout), qemu_args=qemu_args, cache=cache_dir)
+                              timeout=float(timeout), qemu_args=qemu_args, cache=cache_dir,
+                              tools=tools)
     if as_json:
         print_json({"build": build.to_json() if build else None,
                     "guest": guest.to_json(with_log=log) if guest else None,
