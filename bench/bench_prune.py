@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from kbridge.actions import prune as pr
-from kbridge.facts import compat_spots as cs
+from kbridge.actions import audit as cs
 from kbridge.facts import corpus as corpus_mod
 
 

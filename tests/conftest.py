@@ -40,12 +40,7 @@ def version(series: str) -> str:
 def common_dir(series: str) -> Path:
     """The -common headers directory of *series*' installed generic tree (Debian splits the
     arch-independent headers there; the flavour tree's Makefile includes its Makefile)."""
-    tree = targets.resolve(series)
-    text = (tree.path / "Makefile").read_text()
-    for line in text.splitlines():
-        if line.startswith("include ") and line.endswith("/Makefile"):
-            return Path(line.split()[1]).parent
-    return tree.path
+    return targets.source_tree(targets.resolve(series))
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import FIXTURES, assert_bad_input, kernel_source_files, run_cli
 from kbridge.actions import prune as pr
-from kbridge.facts import compat_spots as cs
+from kbridge.actions import audit as cs
 
 DRIVER = FIXTURES / "audit" / "compat-driver"
 REAL_612 = ("drivers/block/floppy.c", "drivers/char/ipmi/ipmi_watchdog.c", "drivers/pci/proc.c")

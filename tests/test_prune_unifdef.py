@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from conftest import kernel_source_files
 from kbridge.actions import prune as pr
-from kbridge.facts import compat_spots as cs
+from kbridge.actions import audit as cs
 
 
 def kv(text: str) -> str:

@@ -54,56 +54,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kbridge.errors import KbridgeError
+# the version-code helpers are kversion's; prune's callers use them through this module too
+from kbridge.facts.kversion import (MAX_CODE, VERSION_MACRO, VERSION_SYMBOL,  # noqa: F401
+                                    format_code, kernel_version, parse_kernel)
 from kbridge.storage import atomic_directory, atomic_write
 
-VERSION_SYMBOL = "LINUX_VERSION_CODE"
-VERSION_MACRO = "KERNEL_VERSION"
-# Highest value of a version code: KERNEL_VERSION(255, 255, 255).
-MAX_CODE = (255 << 16) + (255 << 8) + 255
 C_SUFFIXES = (".c", ".h")
 
 
 class PruneError(KbridgeError):
     """The input is something unifdef would also refuse (message: file:line: what)."""
-
-
-# ---------------------------------------------------------------------------
-# Kernel versions
-
-
-def kernel_version(a: int, b: int, c: int) -> int:
-    """KERNEL_VERSION(a, b, c) as <linux/version.h> defines it.
-
-    ``((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c))``: the clamp of the
-    sublevel to 255 is upstream commit 9b82f13e7ef3 ("kbuild: clamp SUBLEVEL
-    to 255", mainline v5.12, backported to the stable series whose sublevel
-    passed 255, 4.4.y and 4.9.y first).
-    """
-    return (a << 16) + (b << 8) + min(c, 255)
-
-
-def parse_kernel(text: str, *, upper: bool = False) -> int:
-    """"6.1" / "6.1.0" / "6.12.117" -> version code.
-
-    With ``upper`` a version without a sublevel means its last release
-    ("--max-kernel 6.12" covers every 6.12.y), else its first.
-    """
-    parts = text.strip().split(".")
-    try:
-        nums = [int(p) for p in parts]
-    except ValueError:
-        nums = []
-    # a sublevel above 255 is real (4.19.325) and clamps, as KERNEL_VERSION does
-    if not 2 <= len(nums) <= 3 or any(n < 0 or n > 255 for n in nums[:2]) or min(nums) < 0:
-        raise KbridgeError(f"{text!r} is not a kernel version; write it as MAJOR.MINOR[.SUBLEVEL], e.g. 6.1")
-    if len(nums) == 2:
-        nums.append(255 if upper else 0)
-    return kernel_version(*nums)
-
-
-def format_code(code: int) -> str:
-    """Version code -> "a.b.c"."""
-    return f"{code >> 16}.{(code >> 8) & 255}.{code & 255}"
 
 
 # ---------------------------------------------------------------------------
@@ -160,15 +120,8 @@ def rule_guard_values(lo: int, hi: int, rules: Iterable[object] | None = None) -
             rules = []
     out: dict[str, bool] = {}
     for r in rules:
-        since = getattr(r, "since", "unknown")
-        guard = getattr(r, "guard", None)
-        if not guard or since == "unknown":
-            continue
-        code = parse_kernel(since)
-        if lo >= code:
-            out[guard] = True
-        elif hi < code:
-            out[guard] = False
+        if getattr(r, "guard", None) and (v := r.guard_over(lo, hi)) is not None:
+            out[r.guard] = v
     return out
 
 

@@ -52,6 +52,7 @@ import tree_sitter as ts
 import tree_sitter_c as tsc
 
 from kbridge.errors import KbridgeError
+from kbridge.facts.kversion import VERSION_MACRO, VERSION_SYMBOL, kernel_version
 
 # Bump when the rows produced change meaning; it is part of the cache key.
 PARSER_VERSION = 10
@@ -423,11 +424,22 @@ class CondEval:
     *known* is False (a bare tree with no .config) every CONFIG_ symbol is
     unknown. Out-of-tree modules are compiled with __KERNEL__ and MODULE
     defined and without __ASSEMBLY__; other identifiers are unknown.
+
+    The one tree-sitter ``#if`` evaluator: the index evaluates a tree's headers
+    with it, and ``kbridge check`` evaluates a driver's conditions for a target
+    kernel with *version* (LINUX_VERSION_CODE of that kernel; then KERNEL_VERSION(a,
+    b, c) is the kernel's own arithmetic, :mod:`kbridge.facts.kversion`)
+    and *macros* (does the kernel's headers define NAME? answers ``defined``
+    for any other name). prune's unifdef-faithful text evaluator
+    (:mod:`kbridge.actions.prune`) stays separate: it evaluates intervals of
+    kernels and must match unifdef byte for byte.
     """
 
     config: dict[str, str] = field(default_factory=dict)
     known: bool = False
     arch_bits: int = 64
+    version: int | None = None
+    macros: Any = None          # Callable[[str], bool] | None
 
     def __post_init__(self) -> None:
         self._fixed = self._fixed_symbols()
@@ -457,6 +469,8 @@ class CondEval:
                 return int(v, 0)
             except ValueError:
                 return 1
+        if name == VERSION_SYMBOL and self.version is not None:
+            return self.version
         return self.fixed().get(name)
 
     def defined(self, name: str) -> int | None:
@@ -471,6 +485,11 @@ class CondEval:
         if name in fixed:
             return 0 if fixed[name] in (0, None) and name not in ("BITS_PER_LONG", "__BITS_PER_LONG",
                                                                   "__GNUC__") else 1
+        if name == VERSION_SYMBOL and self.version is not None:
+            return 1
+        if self.macros is not None:
+            # the driver's own macros are answered by the scanner before asking here
+            return 1 if self.macros(name) else 0
         return None
 
     def tristate(self, name: str) -> str | None:
@@ -520,6 +539,12 @@ class CondEval:
                 return int(state in ("y", "m"))   # IS_ENABLED; IS_REACHABLE from a module
             if name == "defined" and len(argv) == 1 and argv[0].type == "identifier":
                 return self.defined(_text(src, argv[0]))
+            if name == VERSION_MACRO and len(argv) == 3 and self.version is not None:
+                try:
+                    a, b, c = (int(_text(src, n).rstrip("uUlL"), 0) for n in argv)
+                except ValueError:
+                    return None
+                return kernel_version(a, b, c)
             return None
         if t == "unary_expression":
             op = node.child_by_field_name("operator")

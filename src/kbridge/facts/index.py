@@ -61,7 +61,7 @@ from typing import Any
 
 from kbridge.errors import KbridgeError
 from kbridge.facts import cparse
-from kbridge.facts.targets import KernelTree, inspect
+from kbridge.facts.targets import KernelTree, inspect, source_tree
 from kbridge.storage import cache_root
 
 SCHEMA_VERSION = 2
@@ -503,28 +503,10 @@ def source_roots(tree: KernelTree) -> Roots:
     /lib/modules/R/source points at the same place.
     """
     build = tree.path
-    source = build
-    if not (build / "include/linux").is_dir():
-        cand: Path | None = None
-        try:
-            text = (build / "Makefile").read_text(errors="replace")
-        except OSError:
-            text = ""
-        for line in text.splitlines():
-            parts = line.split()
-            if len(parts) == 2 and parts[0] == "include" and parts[1].endswith("/Makefile"):
-                p = Path(parts[1]).parent
-                if (p / "include/linux").is_dir():
-                    cand = p
-                    break
-        if cand is None and tree.release:
-            p = Path("/lib/modules") / tree.release / "source"
-            if (p / "include/linux").is_dir():
-                cand = p.resolve()
-        if cand is None:
-            raise KbridgeError(f"{build}: no kernel headers found (no include/linux, and the Makefile "
-                               "includes no tree that has one); give a headers or source tree")
-        source = cand
+    source = source_tree(tree)
+    if not (source / "include/linux").is_dir():
+        raise KbridgeError(f"{build}: no kernel headers found (no include/linux, and the Makefile "
+                           "includes no tree that has one); give a headers or source tree")
     config = build / ".config"
     symvers = build / "Module.symvers"
     return Roots(source=source, build=build, arch=_arch_dir(tree, source),

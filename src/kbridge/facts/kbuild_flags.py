@@ -31,7 +31,7 @@ from pathlib import Path
 
 from kbridge.actions.kbuild import make_env, run_kbuild
 from kbridge.errors import KbridgeError
-from kbridge.facts.targets import KernelTree
+from kbridge.facts.targets import KernelTree, source_tree
 
 MODNAME = "kbprobe"
 
@@ -117,13 +117,7 @@ def _stat_key(paths: list[Path]) -> str:
 
 
 def _source_tree(tree: KernelTree) -> Path:
-    """Debian's per-flavour trees `include` the -common tree's Makefile; that is the source."""
-    try:
-        text = (tree.path / "Makefile").read_text(errors="replace")
-    except OSError:
-        return tree.path
-    m = re.search(r"^include\s+(\S+)/Makefile\s*$", text, re.M)
-    return Path(m.group(1)) if m else tree.path
+    return source_tree(tree)
 
 
 def decisive_files(tree: KernelTree) -> list[Path]:

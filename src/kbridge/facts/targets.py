@@ -148,6 +148,24 @@ def _flavour(release: str | None, tree: Path) -> str | None:
     return "generic"
 
 
+def source_tree(tree: KernelTree) -> Path:
+    """Where the kernel's own headers and Makefiles of *tree* live: the tree itself, or, for a
+    split build tree (Debian's per-flavour headers, a kernel built with O=), the tree its
+    one-line Makefile includes (``include /usr/src/linux-headers-R-common/Makefile``),
+    else /lib/modules/R/source. The one place that follows Debian's flavour/-common split."""
+    path = tree.path
+    if (path / "include/linux").is_dir():
+        return path
+    m = re.search(r"^include\s+(\S+)/Makefile\s*$", _read(path / "Makefile") or "", re.M)
+    if m and Path(m.group(1)).is_dir():
+        return Path(m.group(1))
+    if tree.release:
+        src = Path("/lib/modules") / tree.release / "source"
+        if (src / "include/linux").is_dir():
+            return src.resolve()
+    return path
+
+
 def looks_like_tree(path: Path) -> bool:
     """A kernel tree has a top Makefile and the kernel's include/linux (possibly via -common)."""
     if not (path / "Makefile").is_file():

@@ -162,6 +162,36 @@ class Rule:
         return SHIMS_DIR / self.id
 
     @property
+    def since_code(self) -> int | None:
+        """The version code of the release that brought the new API (None: unknown)."""
+        from kbridge.facts.kversion import parse_kernel
+
+        return None if self.since == "unknown" else parse_kernel(self.since)
+
+    def guard_over(self, lo: int, hi: int) -> bool | None:
+        """The one decision of this rule's guard from kernel versions: for every mainline or
+        stable kernel with a version code in [lo, hi], is the new API there? True (all
+        have it), False (none has it), None (the range straddles the release, or the
+        release is unknown). Vendor kernels backport, which is why guards are probed
+        at build time; this answers only where a version is all that is known."""
+        code = self.since_code
+        if code is None:
+            return None
+        if lo >= code:
+            return True
+        if hi < code:
+            return False
+        return None
+
+    def guard_at(self, version: str) -> bool | None:
+        """:meth:`guard_over` for one kernel version ("6.12.118"; suffixes ignored)."""
+        from kbridge.facts.kversion import code_of
+        from kbridge.facts.targets import version_tuple
+
+        code = code_of(version_tuple(version))
+        return self.guard_over(code, code)
+
+    @property
     def wrapped_headers(self) -> list[Path]:
         inc = self.shim_dir / "include"
         return sorted(p for p in inc.rglob("*.h")) if inc.is_dir() else []

@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 
 from kbridge.actions.bridge import buildtime, layer
 from kbridge.errors import KbridgeError
+from kbridge.facts.kversion import c_expr
 from kbridge.facts.cparse import parse_bounded
 from kbridge.facts.driver import Driver
 from kbridge.knowledge.rules import Rule
@@ -268,9 +269,7 @@ class FileEdit:
 
 # --- guards -------------------------------------------------------------------------
 
-def _kv(version: str) -> str:
-    parts = [int(p) for p in version.split(".")] + [0, 0]
-    return f"KERNEL_VERSION({parts[0]}, {parts[1]}, {parts[2]})"
+_kv = c_expr
 
 
 def _vkey(version: str) -> tuple[int, ...]:

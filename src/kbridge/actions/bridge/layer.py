@@ -40,7 +40,6 @@ from kbridge.actions.bridge import buildtime
 from kbridge.errors import KbridgeError
 from kbridge.facts.cparse import parse_bounded
 from kbridge.facts.driver import BUILD_PRODUCTS, Driver
-from kbridge.facts.targets import version_tuple
 from kbridge.knowledge.rules import DIRECTIONS, Rule
 
 C_KEYWORDS = frozenset({"struct", "union", "enum", "const", "unsigned", "int", "void", "char"})
@@ -214,9 +213,7 @@ def _manifest(shim_dir: Path) -> dict:  # type: ignore[type-arg]
 
 
 def _has_new(version: str, rule: Rule) -> bool | None:
-    if rule.since == "unknown":
-        return None
-    return version_tuple(version) >= version_tuple(rule.since)
+    return rule.guard_at(version)
 
 
 Answers = dict[str, "bool | None"]     # rule id -> the guard's value on one kernel

@@ -19,7 +19,7 @@ def resolve_path(path: str, cache_dir: Path | None) -> Path:
 def run(*, path: str, as_json: bool, min_kernel: str | None, max_kernel: str | None,
         cache_dir: Path | None) -> int:
     from kbridge.actions.prune import format_code, parse_kernel
-    from kbridge.facts.compat_spots import KINDS, audit
+    from kbridge.actions.audit import KINDS, audit
 
     result = audit(resolve_path(path, cache_dir), min_kernel=min_kernel, max_kernel=max_kernel)
     if as_json:

@@ -446,17 +446,26 @@ def _identifier_rows(data: bytes) -> list[tuple[int, str]]:
     return out
 
 
-_last_tree: list[tuple[bytes, object]] = []
+class _LastParse:
+    """The tree-sitter tree of the file being audited: its spots ask for it many times."""
+
+    def __init__(self) -> None:
+        self.data: bytes | None = None
+        self.tree: object = None
+
+    def tree_of(self, data: bytes):  # type: ignore[no-untyped-def]
+        if self.data is not data:
+            from kbridge.facts.cparse import parse_bounded
+            self.data, self.tree = data, parse_bounded(_parser(), data)
+        return self.tree
+
+
+_PARSES = _LastParse()
 
 
 def _tree(data: bytes):  # type: ignore[no-untyped-def]
     """The tree-sitter tree of *data*, kept for the file being audited (parsed once)."""
-    if _last_tree and _last_tree[0][0] is data:
-        return _last_tree[0][1]
-    from kbridge.facts.cparse import parse_bounded
-    tree = parse_bounded(_parser(), data)
-    _last_tree[:] = [(data, tree)]
-    return tree
+    return _PARSES.tree_of(data)
 
 
 def _define_parts(rest: str) -> tuple[str, str]:
@@ -533,9 +542,8 @@ def _rule_guards() -> dict[str, object]:
 
 
 def _guard_since(rule: object) -> int | None:
-    since = getattr(rule, "since", "unknown")
     try:
-        return pr.parse_kernel(since) if since != "unknown" else None
+        return rule.since_code  # type: ignore[attr-defined,no-any-return]
     except KbridgeError:
         return None
 
@@ -549,10 +557,11 @@ def _env_at(lo: int, hi: int, symbols: set[str], guards: dict[str, object], *,
                  and s not in ("RHEL_RELEASE_VERSION", "SLE_VERSION")}   # function-like: unknown
     value_only: dict[str, pr.Interval] = {}
     for s in symbols:
-        if s in guards and (since := _guard_since(guards[s])) is not None:
-            if lo >= since:
+        if s in guards and _guard_since(guards[s]) is not None:
+            decided = guards[s].guard_over(lo, hi)  # type: ignore[attr-defined]
+            if decided is True:
                 values[s] = (1, 1)
-            elif hi < since:
+            elif decided is False:
                 undefined.add(s)
             else:
                 value_only[s] = (0, 1)
