@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("module", metavar="MODULE_DIR_OR_KO",
                    help="a .ko file, a driver directory (built first), or NAME@SERIES from the corpus")
     p.add_argument("--kernel", "-k", required=True, metavar="RELEASE",
-                   help="guest kernel: Debian release (6.1.0-56-amd64) or installed-tree prefix (6.12)")
+                   help="guest kernel: Debian release (6.1.0-NN-amd64) or installed-tree prefix (6.12)")
     p.add_argument("--test", type=Path, default=None, metavar="SCRIPT",
                    help="shell script run in the guest after loading (exit 0 = pass)")
     p.add_argument("--param", action="append", dest="params", default=[], metavar="NAME=VALUE",
