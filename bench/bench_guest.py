@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
 from kbridge.actions.guest import image, initramfs, qemu, runner  # noqa: E402
+from kbridge.facts import series  # noqa: E402
 
 HELLO = REPO / "tests/fixtures/guest/hello"
 CHECK = REPO / "tests/fixtures/guest/check_greeting.sh"
@@ -33,7 +34,7 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=3)
     args = ap.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
-    for release in ("6.1.0-56-amd64", "6.12.117+deb12-amd64"):
+    for release in [series.release(s) for s in series.names()]:   # the installed trees'
         t = time.monotonic()
         img = image.ensure_image(release)
         warm = time.monotonic() - t

@@ -109,7 +109,7 @@ def kernel_source_files(series: str, *members: str) -> Path:
 
     tar = corpus_mod.source_dir() / f"linux-source-{series}.tar.xz"
     if not tar.is_file():
-        pytest.skip(f"{tar} not installed (scripts/setup.sh installs it)")
+        pytest.fail(f"{tar} not installed (scripts/setup.sh installs it)")
     st = tar.stat()
     key = hashlib.sha256("\0".join(members).encode()).hexdigest()[:12]
     dest = cache_root() / "test-sources" / f"{series}-{st.st_size}-{st.st_mtime_ns}-{key}"

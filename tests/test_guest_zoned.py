@@ -17,11 +17,11 @@ import json
 
 import pytest
 
-from conftest import run_cli
+from conftest import release, run_cli
 from kbridge.actions.guest import snapshot
 from kbridge.facts import intree
 
-RELEASE = {"6.1": "6.1.0-56-amd64", "6.12": "6.12.117+deb12-amd64"}
+RELEASE = {s: release(s) for s in ("6.1", "6.12")}   # the installed trees' releases
 
 pytestmark = pytest.mark.slow
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import version
 from kbridge.errors import KbridgeError
 from kbridge.facts import intree
 
 
-@pytest.mark.parametrize("series,version", [("6.1", "6.1.192"), ("6.12", "6.12.117")])
-def test_extract_differential_drivers(series, version):
+@pytest.mark.parametrize("series", ["6.1", "6.12"])
+def test_extract_differential_drivers(series):
     got = intree.extract(series)
     assert set(got) == {"null_blk", "macvlan", "ifb"}
     nb = got["null_blk"]
-    assert nb.version == version and nb.label == f"null_blk@{series}"
+    # the source package's version is the installed headers' (set-up matches them)
+    assert nb.version == version(series) and nb.label == f"null_blk@{series}"
     files = sorted(p.name for p in nb.path.iterdir())
     # the directory's own Makefile builds it out of tree; Kconfig is not needed
     assert files == ["Makefile", "main.c", "null_blk.h", "trace.c", "trace.h", "zoned.c"]

@@ -13,7 +13,7 @@ from kbridge.actions import probe as probes
 from kbridge.facts import kbuild_flags, targets
 from kbridge.knowledge import rules
 
-from conftest import FIXTURES, assert_bad_input, run_cli
+from conftest import FIXTURES, assert_bad_input, common_dir, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +171,7 @@ def test_unbuildable_tree_gets_header_probes(tmp_path, library, answers) -> None
     """A tree without .config (here: a bare tree that includes 6.1's -common
     Makefile, as Debian's flavour trees do) cannot compile; `auto` falls back to
     header probes, which must still give the compile answers."""
-    common = Path("/usr/src/linux-headers-6.1.0-56-common")
+    common = common_dir("6.1")
     fake = tmp_path / "linux-headers-bare"
     (fake / "include").mkdir(parents=True)
     (fake / "Makefile").write_text(f"include {common}/Makefile\n")

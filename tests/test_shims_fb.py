@@ -2,7 +2,7 @@
 
 fb_gen_default_deferred_sysmem_ops (new_on_old) uses the kernel's own
 generator where a stable backport has it under its first name
-(FB_GEN_DEFAULT_DEFERRED_SYS_OPS, as Debian's 6.1.192 does) and its own
+(FB_GEN_DEFAULT_DEFERRED_SYS_OPS, as Debian's 6.1 headers do) and its own
 otherwise. The corpus only ever compiles the first branch on this machine,
 so the fixture module is built a second time with the kernel's generator
 hidden. modpost must find every helper the generated code calls.

@@ -127,9 +127,13 @@ def test_wrapper_refuses_a_header_it_does_not_fit(tmp_path):  # type: ignore[no-
     assert proc.returncode == 0, proc.stderr
 
 
-def _guest_available(release: str) -> bool:
-    from kbridge.actions.guest.image import guest_root
-    return (guest_root() / "images" / release).is_dir()
+def _guest_images(*releases: str | None) -> None:
+    """Fetch (once, into the cache) the guest kernels of *releases*: a missing image is fetched,
+    and one that cannot be had fails the test -- never a skip."""
+    from kbridge.actions.guest.image import ensure_image
+    for release in releases:
+        assert release, "a kernel tree without a release"
+        ensure_image(release)
 
 
 @pytest.mark.slow
@@ -137,8 +141,7 @@ def test_queue_rqs_contract_in_guests(bridged):  # type: ignore[no-untyped-def]
     from kbridge.actions.guest.runner import run_guest
 
     kos, _, _ = bridged
-    if not all(_guest_available(r) for r in kos):
-        pytest.skip("guest kernel images not in the cache (kbridge run fetches them)")
+    _guest_images(*kos)
     for release, ko in sorted(kos.items()):
         g = run_guest([ko], release, test_script=FIXTURE / "rq_list_io.sh", timeout=240)
         assert g.ok, (release, g.reasons, g.problems, g.test_output)

@@ -65,7 +65,7 @@ XEN_FRONTENDS: tuple[CorpusDriver, ...] = (
 @dataclass(frozen=True)
 class CorpusEntry:
     name: str
-    version: str        # kernel version of the source package, e.g. "6.1.192"
+    version: str        # kernel version of the source package, e.g. "6.1.150"
     path: Path
     files: tuple[str, ...]
 

@@ -1,7 +1,7 @@
 """Reading the declarations of one C header with tree-sitter-c.
 
 Why tree-sitter (figures in bench/README.md): on the 6,644 headers of Debian's
-6.12.117 -common tree (44 MB) tree-sitter-c parses every file in 6.3 s on one
+6.12 -common tree (44 MB) tree-sitter-c parses every file in 6.3 s on one
 core, never fails outright (it is error-tolerant: an unknown construct becomes
 a local ERROR node, not a lost file), and needs no preprocessor or include
 path, so it works on a bare header tree that could never be compiled. libclang

@@ -34,7 +34,7 @@ def code_of(version: tuple[int, ...]) -> int:
 
 
 def parse_kernel(text: str, *, upper: bool = False) -> int:
-    """"6.1" / "6.1.0" / "6.12.117" -> version code.
+    """"6.1" / "6.1.0" / "6.12.40" -> version code.
 
     With ``upper`` a version without a sublevel means its last release
     ("--max-kernel 6.12" covers every 6.12.y), else its first.

@@ -7,8 +7,8 @@ tree), the architecture from ``.config`` -- never from the directory name,
 which vendors choose freely.
 
 Anywhere a target is named, three spellings work (see :func:`resolve`):
-a path, a full release (``6.1.0-56-amd64``), or a version prefix (``6.12``,
-``6.1.192``), which picks the newest configured generic tree of that series.
+a path, a full release (``6.1.0-NN-amd64``), or a version prefix (``6.12``,
+``6.1.150``), which picks the newest configured generic tree of that series.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from kbridge.errors import KbridgeError
 
 SEARCH_GLOBS = ("/lib/modules/*/build", "/usr/src/linux-headers-*")
 
-# Debian architecture names that end a release string (6.1.0-56-amd64).
+# Debian architecture names that end a release string (6.1.0-NN-amd64).
 _DEB_ARCHES = {"amd64", "arm64", "armmp", "686", "686-pae", "ppc64el", "s390x", "riscv64",
                "loong64", "marvell", "armmp-lpae", "rpi"}
 
@@ -32,7 +32,7 @@ class KernelTree:
 
     path: Path
     release: str | None          # UTS_RELEASE, what `uname -r` prints on that kernel
-    version: str | None          # "6.1.192": VERSION.PATCHLEVEL.SUBLEVEL from the Makefile
+    version: str | None          # "6.1.150": VERSION.PATCHLEVEL.SUBLEVEL from the Makefile
     flavour: str | None          # "generic", "cloud", "rt", ... (None when unknown)
     arch: str | None             # kernel architecture from .config, e.g. "x86_64"
     has_config: bool
@@ -51,7 +51,7 @@ class KernelTree:
 
     @property
     def series(self) -> str | None:
-        """"6.1" for 6.1.192."""
+        """"6.1" for 6.1.150."""
         if not self.version:
             return None
         return ".".join(self.version.split(".")[:2])
@@ -77,7 +77,7 @@ class KernelTree:
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
-    """"6.12.117" -> (6, 12, 117); tolerant of suffixes ("6.1.0-rc1" -> (6, 1, 0))."""
+    """"6.12.40" -> (6, 12, 40); tolerant of suffixes ("6.1.0-rc1" -> (6, 1, 0))."""
     parts = []
     for piece in version.split("."):
         m = re.match(r"\d+", piece)
@@ -133,7 +133,7 @@ def _config_arch(tree: Path) -> str | None:
 
 
 def _flavour(release: str | None, tree: Path) -> str | None:
-    """Debian-style flavour from the release: 6.1.0-56-rt-amd64 -> "rt"."""
+    """Debian-style flavour from the release: 6.1.0-NN-rt-amd64 -> "rt"."""
     if not release:
         return None
     tokens = release.split("-")[1:]

@@ -48,7 +48,7 @@ class GuestImage:
 
     release: str
     package: str
-    version: str          # Debian package version, e.g. 6.1.192-2
+    version: str          # Debian package version, e.g. 6.1.150-1
     vmlinuz: Path
     root: Path            # modules live in root/lib/modules/<release>/
 
@@ -93,7 +93,7 @@ def _check_release(release: str) -> None:
     # a bare version) has no linux-image package and is a user mistake.
     if "/" in release or not release[:1].isdigit() or "-" not in release:
         raise KbridgeError(f"{release!r}: name the guest kernel by its full Debian release "
-                           "(e.g. 6.1.0-56-amd64 or 6.12.117+deb12-amd64; see `kbridge targets`)")
+                           "(e.g. 6.1.0-NN-amd64 or 6.12.NN+deb12-amd64; see `kbridge targets`)")
 
 
 def _apt_download(pkg: str, where: Path) -> Path:

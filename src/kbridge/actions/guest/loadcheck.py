@@ -10,7 +10,7 @@ driver on its own kernel (the *baseline*), and without a crash or a WARNING.
 Baseline: every corpus driver built for its own kernel and loaded in that
 kernel's guest. It is measured, not assumed, and cached per (corpus version,
 image version) in ``<cache>/guest/baseline/``. Measured on this machine
-(6.1.0-56 and 6.12.117+deb12): see :data:`MEASURED` for the record.
+(the Debian 6.1 and 6.12 releases of the day): see :data:`MEASURED` for the record.
 
 To keep boots few, the modules of many cells are loaded in one guest, each
 insmod independent of the others (a failed init leaves nothing behind) and
@@ -41,7 +41,7 @@ from kbridge.storage import atomic_write
 
 BASELINE_SCHEMA = 1
 
-# The baseline as measured here (Debian 6.1.0-56 and 6.12.117+deb12 guests,
+# The baseline as measured here (Debian's 6.1 and 6.12 guests of the day,
 # QEMU TCG, no Xen), for the record -- the check always uses the freshly
 # measured, cached baseline, never this table:
 #   11 of 12 on each kernel: insmod fails with ENODEV (the driver's init sees

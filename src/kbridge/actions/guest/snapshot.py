@@ -64,7 +64,7 @@ mkdir $d || exit 1
 echo 64 > $d/size && echo 4096 > $d/blocksize && echo 1 > $d/memory_backed \
     && echo 1 > $d/discard && echo 1 > $d/power || exit 1
 # a configfs-made device is named after its configfs directory (null_add_dev() in
-# null_blk/main.c of both 6.1.192 and 6.12.117: "Use configfs dir name as the
+# null_blk/main.c of both 6.1 and 6.12: "Use configfs dir name as the
 # device name"; upstream commit: unknown)
 dev=kb
 [ -b /dev/$dev ] || { echo "no /dev/$dev" >&2; exit 1; }

@@ -58,7 +58,7 @@ static void __prefix##_defio_imageblit(struct fb_info *info,			\
 
 /*
  * A kernel that has the generator under its first name (stable backports,
- * e.g. Debian's 6.1.192: FB_GEN_DEFAULT_DEFERRED_SYS_OPS, renamed to _SYSMEM_
+ * e.g. Debian's 6.1: FB_GEN_DEFAULT_DEFERRED_SYS_OPS, renamed to _SYSMEM_
  * by 744d35d3436f "fbdev: Align deferred I/O with naming of helpers" in 6.6)
  * gets its own generator; the others get the one above.
  */

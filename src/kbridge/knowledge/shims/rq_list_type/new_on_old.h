@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * struct rq_list and its helpers (Linux >= 6.13, backported into Debian's
- * 6.12.117), and blk_mq_ops.queue_rqs(struct rq_list *), on a kernel whose
+ * struct rq_list and its helpers (Linux >= 6.13, backported into stable
+ * 6.12.25 and Debian's 6.12), and blk_mq_ops.queue_rqs(struct rq_list *), on a kernel whose
  * request lists are bare singly linked struct request * chains and which
  * calls queue_rqs(struct request **).
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * blk_mq_ops.queue_rqs taking a struct rq_list * (Linux >= 6.13, backported
- * into Debian's 6.12.117) on a kernel whose member is
+ * into stable 6.12.25 and Debian's 6.12) on a kernel whose member is
  *	void (*queue_rqs)(struct request **rqlist);
  *
  * A driver for the newer kernel writes `.queue_rqs = fn` with
