@@ -1,7 +1,7 @@
 """Kernel version codes: the one place LINUX_VERSION_CODE arithmetic lives.
 
 ``KERNEL_VERSION(a, b, c)`` as <linux/version.h> defines it, parsing "6.1" /
-"6.12.118" into codes, and back; used by the #if evaluators (prune's
+"6.12.40" into codes, and back; used by the #if evaluators (prune's
 unifdef-faithful one, cparse's tree-sitter one), the audit, the rules'
 release guards and the inline strategy's version guards.
 """

@@ -184,7 +184,7 @@ class Rule:
         return None
 
     def guard_at(self, version: str) -> bool | None:
-        """:meth:`guard_over` for one kernel version ("6.12.118"; suffixes ignored)."""
+        """:meth:`guard_over` for one kernel version ("6.12.40"; suffixes ignored)."""
         from kbridge.facts.kversion import code_of
         from kbridge.facts.targets import version_tuple
 
