@@ -197,7 +197,8 @@ def test_shim_behaviour_in_guests(behaviour_modules, tree61, tree612):  # type: 
         assert new["console_registered"] == "1" and new["console_head_is_test"] == "0", r
         for k in ("console_register_waits_for_lock", "console_preferred_registered",
                   "console_preferred_is_head", "console_consdev_count", "console_preferred_flags_kept",
-                  "console_late_registered", "console_unregistered_left_alone"):
+                  "console_late_registered", "console_unregistered_left_alone",
+                  "console_preferred_not_reregistered"):
             assert new[k] == "1", (r, k)
         assert new["console"] == "0", r
         # vm_flags_set / vm_flags_clear
