@@ -11,13 +11,13 @@ import json
 
 import pytest
 
-from conftest import run_cli
+from conftest import release, run_cli
 from kbridge.actions.guest import loadcheck, snapshot
 from kbridge.facts import driver as drivers
 from kbridge.facts import intree
 
-R61 = "6.1.0-56-amd64"
-R612 = "6.12.117+deb12-amd64"
+R61 = release("6.1")
+R612 = release("6.12")
 
 pytestmark = pytest.mark.slow
 

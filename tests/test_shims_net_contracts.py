@@ -14,7 +14,7 @@ proto_down, a module unloaded and loaded again, and (6.1's API on 6.12)
 `priv_flags &= ~IFF_TX_SKB_NO_LINEAR` in the widened priv_flags.
 
 Each module is first run natively on its own kernel (what the API does), then
-bridged with the layer and run on the other kernel: the lines must be equal.
+bridged (layer, inline) and run on the other kernel: the lines must be equal.
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ def _seen(output: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["layer", "inline"])
 @pytest.mark.parametrize("api,own,other", [("new", "6.12", "6.1"), ("old", "6.1", "6.12")])
-def test_netdev_contracts_native_and_bridged(api, own, other, tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+def test_netdev_contracts_native_and_bridged(api, own, other, strategy, tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
     from kbridge.actions.guest.runner import build_for, run_guest
 
     fixture = NEW if api == "new" else OLD
@@ -72,9 +73,9 @@ def test_netdev_contracts_native_and_bridged(api, own, other, tree61, tree612, t
     native = _seen(g.test_output)
     assert g.ok and native == EXPECTED[api], (own, g.reasons, g.problems, g.test_output)
 
-    # bridged with the layer, on the other kernel
-    out = tmp_path / "layer"
-    rep = bridge(drv_mod.load(fixture), [trees[own], trees[other]], "layer", out)
+    # bridged (layer or inline), on the other kernel
+    out = tmp_path / strategy
+    rep = bridge(drv_mod.load(fixture), [trees[own], trees[other]], strategy, out)
     assert rep.ok, rep.unbridged
     proc = run_kbuild(out, trees[other])
     diags, undefined = parse_log(proc.stdout, out)
