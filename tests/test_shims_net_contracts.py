@@ -86,3 +86,42 @@ def test_netdev_contracts_native_and_bridged(api, own, other, strategy, tree61, 
     diff = {k: (native.get(k), bridged.get(k)) for k in sorted(native.keys() | bridged.keys())
             if native.get(k) != bridged.get(k)}
     assert not diff, f"bridged on {other} (native, bridged): {diff}"
+
+
+REFUSED_NEW = r'''
+#include <linux/module.h>
+#include <linux/netdevice.h>
+%s
+static int kbr_init(struct net_device *dev) { dev->lltx = true; return 0; }
+static netdev_features_t kbr_fix(struct net_device *dev, netdev_features_t f) { return f; }
+static int kbr_hwts(struct net_device *dev, struct kernel_hwtstamp_config *c) { return 0; }
+static const struct net_device_ops kbr_ops = {
+	.ndo_init = kbr_init, .ndo_fix_features = kbr_fix, .ndo_hwtstamp_get = kbr_hwts,
+};
+int kbr_use(struct net_device *dev);
+int kbr_use(struct net_device *dev)
+{
+	dev->netdev_ops = &kbr_ops;
+	return %s;
+}
+MODULE_LICENSE("GPL");
+'''
+
+
+@pytest.mark.parametrize("include,body,rule,why", [
+    ("", "dev->netdev_ops->ndo_fix_features != NULL", "netdev_lltx", "reads ->ndo_fix_features"),
+    ("", "dev->netdev_ops->ndo_hwtstamp_get != NULL", "netdev_hwtstamp_ndo", "reads ->ndo_hwtstamp_get"),
+    ("#include <net/dsa.h>", "0", "netdev_hwtstamp_ndo", "includes <net/dsa.h>"),
+])
+def test_driver_reading_a_filled_slot_is_refused_by_name(include, body, rule, why, tree61, tree612,
+                                                         tmp_path):  # type: ignore[no-untyped-def]
+    """The designator macros that fill the kernel's slots of the driver's own tables work in
+    initializers only: a 6.12 driver that reads such a member by name (or includes a header
+    declaring one) is not bridged, and the bridge says so instead of a compile error."""
+    drv = tmp_path / "drv"
+    drv.mkdir()
+    (drv / "kbr.c").write_text(REFUSED_NEW % (include, body))
+    (drv / "Kbuild").write_text("obj-m += kbr.o\n")
+    rep = bridge(drv_mod.load(drv), [tree612, tree61], "layer", tmp_path / "out")
+    refused = [u for u in rep.unbridged if u.rule == rule and u.direction == "new_on_old"]
+    assert refused and why in refused[0].why and "designator macro" in refused[0].why, rep.unbridged
