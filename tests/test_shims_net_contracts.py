@@ -34,8 +34,9 @@ COMMON = {
     "realloc_first": "a", "realloc_second": "b ident=1",
     "link_register": "0", "link_ident": "1", "link_xmit_owner": "-1", "link_proto_down": "1",
 }
+NEW_TS = {"ethtool_ident": "1 ts=0 so:0x1a phc:5 tx:0x2 rx:0x2"}
 EXPECTED = {
-    "new": {**COMMON, **{f"reload_{k}": v for k, v in COMMON.items()}},
+    "new": {**COMMON, **NEW_TS, **{f"reload_{k}": v for k, v in {**COMMON, **NEW_TS}.items()}},
     "old": {**COMMON, **{f"reload_{k}": v for k, v in COMMON.items()},
             "clear_flag_lockless": "1", "reload_clear_flag_lockless": "1",
             "clear_flag_proto_down": "1"},
