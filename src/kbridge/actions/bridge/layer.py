@@ -267,10 +267,28 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                     r.id, r.api, d, f"no {d} shim in knowledge/shims/{r.id}: kbridge cannot bridge "
                     f"{', '.join(r.api)} yet ({r.summary})"))
                 continue
+            refused = _refused_uses(meta, driver)
+            if refused:
+                out.unbridged.append(Unbridged(r.id, r.api, d, f"{meta['refused_why']} (the driver {refused})"))
+                continue
             out.shims.append(ShimPlan(r, d, meta.get("after"),
                                       text_path.read_text() if text_path.is_file() else "", wrappers))
         out.probed.append(r)
     return out
+
+
+def _refused_uses(meta: dict, driver: Driver) -> str:  # type: ignore[type-arg]
+    """What the driver does that a shim cannot keep faithful (manifest keys refused_reads:
+    members it must not read or write by name, x.m / x->m; refused_includes: headers it
+    must not include), as one phrase; "" when nothing."""
+    reads, includes = meta.get("refused_reads", []), meta.get("refused_includes", [])
+    if not (reads or includes):
+        return ""
+    fields = member_uses(driver)[0] if reads else frozenset()
+    found = [f"reads ->{m}" for m in reads if m in fields]
+    if includes:
+        found += [f"includes <{h}>" for h in includes if h in driver_names(driver)[1]]
+    return ", ".join(found)
 
 
 def version_answers(rules: list[Rule], version: str) -> Answers:

@@ -5,11 +5,11 @@
  * the retyped get_ts_info slot (this rule's wrapper of <linux/ethtool.h>).
  * It reports what the kernel's own helper reports on both kernels: software
  * tx and rx time-stamping, software time stamps, no PTP hardware clock.
- * The kernel calls it only through the ethtool box's trampoline
- * (rules/netdev_hwtstamp_ndo/new_on_old.h, installed at registration).
+ * The kernel calls it only through the trampoline in the driver's table
+ * (rules/netdev_hwtstamp_ndo/new_on_old.h, put there by a designator macro).
  */
 #ifdef KB_HAVE_NETDEV_HWTSTAMP_NDO
-/* the box that installs the trampoline is netdev_hwtstamp_ndo's new_on_old
+/* the trampoline and its designator macro are in netdev_hwtstamp_ndo's new_on_old
  * shim, applied only on kernels without ndo_hwtstamp_* (< 6.6); without it
  * the kernel would call the driver's callback with its own struct */
 #error "kbridge: ethtool_kernel_ts_info cannot bridge a kernel with ndo_hwtstamp_get/set but without kernel_ethtool_ts_info (6.6-6.10) yet"

@@ -14,11 +14,21 @@
  * word, so a 6.1-style `dev->priv_flags |= ... | IFF_CHANGE_PROTO_DOWN` keeps
  * every bit: 0..31 are the kernel's priv flags (same values, same
  * semantics), and IFF_CHANGE_PROTO_DOWN is bit 63, in the group's padding,
- * which the 6.12 kernel never reads. register_netdevice()/register_netdev()
- * convert it to dev->change_proto_down = true before the device is visible
- * to rtnetlink -- so the kernel accepts and refuses exactly the IFLA_PROTO_DOWN
- * requests 6.1 did. The bit stays set, so the driver reading its own flag
- * sees what it set (the kernel ignores it).
+ * which the 6.12 kernel never reads. register_netdevice() converts it to
+ * dev->change_proto_down = true at NETDEV_POST_INIT, before the device is
+ * visible to rtnetlink, for devices the driver registers and for those the
+ * rtnetlink core creates for a link type without .newlink (the module's
+ * netdevice notifier, netdev_lltx's old_on_new shim) -- so the kernel accepts
+ * and refuses exactly the IFLA_PROTO_DOWN requests 6.1 did. The bit stays
+ * set, so the driver reading its own flag sees what it set (the kernel
+ * ignores it).
+ *
+ * In the wide word, `priv_flags &= ~IFF_X` must clear only IFF_X, as in 6.1's
+ * 64-bit priv_flags. Every enumerator of 6.12's enum netdev_priv_flags is an
+ * int, whose complement sign-extends to all 64 bits, except
+ * IFF_TX_SKB_NO_LINEAR (BIT_ULL(31) does not fit an int: an unsigned int,
+ * whose complement would also clear bits 32 (lltx) and 63): it is made an
+ * unsigned long here (static_asserts: that one is the only such enumerator).
  *
  * Limits (named, not hidden): setting the flag only after registration is
  * not converted; `dev->priv_flags = x` (plain assignment, which no in-tree
@@ -50,17 +60,22 @@ static_assert(sizeof(((struct net_device *)0)->kb_priv_flags) * 8 == 64,
 	      "kbridge: kb_priv_flags is not 64 bits wide");
 #define priv_flags			kb_priv_flags
 
-static inline int kb_change_proto_down_pre_register(struct net_device *dev)
+static_assert(__builtin_types_compatible_p(typeof(IFF_NO_ADDRCONF), int) &&
+	      IFF_TX_SKB_NO_LINEAR == 0x80000000u && IFF_NO_ADDRCONF == 1 << 30,
+	      "kbridge: this kernel's enum netdev_priv_flags is not the one the "
+	      "netdev_change_proto_down shim widens (IFF_TX_SKB_NO_LINEAR the only flag beyond int)");
+#define IFF_TX_SKB_NO_LINEAR		((unsigned long)IFF_TX_SKB_NO_LINEAR)
+
+static inline void kb_change_proto_down_post_init(struct net_device *dev)
 {
 	if (dev->kb_priv_flags & KB_IFF_CHANGE_PROTO_DOWN)
 		dev->change_proto_down = true;
-	return 0;
 }
 
 /*
- * The registration hook is defined once, in netdev_lltx's old_on_new shim (the
- * two rules need each other, so they are always applied together, in either
- * order); this shim fills its slot.
+ * The module's netdevice notifier is defined once, in netdev_lltx's
+ * old_on_new shim (the two rules need each other, so they are always applied
+ * together, in either order); this shim fills its slot.
  */
-#undef KB_NETDEV_PRE_REGISTER_PROTO_DOWN
-#define KB_NETDEV_PRE_REGISTER_PROTO_DOWN(dev)	kb_change_proto_down_pre_register(dev)
+#undef KB_NETDEV_POST_INIT_PROTO_DOWN
+#define KB_NETDEV_POST_INIT_PROTO_DOWN(dev)	kb_change_proto_down_post_init(dev)

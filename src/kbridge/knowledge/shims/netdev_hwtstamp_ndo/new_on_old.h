@@ -3,17 +3,30 @@
  * The newer kernels' hardware time-stamping API (Linux >= 6.6, commit
  * 66f7223039c0: ndo_hwtstamp_get/set with struct kernel_hwtstamp_config,
  * generic_hwtstamp_get/set_lower()) on a kernel that hands SIOCGHWTSTAMP /
- * SIOCSHWTSTAMP to ndo_eth_ioctl -- and the registration-time "box" that the
- * other netdev shims of this layer share (net_device.lltx and
- * .change_proto_down, 6.12; ethtool_ops.get_ts_info with struct
- * kernel_ethtool_ts_info, 6.11).
+ * SIOCSHWTSTAMP to ndo_eth_ioctl -- and what the other new_on_old netdev
+ * shims of this layer share: the trampolines in the driver's own ops tables
+ * (net_device.lltx, 6.12; ethtool_ops.get_ts_info with struct
+ * kernel_ethtool_ts_info, 6.11) and the conversion of the per-device bits
+ * (lltx, change_proto_down, 6.12) when the kernel registers a device.
  *
- * The box. The driver's net_device_ops / ethtool_ops are static const and
- * carry slots of the newer types (see this rule's and ethtool_kernel_ts_info's
- * wrappers). At register_netdevice()/register_netdev() the device's ops
- * pointers are replaced by a copy in static storage of this module (one per
- * distinct driver ops pointer, never freed, so nothing to undo) whose slots
- * of the kernel's types hold trampolines:
+ * The kernel sees the driver's own tables. dev->netdev_ops and
+ * dev->ethtool_ops keep pointing at the driver's static const tables
+ * (`dev->netdev_ops == &drv_ops` holds as on the newer kernel, for any number
+ * of tables, kmalloc'd ones and a module loaded again). The tables are laid
+ * out for the kernel by the wrappers of <linux/netdevice.h> and
+ * <linux/ethtool.h> (the kernel's members at the kernel's offsets, the newer
+ * members appended), and the designator macros at the end of this file put a
+ * trampoline of the kernel's type into the kernel's slot whenever the driver
+ * designates the newer member, the driver's function going to an appended one:
+ *
+ *   .ndo_hwtstamp_get/.ndo_hwtstamp_set = fn  also fill ndo_eth_ioctl's slot
+ *   .ndo_eth_ioctl = fn       the slot: the trampoline; fn: kb_drv_eth_ioctl
+ *   .ndo_fix_features = fn    the slot: the trampoline; fn: kb_drv_fix_features
+ *                             (only when lltx is bridged)
+ *   .get_ts_info = fn         the slot: the trampoline; fn: kb_drv_get_ts_info
+ *
+ * (the order of designators does not matter: the slot gets the same
+ * trampoline each time). The trampolines:
  *  - ndo_eth_ioctl: SIOCGHWTSTAMP/SIOCSHWTSTAMP are served as the newer core
  *    serves them (net/core/dev_ioctl.c of 6.6+, dev_get_hwtstamp /
  *    dev_set_hwtstamp, written from that behaviour): copy the user's struct
@@ -21,29 +34,48 @@
  *    carries the ioctl's ifreq, call the driver, convert back and copy out
  *    unless the driver already answered through the ifreq; a device time-
  *    stamped by its PHY goes to phy_mii_ioctl() as before. Other commands,
- *    or a driver without the new slots, reach the driver's own ndo_eth_ioctl.
- *    This kernel has already checked SIOCSHWTSTAMP's flags
- *    (net_hwtstamp_validate()) and the caller's CAP_NET_ADMIN.
- *  - ndo_init: the driver's, then dev->lltx / dev->change_proto_down are
- *    converted to what this kernel reads (NETIF_F_LLTX in dev->features,
- *    IFF_CHANGE_PROTO_DOWN in dev->priv_flags); they are converted again
- *    just before register_netdevice() for drivers that set them in setup.
- *  - ndo_fix_features: the driver's, then NETIF_F_LLTX kept while dev->lltx
- *    (a newer driver masks the features to the set it knows, which no longer
- *    contains NETIF_F_LLTX; on the newer kernel lltx is not a feature bit
- *    and cannot be dropped that way).
+ *    or a driver without the new slots, reach the driver's own ndo_eth_ioctl
+ *    (-EOPNOTSUPP without one, as this kernel answers). This kernel has
+ *    already checked SIOCSHWTSTAMP's flags (net_hwtstamp_validate()) and the
+ *    caller's CAP_NET_ADMIN.
+ *  - ndo_fix_features: the driver's, given the features without NETIF_F_LLTX
+ *    (the newer kernel has no such bit), then NETIF_F_LLTX kept while
+ *    dev->lltx (a newer driver masks the features to the set it knows; on the
+ *    newer kernel lltx is not a feature bit and cannot be dropped that way).
  *  - ethtool get_ts_info: a kernel_ethtool_ts_info prepared as the newer
  *    core prepares it (zeroed, cmd, phc_index -1), the driver's callback,
  *    software rx time-stamping added as the newer core adds it for every
  *    device, then every field copied into the kernel's struct ethtool_ts_info.
+ *
+ * The per-device bits. dev->lltx and dev->change_proto_down are bits in
+ * struct net_device's tail padding (netdev_lltx's wrapper); this kernel reads
+ * NETIF_F_LLTX in dev->features and IFF_CHANGE_PROTO_DOWN in dev->priv_flags.
+ * register_netdevice() -- for devices the driver registers and for those the
+ * rtnetlink core creates for a link type without .newlink -- calls
+ * NETDEV_POST_INIT after the driver's setup and ndo_init and before the
+ * device's features are settled or it is visible: a netdevice notifier of
+ * the module converts the bits there. It is registered before the module's
+ * init runs and unregistered after its exit (module_init/module_exit below);
+ * the bits are set only by kbridge layers, so it acts on any device that has
+ * them.
+ *
+ * Limits (named, not hidden): driver code that reads one of these members by
+ * name (`ops->ndo_eth_ioctl`, `ops->ndo_fix_features`,
+ * `ops->ndo_hwtstamp_get`, `ops->get_ts_info`, also in a header included
+ * after this one such as <net/dsa.h>) does not build (loudly); dev->lltx or
+ * change_proto_down set after registration are not converted; the module's
+ * module_init must be in a file that includes <linux/netdevice.h> (modpost
+ * stops the build otherwise: kb_netdev_bits_notifier undefined).
  */
 #ifndef KB_NETDEV_BOX_H
 #define KB_NETDEV_BOX_H
+#include <linux/module.h>
+#include <linux/init.h>
 #include <linux/netdevice.h>
+#include <linux/notifier.h>
 #include <linux/ethtool.h>
 #include <linux/phy.h>
 #include <linux/uaccess.h>
-#include <linux/mutex.h>
 #include <linux/string.h>
 #include <linux/sockios.h>
 #include <uapi/linux/net_tstamp.h>
@@ -93,17 +125,17 @@ static inline void kb_hwtstamp_config_from_kernel(struct hwtstamp_config *cfg,
 static inline int kb_hwtstamp_ioctl_lower(struct net_device *dev, int cmd,
 					  struct kernel_hwtstamp_config *kernel_cfg)
 {
-	const struct net_device_ops *ops = dev->netdev_ops;
+	const struct net_device_ops *ops = dev->netdev_ops;	/* the lower device's */
 	struct ifreq ifrr;
 	int err;
 
 	if (!netif_device_present(dev))
 		return -ENODEV;
-	if (!ops->ndo_eth_ioctl || !kernel_cfg->ifr)
+	if (!ops->kb_kernel_eth_ioctl || !kernel_cfg->ifr)
 		return -EOPNOTSUPP;
 	strscpy_pad(ifrr.ifr_name, dev->name, IFNAMSIZ);
 	ifrr.ifr_ifru = kernel_cfg->ifr->ifr_ifru;
-	err = ops->ndo_eth_ioctl(dev, &ifrr, cmd);
+	err = ops->kb_kernel_eth_ioctl(dev, &ifrr, cmd);
 	if (err)
 		return err;
 	kernel_cfg->ifr->ifr_ifru = ifrr.ifr_ifru;
@@ -126,67 +158,22 @@ static inline int kb_generic_hwtstamp_set_lower(struct net_device *dev,
 	return kb_hwtstamp_ioctl_lower(dev, SIOCSHWTSTAMP, kernel_cfg);
 }
 
-/* --- the box ------------------------------------------------------------- */
+/* --- the trampolines ------------------------------------------------------ */
 
-#define KB_NETDEV_BOXES 4
-
-struct kb_netdev_box {
-	struct net_device_ops ops;		/* what the kernel reads (driver's view: longer) */
-	const struct net_device_ops *driver;	/* the driver's own, const */
-};
-static struct kb_netdev_box __maybe_unused kb_netdev_boxes[KB_NETDEV_BOXES];
-
-#ifdef KB_ETHTOOL_KERNEL_TS_INFO_WRAP
-struct kb_ethtool_box {
-	struct ethtool_ops ops;
-	const struct ethtool_ops *driver;
-};
-static struct kb_ethtool_box __maybe_unused kb_ethtool_boxes[KB_NETDEV_BOXES];
-#endif
-static __maybe_unused DEFINE_MUTEX(kb_netdev_box_lock);
-
-static inline const struct net_device_ops *kb_netdev_driver_ops(const struct net_device *dev)
-{
-	return container_of(dev->netdev_ops, struct kb_netdev_box, ops)->driver;
-}
-
-/* what this kernel reads for the newer kernel's per-device bits */
-static inline void kb_netdev_apply_bits(struct net_device *dev)
-{
 #ifdef KB_NETDEV_LLTX_BRIDGED
-	if (dev->lltx)
-		dev->features |= NETIF_F_LLTX;
-#endif
-#ifdef KB_NETDEV_CPD_BRIDGED
-	if (dev->change_proto_down)
-		dev->priv_flags |= IFF_CHANGE_PROTO_DOWN;
-#endif
-}
-
-static __maybe_unused int kb_netdev_init_tramp(struct net_device *dev)
-{
-	const struct net_device_ops *drv = kb_netdev_driver_ops(dev);
-	int err = drv->ndo_init ? drv->ndo_init(dev) : 0;
-
-	if (!err)
-		kb_netdev_apply_bits(dev);
-	return err;
-}
-
 static __maybe_unused netdev_features_t kb_netdev_fix_features_tramp(struct net_device *dev,
-						      netdev_features_t features)
+								 netdev_features_t features)
 {
-	features = kb_netdev_driver_ops(dev)->ndo_fix_features(dev, features);
-#ifdef KB_NETDEV_LLTX_BRIDGED
+	features = dev->netdev_ops->kb_drv_fix_features(dev, features & ~NETIF_F_LLTX);
 	if (dev->lltx)
 		features |= NETIF_F_LLTX;
-#endif
 	return features;
 }
+#endif
 
 static __maybe_unused int kb_dev_get_hwtstamp(struct net_device *dev, struct ifreq *ifr)
 {
-	const struct net_device_ops *drv = kb_netdev_driver_ops(dev);
+	const struct net_device_ops *drv = dev->netdev_ops;
 	struct kernel_hwtstamp_config kernel_cfg = {};
 	struct hwtstamp_config cfg;
 	int err;
@@ -205,7 +192,7 @@ static __maybe_unused int kb_dev_get_hwtstamp(struct net_device *dev, struct ifr
 
 static __maybe_unused int kb_dev_set_hwtstamp(struct net_device *dev, struct ifreq *ifr)
 {
-	const struct net_device_ops *drv = kb_netdev_driver_ops(dev);
+	const struct net_device_ops *drv = dev->netdev_ops;
 	struct kernel_hwtstamp_config kernel_cfg = {};
 	struct netlink_ext_ack extack = {};
 	struct hwtstamp_config cfg;
@@ -232,7 +219,7 @@ static __maybe_unused int kb_dev_set_hwtstamp(struct net_device *dev, struct ifr
 
 static __maybe_unused int kb_netdev_eth_ioctl_tramp(struct net_device *dev, struct ifreq *ifr, int cmd)
 {
-	const struct net_device_ops *drv = kb_netdev_driver_ops(dev);
+	const struct net_device_ops *drv = dev->netdev_ops;
 
 	if ((cmd == SIOCGHWTSTAMP && drv->ndo_hwtstamp_get) ||
 	    (cmd == SIOCSHWTSTAMP && drv->ndo_hwtstamp_set)) {
@@ -241,15 +228,14 @@ static __maybe_unused int kb_netdev_eth_ioctl_tramp(struct net_device *dev, stru
 			return phy_mii_ioctl(dev->phydev, ifr, cmd);
 		return cmd == SIOCGHWTSTAMP ? kb_dev_get_hwtstamp(dev, ifr) : kb_dev_set_hwtstamp(dev, ifr);
 	}
-	return drv->ndo_eth_ioctl ? drv->ndo_eth_ioctl(dev, ifr, cmd) : -EOPNOTSUPP;
+	return drv->kb_drv_eth_ioctl ? drv->kb_drv_eth_ioctl(dev, ifr, cmd) : -EOPNOTSUPP;
 }
 
 #ifdef KB_ETHTOOL_KERNEL_TS_INFO_WRAP
 static __maybe_unused int kb_ethtool_get_ts_info_tramp(struct net_device *dev, struct ethtool_ts_info *info)
 {
-	const struct ethtool_ops *drv = container_of(dev->ethtool_ops, struct kb_ethtool_box, ops)->driver;
 	struct kernel_ethtool_ts_info k = { .cmd = ETHTOOL_GET_TS_INFO, .phc_index = -1 };
-	int err = drv->get_ts_info(dev, &k);
+	int err = dev->ethtool_ops->kb_drv_get_ts_info(dev, &k);
 
 	k.so_timestamping |= SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
 	info->cmd = k.cmd;
@@ -259,9 +245,7 @@ static __maybe_unused int kb_ethtool_get_ts_info_tramp(struct net_device *dev, s
 	info->rx_filters = k.rx_filters;
 	return err;
 }
-#endif
 
-#ifdef KB_ETHTOOL_KERNEL_TS_INFO_WRAP
 /*
  * phy_ts_info() fills a struct kernel_ethtool_ts_info since 6.11; this
  * kernel's PHY time-stampers fill the uapi struct: the caller's presets go
@@ -286,86 +270,90 @@ static inline int kb_phy_ts_info(struct phy_device *phydev, struct kernel_ethtoo
 #define phy_ts_info(phydev, info)	kb_phy_ts_info(phydev, info)
 #endif
 
-/* the box for dev's ops (0), or -ENOSPC when this module has more distinct ops than boxes */
-static __maybe_unused int kb_netdev_box_install(struct net_device *dev)
+/* --- the per-device bits, at NETDEV_POST_INIT ------------------------------ */
+
+/* only when a per-device bit is bridged (netdev_lltx / netdev_change_proto_down in this OUT) */
+#if defined(KB_NETDEV_LLTX_BRIDGED) || defined(KB_NETDEV_CPD_BRIDGED)
+
+static __maybe_unused int kb_netdev_bits_event(struct notifier_block *nb, unsigned long event, void *ptr)
 {
-	const struct net_device_ops *drv = dev->netdev_ops;
-	int i, err = 0;
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 
-	mutex_lock(&kb_netdev_box_lock);
-	if (drv && !(drv >= &kb_netdev_boxes[0].ops && drv <= &kb_netdev_boxes[KB_NETDEV_BOXES - 1].ops)) {
-		for (i = 0; i < KB_NETDEV_BOXES; i++) {
-			struct kb_netdev_box *b = &kb_netdev_boxes[i];
-
-			if (b->driver == drv)
-				break;
-			if (!b->driver) {
-				b->ops = *drv;
-				b->ops.ndo_init = kb_netdev_init_tramp;
+	if (event != NETDEV_POST_INIT)
+		return NOTIFY_DONE;
 #ifdef KB_NETDEV_LLTX_BRIDGED
-				if (drv->ndo_fix_features)
-					b->ops.ndo_fix_features = kb_netdev_fix_features_tramp;
+	if (dev->lltx)
+		dev->features |= NETIF_F_LLTX;
 #endif
-				if (drv->ndo_hwtstamp_get || drv->ndo_hwtstamp_set)
-					b->ops.ndo_eth_ioctl = kb_netdev_eth_ioctl_tramp;
-				b->driver = drv;
-				break;
-			}
-		}
-		if (i == KB_NETDEV_BOXES)
-			err = -ENOSPC;
-		else
-			dev->netdev_ops = &kb_netdev_boxes[i].ops;
-	}
+#ifdef KB_NETDEV_CPD_BRIDGED
+	if (dev->change_proto_down)
+		dev->priv_flags |= IFF_CHANGE_PROTO_DOWN;
+#endif
+	return NOTIFY_DONE;
+}
+
+/*
+ * One notifier per module: module_init/module_exit (used once per module)
+ * define it, register it before the driver's init and unregister it after
+ * its exit (or its failed init). Every file that includes this one refers to
+ * it, so a module whose module_init is in a file without <linux/netdevice.h>
+ * fails to link instead of missing the conversion.
+ */
+extern struct notifier_block kb_netdev_bits_notifier;
+static struct notifier_block *const kb_netdev_bits_ref __used = &kb_netdev_bits_notifier;
+
+#define KB_NETDEV_MODULE_INIT(initfn)						\
+	struct notifier_block kb_netdev_bits_notifier = {			\
+		.notifier_call = kb_netdev_bits_event,				\
+	};									\
+	static int __init kb_netdev_module_init(void)				\
+	{									\
+		int kb_err_ = register_netdevice_notifier(&kb_netdev_bits_notifier); \
+										\
+		if (kb_err_)							\
+			return kb_err_;						\
+		kb_err_ = initfn();						\
+		if (kb_err_)							\
+			unregister_netdevice_notifier(&kb_netdev_bits_notifier);	\
+		return kb_err_;							\
+	}									\
+	static inline initcall_t __maybe_unused __inittest(void)		\
+	{ return initfn; }							\
+	int init_module(void) __copy(kb_netdev_module_init)			\
+		__attribute__((alias("kb_netdev_module_init")));		\
+	___ADDRESSABLE(init_module, __initdata);
+#define KB_NETDEV_MODULE_EXIT(exitfn)						\
+	static void __exit kb_netdev_module_exit(void)				\
+	{									\
+		exitfn();							\
+		unregister_netdevice_notifier(&kb_netdev_bits_notifier);	\
+	}									\
+	static inline exitcall_t __maybe_unused __exittest(void)		\
+	{ return exitfn; }							\
+	void cleanup_module(void) __copy(kb_netdev_module_exit)		\
+		__attribute__((alias("kb_netdev_module_exit")));		\
+	___ADDRESSABLE(cleanup_module, __exitdata);
+#ifdef MODULE
+#undef module_init
+#undef module_exit
+#define module_init	KB_NETDEV_MODULE_INIT
+#define module_exit	KB_NETDEV_MODULE_EXIT
+#endif
+#endif
+
+/* --- the designator macros (last: the code above uses the members' names) -- */
+
+#if defined(ndo_eth_ioctl) || defined(ndo_hwtstamp_get) || defined(ndo_hwtstamp_set) || \
+	defined(ndo_fix_features) || defined(get_ts_info)
+#error "kbridge: a net_device_ops/ethtool_ops member name is already a macro; the netdev shims cannot fill the driver's tables"
+#endif
+#define ndo_eth_ioctl		kb_kernel_eth_ioctl = kb_netdev_eth_ioctl_tramp, .kb_drv_eth_ioctl
+#define ndo_hwtstamp_get	kb_kernel_eth_ioctl = kb_netdev_eth_ioctl_tramp, .ndo_hwtstamp_get
+#define ndo_hwtstamp_set	kb_kernel_eth_ioctl = kb_netdev_eth_ioctl_tramp, .ndo_hwtstamp_set
+#ifdef KB_NETDEV_LLTX_BRIDGED
+#define ndo_fix_features	ndo_fix_features = kb_netdev_fix_features_tramp, .kb_drv_fix_features
+#endif
 #ifdef KB_ETHTOOL_KERNEL_TS_INFO_WRAP
-	if (!err && dev->ethtool_ops && dev->ethtool_ops->get_ts_info &&
-	    !(dev->ethtool_ops >= &kb_ethtool_boxes[0].ops &&
-	      dev->ethtool_ops <= &kb_ethtool_boxes[KB_NETDEV_BOXES - 1].ops)) {
-		const struct ethtool_ops *edrv = dev->ethtool_ops;
-
-		for (i = 0; i < KB_NETDEV_BOXES; i++) {
-			struct kb_ethtool_box *b = &kb_ethtool_boxes[i];
-
-			if (b->driver == edrv)
-				break;
-			if (!b->driver) {
-				b->ops = *edrv;
-				b->ops.kb_get_ts_info_ethtool_ts_info = kb_ethtool_get_ts_info_tramp;
-				b->driver = edrv;
-				break;
-			}
-		}
-		if (i == KB_NETDEV_BOXES)
-			err = -ENOSPC;
-		else
-			dev->ethtool_ops = &kb_ethtool_boxes[i].ops;
-	}
+#define get_ts_info		kb_get_ts_info_ethtool_ts_info = kb_ethtool_get_ts_info_tramp, .kb_drv_get_ts_info
 #endif
-	mutex_unlock(&kb_netdev_box_lock);
-	if (err)
-		netdev_err(dev, "kbridge: more than %d distinct ops tables in one module\n", KB_NETDEV_BOXES);
-	return err;
-}
-
-static inline int kb_register_netdevice(struct net_device *dev)
-{
-	int err = kb_netdev_box_install(dev);
-
-	if (err)
-		return err;
-	kb_netdev_apply_bits(dev);
-	return (register_netdevice)(dev);
-}
-#define register_netdevice(dev)	kb_register_netdevice(dev)
-
-static inline int kb_register_netdev(struct net_device *dev)
-{
-	int err = kb_netdev_box_install(dev);
-
-	if (err)
-		return err;
-	kb_netdev_apply_bits(dev);
-	return (register_netdev)(dev);
-}
-#define register_netdev(dev)	kb_register_netdev(dev)
 #endif

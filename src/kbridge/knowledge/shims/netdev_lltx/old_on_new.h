@@ -9,29 +9,36 @@
  * (dev->features |= ...), and typically again in ndo_fix_features (macvlan's
  * ALWAYS_ON_FEATURES). Here NETIF_F_LLTX is the bit 6.12 left unused when it
  * dropped the feature (__UNUSED_NETIF_F_12; static_assert below), so the
- * driver's masks keep it, and it is converted wherever the driver hands features to
- * the kernel:
+ * driver's masks keep it, and it is converted wherever the driver hands
+ * features to the kernel:
  *
- *  - register_netdevice()/register_netdev(): after the driver's setup, a
- *    NETIF_F_LLTX in dev->features becomes dev->lltx = true, and the bit is
- *    removed from every feature mask of the device (features, hw_features,
+ *  - register_netdevice() -- for devices the driver registers and for those
+ *    the rtnetlink core creates for a link type without .newlink -- calls
+ *    NETDEV_POST_INIT after the driver's setup and ndo_init, before the
+ *    features are settled and before the device is visible: a netdevice
+ *    notifier of the module (registered before the module's init runs,
+ *    unregistered after its exit: module_init/module_exit below) turns a
+ *    NETIF_F_LLTX in dev->features into dev->lltx = true and removes the bit
+ *    from every feature mask of the device (features, hw_features,
  *    wanted_features, vlan_features, hw_enc_features, mpls_features,
  *    gso_partial_features), so the 6.12 core, ethtool and upper devices never
- *    see an unknown bit;
- *  - the driver's net_device_ops is static const, so at registration
- *    dev->netdev_ops is replaced by a box -- static storage in the module,
- *    one per distinct driver ops, nothing to free -- holding a copy of the
- *    driver's ops whose ndo_init and ndo_fix_features are trampolines:
- *    ndo_init converts as above once the driver's init has run (macvlan sets
- *    its features there); ndo_fix_features gives the driver the features as
- *    6.1 would (NETIF_F_LLTX included while dev->lltx is set), then sets
- *    dev->lltx from the driver's answer and returns it without the bit -- the
- *    core applies the result as 6.1 applied the feature.
+ *    see an unknown bit (no other code sets bit 12, so it acts on any device);
+ *  - ndo_fix_features: the driver's table stays the one the kernel sees
+ *    (dev->netdev_ops == &drv_ops); the wrapper of <linux/netdevice.h>
+ *    appends kb_drv_fix_features to the driver's view of struct
+ *    net_device_ops, and the designator macro below makes `.ndo_fix_features
+ *    = fn` put a trampoline in the kernel's slot and fn there: the driver
+ *    gets the features as 6.1 would give them (NETIF_F_LLTX included while
+ *    dev->lltx is set), dev->lltx follows the driver's answer, and the kernel
+ *    gets the answer without the bit -- the core applies it as 6.1 applied
+ *    the feature.
  *
  * Limits (named, not hidden): a driver reading NETIF_F_LLTX back from
- * dev->features sees it cleared after registration; a driver comparing
- * dev->netdev_ops with its own ops (`dev->netdev_ops == &x_ops`) sees the box
- * (macvlan does neither); ops assigned after registration are not boxed.
+ * dev->features sees it cleared after registration; NETIF_F_LLTX set after
+ * registration outside ndo_fix_features is not converted; driver code reading
+ * `ops->ndo_fix_features` by name does not build (loudly); the module's
+ * module_init must be in a file that includes <linux/netdevice.h> (modpost
+ * stops the build otherwise: kb_netdev_old_notifier undefined).
  */
 #include <linux/build_bug.h>
 #include <linux/container_of.h>
@@ -68,107 +75,91 @@ static inline void kb_lltx_from_features(struct net_device *dev)
 	dev->gso_partial_features &= ~NETIF_F_LLTX;
 }
 
-struct kb_lltx_ops_box {
-	struct net_device_ops ops;		/* what the kernel calls */
-	const struct net_device_ops *driver;	/* the driver's own ops */
-};
-
-static inline const struct net_device_ops *kb_lltx_driver_ops(const struct net_device *dev)
-{
-	return container_of(dev->netdev_ops, struct kb_lltx_ops_box, ops)->driver;
-}
-
-static inline int kb_lltx_ndo_init(struct net_device *dev)
-{
-	int err = kb_lltx_driver_ops(dev)->ndo_init(dev);
-
-	kb_lltx_from_features(dev);
-	return err;
-}
-
 static inline netdev_features_t kb_lltx_ndo_fix_features(struct net_device *dev,
 							 netdev_features_t features)
 {
 	if (dev->lltx)
 		features |= NETIF_F_LLTX;
-	features = kb_lltx_driver_ops(dev)->ndo_fix_features(dev, features);
+	features = dev->netdev_ops->kb_drv_fix_features(dev, features);
 	if (dev->lltx != !!(features & NETIF_F_LLTX))
 		dev->lltx = !!(features & NETIF_F_LLTX);
 	return features & ~NETIF_F_LLTX;
 }
 
-#define KB_LLTX_OPS_BOXES	8
-
-static inline int kb_lltx_box_ops(struct net_device *dev)
-{
-	static struct kb_lltx_ops_box boxes[KB_LLTX_OPS_BOXES];
-	static DEFINE_SPINLOCK(lock);
-	const struct net_device_ops *ops = dev->netdev_ops;
-	int i, err = -ENOSPC;
-
-	if (!ops || !(ops->ndo_init || ops->ndo_fix_features))
-		return 0;
-	spin_lock(&lock);
-	for (i = 0; i < KB_LLTX_OPS_BOXES; i++) {
-		struct kb_lltx_ops_box *box = &boxes[i];
-
-		if (ops == &box->ops || ops == box->driver) {	/* boxed already */
-			dev->netdev_ops = &box->ops;
-			err = 0;
-			break;
-		}
-		if (!box->driver) {
-			box->ops = *ops;
-			if (ops->ndo_init)
-				box->ops.ndo_init = kb_lltx_ndo_init;
-			if (ops->ndo_fix_features)
-				box->ops.ndo_fix_features = kb_lltx_ndo_fix_features;
-			box->driver = ops;
-			dev->netdev_ops = &box->ops;
-			err = 0;
-			break;
-		}
-	}
-	spin_unlock(&lock);
-	if (err)
-		pr_err("kbridge netdev_lltx: more than %d distinct net_device_ops; %s not registered\n",
-		       KB_LLTX_OPS_BOXES, dev->name);
-	return err;
-}
-
-static inline int kb_lltx_pre_register(struct net_device *dev)
-{
-	kb_lltx_from_features(dev);
-	return kb_lltx_box_ops(dev);
-}
-
 /*
- * The registration hook, shared with netdev_change_proto_down's old_on_new
- * shim (the rules need each other; whichever shim comes first, each fills its
- * own slot, and an empty slot does nothing).
+ * The module's netdevice notifier, shared with netdev_change_proto_down's
+ * old_on_new shim (the rules need each other; whichever shim comes first,
+ * each fills its own slot macro, and the notifier -- defined where the driver
+ * writes module_init, after both -- runs both).
  */
-#ifndef KB_NETDEV_OLD_REGISTER_HOOK
-#define KB_NETDEV_OLD_REGISTER_HOOK
-#ifndef KB_NETDEV_PRE_REGISTER_PROTO_DOWN
-#define KB_NETDEV_PRE_REGISTER_PROTO_DOWN(dev)	0
+#ifndef KB_NETDEV_OLD_NOTIFIER
+#define KB_NETDEV_OLD_NOTIFIER
+#include <linux/module.h>
+#include <linux/init.h>
+#include <linux/notifier.h>
+#ifndef KB_NETDEV_POST_INIT_PROTO_DOWN
+#define KB_NETDEV_POST_INIT_PROTO_DOWN(dev)	do { } while (0)
 #endif
-#ifndef KB_NETDEV_PRE_REGISTER_LLTX
-#define KB_NETDEV_PRE_REGISTER_LLTX(dev)	0
+#ifndef KB_NETDEV_POST_INIT_LLTX
+#define KB_NETDEV_POST_INIT_LLTX(dev)		do { } while (0)
 #endif
-#define kb_netdev_old_pre_register(dev)					\
-	(KB_NETDEV_PRE_REGISTER_PROTO_DOWN(dev) ?: KB_NETDEV_PRE_REGISTER_LLTX(dev))
-#define kb_register_netdevice(dev) ({					\
-	struct net_device *kb_reg_dev_ = (dev);				\
-	int kb_reg_err_ = kb_netdev_old_pre_register(kb_reg_dev_);	\
-	kb_reg_err_ ? kb_reg_err_ : (register_netdevice)(kb_reg_dev_);	\
-})
-#define kb_register_netdev(dev) ({					\
-	struct net_device *kb_reg_dev_ = (dev);				\
-	int kb_reg_err_ = kb_netdev_old_pre_register(kb_reg_dev_);	\
-	kb_reg_err_ ? kb_reg_err_ : (register_netdev)(kb_reg_dev_);	\
-})
-#define register_netdevice(dev)	kb_register_netdevice(dev)
-#define register_netdev(dev)	kb_register_netdev(dev)
+/* every file refers to it: a module_init in a file without this shim fails to link */
+extern struct notifier_block kb_netdev_old_notifier;
+static struct notifier_block *const kb_netdev_old_ref __used = &kb_netdev_old_notifier;
+
+#define KB_NETDEV_OLD_MODULE_INIT(initfn)					\
+	static int kb_netdev_old_event(struct notifier_block *nb, unsigned long event, void *ptr) \
+	{									\
+		struct net_device *kb_dev_ = netdev_notifier_info_to_dev(ptr);	\
+										\
+		if (event == NETDEV_POST_INIT) {				\
+			KB_NETDEV_POST_INIT_LLTX(kb_dev_);			\
+			KB_NETDEV_POST_INIT_PROTO_DOWN(kb_dev_);		\
+		}								\
+		return NOTIFY_DONE;						\
+	}									\
+	struct notifier_block kb_netdev_old_notifier = {			\
+		.notifier_call = kb_netdev_old_event,				\
+	};									\
+	static int __init kb_netdev_old_module_init(void)			\
+	{									\
+		int kb_err_ = register_netdevice_notifier(&kb_netdev_old_notifier); \
+										\
+		if (kb_err_)							\
+			return kb_err_;						\
+		kb_err_ = initfn();						\
+		if (kb_err_)							\
+			unregister_netdevice_notifier(&kb_netdev_old_notifier);	\
+		return kb_err_;							\
+	}									\
+	static inline initcall_t __maybe_unused __inittest(void)		\
+	{ return initfn; }							\
+	int init_module(void) __copy(kb_netdev_old_module_init)			\
+		__attribute__((alias("kb_netdev_old_module_init")));		\
+	___ADDRESSABLE(init_module, __initdata);
+#define KB_NETDEV_OLD_MODULE_EXIT(exitfn)					\
+	static void __exit kb_netdev_old_module_exit(void)			\
+	{									\
+		exitfn();							\
+		unregister_netdevice_notifier(&kb_netdev_old_notifier);		\
+	}									\
+	static inline exitcall_t __maybe_unused __exittest(void)		\
+	{ return exitfn; }							\
+	void cleanup_module(void) __copy(kb_netdev_old_module_exit)		\
+		__attribute__((alias("kb_netdev_old_module_exit")));		\
+	___ADDRESSABLE(cleanup_module, __exitdata);
+#ifdef MODULE
+#undef module_init
+#undef module_exit
+#define module_init	KB_NETDEV_OLD_MODULE_INIT
+#define module_exit	KB_NETDEV_OLD_MODULE_EXIT
 #endif
-#undef KB_NETDEV_PRE_REGISTER_LLTX
-#define KB_NETDEV_PRE_REGISTER_LLTX(dev)	kb_lltx_pre_register(dev)
+#endif
+#undef KB_NETDEV_POST_INIT_LLTX
+#define KB_NETDEV_POST_INIT_LLTX(dev)	kb_lltx_from_features(dev)
+
+/* the designator macro (last: the code above uses the member's name) */
+#ifdef ndo_fix_features
+#error "kbridge: ndo_fix_features is already a macro; netdev_lltx cannot fill the driver's tables"
+#endif
+#define ndo_fix_features	ndo_fix_features = kb_lltx_ndo_fix_features, .kb_drv_fix_features

@@ -6,26 +6,30 @@
  *
  * A driver for the newer kernel writes `.get_ts_info = fn` with
  * fn(struct net_device *, struct kernel_ethtool_ts_info *) in a static const
- * struct ethtool_ops; modules build with -Werror=incompatible-pointer-types
- * and a const initializer cannot be converted afterwards. So while the
- * kernel's header is read, the member's declaration becomes a union of the
- * two types in the same slot:
+ * struct ethtool_ops; modules build with -Werror=incompatible-pointer-types,
+ * and the kernel calls the slot with its own struct, so the kernel must find
+ * a function of its own type there -- in the driver's own table, which stays
+ * the one dev->ethtool_ops points to (as on the newer kernel). While the
+ * kernel's header is read, its slot is renamed kb_get_ts_info_ethtool_ts_info
+ * (same place, same type) and one member is appended after the kernel's last,
+ * every kernel member keeping its offset:
  *
- *	int (*kb_gti_pad[0])(void);
- *	union {
- *		int (*get_ts_info)(struct net_device *, struct kernel_ethtool_ts_info *); <- driver's view
- *		int (*kb_get_ts_info_ethtool_ts_info)(struct net_device *, struct ethtool_ts_info *); <- kernel's
- *		int (*kb_gti_pad2[0])(void);
- *	};
- *	int (*get_module_info)(...);	the kernel's next member, unchanged
+ *	int (*kb_smpm_pad[0])(void);		zero-length: no room taken
+ *	struct {				anonymous: the member keeps its name
+ *		int (*set_module_power_mode)(...);	the kernel's last member
+ *	};					<- the kernel's own "};"
+ *	int kb_ecp_pad[0];
+ *	int (*kb_drv_get_ts_info)(struct net_device *, struct kernel_ethtool_ts_info *);
+ *	};					closes struct ethtool_ops
+ *	int ethtool_check_ops(...);		the kernel's next declaration
  *
- * (macros for get_ts_info and get_module_info, which occur nowhere else in
- * the text the kernel's <linux/ethtool.h> reads; a macro does not re-expand
- * its own name). The kernel never calls the driver's function through that
- * slot: at registration the layer gives the device a copy of the driver's
- * ethtool_ops whose slot holds a trampoline of the kernel's type
- * (rules/netdev_hwtstamp_ndo/new_on_old.h). The static_asserts prove the
- * slot keeps its offset and type.
+ * (macros for get_ts_info, set_module_power_mode and ethtool_check_ops, which
+ * occur once each in the text the kernel's <linux/ethtool.h> reads; a macro
+ * does not re-expand its own name). After <linux/netdevice.h> the layer's
+ * designator macro makes the driver's `.get_ts_info = fn` fill both: the
+ * kernel's slot with a trampoline of the kernel's type, kb_drv_get_ts_info
+ * with fn (rules/netdev_hwtstamp_ndo/new_on_old.h). The static_asserts prove
+ * the layout.
  *
  * struct kernel_ethtool_ts_info is declared with the newer kernel's members
  * (include/linux/ethtool.h of 6.11+: cmd, so_timestamping, phc_index,
@@ -51,16 +55,18 @@ struct kernel_ethtool_ts_info {
 	enum hwtstamp_rx_filters rx_filters;
 };
 
-#if defined(get_ts_info) || defined(get_module_info)
-#error "kbridge: get_ts_info or get_module_info is already a macro; ethtool_kernel_ts_info cannot retype ethtool_ops.get_ts_info"
+#if defined(get_ts_info) || defined(set_module_power_mode) || defined(ethtool_check_ops)
+#error "kbridge: get_ts_info, set_module_power_mode or ethtool_check_ops is already a macro; ethtool_kernel_ts_info cannot retype ethtool_ops.get_ts_info"
 #endif
-#define get_ts_info	kb_gti_pad[0])(void); union {						\
-	int (*get_ts_info)(struct net_device *, struct kernel_ethtool_ts_info *);	\
-	int (*kb_get_ts_info_ethtool_ts_info
-#define get_module_info	kb_gti_pad2[0])(void); }; int (*get_module_info
+#define get_ts_info		kb_get_ts_info_ethtool_ts_info
+#define set_module_power_mode	kb_smpm_pad[0])(void); struct { int (*set_module_power_mode
+#define ethtool_check_ops	kb_ecp_pad[0];								\
+	int (*kb_drv_get_ts_info)(struct net_device *, struct kernel_ethtool_ts_info *);	\
+	}; int ethtool_check_ops
 #include_next <linux/ethtool.h>
 #undef get_ts_info
-#undef get_module_info
+#undef set_module_power_mode
+#undef ethtool_check_ops
 
 #ifdef CONFIG_RANDSTRUCT
 #error "kbridge: ethtool_kernel_ts_info cannot retype ethtool_ops.get_ts_info on a kernel built with CONFIG_RANDSTRUCT"
@@ -69,12 +75,16 @@ static_assert(__builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_
 					   int (*)(struct net_device *, struct ethtool_ts_info *)),
 	      "kbridge: this kernel's ethtool_ops.get_ts_info is not int (*)(struct net_device *, "
 	      "struct ethtool_ts_info *); the ethtool_kernel_ts_info wrapper does not fit it");
-static_assert(offsetof(struct ethtool_ops, get_ts_info) ==
-	      offsetof(struct ethtool_ops, kb_get_ts_info_ethtool_ts_info) &&
-	      offsetof(struct ethtool_ops, get_module_info) ==
-	      offsetof(struct ethtool_ops, get_ts_info) + sizeof(void (*)(void)),
-	      "kbridge: retyping ethtool_ops.get_ts_info would move a member of this kernel's "
-	      "struct ethtool_ops; the ethtool_kernel_ts_info wrapper does not fit it");
+static_assert(offsetof(struct ethtool_ops, get_module_info) ==
+	      offsetof(struct ethtool_ops, kb_get_ts_info_ethtool_ts_info) + sizeof(void (*)(void)) &&
+	      offsetof(struct ethtool_ops, set_module_power_mode) ==
+	      offsetof(struct ethtool_ops, get_module_power_mode) + sizeof(void (*)(void)) &&
+	      offsetof(struct ethtool_ops, kb_drv_get_ts_info) ==
+	      offsetof(struct ethtool_ops, set_module_power_mode) + sizeof(void (*)(void)) &&
+	      sizeof(struct ethtool_ops) ==
+	      offsetof(struct ethtool_ops, kb_drv_get_ts_info) + sizeof(void (*)(void)),
+	      "kbridge: appending to this kernel's struct ethtool_ops would move a member, or "
+	      "set_module_power_mode is not its last; the ethtool_kernel_ts_info wrapper does not fit it");
 #else
 #include_next <linux/ethtool.h>
 #endif

@@ -23,13 +23,24 @@
  * (two macros for the only two identifiers, ndo_fill_forward_path and
  * netdev_priv_flags, that occur once each in the kernel's include/ tree
  * outside comments; a macro does not re-expand its own name). The kernel
- * never sees the appended slots: at registration the layer gives it a copy
- * of the driver's ops (rules/netdev_hwtstamp_ndo/new_on_old.h) whose
- * ndo_eth_ioctl serves SIOCGHWTSTAMP/SIOCSHWTSTAMP through them; the kernel
- * only ever reads net_device_ops through dev->netdev_ops, never copies or
- * sizes it, so a longer struct on the driver's side is safe. The
- * static_asserts prove the layout and stop the build with a message on a
- * kernel whose header differs.
+ * never sees the appended slots by their names: it reads the driver's own
+ * table (dev->netdev_ops == &the driver's ops, as on the newer kernel),
+ * whose kernel slots the layer's designator macros fill
+ * (rules/netdev_hwtstamp_ndo/new_on_old.h):
+ *
+ *  - ndo_eth_ioctl's slot gets a second name, kb_kernel_eth_ioctl (an
+ *    anonymous union of the kernel's type, opened at ndo_eth_ioctl and closed
+ *    at ndo_siocbond, the kernel's next member; both names occur once in the
+ *    kernel's include/ text read here): a table that designates
+ *    .ndo_eth_ioctl, .ndo_hwtstamp_get or .ndo_hwtstamp_set gets the layer's
+ *    trampoline there, the driver's own ndo_eth_ioctl going to the appended
+ *    kb_drv_eth_ioctl;
+ *  - kb_drv_fix_features (appended) holds the driver's ndo_fix_features when
+ *    netdev_lltx puts its trampoline in the kernel's slot.
+ *
+ * The kernel never copies or sizes net_device_ops, so a longer struct on the
+ * driver's side is safe. The static_asserts prove the layout and stop the
+ * build with a message on a kernel whose header differs.
  */
 #include "kb_config.h"
 /* only for a driver bridged new_on_old (rules/netdev_hwtstamp_ndo/new_on_old.h in this OUT) */
@@ -43,9 +54,15 @@ struct net_device;
 struct kernel_hwtstamp_config;
 struct netlink_ext_ack;
 
-#if defined(ndo_fill_forward_path) || defined(netdev_priv_flags)
-#error "kbridge: ndo_fill_forward_path or netdev_priv_flags is already a macro; netdev_hwtstamp_ndo cannot extend struct net_device_ops"
+#if defined(ndo_fill_forward_path) || defined(netdev_priv_flags) || \
+	defined(ndo_eth_ioctl) || defined(ndo_siocbond)
+#error "kbridge: ndo_fill_forward_path, netdev_priv_flags, ndo_eth_ioctl or ndo_siocbond is already a macro; netdev_hwtstamp_ndo cannot extend struct net_device_ops"
 #endif
+struct ifreq;
+#define ndo_eth_ioctl	kb_eio_pad[0])(void); union {					\
+	int (*kb_kernel_eth_ioctl)(struct net_device *, struct ifreq *, int);		\
+	int (*ndo_eth_ioctl
+#define ndo_siocbond	kb_eio_pad2[0])(void); }; int (*ndo_siocbond
 #define ndo_fill_forward_path	kb_nfp_pad[0])(void); struct { int (*ndo_fill_forward_path
 #define netdev_priv_flags	kb_npf_pad { KB_NPF_PAD_UNUSED } kb_npf_pad_member[0];		\
 	int (*ndo_hwtstamp_get)(struct net_device *dev,					\
@@ -53,10 +70,14 @@ struct netlink_ext_ack;
 	int (*ndo_hwtstamp_set)(struct net_device *dev,					\
 				struct kernel_hwtstamp_config *kernel_config,		\
 				struct netlink_ext_ack *extack);			\
+	int (*kb_drv_eth_ioctl)(struct net_device *, struct ifreq *, int);		\
+	netdev_features_t (*kb_drv_fix_features)(struct net_device *, netdev_features_t); \
 	}; enum netdev_priv_flags
 #include_next <linux/netdevice.h>
 #undef ndo_fill_forward_path
 #undef netdev_priv_flags
+#undef ndo_eth_ioctl
+#undef ndo_siocbond
 
 #ifdef CONFIG_RANDSTRUCT
 /* the randstruct plugin shuffles all-function-pointer structs by their declared shape */
@@ -67,9 +88,17 @@ static_assert(offsetof(struct net_device_ops, ndo_get_tstamp) ==
 	      offsetof(struct net_device_ops, ndo_hwtstamp_get) ==
 	      offsetof(struct net_device_ops, ndo_get_tstamp) + sizeof(void (*)(void)) &&
 	      sizeof(struct net_device_ops) ==
-	      offsetof(struct net_device_ops, ndo_hwtstamp_set) + sizeof(void (*)(void)),
+	      offsetof(struct net_device_ops, kb_drv_fix_features) + sizeof(void (*)(void)),
 	      "kbridge: this kernel's struct net_device_ops does not end with ndo_fill_forward_path, "
 	      "ndo_get_tstamp; the netdev_hwtstamp_ndo wrapper does not fit it");
+static_assert(offsetof(struct net_device_ops, kb_kernel_eth_ioctl) ==
+	      offsetof(struct net_device_ops, ndo_eth_ioctl) &&
+	      offsetof(struct net_device_ops, ndo_siocbond) ==
+	      offsetof(struct net_device_ops, ndo_eth_ioctl) + sizeof(void (*)(void)) &&
+	      __builtin_types_compatible_p(typeof(((struct net_device_ops *)0)->kb_kernel_eth_ioctl),
+					   typeof(((struct net_device_ops *)0)->ndo_eth_ioctl)),
+	      "kbridge: naming this kernel's ndo_eth_ioctl slot twice would move a member; "
+	      "the netdev_hwtstamp_ndo wrapper does not fit it");
 #else
 #include_next <linux/netdevice.h>
 #endif

@@ -13,9 +13,10 @@
  * and never uses those bytes), every kernel member keeps its offset, and the
  * static_assert proves that sizeof(struct net_device) -- hence netdev_priv()
  * -- is the kernel's. A stored bit changes nothing on this kernel by itself:
- * the layer converts it at registration (rules/netdev_hwtstamp_ndo/
- * new_on_old.h: NETIF_F_LLTX in dev->features, IFF_CHANGE_PROTO_DOWN in
- * dev->priv_flags, which is what this kernel reads).
+ * the module's notifier converts it when register_netdevice() calls
+ * NETDEV_POST_INIT (rules/netdev_hwtstamp_ndo/new_on_old.h: NETIF_F_LLTX in
+ * dev->features, IFF_CHANGE_PROTO_DOWN in dev->priv_flags, which is what
+ * this kernel reads).
  */
 #include "kb_config.h"
 /* only for a driver bridged new_on_old: a driver written for the older API
@@ -65,6 +66,43 @@ static_assert(sizeof(struct net_device) ==
 		    __alignof__(struct net_device)),
 	      "kbridge: no room for lltx/change_proto_down in this kernel's struct net_device tail; "
 	      "this layer cannot bridge them here");
+#elif defined(KB_HAVE_NETDEV_LLTX) && !defined(KB_NETDEV_OPS_FIX_FEATURES_WRAP) && \
+	__has_include("rules/netdev_lltx/old_on_new.h")
+/*
+ * A driver written for NETIF_F_LLTX on a kernel with dev->lltx (old_on_new):
+ * the driver's view of struct net_device_ops gets one member after the
+ * kernel's last (ndo_hwtstamp_set), kb_drv_fix_features, where the layer's
+ * designator macro puts the driver's ndo_fix_features while the kernel's
+ * slot gets the trampoline (rules/netdev_lltx/old_on_new.h): the kernel
+ * keeps reading the driver's own table. Same construction as
+ * netdev_hwtstamp_ndo's wrapper (ndo_hwtstamp_set and netdev_priv_flags occur
+ * once each in the kernel's include/ text; a macro does not re-expand its
+ * own name); the static_asserts prove every kernel member keeps its offset.
+ */
+#define KB_NETDEV_OPS_FIX_FEATURES_WRAP
+#include <linux/build_bug.h>
+#include <linux/stddef.h>
+#if defined(ndo_hwtstamp_set) || defined(netdev_priv_flags)
+#error "kbridge: ndo_hwtstamp_set or netdev_priv_flags is already a macro; netdev_lltx cannot extend struct net_device_ops"
+#endif
+#define ndo_hwtstamp_set	kb_nhs_pad[0])(void); struct { int (*ndo_hwtstamp_set
+#define netdev_priv_flags	kb_npf2_pad { KB_NPF2_PAD_UNUSED } kb_npf2_pad_member[0];	\
+	netdev_features_t (*kb_drv_fix_features)(struct net_device *, netdev_features_t);	\
+	}; enum netdev_priv_flags
+#include_next <linux/netdevice.h>
+#undef ndo_hwtstamp_set
+#undef netdev_priv_flags
+#ifdef CONFIG_RANDSTRUCT
+#error "kbridge: netdev_lltx cannot extend net_device_ops on a kernel built with CONFIG_RANDSTRUCT"
+#endif
+static_assert(offsetof(struct net_device_ops, ndo_hwtstamp_set) ==
+	      offsetof(struct net_device_ops, ndo_hwtstamp_get) + sizeof(void (*)(void)) &&
+	      offsetof(struct net_device_ops, kb_drv_fix_features) ==
+	      offsetof(struct net_device_ops, ndo_hwtstamp_set) + sizeof(void (*)(void)) &&
+	      sizeof(struct net_device_ops) ==
+	      offsetof(struct net_device_ops, kb_drv_fix_features) + sizeof(void (*)(void)),
+	      "kbridge: this kernel's struct net_device_ops does not end with ndo_hwtstamp_get, "
+	      "ndo_hwtstamp_set; the netdev_lltx wrapper does not fit it");
 #else
 #include_next <linux/netdevice.h>
 #endif
