@@ -18,8 +18,9 @@ behaviour of the same module on its own kernel:
   0) and blk_queue_write_cache(q, false, false) from blkif_interrupt() under
   spin_lock_irqsave. Debian's kernels have no CONFIG_DEBUG_ATOMIC_SLEEP, so
   the guest script makes a user's sysfs limit write hold the queue's limits
-  (its commit waits for a request the module keeps in flight for 3 s) while
-  the module runs those setters in its "interrupt": a setter that takes the
+  (its commit waits for a request the module keeps in flight until the
+  "interrupt" is over, 15 s at most) while the module runs those setters in
+  its "interrupt": a setter that takes the
   limits mutex is scheduled out inside the irqsave section, which the module
   sees (the task's context switches move, interrupts are enabled again) and
   the kernel reports ("scheduling while atomic"). Also disk_set_zoned(NONE)
