@@ -47,7 +47,11 @@
  *   kb_queue_limits_read() recovers the user's value as the one that differs
  *   from what the limits alone give (a user value equal to the derived one is
  *   indistinguishable from none: it is then re-derived when the hardware
- *   limits change, where the newer kernel would keep it).
+ *   limits change, where the newer kernel would keep it; and a discard
+ *   turned off with blk_queue_disable_discard() -- max_discard_sectors 0,
+ *   the same store there and here -- reads as the user's 0 and stays off
+ *   across later updates, where the newer kernel's next commit turns it
+ *   back on from the hardware limit).
  * - BLK_FEAT_WRITE_CACHE is the device's cache (QUEUE_FLAG_HW_WC here), the
  *   user's "write through" a separate choice (BLK_FLAG_WRITE_CACHE_DISABLED
  *   there, QUEUE_FLAG_WC cleared with QUEUE_FLAG_HW_WC kept here): an update
