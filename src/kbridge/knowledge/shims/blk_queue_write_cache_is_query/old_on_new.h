@@ -11,6 +11,18 @@
  * those two features through a limits update on the same queue. The
  * one-argument query keeps working: the macro dispatches on the number of
  * arguments.
+ *
+ * The old setter only changed queue flags (atomic bit operations), callable
+ * anywhere: 6.1's xen-blkfront calls blk_queue_write_cache(q, false, false)
+ * (xlvbd_flush() after a failed flush) from blkif_interrupt() under
+ * spin_lock_irqsave. A limits update takes q->limits_lock, a mutex, so it
+ * cannot be used there. Turning the cache off (wc false; FUA without a write
+ * cache is dropped by the newer validation anyway) is therefore a plain clear
+ * of both features in q->limits -- what a commit would store, and what the
+ * newer kernel's own run-time disabling helpers do (blk_queue_disable_discard,
+ * upstream 73e3715ed148); like them, a limits update running at the same
+ * moment on another CPU may write back the features it read before. Turning
+ * it on (probe time) is a committed update: process context only.
  */
 #include <linux/blkdev.h>
 
@@ -21,7 +33,13 @@ static inline bool kb_blk_queue_write_cache_query(struct request_queue *q)
 
 static inline void kb_blk_queue_write_cache_set(struct request_queue *q, bool wc, bool fua)
 {
-	struct queue_limits lim = queue_limits_start_update(q);
+	struct queue_limits lim;
+
+	if (!wc) {
+		q->limits.features &= ~(BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA);
+		return;
+	}
+	lim = queue_limits_start_update(q);
 
 	lim.features &= ~(BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA);
 	if (wc)

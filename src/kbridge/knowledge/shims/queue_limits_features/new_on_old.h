@@ -37,12 +37,40 @@
  * this kernel; such limits are refused with -EOPNOTSUPP and a message rather
  * than giving the disk a zone append it does not have.
  *
+ * What the newer kernel keeps across updates, kept here too (6.12's
+ * block/blk-settings.c blk_validate_limits(), block/blk-sysfs.c):
+ * - max_sectors is derived at every commit from max_hw_sectors, max_dev_sectors
+ *   (min_not_zero), the user's max_sectors_kb (max_user_sectors), else io_opt/
+ *   io_min above BLK_DEF_MAX_SECTORS_CAP, else that cap; max_discard_sectors is
+ *   min(max_hw_discard_sectors, max_user_discard_sectors). This kernel stores
+ *   a user's sysfs write straight into max_sectors / max_discard_sectors, so
+ *   kb_queue_limits_read() recovers the user's value as the one that differs
+ *   from what the limits alone give (a user value equal to the derived one is
+ *   indistinguishable from none: it is then re-derived when the hardware
+ *   limits change, where the newer kernel would keep it; and a discard
+ *   turned off with blk_queue_disable_discard() -- max_discard_sectors 0,
+ *   the same store there and here -- reads as the user's 0 and stays off
+ *   across later updates, where the newer kernel's next commit turns it
+ *   back on from the hardware limit).
+ * - BLK_FEAT_WRITE_CACHE is the device's cache (QUEUE_FLAG_HW_WC here), the
+ *   user's "write through" a separate choice (BLK_FLAG_WRITE_CACHE_DISABLED
+ *   there, QUEUE_FLAG_WC cleared with QUEUE_FLAG_HW_WC kept here): an update
+ *   keeps the user's choice, and "write back" stays possible (upstream
+ *   1122c0c1cc71 "block: move cache control settings out of queue->flags").
+ *   Limit: while the driver withdraws the cache there is no place here to
+ *   remember an earlier "write through"; re-announced, the cache is on.
+ * - io_opt, alignment_offset and max_dev_sectors are stored as given, 0
+ *   included; readahead only grows with io_opt (blk_apply_bdi_limits());
+ *   physical_block_size need not be a power of two.
+ *
  * Upstream release and commit: rule queue_limits_features (knowledge/rules).
  */
+#include <linux/backing-dev-defs.h>
 #include <linux/blkdev.h>
 #include <linux/err.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
+#include <linux/pagemap.h>
 #include <linux/printk.h>
 
 /*
@@ -85,6 +113,7 @@ struct kb_queue_limits {
 	unsigned int		max_dev_sectors;
 	unsigned int		chunk_sectors;
 	unsigned int		max_sectors;	/* read-only: computed by the kernel */
+	unsigned int		max_user_sectors;	/* the user's max_sectors_kb, 0: none */
 	unsigned int		max_segment_size;
 	unsigned int		physical_block_size;
 	unsigned int		logical_block_size;
@@ -93,6 +122,7 @@ struct kb_queue_limits {
 	unsigned int		io_opt;
 	unsigned int		max_discard_sectors;	/* read-only: computed by the kernel */
 	unsigned int		max_hw_discard_sectors;
+	unsigned int		max_user_discard_sectors;	/* the user's discard_max_bytes, UINT_MAX: none */
 	unsigned int		max_secure_erase_sectors;
 	unsigned int		max_write_zeroes_sectors;
 	unsigned int		discard_granularity;
@@ -105,6 +135,26 @@ struct kb_queue_limits {
 	unsigned short		max_discard_segments;
 	unsigned int		dma_alignment;
 };
+
+/* the newer kernel's BLK_DEF_MAX_SECTORS_CAP (this kernel's BLK_DEF_MAX_SECTORS, the same 2560) */
+#define KB_BLK_DEF_MAX_SECTORS_CAP	2560u
+
+/* max_sectors as the newer blk_validate_limits() derives it */
+static inline unsigned int kb_queue_limits_max_sectors(const struct kb_queue_limits *lim)
+{
+	unsigned int max_hw_sectors = min_not_zero(lim->max_hw_sectors, lim->max_dev_sectors);
+	unsigned int max_sectors;
+
+	if (lim->max_user_sectors)
+		max_sectors = min(max_hw_sectors, lim->max_user_sectors);
+	else if (lim->io_opt > (KB_BLK_DEF_MAX_SECTORS_CAP << SECTOR_SHIFT))
+		max_sectors = min(max_hw_sectors, lim->io_opt >> SECTOR_SHIFT);
+	else if (lim->io_min > (KB_BLK_DEF_MAX_SECTORS_CAP << SECTOR_SHIFT))
+		max_sectors = min(max_hw_sectors, lim->io_min >> SECTOR_SHIFT);
+	else
+		max_sectors = min(max_hw_sectors, KB_BLK_DEF_MAX_SECTORS_CAP);
+	return round_down(max_sectors, lim->logical_block_size >> SECTOR_SHIFT);
+}
 
 /* The limits a queue has now, in the newer shape (what queue_limits_start_update returns). */
 static inline struct kb_queue_limits kb_queue_limits_read(struct request_queue *q)
@@ -134,8 +184,23 @@ static inline struct kb_queue_limits kb_queue_limits_read(struct request_queue *
 		.dma_alignment = l->dma_alignment,
 	};
 
+	/*
+	 * The user's sysfs writes went straight into max_sectors and
+	 * max_discard_sectors: a value other than the one the limits alone
+	 * give is the user's (this kernel's stores keep it at or below them).
+	 */
+	if (lim.max_sectors != kb_queue_limits_max_sectors(&lim))
+		lim.max_user_sectors = lim.max_sectors;
+	lim.max_user_discard_sectors = lim.max_discard_sectors != lim.max_hw_discard_sectors ?
+				       lim.max_discard_sectors : UINT_MAX;
+	/* the device's write cache, not the user's current choice */
+#ifdef QUEUE_FLAG_HW_WC
+	if (test_bit(QUEUE_FLAG_HW_WC, &q->queue_flags))
+		lim.features |= BLK_FEAT_WRITE_CACHE;
+#else
 	if (test_bit(QUEUE_FLAG_WC, &q->queue_flags))
 		lim.features |= BLK_FEAT_WRITE_CACHE;
+#endif
 	if (test_bit(QUEUE_FLAG_FUA, &q->queue_flags))
 		lim.features |= BLK_FEAT_FUA;
 	if (!test_bit(QUEUE_FLAG_NONROT, &q->queue_flags))
@@ -198,8 +263,6 @@ static inline int kb_queue_limits_validate(struct kb_queue_limits *lim)
 		return -EINVAL;
 	if (lim->physical_block_size < lim->logical_block_size)
 		lim->physical_block_size = lim->logical_block_size;
-	else if (!is_power_of_2(lim->physical_block_size))
-		return -EINVAL;
 	/* the minimum I/O size is at least a physical block; the optimal one a multiple of it */
 	if (lim->io_min < lim->physical_block_size)
 		lim->io_min = lim->physical_block_size;
@@ -212,8 +275,12 @@ static inline int kb_queue_limits_validate(struct kb_queue_limits *lim)
 		return -EINVAL;
 	lim->max_hw_sectors = round_down(lim->max_hw_sectors,
 					 lim->logical_block_size >> SECTOR_SHIFT);
+	if (lim->max_user_sectors && lim->max_user_sectors < PAGE_SIZE / SECTOR_SIZE)
+		return -EINVAL;
+	lim->max_sectors = kb_queue_limits_max_sectors(lim);
+	lim->max_discard_sectors = min(lim->max_hw_discard_sectors, lim->max_user_discard_sectors);
 	/* discard granularity: at least a physical block, and 0 when there is no discard */
-	if (lim->max_hw_discard_sectors)
+	if (lim->max_discard_sectors)
 		lim->discard_granularity = max(lim->discard_granularity, lim->physical_block_size);
 	else
 		lim->discard_granularity = 0;
@@ -238,6 +305,10 @@ static inline int kb_queue_limits_validate(struct kb_queue_limits *lim)
 		lim->dma_alignment = SECTOR_SIZE - 1;
 	if (WARN_ON_ONCE(lim->dma_alignment > PAGE_SIZE))
 		return -EINVAL;
+	if (lim->alignment_offset)
+		lim->alignment_offset &= (lim->physical_block_size - 1);
+	if (!(lim->features & BLK_FEAT_WRITE_CACHE))
+		lim->features &= ~BLK_FEAT_FUA;
 	return kb_queue_limits_validate_zoned(lim);
 }
 
@@ -253,6 +324,8 @@ static inline void kb_queue_flag_assign(struct request_queue *q, unsigned int fl
 static inline int kb_queue_limits_apply(struct request_queue *q, struct kb_queue_limits *lim)
 {
 	int err = kb_queue_limits_validate(lim);
+	bool wc = lim->features & BLK_FEAT_WRITE_CACHE;
+	bool user_wt = false;
 
 	if (err)
 		return err;
@@ -261,15 +334,21 @@ static inline int kb_queue_limits_apply(struct request_queue *q, struct kb_queue
 		return -EINVAL;
 	blk_queue_logical_block_size(q, lim->logical_block_size);
 	blk_queue_physical_block_size(q, lim->physical_block_size);
-	if (lim->io_min)
-		blk_queue_io_min(q, lim->io_min);
-	if (lim->io_opt)
-		blk_queue_io_opt(q, lim->io_opt);
+	blk_queue_io_min(q, lim->io_min);
+	q->limits.io_opt = lim->io_opt;
+	q->limits.alignment_offset = lim->alignment_offset;
 	if (lim->alignment_offset)
-		blk_queue_alignment_offset(q, lim->alignment_offset);
+		q->limits.misaligned = 0;
+	/* the hardware limit through the setter, then what the newer kernel derives */
 	blk_queue_max_hw_sectors(q, lim->max_hw_sectors);
-	if (lim->max_dev_sectors)
-		q->limits.max_dev_sectors = lim->max_dev_sectors;
+	q->limits.max_dev_sectors = lim->max_dev_sectors;
+	q->limits.max_sectors = lim->max_sectors;
+	if (q->disk) {
+		/* blk_apply_bdi_limits(): readahead never shrinks, I/O size follows max_sectors */
+		q->disk->bdi->ra_pages = max3(q->disk->bdi->ra_pages,
+					      lim->io_opt * 2 / PAGE_SIZE, VM_READAHEAD_PAGES);
+		q->disk->bdi->io_pages = lim->max_sectors >> (PAGE_SHIFT - SECTOR_SHIFT);
+	}
 	blk_queue_chunk_sectors(q, lim->chunk_sectors);
 	blk_queue_max_segments(q, lim->max_segments);
 	blk_queue_segment_boundary(q, lim->seg_boundary_mask);
@@ -287,14 +366,23 @@ static inline int kb_queue_limits_apply(struct request_queue *q, struct kb_queue
 		blk_queue_max_segment_size(q, lim->max_segment_size);
 	blk_queue_dma_alignment(q, lim->dma_alignment);
 	blk_queue_max_discard_sectors(q, lim->max_hw_discard_sectors);
+	q->limits.max_discard_sectors = lim->max_discard_sectors;	/* the user's limit kept */
 	blk_queue_max_discard_segments(q, lim->max_discard_segments);
 	q->limits.discard_granularity = lim->discard_granularity;
 	q->limits.discard_alignment = lim->discard_alignment;
 	blk_queue_max_secure_erase_sectors(q, lim->max_secure_erase_sectors);
 	blk_queue_max_write_zeroes_sectors(q, lim->max_write_zeroes_sectors);
 
-	blk_queue_write_cache(q, lim->features & BLK_FEAT_WRITE_CACHE,
-			      lim->features & BLK_FEAT_FUA);
+#ifdef QUEUE_FLAG_HW_WC
+	/* the user's "write through": the device's cache (HW_WC) with QUEUE_FLAG_WC cleared */
+	user_wt = test_bit(QUEUE_FLAG_HW_WC, &q->queue_flags) &&
+		  !test_bit(QUEUE_FLAG_WC, &q->queue_flags);
+#endif
+	blk_queue_write_cache(q, wc && !user_wt, lim->features & BLK_FEAT_FUA);
+#ifdef QUEUE_FLAG_HW_WC
+	if (wc && user_wt)
+		blk_queue_flag_set(QUEUE_FLAG_HW_WC, q);
+#endif
 	kb_queue_flag_assign(q, QUEUE_FLAG_NONROT, !(lim->features & BLK_FEAT_ROTATIONAL));
 #define KB_APPLY_FEATURE(feat, flag) \
 	kb_queue_flag_assign(q, flag, lim->features & feat);
@@ -340,6 +428,8 @@ static inline struct gendisk *kb_disk_apply_limits(struct gendisk *disk, struct 
 	if (lim)
 		copy = *lim;
 	copy.features |= features;
+	/* blk_set_default_limits(): no user discard limit on a new queue */
+	copy.max_user_discard_sectors = UINT_MAX;
 	err = kb_queue_limits_apply(disk->queue, &copy);
 	if (err) {
 		put_disk(disk);

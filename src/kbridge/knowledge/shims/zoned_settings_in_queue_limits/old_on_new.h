@@ -11,8 +11,11 @@
  * queue_limits_commit_update() on the same queue, so it takes effect at once
  * as the old one did:
  * - disk_set_zoned: HM is zoned; HA is zoned unless the disk has partitions
- *   (the old rule); NONE is not zoned and, as the old kernel's
- *   disk_clear_zone_settings() did, drops the zone limits.
+ *   (the old rule); NONE is not zoned and, on a disk that was zoned, drops
+ *   the zone limits as the old kernel's disk_clear_zone_settings() did; a
+ *   disk that was never zoned is left alone (the old disk_set_zoned() called
+ *   disk_clear_zone_settings() only when the old model was not NONE, so a
+ *   chunk_sectors set for striping stays).
  * - blk_queue_max_zone_append_sectors: the old setter clamped to
  *   chunk_sectors and max_hw_sectors; the newer validation does the same.
  * - blk_revalidate_disk_zones(disk, cb): the old kernel learned the zone
@@ -72,7 +75,7 @@ static inline void kb_disk_set_zoned(struct gendisk *disk, enum kb_blk_zoned_mod
 
 	if (model == BLK_ZONED_HM || (model == BLK_ZONED_HA && !kb_disk_has_partitions(disk))) {
 		lim.features |= BLK_FEAT_ZONED;
-	} else {
+	} else if (lim.features & BLK_FEAT_ZONED) {
 		lim.features &= ~BLK_FEAT_ZONED;
 		lim.chunk_sectors = 0;
 		lim.max_open_zones = 0;
