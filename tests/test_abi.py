@@ -47,7 +47,7 @@ def test_first_difference_names_the_member() -> None:
     # same size, members moved inside a renamed by-value member: named through the nesting
     swapped = btf.Layout("struct", "kb_ops", 16, (_m("copy", 0), _m("open", 64)))
     mine = btf.Layout("struct", "rt", 32, (_m("dev", 0), _m("ops", 64, 16, swapped), _m("pcm", 192)))
-    assert abi.first_difference(mine, kernel)[0] == "ops.copy"
+    assert abi.first_difference(mine, kernel)[0] == "ops.open"
     # a moved member, a bit-field of another width, a missing tail member
     assert abi.first_difference(btf.Layout("struct", "rt", 32, (_m("dev", 0), _m("ops", 64, 16, ops),
                                                                _m("pcm", 128))), kernel) == \
@@ -55,6 +55,37 @@ def test_first_difference_names_the_member() -> None:
     bits = btf.Layout("struct", "b", 4, (_m("a", 0, 4, bits=3),))
     assert "bit field" in abi.first_difference(btf.Layout("struct", "b", 4, (_m("a", 0, 4, bits=2),)), bits)[1]
     assert abi.first_difference(btf.Layout("struct", "rt", 24, kernel.members[:2]), kernel)[0] == "pcm"
+
+
+def test_members_only_the_module_has() -> None:
+    """Members compared as C reaches them: a re-spelled slot (anonymous union of two types,
+    zero-length pads) is the kernel's layout; a member in the kernel's padding or tail, or a
+    larger struct, only where a shim declares it -- and kernel members are checked even then."""
+    kernel = btf.Layout("struct", "ops", 32, (_m("a", 0), _m("b", 64), _m("c", 128)))
+    alias = btf.Layout("union", "", 8, (_m("b", 0), _m("kb_b_old", 0)))
+    respelled = btf.Layout("struct", "ops", 32, (_m("a", 0), _m("kb_pad", 64, 0), _m("", 64, 8, alias),
+                                                 _m("c", 128)))
+    assert abi.first_difference(respelled, kernel) is None
+    in_padding = btf.Layout("struct", "ops", 32, (*kernel.members, _m("kb_new", 192)))
+    assert abi.first_difference(in_padding, kernel)[0] == "kb_new"
+    assert abi.first_difference(in_padding, kernel, allowed=abi.EXTENDS) is None
+    grown = btf.Layout("struct", "ops", 40, (*kernel.members, _m("kb_new", 256)))
+    assert "size 40 here, 32 in the kernel" in abi.first_difference(grown, kernel, allowed=abi.EXTENDS)[1]
+    assert abi.first_difference(grown, kernel, allowed=abi.GROWS) is None
+    moved = btf.Layout("struct", "ops", 40, (_m("a", 0), _m("kb_new", 64), _m("b", 128), _m("c", 192)))
+    assert abi.first_difference(moved, kernel, allowed=abi.GROWS)[0] == "b"
+    missing = btf.Layout("struct", "ops", 40, (_m("a", 0), _m("b", 64), _m("kb_c", 128)))
+    assert "missing here" in abi.first_difference(missing, kernel, allowed=abi.GROWS)[1]
+
+
+def test_shim_declarations_name_struct_titles() -> None:
+    """[abi] extends/grows in shim.toml: read per rule; a typo'd kind would never match."""
+    decl = abi.extensions(["netdev_hwtstamp_ndo", "netdev_xdp_features", "netdev_lltx"])
+    assert decl == {"struct net_device_ops": abi.GROWS, "struct net_device": abi.EXTENDS}
+    from kbridge.knowledge.rules import SHIMS_DIR
+    for d in SHIMS_DIR.iterdir():
+        for title in abi.extensions([d.name]):
+            assert title.split(" ")[0] in ("struct", "union") and len(title.split(" ")) == 2, (d.name, title)
 
 
 def test_btf_reader_reads_the_kernels_layouts(tree61) -> None:  # type: ignore[no-untyped-def]
@@ -134,11 +165,23 @@ def test_every_own_kernel_out_keeps_kernel_layouts(corpus, tree61, tree612) -> N
 
 @pytest.mark.slow
 def test_cli_bridge_reports_the_check(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    proc = run_cli("bridge", str(ABI / "kbtest_soc_new"), "--target", "6.1", "-o", str(tmp_path / "o"),
-                   "--json")
+    args = ("bridge", str(ABI / "kbtest_soc_new"), "--target", "6.1", "--target", "6.12",
+            "-o", str(tmp_path / "o"))
+    proc = run_cli(*args, "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["ok"] and [a["ok"] for a in data["abi"]] == [True]
-    proc = run_cli("bridge", str(ABI / "kbtest_soc_new"), "--target", "6.1", "-o", str(tmp_path / "o"),
-                   "--no-abi-check", "--json")
+    assert data["ok"] and [a["ok"] for a in data["abi"]] == [True, True]
+    assert all(a["checked"] > 300 and not a["mismatches"] for a in data["abi"])
+    proc = run_cli(*args)
+    assert proc.returncode == 0 and proc.stdout.count("ABI on ") == 2 and " 0 differ" in proc.stdout
+    proc = run_cli(*args, "--no-abi-check", "--json")
     assert proc.returncode == 0 and "abi" not in json.loads(proc.stdout)
+
+
+def test_a_layout_compatible_renamed_member_type_passes() -> None:
+    """Only layouts count: a kb_ type with the kernel's layout, embedded by value, is fine."""
+    ops = btf.Layout("struct", "snd_pcm_ops", 16, (_m("open", 0), _m("copy", 64)))
+    kb = btf.Layout("struct", "kb_snd_pcm_ops", 16, (_m("open", 0), _m("copy", 64)))
+    kernel = btf.Layout("struct", "rt", 24, (_m("ops", 0, 16, ops), _m("pcm", 128)))
+    assert abi.first_difference(btf.Layout("struct", "rt", 24, (_m("ops", 0, 16, kb), _m("pcm", 128))),
+                                kernel) is None

@@ -51,9 +51,11 @@ class Member:
 @dataclass(frozen=True)
 class Layout:
     kind: str                    # "struct" | "union"
-    name: str                    # "" when anonymous
-    size: int
-    members: tuple[Member, ...]
+    # "" when anonymous; not compared: a by-value member of another name but the
+    # kernel's layout (a layout-compatible kb_ type) is the kernel's layout
+    name: str = field(compare=False)
+    size: int = 0
+    members: tuple[Member, ...] = ()
 
     @property
     def title(self) -> str:

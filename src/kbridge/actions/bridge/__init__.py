@@ -158,7 +158,8 @@ def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] |
         built = keep or Path(tmp) / "built"
         result = build(drv_mod.load(out, label=driver.label), tree, keep=built)
         if abi_check:
-            abi.judge(result, built, tree, driver, cache=cache)
+            abi.judge(result, built, tree, driver, rules=[str(s["rule"]) for s in report.shims],
+                      cache=cache)
     if report.unbridged:
         from kbridge.actions.kbuild import Diagnostic
         for u in report.unbridged:

@@ -20,13 +20,29 @@ kernel is:
   plus the split BTF of every module the bridged module depends on
   (``modinfo -F depends`` closed over the image's modules.dep, base vmlinux):
   snd_soc types live in snd-soc-core.ko, not in vmlinux.
-* **Compared**: every named struct and union of the module's debug info --
-  size, and each member in order: name, bit offset, bit-field width, the
-  size of its type and, for by-value struct/union members (arrays of them
-  too), their layout recursively, so a renamed type embedded by value is
-  compared with the kernel's type at that site. Type *names* of members are
-  not compared (a declaration-only pointee has no tag kind in BTF), only
-  layouts.
+* **Compared**: every named struct and union of the module's debug info,
+  member by member as C reaches them (through anonymous struct/union
+  members, at absolute offsets): every kernel member must be there at the
+  kernel's bit offset, with its bit-field width and type size, and by-value
+  struct/union members (arrays of them too) are compared the same way, so a
+  renamed type embedded by value is compared with the kernel's type at that
+  site; then the size. Member *type names* are not compared (a
+  declaration-only pointee has no tag kind in BTF; a layout-compatible kb_
+  type is the kernel's layout), only layouts.
+* **What a shim may change**: re-spell a kernel member in place (a union of
+  the kernel's and the driver's type in one slot, zero-length pads): allowed,
+  as is any member that lies over a kernel member (an alias). A member in
+  bytes the kernel leaves unused (padding, the tail up to the alignment) or a
+  larger struct only where the rule's shim.toml declares it, with the reason
+  beside it::
+
+      [abi]
+      extends = ["struct net_device"]      # tail padding used, size kept
+      grows = ["struct net_device_ops"]    # appended, the struct larger (read
+                                           # by the kernel through a pointer only)
+
+  and only when that rule is bridged in the OUT checked. Kernel members are
+  checked in every case.
 * **Skipped, and counted**: kbridge's own ``kb_`` types (checked where they
   are embedded in kernel structs, not by themselves); types defined in the
   driver's own files (a corpus driver's private struct may share its name
@@ -38,8 +54,16 @@ kernel is:
   agrees; a mismatch is reported against vmlinux's first, else the first
   dependency's.
 
+Where it runs: in every ``kbridge matrix --strategy layer|inline`` cell
+(:func:`judge`: each difference is an error diagnostic naming struct and
+member and fails the cell; a check that cannot run -- no image for the tree's
+release, offline, no DWARF, no pahole -- fails it too: an unchecked cell is
+not green) and in ``kbridge bridge``, which builds OUT on each target in a
+temporary copy for it (:func:`check_out`; ``--no-abi-check`` skips it).
+
 Cost: the kernel's BTF is read once per process and release (vmlinux: about
-0.7 s), pahole and the comparison take well under a second per module.
+0.7 s; the image is fetched once into the shared cache), pahole and the
+comparison take well under a second per module.
 """
 
 from __future__ import annotations
@@ -191,52 +215,121 @@ def driver_types(driver: Driver) -> frozenset[str]:
 
 # --- comparing -----------------------------------------------------------------------
 
-def first_difference(mine: btf.Layout, kernel: btf.Layout, path: str = "") -> tuple[str, str] | None:
-    """(member path, what differs) between the module's layout and the kernel's, None when equal."""
+@dataclass(frozen=True)
+class _Slot:
+    """A member as C code reaches it: through anonymous structs/unions, at its absolute offset."""
+    bit_offset: int
+    bits: int
+    size: int | None
+    nested: btf.Layout | None
+    type_name: str
+
+    @property
+    def end(self) -> int:
+        return self.bit_offset + (self.bits or (self.size or 0) * 8)
+
+
+def _slots(layout: btf.Layout, base: int = 0) -> dict[str, _Slot]:
+    out: dict[str, _Slot] = {}
+    for m in layout.members:
+        if not m.name:
+            if m.nested is not None:        # anonymous struct/union: its members are the parent's
+                for k, v in _slots(m.nested, base + m.bit_offset).items():
+                    out.setdefault(k, v)
+            continue                        # an unnamed bit-field is padding
+        out.setdefault(m.name, _Slot(base + m.bit_offset, m.bitfield_size, m.type_size, m.nested,
+                                     m.type_name))
+    return out
+
+
+# what a shim may declare in its shim.toml (see extensions())
+EXTENDS = "extends"     # adds members in bytes the kernel leaves unused; size kept
+GROWS = "grows"         # may also be larger (a table the kernel only reads through a pointer)
+
+
+def first_difference(mine: btf.Layout, kernel: btf.Layout, path: str = "",
+                     allowed: str | None = None) -> tuple[str, str] | None:
+    """(member path, what differs) between the module's layout and the kernel's, None when the
+    module's view keeps the kernel's layout.
+
+    Members are compared as C reaches them (anonymous struct/union members flattened), so a
+    shim may re-spell a member in place (a union of two types in the same slot, zero-length
+    pads); every kernel member must be there, at the kernel's offset, with its bit-field width
+    and type size, by-value struct/union members compared the same way. A member only the
+    module has is allowed when it takes no room or lies over a kernel member (an alias);
+    elsewhere (padding, the tail) only when a shim declared the struct *allowed* =
+    :data:`EXTENDS` or :data:`GROWS`; a different size only with :data:`GROWS` (larger).
+    """
     if mine == kernel:
         return None
-    sizes = f"(size {mine.size} here, {kernel.size} in the kernel)" if mine.size != kernel.size else ""
     if mine.kind != kernel.kind:
         return path, f"a {mine.kind} here, a {kernel.kind} in the kernel"
-    for i, (a, b) in enumerate(zip(mine.members, kernel.members)):
-        if a == b:
-            continue
-        name = path + (a.name or f"<anonymous #{i}>")
-        if a.name != b.name:
-            return name, f"member #{i} is {a.name or '(anonymous)'!r} here, {b.name or '(anonymous)'!r} " \
-                         f"in the kernel {sizes}".rstrip()
-        if a.bit_offset != b.bit_offset:
-            return name, f"at {_offset(a.bit_offset)} here, {_offset(b.bit_offset)} in the kernel {sizes}".rstrip()
-        if a.bitfield_size != b.bitfield_size:
-            return name, f"{a.bitfield_size or 'not a'}-bit field here, " \
-                         f"{b.bitfield_size or 'not a'}-bit field in the kernel"
-        if a.type_size != b.type_size:
-            return name, f"{a.type_name or 'its type'} of {a.type_size} bytes here, " \
-                         f"{b.type_name or 'its type'} of {b.type_size} bytes in the kernel"
-        if a.nested is not None and b.nested is not None:
-            inner = first_difference(a.nested, b.nested, name + ".")
+    sizes = f" (size {mine.size} here, {kernel.size} in the kernel)" if mine.size != kernel.size else ""
+    ks, ms = _slots(kernel), _slots(mine)
+    for name, k in sorted(ks.items(), key=lambda kv: kv[1].bit_offset):
+        m = ms.get(name)
+        where = path + name
+        if m is None:
+            return where, f"the kernel's member (at {_offset(k.bit_offset)}) is missing here{sizes}"
+        if m.bit_offset != k.bit_offset:
+            return where, f"at {_offset(m.bit_offset)} here, {_offset(k.bit_offset)} in the kernel{sizes}"
+        if m.bits != k.bits:
+            return where, f"{m.bits or 'not a'}-bit field here, {k.bits or 'not a'}-bit field in the kernel"
+        if m.size != k.size:
+            return where, f"{m.type_name or 'its type'} of {m.size} bytes here, " \
+                          f"{k.type_name or 'its type'} of {k.size} bytes in the kernel"
+        if m.nested is not None and k.nested is not None:
+            inner = first_difference(m.nested, k.nested, where + ".")
             if inner is not None:
-                what = f"{a.type_name} here, {b.type_name} in the kernel: " if a.type_name != b.type_name else ""
+                what = f"{m.type_name} here, {k.type_name} in the kernel: " if m.type_name != k.type_name else ""
                 return inner[0], what + inner[1]
-        return name, "differs from the kernel's"
-    if len(mine.members) != len(kernel.members):
-        n = min(len(mine.members), len(kernel.members))
-        if len(mine.members) > n:
-            return path + mine.members[n].name, f"member only here {sizes}".rstrip()
-        return path + kernel.members[n].name, f"the kernel's member is missing here {sizes}".rstrip()
-    return path, f"size {mine.size} here, {kernel.size} in the kernel"
+    if allowed not in (EXTENDS, GROWS):
+        for name, m in sorted(ms.items(), key=lambda kv: kv[1].bit_offset):
+            if name in ks or m.end == m.bit_offset:
+                continue
+            if not any(k.bit_offset < m.end and m.bit_offset < k.end for k in ks.values()):
+                return path + name, f"member only here, at {_offset(m.bit_offset)}, where the kernel has " \
+                                    f"no member (no shim declares extending {mine.title})"
+    if mine.size != kernel.size and not (allowed == GROWS and mine.size > kernel.size):
+        return path, f"size {mine.size} here, {kernel.size} in the kernel" + \
+            ("" if allowed == GROWS else f" (no shim declares growing {mine.title})")
+    return None
 
 
 def _offset(bits: int) -> str:
     return f"offset {bits // 8}" if bits % 8 == 0 else f"bit offset {bits} (byte {bits // 8} + {bits % 8})"
 
 
+def extensions(rule_ids: list[str]) -> dict[str, str]:
+    """"struct NAME" -> EXTENDS or GROWS, as the shims of *rule_ids* declare in their shim.toml::
+
+        [abi]
+        extends = ["struct net_device"]      # members added in its tail padding, size kept
+        grows = ["struct net_device_ops"]    # members appended, the struct larger
+
+    A declaration only lifts the rule against members the kernel lacks (and, for grows,
+    against a larger size): every kernel member is still checked.
+    """
+    from kbridge.actions.bridge.layer import _manifest
+    from kbridge.knowledge.rules import SHIMS_DIR
+    out: dict[str, str] = {}
+    for rid in rule_ids:
+        decl = _manifest(SHIMS_DIR / rid).get("abi", {})
+        for title in decl.get(EXTENDS, []):
+            out.setdefault(title, EXTENDS)
+        for title in decl.get(GROWS, []):
+            out[title] = GROWS
+    return out
+
+
 def check(kos: list[Path], release: str, *, own_types: frozenset[str] = frozenset(),
-          cache: Path | None = None) -> AbiReport:
+          allowed: dict[str, str] | None = None, cache: Path | None = None) -> AbiReport:
     """Compare every kernel struct/union that *kos*' debug info describes with kernel *release*'s BTF.
 
-    *own_types*: "struct NAME" defined by the driver's own files (skipped).
+    *own_types*: "struct NAME" defined by the driver's own files (skipped); *allowed*: the
+    extensions the OUT's shims declare (:func:`extensions`).
     """
+    allowed = allowed or {}
     from kbridge.actions.guest.initramfs import module_depends, module_name
     start = time.monotonic()
     kernel = _kernel(release, cache)
@@ -261,33 +354,32 @@ def check(kos: list[Path], release: str, *, own_types: frozenset[str] = frozense
                 continue
             report.checked += 1
             for mine in variants:
-                if any(mine == k for k in candidates):
+                diffs = [first_difference(mine, k, allowed=allowed.get(title)) for k in candidates]
+                if any(d is None for d in diffs):
                     continue
-                member, detail = first_difference(mine, candidates[0]) or ("", "differs")
+                member, detail = diffs[0]  # type: ignore[misc]
                 report.mismatches.append(Mismatch(ko.name, title, member, detail))
                 break
     report.seconds = time.monotonic() - start
     return report
 
 
-def check_build(build_dir: Path, release: str, driver: Driver, *,
+def check_build(build_dir: Path, release: str, driver: Driver, *, rules: list[str] = (),  # type: ignore[assignment]
                 cache: Path | None = None) -> AbiReport:
-    """:func:`check` for every .ko a kbuild run of *driver* (bridged) left in *build_dir*;
-    the types *driver*'s own files define are skipped."""
+    """:func:`check` for every .ko a kbuild run of *driver* (bridged with the shims of *rules*)
+    left in *build_dir*; the types *driver*'s own files define are skipped."""
     kos = sorted(p for p in build_dir.rglob("*.ko") if p.is_file())
     if not kos:
         raise KbridgeError(f"{build_dir}: no .ko built, nothing to check")
-    return check(kos, release, own_types=driver_types(driver), cache=cache)
+    return check(kos, release, own_types=driver_types(driver), allowed=extensions(list(rules)),
+                 cache=cache)
 
-
-__all__ = ["AbiReport", "Mismatch", "check", "check_build", "driver_types", "first_difference",
-           "module_btf"]
 
 
 # --- where the check runs: matrix cells and kbridge bridge ---------------------------------
 
 def judge(result, build_dir: Path, tree, driver: Driver, *,  # type: ignore[no-untyped-def]
-          cache: Path | None = None) -> AbiReport | None:
+          rules: list[str] = (), cache: Path | None = None) -> AbiReport | None:
     """Check a built cell (a :class:`kbridge.actions.kbuild.BuildResult`) in place.
 
     Each differing struct becomes an error diagnostic naming the struct and
@@ -301,7 +393,7 @@ def judge(result, build_dir: Path, tree, driver: Driver, *,  # type: ignore[no-u
     try:
         if not tree.release:
             raise KbridgeError(f"{tree.path}: the tree has no release, so no kernel to compare with")
-        rep = check_build(build_dir, tree.release, driver, cache=cache)
+        rep = check_build(build_dir, tree.release, driver, rules=rules, cache=cache)
     except KbridgeError as exc:
         result.diagnostics.append(Diagnostic("", 0, 0, "error", f"ABI check: {exc}"))
         result.errors += 1
@@ -317,7 +409,7 @@ def judge(result, build_dir: Path, tree, driver: Driver, *,  # type: ignore[no-u
 
 
 def check_out(out: Path, trees: list, driver: Driver, *,  # type: ignore[no-untyped-def]
-              cache: Path | None = None) -> list:
+              rules: list[str] = (), cache: Path | None = None) -> list:
     """``kbridge bridge``: build OUT on each target (in a temporary copy) and check it.
 
     Returns one BuildResult per tree, its ``abi`` filled by :func:`judge`.
@@ -330,6 +422,10 @@ def check_out(out: Path, trees: list, driver: Driver, *,  # type: ignore[no-unty
         with tempfile.TemporaryDirectory(prefix="kbridge-abi-build-") as tmp:
             built = Path(tmp) / "m"
             res = build(bridged, tree, keep=built)
-            judge(res, built, tree, driver, cache=cache)
+            judge(res, built, tree, driver, rules=rules, cache=cache)
         results.append(res)
     return results
+
+
+__all__ = ["AbiReport", "Mismatch", "check", "check_build", "check_out", "driver_types", "extensions",
+           "first_difference", "judge", "module_btf"]

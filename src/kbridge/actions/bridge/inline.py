@@ -755,7 +755,8 @@ def build_inline(driver: Driver, tree, *, guards: str = "feature",  # type: igno
         result = build(drv_mod.load(out, label=driver.label), tree, keep=built)
         if abi_check:
             from kbridge.actions.bridge import abi
-            abi.judge(result, built, tree, driver, cache=cache)
+            abi.judge(result, built, tree, driver, rules=[str(s["rule"]) for s in report.shims],
+                      cache=cache)
     if report.unbridged:
         for u in report.unbridged:
             result.diagnostics.append(Diagnostic("", 0, 0, "error", f"not bridged: {u.rule}: {u.why}"))

@@ -20,7 +20,7 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
     checks = []
     if abi_check:   # OUT built on each target, every kernel struct compared with its BTF
         from kbridge.actions.bridge.abi import check_out
-        checks = check_out(out, trees, drv, cache=cache_dir)
+        checks = check_out(out, trees, drv, rules=[str(s["rule"]) for s in report.shims], cache=cache_dir)
     checked_ok = all(c.ok for c in checks)
     if as_json:
         print_json({**report.to_json(), "ok": report.ok and checked_ok,
