@@ -185,3 +185,12 @@ def test_a_layout_compatible_renamed_member_type_passes() -> None:
     kernel = btf.Layout("struct", "rt", 24, (_m("ops", 0, 16, ops), _m("pcm", 128)))
     assert abi.first_difference(btf.Layout("struct", "rt", 24, (_m("ops", 0, 16, kb), _m("pcm", 128))),
                                 kernel) is None
+
+
+@pytest.mark.slow
+def test_cli_matrix_fails_the_cell_and_names_struct_and_member() -> None:
+    proc = run_cli("matrix", str(ABI / "kbtest_mislaid"), "--strategy", "layer", "--target", "6.1")
+    assert proc.returncode == 0, proc.stderr
+    assert "0/1 builds succeeded" in proc.stdout
+    assert "ABI: 0/1 built cells keep every kernel struct's layout" in proc.stdout
+    assert "ABI: struct snd_soc_pcm_runtime.ops: struct kb_mislaid_pcm_ops of 8 bytes here" in proc.stdout
