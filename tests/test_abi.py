@@ -98,6 +98,9 @@ def test_btf_reader_reads_the_kernels_layouts(tree61) -> None:  # type: ignore[n
     assert names[:5] == ["dev", "card", "dai_link", "ops", "params_select"]
     ops = soc.members[3]
     assert ops.nested is not None and ops.nested.name == "snd_pcm_ops" and ops.type_size == ops.nested.size
+    # bit-fields (kind_flag offsets), reached through sk_buff's anonymous struct_group members
+    skb = abi._slots(k.layouts["struct sk_buff"][0])
+    assert (skb["pkt_type"].bits, skb["pkt_type"].size) == (3, 1)
 
 
 def _built(fixture: Path, tree, tmp_path: Path, *extra: str) -> Path:  # type: ignore[no-untyped-def]
@@ -194,3 +197,22 @@ def test_cli_matrix_fails_the_cell_and_names_struct_and_member() -> None:
     assert "0/1 builds succeeded" in proc.stdout
     assert "ABI: 0/1 built cells keep every kernel struct's layout" in proc.stdout
     assert "ABI: struct snd_soc_pcm_runtime.ops: struct kb_mislaid_pcm_ops of 8 bytes here" in proc.stdout
+
+
+@pytest.mark.slow
+def test_inline_cross_cells_keep_kernel_layouts(corpus, tree61, tree612) -> None:  # type: ignore[no-untyped-def]
+    """kbridge matrix --strategy inline's cells run the same check: every corpus driver and
+    every in-tree test driver built inline (feature guards) on the other kernel."""
+    from kbridge.actions.bridge.inline import build_inline
+    trees = {"6.1": tree61, "6.12": tree612}
+    entries = [(label, e.path, e.version, e.series) for label, e in sorted(corpus.items())]
+    for series in trees:
+        entries += [(e.label, e.path, e.version, series) for _, e in sorted(intree.extract(series).items())]
+    cells = [matrix.Cell(drv_mod.load(path, label=label, origin_version=version),
+                         trees["6.1" if series == "6.12" else "6.12"])
+             for label, path, version, series in entries]
+    results = matrix.run(cells, jobs=2, builder=build_inline)
+    bad = [(c.driver.label, r.target, [d.message for d in r.diagnostics if d.severity != "warning"][:3])
+           for c, r in zip(cells, results) if not (r.ok and r.abi and r.abi["ok"])]
+    assert bad == []
+    assert len(results) == 24 + 6 and all(r.abi["checked"] > 100 for r in results)
