@@ -19,7 +19,10 @@ kernel is:
   the tree the module was built against, so the very kernel it loads into),
   plus the split BTF of every module the bridged module depends on
   (``modinfo -F depends`` closed over the image's modules.dep, base vmlinux):
-  snd_soc types live in snd-soc-core.ko, not in vmlinux.
+  snd_soc types live in snd-soc-core.ko, not in vmlinux; and of the kernel's
+  own build of a module of the same name, if the image ships one (an in-tree
+  driver bridged from another release: the Xen ring structs of
+  <xen/interface/io/netif.h> only xen-netfront.ko describes).
 * **Compared**: every named struct and union of the module's debug info,
   member by member as C reaches them (through anonymous struct/union
   members, at absolute offsets): every kernel member must be there at the
@@ -102,10 +105,13 @@ class Mismatch:
 class AbiReport:
     release: str
     modules: list[str] = field(default_factory=list)
+    kernel_modules: list[str] = field(default_factory=list)   # module BTF consulted besides vmlinux
+    twins: list[str] = field(default_factory=list)            # modules the image ships itself
     checked: int = 0          # kernel structs/unions compared
     own: int = 0              # kbridge's kb_ types, skipped
     driver: int = 0           # defined in the driver's own files, skipped
     undescribed: int = 0      # not in the kernel's BTF, skipped
+    undescribed_types: list[str] = field(default_factory=list)
     mismatches: list[Mismatch] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -115,8 +121,10 @@ class AbiReport:
 
     def to_json(self) -> dict[str, object]:
         return {"release": self.release, "modules": self.modules, "ok": self.ok,
+                "kernel_modules": self.kernel_modules, "shipped_by_kernel": self.twins,
                 "checked": self.checked, "skipped": {"kb_types": self.own, "driver_types": self.driver,
                                                      "not_in_kernel_btf": self.undescribed},
+                "not_in_kernel_btf": self.undescribed_types,
                 "mismatches": [m.to_json() for m in self.mismatches],
                 "seconds": round(self.seconds, 2)}
 
@@ -194,14 +202,14 @@ def module_btf(ko: Path) -> btf.Btf:
         return btf.Btf(out.read_bytes(), label=f"{ko.name} (DWARF)")
 
 
-def driver_types(driver: Driver) -> frozenset[str]:
-    """"struct NAME" / "union NAME" for every struct or union the driver's files define (with a
-    body), read with tree-sitter-c."""
+def defined_types(files: dict[str, bytes], label: str = "") -> frozenset[str]:
+    """"struct NAME" / "union NAME" for every struct or union *files* define (with a body),
+    read with tree-sitter-c."""
     from kbridge.facts.cparse import parse_bounded, thread_parser
     parser = thread_parser()
     names: set[str] = set()
-    for rel in driver.sources:
-        stack = [parse_bounded(parser, driver.read(rel), f"{driver.label}: {rel}").root_node]
+    for rel, text in files.items():
+        stack = [parse_bounded(parser, text, f"{label}: {rel}").root_node]
         while stack:
             node = stack.pop()
             if node.type in ("struct_specifier", "union_specifier") and \
@@ -211,6 +219,11 @@ def driver_types(driver: Driver) -> frozenset[str]:
                     names.add(f"{node.type.split('_')[0]} {name.text.decode(errors='replace')}")
             stack.extend(node.children)
     return frozenset(names)
+
+
+def driver_types(driver: Driver) -> frozenset[str]:
+    """The structs and unions the driver's own files define."""
+    return defined_types({rel: driver.read(rel) for rel in driver.sources}, driver.label)
 
 
 # --- comparing -----------------------------------------------------------------------
@@ -336,7 +349,13 @@ def check(kos: list[Path], release: str, *, own_types: frozenset[str] = frozense
     report = AbiReport(release=release)
     for ko in sorted(kos):
         report.modules.append(ko.name)
-        deps = [d for d in kernel.index.closure([d for d in module_depends(ko) if d != module_name(ko)])]
+        me = module_name(ko)
+        deps = kernel.index.closure([d for d in module_depends(ko) if d != me])
+        if me in kernel.index.paths:
+            report.twins.append(me)
+            if me not in deps:
+                deps.append(me)     # the kernel's own build of this module: its headers' types
+        report.kernel_modules += [d for d in deps if d not in report.kernel_modules]
         dep_layouts = [kernel.module_layouts(d) for d in deps]
         for title, variants in sorted(module_btf(ko).layouts().items()):
             name = title.split(" ", 1)[1]
@@ -351,6 +370,7 @@ def check(kos: list[Path], release: str, *, own_types: frozenset[str] = frozense
                 candidates += lay.get(title, [])
             if not candidates:
                 report.undescribed += 1
+                report.undescribed_types.append(title)
                 continue
             report.checked += 1
             for mine in variants:
@@ -427,5 +447,6 @@ def check_out(out: Path, trees: list, driver: Driver, *,  # type: ignore[no-unty
     return results
 
 
-__all__ = ["AbiReport", "Mismatch", "check", "check_build", "check_out", "driver_types", "extensions",
+__all__ = ["AbiReport", "Mismatch", "check", "check_build", "check_out", "defined_types", "driver_types",
+           "extensions",
            "first_difference", "judge", "module_btf"]
