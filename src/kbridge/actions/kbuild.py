@@ -46,6 +46,8 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     log: str = ""
     returncode: int = 0
+    abi: dict[str, object] | None = None   # bridged cells: kbridge.actions.bridge.abi's report
+
 
     def to_json(self, *, with_log: bool = False) -> dict[str, object]:
         out: dict[str, object] = {
@@ -54,6 +56,8 @@ class BuildResult:
             "undefined_symbols": self.undefined_symbols, "seconds": round(self.seconds, 2),
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
+        if self.abi is not None:
+            out["abi"] = self.abi
         if with_log:
             out["log"] = self.log
         return out

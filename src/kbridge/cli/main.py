@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "or LINUX_VERSION_CODE tests (version)")
     p.add_argument("-o", "--output", type=Path, required=True, dest="out", metavar="OUT",
                    help="output directory (replaced atomically)")
+    p.add_argument("--no-abi-check", action="store_false", dest="abi_check",
+                   help="skip building OUT on each target and comparing every kernel struct its "
+                        "debug info describes with the target kernel's BTF (the ABI check)")
     p.add_argument("--json", action="store_true", dest="as_json")
 
     p = sub.add_parser("scan", help="list every kernel API a driver uses, with file:line:col")

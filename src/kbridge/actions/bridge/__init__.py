@@ -136,22 +136,30 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
 
 def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] | None = None,
                 rules: list[rules_mod.Rule] | None = None,
-                keep: Path | None = None):  # type: ignore[no-untyped-def]
+                keep: Path | None = None, abi_check: bool = True,
+                cache: Path | None = None):  # type: ignore[no-untyped-def]
     """Bridge *driver* as a layer (for *targets*, default just *tree*) and build OUT on *tree*.
 
     The matrix cell of ``kbridge matrix --strategy layer``: a real kbuild run
-    of the generated OUT, with OUT's own build-time probes. *keep* receives
-    the build directory (``kbridge matrix --run`` loads it in a guest).
+    of the generated OUT, with OUT's own build-time probes, then the ABI check
+    (:mod:`.abi`: every kernel struct the module describes has *tree*'s kernel
+    layout; a difference fails the cell). *keep* receives the build directory
+    (``kbridge matrix --run`` loads it in a guest).
     """
     import tempfile
 
+    from kbridge.actions.bridge import abi
     from kbridge.actions.kbuild import build
     from kbridge.facts import driver as drv_mod
 
     with tempfile.TemporaryDirectory(prefix="kbridge-layer-") as tmp:
         out = Path(tmp) / "out"
         report = bridge(driver, targets or [tree], "layer", out, rules=rules)
-        result = build(drv_mod.load(out, label=driver.label), tree, keep=keep)
+        built = keep or Path(tmp) / "built"
+        result = build(drv_mod.load(out, label=driver.label), tree, keep=built)
+        if abi_check:
+            abi.judge(result, built, tree, driver, rules=[str(s["rule"]) for s in report.shims],
+                      cache=cache)
     if report.unbridged:
         from kbridge.actions.kbuild import Diagnostic
         for u in report.unbridged:

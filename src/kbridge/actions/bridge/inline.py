@@ -726,7 +726,7 @@ def _inline_md(driver: Driver, home: str, p: layer.LayerPlan, edits: list[FileEd
 
 
 def build_inline(driver: Driver, tree, *, guards: str = "feature",  # type: ignore[no-untyped-def]
-                 targets=None, rules=None, keep=None):
+                 targets=None, rules=None, keep=None, abi_check=True, cache=None):
     """Bridge *driver* inline (for *targets*, default just *tree*) and build OUT on *tree*.
 
     The matrix cell of ``kbridge matrix --strategy inline``: a real kbuild run
@@ -734,6 +734,7 @@ def build_inline(driver: Driver, tree, *, guards: str = "feature",  # type: igno
     Bad input for this cell (e.g. --guards version with a rule whose release
     is unknown) becomes a failed cell with that message, not an aborted matrix.
     *keep*: directory that receives the build (``kbridge matrix --run`` loads it in a guest).
+    Then the ABI check (:mod:`.abi`), which fails the cell on a kernel struct laid out differently.
     """
     import tempfile
     from pathlib import Path
@@ -749,7 +750,12 @@ def build_inline(driver: Driver, tree, *, guards: str = "feature",  # type: igno
         except KbridgeError as exc:
             return BuildResult(driver.label, tree.name, False, 1, 0, [], 0.0,
                                [Diagnostic("", 0, 0, "error", f"not bridged: {exc}")])
-        result = build(drv_mod.load(out, label=driver.label), tree, keep=keep)
+        built = keep or Path(tmp) / "built"
+        result = build(drv_mod.load(out, label=driver.label), tree, keep=built)
+        if abi_check:
+            from kbridge.actions.bridge import abi
+            abi.judge(result, built, tree, driver, rules=[str(s["rule"]) for s in report.shims],
+                      cache=cache)
     if report.unbridged:
         for u in report.unbridged:
             result.diagnostics.append(Diagnostic("", 0, 0, "error", f"not bridged: {u.rule}: {u.why}"))

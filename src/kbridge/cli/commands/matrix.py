@@ -34,10 +34,12 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
         from functools import partial
 
         from kbridge.actions.bridge.inline import build_inline
-        builder = partial(build_inline, guards=guards or "feature")
+        builder = partial(build_inline, guards=guards or "feature", cache=cache_dir)
     elif strategy == "layer":
+        from functools import partial
+
         from kbridge.actions.bridge import build_layer
-        builder = build_layer
+        builder = partial(build_layer, cache=cache_dir)
     kept = None
     if run:   # keep each build, then load the modules in guests of the target kernels
         from kbridge.actions.guest.loadcheck import KeptBuilds
@@ -94,6 +96,15 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
     stdout.print(table)
     ok = sum(r.ok for r in results)
     stdout.print(f"{ok}/{len(results)} builds succeeded")
+    if strategy:
+        checked = [r.abi for r in results if r.abi is not None]
+        stdout.print(f"ABI: {sum(bool(a.get('ok')) for a in checked)}/{len(checked)} built cells keep every "
+                     f"kernel struct's layout ({sum(int(a.get('checked', 0)) for a in checked)} "
+                     "struct/union comparisons)")
+        for r in results:
+            for d in r.diagnostics:
+                if d.message.startswith("ABI"):
+                    stdout.print(f"  {r.driver} on {r.target}: {d.message}")
     if loads is not None:
         good = sum(lo.ok for lo in loads)
         stdout.print(f"{good}/{sum(lo.outcome != 'not built' for lo in loads)} built modules load "

@@ -1,0 +1,235 @@
+"""ABI invariance (kbridge.actions.bridge.abi): a bridged module's kernel structs are the kernel's.
+
+* the comparison itself on hand-made layouts (no build);
+* a deliberately mis-laid module (tests/fixtures/abi/kbtest_mislaid renames the
+  type <sound/soc.h> embeds by value) is caught on both kernels, and the same
+  module without the rename passes;
+* issue 13 finding 4: the snd_pcm_ops_copy_iov_iter shim's rename must not
+  reach struct snd_soc_pcm_runtime (kbtest_soc_new on 6.1, kbtest_soc_old on 6.12);
+* every corpus driver's layer OUT and every in-tree test driver's, on its own
+  kernel (the cross cells are checked by test_layer's corpus matrix, whose
+  builder runs the same check).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+from kbridge.actions import matrix
+from kbridge.actions.bridge import abi, bridge, build_layer
+from kbridge.actions.kbuild import parse_log, run_kbuild
+from kbridge.facts import btf
+from kbridge.facts import driver as drv_mod
+from kbridge.facts import intree
+
+ABI = FIXTURES / "abi"
+
+
+def _shim_types() -> frozenset[str]:
+    """The structs the shim library defines (types a kernel lacks: not in its BTF)."""
+    from kbridge.knowledge.rules import SHIMS_DIR
+    return abi.defined_types({str(p): p.read_bytes() for p in SHIMS_DIR.rglob("*.h")}, "shims")
+
+
+def _all_compared(results) -> None:  # type: ignore[no-untyped-def]
+    """Every kernel type a module uses is compared when the kernel ships that module too (its
+    BTF describes the module's interface headers): what is left is a shim's own type. (Debian
+    does not build pvcalls-front or xen-hcd; their ring structs are counted, not compared.)"""
+    shipped = [r.abi for r in results if r.abi["shipped_by_kernel"]]
+    assert len(shipped) >= len(results) // 2
+    assert {t for a in shipped for t in a["not_in_kernel_btf"]} <= _shim_types()
+
+
+def _m(name: str, off: int, size: int | None = 8, nested: btf.Layout | None = None,
+       bits: int = 0) -> btf.Member:
+    return btf.Member(name, off, bits, size, "t", nested)
+
+
+def test_first_difference_names_the_member() -> None:
+    ops = btf.Layout("struct", "ops", 16, (_m("open", 0), _m("copy", 64)))
+    small = btf.Layout("struct", "kb_ops", 8, (_m("open", 0),))
+    kernel = btf.Layout("struct", "rt", 32, (_m("dev", 0), _m("ops", 64, 16, ops), _m("pcm", 192)))
+    assert abi.first_difference(kernel, kernel) is None
+    mine = btf.Layout("struct", "rt", 24, (_m("dev", 0), _m("ops", 64, 8, small), _m("pcm", 128)))
+    member, what = abi.first_difference(mine, kernel)
+    assert member == "ops" and "8 bytes here" in what and "16 bytes in the kernel" in what
+    # same size, members moved inside a renamed by-value member: named through the nesting
+    swapped = btf.Layout("struct", "kb_ops", 16, (_m("copy", 0), _m("open", 64)))
+    mine = btf.Layout("struct", "rt", 32, (_m("dev", 0), _m("ops", 64, 16, swapped), _m("pcm", 192)))
+    assert abi.first_difference(mine, kernel)[0] == "ops.open"
+    # a moved member, a bit-field of another width, a missing tail member
+    assert abi.first_difference(btf.Layout("struct", "rt", 32, (_m("dev", 0), _m("ops", 64, 16, ops),
+                                                               _m("pcm", 128))), kernel) == \
+        ("pcm", "at offset 16 here, offset 24 in the kernel")
+    bits = btf.Layout("struct", "b", 4, (_m("a", 0, 4, bits=3),))
+    assert "bit field" in abi.first_difference(btf.Layout("struct", "b", 4, (_m("a", 0, 4, bits=2),)), bits)[1]
+    assert abi.first_difference(btf.Layout("struct", "rt", 24, kernel.members[:2]), kernel)[0] == "pcm"
+
+
+def test_members_only_the_module_has() -> None:
+    """Members compared as C reaches them: a re-spelled slot (anonymous union of two types,
+    zero-length pads) is the kernel's layout; a member in the kernel's padding or tail, or a
+    larger struct, only where a shim declares it -- and kernel members are checked even then."""
+    kernel = btf.Layout("struct", "ops", 32, (_m("a", 0), _m("b", 64), _m("c", 128)))
+    alias = btf.Layout("union", "", 8, (_m("b", 0), _m("kb_b_old", 0)))
+    respelled = btf.Layout("struct", "ops", 32, (_m("a", 0), _m("kb_pad", 64, 0), _m("", 64, 8, alias),
+                                                 _m("c", 128)))
+    assert abi.first_difference(respelled, kernel) is None
+    in_padding = btf.Layout("struct", "ops", 32, (*kernel.members, _m("kb_new", 192)))
+    assert abi.first_difference(in_padding, kernel)[0] == "kb_new"
+    assert abi.first_difference(in_padding, kernel, allowed=abi.EXTENDS) is None
+    grown = btf.Layout("struct", "ops", 40, (*kernel.members, _m("kb_new", 256)))
+    assert "size 40 here, 32 in the kernel" in abi.first_difference(grown, kernel, allowed=abi.EXTENDS)[1]
+    assert abi.first_difference(grown, kernel, allowed=abi.GROWS) is None
+    moved = btf.Layout("struct", "ops", 40, (_m("a", 0), _m("kb_new", 64), _m("b", 128), _m("c", 192)))
+    assert abi.first_difference(moved, kernel, allowed=abi.GROWS)[0] == "b"
+    missing = btf.Layout("struct", "ops", 40, (_m("a", 0), _m("b", 64), _m("kb_c", 128)))
+    assert "missing here" in abi.first_difference(missing, kernel, allowed=abi.GROWS)[1]
+
+
+def test_shim_declarations_name_struct_titles() -> None:
+    """[abi] extends/grows in shim.toml: read per rule; a typo'd kind would never match."""
+    decl = abi.extensions(["netdev_hwtstamp_ndo", "netdev_xdp_features", "netdev_lltx"])
+    assert decl == {"struct net_device_ops": abi.GROWS, "struct net_device": abi.EXTENDS}
+    from kbridge.knowledge.rules import SHIMS_DIR
+    for d in SHIMS_DIR.iterdir():
+        for title in abi.extensions([d.name]):
+            assert title.split(" ")[0] in ("struct", "union") and len(title.split(" ")) == 2, (d.name, title)
+
+
+def test_btf_reader_reads_the_kernels_layouts(tree61) -> None:  # type: ignore[no-untyped-def]
+    """vmlinux's BTF, and a module's split BTF on top of it (snd_soc types are in snd-soc-core)."""
+    k = abi._kernel(tree61.release, None)
+    rq = k.layouts["struct list_head"]
+    assert [(m.name, m.bit_offset, m.type_size) for m in rq[0].members] == [("next", 0, 8), ("prev", 64, 8)]
+    soc = k.module_layouts("snd_soc_core")["struct snd_soc_pcm_runtime"][0]
+    names = [m.name for m in soc.members]
+    assert names[:5] == ["dev", "card", "dai_link", "ops", "params_select"]
+    ops = soc.members[3]
+    assert ops.nested is not None and ops.nested.name == "snd_pcm_ops" and ops.type_size == ops.nested.size
+    # bit-fields (kind_flag offsets), reached through sk_buff's anonymous struct_group members
+    skb = abi._slots(k.layouts["struct sk_buff"][0])
+    assert (skb["pkt_type"].bits, skb["pkt_type"].size) == (3, 1)
+
+
+def _built(fixture: Path, tree, tmp_path: Path, *extra: str) -> Path:  # type: ignore[no-untyped-def]
+    work = tmp_path / f"{fixture.name}-{tree.series}{'-'.join(('',) + extra)}"
+    shutil.copytree(fixture, work)
+    proc = run_kbuild(work, tree, extra=extra)
+    diags, undefined = parse_log(proc.stdout, work)
+    assert proc.returncode == 0 and not diags and not undefined, (diags, proc.stdout[-1500:])
+    return work
+
+
+@pytest.mark.slow
+def test_a_mislaid_kernel_struct_is_caught(tree61, tree612, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    fixture = ABI / "kbtest_mislaid"
+    drv = drv_mod.load(fixture)
+    for tree in (tree61, tree612):
+        rep = abi.check_build(_built(fixture, tree, tmp_path), tree.release, drv)
+        assert [(m.type, m.member) for m in rep.mismatches] == [("struct snd_soc_pcm_runtime", "ops")], \
+            rep.mismatches
+        assert "kb_mislaid_pcm_ops of 8 bytes here" in rep.mismatches[0].detail
+        assert rep.checked > 300 and rep.own == 1
+        # the same module without the rename keeps every layout
+        good = abi.check_build(_built(fixture, tree, tmp_path, "KCFLAGS=-DKBTEST_WELL_LAID"),
+                               tree.release, drv)
+        assert good.ok and good.checked > 300 and good.own == 0, good.mismatches
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fixture,home", [("kbtest_soc_new", "6.12"), ("kbtest_soc_old", "6.1")])
+def test_snd_pcm_ops_shim_keeps_snd_soc_pcm_runtime(tree61, tree612, tmp_path, fixture: str,
+                                                    home: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13 finding 4: `#define snd_pcm_ops kb_snd_pcm_ops` also renamed the by-value
+    member of struct snd_soc_pcm_runtime (6.1: params_select 152 -> 144)."""
+    own, other = (tree612, tree61) if home == "6.12" else (tree61, tree612)
+    drv = drv_mod.load(ABI / fixture)
+    out = tmp_path / "out"
+    rep = bridge(drv, [other, own], "layer", out)
+    assert [s["rule"] for s in rep.shims] == ["snd_pcm_ops_copy_iov_iter"]
+    for res in abi.check_out(out, [other, own], drv):
+        assert res.ok and res.abi["ok"], (res.target, [d.message for d in res.diagnostics])
+        assert res.abi["checked"] > 300
+
+
+@pytest.mark.slow
+def test_every_own_kernel_out_keeps_kernel_layouts(corpus, tree61, tree612) -> None:  # type: ignore[no-untyped-def]
+    """Every corpus driver's layer OUT (bridged for both kernels) and every in-tree test driver's
+    (null_blk, macvlan, ifb of each series), built on both kernels: the ABI check passes."""
+    trees = {"6.1": tree61, "6.12": tree612}
+    both = [tree61, tree612]
+    cells = []
+    for label, e in sorted(corpus.items()):
+        # the cross cells are test_layer.test_corpus_cross_builds_clean's (same OUT, same check)
+        cells.append(matrix.Cell(drv_mod.load(e.path, label=label, origin_version=e.version),
+                                 trees[e.series]))
+    for series in trees:
+        for _, e in sorted(intree.extract(series).items()):
+            d = drv_mod.load(e.path, label=e.label, origin_version=e.version)
+            cells += [matrix.Cell(d, t) for t in both]
+    results = matrix.run(cells, jobs=2, builder=partial(build_layer, targets=both))
+    bad = [(c.driver.label, r.target, [d.message for d in r.diagnostics if d.severity != "warning"][:3])
+           for c, r in zip(cells, results) if not (r.ok and r.abi and r.abi["ok"])]
+    assert bad == []
+    assert len(results) == 24 + 12 and all(r.abi["checked"] > 100 for r in results)
+    _all_compared(results)
+
+
+@pytest.mark.slow
+def test_cli_bridge_reports_the_check(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    args = ("bridge", str(ABI / "kbtest_soc_new"), "--target", "6.1", "--target", "6.12",
+            "-o", str(tmp_path / "o"))
+    proc = run_cli(*args, "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["ok"] and [a["ok"] for a in data["abi"]] == [True, True]
+    assert all(a["checked"] > 300 and not a["mismatches"] for a in data["abi"])
+    proc = run_cli(*args)
+    assert proc.returncode == 0 and proc.stdout.count("ABI on ") == 2 and " 0 differ" in proc.stdout
+    proc = run_cli(*args, "--no-abi-check", "--json")
+    assert proc.returncode == 0 and "abi" not in json.loads(proc.stdout)
+
+
+def test_a_layout_compatible_renamed_member_type_passes() -> None:
+    """Only layouts count: a kb_ type with the kernel's layout, embedded by value, is fine."""
+    ops = btf.Layout("struct", "snd_pcm_ops", 16, (_m("open", 0), _m("copy", 64)))
+    kb = btf.Layout("struct", "kb_snd_pcm_ops", 16, (_m("open", 0), _m("copy", 64)))
+    kernel = btf.Layout("struct", "rt", 24, (_m("ops", 0, 16, ops), _m("pcm", 128)))
+    assert abi.first_difference(btf.Layout("struct", "rt", 24, (_m("ops", 0, 16, kb), _m("pcm", 128))),
+                                kernel) is None
+
+
+@pytest.mark.slow
+def test_cli_matrix_fails_the_cell_and_names_struct_and_member() -> None:
+    proc = run_cli("matrix", str(ABI / "kbtest_mislaid"), "--strategy", "layer", "--target", "6.1")
+    assert proc.returncode == 0, proc.stderr
+    assert "0/1 builds succeeded" in proc.stdout
+    assert "ABI: 0/1 built cells keep every kernel struct's layout" in proc.stdout
+    assert "ABI: struct snd_soc_pcm_runtime.ops: struct kb_mislaid_pcm_ops of 8 bytes here" in proc.stdout
+
+
+@pytest.mark.slow
+def test_inline_cross_cells_keep_kernel_layouts(corpus, tree61, tree612) -> None:  # type: ignore[no-untyped-def]
+    """kbridge matrix --strategy inline's cells run the same check: every corpus driver and
+    every in-tree test driver built inline (feature guards) on the other kernel."""
+    from kbridge.actions.bridge.inline import build_inline
+    trees = {"6.1": tree61, "6.12": tree612}
+    entries = [(label, e.path, e.version, e.series) for label, e in sorted(corpus.items())]
+    for series in trees:
+        entries += [(e.label, e.path, e.version, series) for _, e in sorted(intree.extract(series).items())]
+    cells = [matrix.Cell(drv_mod.load(path, label=label, origin_version=version),
+                         trees["6.1" if series == "6.12" else "6.12"])
+             for label, path, version, series in entries]
+    results = matrix.run(cells, jobs=2, builder=build_inline)
+    bad = [(c.driver.label, r.target, [d.message for d in r.diagnostics if d.severity != "warning"][:3])
+           for c, r in zip(cells, results) if not (r.ok and r.abi and r.abi["ok"])]
+    assert bad == []
+    assert len(results) == 24 + 6 and all(r.abi["checked"] > 100 for r in results)
+    _all_compared(results)
