@@ -233,3 +233,22 @@ def test_inline_cross_cells_keep_kernel_layouts(corpus, tree61, tree612) -> None
     assert bad == []
     assert len(results) == 24 + 6 and all(r.abi["checked"] > 100 for r in results)
     _all_compared(results)
+
+
+def test_a_member_renamed_in_place_only_where_a_shim_declares_it() -> None:
+    """ethtool_kernel_ts_info on the older kernel: the kernel's get_ts_info slot is filled
+    under another name by a designator macro, at the kernel's offset and size; allowed only
+    where the shim declares ``[abi] renames`` (and the appended member only with grows)."""
+    kernel = btf.Layout("struct", "ethtool_ops", 24, (_m("a", 0), _m("get_ts_info", 64), _m("c", 128)))
+    mine = btf.Layout("struct", "ethtool_ops", 32, (_m("a", 0), _m("kb_get_ts_info_old", 64),
+                                                     _m("c", 128), _m("kb_drv_get_ts_info", 192)))
+    assert abi.first_difference(mine, kernel, allowed=abi.GROWS)[0] == "get_ts_info"
+    assert abi.first_difference(mine, kernel, allowed=abi.GROWS,
+                                renamed=frozenset({"get_ts_info"})) is None
+    # the renamed slot must still be where the kernel has it, with its size
+    moved = btf.Layout("struct", "ethtool_ops", 32, (_m("a", 0), _m("c", 128),
+                                                      _m("kb_get_ts_info_old", 192)))
+    assert abi.first_difference(moved, kernel, allowed=abi.GROWS,
+                                renamed=frozenset({"get_ts_info"}))[0] == "get_ts_info"
+    assert abi.renamed_members(["ethtool_kernel_ts_info"]) == {
+        "struct ethtool_ops": frozenset({"get_ts_info"})}

@@ -43,6 +43,8 @@ kernel is:
       extends = ["struct net_device"]      # tail padding used, size kept
       grows = ["struct net_device_ops"]    # appended, the struct larger (read
                                            # by the kernel through a pointer only)
+      renames = ["struct ethtool_ops.get_ts_info"]   # the kernel's slot under
+                                           # another name, in place
 
   and only when that rule is bridged in the OUT checked. Kernel members are
   checked in every case.
@@ -258,10 +260,12 @@ def _slots(layout: btf.Layout, base: int = 0) -> dict[str, _Slot]:
 # what a shim may declare in its shim.toml (see extensions())
 EXTENDS = "extends"     # adds members in bytes the kernel leaves unused; size kept
 GROWS = "grows"         # may also be larger (a table the kernel only reads through a pointer)
+RENAMES = "renames"     # "struct S.m": the kernel's member m stands under another name in place
 
 
 def first_difference(mine: btf.Layout, kernel: btf.Layout, path: str = "",
-                     allowed: str | None = None) -> tuple[str, str] | None:
+                     allowed: str | None = None,
+                     renamed: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """(member path, what differs) between the module's layout and the kernel's, None when the
     module's view keeps the kernel's layout.
 
@@ -272,6 +276,8 @@ def first_difference(mine: btf.Layout, kernel: btf.Layout, path: str = "",
     module has is allowed when it takes no room or lies over a kernel member (an alias);
     elsewhere (padding, the tail) only when a shim declared the struct *allowed* =
     :data:`EXTENDS` or :data:`GROWS`; a different size only with :data:`GROWS` (larger).
+    A kernel member in *renamed* (a shim declared it :data:`RENAMES`) may stand under another
+    name, at the kernel's offset with its width and size.
     """
     if mine == kernel:
         return None
@@ -282,6 +288,9 @@ def first_difference(mine: btf.Layout, kernel: btf.Layout, path: str = "",
     for name, k in sorted(ks.items(), key=lambda kv: kv[1].bit_offset):
         m = ms.get(name)
         where = path + name
+        if m is None and name in renamed:
+            m = next((v for n, v in ms.items() if n not in ks and v.bit_offset == k.bit_offset
+                      and v.bits == k.bits and v.size == k.size), None)
         if m is None:
             return where, f"the kernel's member (at {_offset(k.bit_offset)}) is missing here{sizes}"
         if m.bit_offset != k.bit_offset:
@@ -335,14 +344,33 @@ def extensions(rule_ids: list[str]) -> dict[str, str]:
     return out
 
 
+def renamed_members(rule_ids: list[str]) -> dict[str, frozenset[str]]:
+    """"struct NAME" -> the kernel members the shims of *rule_ids* spell differently in place::
+
+        [abi]
+        renames = ["struct ethtool_ops.get_ts_info"]   # the slot keeps offset, width, size
+
+    (a designator macro fills the slot under another name: ethtool_kernel_ts_info)."""
+    from kbridge.actions.bridge.layer import _manifest
+    from kbridge.knowledge.rules import SHIMS_DIR
+    out: dict[str, set[str]] = {}
+    for rid in rule_ids:
+        for entry in _manifest(SHIMS_DIR / rid).get("abi", {}).get(RENAMES, []):
+            title, _, member = entry.rpartition(".")
+            out.setdefault(title, set()).add(member)
+    return {t: frozenset(m) for t, m in out.items()}
+
+
 def check(kos: list[Path], release: str, *, own_types: frozenset[str] = frozenset(),
-          allowed: dict[str, str] | None = None, cache: Path | None = None) -> AbiReport:
+          allowed: dict[str, str] | None = None, cache: Path | None = None,
+          renamed: dict[str, frozenset[str]] | None = None) -> AbiReport:
     """Compare every kernel struct/union that *kos*' debug info describes with kernel *release*'s BTF.
 
     *own_types*: "struct NAME" defined by the driver's own files (skipped); *allowed*: the
     extensions the OUT's shims declare (:func:`extensions`).
     """
     allowed = allowed or {}
+    renamed = renamed or {}
     from kbridge.actions.guest.initramfs import module_depends, module_name
     start = time.monotonic()
     kernel = _kernel(release, cache)
@@ -374,7 +402,8 @@ def check(kos: list[Path], release: str, *, own_types: frozenset[str] = frozense
                 continue
             report.checked += 1
             for mine in variants:
-                diffs = [first_difference(mine, k, allowed=allowed.get(title)) for k in candidates]
+                diffs = [first_difference(mine, k, allowed=allowed.get(title),
+                                          renamed=renamed.get(title, frozenset())) for k in candidates]
                 if any(d is None for d in diffs):
                     continue
                 member, detail = diffs[0]  # type: ignore[misc]
@@ -392,7 +421,7 @@ def check_build(build_dir: Path, release: str, driver: Driver, *, rules: list[st
     if not kos:
         raise KbridgeError(f"{build_dir}: no .ko built, nothing to check")
     return check(kos, release, own_types=driver_types(driver), allowed=extensions(list(rules)),
-                 cache=cache)
+                 renamed=renamed_members(list(rules)), cache=cache)
 
 
 
