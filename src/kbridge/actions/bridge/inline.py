@@ -540,22 +540,14 @@ def kbuild_text(driver_kbuild: str | None, style: str, rule_ids: list[str], wrap
     include_driver = f"include $(src)/{driver_kbuild}\n" if driver_kbuild else ""
     probes = style == "feature" if probes is None else probes
     if probes:
-        first = f"""# 1. Ask this kernel which APIs it has, with its own compiler and module flags:
-#    compat/kb_config.h defines the KB_HAVE_* guards of the driver's #ifdef's.
-ifeq ($(filter clean,$(MAKECMDGOALS))$(filter %clean,$(MAKECMDGOALS)),)
-$(file >$(KB_COMPAT)/.kb_flags,{buildtime.PROBE_FLAGS_MAKE})
-KB_CONFTEST := $(shell $(CONFIG_SHELL) $(KB_COMPAT)/kb_conftest.sh $(KB_COMPAT) $(KB_COMPAT)/.kb_flags $(CC))
-ifneq ($(KB_CONFTEST),ok)
-$(error kbridge inline: build-time probes failed: $(KB_CONFTEST))
-endif
-endif
-"""
-        guards_header = "$(KB_COMPAT)/kb_config.h"
         if style == "version":
-            first = first.replace("defines the KB_HAVE_* guards of the driver's #ifdef's",
-                                  "defines the guards of the rules whose release is unknown")
+            purpose = ":\n#    compat/kb_config.h defines the guards of the rules whose release is unknown."
             guards_header = "$(KB_COMPAT)/kb_version.h -include $(KB_COMPAT)/kb_config.h"
-        clean = "clean-files += compat/kb_config.h compat/.kb_config.key compat/.kb_flags\n"
+        else:
+            purpose = ":\n#    compat/kb_config.h defines the KB_HAVE_* guards of the driver's #ifdef's."
+            guards_header = "$(KB_COMPAT)/kb_config.h"
+        first = buildtime.kbuild_probe_step("inline", purpose)
+        clean = buildtime.PROBE_CLEAN_FILES
     else:
         first = ("# 1. The guards are LINUX_VERSION_CODE tests: every file sees <linux/version.h>.\n")
         guards_header = "linux/version.h"
