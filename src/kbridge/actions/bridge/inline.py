@@ -672,12 +672,8 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
         unknown = [r for r in p.probed if r.since == "unknown"]
         probes = bool(unknown)
         if unknown:     # these keep feature guards: probe them at build time, as feature mode does
-            unit, ranges = buildtime.probes_unit(unknown)
-            content["compat/kb_probes.c"] = unit.encode()
-            content["compat/kb_probes.map"] = ranges.encode()
-            for r in unknown:
-                content[f"compat/probes/{r.id}.c"] = buildtime.probe_alone(r).encode()
-            content["compat/kb_conftest.sh"] = buildtime.CONFTEST_SH.encode()
+            for rel, text in buildtime.runner_files(unknown).items():
+                content[f"compat/{rel}"] = text.encode()
             content["compat/kb_version.h"] = version_config(p.probed, "KB_VERSION_H").encode()
         else:
             content["compat/kb_config.h"] = version_config(p.probed).encode()

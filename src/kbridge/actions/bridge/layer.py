@@ -451,12 +451,8 @@ def files(driver: Driver, home: str, p: LayerPlan) -> tuple[dict[str, bytes], li
         for flag in _manifest(s.rule.shim_dir).get(s.direction, {}).get("cflags", []):
             if flag not in cflags:
                 cflags.append(flag)
-    unit, ranges = buildtime.probes_unit(p.probed)
-    out["compat/kb_probes.c"] = unit.encode()
-    out["compat/kb_probes.map"] = ranges.encode()
-    for r in p.probed:
-        out[f"compat/probes/{r.id}.c"] = buildtime.probe_alone(r).encode()
-    out["compat/kb_conftest.sh"] = buildtime.CONFTEST_SH.encode()
+    for rel, text in buildtime.runner_files(p.probed).items():
+        out[f"compat/{rel}"] = text.encode()
     out["compat/kb_compat.h"] = _kb_compat(p.shims, p.probed).encode()
     after: dict[str, list[ShimPlan]] = {}
     wrapped: dict[str, list[bytes]] = {}
