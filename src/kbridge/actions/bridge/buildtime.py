@@ -225,7 +225,7 @@ END {
 	}
 	if (!solo) print "ORPHANS", orphans, orph
 	for (i = 1; i <= n; i++) {
-		if (solo ? i != solo : iso[i]) { if (!solo) print i, rid[i], "redo"; continue }
+		if (solo ? i != solo : iso[i]) { if (!solo) print "REDO", i, rid[i]; continue }
 		if (!cnt[i]) status = "present"
 		else {
 			fe = first[i]; evd = ev[i]
@@ -243,7 +243,7 @@ END {
 					rid[i], evd, pat[i] > brokenmsg
 			}
 			print i, rid[i], status, "alone", evd
-		} else if (status == "ambiguous" || (orphans && status == "present")) print i, rid[i], "redo"
+		} else if (status == "ambiguous" || (orphans && status == "present")) print "REDO", i, rid[i]
 		else print i, rid[i], status, "batch", evd
 	}
 }
@@ -282,7 +282,7 @@ trap 'rm -rf "$tmp"' EXIT
 # line range holds it, or whose function the "In function 'kb_probe_N'" line
 # above it names, or that its context lines into the unit point at, or whose
 # sentinel it names; prints "ORPHANS count evidence" and, per batched rule,
-# "N RULE STATUS batch EVIDENCE" (final) or "N RULE redo". Alone (SOLO N):
+# "N RULE STATUS batch EVIDENCE" (final) or "REDO N RULE". Alone (SOLO N):
 # every error is rule N's; prints "N RULE STATUS alone EVIDENCE" and, for a
 # broken probe, the message part to $tmp/broken.N.
 cat >"$tmp/attribute.awk" <<'KB_AWK'
@@ -309,8 +309,8 @@ alone() {	# N RULE
 	attribute "$tmp/log.$1" "$dir/probes/$2.c" "$1" $? >"$tmp/alone.$1"
 }
 running=0
-while read -r n rule how; do
-	[ "$how" = redo ] || continue
+while read -r tag n rule; do
+	[ "$tag" = REDO ] || continue
 	alone "$n" "$rule" &
 	running=$((running + 1))
 	if [ "$running" -ge "$jobs" ]; then wait; running=0; fi
@@ -319,15 +319,15 @@ wait
 # Every rule's answer, in the map's order: RULE STATUS HOW EVIDENCE.
 : >"$tmp/broken"
 {
-	grep -v -e '^ORPHANS ' -e ' redo$' "$tmp/batch"
-	while read -r n rule how; do
-		[ "$how" = redo ] || continue
+	grep -v -e '^ORPHANS ' -e '^REDO ' "$tmp/batch"
+	while read -r tag n rule; do
+		[ "$tag" = REDO ] || continue
 		cat "$tmp/alone.$n"
 		[ -f "$tmp/broken.$n" ] && cat "$tmp/broken.$n" >>"$tmp/broken"
 	done <"$tmp/batch"
 } | sort -n | cut -d' ' -f2- >"$tmp/answers"
 if [ "$(wc -l <"$tmp/answers")" -ne "$(wc -l <"$dir/kb_probes.map")" ]; then
-	echo "the probe runner lost answers: $(cat "$tmp"/log* | head -n 3)"; exit 0
+	echo "the probe runner lost answers: $(head -n 3 "$tmp/log")"; exit 0
 fi
 mv -f "$tmp/answers" "$dir/.kb_answers.$$" && mv -f "$dir/.kb_answers.$$" "$dir/.kb_answers" || { echo "cannot write $dir/.kb_answers"; exit 0; }
 if [ -s "$tmp/broken" ]; then
