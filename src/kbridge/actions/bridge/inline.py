@@ -649,7 +649,7 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
         data = base[rel]
         ids, includes = _file_names(data)
         used = {s.rule.id for s in text_shims
-                if any(layer._api_used(a, ids, includes) for a in s.rule.api)
+                if any(layer._api_used(a, ids, includes) for a in s.rule.uses)
                 or any(n in ids for n in names[s.rule.id].provides if not n.startswith(("kb_", "KB_")))}
         edit = rewrite(rel, data, rename_rule, used, guards, include_rule)
         edits.append(edit)
@@ -682,7 +682,7 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
         "Makefile" if "Makefile" in base else None)
     cflags: list[str] = []
     for s in p.shims:       # the shim library's manifest: flags a shim's C needs (as the layer)
-        for flag in layer._manifest(s.rule.shim_dir).get(s.direction, {}).get("cflags", []):
+        for flag in s.rule.manifest.direction(s.direction).cflags:
             if flag not in cflags:
                 cflags.append(flag)
     content["Kbuild"] = kbuild_text(driver_kbuild, style, sorted({s.rule.id for s in p.shims}),
