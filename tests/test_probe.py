@@ -198,3 +198,45 @@ def test_fingerprint_follows_header_content_not_timestamps(tmp_path, tree612) ->
     assert probes.tree_fingerprint(tree612, [inc], cache) == fp1
     (inc / "a.h").write_text("int b;\n")                # changed content
     assert probes.tree_fingerprint(tree612, [inc], cache) != fp1
+
+
+def _build_time_answers(tree, library, work: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Status per rule from OUT's own build-time runner: the files a layer ships
+    under compat/ and the probe step of its Kbuild, run by the tree's kbuild
+    (``make -n``: kbuild reads Kbuild, which probes, and compiles nothing)."""
+    from kbridge.actions.bridge import buildtime
+    from kbridge.actions.kbuild import make_env
+    compat = work / "compat"
+    (compat / "probes").mkdir(parents=True)
+    for rel, text in buildtime.runner_files(library).items():
+        (compat / rel).write_text(text)
+    (work / "Kbuild").write_text("KB_COMPAT := $(src)/compat\n"
+                                 + buildtime.kbuild_probe_step("layer", ".") + "obj-m += kbx.o\n")
+    (work / "kbx.c").write_text("")
+    proc = subprocess.run(["make", "-s", "-C", str(tree.path), f"M={work}", "modules", "-n"],
+                          capture_output=True, text=True, env=make_env())
+    answers = compat / ".kb_answers"
+    assert answers.is_file(), proc.stderr[-2000:]
+    assert (compat / "kb_config.h").is_file(), proc.stderr[-2000:]
+    return {line.split(" ")[0]: line.split(" ")[1] for line in answers.read_text().splitlines()}
+
+
+@pytest.mark.parametrize("which", ["6.1", "6.12", "6.1-rt"])
+def test_kbridge_probe_and_outs_build_time_runner_answer_alike(which, trees, library, answers,
+                                                              tmp_path) -> None:
+    """`kbridge probe` (the runner with the compile command of kbuild's .cmd file)
+    and OUT's build-time probes (the same runner called from Kbuild with kbuild's
+    make variables) give every rule the same answer, on both kernels and on the
+    -rt flavour (where u64_stats_fetch_irq_removed differs from generic 6.1)."""
+    series, _, flavour = which.partition("-")
+    tree = next(t for t in trees if t.series == series and t.configured
+                and t.flavour == (flavour or "generic"))
+    mine = answers[series] if not flavour else \
+        {r.rule: r for r in probes.probe(tree, library, tmp_path / "cache")}
+    built = _build_time_answers(tree, library, tmp_path / "out")
+    assert set(built) == {r.id for r in library}
+    mismatch = [(rid, status, mine[rid].status) for rid, status in built.items() if status != mine[rid].status]
+    assert mismatch == [], mismatch
+    assert "broken" not in built.values()
+    if flavour:
+        assert mine["u64_stats_fetch_irq_removed"].result != answers["6.1"]["u64_stats_fetch_irq_removed"].result

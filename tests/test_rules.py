@@ -110,3 +110,104 @@ def test_every_shipped_shim_says_why_it_is_faithful() -> None:
         if r.wrapped_headers and not r.shims:
             missing.append((r.id, "include/"))
     assert missing == []
+
+
+@pytest.mark.parametrize("mutation, where, needle", [
+    (lambda t: t.replace('api = ["x"]', 'api = ["linux/x.h"]'), 5, "kind 'added' is not one of"),
+    (lambda t: t.replace('api = ["x"]\nkind = "added"', 'api = ["x"]\nkind = "member_added"'), 3,
+     "no 'api' entry names a member"),
+])
+def test_api_entries_must_fit_the_kind(tmp_path: Path, mutation, where, needle) -> None:
+    """The kind decides how an api entry is read: a header only for header_* kinds,
+    and a member_* rule names its member as struct S.m."""
+    (tmp_path / "demo.toml").write_text(mutation(GOOD))
+    rules._load_cached.cache_clear()
+    with pytest.raises(RuleError) as exc:
+        rules.load(tmp_path)
+    msg = str(exc.value)
+    assert re.match(r"demo\.toml:\d+: rule x_added: ", msg), msg
+    assert needle in msg, msg
+
+
+def test_api_forms_follow_the_kind() -> None:
+    assert [a.form for a in rules.api_uses("header_added", ("linux/skbuff_ref.h", "skb_frag_ref"))] == \
+        ["header", "name"]
+    m = rules.api_uses("member_added", ("struct net_device.xdp_features",))[0]
+    assert (m.form, m.struct, m.member, m.names) == ("member", "net_device", "xdp_features",
+                                                     ("net_device", "xdp_features"))
+    assert rules.api_uses("added", ("struct rq_list",))[0].names == ("rq_list",)
+
+
+SHIM_GOOD = '''# a manifest
+needs = ["x_other"]
+
+[new_on_old]
+after = "linux/kernel.h"
+cflags = ["-fms-extensions"]
+
+[old_on_new]
+noop = "a driver written for the old kernel does not call it"
+'''
+
+
+def _library_with_manifest(tmp_path: Path, monkeypatch, manifest: str) -> Path:
+    lib = tmp_path / "rules"
+    lib.mkdir()
+    other = GOOD.replace("x_added", "x_other").replace("KB_HAVE_X_ADDED", "KB_HAVE_X_OTHER")
+    (lib / "demo.toml").write_text(GOOD + other)
+    shims = tmp_path / "shims"
+    (shims / "x_added").mkdir(parents=True)
+    (shims / "x_added" / "shim.toml").write_text(manifest)
+    monkeypatch.setattr(rules, "SHIMS_DIR", shims)
+    rules._load_cached.cache_clear()
+    return lib
+
+
+def test_shim_manifest_is_part_of_the_rule(tmp_path: Path, monkeypatch) -> None:
+    lib = _library_with_manifest(tmp_path, monkeypatch, SHIM_GOOD)
+    r = rules.by_id(rules.load(lib))["x_added"]
+    rules._load_cached.cache_clear()
+    assert r.manifest.needs == ("x_other",) and r.all_needs == ("x_other",)
+    assert r.manifest.direction("new_on_old").after == "linux/kernel.h"
+    assert r.manifest.direction("new_on_old").cflags == ("-fms-extensions",)
+    assert r.manifest.direction("old_on_new").noop and r.manifest.direction("old_on_new").after is None
+
+
+@pytest.mark.parametrize("mutation, line, needle", [
+    (lambda t: t.replace("after =", "aftr ="), 5, "unknown key(s) ['aftr'] in [new_on_old]"),
+    (lambda t: 'colour = "red"\n' + t, 1, "unknown key(s) ['colour']"),
+    (lambda t: t.replace("[old_on_new]", "[old_on_neu]"), 8, "unknown key(s) ['old_on_neu']"),
+    (lambda t: t.replace('"x_other"', '"no_such_rule"'), 2, "needs unknown rule 'no_such_rule'"),
+    (lambda t: t.replace('after = "linux/kernel.h"', "after = 3"), 5, "'new_on_old.after' must be"),
+    (lambda t: t.replace('cflags = ["-fms-extensions"]', 'cflags = "-fms-extensions"'), 6, "cflags"),
+    (lambda t: t.replace('needs = ["x_other"]', 'needs = "x_other"'), 2, "'needs' must be a list"),
+    (lambda t: t + 'impossible = "no"\n', 10, "both noop and impossible"),
+    (lambda t: t.replace('after = "linux/kernel.h"', 'after = "linux/kernel.h"\nrefused_reads = ["m"]'), 4,
+     "without 'refused_why'"),
+    (lambda t: t.replace('after = "linux/kernel.h"', 'after = "linux/kernel.h"\nrefused_includes = "x.h"'), 6,
+     "'new_on_old.refused_includes' must be a list"),
+    (lambda t: t.replace("[new_on_old]", "[new_on_old"), 4, "shim.toml:4:"),
+])
+def test_broken_shim_manifest_is_reported_with_file_and_line(tmp_path: Path, monkeypatch, mutation,
+                                                             line, needle) -> None:
+    lib = _library_with_manifest(tmp_path, monkeypatch, mutation(SHIM_GOOD))
+    with pytest.raises(RuleError) as exc:
+        rules.load(lib)
+    rules._load_cached.cache_clear()
+    msg = str(exc.value)
+    assert msg.startswith(f"shims/x_added/shim.toml:{line}: rule x_added: "), msg
+    assert needle in msg, msg
+    assert "\n" not in msg
+
+
+def test_cli_refuses_a_broken_shim_manifest(tmp_path: Path) -> None:
+    """Through the CLI: one error line naming file:line and the rule, exit 2."""
+    import shutil
+    from conftest import assert_bad_input, run_cli
+    shims = tmp_path / "shims"
+    shutil.copytree(rules.SHIMS_DIR, shims)
+    manifest = shims / "blk_mode_t" / "shim.toml"
+    manifest.write_text(manifest.read_text() + 'needs_too = ["blk_mode_t"]\n')
+    proc = run_cli("probe", "6.12", "--rule", "blk_mode_t",
+                   env={"KBRIDGE_SHIMS_DIR": str(shims), "KBRIDGE_CACHE_DIR": str(tmp_path / "cache")})
+    assert_bad_input(proc, "shims/blk_mode_t/shim.toml:", "rule blk_mode_t:", "needs_too")

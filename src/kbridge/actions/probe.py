@@ -12,18 +12,15 @@ How compile probes run (``method = "compile"``):
    kbuild run and cached (:mod:`kbridge.facts.kbuild_flags`), so probes are
    compiled exactly as kbuild compiles a module file: same gcc, same flags,
    same ``-Werror=`` set.
-2. All probes go into ONE translation unit checked with ``-fsyntax-only``.
-   Every header is included at the top under ``__has_include`` (a missing
-   header must not abort the unit); each snippet sits in its own line range,
-   guarded by the presence of its headers, with ``kb_probe`` renamed per rule.
-3. gcc's errors are attributed to probes by line range (a diagnostic inside
-   a header is attributed through its "in expansion of macro"/"In function"
-   context lines). A probe whose first error matches its ``absent`` regex is
-   "missing"; one with no error compiled. Anything else -- an error of the
-   wrong kind, or errors no probe owns -- makes the affected probes
-   ambiguous, and they are re-run alone (one gcc each, two at a time).
-4. Alone, a probe that fails for a reason other than its expected diagnostic
-   is "broken" (a bug in the rule, never an answer): result None.
+2. The probes are answered by the very runner a layer ships
+   (:mod:`kbridge.actions.bridge.buildtime`: ``kb_conftest.sh``, sh + awk):
+   its files are written to a temporary directory and the script runs with
+   this compile command. It batches all probes in ONE ``-fsyntax-only``
+   translation unit, attributes gcc's errors to probes, re-runs doubtful
+   ones alone, and writes one answer per rule -- present, missing (the first
+   error is the rule's ``absent`` diagnostic) or broken (alone, it failed for
+   another reason: a bug in the rule, never an answer; result None). So
+   ``kbridge probe`` and a layer's build-time probes cannot disagree.
 
 The guard (``KB_HAVE_...``) is 1 when the target has the NEW API: the
 snippet compiled, or for ``inverted`` probes (which use the OLD API) the
@@ -206,213 +203,57 @@ def _answer_key(tree_fp: str, cmd: CompileCommand | None, rule: Rule, method: st
 
 # --------------------------------------------------------------------------- compile probes
 
-_DIAG = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?:(?P<col>\d+):)?\s+"
-                   r"(?P<sev>fatal error|error|warning|note):\s+(?P<msg>.*)$")
-_IN_FUNCTION = re.compile(r"^(?P<file>[^\s:][^:]*): In function '(?P<fn>[^']+)':")
-_MISSING = "kbridge-missing-header:"
-
-
-def _probe_name(rule: Rule) -> str:
-    return "kb_probe__" + rule.id
-
-
-def render_unit(rules: list[Rule]) -> tuple[str, dict[str, tuple[int, int]]]:
-    """One C translation unit holding *rules*' probes, and each probe's line range.
-
-    Headers come first, each under ``__has_include`` so that a header a tree
-    lacks only disables the probes that need it (whose snippet is replaced by
-    an ``#error`` naming the header, attributed like any other diagnostic).
-    """
-    lines: list[str] = ["/* kbridge feature probes: generated */"]
-    headers: list[str] = []
-    for r in rules:
-        for inc in r.probe.includes:
-            if inc not in headers:
-                headers.append(inc)
-    index = {h: i for i, h in enumerate(headers)}
-    for h, i in index.items():
-        lines += [f"#if __has_include(<{h}>)", f"#include <{h}>", f"#define KB_INC_{i} 1",
-                  "#else", f"#define KB_INC_{i} 0", "#endif"]
-    ranges: dict[str, tuple[int, int]] = {}
-    for r in rules:
-        start = len(lines) + 1
-        cond = " && ".join(f"KB_INC_{index[h]}" for h in r.probe.includes) or "1"
-        lines.append(f"#if {cond}")
-        lines.append(f"#define kb_probe {_probe_name(r)}")
-        lines.extend(r.probe.code.strip("\n").splitlines())
-        lines.append("#undef kb_probe")
-        lines.append("#else")
-        for h in r.probe.includes:
-            lines.append(f"#if !KB_INC_{index[h]}")
-            lines.append(f'#error "{_MISSING} {h}"')
-            lines.append("#endif")
-        lines.append("#endif")
-        # Positive controls: a file-scope function after every snippet (an
-        # error here means the snippet left a brace open), all called from a
-        # canary at the end (a missing one means a snippet swallowed it -- an
-        # open comment or #if). Either makes that probe ambiguous.
-        lines.append(f"static inline void kb_sentinel_{len(ranges)}(void) {{ }}")
-        ranges[r.id] = (start, len(lines))
-    calls = " ".join(f"kb_sentinel_{i}();" for i in range(len(ranges)))
-    lines.append(f"static inline void kb_canary(void) {{ {calls} }}")
-    return "\n".join(lines) + "\n", ranges
-
-
 @dataclass
 class _Outcome:
-    status: str          # "present" | "missing" | "ambiguous"
+    status: str          # "present" | "missing" | "broken"
     evidence: str
-
-
-def _classify(rule: Rule, errors: list[str]) -> _Outcome:
-    """Decide from the errors attributed to one probe (messages as gcc printed them)."""
-    if not errors:
-        return _Outcome("present", "")
-    first = errors[0]
-    m = re.search(rf'{_MISSING} ([^\s"]+)', first)
-    if m:   # what gcc says when such a probe is compiled on its own
-        first = f"fatal error: {m.group(1)}: No such file or directory"
-        errors = [first]
-    if re.search(rule.probe.absent, first):
-        return _Outcome("missing", first)
-    return _Outcome("ambiguous", "; ".join(errors[:3]))
-
-
-def _run_gcc(cmd: CompileCommand, source: Path) -> str:
-    proc = subprocess.run(cmd.syntax_only(source), cwd=cmd.cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, errors="replace", env=make_env(),
-                          stdin=subprocess.DEVNULL)
-    return proc.stdout
-
-
-def _attribute(log: str, source: Path, ranges: dict[str, tuple[int, int]],
-               names: dict[str, str]) -> tuple[dict[str, list[str]], list[str]]:
-    """gcc's errors per probe id, and the errors that no probe owns."""
-    src = str(source)
-    per: dict[str, list[str]] = {rid: [] for rid in ranges}
-    orphans: list[str] = []
-
-    def owner_of_line(line: int) -> str | None:
-        for rid, (a, b) in ranges.items():
-            if a <= line <= b:
-                return rid
-        return None
-
-    current_fn_owner: str | None = None
-    entries: list[tuple[str, str | None, list[int]]] = []  # (message, direct owner, context lines)
-    for raw in log.splitlines():
-        fm = _IN_FUNCTION.match(raw)
-        if fm:
-            current_fn_owner = names.get(fm.group("fn"))
-            continue
-        if raw.endswith(": At top level:"):
-            current_fn_owner = None
-            continue
-        m = _DIAG.match(raw)
-        if not m:
-            # "In file included from batch.c:12:" and macro-expansion context lines
-            for cm in re.finditer(re.escape(src) + r":(\d+):", raw):
-                if entries:
-                    entries[-1][2].append(int(cm.group(1)))
-            continue
-        sev, msg, file_, line = m.group("sev"), m.group("msg"), m.group("file"), int(m.group("line"))
-        if sev == "note":
-            if entries and file_ == src:
-                entries[-1][2].append(line)
-            continue
-        if sev == "warning":
-            entries.append(("", None, []))   # a placeholder that collects nothing useful
-            continue
-        owner = owner_of_line(line) if file_ == src else None
-        if owner is None and file_ != src:
-            owner = current_fn_owner
-        entries.append((f"{sev}: {msg}", owner, []))
-    for msg, owner, ctx in entries:
-        if not msg:
-            continue
-        if owner is None:
-            for ln in ctx:
-                owner = owner_of_line(ln)
-                if owner:
-                    break
-        if owner is None:
-            sm = re.search(r"'kb_sentinel_(\d+)'", msg)
-            if sm:
-                owner = names.get(f"kb_sentinel_{sm.group(1)}")
-        if owner is None:
-            orphans.append(msg)
-        else:
-            per[owner].append(msg)
-    return per, orphans
-
-
-def _compile_batch(cmd: CompileCommand, rules: list[Rule], workdir: Path,
-                   tag: str) -> tuple[dict[str, _Outcome], list[str], float]:
-    text, ranges = render_unit(rules)
-    source = workdir / f"{tag}.c"
-    source.write_text(text)
-    t0 = time.monotonic()
-    log = _run_gcc(cmd, source)
-    elapsed = time.monotonic() - t0
-    names = {_probe_name(r): r.id for r in rules}
-    names.update({f"kb_sentinel_{i}": r.id for i, r in enumerate(rules)})
-    per, orphans = _attribute(log, source, ranges, names)
-    return {r.id: _classify(r, per[r.id]) for r in rules}, orphans, elapsed
 
 
 def _compile_probes(cmd: CompileCommand, rules: list[Rule], jobs: int = 2
                     ) -> dict[str, tuple[_Outcome, float, bool]]:
-    """Outcome, seconds and 'answered alone' per rule id; batch first, then solo re-runs."""
-    out: dict[str, tuple[_Outcome, float, bool]] = {}
+    """Outcome, seconds and 'answered alone' per rule id, from the build-time runner.
+
+    The files a layer ships (:mod:`kbridge.actions.bridge.buildtime`) are
+    written to a temporary directory and its ``kb_conftest.sh`` runs there,
+    with this tree's compile command in place of kbuild's make variables: the
+    one implementation that decides present / missing / broken.
+    """
+    from kbridge.actions.bridge import buildtime
+
     with tempfile.TemporaryDirectory(prefix="kbridge-probe-") as tmp:
         work = Path(tmp)
-        # one unit for all ordinary probes, one per include list for isolated ones
-        groups: dict[tuple[str, ...] | None, list[Rule]] = {}
-        for r in rules:
-            groups.setdefault(r.probe.includes if r.probe.isolated else None, []).append(r)
-        batches = list(groups.values())
-
-        def batch(i: int) -> tuple[list[Rule], dict[str, _Outcome], list[str], float]:
-            oc, orph, secs = _compile_batch(cmd, batches[i], work, f"batch{i}")
-            return batches[i], oc, orph, secs
-
-        redo: list[Rule] = []
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for members, outcomes, orphans, elapsed in pool.map(batch, range(len(batches))):
-                share = elapsed / max(len(members), 1)
-                for r in members:
-                    o = outcomes[r.id]
-                    # errors no probe owns may hide a wrong answer anywhere: trust
-                    # only the answers gcc explained, re-run everything else alone
-                    if o.status == "ambiguous" or (orphans and o.status == "present"):
-                        redo.append(r)
-                    else:
-                        out[r.id] = (o, share, False)
-
-        def alone(r: Rule) -> tuple[str, _Outcome, float]:
-            oc, orph, secs = _compile_batch(cmd, [r], work, f"solo_{r.id}")
-            o = oc[r.id]
-            if orph and o.status == "present":
-                o = _Outcome("ambiguous", "; ".join(orph[:3]))
-            if o.status == "ambiguous":
-                o = _Outcome("broken", o.evidence)
-            return r.id, o, secs
-
-        if redo:
-            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-                for rid, o, secs in pool.map(alone, redo):
-                    out[rid] = (o, secs, True)
+        (work / "probes").mkdir()
+        for rel, text in buildtime.runner_files(rules).items():
+            (work / rel).write_text(text)
+        (work / "flags").write_text(" ".join(cmd.argv[1:]) + "\n")
+        t0 = time.monotonic()
+        proc = subprocess.run(["sh", str(work / "kb_conftest.sh"), str(work), str(work / "flags"),
+                               cmd.compiler], cwd=cmd.cwd, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, errors="replace",
+                              env={**make_env(), "KB_PROBE_JOBS": str(max(1, jobs))},
+                              stdin=subprocess.DEVNULL)
+        share = (time.monotonic() - t0) / max(len(rules), 1)
+        answers = work / ".kb_answers"
+        if not answers.is_file():
+            raise KbridgeError(f"the probe runner gave no answers: {proc.stdout.strip()[-2000:]}")
+        out: dict[str, tuple[_Outcome, float, bool]] = {}
+        for line in answers.read_text().splitlines():
+            rid, status, how, *evidence = line.split(" ", 3)
+            out[rid] = (_Outcome(status, evidence[0] if evidence else ""), share, how == "alone")
+    lost = [r.id for r in rules if r.id not in out]
+    if lost:
+        raise KbridgeError(f"the probe runner did not answer {', '.join(lost)}: {proc.stdout.strip()[-2000:]}")
     return out
 
 
 def render_alone(rule: Rule) -> str:
     """The probe as a self-contained module source file: its includes, then its code.
 
-    This is the format a build-time probe runner compiles (one file per
-    rule); :func:`kbuild_answers` compiles exactly this with real kbuild.
+    The file the runner compiles for a probe alone (``compat/probes/<rule>.c``);
+    :func:`kbuild_answers` compiles exactly this with real kbuild.
     """
-    incs = "".join(f"#include <{h}>\n" for h in rule.probe.includes)
-    return f"/* kbridge probe {rule.id} */\n{incs}{rule.probe.code.strip(chr(10))}\n"
+    from kbridge.actions.bridge import buildtime
+    return buildtime.probe_alone(rule)
 
 
 def kbuild_answers(tree: KernelTree, rules: list[Rule], *, jobs: int = 2

@@ -25,9 +25,17 @@ change names the upstream commit and release that made it. A rule says:
     (guard false);
   - ``old_on_new.h`` / ``old_on_new.c``: the old API on a kernel with the new
     one (guard true);
-  - ``include/<path>``: wrapper headers that shadow a kernel header (moves).
+  - ``include/<path>``: wrapper headers that shadow a kernel header (moves);
+  - ``shim.toml``: the manifest (``needs``; per direction ``after``,
+    ``cflags``, ``noop``, ``impossible``), validated here with the rules and
+    carried as :attr:`Rule.manifest` (see :class:`ShimManifest`).
 
-A broken file is reported as ``file:line: what is wrong`` (exit status 2).
+How a driver uses each ``api`` entry is decided here too (:func:`api_uses`):
+a header only for the header_* kinds, ``struct S.m`` a member (the member_*
+kinds must name one), anything else names the driver must all use.
+
+A broken file (a rule file or a shim.toml) is reported as ``file:line: rule
+ID: what is wrong`` (exit status 2); unknown keys are errors.
 
 File format::
 
@@ -83,7 +91,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -104,6 +112,46 @@ _GUARD = re.compile(r"^KB_HAVE_[A-Z0-9_]+$")
 _RELEASE = re.compile(r"^(unknown|\d+\.\d+(\.\d+)?)$")
 _COMMIT = re.compile(r"^(unknown|[0-9a-f]{12,40})$")
 DIRECTIONS = ("new_on_old", "old_on_new")
+# kinds whose api may name headers (a driver uses a header by #including it)
+HEADER_KINDS = frozenset({"header_moved", "header_added", "header_removed"})
+# kinds about a struct member: their api names at least one ``struct S.m``
+MEMBER_KINDS = frozenset({"member_added", "member_removed", "member_changed"})
+_MEMBER = re.compile(r"^struct (\w+)\.(\w+)$")
+_C_WORDS = frozenset({"struct", "union", "enum", "const", "unsigned", "int", "void", "char"})
+
+
+@dataclass(frozen=True)
+class Api:
+    """One entry of a rule's ``api`` and how a driver uses it.
+
+    ``form``: "header" (the driver #includes it: entries ending in ``.h`` of
+    the header_* kinds), "member" (``struct S.m``: the driver names S and m,
+    and reads or writes some x.m / x->m or designates .m in an initializer of
+    a struct S), or "name" (every identifier of the entry, C keywords aside,
+    appears in the driver: ``vm_flags_set``, ``struct rq_list``).
+    """
+
+    text: str
+    form: str
+    names: tuple[str, ...] = ()
+    struct: str | None = None
+    member: str | None = None
+
+
+@cache
+def api_uses(kind: str, api: tuple[str, ...]) -> tuple[Api, ...]:
+    """The entries of a rule's *api* classified by the rule's *kind* and their spelling."""
+    out = []
+    for a in api:
+        m = _MEMBER.match(a)
+        if kind in HEADER_KINDS and a.endswith(".h"):
+            out.append(Api(a, "header"))
+        elif m:
+            out.append(Api(a, "member", (m.group(1), m.group(2)), m.group(1), m.group(2)))
+        else:
+            out.append(Api(a, "name", tuple(p for p in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", a)
+                                            if p not in _C_WORDS)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -156,6 +204,18 @@ class Rule:
     shims: dict[str, Shim] = field(default_factory=dict, hash=False, compare=False)
     needs: tuple[str, ...] = ()
     source: str = ""                # "rules/block.toml:12", for messages
+    # knowledge/shims/<id>/shim.toml, validated with the rules (empty when there is none)
+    manifest: ShimManifest = field(default_factory=lambda: ShimManifest(), hash=False, compare=False)
+
+    @property
+    def uses(self) -> tuple[Api, ...]:
+        """How a driver uses each entry of ``api`` (see :func:`api_uses`)."""
+        return api_uses(self.kind, self.api)
+
+    @property
+    def all_needs(self) -> tuple[str, ...]:
+        """The rule's ``needs`` and its shim manifest's, without repeats."""
+        return tuple(dict.fromkeys((*self.needs, *self.manifest.needs)))
 
     @property
     def shim_dir(self) -> Path:
@@ -258,6 +318,12 @@ def _parse_file(path: Path) -> list[Rule]:
         kind = need_str("kind")
         if kind not in KINDS:
             raise fail(f"'kind' = {kind!r} is not one of {sorted(KINDS)}")
+        for a in api:
+            if a.endswith(".h") and kind not in HEADER_KINDS:
+                raise fail(f"'api' names the header {a!r} but kind {kind!r} is not one of "
+                           f"{sorted(HEADER_KINDS)}")
+        if kind in MEMBER_KINDS and not any(_MEMBER.match(a) for a in api):
+            raise fail(f"kind {kind!r} but no 'api' entry names a member as 'struct S.m'")
         probe_raw = raw.get("probe")
         if not isinstance(probe_raw, dict):
             raise fail("missing [rule.probe] table")
@@ -338,8 +404,126 @@ def _load_cached(directory: Path) -> tuple[Rule, ...]:
         for n in r.needs:
             if n not in seen:
                 raise RuleError(f"{r.source}: rule {r.id}: needs unknown rule {n!r}")
+    known = set(seen)
+    rules = [replace(r, manifest=_parse_manifest(r.shim_dir / "shim.toml", r.id, known))
+             if (r.shim_dir / "shim.toml").is_file() else r for r in rules]
     return tuple(sorted(rules, key=lambda r: r.id))
 
 
 def by_id(rules: list[Rule]) -> dict[str, Rule]:
     return {r.id: r for r in rules}
+
+
+# --------------------------------------------------------------------------- shim manifests
+
+SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next's it, then applies the shim)",
+             "cflags": "compiler flags the shim's C needs (added to the driver's ccflags-y)",
+             "noop": "why this direction needs no shim",
+             "impossible": "why this direction cannot be bridged (reported as not bridged)",
+             "refused_reads": "members a driver must not read or write by name (x.m, x->m) for the shim to stay faithful",
+             "refused_includes": "headers a driver must not include for the shim to stay faithful",
+             "refused_why": "why (required with refused_reads / refused_includes; reported as not bridged)"}
+
+
+@dataclass(frozen=True)
+class ShimDirection:
+    """One direction's table of ``knowledge/shims/<rule>/shim.toml``."""
+
+    after: str | None = None
+    cflags: tuple[str, ...] = ()
+    noop: str | None = None
+    impossible: str | None = None
+    refused_reads: tuple[str, ...] = ()
+    refused_includes: tuple[str, ...] = ()
+    refused_why: str | None = None
+
+
+@dataclass(frozen=True)
+class ShimManifest:
+    """``knowledge/shims/<rule>/shim.toml``: how the layer applies a rule's shims.
+
+    ``needs``: rules whose shims this one's C builds on (merged with the
+    rule's own ``needs``); ``[new_on_old]`` / ``[old_on_new]``: see
+    :data:`SHIM_KEYS`.
+    """
+
+    needs: tuple[str, ...] = ()
+    directions: tuple[tuple[str, ShimDirection], ...] = ()
+
+    def direction(self, d: str) -> ShimDirection:
+        return dict(self.directions).get(d, ShimDirection())
+
+
+def _key_line(text: str, key: str, table: str | None = None) -> int:
+    """The line of ``key = ...`` at the top level or inside ``[table]``; 0 if absent."""
+    in_table = table is None
+    for i, line in enumerate(text.splitlines(), 1):
+        s = line.strip()
+        if s.startswith("["):
+            in_table = table is not None and s == f"[{table}]"
+        elif in_table and re.match(rf"^{re.escape(key)}\s*=", s):
+            return i
+    return 0
+
+
+def _table_line(text: str, table: str) -> int:
+    """The line of ``[table]``; 0 if absent."""
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.strip() == f"[{table}]":
+            return i
+    return 0
+
+
+def _parse_manifest(path: Path, rule_id: str, known: set[str]) -> ShimManifest:
+    text = path.read_text()
+    where = f"shims/{rule_id}/shim.toml"
+
+    def fail(line: int, msg: str) -> RuleError:
+        return RuleError(f"{where}:{line}: rule {rule_id}: {msg}")
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise fail(int(m.group(1)) if m else 1, str(exc)) from None
+    extra = set(data) - {"needs", *DIRECTIONS}
+    if extra:
+        k = sorted(extra)[0]
+        raise fail(_key_line(text, k) or _table_line(text, k) or 1,
+                   f"unknown key(s) {sorted(extra)}; expected needs, [new_on_old], [old_on_new]")
+    needs = data.get("needs", [])
+    if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+        raise fail(_key_line(text, "needs") or 1, "'needs' must be a list of rule ids")
+    for n in needs:
+        if n not in known:
+            raise fail(_key_line(text, "needs") or 1, f"needs unknown rule {n!r}")
+    directions = []
+    for d in DIRECTIONS:
+        if d not in data:
+            continue
+        t = data[d]
+        if not isinstance(t, dict):
+            raise fail(_key_line(text, d) or 1, f"'{d}' must be a table")
+        extra = set(t) - set(SHIM_KEYS)
+        if extra:
+            raise fail(_key_line(text, sorted(extra)[0], d) or _table_line(text, d) or 1,
+                       f"unknown key(s) {sorted(extra)} in [{d}]; expected {', '.join(SHIM_KEYS)}")
+        for k in ("after", "noop", "impossible", "refused_why"):
+            if k in t and (not isinstance(t[k], str) or not t[k].strip()):
+                raise fail(_key_line(text, k, d) or _table_line(text, d) or 1,
+                           f"'{d}.{k}' must be a non-empty string")
+        for k, what in (("cflags", "compiler flags"), ("refused_reads", "member names"),
+                        ("refused_includes", "header paths")):
+            v = t.get(k, [])
+            if not isinstance(v, list) or not all(isinstance(c, str) and c for c in v):
+                raise fail(_key_line(text, k, d) or _table_line(text, d) or 1,
+                           f"'{d}.{k}' must be a list of {what}")
+        if (t.get("refused_reads") or t.get("refused_includes")) and "refused_why" not in t:
+            raise fail(_table_line(text, d) or 1, f"[{d}] refuses uses without 'refused_why'")
+        if "noop" in t and "impossible" in t:
+            raise fail(_key_line(text, "impossible", d) or _table_line(text, d) or 1,
+                       f"[{d}] is both noop and impossible")
+        directions.append((d, ShimDirection(t.get("after"), tuple(t.get("cflags", [])), t.get("noop"),
+                                            t.get("impossible"), tuple(t.get("refused_reads", [])),
+                                            tuple(t.get("refused_includes", [])), t.get("refused_why"))))
+    return ShimManifest(tuple(needs), tuple(directions))

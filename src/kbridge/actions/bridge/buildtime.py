@@ -1,34 +1,50 @@
-"""The build-time probe runner a layer carries: no Python on the build machine.
+"""The probe runner: the one place that decides present / missing / broken.
 
-A layer must build on every kernel its rules cover, including vendor kernels
-that backported a feature, so it cannot decide anything when it is generated.
-Instead OUT carries the probes of the rules it needs and runs them while
-kbuild reads OUT's Kbuild, with the target's own compiler and the flags
-kbuild gives a module file (as NVIDIA's conftest.sh does with $(CC)
-$(KBUILD_CFLAGS) ..., but batched):
+Two callers run the very same script, ``compat/kb_conftest.sh`` (POSIX sh +
+awk: no Python on the build machine):
 
-* ``compat/kb_probes.c`` holds every probe in one translation unit, each in
-  its own line range (``compat/kb_probes.map``: guard, first line, last line).
-  The headers the probes need are included up front, each behind
-  ``__has_include`` so that a header missing on this kernel (the header moves)
-  cannot abort the unit. One ``gcc -fsyntax-only`` answers all probes: a
-  probe whose first error (inside its line range) matches its rule's
-  ``absent`` diagnostic (the map line's last field, a POSIX ERE) means
-  "absent", as :mod:`kbridge.actions.probe` decides; a probe that failed for
-  another reason is asked again alone. A missing header of a probe is an
-  ``#error`` naming the header the way gcc's own fatal error does, so a rule
-  that expects that header to be missing is answered in the batch too.
-* When the batch cannot be attributed (an error outside every range, a fatal
-  error that stopped the unit), each probe is compiled alone
-  (``compat/probes/<rule>.c``): slower but never wrong.
+* a layer (or inline OUT with feature guards) ships it and runs it while
+  kbuild reads OUT's Kbuild, with the target's own compiler and the flags
+  kbuild gives a module file (as NVIDIA's conftest.sh does with $(CC)
+  $(KBUILD_CFLAGS) ..., but batched);
+* ``kbridge probe`` (:mod:`kbridge.actions.probe`) writes the same files into
+  a temporary directory and runs the script with the compile command kbuild
+  used for a dummy module (:mod:`kbridge.facts.kbuild_flags`), then reads
+  the per-rule answers it wrote.
+
+How the script decides:
+
+* ``compat/kb_probes.c`` holds every batchable probe in one translation
+  unit, each in its own line range (``compat/kb_probes.map``: guard, first
+  line, last line, rule, inverted, isolated, expected diagnostic). The
+  headers the probes need are included up front, each behind
+  ``__has_include`` so that a header missing on this kernel (the header
+  moves) cannot abort the unit; a probe whose header is missing gets an
+  ``#error`` naming it, read as gcc's own "fatal error: <h>: No such file or
+  directory". One ``gcc -fsyntax-only`` answers all probes.
+* gcc's errors are attributed to probes by line range; an error inside a
+  header through its "In function 'kb_probe_N'" line or its "in expansion of
+  macro" context lines that point into the unit. Positive controls catch a
+  snippet that swallows its neighbours: a file-scope ``kb_sentinel_N`` after
+  every snippet (an error there means the snippet left a brace open), all
+  called from a canary at the end (a missing one means a snippet swallowed
+  it -- an open comment or ``#if``).
+* A probe with no error is "present"; one whose first error matches its
+  rule's ``absent`` diagnostic (a POSIX ERE) is "missing". Anything else --
+  an error of the wrong kind, or errors no probe owns (which may hide a
+  wrong answer anywhere, so every "present" of that unit is doubted too) --
+  and every isolated probe is asked again alone (``compat/probes/<rule>.c``,
+  two at a time).
 * Alone, a probe that fails with anything but its expected diagnostic is
-  broken: the answer is unknown, so the build stops with a message naming
-  the rule and gcc's error, instead of silently picking a shim.
-* The answers go to ``compat/kb_config.h`` (``#define KB_HAVE_X 1`` or
-  ``/* #undef KB_HAVE_X */``), written atomically, keyed on the compiler, the
-  flags and the probes so that kbuild's several passes over Kbuild (build,
-  modpost) probe once, and building the same OUT for another kernel probes
-  again.
+  "broken": the answer is unknown, so the build stops with a message naming
+  the rule and gcc's error, instead of silently picking a shim (``kbridge
+  probe`` reports it as a broken probe).
+* Every answer goes to ``compat/.kb_answers`` (one line per rule: rule,
+  status, "batch" or "alone", gcc's line), the guards to
+  ``compat/kb_config.h`` (``#define KB_HAVE_X 1`` or ``/* #undef KB_HAVE_X
+  */``), written atomically, keyed on the compiler, the flags and the probes
+  so that kbuild's several passes over Kbuild (build, modpost) probe once,
+  and building the same OUT for another kernel probes again.
 
 Everything here is deterministic text: same rules in, same bytes out.
 """
@@ -53,6 +69,9 @@ PROBE_FLAGS_MAKE = (
     "-D__KBUILD_MODNAME=kmod_kb_probes"
 )
 
+# What a missing header of a batched probe says (the runner reads it as gcc's fatal error).
+MISSING_HEADER = "kbridge-missing-header:"
+
 
 def _probe_body(rule: Rule, n: int) -> list[str]:
     """The probe's code, with its function names made unique in the batch."""
@@ -73,10 +92,11 @@ def _map_line(rule: Rule, first: int, last: int) -> str:
 def probes_unit(rules: list[Rule]) -> tuple[str, str]:
     """(kb_probes.c, kb_probes.map): the batchable probes in one unit, and every probe's line range.
 
-    Map line: GUARD FIRST LAST RULE INVERTED ISOLATED ABSENT, ABSENT being the
-    rule's expected diagnostic (a regular expression, the rest of the line).
-    Isolated probes (whose answer depends on which headers are in) get "0 0"
-    and always run alone.
+    Map line N (1-based) is rule N: GUARD FIRST LAST RULE INVERTED ISOLATED
+    ABSENT, ABSENT being the rule's expected diagnostic (a regular
+    expression, the rest of the line). Probe N's function is ``kb_probe_N``,
+    its sentinel ``kb_sentinel_N``. Isolated probes (whose answer depends on
+    which headers are in) get "0 0" and always run alone.
     """
     batch = [r for r in rules if not r.probe.isolated]
     includes: list[str] = []
@@ -89,6 +109,7 @@ def probes_unit(rules: list[Rule]) -> tuple[str, str]:
         out += [f"#if __has_include(<{inc}>)", f"#include <{inc}>", f"#define KB_INC_{i} 1",
                 "#else", f"#define KB_INC_{i} 0", "#endif"]
     ranges = []
+    sentinels = []
     for n, r in enumerate(rules, 1):
         if r.probe.isolated:
             ranges.append(_map_line(r, 0, 0))
@@ -98,36 +119,157 @@ def probes_unit(rules: list[Rule]) -> tuple[str, str]:
         out.append(f"#if {cond}")
         out += _probe_body(r, n)
         out.append("#else")
-        # what gcc says of the first missing header when the probe is compiled
-        # alone, so that the rule's expected diagnostic can match it here too
+        # a missing header disables just this probe; the runner reads the
+        # #error as gcc's "fatal error: <h>: No such file or directory"
         for h in r.probe.includes:
             out += [f"#if !KB_INC_{includes.index(h)}",
-                    f'#error "kbridge: {h}: No such file or directory"', "#endif"]
+                    f'#error "{MISSING_HEADER} {h}"', "#endif"]
         out.append("#endif")
+        # positive control: an error here means the snippet left a brace open
+        out.append(f"static inline void kb_sentinel_{n}(void) {{ }}")
+        sentinels.append(n)
         ranges.append(_map_line(r, first, len(out)))
         out.append("")
+    # the canary: a sentinel it cannot call was swallowed by a snippet (open comment, #if)
+    out.append("static inline void kb_canary(void) { "
+               + " ".join(f"kb_sentinel_{n}();" for n in sentinels) + (" }" if sentinels else "}"))
     return "\n".join(out) + "\n", "\n".join(ranges) + ("\n" if ranges else "")
 
 
 def probe_alone(rule: Rule) -> str:
-    """One probe as its own translation unit, for isolated probes and the fallback path."""
+    """One probe as its own translation unit: isolated probes and the re-runs.
+
+    Also the module source a reference runner compiles with real kbuild
+    (:func:`kbridge.actions.probe.kbuild_answers`, bench/).
+    """
     lines = [f"/* Generated by kbridge: probe of rule {rule.id} alone. */"]
     lines += [f"#include <{inc}>" for inc in rule.probe.includes]
     lines += _probe_body(rule, 1)
     return "\n".join(lines) + "\n"
 
 
-# POSIX sh + awk: what every kernel build machine has. Paths come from Kbuild.
-CONFTEST_SH = r'''#!/bin/sh
+def runner_files(rules: list[Rule]) -> dict[str, str]:
+    """The runner's files, relative to compat/: what OUT ships and what `kbridge probe` runs."""
+    unit, ranges = probes_unit(rules)
+    files = {"kb_probes.c": unit, "kb_probes.map": ranges, "kb_conftest.sh": CONFTEST_SH}
+    for r in rules:
+        files[f"probes/{r.id}.c"] = probe_alone(r)
+    return files
+
+
+# The attribution program of kb_conftest.sh (written to a file there: it holds quotes).
+ATTRIBUTE_AWK = r'''
+function owner_of_line(ln,   i) {
+	for (i = 1; i <= n; i++) if (!iso[i] && ln >= lo[i] && ln <= hi[i]) return i
+	return 0
+}
+BEGIN {
+	n = 0
+	while ((getline l < map) > 0) {
+		nf = split(l, f, " "); n++; lo[n] = f[2] + 0; hi[n] = f[3] + 0; rid[n] = f[4]; iso[n] = f[6] + 0
+		a = l; for (k = 1; k <= 6; k++) sub(/^[^ ]+ /, "", a)
+		pat[n] = nf > 6 ? a : ""
+	}
+	ne = 0; cur = 0; nerr = 0
+}
+/: In function '[^']*':$/ {
+	s = $0; sub(/^.*: In function '/, "", s); sub(/':$/, "", s)
+	cur = (s ~ /^kb_probe_[0-9]+$/) ? substr(s, 10) + 0 : 0
+	next
+}
+/: At top level:$/ { cur = 0; next }
+{
+	line = $0
+	if (match(line, /^[^ \t:][^:]*:[0-9]+:([0-9]+:)?[ \t]+(fatal error|error|warning|note):[ \t]+/)) {
+		head = substr(line, 1, RLENGTH); msg = substr(line, RLENGTH + 1)
+		file = substr(line, 1, index(line, ":") - 1)
+		ln = substr(line, index(line, ":") + 1) + 0
+		if (head ~ /note:[ \t]+$/) {
+			if (ne && file == unit) ctx[ne] = ctx[ne] " " ln
+			next
+		}
+		ne++
+		if (head ~ /warning:[ \t]+$/) { em[ne] = ""; next }	# warnings are not answers
+		nerr++
+		em[ne] = (head ~ /fatal error:[ \t]+$/ ? "fatal error: " : "error: ") msg
+		if (solo) eo[ne] = solo
+		else if (file == unit) eo[ne] = owner_of_line(ln)
+		else eo[ne] = cur
+		next
+	}
+	# "In file included from UNIT:12," and macro-expansion context lines
+	s = line
+	while ((p = index(s, unit ":")) > 0) {
+		s = substr(s, p + length(unit) + 1)
+		if (ne && match(s, /^[0-9]+:/)) ctx[ne] = ctx[ne] " " (substr(s, 1, RLENGTH - 1) + 0)
+	}
+}
+END {
+	orphans = 0; orph = ""
+	for (e = 1; e <= ne; e++) {
+		if (em[e] == "") continue
+		o = eo[e]
+		if (!o && ctx[e] != "") {
+			m = split(ctx[e], c, " ")
+			for (j = 1; j <= m && !o; j++) o = owner_of_line(c[j] + 0)
+		}
+		if (!o && match(em[e], /'kb_sentinel_[0-9]+'/)) o = substr(em[e], RSTART + 13, RLENGTH - 14) + 0
+		if (!o) { orphans++; if (orphans <= 3) orph = orph (orphans > 1 ? "; " : "") em[e]; continue }
+		cnt[o]++
+		if (cnt[o] == 1) first[o] = em[e]
+		if (cnt[o] <= 3) ev[o] = ev[o] (cnt[o] > 1 ? "; " : "") em[e]
+	}
+	if (st != 0 && nerr == 0) {	# gcc failed and said nothing: trust no answer of this run
+		orphans++; orph = "the compiler failed without an error message"
+		if (solo) { cnt[solo] = 1; first[solo] = orph; ev[solo] = orph }
+	}
+	if (!solo) print "ORPHANS", orphans, orph
+	for (i = 1; i <= n; i++) {
+		if (solo ? i != solo : iso[i]) { if (!solo) print "REDO", i, rid[i]; continue }
+		if (!cnt[i]) status = "present"
+		else {
+			fe = first[i]; evd = ev[i]
+			if (match(fe, /kbridge-missing-header: [^ "]+/)) {	# as gcc says it of a probe alone
+				fe = "fatal error: " substr(fe, RSTART + 24, RLENGTH - 24) ": No such file or directory"
+				evd = fe
+			}
+			if (fe ~ pat[i]) { status = "missing"; evd = fe } else status = "ambiguous"
+		}
+		if (status == "present") evd = ""
+		if (solo) {
+			if (status == "ambiguous") {
+				status = "broken"
+				printf "rule %s: its probe failed with \"%s\", not with its expected diagnostic \"%s\"; ", \
+					rid[i], evd, pat[i] > brokenmsg
+			}
+			print i, rid[i], status, "alone", evd
+		} else if (status == "ambiguous" || (orphans && status == "present")) print "REDO", i, rid[i]
+		else print i, rid[i], status, "batch", evd
+	}
+}
+'''
+
+
+def conftest_sh() -> str:
+    """compat/kb_conftest.sh: POSIX sh + awk, what every kernel build machine has."""
+    return CONFTEST_SH_HEAD + ATTRIBUTE_AWK.strip("\n") + CONFTEST_SH_TAIL
+
+
+CONFTEST_SH_HEAD = r'''#!/bin/sh
 # Generated by kbridge: runs this layer's feature probes with the target's own
 # compiler and flags and writes kb_config.h. Called from ../Kbuild as
 #   kb_conftest.sh COMPAT_DIR FLAGS_FILE CC...
+# (`kbridge probe` runs this same script). Writes COMPAT_DIR/.kb_answers, one
+# line per rule: RULE present|missing|broken batch|alone EVIDENCE; then
+# COMPAT_DIR/kb_config.h unless a probe is broken.
 # Prints "ok" on success; anything else is an error message for make.
 set -u
+set -f
 dir=$1; flagsfile=$2; shift 2
 cc="$*"
 flags=$(cat "$flagsfile")
 LC_ALL=C; export LC_ALL
+jobs=${KB_PROBE_JOBS:-2}
 key=$( { printf '%s\n' "$cc" "$flags"; $cc --version 2>&1 | head -n 1; \
          cat "$dir/kb_probes.c"; } | cksum)
 if [ -f "$dir/kb_config.h" ] && [ -f "$dir/.kb_config.key" ] && \
@@ -136,91 +278,103 @@ if [ -f "$dir/kb_config.h" ] && [ -f "$dir/.kb_config.key" ] && \
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kb_conftest.XXXXXX") || { echo "cannot create a temporary directory"; exit 0; }
 trap 'rm -rf "$tmp"' EXIT
-# One translation unit for every probe; errors attributed by line range.
-# shellcheck disable=SC2086
-$cc $flags -fsyntax-only -o /dev/null "$dir/kb_probes.c" >"$tmp/log" 2>&1
-status=$?
-# Answers: GUARD 1 (compiled), GUARD 0 (first error is the rule's expected
-# diagnostic: absent), GUARD R (failed for another reason: ask it alone).
-awk -v map="$dir/kb_probes.map" -v unit="kb_probes.c" '
-	BEGIN {
-		n = 0
-		while ((getline l < map) > 0) {
-			nf = split(l, f, " "); n++; g[n] = f[1]; lo[n] = f[2]; hi[n] = f[3]; iso[n] = f[6]
-			a = l; for (k = 1; k <= 6; k++) sub(/^[^ ]+ /, "", a)
-			pat[n] = nf > 6 ? a : ""
-		}
-	}
-	/(fatal error|error):/ {
-		split($0, p, ":"); file = p[1]; line = p[2] + 0
-		if (index(file, unit) != length(file) - length(unit) + 1 || index($0, "fatal error:")) { bad = 1; next }
-		msg = $0; sub(/^[^:]*:[0-9]+:([0-9]+:)? */, "", msg)
-		hit = 0
-		for (i = 1; i <= n; i++) if (!iso[i] && line >= lo[i] && line <= hi[i]) { if (!(i in first)) first[i] = msg; hit = 1 }
-		if (!hit) bad = 1
-	}
-	END {
-		if (bad) { print "UNATTRIBUTED"; exit }
-		for (i = 1; i <= n; i++) if (!iso[i]) print g[i], !(i in first) ? 1 : (first[i] ~ pat[i]) ? 0 : "R"
-	}' "$tmp/log" >"$tmp/answers"
-if [ "$status" -ne 0 ] && ! grep -q ' [0R]$' "$tmp/answers"; then
-	# gcc failed but no probe took the blame: attribute nothing, go one by one
-	echo UNATTRIBUTED >"$tmp/answers"
-fi
-: >"$tmp/broken"
-alone() {	# one probe by itself (GUARD RULE ABSENT): prints "GUARD 1" or "GUARD 0"
-	if $cc $flags -fsyntax-only -o /dev/null "$dir/probes/$2.c" >"$tmp/alone.log" 2>&1; then
-		echo "$1 1"; return
-	fi
-	err=$(grep -E '(fatal error|error):' "$tmp/alone.log" | head -n 1 | \
-	      sed 's/^[^:]*:[0-9][0-9]*:\([0-9][0-9]*:\)\{0,1\} *//')
-	# absent only for the diagnostic the rule expects (as `kbridge probe` decides);
-	# any other failure leaves this kernel's answer unknown: the probe is broken
-	if ! KB_ERR="$err" KB_PAT="$3" awk 'BEGIN { exit !(ENVIRON["KB_ERR"] ~ ENVIRON["KB_PAT"]) }' || \
-	   [ -z "$err" ]; then
-		printf 'rule %s: its probe failed with "%s", not with its expected diagnostic "%s"; ' \
-			"$2" "${err:-no error message from the compiler}" "$3" >>"$tmp/broken"
-	fi
-	echo "$1 0"
+# gcc's log -> answers. Batch (SOLO 0): an error belongs to the probe whose
+# line range holds it, or whose function the "In function 'kb_probe_N'" line
+# above it names, or that its context lines into the unit point at, or whose
+# sentinel it names; prints "ORPHANS count evidence" and, per batched rule,
+# "N RULE STATUS batch EVIDENCE" (final) or "REDO N RULE". Alone (SOLO N):
+# every error is rule N's; prints "N RULE STATUS alone EVIDENCE" and, for a
+# broken probe, the message part to $tmp/broken.N.
+cat >"$tmp/attribute.awk" <<'KB_AWK'
+'''
+
+CONFTEST_SH_TAIL = r'''
+KB_AWK
+attribute() {	# LOG UNIT SOLO STATUS
+	awk -v map="$dir/kb_probes.map" -v unit="$2" -v solo="$3" -v st="$4" \
+	    -v brokenmsg="$tmp/broken.$3" -f "$tmp/attribute.awk" "$1"
 }
-if grep -q '^UNATTRIBUTED' "$tmp/answers"; then
-	: >"$tmp/answers"
-	while read -r guard lo hi rule inv iso absent; do
-		alone "$guard" "$rule" "$absent" >>"$tmp/answers"
-	done <"$dir/kb_probes.map"
+# One translation unit for every batchable probe; errors attributed by line range.
+if awk '$2 != 0 { found = 1 } END { exit !found }' "$dir/kb_probes.map"; then
+	# shellcheck disable=SC2086
+	$cc $flags -fsyntax-only -o /dev/null "$dir/kb_probes.c" >"$tmp/log" 2>&1
+	attribute "$tmp/log" "$dir/kb_probes.c" 0 $? >"$tmp/batch"
 else
-	while read -r guard lo hi rule inv iso absent; do
-		if [ "$iso" = 1 ] || grep -q "^$guard R\$" "$tmp/answers"; then
-			alone "$guard" "$rule" "$absent" >>"$tmp/answers.alone"
-		fi
-	done <"$dir/kb_probes.map"
-	[ -f "$tmp/answers.alone" ] && cat "$tmp/answers.alone" >>"$tmp/answers"
-	grep -v ' R$' "$tmp/answers" >"$tmp/answers.final"; mv -f "$tmp/answers.final" "$tmp/answers"
+	: >"$tmp/log"; attribute "$tmp/log" "$dir/kb_probes.c" 0 0 >"$tmp/batch"
 fi
+# Isolated probes and doubtful answers: each probe alone, $jobs at a time.
+alone() {	# N RULE
+	# shellcheck disable=SC2086
+	$cc $flags -fsyntax-only -o /dev/null "$dir/probes/$2.c" >"$tmp/log.$1" 2>&1
+	attribute "$tmp/log.$1" "$dir/probes/$2.c" "$1" $? >"$tmp/alone.$1"
+}
+running=0
+while read -r tag n rule; do
+	[ "$tag" = REDO ] || continue
+	alone "$n" "$rule" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then wait; running=0; fi
+done <"$tmp/batch"
+wait
+# Every rule's answer, in the map's order: RULE STATUS HOW EVIDENCE.
+: >"$tmp/broken"
+{
+	grep -v -e '^ORPHANS ' -e '^REDO ' "$tmp/batch"
+	while read -r tag n rule; do
+		[ "$tag" = REDO ] || continue
+		cat "$tmp/alone.$n"
+		[ -f "$tmp/broken.$n" ] && cat "$tmp/broken.$n" >>"$tmp/broken"
+	done <"$tmp/batch"
+} | sort -n | cut -d' ' -f2- >"$tmp/answers"
+if [ "$(wc -l <"$tmp/answers")" -ne "$(wc -l <"$dir/kb_probes.map")" ]; then
+	echo "the probe runner lost answers: $(head -n 3 "$tmp/log")"; exit 0
+fi
+mv -f "$tmp/answers" "$dir/.kb_answers.$$" && mv -f "$dir/.kb_answers.$$" "$dir/.kb_answers" || { echo "cannot write $dir/.kb_answers"; exit 0; }
 if [ -s "$tmp/broken" ]; then
 	# no kb_config.h: a guessed answer would pick a shim the kernel may not need
 	echo "the probes cannot tell what this kernel has: $(cat "$tmp/broken")fix the rule's probe (kbridge probe shows it)"
 	exit 0
 fi
-# compiled -> guard; an inverted probe uses the OLD API, so it compiling means "not new"
-while read -r guard lo hi rule inv iso absent; do
-	c=$(grep "^$guard " "$tmp/answers" | head -n 1 | cut -d' ' -f2)
-	if [ "$inv" = 1 ]; then [ "$c" = 1 ] && c=0 || c=1; fi
-	echo "$guard $c"
-done <"$dir/kb_probes.map" >"$tmp/guards"
+# present -> guard; an inverted probe uses the OLD API, so it compiling means "not new"
 {
 	echo "/* Generated at build time by compat/kb_conftest.sh: what this kernel offers. */"
 	echo "#ifndef KB_CONFIG_H"
 	echo "#define KB_CONFIG_H"
-	while read -r guard have; do
-		if [ "$have" = 1 ]; then echo "#define $guard 1"; else echo "/* #undef $guard */"; fi
-	done <"$tmp/guards"
+	awk -v answers="$dir/.kb_answers" '
+		BEGIN { while ((getline l < answers) > 0) { split(l, f, " "); st[f[1]] = f[2] } }
+		{ have = (st[$4] == "present") != ($5 == 1)
+		  if (have) print "#define " $1 " 1"; else print "/* #undef " $1 " */" }' "$dir/kb_probes.map"
 	echo "#endif"
 } >"$tmp/kb_config.h"
 mv -f "$tmp/kb_config.h" "$dir/kb_config.h.$$" && mv -f "$dir/kb_config.h.$$" "$dir/kb_config.h" || { echo "cannot write $dir/kb_config.h"; exit 0; }
 printf '%s\n' "$key" >"$dir/.kb_config.key.$$" && mv -f "$dir/.kb_config.key.$$" "$dir/.kb_config.key"
 echo ok
 '''
+
+CONFTEST_SH = conftest_sh()
+
+
+# What `make clean` removes of the runner's outputs (layer and inline alike).
+PROBE_CLEAN_FILES = ("clean-files += compat/kb_config.h compat/.kb_config.key compat/.kb_flags "
+                     "compat/.kb_answers\n")
+
+
+def kbuild_probe_step(strategy: str, purpose: str) -> str:
+    """The Kbuild lines that run compat/kb_conftest.sh: one text for the layer and inline OUT.
+
+    *strategy* names OUT's kind in make's error message ("layer", "inline");
+    *purpose* is the comment line saying what the answers are for. Skipped by
+    ``make clean``; cached in compat/.kb_config.key across kbuild's passes.
+    """
+    return f"""# 1. Ask this kernel which APIs it has, with its own compiler and module flags{purpose}
+ifeq ($(filter clean,$(MAKECMDGOALS))$(filter %clean,$(MAKECMDGOALS)),)
+$(file >$(KB_COMPAT)/.kb_flags,{PROBE_FLAGS_MAKE})
+KB_CONFTEST := $(shell $(CONFIG_SHELL) $(KB_COMPAT)/kb_conftest.sh $(KB_COMPAT) $(KB_COMPAT)/.kb_flags $(CC))
+ifneq ($(KB_CONFTEST),ok)
+$(error kbridge {strategy}: build-time probes failed: $(KB_CONFTEST))
+endif
+endif
+"""
 
 
 def kbuild_text(driver_kbuild: str | None, rule_ids: list[str], cflags: list[str] | None = None,
@@ -232,21 +386,14 @@ def kbuild_text(driver_kbuild: str | None, rule_ids: list[str], cflags: list[str
     """
     include_driver = (f"include $(src)/{driver_kbuild}\n" if driver_kbuild else "")
     shadow = " ".join(f"-I$(KB_COMPAT)/{d}" for d in (include_dirs or ["include"]))
+    probe_step = kbuild_probe_step(
+        "layer", ".\n#    (Skipped by `make clean`; cached in compat/.kb_config.key across kbuild's passes.)")
     return f"""# Generated by kbridge (layer strategy). The driver's own build file is
 # {driver_kbuild or '(none)'}, included below unchanged.
 # Rules bridged: {' '.join(rule_ids) or '(none)'}
 KB_COMPAT := $(src)/compat
 
-# 1. Ask this kernel which APIs it has, with its own compiler and module flags.
-#    (Skipped by `make clean`; cached in compat/.kb_config.key across kbuild's passes.)
-ifeq ($(filter clean,$(MAKECMDGOALS))$(filter %clean,$(MAKECMDGOALS)),)
-$(file >$(KB_COMPAT)/.kb_flags,{PROBE_FLAGS_MAKE})
-KB_CONFTEST := $(shell $(CONFIG_SHELL) $(KB_COMPAT)/kb_conftest.sh $(KB_COMPAT) $(KB_COMPAT)/.kb_flags $(CC))
-ifneq ($(KB_CONFTEST),ok)
-$(error kbridge layer: build-time probes failed: $(KB_CONFTEST))
-endif
-endif
-
+{probe_step}
 # 2. compat/include shadows kernel headers (NOSTDINC_FLAGS comes before the
 #    kernel's own -I in kbuild's c_flags; ccflags-y would come after them).
 NOSTDINC_FLAGS += {shadow} -I$(KB_COMPAT)
@@ -255,5 +402,4 @@ NOSTDINC_FLAGS += {shadow} -I$(KB_COMPAT)
 {include_driver}
 # 4. Every file of the driver sees the answers and the shims that need no header.
 ccflags-y += -include $(KB_COMPAT)/kb_compat.h{(chr(10) + "# needed by the shims' compat structs" + chr(10) + "ccflags-y += " + " ".join(cflags)) if cflags else ""}
-clean-files += compat/kb_config.h compat/.kb_config.key compat/.kb_flags
-"""
+{PROBE_CLEAN_FILES}"""

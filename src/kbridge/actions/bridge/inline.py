@@ -540,22 +540,14 @@ def kbuild_text(driver_kbuild: str | None, style: str, rule_ids: list[str], wrap
     include_driver = f"include $(src)/{driver_kbuild}\n" if driver_kbuild else ""
     probes = style == "feature" if probes is None else probes
     if probes:
-        first = f"""# 1. Ask this kernel which APIs it has, with its own compiler and module flags:
-#    compat/kb_config.h defines the KB_HAVE_* guards of the driver's #ifdef's.
-ifeq ($(filter clean,$(MAKECMDGOALS))$(filter %clean,$(MAKECMDGOALS)),)
-$(file >$(KB_COMPAT)/.kb_flags,{buildtime.PROBE_FLAGS_MAKE})
-KB_CONFTEST := $(shell $(CONFIG_SHELL) $(KB_COMPAT)/kb_conftest.sh $(KB_COMPAT) $(KB_COMPAT)/.kb_flags $(CC))
-ifneq ($(KB_CONFTEST),ok)
-$(error kbridge inline: build-time probes failed: $(KB_CONFTEST))
-endif
-endif
-"""
-        guards_header = "$(KB_COMPAT)/kb_config.h"
         if style == "version":
-            first = first.replace("defines the KB_HAVE_* guards of the driver's #ifdef's",
-                                  "defines the guards of the rules whose release is unknown")
+            purpose = ":\n#    compat/kb_config.h defines the guards of the rules whose release is unknown."
             guards_header = "$(KB_COMPAT)/kb_version.h -include $(KB_COMPAT)/kb_config.h"
-        clean = "clean-files += compat/kb_config.h compat/.kb_config.key compat/.kb_flags\n"
+        else:
+            purpose = ":\n#    compat/kb_config.h defines the KB_HAVE_* guards of the driver's #ifdef's."
+            guards_header = "$(KB_COMPAT)/kb_config.h"
+        first = buildtime.kbuild_probe_step("inline", purpose)
+        clean = buildtime.PROBE_CLEAN_FILES
     else:
         first = ("# 1. The guards are LINUX_VERSION_CODE tests: every file sees <linux/version.h>.\n")
         guards_header = "linux/version.h"
@@ -657,7 +649,7 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
         data = base[rel]
         ids, includes = _file_names(data)
         used = {s.rule.id for s in text_shims
-                if any(layer._api_used(a, ids, includes) for a in s.rule.api)
+                if any(layer._api_used(a, ids, includes) for a in s.rule.uses)
                 or any(n in ids for n in names[s.rule.id].provides if not n.startswith(("kb_", "KB_")))}
         edit = rewrite(rel, data, rename_rule, used, guards, include_rule)
         edits.append(edit)
@@ -680,12 +672,8 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
         unknown = [r for r in p.probed if r.since == "unknown"]
         probes = bool(unknown)
         if unknown:     # these keep feature guards: probe them at build time, as feature mode does
-            unit, ranges = buildtime.probes_unit(unknown)
-            content["compat/kb_probes.c"] = unit.encode()
-            content["compat/kb_probes.map"] = ranges.encode()
-            for r in unknown:
-                content[f"compat/probes/{r.id}.c"] = buildtime.probe_alone(r).encode()
-            content["compat/kb_conftest.sh"] = buildtime.CONFTEST_SH.encode()
+            for rel, text in buildtime.runner_files(unknown).items():
+                content[f"compat/{rel}"] = text.encode()
             content["compat/kb_version.h"] = version_config(p.probed, "KB_VERSION_H").encode()
         else:
             content["compat/kb_config.h"] = version_config(p.probed).encode()
@@ -694,7 +682,7 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
         "Makefile" if "Makefile" in base else None)
     cflags: list[str] = []
     for s in p.shims:       # the shim library's manifest: flags a shim's C needs (as the layer)
-        for flag in layer._manifest(s.rule.shim_dir).get(s.direction, {}).get("cflags", []):
+        for flag in s.rule.manifest.direction(s.direction).cflags:
             if flag not in cflags:
                 cflags.append(flag)
     content["Kbuild"] = kbuild_text(driver_kbuild, style, sorted({s.rule.id for s in p.shims}),

@@ -31,18 +31,13 @@ Everything is generated as sorted text: same input, byte-identical OUT.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 from kbridge.actions.bridge import buildtime
 from kbridge.errors import KbridgeError
 from kbridge.facts.cparse import parse_bounded
 from kbridge.facts.driver import BUILD_PRODUCTS, Driver
-from kbridge.knowledge.rules import DIRECTIONS, Rule
-
-C_KEYWORDS = frozenset({"struct", "union", "enum", "const", "unsigned", "int", "void", "char"})
+from kbridge.knowledge.rules import DIRECTIONS, Api, Rule, ShimDirection
 
 
 @dataclass(frozen=True)
@@ -134,14 +129,11 @@ def driver_names(driver: Driver) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(names), frozenset(includes)
 
 
-def _api_used(api: str, names: frozenset[str], includes: frozenset[str]) -> bool:
-    if api.endswith(".h"):
-        return api in includes
-    parts = [p for p in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", api) if p not in C_KEYWORDS]
-    return bool(parts) and all(p in names for p in parts)
-
-
-_MEMBER_API = re.compile(r"struct (\w+)\.(\w+)")
+def _api_used(api: Api, names: frozenset[str], includes: frozenset[str]) -> bool:
+    """Does a file naming *names* and including *includes* use *api* (its form is the rule's)?"""
+    if api.form == "header":
+        return api.text in includes
+    return bool(api.names) and all(p in names for p in api.names)
 
 
 def member_uses(driver: Driver) -> tuple[frozenset[str], frozenset[tuple[str | None, str]]]:
@@ -172,13 +164,11 @@ def member_uses(driver: Driver) -> tuple[frozenset[str], frozenset[tuple[str | N
     return frozenset(fields), frozenset(designated)
 
 
-def _member_used(api: str, fields: frozenset[str], designated: frozenset[tuple[str | None, str]]) -> bool:
+def _member_used(api: Api, fields: frozenset[str], designated: frozenset[tuple[str | None, str]]) -> bool:
     """``struct S.m`` is used when the driver reads or writes some x.m / x->m, or
     designates .m in an initializer of a struct S (or of a type it cannot name):
     a .release in another struct's initializer (configfs in null_blk) is not a use."""
-    m = _MEMBER_API.fullmatch(api)
-    assert m is not None
-    s, member = m.groups()
+    s, member = api.struct, api.member
     return member in fields or (s, member) in designated or (None, member) in designated
 
 
@@ -186,31 +176,20 @@ def used_rules(rules: list[Rule], driver: Driver) -> list[Rule]:
     names, includes = driver_names(driver)
     members: tuple[frozenset[str], frozenset[tuple[str | None, str]]] | None = None
 
-    def used(api: str) -> bool:
+    def used(api: Api) -> bool:
         nonlocal members
         if not _api_used(api, names, includes):
             return False
-        if _MEMBER_API.fullmatch(api) is None:
+        if api.form != "member":
             return True
         if members is None:
             members = member_uses(driver)
         return _member_used(api, *members)
 
-    return [r for r in rules if any(used(a) for a in r.api)]
+    return [r for r in rules if any(used(a) for a in r.uses)]
 
 
 # --- the shim library -------------------------------------------------------
-
-@cache
-def _manifest(shim_dir: Path) -> dict:  # type: ignore[type-arg]
-    path = shim_dir / "shim.toml"
-    if not path.is_file():
-        return {}
-    try:
-        return tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise KbridgeError(f"{path}: {exc}") from None
-
 
 def _has_new(version: str, rule: Rule) -> bool | None:
     return rule.guard_at(version)
@@ -229,8 +208,7 @@ def needed_rules(rules: list[Rule], driver: Driver) -> list[Rule]:
         if r.id in chosen:
             continue
         chosen[r.id] = r
-        shim_needs = _manifest(r.shim_dir).get("needs", [])
-        todo.extend(by_id[n] for n in [*r.needs, *shim_needs] if n in by_id)
+        todo.extend(by_id[n] for n in r.all_needs if n in by_id)
     return _ordered(chosen)
 
 
@@ -250,15 +228,14 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
             continue        # every target has the API the driver was written for
         directions = [d for d, new in (("new_on_old", True), ("old_on_new", False))
                       if home_new is None or home_new == new]
-        manifest = _manifest(r.shim_dir)
         for d in directions:
             text_path = r.shim_dir / f"{d}.h"
             wrappers = tuple(p.relative_to(r.shim_dir / "include").as_posix() for p in r.wrapped_headers)
-            meta = manifest.get(d, {})
-            if "noop" in meta:
+            meta = r.manifest.direction(d)
+            if meta.noop is not None:
                 continue        # this direction needs nothing (the manifest says why)
-            if "impossible" in meta:
-                out.unbridged.append(Unbridged(r.id, r.api, d, meta["impossible"]))
+            if meta.impossible is not None:
+                out.unbridged.append(Unbridged(r.id, r.api, d, meta.impossible))
                 continue
             if not (text_path.is_file() or wrappers):
                 if home_new is None or r.id not in direct:
@@ -269,19 +246,19 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                 continue
             refused = _refused_uses(meta, driver)
             if refused:
-                out.unbridged.append(Unbridged(r.id, r.api, d, f"{meta['refused_why']} (the driver {refused})"))
+                out.unbridged.append(Unbridged(r.id, r.api, d, f"{meta.refused_why} (the driver {refused})"))
                 continue
-            out.shims.append(ShimPlan(r, d, meta.get("after"),
+            out.shims.append(ShimPlan(r, d, meta.after,
                                       text_path.read_text() if text_path.is_file() else "", wrappers))
         out.probed.append(r)
     return out
 
 
-def _refused_uses(meta: dict, driver: Driver) -> str:  # type: ignore[type-arg]
+def _refused_uses(meta: ShimDirection, driver: Driver) -> str:
     """What the driver does that a shim cannot keep faithful (manifest keys refused_reads:
     members it must not read or write by name, x.m / x->m; refused_includes: headers it
     must not include), as one phrase; "" when nothing."""
-    reads, includes = meta.get("refused_reads", []), meta.get("refused_includes", [])
+    reads, includes = meta.refused_reads, meta.refused_includes
     if not (reads or includes):
         return ""
     fields = member_uses(driver)[0] if reads else frozenset()
@@ -305,7 +282,7 @@ def _ordered(chosen: dict[str, Rule]) -> list[Rule]:
         if r.id in seen:
             return
         seen.add(r.id)
-        for n in sorted({*r.needs, *_manifest(r.shim_dir).get("needs", [])}):
+        for n in sorted(set(r.all_needs)):
             if n in chosen:
                 visit(chosen[n])
         done.append(r)
@@ -448,15 +425,11 @@ def files(driver: Driver, home: str, p: LayerPlan) -> tuple[dict[str, bytes], li
     rule_ids = [s.rule.id for s in p.shims]
     cflags: list[str] = []
     for s in p.shims:
-        for flag in _manifest(s.rule.shim_dir).get(s.direction, {}).get("cflags", []):
+        for flag in s.rule.manifest.direction(s.direction).cflags:
             if flag not in cflags:
                 cflags.append(flag)
-    unit, ranges = buildtime.probes_unit(p.probed)
-    out["compat/kb_probes.c"] = unit.encode()
-    out["compat/kb_probes.map"] = ranges.encode()
-    for r in p.probed:
-        out[f"compat/probes/{r.id}.c"] = buildtime.probe_alone(r).encode()
-    out["compat/kb_conftest.sh"] = buildtime.CONFTEST_SH.encode()
+    for rel, text in buildtime.runner_files(p.probed).items():
+        out[f"compat/{rel}"] = text.encode()
     out["compat/kb_compat.h"] = _kb_compat(p.shims, p.probed).encode()
     after: dict[str, list[ShimPlan]] = {}
     wrapped: dict[str, list[bytes]] = {}
