@@ -173,6 +173,15 @@ def test_shim_manifest_is_part_of_the_rule(tmp_path: Path, monkeypatch) -> None:
     assert r.manifest.direction("old_on_new").noop and r.manifest.direction("old_on_new").after is None
 
 
+def test_shim_manifest_abi_declarations(tmp_path: Path, monkeypatch) -> None:
+    lib = _library_with_manifest(tmp_path, monkeypatch, SHIM_GOOD + '\n[abi]\nextends = ["struct x"]\n'
+                                 'grows = ["struct x_ops"]\nrenames = ["struct x_ops.get"]\n')
+    r = rules.by_id(rules.load(lib))["x_added"]
+    rules._load_cached.cache_clear()
+    assert (r.manifest.abi_extends, r.manifest.abi_grows, r.manifest.abi_renames) == \
+        (("struct x",), ("struct x_ops",), ("struct x_ops.get",))
+
+
 @pytest.mark.parametrize("mutation, line, needle", [
     (lambda t: t.replace("after =", "aftr ="), 5, "unknown key(s) ['aftr'] in [new_on_old]"),
     (lambda t: 'colour = "red"\n' + t, 1, "unknown key(s) ['colour']"),
@@ -187,6 +196,10 @@ def test_shim_manifest_is_part_of_the_rule(tmp_path: Path, monkeypatch) -> None:
     (lambda t: t.replace('after = "linux/kernel.h"', 'after = "linux/kernel.h"\nrefused_includes = "x.h"'), 6,
      "'new_on_old.refused_includes' must be a list"),
     (lambda t: t.replace("[new_on_old]", "[new_on_old"), 4, "shim.toml:4:"),
+    (lambda t: t + '\n[abi]\nwidens = ["struct x"]\n', 12, "unknown key(s) ['widens'] in [abi]"),
+    (lambda t: t + '\n[abi]\ngrows = ["x_ops"]\n', 12, "'abi.grows' must be a list of 'struct S' names"),
+    (lambda t: t + '\n[abi]\nrenames = ["struct x_ops"]\n', 12,
+     "'abi.renames' must be a list of 'struct S.member' names"),
 ])
 def test_broken_shim_manifest_is_reported_with_file_and_line(tmp_path: Path, monkeypatch, mutation,
                                                              line, needle) -> None:

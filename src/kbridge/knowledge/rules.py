@@ -416,6 +416,7 @@ def by_id(rules: list[Rule]) -> dict[str, Rule]:
 
 # --------------------------------------------------------------------------- shim manifests
 
+ABI_KEYS = ("extends", "grows", "renames")
 SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next's it, then applies the shim)",
              "cflags": "compiler flags the shim's C needs (added to the driver's ccflags-y)",
              "noop": "why this direction needs no shim",
@@ -449,6 +450,13 @@ class ShimManifest:
 
     needs: tuple[str, ...] = ()
     directions: tuple[tuple[str, ShimDirection], ...] = ()
+    # [abi]: the layout changes of kernel structs this rule's shims make on purpose, which
+    # the ABI check (actions/bridge/abi.py) allows: extends (members in bytes the kernel
+    # leaves unused, size kept), grows (also larger: a table the kernel reads through a
+    # pointer only), renames ("struct S.m": the kernel's member under another name in place)
+    abi_extends: tuple[str, ...] = ()
+    abi_grows: tuple[str, ...] = ()
+    abi_renames: tuple[str, ...] = ()
 
     def direction(self, d: str) -> ShimDirection:
         return dict(self.directions).get(d, ShimDirection())
@@ -486,11 +494,23 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str]) -> ShimManifest:
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise fail(int(m.group(1)) if m else 1, str(exc)) from None
-    extra = set(data) - {"needs", *DIRECTIONS}
+    extra = set(data) - {"needs", "abi", *DIRECTIONS}
     if extra:
         k = sorted(extra)[0]
         raise fail(_key_line(text, k) or _table_line(text, k) or 1,
-                   f"unknown key(s) {sorted(extra)}; expected needs, [new_on_old], [old_on_new]")
+                   f"unknown key(s) {sorted(extra)}; expected needs, [new_on_old], [old_on_new], [abi]")
+    abi = data.get("abi", {})
+    if not isinstance(abi, dict):
+        raise fail(_key_line(text, "abi") or 1, "'abi' must be a table")
+    if set(abi) - set(ABI_KEYS):
+        raise fail(_key_line(text, sorted(set(abi) - set(ABI_KEYS))[0], "abi") or _table_line(text, "abi") or 1,
+                   f"unknown key(s) {sorted(set(abi) - set(ABI_KEYS))} in [abi]; expected {', '.join(ABI_KEYS)}")
+    for k, v in abi.items():
+        pattern = r"(struct|union) [A-Za-z_]\w*" + (r"\.[A-Za-z_]\w*" if k == "renames" else "")
+        what = "'struct S.member'" if k == "renames" else "'struct S'"
+        if not isinstance(v, list) or not all(isinstance(e, str) and re.fullmatch(pattern, e) for e in v):
+            raise fail(_key_line(text, k, "abi") or _table_line(text, "abi") or 1,
+                       f"'abi.{k}' must be a list of {what} names")
     needs = data.get("needs", [])
     if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
         raise fail(_key_line(text, "needs") or 1, "'needs' must be a list of rule ids")
@@ -526,4 +546,5 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str]) -> ShimManifest:
         directions.append((d, ShimDirection(t.get("after"), tuple(t.get("cflags", [])), t.get("noop"),
                                             t.get("impossible"), tuple(t.get("refused_reads", [])),
                                             tuple(t.get("refused_includes", [])), t.get("refused_why"))))
-    return ShimManifest(tuple(needs), tuple(directions))
+    return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
+                        tuple(abi.get("grows", [])), tuple(abi.get("renames", [])))

@@ -322,6 +322,12 @@ def _offset(bits: int) -> str:
     return f"offset {bits // 8}" if bits % 8 == 0 else f"bit offset {bits} (byte {bits // 8} + {bits % 8})"
 
 
+def _manifests(rule_ids: list[str]):  # type: ignore[no-untyped-def]
+    from kbridge.knowledge import rules as rules_mod
+    by_id = {r.id: r for r in rules_mod.load()}
+    return [by_id[rid].manifest for rid in rule_ids if rid in by_id]
+
+
 def extensions(rule_ids: list[str]) -> dict[str, str]:
     """"struct NAME" -> EXTENDS or GROWS, as the shims of *rule_ids* declare in their shim.toml::
 
@@ -332,14 +338,11 @@ def extensions(rule_ids: list[str]) -> dict[str, str]:
     A declaration only lifts the rule against members the kernel lacks (and, for grows,
     against a larger size): every kernel member is still checked.
     """
-    from kbridge.actions.bridge.layer import _manifest
-    from kbridge.knowledge.rules import SHIMS_DIR
     out: dict[str, str] = {}
-    for rid in rule_ids:
-        decl = _manifest(SHIMS_DIR / rid).get("abi", {})
-        for title in decl.get(EXTENDS, []):
+    for m in _manifests(rule_ids):
+        for title in m.abi_extends:
             out.setdefault(title, EXTENDS)
-        for title in decl.get(GROWS, []):
+        for title in m.abi_grows:
             out[title] = GROWS
     return out
 
@@ -351,14 +354,12 @@ def renamed_members(rule_ids: list[str]) -> dict[str, frozenset[str]]:
         renames = ["struct ethtool_ops.get_ts_info"]   # the slot keeps offset, width, size
 
     (a designator macro fills the slot under another name: ethtool_kernel_ts_info)."""
-    from kbridge.actions.bridge.layer import _manifest
-    from kbridge.knowledge.rules import SHIMS_DIR
     out: dict[str, set[str]] = {}
-    for rid in rule_ids:
-        for entry in _manifest(SHIMS_DIR / rid).get("abi", {}).get(RENAMES, []):
+    for m in _manifests(rule_ids):
+        for entry in m.abi_renames:
             title, _, member = entry.rpartition(".")
             out.setdefault(title, set()).add(member)
-    return {t: frozenset(m) for t, m in out.items()}
+    return {t: frozenset(v) for t, v in out.items()}
 
 
 def check(kos: list[Path], release: str, *, own_types: frozenset[str] = frozenset(),
