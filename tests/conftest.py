@@ -131,3 +131,34 @@ def kernel_source_files(series: str, *members: str) -> Path:
     except OSError:          # a concurrent run got there first
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+
+DEBUG_BUILD_ENV = "KBRIDGE_BUILD_DEBUG_KERNELS"
+
+
+@pytest.fixture(scope="session")
+def debug_kernel():  # type: ignore[no-untyped-def]
+    """debug_kernel("6.1") -> the series' debug guest kernel (kbridge.actions.guest.debugkernel).
+
+    Building one takes half an hour to an hour on two shared cores, more than
+    CI's whole budget, so the suite only uses debug kernels already in the
+    kbridge cache (`kbridge debug-kernel`, or bench/bench_debug_guests.py,
+    builds them) and skips otherwise; KBRIDGE_BUILD_DEBUG_KERNELS=1 builds
+    them here instead.
+    """
+    from kbridge.actions.guest import debugkernel
+
+    memo: dict[str, object] = {}
+
+    def get(series: str):  # type: ignore[no-untyped-def]
+        if series not in memo:
+            if os.environ.get(DEBUG_BUILD_ENV) == "1":
+                memo[series] = debugkernel.build(series)
+            else:
+                memo[series] = debugkernel.cached_debug_kernel(series)
+        if memo[series] is None:
+            pytest.skip(f"the debug kernel of {series} is not built (`kbridge debug-kernel {series}`, "
+                        f"or {DEBUG_BUILD_ENV}=1 to build it in the test run)")
+        return memo[series]
+
+    return get
