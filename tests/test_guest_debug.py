@@ -242,3 +242,46 @@ def test_null_blk_differential_on_the_debug_kernel(tmp_path, source, target, deb
     cmp = snapshot.compare(cand, ref)
     assert len(cmp.same) > 40
     assert cmp.equal, f"shim bug: {cmp.different}"
+
+
+DISCARD_IRQ = FIXTURES / "layer" / "kbtest_discard_irq"
+
+
+@pytest.fixture(scope="module")
+def discard_irq_out(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """tests/fixtures/layer/kbtest_discard_irq (6.1's block API) bridged with the layer."""
+    out = tmp_path_factory.mktemp("discard_irq") / "out"
+    proc = run_cli("bridge", str(DISCARD_IRQ), "--target", "6.1", "--target", "6.12", "-o", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
+def _discard_irq_run(out, rel, tmp_path):  # type: ignore[no-untyped-def]
+    build, kos = runner.build_for(out, rel, tmp_path / "build")
+    assert build.ok, build.log
+    g = runner.run_guest(kos, rel, timeout=300)
+    log = {line[4:].split("=")[0]: line.split("=", 1)[1] for line in g.modules[0].dmesg
+           if line.startswith("kbq ")} if g.modules else {}
+    return g, log
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("series", SERIES)
+def test_discard_refusal_in_atomic_context_is_silent_on_debians_kernels(discard_irq_out, tmp_path,
+                                                                        series):
+    """xen-blkfront's discard refusal (its IRQ handler switches discard off under a spinlock),
+    native on 6.1, through the layer on 6.12: Debian's kernels see nothing wrong."""
+    g, log = _discard_irq_run(discard_irq_out, release(series), tmp_path)
+    assert g.ok, (g.reasons, g.problems)
+    assert log == {"discard_before": "2048", "discard_after": "0", "secure_erase_after": "0"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("series", SERIES)
+def test_discard_refusal_in_atomic_context_on_the_debug_kernel(discard_irq_out, tmp_path, series,
+                                                               debug_kernel):
+    """The same on the debug kernels: 6.1's own setters do not sleep; the layer's shims on
+    6.12 must not either (a driver calls them from its IRQ handler)."""
+    g, log = _discard_irq_run(discard_irq_out, debug_kernel(series).release, tmp_path)
+    assert g.ok, (g.reasons, g.problems)
+    assert log == {"discard_before": "2048", "discard_after": "0", "secure_erase_after": "0"}
