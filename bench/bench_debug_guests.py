@@ -61,8 +61,8 @@ def main() -> int:
         tree, total = _du(dk.tree_path), _du(dk.entry)
         print(f"{name}: {dk.release} ({'built now' if took > 60 else 'cached'}); make {b['wall_seconds']} s wall, "
               f"{b['cpu_seconds']} s CPU (-j{b['jobs']}, nice 19), extraction {b['extract_seconds']} s; "
-              f"disk {total / 1e9:.2f} GB (tree {tree / 1e9:.2f} GB); vmlinux "
-              f"{(dk.entry / 'vmlinux').stat().st_size / 1e6:.0f} MB")
+              f"disk {total / 1e9:.2f} GB (tree {tree / 1e9:.2f} GB); bzImage "
+              f"{(dk.entry / 'vmlinuz').stat().st_size / 1e6:.0f} MB")
         deb = runner.guest_release(name)
         print(f"{name}: boot + load of atomic_misuse: Debian {deb} {_boot(deb):.1f} s, "
               f"debug {dk.release} {_boot(dk.release):.1f} s", flush=True)

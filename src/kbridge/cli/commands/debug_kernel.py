@@ -28,5 +28,5 @@ def run(*, series: list[str], cached: bool, as_json: bool, cache_dir: Path | Non
             if dk is None:
                 stdout.out(f"{n}: not built (kbridge debug-kernel {n})")
             else:
-                stdout.out(f"{n}: {dk.release}  tree {dk.tree_path}  kernel {dk.entry / 'vmlinux'}")
+                stdout.out(f"{n}: {dk.release}  tree {dk.tree_path}  kernel {dk.entry / 'vmlinuz'}")
     return 0 if all(dk is not None for _, dk in found) else 1
