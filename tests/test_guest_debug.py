@@ -198,6 +198,17 @@ def test_misuse_fails_the_run_on_the_debug_kernel(tmp_path, series, check, debug
     assert g.reasons[0].startswith("kernel log: "), g.reasons
 
 
+def test_cli_debug_kernel_reports_the_cached_kernel(debug_kernel):
+    dk = debug_kernel("6.1")
+    proc = run_cli("debug-kernel", "6.1", "--cached", "--json")
+    assert proc.returncode == 0, proc.stderr
+    [entry] = json.loads(proc.stdout)
+    assert entry["built"] and entry["release"] == dk.release and entry["tree"] == str(dk.tree_path)
+    # a built kernel is found again by name, by series and by one of the series' releases
+    assert debugkernel.require(dk.release).entry == dk.entry
+    assert runner.debug_release("6.1") == runner.debug_release(release("6.1")) == dk.release
+
+
 @pytest.mark.slow
 def test_cli_run_debug(debug_kernel):
     dk = debug_kernel("6.1")
