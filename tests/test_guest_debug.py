@@ -287,8 +287,17 @@ def test_discard_refusal_in_atomic_context_is_silent_on_debians_kernels(discard_
     assert log == {"discard_before": "2048", "discard_after": "0", "secure_erase_after": "0"}
 
 
+# Issue #13's finding, reproduced: on 6.12 the layer's blk_queue_max_discard_sectors shim
+# goes through queue_limits_start_update(), which takes q->limits_lock (a mutex) under the
+# driver's spinlock -- "BUG: sleeping function called from invalid context" and lockdep's
+# "[ BUG: Invalid wait context ]" on the debug kernel. Strict: when the shim is fixed this
+# XPASSes and fails, and the mark must go.
+SHIM_SLEEPS = pytest.mark.xfail(strict=True, reason="issue #13: the layer's blk_queue_max_discard_"
+                                "sectors shim takes q->limits_lock (a mutex) in atomic context")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("series", SERIES)
+@pytest.mark.parametrize("series", ["6.1", pytest.param("6.12", marks=SHIM_SLEEPS)])
 def test_discard_refusal_in_atomic_context_on_the_debug_kernel(discard_irq_out, tmp_path, series,
                                                                debug_kernel):
     """The same on the debug kernels: 6.1's own setters do not sleep; the layer's shims on
