@@ -311,7 +311,7 @@ def configure(tree: Path, log: Path) -> dict[str, str]:
 
 def build(series: str, *, cache: Path | None = None, jobs: int = JOBS,
           progress: Progress | None = None) -> DebugKernel:
-    """The debug kernel of *series*, built (about an hour on two cores) when not cached."""
+    """The debug kernel of *series*, built when not cached (half an hour on two shared cores)."""
     say = progress or (lambda _msg: None)
     rec = recipe(series)
     key = recipe_key(rec)
