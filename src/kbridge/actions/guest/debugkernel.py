@@ -362,9 +362,10 @@ def build(series: str, *, cache: Path | None = None, jobs: int = JOBS,
             _run(["depmod", "-b", str(root), release], cwd=tree, log=log, what="depmod")
         # The bzImage only, no ``vmlinux`` beside it: QEMU would enter the ELF
         # through its PVH note (GuestImage.boot_kernel), and with KASAN that
-        # entry path runs instrumented code before KASAN's shadow memory is
-        # mapped -- the guest triple-faults at once, without a line of output
-        # (seen on 6.1). Through SeaBIOS and the bzImage's own set-up the
+        # entry path runs instrumented code (arch/x86/platform/pvh/enlighten.c
+        # has no KASAN_SANITIZE := n) before kasan_early_init() maps the
+        # shadow memory -- the guest triple-faults at once, without a line of
+        # output (seen on 6.1; cause read from the source, not bisected). Through SeaBIOS and the bzImage's own set-up the
         # kernel maps the shadow first; the boot costs a few seconds more.
         dest = entry / "vmlinuz"
         if dest.exists():
