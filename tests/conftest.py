@@ -126,3 +126,28 @@ def kernel_source_files(series: str, *members: str) -> Path:
     except OSError:          # a concurrent run got there first
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+
+
+
+@pytest.fixture(scope="session")
+def debug_kernel():  # type: ignore[no-untyped-def]
+    """debug_kernel("6.1") -> the series' debug guest kernel (kbridge.actions.guest.debugkernel).
+
+    Built on first use and cached (`kbridge debug-kernel` builds them too):
+    6-7 min of CPU per series, half an hour on two shared cores, so the tests
+    that use it carry the ``debugkernel`` mark, which the default run
+    deselects (run them with ``pytest -m debugkernel`` or
+    bench/bench_debug_guests.py). Never a skip: a kernel that cannot be built
+    fails the test.
+    """
+    from kbridge.actions.guest import debugkernel
+
+    memo: dict[str, object] = {}
+
+    def get(series: str):  # type: ignore[no-untyped-def]
+        if series not in memo:
+            memo[series] = debugkernel.cached_debug_kernel(series) or debugkernel.build(series)
+        return memo[series]
+
+    return get

@@ -179,6 +179,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead of --test: record what user space sees of the driver, as JSON")
     p.add_argument("--against", default=None, metavar="MODULE_DIR_OR_KO",
                    help="with --snapshot: also snapshot this reference driver and compare")
+    p.add_argument("--debug", action="store_true",
+                   help="boot the series' debug kernel (lockdep, atomic-sleep checks, KASAN; built "
+                        "from Debian's source once and cached) and build the module against it")
+    p.add_argument("--json", action="store_true", dest="as_json")
+
+    p = sub.add_parser("debug-kernel", help="build (once, cached) the debug guest kernel of a series: "
+                                            "lockdep, DEBUG_ATOMIC_SLEEP, KASAN")
+    p.add_argument("series", nargs="*", metavar="SERIES",
+                   help="series (6.1, 6.12), release or version prefix (default: every series)")
+    p.add_argument("--cached", action="store_true", help="only report what is cached; build nothing")
     p.add_argument("--json", action="store_true", dest="as_json")
 
     p = sub.add_parser("audit", help="every compat spot (version, vendor, feature guards, wrappers) "
@@ -222,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         values["qemu_args"] = passthrough or []
     elif passthrough is not None:
         parser.error("arguments after -- are only for `kbridge run` (they go to QEMU)")
-    module = importlib.import_module(f"kbridge.cli.commands.{ns.command}")
+    module = importlib.import_module(f"kbridge.cli.commands.{ns.command.replace('-', '_')}")
     try:
         return int(module.run(**values) or 0)
     except KbridgeError as exc:

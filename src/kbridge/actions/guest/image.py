@@ -195,7 +195,15 @@ def _ensure_pvh(final: Path) -> None:
 
 
 def ensure_image(release: str, *, cache: Path | None = None) -> GuestImage:
-    """The cached kernel image of *release*, downloading and unpacking it the first time."""
+    """The cached kernel image of *release*, downloading and unpacking it the first time.
+
+    A debug kernel's release (``-kbdebug``, :mod:`kbridge.actions.guest.debugkernel`)
+    gives that kernel's image when it has been built; it is never built here.
+    """
+    from kbridge.actions.guest import debugkernel
+
+    if debugkernel.is_debug_release(release):
+        return debugkernel.require(release, cache=cache).image
     _check_release(release)
     base = guest_root(cache) / "images"
     base.mkdir(exist_ok=True)

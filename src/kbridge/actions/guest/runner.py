@@ -29,9 +29,23 @@ from kbridge.errors import KbridgeError
 DEFAULT_TIMEOUT = 180.0   # seconds for the whole boot; TCG on a busy 2-core host
 
 # Kernel-log lines that make a run fail whatever the exit statuses say.
+# On a debug kernel (kbridge.actions.guest.debugkernel) the checkers report
+# through the same words: DEBUG_ATOMIC_SLEEP "BUG: sleeping function called
+# from invalid context" / "BUG: scheduling while atomic", lockdep "WARNING:
+# possible circular locking dependency detected" (and its other WARNING:
+# reports, "[ BUG: Invalid wait context ]"), KASAN "BUG: KASAN: ...". Lockdep
+# reports two things without those words: a lock with a non-static key, and
+# lockdep switching itself off (after which no lock problem shows).
 _PROBLEM = re.compile(r"(?:\bBUG:|\bkernel BUG at\b|\bOops\b|\bWARNING:|\bgeneral protection fault\b|"
                       r"\bKernel panic\b|\bUnable to handle\b|\bUBSAN:|\bKASAN:|"
-                      r"\bsoft lockup\b|\bblocked for more than\b)")
+                      r"\bsoft lockup\b|\bblocked for more than\b|"
+                      r"\bINFO: trying to register non-static key\b|"
+                      r"\bturning off the locking correctness validator\b|"
+                      r"\blist_(?:add|del) corruption\b)")
+# Lockdep reports once, then turns itself off: a report during boot (before
+# the first module) leaves the rest of the run blind to lock problems.
+_LOCKDEP_OFF = re.compile(r"\bturning off the locking correctness validator\b|"
+                          r"\bINFO: lockdep is turned off\b")
 _UNKNOWN_SYMBOL = re.compile(r"Unknown symbol (\S+)")
 _VERSION = re.compile(r"(disagrees about version of symbol \S+|version magic '[^']*' should be "
                       r"'[^']*'|no symbol version for \S+)")
@@ -172,6 +186,10 @@ def judge(release: str, b_console: str, seconds: float, timed_out: bool, accel: 
     reasons: list[str] = []
     first = next((i for i, line in enumerate(dmesg) if line.startswith(KMSG_MARK)), len(dmesg))
     problems = [line for line in dmesg[first:] if _PROBLEM.search(line)]
+    early = [line for line in dmesg[:first] if _LOCKDEP_OFF.search(line)]
+    if early and first < len(dmesg):
+        reasons.append(f"lockdep turned itself off before the first module loaded "
+                       f"({early[0].strip()}): the run cannot see lock problems")
     if not ended:
         # a guest that never reported: a panic or a hang; the console says which
         problems += [line for line in b_console.split("\n") if _PROBLEM.search(line)
@@ -279,10 +297,21 @@ def build_for(spec: str | Path, release: str, dest: Path, *, cache: Path | None 
     from kbridge.actions.kbuild import build
     from kbridge.facts import targets
 
-    tree = targets.resolve(release)
+    tree = build_tree(release, cache=cache)
     drv = resolve_driver(str(spec), cache=cache)
     result = build(drv, tree, keep=dest)
     return result, (modules_in(dest) if result.ok else [])
+
+
+def build_tree(release: str, *, cache: Path | None = None):  # type: ignore[no-untyped-def]
+    """The tree modules for the guest of *release* are built against: an installed tree of
+    that release, or a debug kernel's own build tree (release ending in -kbdebug)."""
+    from kbridge.actions.guest import debugkernel
+    from kbridge.facts import targets
+
+    if debugkernel.is_debug_release(release):
+        return debugkernel.require(release, cache=cache).tree()
+    return targets.resolve(release)
 
 
 def run(target: str | Path, release: str, *, params: list[str] = (),
@@ -307,6 +336,17 @@ def run(target: str | Path, release: str, *, params: list[str] = (),
             return result, None
         return result, run_guest(kos, release, params=params, test_script=test_script,
                                  timeout=timeout, qemu_args=qemu_args, cache=cache, tools=tools)
+
+
+def debug_release(kernel: str, *, cache: Path | None = None,
+                  progress=None) -> str:  # type: ignore[no-untyped-def]
+    """The release of the debug kernel of *kernel*'s series (a series, release or version
+    prefix), building it the first time (about half an hour; *progress* gets each step)."""
+    from kbridge.actions.guest import debugkernel
+
+    if debugkernel.is_debug_release(kernel):
+        return debugkernel.require(kernel, cache=cache).release
+    return debugkernel.build(debugkernel.series_of(kernel), cache=cache, progress=progress).release
 
 
 def guest_release(kernel: str) -> str:

@@ -9,11 +9,17 @@ from kbridge.cli.output import print_json, stdout
 
 def run(*, module: str, kernel: str, test: Path | None, params: list[str], timeout: int,
         log: bool, as_json: bool, qemu_args: list[str], cache_dir: Path | None,
-        snapshot: str | None = None, against: str | None = None, tools: bool = False) -> int:
+        snapshot: str | None = None, against: str | None = None, tools: bool = False,
+        debug: bool = False) -> int:
     from kbridge.actions.guest import runner
+    from kbridge.cli.output import stderr
     from kbridge.errors import KbridgeError
 
-    release = runner.guest_release(kernel)
+    if debug:
+        release = runner.debug_release(kernel, cache=cache_dir,
+                                       progress=lambda msg: stderr.out(f"debug kernel: {msg}"))
+    else:
+        release = runner.guest_release(kernel)
     if against and not snapshot:
         raise KbridgeError("--against compares snapshots: give --snapshot block|net too")
     if snapshot:
