@@ -65,6 +65,11 @@ DOM0_MODULES = ("xen-evtchn", "xenfs", "xen-privcmd", "xen-gntdev", "xen-gntallo
 # the front-end a device kind needs (the module that binds the xenbus device)
 FRONTENDS = {"disk": "xen_blkfront", "vif": "xen_netfront"}
 DISK_VDEV = "xvdb"
+# the block queue limits blkfront derives from the negotiation (max-indirect-segments,
+# feature-discard, feature-flush-cache/barrier...)
+QUEUE_ATTRS = ("logical_block_size", "physical_block_size", "max_segments", "max_segment_size",
+               "max_hw_sectors_kb", "max_sectors_kb", "nr_requests", "discard_granularity",
+               "discard_max_hw_bytes", "write_cache", "fua", "rotational", "nr_zones")
 DISK_MB = 64
 BRIDGE = "xenbr0"
 BRIDGE_IP = "10.199.0.1"
@@ -231,8 +236,14 @@ def _host(tool: str) -> Path:
 
 
 def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...], *,
-                 has_test: bool, test_timeout: int) -> list[str]:
+                 has_test: bool, test_timeout: int, tools: bool = False) -> list[str]:
     q = shlex.quote
+    test_cmd = "sh /kbridge/test.sh"
+    if tools:
+        from kbridge.actions.guest.tools import LIBDIR, MOUNT, PRELUDE
+        # the tools' libraries only for the test: xl and xenstored keep dom0's own
+        test_cmd = (f"env LD_LIBRARY_PATH={MOUNT}/{LIBDIR} PATH={MOUNT}/bin:$PATH "
+                    f"sh -c '. {PRELUDE} && . /kbridge/test.sh'")
     lines = [f'echo "{MARK} xen-stage {stage} begin"']
     for i, m in enumerate(names):
         f = f"/kbridge/mod/{first + i:02d}-{m}.ko"
@@ -273,6 +284,17 @@ def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...
         "  sleep 2",
         f'  echo "{MARK} xenstore-begin {stage}"',
         "  xenstore-ls -f /local/domain/0/device 2>&1; xenstore-ls -f /local/domain/0/backend 2>&1",
+        # what the kernel made of the negotiation, as the same "path = value" lines
+        f"  for a in {' '.join(QUEUE_ATTRS)}; do",
+        "    f=/sys/block/" + DISK_VDEV + "/queue/$a; [ -n \"$disk\" ] && [ -r $f ] && "
+        "echo \"$f = \\\"$(cat $f)\\\"\"",
+        "  done",
+        "  if [ -n \"$netif\" ]; then",
+        "    echo \"/sys/class/net/netif/mtu = \\\"$(cat /sys/class/net/$netif/mtu)\\\"\"",
+        "    echo \"/sys/class/net/netif/queues = \\\"$(ls /sys/class/net/$netif/queues | tr '\\n' ' ')\\\"\"",
+        "    kbridge-netfeatures $netif | while read l; do "
+        "echo \"/sys/class/net/netif/features/${l%%=*} = \\\"${l#*=}\\\"\"; done",
+        "  fi",
         f'  echo "{MARK} xenstore-end"',
     ]
     if has_test:
@@ -280,7 +302,7 @@ def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...
             f"  echo '{KMSG_MARK} test {stage}' > /dev/kmsg",
             f"  cd /tmp && XEN_STAGE={q(stage)} XEN_DISK=$disk XEN_NETIF=$netif "
             f"XEN_BRIDGE_IP={BRIDGE_IP} XEN_FRONT_IP={FRONT_IP} "
-            f"timeout {int(test_timeout)} sh /kbridge/test.sh > /tmp/test.out 2>&1; trc=$?",
+            f"timeout {int(test_timeout)} {test_cmd} > /tmp/test.out 2>&1; trc=$?",
             "  cd /",
             f'  echo "{MARK} test $trc"',
             f'  echo "{MARK} test-output-begin"; cat /tmp/test.out; echo "{MARK} test-output-end"',
@@ -304,7 +326,7 @@ def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...
 
 
 def init_script(*, deps: list[str], stages: list[tuple[str, list[str], tuple[str, ...]]],
-                version: str, has_test: bool, test_timeout: int) -> str:
+                version: str, has_test: bool, test_timeout: int, tools: bool = False) -> str:
     """dom0's /init: back-ends, xenstored, xen-init-dom0, a bridge and a loop disk, the stages."""
     libexec = f"/usr/lib/xen-{version}/bin"
     lines = [
@@ -334,6 +356,13 @@ def init_script(*, deps: list[str], stages: list[tuple[str, list[str], tuple[str
             f'echo "{MARK} dep $rc {d} $(oneline /tmp/insmod.out)"',
             '[ "$rc" = 0 ] || ok=0',
         ]
+    if tools:
+        from kbridge.actions.guest.tools import MOUNT
+        lines += [
+            "n=0; while [ ! -b /dev/vda ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done",
+            f"mkdir -p {MOUNT}; mount -t ext4 -o ro /dev/vda {MOUNT} > /tmp/x.out 2>&1; rc=$?",
+            f'echo "{MARK} xen-setup tools-disk $rc $(oneline /tmp/x.out)"',
+        ]
     lines += [
         "mount -t xenfs xenfs /proc/xen > /tmp/x.out 2>&1; rc=$?",
         f'echo "{MARK} xen-setup xenfs $rc $(oneline /tmp/x.out)"',
@@ -354,7 +383,7 @@ def init_script(*, deps: list[str], stages: list[tuple[str, list[str], tuple[str
     first = 0
     for name, names, kinds in stages:
         lines += stage_script(name, names, first, kinds, has_test=has_test,
-                              test_timeout=test_timeout)
+                              test_timeout=test_timeout, tools=tools)
         lines += ["[ \"$ok\" = 1 ] || sok=0"]
         first += len(names)
     lines += [
@@ -380,7 +409,7 @@ class XenInitramfs:
 
 def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[XenStage], *,
                     test_script: Path | None = None, test_timeout: int = 120,
-                    cache: Path | None = None) -> XenInitramfs:
+                    cache: Path | None = None, tools: bool = False) -> XenInitramfs:
     busybox = shutil.which("busybox")
     if busybox is None or not _is_static(Path(busybox)):
         raise KbridgeError("busybox-static not found: install it (scripts/setup.sh does)")
@@ -389,6 +418,9 @@ def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[X
     index = ModuleIndex.load(image)
     staged: list[tuple[str, list[str], tuple[str, ...]]] = []
     wanted = list(DOM0_MODULES)
+    if tools:
+        from kbridge.actions.guest.tools import MODULES
+        wanted += list(MODULES)
     all_kos: list[tuple[Path, str]] = []
     for st in stages:
         names = [module_name(k) for k in st.kos]
@@ -453,9 +485,12 @@ def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[X
         _copy_module(Path(k), tree / "kbridge/mod" / f"{i:02d}-{n}.ko")
     if test_script is not None:
         shutil.copyfile(test_script, tree / "kbridge" / "test.sh")
+    if tools:
+        from kbridge.actions.guest.tools import PRELUDE, prelude
+        (tree / PRELUDE.lstrip("/")).write_text(prelude())
     (tree / "init").write_text(init_script(deps=deps, stages=staged, version=dist.version,
                                            has_test=test_script is not None,
-                                           test_timeout=test_timeout))
+                                           test_timeout=test_timeout, tools=tools))
     os.chmod(tree / "init", 0o755)
     entries = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*"))
     for rel in entries + [""]:
@@ -553,6 +588,47 @@ class StageResult:
                 "test_output": self.test_output, "rmmod": self.rmmod,
                 "frontend": {"vbd": self.frontend("vbd"), "vif": self.frontend("vif")},
                 "backend": {"vbd": self.backend("vbd"), "vif": self.backend("vif")}}
+
+
+# keys that name grants, event channels or random identity: different on every connect
+_VOLATILE = re.compile(r"(?:ring-ref|event-channel|^mac$|^backend$|^frontend$|^handle$)")
+
+
+def negotiation(stage: StageResult) -> dict[str, str]:
+    """What a stage's front-end negotiated, comparable across stages: xenstore keys of
+    both ends of vbd and vif (without grant refs, event channels, MAC) and the
+    kernel's view (/sys queue limits, netdev MTU, queues, features)."""
+    out: dict[str, str] = {}
+    for kind in ("vbd", "vif"):
+        for end, node in (("front", stage.frontend(kind)), ("back", stage.backend(kind))):
+            for key, value in node.items():
+                if not _VOLATILE.search(key.rsplit("/", 1)[-1]):
+                    out[f"{kind}.{end}.{key}"] = value
+    for path, value in stage.xenstore.items():
+        if path.startswith("/sys/"):
+            out[path] = value
+    return out
+
+
+@dataclass
+class Comparison:
+    equal: bool
+    differences: dict[str, tuple[str | None, str | None]]   # key -> (reference, candidate)
+    compared: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"equal": self.equal, "compared": self.compared,
+                "differences": {k: {"reference": a, "candidate": b}
+                                for k, (a, b) in self.differences.items()}}
+
+
+def compare(reference: StageResult, candidate: StageResult, *,
+            ignore: tuple[str, ...] = ()) -> Comparison:
+    """The negotiation of *candidate* against *reference* (e.g. native vs bridged)."""
+    a, b = negotiation(reference), negotiation(candidate)
+    diffs = {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b))
+             if a.get(k) != b.get(k) and k not in ignore}
+    return Comparison(not diffs, diffs, len(set(a) | set(b)))
 
 
 def _node(store: dict[str, str], prefix: str) -> dict[str, str]:
@@ -731,8 +807,11 @@ def judge(release: str, version: str, b: XenBoot, stage_names: list[str]) -> Xen
 def run_xen(stages: list[XenStage], release: str, *, test_script: Path | None = None,
             version: str = DEFAULT_VERSION, timeout: float = DEFAULT_TIMEOUT,
             test_timeout: int = 120, qemu_args: list[str] = (), cache: Path | None = None,
-            image: GuestImage | None = None) -> XenResult:
-    """Boot Xen with Debian's kernel *release* as dom0 and run *stages* on it, in order."""
+            image: GuestImage | None = None, tools: bool = False) -> XenResult:
+    """Boot Xen with Debian's kernel *release* as dom0 and run *stages* on it, in order.
+
+    *tools*: dom0 gets the tools disk (fio, ip, ethtool: :mod:`kbridge.actions.guest.tools`)
+    at /tools, on the test script's PATH."""
     if not stages:
         raise KbridgeError("nothing to run under Xen: give at least one front-end module")
     names = [s.name for s in stages]
@@ -749,10 +828,53 @@ def run_xen(stages: list[XenStage], release: str, *, test_script: Path | None = 
                 raise KbridgeError(f"Xen device {d!r}: use {' or '.join(FRONTENDS)}")
     dist = ensure_xen(version, cache=cache)
     image = image or ensure_image(release, cache=cache)
+    if tools:
+        from kbridge.actions.guest.tools import ensure_tools
+        qemu_args = [*ensure_tools(cache=cache).qemu_args(), *qemu_args]
     with tempfile.TemporaryDirectory(prefix="kbridge-xen-") as tmp:
         initrd = build_initramfs(Path(tmp) / "dom0.cpio", image, dist, stages,
                                  test_script=Path(test_script) if test_script else None,
-                                 test_timeout=test_timeout, cache=cache)
+                                 test_timeout=test_timeout, cache=cache, tools=tools)
         cmd = qemu_command(dist, image, initrd.path, extra=list(qemu_args))
         b = boot(cmd, timeout=timeout)
     return judge(release, version, b, names)
+
+
+def run(target: str | Path, release: str, *, native: bool = False,
+        version: str = DEFAULT_VERSION, test_script: Path | None = None,
+        timeout: float = DEFAULT_TIMEOUT, qemu_args: list[str] = (),
+        cache: Path | None = None, tools: bool = False):  # type: ignore[no-untyped-def]
+    """What `kbridge run --xen` does: build *target* if it is a driver, run it as stage
+    "module" under Xen -- after a stage "native" with the guest kernel's own modules
+    of the same names when *native* -- and compare the two.
+
+    Returns (BuildResult or None, XenResult or None, Comparison or None)."""
+    from kbridge.actions.guest.runner import build_for
+
+    _check_version(version)
+    if test_script is not None and not Path(test_script).is_file():
+        raise KbridgeError(f"{test_script}: no such test script")
+    path = Path(target)
+    with tempfile.TemporaryDirectory(prefix="kbridge-xenrun-") as tmp:
+        build = None
+        if path.is_file():
+            if path.suffix != ".ko":
+                raise KbridgeError(f"{path}: not a .ko module; give a module file or a driver directory")
+            kos = [path]
+        else:
+            build, kos = build_for(target, release, Path(tmp) / "build", cache=cache)
+            if not kos:
+                return build, None, None
+        image = ensure_image(release, cache=cache)
+        stages = [XenStage("module", tuple(kos))]
+        if native:
+            index = ModuleIndex.load(image)
+            own = tuple(native_frontend(image, module_name(k), index=index) for k in kos)
+            stages.insert(0, XenStage("native", own))
+        result = run_xen(stages, release, test_script=test_script, version=version,
+                         timeout=timeout, test_timeout=max(30, int(timeout) // 4),
+                         qemu_args=qemu_args, cache=cache, image=image, tools=tools)
+    cmp = None
+    if native and len(result.stages) == 2:
+        cmp = compare(result.stage("native"), result.stage("module"))
+    return build, result, cmp
