@@ -525,39 +525,38 @@ class XenBoot:
     timed_out: bool
     returncode: int | None
     command: list[str]
-    peak_rss_kb: int | None
+    peak_rss_kb: int | None          # QEMU's peak resident memory (getrusage of the child)
+    init_seconds: float | None = None   # when dom0's /init first spoke
 
 
 def boot(cmd: list[str], *, timeout: float) -> XenBoot:
+    """Run QEMU until it exits or *timeout* passes; also when dom0's /init first spoke."""
     if shutil.which(QEMU) is None:
         raise KbridgeError(f"{QEMU} not found: install qemu-system-x86 (scripts/setup.sh does)")
     start = time.monotonic()
+    begin = f"{MARK} begin".encode()
+    init_at: float | None = None
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         timed_out = False
-        try:
-            _, status, usage = os.wait4(proc.pid, 0) if timeout is None else _wait(proc, timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            proc.kill()
-            _, status, usage = os.wait4(proc.pid, 0)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if init_at is None and begin in os.pread(out.fileno(), 1 << 22, 0):
+                init_at = time.monotonic() - start
+            if time.monotonic() - start > timeout:
+                timed_out = True
+                proc.kill()
+                _, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.25)
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode("utf-8", errors="replace")
     text = text.replace("\r\n", "\n").replace("\r", "")
     return XenBoot(text, time.monotonic() - start, timed_out,
-                   None if timed_out else proc.returncode, cmd, usage.ru_maxrss)
-
-
-def _wait(proc: subprocess.Popen, timeout: float):  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            return pid, status, usage
-        if time.monotonic() > end:
-            raise subprocess.TimeoutExpired(proc.args, timeout)
-        time.sleep(0.2)
+                   None if timed_out else proc.returncode, cmd, usage.ru_maxrss, init_at)
 
 
 @dataclass
@@ -677,6 +676,7 @@ class XenResult:
             "setup": self.setup, "deps": [m.to_json() for m in self.deps if not m.loaded],
             "stages": [s.to_json() for s in self.stages], "problems": self.problems,
             "timed_out": self.timed_out, "seconds": round(self.seconds, 1),
+            "init_seconds": round(self.init_seconds, 1) if self.init_seconds else None,
             "peak_rss_mb": round(self.peak_rss_kb / 1024) if self.peak_rss_kb else None}
         if with_log:
             out["dmesg"] = self.dmesg
@@ -801,7 +801,8 @@ def judge(release: str, version: str, b: XenBoot, stage_names: list[str]) -> Xen
     elif not ended:
         reasons.append("dom0 stopped before reporting (panic, or Xen did not start dom0)")
     return XenResult(release, version, not reasons, reasons, setup, deps, stages, dmesg, xen_log,
-                     problems, console, b.seconds, b.timed_out, b.peak_rss_kb, command=b.command)
+                     problems, console, b.seconds, b.timed_out, b.peak_rss_kb,
+                     init_seconds=b.init_seconds, command=b.command)
 
 
 def run_xen(stages: list[XenStage], release: str, *, test_script: Path | None = None,
