@@ -31,6 +31,9 @@ pytestmark = pytest.mark.slow
 
 OTHER = {"6.1": "6.12", "6.12": "6.1"}
 FRONTENDS = ("xen-blkfront", "xen-netfront")
+# a multi-page ring (4 pages) and, with two dom0 vCPUs, two queues per device:
+# the negotiation the defaults (one page, one vCPU) would leave out
+PARAMS = (("xen-blkfront", "max_ring_page_order=2"),)
 
 TEST = """set -e
 echo "stage=$XEN_STAGE disk=$XEN_DISK netif=$XEN_NETIF"
@@ -75,9 +78,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, xen.XenResult]:
             assert kos, [d.message for d in build.diagnostics][:5]
             bridged += kos
         native = tuple(xen.native_frontend(image, n) for n in FRONTENDS)
-        out[series] = xen.run_xen([xen.XenStage("native", native),
-                                   xen.XenStage("bridged", tuple(bridged))],
-                                  rel, test_script=script, image=image, tools=True)
+        out[series] = xen.run_xen([xen.XenStage("native", native, params=PARAMS),
+                                   xen.XenStage("bridged", tuple(bridged), params=PARAMS)],
+                                  rel, test_script=script, image=image, tools=True, smp=2)
     return out
 
 
@@ -85,7 +88,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, xen.XenResult]:
 def test_native_and_bridged_frontends_do_io_under_xen(runs: dict[str, xen.XenResult],
                                                       series: str):
     res = runs[series]
-    assert res.ok, (res.reasons, res.problems, [s.test_output for s in res.stages])
+    marks = [line for line in res.console.splitlines()
+             if "xen-rmmod" in line or "xen-detach" in line or "xen-attach" in line]
+    assert res.ok, (res.reasons, res.problems, marks, [s.test_output for s in res.stages])
     assert [s.name for s in res.stages] == ["native", "bridged"]
     for s in res.stages:
         assert [m.name for m in s.loads] == ["xen_blkfront", "xen_netfront"], s.loads
@@ -98,19 +103,23 @@ def test_native_and_bridged_frontends_do_io_under_xen(runs: dict[str, xen.XenRes
         for kind in ("vbd", "vif"):
             assert s.frontend(kind).get("state") == "4", (kind, s.frontend(kind))
             assert s.backend(kind).get("state") == "4", (kind, s.backend(kind))
+            # two queues each, as both ends offered (two vCPUs)
+            assert s.frontend(kind).get("multi-queue-num-queues") == "2", s.frontend(kind)
+        assert s.frontend("vbd").get("ring-page-order") == "2", s.frontend("vbd")
+        assert s.xenstore.get("/sys/class/net/netif/queues") == "rx-0 rx-1 tx-0 tx-1 ", s.xenstore
     # the native stage ran the kernel's own front-ends, the bridged one the others
     assert not res.problems
 
 
 # negotiation keys the issue names, at either end (front: what the front-end
 # wrote; back: what blkback/netback advertised and then read). blkfront writes
-# ring-page-order and multi-queue-num-queues only when above one page / one
-# ring (module defaults, one vCPU): compared when present, not required.
+# ring-page-order and multi-queue-num-queues only above one page / one ring:
+# PARAMS and two vCPUs make it write both.
 KEYS = ("vbd.front.feature-persistent", "vbd.back.feature-persistent",
-        "vbd.back.max-ring-page-order",
+        "vbd.front.ring-page-order", "vbd.back.max-ring-page-order",
         "vbd.back.feature-max-indirect-segments", "vbd.back.feature-discard",
         "vbd.back.feature-flush-cache", "vbd.back.feature-barrier",
-        "vbd.back.multi-queue-max-queues",
+        "vbd.front.multi-queue-num-queues", "vbd.back.multi-queue-max-queues",
         "vif.front.multi-queue-num-queues", "vif.back.multi-queue-max-queues",
         "vif.front.mtu", "vif.front.request-rx-copy", "vif.front.feature-sg",
         "vif.front.feature-gso-tcpv4", "vif.front.feature-gso-tcpv6",
@@ -143,8 +152,11 @@ def test_xen_run_cli_rejects_bad_input():
     assert proc.returncode == 2 and "MAJOR.MINOR" in proc.stderr, proc.stderr
     proc = run_cli("run", "x.ko", "-k", "6.1", "--native")
     assert proc.returncode == 2 and "--xen" in proc.stderr, proc.stderr
-    proc = run_cli("run", "x.ko", "-k", "6.1", "--xen", "--param", "a=1")
-    assert proc.returncode == 2 and "--param" in proc.stderr, proc.stderr
+    proc = run_cli("run", "x.ko", "-k", "6.1", "--xen", "--snapshot", "block")
+    assert proc.returncode == 2 and "--snapshot" in proc.stderr, proc.stderr
+    ko = Path(__file__)      # any existing file: the parameter is checked before the suffix
+    proc = run_cli("run", str(ko), "-k", "6.1", "--xen", "--param", "novalue")
+    assert proc.returncode == 2 and "NAME=VALUE" in proc.stderr, proc.stderr
 
 
 def _console(xen_tail: str = "", dmesg_tail: str = "", test_rc: int = 0) -> str:

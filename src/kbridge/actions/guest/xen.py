@@ -212,6 +212,7 @@ class XenStage:
     name: str
     kos: tuple[Path, ...]
     devices: tuple[str, ...] = ()     # "disk", "vif"; empty: what the front-ends bind
+    params: tuple[tuple[str, str], ...] = ()   # (module name, NAME=VALUE) for insmod
 
     def kinds(self, names: list[str]) -> tuple[str, ...]:
         if self.devices:
@@ -253,7 +254,8 @@ def _host(tool: str) -> Path:
 
 
 def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...], *,
-                 has_test: bool, test_timeout: int, tools: bool = False) -> list[str]:
+                 has_test: bool, test_timeout: int, tools: bool = False,
+                 params: tuple[tuple[str, str], ...] = ()) -> list[str]:
     q = shlex.quote
     test_cmd = "sh /kbridge/test.sh"
     if tools:
@@ -264,9 +266,10 @@ def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...
     lines = [f'echo "{MARK} xen-stage {stage} begin"']
     for i, m in enumerate(names):
         f = f"/kbridge/mod/{first + i:02d}-{m}.ko"
+        args = "".join(f" {q(p)}" for mod, p in params if canonical(mod) == m)
         lines += [
             f"echo '{KMSG_MARK} insmod {m}' > /dev/kmsg",
-            f"kbridge-insmod {f} > /tmp/insmod.out 2>&1; rc=$?",
+            f"kbridge-insmod {f}{args} > /tmp/insmod.out 2>&1; rc=$?",
             f'echo "{MARK} insmod $rc {m} $(oneline /tmp/insmod.out)"',
             '[ "$rc" = 0 ] || sok=0',
         ]
@@ -334,16 +337,22 @@ def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...
                   f"  xl network-detach 0 $d > /tmp/xl.out 2>&1; "
                   f'echo "{MARK} xen-detach {stage} vif $? $(oneline /tmp/xl.out)"',
                   "done"]
+    # xl returns once the back-end closed; the front-end's device goes away in
+    # dom0's xenwatch thread after that, so an early rmmod can find it busy:
+    # retried for up to 10 s (the tries are reported)
     for m in reversed(names):
         lines += [f"echo '{KMSG_MARK} rmmod {m}' > /dev/kmsg",
-                  f"rmmod {m} > /tmp/rmmod.out 2>&1; "
-                  f'echo "{MARK} xen-rmmod {stage} $? {m} $(oneline /tmp/rmmod.out)"']
+                  f"t=1; until rmmod {m} > /tmp/rmmod.out 2>&1; do "
+                  "[ $t -ge 10 ] && break; t=$((t+1)); sleep 1; done; rc=0; "
+                  f"lsmod | grep -q '^{m} ' && rc=1; "
+                  f'echo "{MARK} xen-rmmod {stage} $rc {m} tries=$t $(oneline /tmp/rmmod.out)"']
     lines += [f'echo "{MARK} xen-stage {stage} end"', "sok=1"]
     return lines
 
 
 def init_script(*, deps: list[str], stages: list[tuple[str, list[str], tuple[str, ...]]],
-                version: str, has_test: bool, test_timeout: int, tools: bool = False) -> str:
+                version: str, has_test: bool, test_timeout: int, tools: bool = False,
+                params: dict[str, tuple[tuple[str, str], ...]] | None = None) -> str:
     """dom0's /init: back-ends, xenstored, xen-init-dom0, a bridge and a loop disk, the stages."""
     libexec = f"/usr/lib/xen-{version}/bin"
     lines = [
@@ -400,7 +409,8 @@ def init_script(*, deps: list[str], stages: list[tuple[str, list[str], tuple[str
     first = 0
     for name, names, kinds in stages:
         lines += stage_script(name, names, first, kinds, has_test=has_test,
-                              test_timeout=test_timeout, tools=tools)
+                              test_timeout=test_timeout, tools=tools,
+                              params=(params or {}).get(name, ()))
         lines += ["[ \"$ok\" = 1 ] || sok=0"]
         first += len(names)
     lines += [
@@ -507,7 +517,8 @@ def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[X
         (tree / PRELUDE.lstrip("/")).write_text(prelude())
     (tree / "init").write_text(init_script(deps=deps, stages=staged, version=dist.version,
                                            has_test=test_script is not None,
-                                           test_timeout=test_timeout, tools=tools))
+                                           test_timeout=test_timeout, tools=tools,
+                                           params={st.name: st.params for st in stages}))
     os.chmod(tree / "init", 0o755)
     entries = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*"))
     for rel in entries + [""]:
@@ -525,12 +536,12 @@ def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[X
 # ---------------------------------------------------------------- boot and judge
 
 def qemu_command(dist: XenDist, image: GuestImage, initrd: Path, *, memory: str = MEMORY,
-                 extra: list[str] = ()) -> list[str]:
+                 smp: int = 1, extra: list[str] = ()) -> list[str]:
     for p in (dist.hypervisor, image.vmlinuz, initrd):
         if "," in str(p):
             raise KbridgeError(f"{p}: QEMU's multiboot -initrd list cannot hold a path with a comma")
     modules = f"{image.vmlinuz} {DOM0_APPEND},{initrd}"
-    return [QEMU, "-accel", "tcg", "-cpu", "max", "-m", memory, "-smp", "1", "-nodefaults",
+    return [QEMU, "-accel", "tcg", "-cpu", "max", "-m", memory, "-smp", str(smp), "-nodefaults",
             "-display", "none", "-serial", "stdio", "-no-reboot", "-kernel", str(dist.hypervisor),
             "-append", XEN_APPEND, "-initrd", modules, *extra]
 
@@ -825,11 +836,12 @@ def judge(release: str, version: str, b: XenBoot, stage_names: list[str]) -> Xen
 def run_xen(stages: list[XenStage], release: str, *, test_script: Path | None = None,
             version: str = DEFAULT_VERSION, timeout: float = DEFAULT_TIMEOUT,
             test_timeout: int = 120, qemu_args: list[str] = (), cache: Path | None = None,
-            image: GuestImage | None = None, tools: bool = False) -> XenResult:
+            image: GuestImage | None = None, tools: bool = False, smp: int = 1) -> XenResult:
     """Boot Xen with Debian's kernel *release* as dom0 and run *stages* on it, in order.
 
     *tools*: dom0 gets the tools disk (fio, ip, ethtool: :mod:`kbridge.actions.guest.tools`)
-    at /tools, on the test script's PATH."""
+    at /tools, on the test script's PATH. *smp*: dom0's vCPUs (QEMU's -smp), which
+    bound the queues blkback/netback offer (multi-queue-max-queues)."""
     if not stages:
         raise KbridgeError("nothing to run under Xen: give at least one front-end module")
     names = [s.name for s in stages]
@@ -841,6 +853,9 @@ def run_xen(stages: list[XenStage], release: str, *, test_script: Path | None = 
         for k in st.kos:
             if not Path(k).is_file():
                 raise KbridgeError(f"{k}: no such module file")
+        for mod, p in st.params:
+            if "=" not in p or p.startswith("="):
+                raise KbridgeError(f"stage {st.name}: parameter {p!r} of {mod}: write NAME=VALUE")
         for d in st.devices:
             if d not in FRONTENDS:
                 raise KbridgeError(f"Xen device {d!r}: use {' or '.join(FRONTENDS)}")
@@ -853,23 +868,25 @@ def run_xen(stages: list[XenStage], release: str, *, test_script: Path | None = 
         initrd = build_initramfs(Path(tmp) / "dom0.cpio", image, dist, stages,
                                  test_script=Path(test_script) if test_script else None,
                                  test_timeout=test_timeout, cache=cache, tools=tools)
-        cmd = qemu_command(dist, image, initrd.path, extra=list(qemu_args))
+        cmd = qemu_command(dist, image, initrd.path, smp=smp, extra=list(qemu_args))
         b = boot(cmd, timeout=timeout)
     return judge(release, version, b, names)
 
 
 def run(target: str | Path, release: str, *, native: bool = False,
-        version: str = DEFAULT_VERSION, test_script: Path | None = None,
+        version: str = DEFAULT_VERSION, test_script: Path | None = None, params: list[str] = (),
         timeout: float = DEFAULT_TIMEOUT, qemu_args: list[str] = (),
         cache: Path | None = None, tools: bool = False):  # type: ignore[no-untyped-def]
     """What `kbridge run --xen` does: build *target* if it is a driver, run it as stage
     "module" under Xen -- after a stage "native" with the guest kernel's own modules
     of the same names when *native* -- and compare the two.
 
+    *params* (NAME=VALUE) go to the last module, in both stages.
     Returns (BuildResult or None, XenResult or None, Comparison or None)."""
-    from kbridge.actions.guest.runner import build_for
+    from kbridge.actions.guest.runner import build_for, check_inputs
 
     _check_version(version)
+    check_inputs(list(params), test_script)
     if test_script is not None and not Path(test_script).is_file():
         raise KbridgeError(f"{test_script}: no such test script")
     path = Path(target)
@@ -884,11 +901,13 @@ def run(target: str | Path, release: str, *, native: bool = False,
             if not kos:
                 return build, None, None
         image = ensure_image(release, cache=cache)
-        stages = [XenStage("module", tuple(kos))]
+        last = module_name(kos[-1])
+        pairs = tuple((last, p) for p in params)
+        stages = [XenStage("module", tuple(kos), params=pairs)]
         if native:
             index = ModuleIndex.load(image)
             own = tuple(native_frontend(image, module_name(k), index=index) for k in kos)
-            stages.insert(0, XenStage("native", own))
+            stages.insert(0, XenStage("native", own, params=pairs))
         result = run_xen(stages, release, test_script=test_script, version=version,
                          timeout=timeout, test_timeout=max(30, int(timeout) // 4),
                          qemu_args=qemu_args, cache=cache, image=image, tools=tools)

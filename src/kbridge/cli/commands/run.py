@@ -17,10 +17,10 @@ def run(*, module: str, kernel: str, test: Path | None, params: list[str], timeo
     if (xen_version or native) and not xen:
         raise KbridgeError("--xen-version and --native go with --xen")
     if xen:
-        if snapshot or against or params:
-            raise KbridgeError("--xen runs front-ends in dom0: drop --snapshot, --against, --param")
+        if snapshot or against:
+            raise KbridgeError("--xen runs front-ends in dom0: drop --snapshot and --against")
         release = runner.guest_release(kernel)
-        return _xen(module, release, test, timeout, log, as_json, qemu_args, cache_dir,
+        return _xen(module, release, test, params, timeout, log, as_json, qemu_args, cache_dir,
                     xen_version, native, tools)
     timeout = timeout or 180
     release = runner.guest_release(kernel)
@@ -80,13 +80,14 @@ def _snapshot(module: str, release: str, kind: str, against: str | None, timeout
     return 0 if cand["ok"] and ref["ok"] and cmp.equal else 1
 
 
-def _xen(module: str, release: str, test: Path | None, timeout: int | None, log: bool,
-         as_json: bool, qemu_args: list[str], cache_dir: Path | None, version: str | None,
+def _xen(module: str, release: str, test: Path | None, params: list[str], timeout: int | None,
+         log: bool, as_json: bool, qemu_args: list[str], cache_dir: Path | None, version: str | None,
          native: bool, tools: bool) -> int:
     from kbridge.actions.guest import xen
 
     build, res, cmp = xen.run(module, release, native=native, version=version or xen.DEFAULT_VERSION,
-                              test_script=test, timeout=float(timeout or xen.DEFAULT_TIMEOUT),
+                              test_script=test, params=params,
+                              timeout=float(timeout or xen.DEFAULT_TIMEOUT),
                               qemu_args=qemu_args, cache=cache_dir, tools=tools)
     ok = bool(res and res.ok and (cmp is None or cmp.equal))
     if as_json:
