@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from pathlib import Path
 
@@ -24,6 +25,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
         raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _xen_version(text: str) -> str:
+    if not re.fullmatch(r"\d+\.\d+", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: give Xen's MAJOR.MINOR, e.g. 4.17")
+    return text
 
 
 def _positive_int(text: str) -> int:
@@ -169,12 +176,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="shell script run in the guest after loading (exit 0 = pass)")
     p.add_argument("--param", action="append", dest="params", default=[], metavar="NAME=VALUE",
                    help="module parameter (repeatable)")
-    p.add_argument("--timeout", type=_positive_int, default=180, metavar="SECONDS",
-                   help="give up on the guest after this long (default 180)")
+    p.add_argument("--timeout", type=_positive_int, default=None, metavar="SECONDS",
+                   help="give up on the guest after this long (default 180, 600 with --xen)")
     p.add_argument("--log", action="store_true", help="print the guest's whole serial console")
     p.add_argument("--tools", action="store_true",
                    help="give the test script Debian's fio, ip, ethtool, blkdiscard, blockdev "
                         "(a read-only disk mounted at /tools)")
+    p.add_argument("--xen", action="store_true",
+                   help="load a Xen front-end in dom0 under Debian's Xen hypervisor (QEMU TCG), "
+                        "with a PV disk and a vif attached to dom0 itself; the test gets "
+                        "$XEN_DISK, $XEN_NETIF, $XEN_BRIDGE_IP, $XEN_FRONT_IP")
+    p.add_argument("--xen-version", type=_xen_version, default=None, metavar="MAJOR.MINOR",
+                   help="with --xen: Debian's Xen to boot (default 4.17, bookworm's)")
+    p.add_argument("--native", action="store_true",
+                   help="with --xen: first run the guest kernel's own front-end of the same name "
+                        "on the same dom0 and compare what both negotiated")
     p.add_argument("--snapshot", choices=("block", "zoned", "net"), default=None,
                    help="instead of --test: record what user space sees of the driver, as JSON")
     p.add_argument("--against", default=None, metavar="MODULE_DIR_OR_KO",

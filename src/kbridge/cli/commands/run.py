@@ -7,14 +7,24 @@ from pathlib import Path
 from kbridge.cli.output import print_json, stdout
 
 
-def run(*, module: str, kernel: str, test: Path | None, params: list[str], timeout: int,
+def run(*, module: str, kernel: str, test: Path | None, params: list[str], timeout: int | None,
         log: bool, as_json: bool, qemu_args: list[str], cache_dir: Path | None,
         snapshot: str | None = None, against: str | None = None, tools: bool = False,
-        debug: bool = False) -> int:
+        debug: bool = False, xen: bool = False, xen_version: str | None = None,
+        native: bool = False) -> int:
     from kbridge.actions.guest import runner
     from kbridge.cli.output import stderr
     from kbridge.errors import KbridgeError
 
+    if (xen_version or native) and not xen:
+        raise KbridgeError("--xen-version and --native go with --xen")
+    if xen:
+        if snapshot or against or debug:
+            raise KbridgeError("--xen runs front-ends in dom0: drop --snapshot, --against and --debug")
+        release = runner.guest_release(kernel)
+        return _xen(module, release, test, params, timeout, log, as_json, qemu_args, cache_dir,
+                    xen_version, native, tools)
+    timeout = timeout or 180
     if debug:
         release = runner.debug_release(kernel, cache=cache_dir,
                                        progress=lambda msg: stderr.out(f"debug kernel: {msg}"))
@@ -74,3 +84,54 @@ def _snapshot(module: str, release: str, kind: str, against: str | None, timeout
     print_json({"candidate": cand, "reference": ref, "comparison": cmp.to_json(),
                 "ok": bool(cand["ok"] and ref["ok"] and cmp.equal)})
     return 0 if cand["ok"] and ref["ok"] and cmp.equal else 1
+
+
+def _xen(module: str, release: str, test: Path | None, params: list[str], timeout: int | None,
+         log: bool, as_json: bool, qemu_args: list[str], cache_dir: Path | None, version: str | None,
+         native: bool, tools: bool) -> int:
+    from kbridge.actions.guest import xen
+
+    build, res, cmp = xen.run(module, release, native=native, version=version or xen.DEFAULT_VERSION,
+                              test_script=test, params=params,
+                              timeout=float(timeout or xen.DEFAULT_TIMEOUT),
+                              qemu_args=qemu_args, cache=cache_dir, tools=tools)
+    ok = bool(res and res.ok and (cmp is None or cmp.equal))
+    if as_json:
+        print_json({"build": build.to_json() if build else None,
+                    "xen": res.to_json(with_log=log) if res else None,
+                    "comparison": cmp.to_json() if cmp else None, "ok": ok})
+        return 0 if ok else 1
+    if build is not None and not build.ok:
+        for d in build.diagnostics:
+            where = f"{d.file}:{d.line}:{d.col}: " if d.file else ""
+            stdout.out(f"{where}{d.severity}: {d.message}")
+        stdout.out(f"FAIL: {build.driver} does not build on {build.target} "
+                   f"({build.errors} errors); nothing to run")
+        return 1
+    assert res is not None
+    if log:
+        stdout.out(res.console, end="" if res.console.endswith("\n") else "\n")
+    for s in res.stages:
+        stdout.out(f"stage {s.name}:")
+        for m in s.loads:
+            stdout.out(f"  {m.name}: {'loaded' if m.loaded else f'FAILED {m.errno or m.returncode}'}")
+        for kind, rc in s.attach.items():
+            what = f" ({s.netif})" if kind == "vif" and s.netif else ""
+            stdout.out(f"  {kind}: {'connected' if rc == 0 else f'FAILED (status {rc})'}{what}")
+        if s.test_returncode is not None:
+            stdout.out(f"  test exited {s.test_returncode}")
+            for line in s.test_output.splitlines():
+                stdout.out(f"         | {line}")
+    if cmp is not None:
+        if cmp.equal:
+            stdout.out(f"negotiation: native and module agree on {cmp.compared} values")
+        for key, (a, b) in cmp.differences.items():
+            stdout.out(f"negotiation differs: {key}: native {a!r}, module {b!r}")
+    verdict = "PASS" if ok else "FAIL"
+    rss = f", QEMU peak {res.peak_rss_kb // 1024} MB" if res.peak_rss_kb else ""
+    stdout.out(f"{verdict} under Xen {res.version} with dom0 {res.release} ({res.seconds:.1f} s{rss})")
+    for r in res.reasons:
+        stdout.out(f"  - {r}")
+    if cmp is not None and not cmp.equal:
+        stdout.out("  - the module negotiated differently from the kernel's own front-end")
+    return 0 if ok else 1

@@ -1,0 +1,91 @@
+"""Xen runs (issue 14): boot time, run time and memory of Xen + dom0 under QEMU TCG.
+
+    .venv/bin/python bench/bench_xen.py [--series 6.1 --series 6.12] [--full]
+
+Per kernel, one Xen 4.17 boot with that kernel as dom0. Default: one stage,
+the kernel's own xen-blkfront + xen-netfront, a dd checksum through the PV
+disk and a ping through the vif. --full: the scenario of tests/test_xen.py
+(native stage, then the other series' front-ends bridged with the layer, fio
+verify from the tools disk). Prints: QEMU wall time, when dom0's /init first
+spoke, QEMU's peak RSS, the load average; and the time of a warm ensure_xen().
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+
+from kbridge.actions.guest import xen  # noqa: E402
+from kbridge.actions.guest.image import ensure_image  # noqa: E402
+from kbridge.actions.guest.runner import build_for  # noqa: E402
+from kbridge.facts import series as series_mod  # noqa: E402
+
+OTHER = {"6.1": "6.12", "6.12": "6.1"}
+FRONTENDS = ("xen-blkfront", "xen-netfront")
+QUICK = """set -e
+dd if=/dev/urandom of=/tmp/pat bs=1M count=16 2>/dev/null
+dd if=/tmp/pat of=$XEN_DISK bs=1M oflag=direct conv=fsync 2>/dev/null
+a=$(md5sum < /tmp/pat | cut -d' ' -f1)
+b=$(dd if=$XEN_DISK bs=1M count=16 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+[ "$a" = "$b" ]
+unshare -n sleep 600 & pid=$!; sleep 1
+ip link set $XEN_NETIF netns $pid
+nsenter -t $pid -n ip addr add $XEN_FRONT_IP/24 dev $XEN_NETIF
+nsenter -t $pid -n ip link set $XEN_NETIF up
+nsenter -t $pid -n ping -c 3 -W 5 $XEN_BRIDGE_IP; r=$?
+kill $pid; exit $r
+"""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--series", action="append", default=None)
+    ap.add_argument("--full", action="store_true")
+    args = ap.parse_args()
+    t = time.monotonic()
+    dist = xen.ensure_xen()
+    print(f"ensure_xen (warm or cold): {time.monotonic() - t:.2f} s, Xen {dist.version}, "
+          f"{len(dist.packages)} packages")
+    with tempfile.TemporaryDirectory(prefix="bench-xen-") as tmp:
+        script = Path(tmp) / "t.sh"
+        if args.full:
+            sys.path.insert(0, str(REPO / "tests"))
+            from test_xen import TEST  # noqa: E402
+            script.write_text(TEST)
+        else:
+            script.write_text(QUICK)
+        for s in args.series or list(OTHER):
+            rel = series_mod.release(s)
+            image = ensure_image(rel)
+            stages = [xen.XenStage("native", tuple(xen.native_frontend(image, n)
+                                                   for n in FRONTENDS))]
+            if args.full:
+                kos: list[Path] = []
+                for name in FRONTENDS:
+                    out = Path(tmp) / f"{name}-{s}"
+                    subprocess.run([sys.executable, "-m", "kbridge.cli.main", "bridge",
+                                    f"{name}@{OTHER[s]}", "--target", s, "-o", str(out)],
+                                   check=True, capture_output=True)
+                    _, built = build_for(str(out), rel, Path(tmp) / f"b-{name}-{s}")
+                    kos += built
+                stages.append(xen.XenStage("bridged", tuple(kos)))
+            load = os.getloadavg()[0]
+            res = xen.run_xen(stages, rel, test_script=script, image=image, tools=args.full)
+            rss = res.peak_rss_kb // 1024 if res.peak_rss_kb else None
+            print(f"{rel}: {'PASS' if res.ok else 'FAIL ' + '; '.join(res.reasons)}  "
+                  f"QEMU {res.seconds:.1f} s, /init at {res.init_seconds or 0:.1f} s, "
+                  f"peak RSS {rss} MB, load {load:.1f} -> {os.getloadavg()[0]:.1f}, "
+                  f"stages {[st.name for st in res.stages]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,917 @@
+"""Xen front-ends under a real Xen hypervisor: Xen + dom0 under QEMU TCG.
+
+A Xen front-end (xen-blkfront, xen-netfront) talks to its back-end over a
+grant-table ring and xenstore; neither exists in a plain QEMU guest. kbridge
+boots Debian's own Xen hypervisor with the target's Debian kernel as dom0
+(``-kernel xen -initrd 'vmlinuz ARGS,initramfs'``: QEMU's multiboot loader)
+and attaches a PV disk and a vif *to dom0 itself*: xen-blkback and
+xen-netback (the guest kernel's own modules) serve them, and the front-end
+under test -- never the kernel's own, which the initramfs does not even
+carry unless a stage asks for it -- connects to them as in any domU.
+
+Everything comes from Debian packages, fetched with ``apt-get download`` and
+unpacked with ``dpkg-deb -x`` (nothing is installed on the host) into
+``<cache>/guest/xen/<version>/``: ``xen`` (the hypervisor, gunzipped: a
+multiboot ELF), ``root/`` (xen-utils, xenstore-utils, the libxen* libraries)
+and ``xen.json``. The dom0 initramfs is busybox plus xenstored, xen-init-dom0,
+xl, xenstore-*, the hotplug scripts, bash and flock (the scripts' shell and
+lock) and every shared library they load (host ``ldd`` over the unpacked
+tree), the back-end modules with their modules.dep closure, and an /init that
+runs *stages*: each loads its front-ends, attaches the devices, dumps what
+xenstore shows of the negotiation, runs the test script, detaches and
+unloads -- so a native and a bridged front-end are compared on the same dom0.
+
+Console protocol: the markers of :mod:`kbridge.actions.guest.initramfs`
+(insmod, test, dmesg), plus ``xen-stage NAME begin|end``, ``xen-attach
+NAME KIND RC``, ``xen-rmmod NAME RC`` and the sections ``xenstore-begin
+NAME``/``xenstore-end`` and ``xl-dmesg-begin``/``xl-dmesg-end`` (Xen's own
+log, judged like dom0's).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kbridge.actions.guest.image import GuestImage, _apt_download, _deb_version, ensure_image, \
+    file_lock, guest_root
+from kbridge.actions.guest.initramfs import HELPERS, KMSG_MARK, MARK, ModuleIndex, _copy_module, \
+    _is_static, canonical, helper, module_depends, module_name
+from kbridge.actions.guest.qemu import QEMU
+from kbridge.actions.guest.runner import ModuleLoad, parse_console, problem_lines
+from kbridge.errors import KbridgeError
+from kbridge.storage import atomic_directory, atomic_write
+
+DEFAULT_VERSION = "4.17"        # bookworm's Xen
+DEFAULT_TIMEOUT = 600.0         # Xen + dom0 under TCG on a shared 2-core host
+MEMORY = "1024M"                # dom0 gets DOM0_MEM, Xen and its heap the rest
+DOM0_MEM = "512M"
+# smap=0: under TCG's emulated SMAP (-cpu max) dom0 faults at once otherwise.
+# bootscrub=0: Xen zeroes all free RAM at boot (so no guest sees another's old
+# data); QEMU's RAM is fresh and zero already, and scrubbing it under TCG cost
+# 19 s of a 41 s run and made QEMU touch every page (peak RSS 1045 -> 635 MB).
+XEN_APPEND = f"console=com1 com1=115200 dom0_mem={DOM0_MEM} smap=0 bootscrub=0"
+DOM0_APPEND = "console=hvc0 earlyprintk=xen panic=-1 quiet no_timer_check"
+
+# dom0's back-ends and what the toolstack needs of the kernel, by module name
+DOM0_MODULES = ("xen-evtchn", "xenfs", "xen-privcmd", "xen-gntdev", "xen-gntalloc",
+                "xen-blkback", "xen-netback", "loop", "bridge")
+# the front-end a device kind needs (the module that binds the xenbus device)
+FRONTENDS = {"disk": "xen_blkfront", "vif": "xen_netfront"}
+DISK_VDEV = "xvdb"
+# the block queue limits blkfront derives from the negotiation (max-indirect-segments,
+# feature-discard, feature-flush-cache/barrier...)
+QUEUE_ATTRS = ("logical_block_size", "physical_block_size", "max_segments", "max_segment_size",
+               "max_hw_sectors_kb", "max_sectors_kb", "nr_requests", "discard_granularity",
+               "discard_max_hw_bytes", "write_cache", "fua", "rotational", "nr_zones")
+DISK_MB = 64
+BRIDGE = "xenbr0"
+BRIDGE_IP = "10.199.0.1"
+FRONT_IP = "10.199.0.2"
+# Xen's own log fails a run on these (besides the kernel's patterns)
+_XEN_PROBLEM = re.compile(r"(?:Assertion '|\bXen BUG\b|\bFATAL\b|Panic on CPU|\bBUG:|"
+                          r"\bWARNING:|Xen WARN|\bpage fault\b.*\bdom0\b)")
+
+
+def _packages(version: str) -> list[str]:
+    return [f"xen-hypervisor-{version}-amd64", f"xen-utils-{version}", "xen-utils-common",
+            "xenstore-utils"]
+
+
+@dataclass(frozen=True)
+class XenDist:
+    """Debian's Xen hypervisor and dom0 tool stack, unpacked."""
+
+    version: str
+    hypervisor: Path       # multiboot ELF
+    root: Path             # dpkg-deb -x of every package
+    packages: dict[str, str]
+
+    @property
+    def bin_dir(self) -> Path:
+        return self.root / "usr" / "lib" / f"xen-{self.version}" / "bin"
+
+    @property
+    def lib_dir(self) -> Path:
+        return self.root / "usr" / "lib" / "x86_64-linux-gnu"
+
+    def to_json(self) -> dict[str, object]:
+        return {"version": self.version, "hypervisor": str(self.hypervisor),
+                "packages": self.packages}
+
+
+def _check_version(version: str) -> None:
+    if not re.fullmatch(r"\d+\.\d+", version):
+        raise KbridgeError(f"Xen version {version!r}: give MAJOR.MINOR as Debian names it "
+                           f"(e.g. {DEFAULT_VERSION})")
+
+
+def _closure(version: str) -> list[str]:
+    """The named packages and their libxen*/libyajl dependencies (apt-cache depends).
+
+    Other libraries (libc, zlib, ncurses...) are taken from the host like the
+    tools disk does: user space does not depend on the hypervisor."""
+    want = _packages(version)
+    seen: list[str] = []
+    todo = list(want)
+    while todo:
+        pkg = todo.pop(0)
+        if pkg in seen:
+            continue
+        seen.append(pkg)
+        proc = subprocess.run(["apt-cache", "depends", pkg], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL)
+        if proc.returncode != 0 and pkg in want:
+            subprocess.run(["apt-get", "update", "-qq"], capture_output=True, stdin=subprocess.DEVNULL)
+            proc = subprocess.run(["apt-cache", "depends", pkg], capture_output=True, text=True,
+                                  stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise KbridgeError(f"apt-cache knows no package {pkg} (Xen {version}); "
+                               "is it in this Debian suite?")
+        for line in proc.stdout.splitlines():
+            m = re.match(r"\s*\|?(?:Pre)?Depends:\s*(\S+)$", line)
+            if m and re.match(r"(libxen|libyajl|xenstore-)", m.group(1)):
+                todo.append(m.group(1))
+    return seen
+
+
+def _download_all(pkgs: list[str], where: Path) -> list[Path]:
+    """One ``apt-get download`` for all *pkgs* (one at a time took a minute under load)."""
+    proc = subprocess.run(["apt-get", "download", "-q", *pkgs], cwd=where, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL)
+    debs = sorted(where.glob("*.deb"))
+    if proc.returncode != 0 or len(debs) != len(pkgs):
+        # what failed, with the message the single-package path gives (apt-get update, hints)
+        for pkg in pkgs:
+            one = where / f"one-{pkg}"
+            one.mkdir()
+            _apt_download(pkg, one)
+        debs = sorted(where.rglob("*.deb"))
+    return debs
+
+
+def ensure_xen(version: str = DEFAULT_VERSION, *, cache: Path | None = None) -> XenDist:
+    """The cached Xen *version* (hypervisor + dom0 user space), fetched the first time."""
+    _check_version(version)
+    base = guest_root(cache) / "xen"
+    base.mkdir(exist_ok=True)
+    final = base / version
+
+    def cached() -> XenDist | None:
+        try:
+            meta = json.loads((final / "xen.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if not (final / "xen").is_file():
+            return None
+        return XenDist(version, final / "xen", final / "root", meta["packages"])
+
+    hit = cached()
+    if hit:
+        return hit
+    with file_lock(base / f".{version}.lock"):
+        hit = cached()
+        if hit:
+            return hit
+        packages: dict[str, str] = {}
+        with tempfile.TemporaryDirectory(prefix="kbridge-apt-", dir=base) as tmp, \
+                atomic_directory(final) as out:
+            for deb in _download_all(_closure(version), Path(tmp)):
+                name = subprocess.run(["dpkg-deb", "-f", str(deb), "Package"], capture_output=True,
+                                      text=True, check=True).stdout.strip()
+                packages[name] = _deb_version(deb)
+                subprocess.run(["dpkg-deb", "-x", str(deb), str(out / "root")], check=True,
+                               capture_output=True)
+            gz = out / "root" / "boot" / f"xen-{version}-amd64.gz"
+            if not gz.is_file():
+                raise KbridgeError(f"xen-hypervisor-{version}-amd64 has no boot/{gz.name}")
+            (out / "xen").write_bytes(gzip.decompress(gz.read_bytes()))
+            for sub in ("usr/share/doc", "usr/share/man", "boot"):
+                shutil.rmtree(out / "root" / sub, ignore_errors=True)
+            atomic_write(out / "xen.json", json.dumps({"packages": packages}, indent=1) + "\n")
+    hit = cached()
+    assert hit is not None
+    return hit
+
+
+# ---------------------------------------------------------------- initramfs
+
+@dataclass(frozen=True)
+class XenStage:
+    """One round on the same dom0: load *kos*, attach *devices*, dump, test, detach, unload."""
+
+    name: str
+    kos: tuple[Path, ...]
+    devices: tuple[str, ...] = ()     # "disk", "vif"; empty: what the front-ends bind
+    params: tuple[tuple[str, str], ...] = ()   # (module name, NAME=VALUE) for insmod
+
+    def kinds(self, names: list[str]) -> tuple[str, ...]:
+        if self.devices:
+            return self.devices
+        got = tuple(k for k, front in FRONTENDS.items() if front in names)
+        return got or tuple(FRONTENDS)
+
+
+def native_frontend(image: GuestImage, name: str, *, index: ModuleIndex | None = None) -> Path:
+    """The guest kernel's own module *name* (e.g. xen-blkfront), for a native stage."""
+    index = index or ModuleIndex.load(image)
+    rel = index.paths.get(canonical(name))
+    if rel is None:
+        raise KbridgeError(f"{image.release} ships no module {name}")
+    return image.modules_dir / rel
+
+
+def _ldd(binary: Path, libdir: Path) -> list[Path]:
+    env = dict(os.environ, LD_LIBRARY_PATH=str(libdir))
+    proc = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise KbridgeError(f"ldd {binary.name} failed: {proc.stderr.strip()[:200]}")
+    libs: list[Path] = []
+    for line in proc.stdout.splitlines():
+        if "not found" in line:
+            raise KbridgeError(f"{binary.name} needs {line.split()[0]}, which neither the Xen "
+                               "packages nor the host provide")
+        m = re.search(r"(/\S+)\s+\(0x", line)
+        if m:
+            libs.append(Path(m.group(1)))
+    return libs
+
+
+def _host(tool: str) -> Path:
+    found = shutil.which(tool, path="/usr/sbin:/usr/bin:/sbin:/bin")
+    if found is None:
+        raise KbridgeError(f"{tool} not found on the host: Xen's hotplug scripts need it in dom0")
+    return Path(found).resolve()
+
+
+def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...], *,
+                 has_test: bool, test_timeout: int, tools: bool = False,
+                 params: tuple[tuple[str, str], ...] = ()) -> list[str]:
+    q = shlex.quote
+    test_cmd = "sh /kbridge/test.sh"
+    if tools:
+        from kbridge.actions.guest.tools import LIBDIR, MOUNT, PRELUDE
+        # the tools' libraries only for the test: xl and xenstored keep dom0's own
+        test_cmd = (f"env LD_LIBRARY_PATH={MOUNT}/{LIBDIR} PATH={MOUNT}/bin:$PATH "
+                    f"sh -c '. {PRELUDE} && . /kbridge/test.sh'")
+    lines = [f'echo "{MARK} xen-stage {stage} begin"']
+    for i, m in enumerate(names):
+        f = f"/kbridge/mod/{first + i:02d}-{m}.ko"
+        args = "".join(f" {q(p)}" for mod, p in params if canonical(mod) == m)
+        lines += [
+            f"echo '{KMSG_MARK} insmod {m}' > /dev/kmsg",
+            f"kbridge-insmod {f}{args} > /tmp/insmod.out 2>&1; rc=$?",
+            f'echo "{MARK} insmod $rc {m} $(oneline /tmp/insmod.out)"',
+            '[ "$rc" = 0 ] || sok=0',
+        ]
+    lines += ['disk=""; netif=""', 'if [ "$sok" = 1 ]; then']
+    if "disk" in kinds:
+        spec = f"format=raw,vdev={DISK_VDEV},access=rw,target=/dev/loop0"
+        lines += [
+            f"  echo '{KMSG_MARK} xen-attach {stage} disk' > /dev/kmsg",
+            f"  xl block-attach 0 {q(spec)} > /tmp/xl.out 2>&1; rc=$?",
+            f"  w=0; while [ $w -lt 60 ] && [ ! -e /sys/block/{DISK_VDEV} ]; do sleep 1; w=$((w+1)); done",
+            f"  [ -e /sys/block/{DISK_VDEV} ] && disk=/dev/{DISK_VDEV} || rc=${{rc#0}}99",
+            f'  echo "{MARK} xen-attach {stage} disk $rc $(oneline /tmp/xl.out)"',
+            '  [ "$rc" = 0 ] || sok=0',
+        ]
+    if "vif" in kinds:
+        lines += [
+            f"  echo '{KMSG_MARK} xen-attach {stage} vif' > /dev/kmsg",
+            f"  xl network-attach 0 bridge={BRIDGE} > /tmp/xl.out 2>&1; rc=$?",
+            "  w=0; while [ $w -lt 60 ] && [ -z \"$netif\" ]; do",
+            "    for n in /sys/class/net/*; do",
+            # the front-end's device sits on the xen bus; vifD.N (netback) on xen-backend
+            "      case \"$(readlink -f $n/device/driver 2>/dev/null)\" in "
+            "*/bus/xen/drivers/vif) netif=${n##*/};; esac",
+            "    done; [ -n \"$netif\" ] || { sleep 1; w=$((w+1)); }",
+            "  done",
+            "  [ -n \"$netif\" ] || rc=${rc#0}99",
+            f'  echo "{MARK} xen-attach {stage} vif $rc $netif $(oneline /tmp/xl.out)"',
+            '  [ "$rc" = 0 ] || sok=0',
+        ]
+    lines += [
+        # let both ends settle in Connected before reading the negotiation
+        "  sleep 2",
+        f'  echo "{MARK} xenstore-begin {stage}"',
+        "  xenstore-ls -f /local/domain/0/device 2>&1; xenstore-ls -f /local/domain/0/backend 2>&1",
+        # what the kernel made of the negotiation, as the same "path = value" lines
+        f"  for a in {' '.join(QUEUE_ATTRS)}; do",
+        "    f=/sys/block/" + DISK_VDEV + "/queue/$a; [ -n \"$disk\" ] && [ -r $f ] && "
+        "echo \"$f = \\\"$(cat $f)\\\"\"",
+        "  done",
+        "  if [ -n \"$netif\" ]; then",
+        "    echo \"/sys/class/net/netif/mtu = \\\"$(cat /sys/class/net/$netif/mtu)\\\"\"",
+        "    echo \"/sys/class/net/netif/queues = \\\"$(ls /sys/class/net/$netif/queues | tr '\\n' ' ')\\\"\"",
+        "    kbridge-netfeatures $netif | while read l; do "
+        "echo \"/sys/class/net/netif/features/${l%%=*} = \\\"${l#*=}\\\"\"; done",
+        "  fi",
+        f'  echo "{MARK} xenstore-end"',
+    ]
+    if has_test:
+        lines += [
+            f"  echo '{KMSG_MARK} test {stage}' > /dev/kmsg",
+            f"  cd /tmp && XEN_STAGE={q(stage)} XEN_DISK=$disk XEN_NETIF=$netif "
+            f"XEN_BRIDGE_IP={BRIDGE_IP} XEN_FRONT_IP={FRONT_IP} "
+            f"timeout {int(test_timeout)} {test_cmd} > /tmp/test.out 2>&1; trc=$?",
+            "  cd /",
+            f'  echo "{MARK} test $trc"',
+            f'  echo "{MARK} test-output-begin"; cat /tmp/test.out; echo "{MARK} test-output-end"',
+        ]
+    lines += ["fi"]
+    # detach whatever got attached, then unload: the next stage starts clean
+    if "disk" in kinds:
+        lines += [f"xl block-detach 0 {DISK_VDEV} > /tmp/xl.out 2>&1; "
+                  f'echo "{MARK} xen-detach {stage} disk $? $(oneline /tmp/xl.out)"']
+    if "vif" in kinds:
+        lines += ["for d in $(xl network-list 0 2>/dev/null | awk 'NR>1{print $1}'); do",
+                  f"  xl network-detach 0 $d > /tmp/xl.out 2>&1; "
+                  f'echo "{MARK} xen-detach {stage} vif $? $(oneline /tmp/xl.out)"',
+                  "done"]
+    # xl returns once the back-end closed; the front-end's device goes away in
+    # dom0's xenwatch thread after that, so an early rmmod can find it busy:
+    # retried for up to 10 s (the tries are reported)
+    for m in reversed(names):
+        lines += [f"echo '{KMSG_MARK} rmmod {m}' > /dev/kmsg",
+                  f"t=1; until rmmod {m} > /tmp/rmmod.out 2>&1; do "
+                  "[ $t -ge 10 ] && break; t=$((t+1)); sleep 1; done; rc=0; "
+                  f"lsmod | grep -q '^{m} ' && rc=1; "
+                  f'echo "{MARK} xen-rmmod {stage} $rc {m} tries=$t $(oneline /tmp/rmmod.out)"']
+    lines += [f'echo "{MARK} xen-stage {stage} end"', "sok=1"]
+    return lines
+
+
+def init_script(*, deps: list[str], stages: list[tuple[str, list[str], tuple[str, ...]]],
+                version: str, has_test: bool, test_timeout: int, tools: bool = False,
+                params: dict[str, tuple[tuple[str, str], ...]] | None = None) -> str:
+    """dom0's /init: back-ends, xenstored, xen-init-dom0, a bridge and a loop disk, the stages."""
+    libexec = f"/usr/lib/xen-{version}/bin"
+    lines = [
+        "#!/bin/busybox sh",
+        "/bin/busybox mkdir -p /proc /sys /dev /tmp /run",
+        "/bin/busybox --install -s /bin",
+        f"export PATH=/bin:/usr/bin:/usr/sbin:{libexec}",
+        "mount -t proc proc /proc",
+        "mount -t sysfs sysfs /sys",
+        "mount -t devtmpfs devtmpfs /dev",
+        "mount -t tmpfs tmpfs /tmp",
+        "mount -t tmpfs tmpfs /run",
+        "mkdir -p /var /proc/xen /run/xen /run/xenstored /run/lock /var/lib/xen /var/log/xen",
+        "ln -s /run /var/run; ln -s /run/lock /var/lock",
+        # the hotplug scripts' lock compares /dev/stdin's inode with the lock file's
+        "ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin",
+        "ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr",
+        f'echo "{MARK} begin $(uname -r)"',
+        "ok=1; sok=1",
+        "oneline() { tr '\\n' ' ' < \"$1\"; }",
+    ]
+    for i, d in enumerate(deps):
+        f = f"/kbridge/deps/{i:02d}-{d}.ko"
+        lines += [
+            f"echo '{KMSG_MARK} insmod dep {d}' > /dev/kmsg",
+            f"kbridge-insmod {f} > /tmp/insmod.out 2>&1; rc=$?",
+            f'echo "{MARK} dep $rc {d} $(oneline /tmp/insmod.out)"',
+            '[ "$rc" = 0 ] || ok=0',
+        ]
+    if tools:
+        from kbridge.actions.guest.tools import MOUNT
+        lines += [
+            "n=0; while [ ! -b /dev/vda ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done",
+            f"mkdir -p {MOUNT}; mount -t ext4 -o ro /dev/vda {MOUNT} > /tmp/x.out 2>&1; rc=$?",
+            f'echo "{MARK} xen-setup tools-disk $rc $(oneline /tmp/x.out)"',
+        ]
+    lines += [
+        "mount -t xenfs xenfs /proc/xen > /tmp/x.out 2>&1; rc=$?",
+        f'echo "{MARK} xen-setup xenfs $rc $(oneline /tmp/x.out)"',
+        "xenstored --pid-file=/run/xenstored.pid > /tmp/x.out 2>&1; rc=$?",
+        f'echo "{MARK} xen-setup xenstored $rc $(oneline /tmp/x.out)"',
+        "xen-init-dom0 > /tmp/x.out 2>&1; rc=$?",
+        f'echo "{MARK} xen-setup xen-init-dom0 $rc $(oneline /tmp/x.out)"',
+        f"{{ brctl addbr {BRIDGE} && ip addr add {BRIDGE_IP}/24 dev {BRIDGE} && "
+        f"ip link set {BRIDGE} up; }} > /tmp/x.out 2>&1; rc=$?",
+        f'echo "{MARK} xen-setup bridge $rc $(oneline /tmp/x.out)"',
+        f"{{ dd if=/dev/zero of=/tmp/xen-disk.img bs=1M count={DISK_MB} && "
+        "losetup /dev/loop0 /tmp/xen-disk.img; } > /tmp/x.out 2>&1; rc=$?",
+        f'echo "{MARK} xen-setup loop $rc $(oneline /tmp/x.out)"',
+    ]
+    lines = [ln + '; [ "$rc" = 0 ] || ok=0' if "xen-setup" in ln and ln.startswith("echo") else ln
+             for ln in lines]
+    lines += ["[ \"$ok\" = 1 ] || sok=0"]
+    first = 0
+    for name, names, kinds in stages:
+        lines += stage_script(name, names, first, kinds, has_test=has_test,
+                              test_timeout=test_timeout, tools=tools,
+                              params=(params or {}).get(name, ()))
+        lines += ["[ \"$ok\" = 1 ] || sok=0"]
+        first += len(names)
+    lines += [
+        f"echo '{KMSG_MARK} done' > /dev/kmsg",
+        "dmesg -n 1",
+        f'echo "{MARK} xl-dmesg-begin"; xl dmesg 2>&1; echo "{MARK} xl-dmesg-end"',
+        f'echo "{MARK} dmesg-begin"; dmesg; echo "{MARK} dmesg-end"',
+        f'echo "{MARK} end"',
+        "sync",
+        "poweroff -f",
+        "echo o > /proc/sysrq-trigger",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class XenInitramfs:
+    path: Path
+    deps: list[str]
+    stages: list[tuple[str, list[str], tuple[str, ...]]]
+
+
+def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[XenStage], *,
+                    test_script: Path | None = None, test_timeout: int = 120,
+                    cache: Path | None = None, tools: bool = False) -> XenInitramfs:
+    busybox = shutil.which("busybox")
+    if busybox is None or not _is_static(Path(busybox)):
+        raise KbridgeError("busybox-static not found: install it (scripts/setup.sh does)")
+    if shutil.which("cpio") is None:
+        raise KbridgeError("cpio not found: install it (scripts/setup.sh does)")
+    index = ModuleIndex.load(image)
+    staged: list[tuple[str, list[str], tuple[str, ...]]] = []
+    wanted = list(DOM0_MODULES)
+    if tools:
+        from kbridge.actions.guest.tools import MODULES
+        wanted += list(MODULES)
+    all_kos: list[tuple[Path, str]] = []
+    for st in stages:
+        names = [module_name(k) for k in st.kos]
+        for k in st.kos:
+            wanted += [d for d in module_depends(k) if d not in names]
+        staged.append((st.name, names, st.kinds(names)))
+        all_kos += list(zip(st.kos, names))
+    deps = index.closure(wanted)
+    fronts = set(FRONTENDS.values())
+    if fronts & set(deps):
+        raise KbridgeError(f"a dependency pulls in the kernel's own front-end "
+                           f"({', '.join(sorted(fronts & set(deps)))}); it would bind the devices")
+    tree = dest.parent / (dest.name + ".d")
+    if tree.exists():
+        shutil.rmtree(tree)
+    for sub in ("bin", "usr/bin", "usr/sbin", "kbridge/deps", "kbridge/mod", "proc", "sys", "dev",
+                "tmp", "lib/x86_64-linux-gnu", "lib64", "etc"):
+        (tree / sub).mkdir(parents=True)
+    shutil.copyfile(busybox, tree / "bin" / "busybox")
+    os.chmod(tree / "bin" / "busybox", 0o755)
+    for name in HELPERS:
+        shutil.copyfile(helper(name, cache=cache), tree / "bin" / name)
+        os.chmod(tree / "bin" / name, 0o755)
+    # the tool stack, at the paths its scripts and libxl expect
+    libexec = Path("usr") / "lib" / f"xen-{dist.version}" / "bin"
+    (tree / libexec).mkdir(parents=True)
+    binaries: list[Path] = []
+    for exe in ("xl", "xenstored", "xen-init-dom0"):
+        src = dist.bin_dir / exe
+        if not src.is_file():
+            raise KbridgeError(f"Xen {dist.version}: {src} missing from the unpacked packages")
+        shutil.copyfile(src, tree / libexec / exe)
+        os.chmod(tree / libexec / exe, 0o755)
+        binaries.append(src)
+    xs = dist.root / "usr" / "bin" / "xenstore"
+    shutil.copyfile(xs, tree / "usr/bin/xenstore")
+    os.chmod(tree / "usr/bin/xenstore", 0o755)
+    binaries.append(xs)
+    for alias in ("read", "write", "rm", "ls", "list", "exists", "chmod", "watch"):
+        os.symlink("xenstore", tree / "usr/bin" / f"xenstore-{alias}")
+    for tool in ("bash", "flock"):
+        src = _host(tool)
+        shutil.copyfile(src, tree / "bin" / tool)
+        os.chmod(tree / "bin" / tool, 0o755)
+        binaries.append(src)
+    libs: dict[str, Path] = {}
+    for b in binaries:
+        for lib in _ldd(b, dist.lib_dir):
+            libs.setdefault(lib.name, lib)
+    # pthread_cancel/exit dlopen libgcc_s (no ldd line names it)
+    gcc_s = Path("/lib/x86_64-linux-gnu/libgcc_s.so.1")
+    if gcc_s.is_file():
+        libs.setdefault(gcc_s.name, gcc_s)
+    for name, lib in sorted(libs.items()):
+        where = tree / ("lib64" if name.startswith("ld-linux") else "lib/x86_64-linux-gnu") / name
+        shutil.copyfile(lib.resolve(), where)
+        os.chmod(where, 0o755)
+    shutil.copytree(dist.root / "etc" / "xen", tree / "etc" / "xen", symlinks=True)
+    for i, d in enumerate(deps):
+        _copy_module(image.modules_dir / index.paths[d], tree / "kbridge/deps" / f"{i:02d}-{d}.ko")
+    for i, (k, n) in enumerate(all_kos):
+        _copy_module(Path(k), tree / "kbridge/mod" / f"{i:02d}-{n}.ko")
+    if test_script is not None:
+        shutil.copyfile(test_script, tree / "kbridge" / "test.sh")
+    if tools:
+        from kbridge.actions.guest.tools import PRELUDE, prelude
+        (tree / PRELUDE.lstrip("/")).write_text(prelude())
+    (tree / "init").write_text(init_script(deps=deps, stages=staged, version=dist.version,
+                                           has_test=test_script is not None,
+                                           test_timeout=test_timeout, tools=tools,
+                                           params={st.name: st.params for st in stages}))
+    os.chmod(tree / "init", 0o755)
+    entries = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*"))
+    for rel in entries + [""]:
+        os.utime(tree / rel, (0, 0), follow_symlinks=False)
+    with open(dest, "wb") as out:
+        proc = subprocess.run(["cpio", "-o", "-H", "newc", "--reproducible", "-R", "0:0"],
+                              input=("\n".join(["."] + entries) + "\n").encode(), cwd=tree,
+                              stdout=out, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise KbridgeError(f"cpio failed: {proc.stderr.decode(errors='replace').strip()[:200]}")
+    shutil.rmtree(tree)
+    return XenInitramfs(dest, deps, staged)
+
+
+# ---------------------------------------------------------------- boot and judge
+
+def qemu_command(dist: XenDist, image: GuestImage, initrd: Path, *, memory: str = MEMORY,
+                 smp: int = 1, extra: list[str] = ()) -> list[str]:
+    for p in (dist.hypervisor, image.vmlinuz, initrd):
+        if "," in str(p):
+            raise KbridgeError(f"{p}: QEMU's multiboot -initrd list cannot hold a path with a comma")
+    modules = f"{image.vmlinuz} {DOM0_APPEND},{initrd}"
+    return [QEMU, "-accel", "tcg", "-cpu", "max", "-m", memory, "-smp", str(smp), "-nodefaults",
+            "-display", "none", "-serial", "stdio", "-no-reboot", "-kernel", str(dist.hypervisor),
+            "-append", XEN_APPEND, "-initrd", modules, *extra]
+
+
+@dataclass
+class XenBoot:
+    console: str
+    seconds: float
+    timed_out: bool
+    returncode: int | None
+    command: list[str]
+    peak_rss_kb: int | None          # QEMU's peak resident memory (getrusage of the child)
+    init_seconds: float | None = None   # when dom0's /init first spoke
+
+
+def boot(cmd: list[str], *, timeout: float) -> XenBoot:
+    """Run QEMU until it exits or *timeout* passes; also when dom0's /init first spoke."""
+    if shutil.which(QEMU) is None:
+        raise KbridgeError(f"{QEMU} not found: install qemu-system-x86 (scripts/setup.sh does)")
+    start = time.monotonic()
+    begin = f"{MARK} begin".encode()
+    init_at: float | None = None
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if init_at is None and begin in os.pread(out.fileno(), 1 << 22, 0):
+                init_at = time.monotonic() - start
+            if time.monotonic() - start > timeout:
+                timed_out = True
+                proc.kill()
+                _, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.25)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", errors="replace")
+    text = text.replace("\r\n", "\n").replace("\r", "")
+    return XenBoot(text, time.monotonic() - start, timed_out,
+                   None if timed_out else proc.returncode, cmd, usage.ru_maxrss, init_at)
+
+
+@dataclass
+class StageResult:
+    name: str
+    ok: bool
+    reasons: list[str]
+    loads: list[ModuleLoad]
+    attach: dict[str, int]                 # kind -> status (0: attached and bound)
+    netif: str | None
+    xenstore: dict[str, str]               # path -> value
+    test_returncode: int | None
+    test_output: str
+    rmmod: dict[str, int]
+
+    def frontend(self, kind: str) -> dict[str, str]:
+        """The front-end's own keys of the first *kind* device ("vbd"/"vif"), by key name."""
+        return _node(self.xenstore, f"/local/domain/0/device/{kind}/")
+
+    def backend(self, kind: str) -> dict[str, str]:
+        """The back-end's keys of the first *kind* device, by key name."""
+        return _node(self.xenstore, f"/local/domain/0/backend/{kind}/0/")
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "ok": self.ok, "reasons": self.reasons,
+                "loads": [m.to_json() for m in self.loads], "attach": self.attach,
+                "netif": self.netif, "test_returncode": self.test_returncode,
+                "test_output": self.test_output, "rmmod": self.rmmod,
+                "frontend": {"vbd": self.frontend("vbd"), "vif": self.frontend("vif")},
+                "backend": {"vbd": self.backend("vbd"), "vif": self.backend("vif")}}
+
+
+# keys that name grants, event channels or random identity: different on every connect
+_VOLATILE = re.compile(r"(?:ring-ref|event-channel|^mac$|^backend$|^frontend$|^handle$)")
+
+
+def negotiation(stage: StageResult) -> dict[str, str]:
+    """What a stage's front-end negotiated, comparable across stages: xenstore keys of
+    both ends of vbd and vif (without grant refs, event channels, MAC) and the
+    kernel's view (/sys queue limits, netdev MTU, queues, features)."""
+    out: dict[str, str] = {}
+    for kind in ("vbd", "vif"):
+        for end, node in (("front", stage.frontend(kind)), ("back", stage.backend(kind))):
+            for key, value in node.items():
+                if not _VOLATILE.search(key.rsplit("/", 1)[-1]):
+                    out[f"{kind}.{end}.{key}"] = value
+    for path, value in stage.xenstore.items():
+        if path.startswith("/sys/"):
+            out[path] = value
+    return out
+
+
+@dataclass
+class Comparison:
+    equal: bool
+    differences: dict[str, tuple[str | None, str | None]]   # key -> (reference, candidate)
+    compared: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"equal": self.equal, "compared": self.compared,
+                "differences": {k: {"reference": a, "candidate": b}
+                                for k, (a, b) in self.differences.items()}}
+
+
+def compare(reference: StageResult, candidate: StageResult, *,
+            ignore: tuple[str, ...] = ()) -> Comparison:
+    """The negotiation of *candidate* against *reference* (e.g. native vs bridged)."""
+    a, b = negotiation(reference), negotiation(candidate)
+    diffs = {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b))
+             if a.get(k) != b.get(k) and k not in ignore}
+    return Comparison(not diffs, diffs, len(set(a) | set(b)))
+
+
+def _node(store: dict[str, str], prefix: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    devid = None
+    for path, value in store.items():
+        if not path.startswith(prefix):
+            continue
+        rest = path[len(prefix):].split("/", 1)
+        if len(rest) < 2:
+            continue
+        devid = devid or rest[0]
+        if rest[0] == devid:
+            out[rest[1]] = value
+    return out
+
+
+@dataclass
+class XenResult:
+    release: str
+    version: str
+    ok: bool
+    reasons: list[str]
+    setup: dict[str, int]
+    deps: list[ModuleLoad]
+    stages: list[StageResult]
+    dmesg: list[str]
+    xen_log: list[str]
+    problems: list[str]
+    console: str
+    seconds: float
+    timed_out: bool
+    peak_rss_kb: int | None
+    init_seconds: float | None = None      # when dom0's /init first spoke (console order)
+    command: list[str] = field(default_factory=list)
+
+    def stage(self, name: str) -> StageResult:
+        for s in self.stages:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def to_json(self, *, with_log: bool = False) -> dict[str, object]:
+        out: dict[str, object] = {
+            "release": self.release, "xen": self.version, "ok": self.ok, "reasons": self.reasons,
+            "setup": self.setup, "deps": [m.to_json() for m in self.deps if not m.loaded],
+            "stages": [s.to_json() for s in self.stages], "problems": self.problems,
+            "timed_out": self.timed_out, "seconds": round(self.seconds, 1),
+            "init_seconds": round(self.init_seconds, 1) if self.init_seconds else None,
+            "peak_rss_mb": round(self.peak_rss_kb / 1024) if self.peak_rss_kb else None}
+        if with_log:
+            out["dmesg"] = self.dmesg
+            out["xen_log"] = self.xen_log
+            out["console"] = self.console
+        return out
+
+
+_XS_LINE = re.compile(r'^(/\S*) = "(.*)"')
+
+
+def parse_stage(name: str, chunk: str) -> StageResult:
+    loads, test_rc, test_out, _, _ = parse_console(chunk)
+    attach: dict[str, int] = {}
+    rmmod: dict[str, int] = {}
+    detach: dict[str, int] = {}
+    netif = None
+    store: dict[str, str] = {}
+    in_xs = False
+    for line in chunk.split("\n"):
+        if in_xs:
+            if line == f"{MARK} xenstore-end":
+                in_xs = False
+                continue
+            m = _XS_LINE.match(line)
+            if m:
+                store[m.group(1)] = m.group(2)
+            continue
+        if not line.startswith(MARK + " "):
+            continue
+        words = line[len(MARK) + 1:].split()
+        if words[:1] == ["xenstore-begin"]:
+            in_xs = True
+        elif words[:1] == ["xen-attach"] and len(words) >= 4:
+            attach[words[2]] = int(words[3]) if words[3].lstrip("-").isdigit() else -1
+            if words[2] == "vif" and len(words) >= 5 and not words[4].startswith("libxl"):
+                netif = words[4] or None
+        elif words[:1] == ["xen-detach"] and len(words) >= 4:
+            detach[words[2]] = int(words[3]) if words[3].lstrip("-").isdigit() else -1
+        elif words[:1] == ["xen-rmmod"] and len(words) >= 4:
+            rmmod[words[3]] = int(words[2]) if words[2].lstrip("-").isdigit() else -1
+    reasons: list[str] = []
+    for m in loads:
+        if not m.loaded:
+            reasons.append(f"{m.name} did not load: {m.errno or m.message or m.returncode}")
+    for kind, rc in attach.items():
+        if rc != 0:
+            reasons.append(f"{kind} attach failed (status {rc}): the front-end did not connect")
+    for kind, rc in detach.items():
+        if rc != 0:
+            reasons.append(f"{kind} detach failed (status {rc})")
+    for mod, rc in rmmod.items():
+        if rc != 0:
+            reasons.append(f"rmmod {mod} failed (status {rc})")
+    if test_rc not in (None, 0):
+        reasons.append(f"test exited {test_rc}")
+    return StageResult(name, not reasons, reasons, loads, attach, netif, store, test_rc, test_out,
+                       rmmod)
+
+
+def judge(release: str, version: str, b: XenBoot, stage_names: list[str]) -> XenResult:
+    console = b.console
+    loads, _, _, dmesg, ended = parse_console(console)
+    deps = [m for m in loads if m.kind == "dep"]
+    reasons: list[str] = []
+    setup: dict[str, int] = {}
+    xen_log: list[str] = []
+    section = False
+    chunks: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in console.split("\n"):
+        if section:
+            if line == f"{MARK} xl-dmesg-end":
+                section = False
+            else:
+                xen_log.append(line)
+            continue
+        if line == f"{MARK} xl-dmesg-begin":
+            section = True
+            continue
+        if line.startswith(f"{MARK} xen-setup "):
+            w = line.split()
+            if len(w) >= 4:
+                setup[w[2]] = int(w[3]) if w[3].lstrip("-").isdigit() else -1
+        if line.startswith(f"{MARK} xen-stage "):
+            w = line.split()
+            if len(w) == 4 and w[3] == "begin":
+                current = w[2]
+                chunks[current] = []
+                continue
+            if len(w) == 4 and w[3] == "end":
+                current = None
+                continue
+        if current is not None:
+            chunks[current].append(line)
+    stages = [parse_stage(n, "\n".join(chunks[n])) for n in stage_names if n in chunks]
+    for m in deps:
+        if not m.loaded:
+            reasons.append(f"dom0 module {m.name} did not load: {m.errno or m.message}")
+    for what, rc in setup.items():
+        if rc != 0:
+            reasons.append(f"dom0 set-up {what} failed (status {rc})")
+    for s in stages:
+        reasons += [f"{s.name}: {r}" for r in s.reasons]
+    if ended:
+        for n in stage_names:
+            if n not in chunks:
+                reasons.append(f"stage {n} never ran")
+    first = next((i for i, line in enumerate(dmesg) if line.startswith(KMSG_MARK)), len(dmesg))
+    problems = problem_lines(dmesg[first:])
+    # Xen's own log after dom0 took over ("Freed ... init memory"): a hypervisor
+    # warning or assertion during the run fails it as a kernel one would
+    start = next((i for i, line in enumerate(xen_log) if "init memory" in line), 0)
+    problems += [line for line in xen_log[start:] if _XEN_PROBLEM.search(line)]
+    if not ended:
+        problems += [line for line in console.split("\n")
+                     if (problem_lines([line]) or "Panic on CPU" in line) and line not in problems]
+    if problems:
+        reasons.append(f"log: {problems[0].strip()}")
+    if b.timed_out:
+        reasons.append(f"time-out after {b.seconds:.0f} s")
+    elif not ended:
+        reasons.append("dom0 stopped before reporting (panic, or Xen did not start dom0)")
+    return XenResult(release, version, not reasons, reasons, setup, deps, stages, dmesg, xen_log,
+                     problems, console, b.seconds, b.timed_out, b.peak_rss_kb,
+                     init_seconds=b.init_seconds, command=b.command)
+
+
+def run_xen(stages: list[XenStage], release: str, *, test_script: Path | None = None,
+            version: str = DEFAULT_VERSION, timeout: float = DEFAULT_TIMEOUT,
+            test_timeout: int = 120, qemu_args: list[str] = (), cache: Path | None = None,
+            image: GuestImage | None = None, tools: bool = False, smp: int = 1) -> XenResult:
+    """Boot Xen with Debian's kernel *release* as dom0 and run *stages* on it, in order.
+
+    *tools*: dom0 gets the tools disk (fio, ip, ethtool: :mod:`kbridge.actions.guest.tools`)
+    at /tools, on the test script's PATH. *smp*: dom0's vCPUs (QEMU's -smp), which
+    bound the queues blkback/netback offer (multi-queue-max-queues)."""
+    if not stages:
+        raise KbridgeError("nothing to run under Xen: give at least one front-end module")
+    names = [s.name for s in stages]
+    if len(set(names)) != len(names) or any(not re.fullmatch(r"[\w.@+-]+", n) for n in names):
+        raise KbridgeError(f"Xen stage names must be unique words: {names}")
+    if test_script is not None and not Path(test_script).is_file():
+        raise KbridgeError(f"{test_script}: no such test script")
+    for st in stages:
+        for k in st.kos:
+            if not Path(k).is_file():
+                raise KbridgeError(f"{k}: no such module file")
+        for mod, p in st.params:
+            if "=" not in p or p.startswith("="):
+                raise KbridgeError(f"stage {st.name}: parameter {p!r} of {mod}: write NAME=VALUE")
+        for d in st.devices:
+            if d not in FRONTENDS:
+                raise KbridgeError(f"Xen device {d!r}: use {' or '.join(FRONTENDS)}")
+    dist = ensure_xen(version, cache=cache)
+    image = image or ensure_image(release, cache=cache)
+    if tools:
+        from kbridge.actions.guest.tools import ensure_tools
+        qemu_args = [*ensure_tools(cache=cache).qemu_args(), *qemu_args]
+    with tempfile.TemporaryDirectory(prefix="kbridge-xen-") as tmp:
+        initrd = build_initramfs(Path(tmp) / "dom0.cpio", image, dist, stages,
+                                 test_script=Path(test_script) if test_script else None,
+                                 test_timeout=test_timeout, cache=cache, tools=tools)
+        cmd = qemu_command(dist, image, initrd.path, smp=smp, extra=list(qemu_args))
+        b = boot(cmd, timeout=timeout)
+    return judge(release, version, b, names)
+
+
+def run(target: str | Path, release: str, *, native: bool = False,
+        version: str = DEFAULT_VERSION, test_script: Path | None = None, params: list[str] = (),
+        timeout: float = DEFAULT_TIMEOUT, qemu_args: list[str] = (),
+        cache: Path | None = None, tools: bool = False):  # type: ignore[no-untyped-def]
+    """What `kbridge run --xen` does: build *target* if it is a driver, run it as stage
+    "module" under Xen -- after a stage "native" with the guest kernel's own modules
+    of the same names when *native* -- and compare the two.
+
+    *params* (NAME=VALUE) go to the last module, in both stages.
+    Returns (BuildResult or None, XenResult or None, Comparison or None)."""
+    from kbridge.actions.guest.runner import build_for, check_inputs
+
+    _check_version(version)
+    check_inputs(list(params), test_script)
+    if test_script is not None and not Path(test_script).is_file():
+        raise KbridgeError(f"{test_script}: no such test script")
+    path = Path(target)
+    with tempfile.TemporaryDirectory(prefix="kbridge-xenrun-") as tmp:
+        build = None
+        if path.is_file():
+            if path.suffix != ".ko":
+                raise KbridgeError(f"{path}: not a .ko module; give a module file or a driver directory")
+            kos = [path]
+        else:
+            build, kos = build_for(target, release, Path(tmp) / "build", cache=cache)
+            if not kos:
+                return build, None, None
+        image = ensure_image(release, cache=cache)
+        last = module_name(kos[-1])
+        pairs = tuple((last, p) for p in params)
+        stages = [XenStage("module", tuple(kos), params=pairs)]
+        if native:
+            index = ModuleIndex.load(image)
+            own = tuple(native_frontend(image, module_name(k), index=index) for k in kos)
+            stages.insert(0, XenStage("native", own, params=pairs))
+        result = run_xen(stages, release, test_script=test_script, version=version,
+                         timeout=timeout, test_timeout=max(30, int(timeout) // 4),
+                         qemu_args=qemu_args, cache=cache, image=image, tools=tools)
+    cmp = None
+    if native and len(result.stages) == 2:
+        cmp = compare(result.stage("native"), result.stage("module"))
+    return build, result, cmp
