@@ -189,10 +189,18 @@ def init_script(*, deps: list[str], modules: list[str], params: list[str],
             f'  echo "{MARK} test-output-begin"; cat /tmp/test.out; echo "{MARK} test-output-end"',
             "fi",
         ]
-    lines += [
+    lines += closing_lines()
+    return "\n".join(lines)
+
+
+def closing_lines(*reports: str) -> list[str]:
+    """The end of every /init: the kernel log (and *reports*, more report sections) on the
+    console between markers, the end marker, power off."""
+    return [
         f"echo '{KMSG_MARK} done' > /dev/kmsg",
         # keep kernel messages off the console while the report is printed
         "dmesg -n 1",
+        *reports,
         f'echo "{MARK} dmesg-begin"; dmesg; echo "{MARK} dmesg-end"',
         f'echo "{MARK} end"',
         "sync",
@@ -200,7 +208,6 @@ def init_script(*, deps: list[str], modules: list[str], params: list[str],
         "echo o > /proc/sysrq-trigger",
         "",
     ]
-    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

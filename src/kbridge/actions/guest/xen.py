@@ -44,7 +44,7 @@ from pathlib import Path
 
 from kbridge.actions.guest.image import GuestImage, _apt_download, _deb_version, ensure_image, \
     file_lock, guest_root
-from kbridge.actions.guest.initramfs import HELPERS, KMSG_MARK, MARK, ModuleIndex, _copy_module, \
+from kbridge.actions.guest.initramfs import HELPERS, KMSG_MARK, MARK, ModuleIndex, _copy_module, closing_lines, \
     _is_static, canonical, helper, module_depends, module_name
 from kbridge.actions.guest.qemu import QEMU
 from kbridge.actions.guest.runner import ModuleLoad, parse_console, problem_lines
@@ -413,17 +413,7 @@ def init_script(*, deps: list[str], stages: list[tuple[str, list[str], tuple[str
                               params=(params or {}).get(name, ()))
         lines += ["[ \"$ok\" = 1 ] || sok=0"]
         first += len(names)
-    lines += [
-        f"echo '{KMSG_MARK} done' > /dev/kmsg",
-        "dmesg -n 1",
-        f'echo "{MARK} xl-dmesg-begin"; xl dmesg 2>&1; echo "{MARK} xl-dmesg-end"',
-        f'echo "{MARK} dmesg-begin"; dmesg; echo "{MARK} dmesg-end"',
-        f'echo "{MARK} end"',
-        "sync",
-        "poweroff -f",
-        "echo o > /proc/sysrq-trigger",
-        "",
-    ]
+    lines += closing_lines(f'echo "{MARK} xl-dmesg-begin"; xl dmesg 2>&1; echo "{MARK} xl-dmesg-end"')
     return "\n".join(lines)
 
 
