@@ -269,9 +269,6 @@ class FileEdit:
 
 # --- guards -------------------------------------------------------------------------
 
-_kv = c_expr
-
-
 def _vkey(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
 
@@ -298,7 +295,7 @@ class Guards:
         return [i for i in ids if i in self.versioned], [i for i in ids if i not in self.versioned]
 
     def _since(self, ids: list[str], pick) -> str:  # type: ignore[no-untyped-def]
-        return _kv(pick((self.rules[i].since for i in ids), key=_vkey))
+        return c_expr(pick((self.rules[i].since for i in ids), key=_vkey))
 
     def _defined(self, i: str, want: bool) -> str:
         return f"{'' if want else '!'}defined({self.rules[i].guard})"
@@ -318,7 +315,7 @@ class Guards:
     def _home(self, ids: list[str]) -> str:
         """Condition: every rule of *ids* answers as on the driver's own kernel."""
         return " && ".join(
-            f"LINUX_VERSION_CODE {'>=' if self.home_new[i] else '<'} {_kv(self.rules[i].since)}"
+            f"LINUX_VERSION_CODE {'>=' if self.home_new[i] else '<'} {c_expr(self.rules[i].since)}"
             if i in self.versioned else self._defined(i, self.home_new[i]) for i in ids)
 
     def spot(self, ids: list[str], original: list[bytes], variant: list[bytes]) -> list[bytes]:
@@ -524,7 +521,7 @@ def version_config(rules: list[Rule], name: str = "KB_CONFIG_H") -> str:
         if r.since == "unknown":    # probed at build time (compat/kb_config.h): no guessed release
             out.append(f"/* {r.guard}: release unknown, probed at build time ({r.id}) */")
             continue
-        out += [f"#if LINUX_VERSION_CODE >= {_kv(r.since)}\t/* {r.id} */",
+        out += [f"#if LINUX_VERSION_CODE >= {c_expr(r.since)}\t/* {r.id} */",
                 f"#define {r.guard} 1", "#endif"]
     out.append("#endif")
     return "\n".join(out) + "\n"
