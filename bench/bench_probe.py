@@ -30,9 +30,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from kbridge.actions import kbuild_flags
 from kbridge.actions import probe as probes
 from kbridge.actions.kbuild import make_env, run_kbuild
-from kbridge.facts import kbuild_flags, targets
+from kbridge.facts import targets
 from kbridge.knowledge.rules import HeaderProbe, Probe, Rule
 
 FUNCTIONS = {

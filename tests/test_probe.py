@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from kbridge.actions import kbuild_flags
 from kbridge.actions import probe as probes
-from kbridge.facts import kbuild_flags, targets
+from kbridge.facts import targets
 from kbridge.knowledge import rules
 
 from conftest import FIXTURES, assert_bad_input, common_dir, run_cli

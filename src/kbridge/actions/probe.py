@@ -9,7 +9,7 @@ tree's headers) for trees that cannot compile anything.
 How compile probes run (``method = "compile"``):
 
 1. The tree's own module compile command is extracted once from a dummy
-   kbuild run and cached (:mod:`kbridge.facts.kbuild_flags`), so probes are
+   kbuild run and cached (:mod:`kbridge.actions.kbuild_flags`), so probes are
    compiled exactly as kbuild compiles a module file: same gcc, same flags,
    same ``-Werror=`` set.
 2. The probes are answered by the very runner a layer ships
@@ -49,10 +49,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from kbridge.actions import kbuild_flags
 from kbridge.actions.kbuild import make_env
+from kbridge.actions.kbuild_flags import CompileCommand
 from kbridge.errors import KbridgeError
-from kbridge.facts import kbuild_flags
-from kbridge.facts.kbuild_flags import CompileCommand
 from kbridge.facts.targets import KernelTree
 from kbridge.knowledge.rules import Rule
 from kbridge.storage import cache_root

@@ -9,7 +9,7 @@ awk: no Python on the build machine):
   $(KBUILD_CFLAGS) ..., but batched);
 * ``kbridge probe`` (:mod:`kbridge.actions.probe`) writes the same files into
   a temporary directory and runs the script with the compile command kbuild
-  used for a dummy module (:mod:`kbridge.facts.kbuild_flags`), then reads
+  used for a dummy module (:mod:`kbridge.actions.kbuild_flags`), then reads
   the per-rule answers it wrote.
 
 How the script decides:
