@@ -36,6 +36,8 @@ from pathlib import Path
 
 from kbridge.actions import prune as pr
 from kbridge.errors import KbridgeError
+from kbridge.facts import scan
+from kbridge.facts.cparse import parse_bounded, thread_parser
 
 KB_GUARD_PREFIX = "KB_HAVE_"
 WRAPPER_PREFIX = "kb_"
@@ -398,52 +400,10 @@ def _groups(dirs: list[Directive], name: str) -> list[_Group]:
 # Identifiers of the code in each branch (tree-sitter-c)
 
 
-def _parser():  # type: ignore[no-untyped-def]
-    from kbridge.facts.cparse import thread_parser
-    return thread_parser()
-
-
-_ID_TYPES = frozenset({"identifier", "field_identifier", "type_identifier",
-                       "statement_identifier"})
-
-
-def _identifier_rows(data: bytes) -> list[tuple[int, str]]:
-    """(0-based row, name) of every identifier, macro bodies included.
-
-    tree-sitter leaves a macro body as raw text (preproc_arg); all the bodies
-    of a file are parsed again as C in one batch, one per line range, and
-    their identifiers mapped back to the rows they came from.
-    """
-    out: list[tuple[int, str]] = []
-    args: list[tuple[int, bytes]] = []
-    stack = [_tree(data).root_node]
-    while stack:
-        node = stack.pop()
-        t = node.type
-        if t in _ID_TYPES:
-            out.append((node.start_point[0], node.text.decode("utf-8", "replace")))
-        elif t == "preproc_arg" and node.parent is not None and node.parent.type in (
-                "preproc_def", "preproc_function_def"):
-            # a macro body is C (re-parsed below); the text of #error/#warning is prose
-            args.append((node.start_point[0], node.text or b""))
-        stack.extend(node.children)
-    if args:
-        # body k occupies rows starts[k] .. of the batch; continuations become plain newlines
-        chunks, starts, row = [], [], 0
-        for _, body in args:
-            body = body.replace(b"\\\r\n", b"\n").replace(b"\\\n", b"\n")
-            starts.append(row)
-            chunks.append(body + b"\n;\n")
-            row += body.count(b"\n") + 2
-        stack = [_parser().parse(b"".join(chunks)).root_node]
-        while stack:
-            node = stack.pop()
-            if node.type in _ID_TYPES:
-                r = node.start_point[0]
-                k = bisect.bisect_right(starts, r) - 1
-                out.append((args[k][0] + r - starts[k], node.text.decode("utf-8", "replace")))
-            stack.extend(node.children)
-    return out
+def _identifier_rows(data: bytes) -> tuple[tuple[int, str], ...]:
+    """(0-based row, name) of every identifier, macro bodies included: the one reading
+    of what a file names (kbridge.facts.scan.file_names), on this file's tree."""
+    return scan.file_names(data, tree=_tree(data)).rows
 
 
 class _LastParse:
@@ -455,8 +415,7 @@ class _LastParse:
 
     def tree_of(self, data: bytes):  # type: ignore[no-untyped-def]
         if self.data is not data:
-            from kbridge.facts.cparse import parse_bounded
-            self.data, self.tree = data, parse_bounded(_parser(), data)
+            self.data, self.tree = data, parse_bounded(thread_parser(), data)
         return self.tree
 
 

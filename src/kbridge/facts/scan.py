@@ -36,19 +36,17 @@ errors), never an exception; that is fuzzed in tests and in bench/.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
 import tree_sitter
-import tree_sitter_c
 
 from kbridge.errors import KbridgeError
 from kbridge.facts import cparse
 from kbridge.facts.driver import Driver
-
-_LANGUAGE = tree_sitter.Language(tree_sitter_c.language())
 
 # Kernel macros whose result type is named by one of their arguments
 # (include/linux/container_of.h, include/linux/list.h, include/linux/rbtree.h):
@@ -90,10 +88,6 @@ def _identifiers(node: tree_sitter.Node, src: bytes) -> Iterator[str]:
         if n.type == "identifier":
             yield _text(src, n)
         stack.extend(n.children)
-
-
-def parser() -> tree_sitter.Parser:
-    return tree_sitter.Parser(_LANGUAGE)
 
 
 @dataclass(frozen=True, order=True)
@@ -271,7 +265,7 @@ def _type_base(node: tree_sitter.Node | None, src: bytes) -> str:
 def parse_type_text(text: str) -> TypeRef | None:
     """"struct gendisk *" -> TypeRef("struct gendisk", 1); None for function pointers."""
     src = close_open_literals(f"{text} __kb;".encode())
-    tree = parser().parse(src)
+    tree = cparse.thread_parser().parse(src)
     for decl in tree.root_node.named_children:
         if decl.type not in ("declaration", "expression_statement"):
             continue
@@ -920,11 +914,10 @@ class _FileScanner:
         params = node.child_by_field_name("parameters")
         names = {_text(self.src, p) for p in params.named_children if p.type == "identifier"} \
             if params is not None else set()
-        text = _text(self.src, body).replace("\\\n", " \n")
-        sub = text.encode()
+        sub = macro_body(body, self.src)
         prefix = b"void __kb_macro(void) { "
         whole = close_open_literals(prefix + sub + b"\n;}")
-        tree = parser().parse(whole)
+        tree = cparse.thread_parser().parse(whole)
         saved = (self.src, self.macro_params, self.macro_origin, self.lines)
         self.orig_lines = self.lines
         self.src, self.macro_params = whole, set(names) | {"__kb_macro"}
@@ -1070,7 +1063,7 @@ def _in_child(work: Any, timeout: float, what: str) -> Any:
 def _scan_sources(files: list[tuple[str, bytes]], *, label: str = "",
                   oracle: TypeOracle | None = None, cond: Any = None) -> Scan:
     result = Scan(driver=label, files=tuple(rel for rel, _ in files))
-    p = parser()
+    p = cparse.thread_parser()
     trees = []
     for rel, raw in files:
         src = close_open_literals(raw)
@@ -1114,3 +1107,148 @@ def names_in_body(body: str) -> frozenset[str]:
     """Identifiers a macro body calls or refers to (parsed as C, like driver macros)."""
     result = scan_sources([("macro.h", f"#define __KB_BODY {body}\n".encode())])
     return frozenset(u.name for u in result.uses if u.kind in ("call", "ref"))
+
+
+# --------------------------------------------------------------------------- names
+
+# What the rule matching of the layer and inline strategies and audit's
+# branch contents read: every identifier of a file as tree-sitter-c tokenises
+# it (not only kernel API uses: a rule's API may be a name the driver also
+# declares, e.g. its own #ifndef fallback), its <includes>, the members it
+# accesses and the members it designates. The one walker of that question.
+
+NAME_NODES = frozenset({"identifier", "field_identifier", "type_identifier", "statement_identifier"})
+_WANTED = NAME_NODES | {"preproc_include", "field_expression", "field_designator"}
+_MACRO_PREFIX = b"void __kb_macro(void) {\n"
+_MACRO_SUFFIX = b"\n;}\n"
+
+
+def macro_body(node: tree_sitter.Node, src: bytes) -> bytes:
+    """A #define body (its preproc_arg in *src*) with each backslash-newline made a space
+    and a newline: the lines, and the columns on them, stay the definition's."""
+    return src[node.start_byte:node.end_byte].replace(b"\\\r\n", b" \r\n").replace(b"\\\n", b" \n")
+
+
+def _macro_bodies(root: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """The preproc_arg of every #define (object- or function-like) under *root*, in file
+    order; the text of #error/#warning/#pragma is prose, not C."""
+    out = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "preproc_arg" and node.parent is not None and \
+                node.parent.type in ("preproc_def", "preproc_function_def"):
+            out.append(node)
+        stack.extend(reversed(node.children))
+    return out
+
+
+def _designated_owner(designator: tree_sitter.Node, src: bytes) -> str | None:
+    """The struct a designator belongs to: the tag of the nearest enclosing declaration
+    when its type is spelled ``struct S``, else None (a typedef, or no declaration)."""
+    node = designator.parent
+    while node is not None and node.type != "declaration":
+        node = node.parent
+    ty = node.child_by_field_name("type") if node is not None else None
+    tag = ty.child_by_field_name("name") if ty is not None and ty.type == "struct_specifier" else None
+    return _text(src, tag) if tag is not None else None
+
+
+@dataclass(frozen=True)
+class Names:
+    """What C source names (one file, or a driver's files together)."""
+
+    names: frozenset[str]                                # every identifier
+    includes: frozenset[str]                             # #include paths, without <> or ""
+    fields: frozenset[str]                               # m of every x.m / x->m
+    # (struct S, m) of every .m designated in an initializer of a declaration of type
+    # ``struct S``; (None, m) when the declared type is not spelled struct S (a typedef)
+    designated: frozenset[tuple[str | None, str]]
+
+    @staticmethod
+    def union(parts: list[Names]) -> Names:
+        return Names(frozenset().union(*(p.names for p in parts)),
+                     frozenset().union(*(p.includes for p in parts)),
+                     frozenset().union(*(p.fields for p in parts)),
+                     frozenset().union(*(p.designated for p in parts)))
+
+
+@dataclass(frozen=True)
+class FileNames(Names):
+    rows: tuple[tuple[int, str], ...] = ()     # (0-based row, identifier), sorted, each once
+
+
+def file_names(data: bytes, what: str = "", tree: tree_sitter.Tree | None = None) -> FileNames:
+    """What one C file names, read with tree-sitter-c, its #define bodies included.
+
+    tree-sitter keeps a #define's body as one opaque preproc_arg; a driver that
+    names an API only there (macvlan 6.1: NETIF_F_LLTX inside its
+    ALWAYS_ON_FEATURES) uses it all the same, so every body of the file is
+    parsed again as the statements of a function (the way the scanner reads
+    macros), all bodies in one parse, each in a function of its own, and
+    their identifiers are mapped back to the rows they came from.
+    *tree*: the file's tree when the caller has parsed *data* already.
+    """
+    root = (tree or cparse.parse_bounded(cparse.thread_parser(), data, what)).root_node
+    rows: set[tuple[int, str]] = set()
+    includes: set[str] = set()
+    fields: set[str] = set()
+    designated: set[tuple[str | None, str]] = set()
+
+    def walk(top: tree_sitter.Node, src: bytes, spans: list[tuple[int, int, int, int]] | None) -> None:
+        # (text from *src*: node.text of a tree parsed through parse_bounded's callback
+        # reads the source again, 64 KiB per call)
+        # spans: (first byte, end byte, first row in the batch, row in the file) of each body
+        starts = [s[0] for s in spans] if spans else []
+        stack = [top]
+        while stack:
+            node = stack.pop()
+            t = node.type
+            if t in _WANTED:
+                if t == "preproc_include":
+                    path = node.child_by_field_name("path")
+                    if path is not None:
+                        includes.add(_text(src, path).strip('<>"'))
+                elif t == "field_expression":
+                    f = node.child_by_field_name("field")
+                    if f is not None:
+                        fields.add(_text(src, f))
+                elif t == "field_designator":
+                    designated.add((_designated_owner(node, src), _text(src, node).lstrip(".").strip()))
+                else:
+                    name = _text(src, node)
+                    row = node.start_point[0]
+                    if spans is not None:
+                        k = bisect.bisect_right(starts, node.start_byte) - 1
+                        if k < 0 or node.start_byte >= spans[k][1]:
+                            continue        # __kb_macro, outside every body
+                        row = spans[k][3] + row - spans[k][2]
+                    if name:                # (a zero-width MISSING identifier of error recovery)
+                        rows.add((row, name))
+            stack.extend(node.children)
+
+    walk(root, data, None)
+    bodies = _macro_bodies(root)
+    if bodies:
+        chunks: list[bytes] = []
+        spans: list[tuple[int, int, int, int]] = []
+        offset = row = 0
+        for body in bodies:
+            text = macro_body(body, data)
+            start = offset + len(_MACRO_PREFIX)
+            spans.append((start, start + len(text), row + 1, body.start_point[0]))
+            chunk = _MACRO_PREFIX + text + _MACRO_SUFFIX
+            chunks.append(chunk)
+            offset += len(chunk)
+            row += chunk.count(b"\n")
+        src = b"".join(chunks)
+        batch = cparse.parse_bounded(cparse.thread_parser(), src,
+                                     f"{what} (macro bodies)" if what else "macro bodies")
+        walk(batch.root_node, src, spans)
+    return FileNames(frozenset(n for _, n in rows), frozenset(includes), frozenset(fields),
+                     frozenset(designated), tuple(sorted(rows)))
+
+
+def driver_names(driver: Driver) -> Names:
+    """What the driver's files name together (see :func:`file_names`)."""
+    return Names.union([file_names(driver.read(rel), f"{driver.label}: {rel}") for rel in driver.sources])

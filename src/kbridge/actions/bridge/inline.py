@@ -59,9 +59,10 @@ from dataclasses import dataclass, field
 
 from kbridge.actions.bridge import buildtime, layer
 from kbridge.errors import KbridgeError
-from kbridge.facts.kversion import c_expr
-from kbridge.facts.cparse import parse_bounded
+from kbridge.facts import scan
+from kbridge.facts.cparse import parse_bounded, thread_parser
 from kbridge.facts.driver import Driver
+from kbridge.facts.kversion import c_expr
 from kbridge.knowledge.rules import Rule
 
 GUARDS = ("feature", "version")
@@ -78,11 +79,6 @@ _BODIES = frozenset({"compound_statement", "field_declaration_list", "initialize
                      "enumerator_list", "declaration_list"})
 _DIRECTIVE_UNITS = frozenset({"preproc_def", "preproc_function_def", "preproc_include",
                               "preproc_call"})
-
-
-def _parser():  # type: ignore[no-untyped-def]
-    from kbridge.facts.cparse import thread_parser
-    return thread_parser()
 
 
 def _walk(node):  # type: ignore[no-untyped-def]
@@ -113,7 +109,7 @@ def kb_name(name: str) -> str:
 
 def shim_names(text: str) -> ShimNames:
     """Read a shim with tree-sitter-c: which kernel names it redefines, which kb_ names it has."""
-    tree = _parser().parse(text.encode())
+    tree = thread_parser().parse(text.encode())
     macros: dict[str, bool] = {}       # name -> function-like
     defined: set[str] = set()
     uses: set[str] = set()
@@ -372,7 +368,7 @@ def rewrite(rel: str, data: bytes, rename_rule: dict[str, tuple[str, str]], used
     """
     include_rule = include_rule or {}
     edit = FileEdit(rel)
-    tree = parse_bounded(_parser(), data, rel)
+    tree = parse_bounded(thread_parser(), data, rel)
     lines = _split_lines(data)
     # 1. every name to rename (and #include of a moved header), and the rows of its unit
     hits: list[tuple[int, int, object]] = []      # (lo, hi, ident or preproc_include node)
@@ -594,7 +590,7 @@ def moved_header_includes(wrapper: str, guard: str, have: bool) -> list[str]:
     text = prune_text(wrapper, min_kernel=None, defines={guard: 1} if have else {},
                       undefs=[] if have else [guard], use_rules=False)
     out = []
-    for n in _parser().parse(text.encode()).root_node.children:
+    for n in thread_parser().parse(text.encode()).root_node.children:
         if n.type == "preproc_include":
             path = n.child_by_field_name("path")
             if path is not None and path.text.decode().strip('<>"') != "kb_config.h":
@@ -602,17 +598,17 @@ def moved_header_includes(wrapper: str, guard: str, have: bool) -> list[str]:
     return out
 
 
-def _file_names(data: bytes) -> tuple[frozenset[str], frozenset[str]]:
-    names: set[str] = set()
-    includes: set[str] = set()
-    for n in _walk(parse_bounded(_parser(), data).root_node):
-        if n.type in ("identifier", "field_identifier", "type_identifier"):
-            names.add(n.text.decode(errors="replace"))
-        elif n.type == "preproc_include":
-            path = n.child_by_field_name("path")
-            if path is not None:
-                includes.add(path.text.decode(errors="replace").strip('<>"'))
-    return frozenset(names), frozenset(includes)
+def file_rules(rel: str, data: bytes, shims: list[layer.ShimPlan],
+               names: dict[str, ShimNames]) -> set[str]:
+    """The rules of *shims* whose names the file *rel* uses: the layer's choice
+    (:func:`.layer.rules_named`, from the same reading of the file,
+    kbridge.facts.scan.file_names, macro bodies included), or a name a shim
+    provides unrenamed (BLK_FEAT_*, blk_mode_t)."""
+    found = scan.file_names(data, rel)
+    used = {r.id for r in layer.rules_named([s.rule for s in shims], found)}
+    return used | {s.rule.id for s in shims
+                   if any(n in found.names for n in names[s.rule.id].provides
+                          if not n.startswith(("kb_", "KB_")))}
 
 
 def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature") -> InlineResult:
@@ -644,10 +640,7 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
     edits: list[FileEdit] = []
     for rel in driver.sources:
         data = base[rel]
-        ids, includes = _file_names(data)
-        used = {s.rule.id for s in text_shims
-                if any(layer._api_used(a, ids, includes) for a in s.rule.uses)
-                or any(n in ids for n in names[s.rule.id].provides if not n.startswith(("kb_", "KB_")))}
+        used = file_rules(rel, data, text_shims, names)
         edit = rewrite(rel, data, rename_rule, used, guards, include_rule)
         edits.append(edit)
         content[rel] = edit.text

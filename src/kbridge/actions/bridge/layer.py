@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from kbridge.actions.bridge import buildtime
 from kbridge.errors import KbridgeError
-from kbridge.facts.cparse import parse_bounded
+from kbridge.facts import scan
 from kbridge.facts.driver import BUILD_PRODUCTS, Driver
 from kbridge.knowledge.rules import DIRECTIONS, Api, Rule, ShimDirection
 
@@ -74,59 +74,15 @@ class LayerPlan:
 
 
 # --- what the driver uses ---------------------------------------------------
-
-def _parser():  # type: ignore[no-untyped-def]
-    from kbridge.facts.cparse import thread_parser
-    return thread_parser()
-
-
-_NAME_NODES = {"identifier", "field_identifier", "type_identifier", "statement_identifier"}
-
-
-_MACRO_PREFIX = b"void __kb_macro(void) {\n"
-
-
-def _roots(driver: Driver):  # type: ignore[no-untyped-def]
-    """The syntax trees of the driver's files, then of each of its macro bodies.
-
-    tree-sitter keeps a #define's body as one opaque preproc_arg; a driver that
-    names an API only there (macvlan 6.1: NETIF_F_LLTX inside its
-    ALWAYS_ON_FEATURES) uses it all the same, so each body is parsed again as
-    the statements of a function (the way the scanner reads macros).
-    """
-    parser = _parser()
-    for rel in driver.sources:
-        root = parse_bounded(parser, driver.read(rel), f"{driver.label}: {rel}").root_node
-        yield root
-        bodies = []
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if node.type == "preproc_arg" and node.parent is not None and \
-                    node.parent.type in ("preproc_def", "preproc_function_def"):
-                bodies.append(node.text.replace(b"\\\n", b" \n"))
-            stack.extend(node.children)
-        for body in bodies:
-            yield parse_bounded(parser, _MACRO_PREFIX + body + b"\n;}\n",
-                                f"{driver.label}: {rel} (macro body)").root_node
-
+#
+# Which identifiers, includes and members the driver names comes from one
+# walker, kbridge.facts.scan.file_names (macro bodies included), the one the
+# inline strategy and audit read too: both strategies pick the same rules.
 
 def driver_names(driver: Driver) -> tuple[frozenset[str], frozenset[str]]:
     """(identifiers, include paths) of the driver's C files and macro bodies, read with tree-sitter-c."""
-    names: set[str] = set()
-    includes: set[str] = set()
-    for root in _roots(driver):
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if node.type in _NAME_NODES:
-                names.add(node.text.decode(errors="replace"))
-            elif node.type == "preproc_include":
-                path = node.child_by_field_name("path")
-                if path is not None:
-                    includes.add(path.text.decode(errors="replace").strip('<>"'))
-            stack.extend(node.children)
-    return frozenset(names), frozenset(includes)
+    n = scan.driver_names(driver)
+    return n.names, n.includes
 
 
 def _api_used(api: Api, names: frozenset[str], includes: frozenset[str]) -> bool:
@@ -144,24 +100,8 @@ def member_uses(driver: Driver) -> tuple[frozenset[str], frozenset[tuple[str | N
     the declared type is not spelled ``struct S`` (a typedef: the owner is
     unknown, so it matches any struct).
     """
-    fields: set[str] = set()
-    designated: set[tuple[str | None, str]] = set()
-    for root in _roots(driver):
-        stack: list[tuple[object, str | None, bool]] = [(root, None, False)]
-        while stack:
-            node, owner, in_decl = stack.pop()
-            if node.type == "declaration":      # type: ignore[attr-defined]
-                t = node.child_by_field_name("type")  # type: ignore[attr-defined]
-                name = t.child_by_field_name("name") if t is not None and t.type == "struct_specifier" else None
-                owner, in_decl = (name.text.decode() if name is not None else None), True
-            elif node.type == "field_expression":  # type: ignore[attr-defined]
-                f = node.child_by_field_name("field")  # type: ignore[attr-defined]
-                if f is not None:
-                    fields.add(f.text.decode())
-            elif node.type == "field_designator":  # type: ignore[attr-defined]
-                designated.add((owner if in_decl else None, node.text.decode().lstrip(".").strip()))  # type: ignore[attr-defined]
-            stack.extend((c, owner, in_decl) for c in node.children)  # type: ignore[attr-defined]
-    return frozenset(fields), frozenset(designated)
+    n = scan.driver_names(driver)
+    return n.fields, n.designated
 
 
 def _member_used(api: Api, fields: frozenset[str], designated: frozenset[tuple[str | None, str]]) -> bool:
@@ -172,21 +112,18 @@ def _member_used(api: Api, fields: frozenset[str], designated: frozenset[tuple[s
     return member in fields or (s, member) in designated or (None, member) in designated
 
 
-def used_rules(rules: list[Rule], driver: Driver) -> list[Rule]:
-    names, includes = driver_names(driver)
-    members: tuple[frozenset[str], frozenset[tuple[str | None, str]]] | None = None
-
+def rules_named(rules: list[Rule], names: scan.Names) -> list[Rule]:
+    """The rules of *rules* whose API *names* (a driver's, or one file's) uses."""
     def used(api: Api) -> bool:
-        nonlocal members
-        if not _api_used(api, names, includes):
+        if not _api_used(api, names.names, names.includes):
             return False
-        if api.form != "member":
-            return True
-        if members is None:
-            members = member_uses(driver)
-        return _member_used(api, *members)
+        return api.form != "member" or _member_used(api, names.fields, names.designated)
 
     return [r for r in rules if any(used(a) for a in r.uses)]
+
+
+def used_rules(rules: list[Rule], driver: Driver) -> list[Rule]:
+    return rules_named(rules, scan.driver_names(driver))
 
 
 # --- the shim library -------------------------------------------------------
@@ -261,10 +198,9 @@ def _refused_uses(meta: ShimDirection, driver: Driver) -> str:
     reads, includes = meta.refused_reads, meta.refused_includes
     if not (reads or includes):
         return ""
-    fields = member_uses(driver)[0] if reads else frozenset()
-    found = [f"reads ->{m}" for m in reads if m in fields]
-    if includes:
-        found += [f"includes <{h}>" for h in includes if h in driver_names(driver)[1]]
+    names = scan.driver_names(driver)
+    found = [f"reads ->{m}" for m in reads if m in names.fields]
+    found += [f"includes <{h}>" for h in includes if h in names.includes]
     return ", ".join(found)
 
 

@@ -35,10 +35,10 @@ class TypeCanon:
         return self.cache[text]
 
     def _canon_text(self, text: str, depth: int) -> str:
-        from kbridge.facts.scan import parser
+        from kbridge.facts.cparse import thread_parser
         from kbridge.facts.scan import close_open_literals
         src = close_open_literals(f"void __kb(void) {{ ({text})0; }}".encode())
-        tree = parser().parse(src)
+        tree = thread_parser().parse(src)
         node = tree.root_node
         desc = None
         stack = [node]
