@@ -54,6 +54,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kbridge.errors import KbridgeError
+# the operators' meaning is ifexpr's (CondEval, the tree-sitter front end, shares it);
+# this module is the unifdef-faithful text front end: lexer, grammar, state machine
+from kbridge.facts.ifexpr import LT_FALSE, LT_IF, LT_TRUE, Interval, Val, apply, negate, truth, value
 # the version-code helpers are kversion's; prune's callers use them through this module too
 from kbridge.facts.kversion import (MAX_CODE, VERSION_MACRO, VERSION_SYMBOL,  # noqa: F401
                                     format_code, kernel_version, parse_kernel)
@@ -68,9 +71,6 @@ class PruneError(KbridgeError):
 
 # ---------------------------------------------------------------------------
 # The environment: what is known about each symbol
-
-
-Interval = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,8 @@ def make_env(*, min_kernel: str | int | None, max_kernel: str | int | None = Non
 # ---------------------------------------------------------------------------
 # unifdef's line types and states
 
-(LT_IF, LT_TRUE, LT_FALSE, LT_ELIF, LT_ELTRUE, LT_ELFALSE, LT_ELSE, LT_ENDIF) = range(8)
+# (LT_IF, LT_TRUE, LT_FALSE: the truths of kbridge.facts.ifexpr, 0 1 2)
+LT_ELIF, LT_ELTRUE, LT_ELFALSE, LT_ELSE, LT_ENDIF = range(3, 8)
 LT_DODGY = 8            # added to the above for a directive that spans lines
 LT_PLAIN, LT_EOF, LT_ERROR = 16, 17, 18
 
@@ -236,41 +237,6 @@ def _strtol0(s: str, i: int) -> tuple[int, int]:
     while j < n and s[j].isascii() and s[j].isdigit():
         j += 1
     return int(s[i:j]), j
-
-
-# An evaluated operand: (line type, interval of its value). The interval is None
-# when the line type is LT_IF and nothing is known.
-_Val = tuple[int, "Interval | None"]
-
-
-def _truth(iv: Interval) -> int:
-    lo, hi = iv
-    if lo == 0 and hi == 0:
-        return LT_FALSE
-    if lo > 0 or hi < 0:
-        return LT_TRUE
-    return LT_IF
-
-
-_BOOL_UNKNOWN: Interval = (0, 1)
-
-
-def _compare(op: str, a: Interval, b: Interval) -> Interval:
-    """a OP b over all values of both intervals: (1,1), (0,0) or (0,1)."""
-    (alo, ahi), (blo, bhi) = a, b
-    if op == "<":
-        t, f = ahi < blo, alo >= bhi
-    elif op == ">":
-        t, f = alo > bhi, ahi <= blo
-    elif op == "<=":
-        t, f = ahi <= blo, alo > bhi
-    elif op == ">=":
-        t, f = alo >= bhi, ahi < blo
-    elif op == "==":
-        t, f = alo == ahi == blo == bhi, ahi < blo or bhi < alo
-    else:  # "!="
-        t, f = ahi < blo or bhi < alo, alo == ahi == blo == bhi
-    return (1, 1) if t else (0, 0) if f else _BOOL_UNKNOWN
 
 
 # Operator levels, loosest first, as unifdef 2.10's table (longer spellings first).
@@ -460,18 +426,14 @@ class _Pruner:
     def _char(self, i: int) -> str:
         return self.tline[i] if i < len(self.tline) else "\0"
 
-    def eval_unary(self, i: int) -> tuple[_Val, int]:
+    def eval_unary(self, i: int) -> tuple[Val, int]:
         i = self.skipcomment(i)
         c = self._char(i)
         if c == "!":
-            (lt, iv), i = self.eval_unary(i + 1)
-            if lt == LT_ERROR:
+            operand, i = self.eval_unary(i + 1)
+            if operand[0] == LT_ERROR:
                 return (LT_ERROR, None), i
-            if lt != LT_IF or iv is not None:
-                t = _truth(iv) if iv is not None else lt
-                iv = (0, 0) if t == LT_TRUE else (1, 1) if t == LT_FALSE else _BOOL_UNKNOWN
-                lt = _truth(iv)
-            return (lt, iv), i
+            return negate(operand), i
         if c == "(":
             (lt, iv), i = self.eval_table(0, i + 1)
             if lt == LT_ERROR:
@@ -482,7 +444,7 @@ class _Pruner:
             return (lt, iv), i + 1
         if c.isascii() and c.isdigit():
             v, i = _strtol0(self.tline, i)
-            return (_truth((v, v)), (v, v)), i
+            return value(v), i
         j = self.matchsym("defined", i)
         if j is not None:
             i = self.skipcomment(j)
@@ -511,14 +473,14 @@ class _Pruner:
                 kv = self._kernel_version_args(i)
                 if kv is not None:
                     v, i = kv
-                    return (_truth((v, v)), (v, v)), i
+                    return value(v), i
             self.constexpr = False
             kind, iv = self.env.lookup(name)
             if kind == "undef":
                 return (LT_FALSE, (0, 0)), i
             if kind in ("def", "value"):
                 assert iv is not None
-                return (_truth(iv), iv), self.skipargs(i)
+                return (truth(iv), iv), self.skipargs(i)
             return (LT_IF, None), self.skipargs(i)
         return (LT_ERROR, None), i
 
@@ -543,7 +505,7 @@ class _Pruner:
             i += 1
         return kernel_version(*nums), i
 
-    def eval_table(self, level: int, i: int) -> tuple[_Val, int]:
+    def eval_table(self, level: int, i: int) -> tuple[Val, int]:
         if level == len(_LEVELS):
             return self.eval_unary(i)
         (lt, lv), i = self.eval_table(level + 1, i)
@@ -558,7 +520,7 @@ class _Pruner:
             (rt, rv), i = self.eval_table(level + 1, i + len(op))
             if rt == LT_ERROR:
                 return (LT_ERROR, None), i
-            lt, lv = _apply(op, lt, lv, rt, rv)
+            lt, lv = apply(op, (lt, lv), (rt, rv))
         return (lt, lv), i
 
     def ifeval(self, i: int) -> tuple[int, int]:
@@ -618,8 +580,8 @@ class _Pruner:
             kind = self.env.lookup(name)[0] if name else "unknown"
             if kind in ("def", "undef"):
                 defined = kind == "def"
-                negate = self.tline[self.keyword + 2] == "n"
-                retval = LT_TRUE if defined != negate else LT_FALSE
+                negated = self.tline[self.keyword + 2] == "n"
+                retval = LT_TRUE if defined != negated else LT_FALSE
             else:
                 retval = LT_IF
         elif (j := self.matchsym("if", i)) is not None:
@@ -738,30 +700,6 @@ class _Pruner:
                     raise self.error("EOF in comment")
                 return _Result("".join(self.out), self.changed)
             self._act(_TABLE[st][lt])
-
-
-def _apply(op: str, lt: int, lv: Interval | None, rt: int, rv: Interval | None) -> _Val:
-    """One binary operator over evaluated operands, with unifdef's short circuits."""
-    if op == "||":
-        if lt == LT_TRUE or rt == LT_TRUE:
-            return LT_TRUE, (1, 1)
-        if lv is None or rv is None:
-            return LT_IF, None
-        if lt == LT_FALSE and rt == LT_FALSE:
-            return LT_FALSE, (0, 0)
-        return LT_IF, _BOOL_UNKNOWN
-    if op == "&&":
-        if lt == LT_FALSE or rt == LT_FALSE:
-            return LT_FALSE, (0, 0)
-        if lv is None or rv is None:
-            return LT_IF, None
-        if lt == LT_TRUE and rt == LT_TRUE:
-            return LT_TRUE, (1, 1)
-        return LT_IF, _BOOL_UNKNOWN
-    if lv is None or rv is None:
-        return LT_IF, None
-    iv = _compare(op, lv, rv)
-    return _truth(iv), iv
 
 
 def _split_nl(text: str) -> list[str]:

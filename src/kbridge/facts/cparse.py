@@ -52,6 +52,7 @@ import tree_sitter as ts
 import tree_sitter_c as tsc
 
 from kbridge.errors import KbridgeError
+from kbridge.facts import ifexpr
 from kbridge.facts.kversion import VERSION_MACRO, VERSION_SYMBOL, kernel_version
 
 # Bump when the rows produced change meaning; it is part of the cache key.
@@ -430,9 +431,34 @@ class CondEval:
     kernel with *version* (LINUX_VERSION_CODE of that kernel; then KERNEL_VERSION(a,
     b, c) is the kernel's own arithmetic, :mod:`kbridge.facts.kversion`)
     and *macros* (does the kernel's headers define NAME? answers ``defined``
-    for any other name). prune's unifdef-faithful text evaluator
-    (:mod:`kbridge.actions.prune`) stays separate: it evaluates intervals of
-    kernels and must match unifdef byte for byte.
+    for any other name).
+
+    Built on the unifdef-faithful evaluator's semantics: ``!``, ``&&``, ``||``
+    and the comparisons are :mod:`kbridge.facts.ifexpr`'s, which
+    :mod:`kbridge.actions.prune` evaluates with too (a value here is its
+    one-point interval), so the two agree wherever both decide
+    (tests/test_prune_unifdef.py checks it). What stays two front ends, and why
+    (merging them would change what one of them answers):
+
+    * the grammar: unifdef knows integers, symbols, ``defined``, ``!``, the
+      comparisons, ``&&``, ``||`` and parentheses, and anything else makes the
+      whole line unknown and kept verbatim -- prune must do the same to match
+      unifdef byte for byte; the kernel's headers, which the index reads with
+      this class, need C's arithmetic (``__GNUC__ * 10000 + ...``), unary ``-``
+      and ``~``, ``?:``, suffixed literals (``1UL``) and IS_ENABLED(CONFIG_X),
+      which unifdef's grammar refuses;
+    * the input: prune lexes raw lines as unifdef does (comments and
+      continuations inside a directive, "dodgy" lines, ``#if 0`` left alone
+      as an output policy); this class is handed tree-sitter expression nodes
+      of a file the index or the scanner has parsed anyway;
+    * the symbols: prune's are -D/-U values and intervals of kernel versions;
+      here a .config (y/m/n, ``defined(CONFIG_X_MODULE)``), the kernel's fixed
+      macros and the index's macro table;
+    * integer literals: prune reads them with C's strtol (``010`` is 8); this
+      class with Python's int(), which refuses ``010`` and then reads it as 10
+      -- kept for now: changing what this class answers means a new
+      PARSER_VERSION, which rebuilds every cached index (no header of the
+      6.1/6.12 trees writes an octal literal in an ``#if``).
     """
 
     config: dict[str, str] = field(default_factory=dict)
@@ -553,25 +579,20 @@ class CondEval:
             if v is None or op is None:
                 return None
             o = op.type
-            return int(not v) if o == "!" else -v if o == "-" else ~v if o == "~" else v
+            if o == "!":
+                return ifexpr.point(ifexpr.negate(ifexpr.value(v)))
+            return -v if o == "-" else ~v if o == "~" else v
         if t == "binary_expression":
             op_node = node.child_by_field_name("operator")
             op = op_node.type if op_node is not None else ""
             left = self.eval(node.child_by_field_name("left"), src)
-            if op == "&&":
-                if left == 0:
-                    return 0
+            if op in ifexpr.LOGICAL or op in ifexpr.COMPARISONS:
+                # the operators unifdef knows mean what they mean to prune (kbridge.facts.ifexpr)
+                lv = _operand(left)
+                if (op, lv[0]) in (("&&", ifexpr.LT_FALSE), ("||", ifexpr.LT_TRUE)):
+                    return int(op == "||")      # decided: the right side is not read
                 right = self.eval(node.child_by_field_name("right"), src)
-                if right == 0:
-                    return 0
-                return None if left is None or right is None else 1
-            if op == "||":
-                if left not in (0, None):
-                    return 1
-                right = self.eval(node.child_by_field_name("right"), src)
-                if right not in (0, None):
-                    return 1
-                return None if left is None or right is None else 0
+                return ifexpr.point(ifexpr.apply(op, lv, _operand(right)))
             right = self.eval(node.child_by_field_name("right"), src)
             if left is None or right is None:
                 return None
@@ -587,10 +608,12 @@ class CondEval:
         return None
 
 
+def _operand(v: int | None) -> ifexpr.Val:
+    return (ifexpr.LT_IF, None) if v is None else ifexpr.value(v)
+
+
+# C's arithmetic, which unifdef's grammar (and so prune) does not have
 _BINOPS = {
-    "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
-    "<": lambda a, b: int(a < b), ">": lambda a, b: int(a > b),
-    "<=": lambda a, b: int(a <= b), ">=": lambda a, b: int(a >= b),
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
     "/": lambda a, b: a // b, "%": lambda a, b: a % b, "&": lambda a, b: a & b,
     "|": lambda a, b: a | b, "^": lambda a, b: a ^ b,
