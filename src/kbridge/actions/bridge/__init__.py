@@ -146,22 +146,39 @@ def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] |
     layout; a difference fails the cell). *keep* receives the build directory
     (``kbridge matrix --run`` loads it in a guest).
     """
+    return build_bridged(driver, tree, "layer", targets=targets, rules=rules, keep=keep,
+                         abi_check=abi_check, cache=cache)
+
+
+def build_bridged(driver: Driver, tree: KernelTree, strategy: str, *,
+                  targets: list[KernelTree] | None = None, rules: list[rules_mod.Rule] | None = None,
+                  guards: str | None = None, keep: Path | None = None, abi_check: bool = True,
+                  cache: Path | None = None, refusal_fails_cell: bool = False):  # type: ignore[no-untyped-def]
+    """One matrix cell of either strategy: bridge *driver* (for *targets*, default just
+    *tree*) into a temporary OUT, build it on *tree* (into *keep* when given), ABI-check
+    it; an API not bridged fails the cell, named. *refusal_fails_cell*: a bridge that
+    refuses the input (KbridgeError) is a failed cell with that message, not an error."""
     import tempfile
 
     from kbridge.actions.bridge import abi
-    from kbridge.actions.kbuild import build
+    from kbridge.actions.kbuild import BuildResult, Diagnostic, build
     from kbridge.facts import driver as drv_mod
 
-    with tempfile.TemporaryDirectory(prefix="kbridge-layer-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"kbridge-{strategy}-") as tmp:
         out = Path(tmp) / "out"
-        report = bridge(driver, targets or [tree], "layer", out, rules=rules)
+        try:
+            report = bridge(driver, targets or [tree], strategy, out, rules=rules, guards=guards)
+        except KbridgeError as exc:
+            if not refusal_fails_cell:
+                raise
+            return BuildResult(driver.label, tree.name, False, 1, 0, [], 0.0,
+                               [Diagnostic("", 0, 0, "error", f"not bridged: {exc}")])
         built = keep or Path(tmp) / "built"
         result = build(drv_mod.load(out, label=driver.label), tree, keep=built)
         if abi_check:
             abi.judge(result, built, tree, driver, rules=[str(s["rule"]) for s in report.shims],
                       cache=cache)
     if report.unbridged:
-        from kbridge.actions.kbuild import Diagnostic
         for u in report.unbridged:
             result.diagnostics.append(Diagnostic("", 0, 0, "error", f"not bridged: {u.rule}: {u.why}"))
         result.errors += len(report.unbridged)

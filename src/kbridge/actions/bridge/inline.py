@@ -714,29 +714,6 @@ def build_inline(driver: Driver, tree, *, guards: str = "feature",  # type: igno
     *keep*: directory that receives the build (``kbridge matrix --run`` loads it in a guest).
     Then the ABI check (:mod:`.abi`), which fails the cell on a kernel struct laid out differently.
     """
-    import tempfile
-    from pathlib import Path
-
-    from kbridge.actions.bridge import bridge
-    from kbridge.actions.kbuild import BuildResult, Diagnostic, build
-    from kbridge.facts import driver as drv_mod
-
-    with tempfile.TemporaryDirectory(prefix="kbridge-inline-") as tmp:
-        out = Path(tmp) / "out"
-        try:
-            report = bridge(driver, targets or [tree], "inline", out, rules=rules, guards=guards)
-        except KbridgeError as exc:
-            return BuildResult(driver.label, tree.name, False, 1, 0, [], 0.0,
-                               [Diagnostic("", 0, 0, "error", f"not bridged: {exc}")])
-        built = keep or Path(tmp) / "built"
-        result = build(drv_mod.load(out, label=driver.label), tree, keep=built)
-        if abi_check:
-            from kbridge.actions.bridge import abi
-            abi.judge(result, built, tree, driver, rules=[str(s["rule"]) for s in report.shims],
-                      cache=cache)
-    if report.unbridged:
-        for u in report.unbridged:
-            result.diagnostics.append(Diagnostic("", 0, 0, "error", f"not bridged: {u.rule}: {u.why}"))
-        result.errors += len(report.unbridged)
-        result.ok = False
-    return result
+    from kbridge.actions.bridge import build_bridged
+    return build_bridged(driver, tree, "inline", targets=targets, rules=rules, guards=guards, keep=keep,
+                         abi_check=abi_check, cache=cache, refusal_fails_cell=True)
