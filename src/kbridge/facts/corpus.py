@@ -21,6 +21,7 @@ from pathlib import Path
 
 from kbridge.errors import KbridgeError
 from kbridge.facts import series as series_mod
+from kbridge.facts.kversion import series_of
 from kbridge.facts.targets import version_tuple
 from kbridge.storage import atomic_directory, atomic_write, cache_root
 
@@ -63,20 +64,26 @@ XEN_FRONTENDS: tuple[CorpusDriver, ...] = (
 
 
 @dataclass(frozen=True)
-class CorpusEntry:
+class SourceEntry:
+    """A driver extracted from a series' source tarball (the corpus, the in-tree test drivers)."""
+
     name: str
     version: str        # kernel version of the source package, e.g. "6.1.150"
     path: Path
-    files: tuple[str, ...]
 
     @property
     def series(self) -> str:
-        return ".".join(self.version.split(".")[:2])
+        return series_of(self.version)
 
     @property
     def label(self) -> str:
-        """"xen-blkfront@6.12" -- how the CLI names a corpus driver."""
+        """"xen-blkfront@6.12" -- how the CLI names such a driver."""
         return f"{self.name}@{self.series}"
+
+
+@dataclass(frozen=True)
+class CorpusEntry(SourceEntry):
+    files: tuple[str, ...]
 
     def to_json(self) -> dict[str, object]:
         return {"name": self.name, "version": self.version, "path": str(self.path),

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kbridge.errors import KbridgeError
-from kbridge.facts.corpus import _local_closure, _tarball, kbuild_text
+from kbridge.facts.corpus import SourceEntry, _local_closure, _tarball, kbuild_text
 from kbridge.storage import atomic_directory, atomic_write, cache_root
 
 
@@ -50,18 +50,8 @@ _SKIP = {"Kconfig"}
 
 
 @dataclass(frozen=True)
-class IntreeEntry:
-    name: str
-    version: str
-    path: Path
-
-    @property
-    def series(self) -> str:
-        return ".".join(self.version.split(".")[:2])
-
-    @property
-    def label(self) -> str:
-        return f"{self.name}@{self.series}"
+class IntreeEntry(SourceEntry):
+    """An in-tree test driver (null_blk, macvlan, ifb) of one series."""
 
 
 def _extract(tar: Path, series: str, modules: tuple[IntreeModule, ...], dest_root: Path) -> str:

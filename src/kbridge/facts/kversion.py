@@ -16,6 +16,11 @@ VERSION_MACRO = "KERNEL_VERSION"
 MAX_CODE = (255 << 16) + (255 << 8) + 255
 
 
+def series_of(version: str) -> str:
+    """The series of a kernel version or release: "6.1" for 6.1.150 or 6.1.0-57-amd64."""
+    return ".".join(version.split(".")[:2])
+
+
 def kernel_version(a: int, b: int, c: int) -> int:
     """KERNEL_VERSION(a, b, c) as <linux/version.h> defines it.
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kbridge.errors import KbridgeError
+from kbridge.facts.kversion import series_of
 
 SEARCH_GLOBS = ("/lib/modules/*/build", "/usr/src/linux-headers-*")
 
@@ -54,7 +55,7 @@ class KernelTree:
         """"6.1" for 6.1.150."""
         if not self.version:
             return None
-        return ".".join(self.version.split(".")[:2])
+        return series_of(self.version)
 
     @property
     def name(self) -> str:

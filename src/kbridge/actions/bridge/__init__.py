@@ -21,6 +21,7 @@ from pathlib import Path
 from kbridge.actions.bridge import layer
 from kbridge.errors import KbridgeError
 from kbridge.facts.driver import Driver
+from kbridge.facts.kversion import series_of
 from kbridge.facts.targets import KernelTree
 from kbridge.knowledge import rules as rules_mod
 from kbridge.storage import atomic_directory
@@ -66,10 +67,6 @@ def home_version(driver: Driver, trees: list[KernelTree]) -> str:
                        f"({', '.join(t.name for t in trees)}); add --target for the kernel it was written for")
 
 
-def _series(version: str) -> str:
-    return ".".join(version.split(".")[:2])
-
-
 def _answers(tree: KernelTree | None, version: str, rules: list[rules_mod.Rule]) -> layer.Answers:
     """Each rule's guard on a kernel: probed when kbridge has its tree, else from release numbers."""
     if tree is None:
@@ -82,7 +79,7 @@ def home_tree(home: str, trees: list[KernelTree]) -> KernelTree | None:
     """A configured tree of the driver's own series: the targets first, then the machine's trees."""
     from kbridge.facts.targets import discover
     for t in [*trees, *sorted(discover(), key=lambda t: t.name)]:
-        if t.configured and t.version and (t.version == home or _series(t.version) == _series(home)):
+        if t.configured and t.version and (t.version == home or series_of(t.version) == series_of(home)):
             return t
     return None
 

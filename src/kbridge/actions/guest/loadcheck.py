@@ -34,6 +34,7 @@ from kbridge.actions.guest.initramfs import canonical, module_name
 from kbridge.actions.guest.runner import (DEFAULT_TIMEOUT, GuestResult, ModuleLoad, modules_in,
                                           problem_lines, run_guest)
 from kbridge.actions.kbuild import BuildResult, build
+from kbridge.facts import kversion
 from kbridge.facts.driver import Driver
 from kbridge.facts.targets import KernelTree
 from kbridge.errors import KbridgeError
@@ -222,9 +223,7 @@ def baseline_outcome(item: Loadable, *, cache: Path | None = None) -> str | None
 
 
 def series_of(driver: Driver) -> str | None:
-    if not driver.origin_version:
-        return None
-    return ".".join(driver.origin_version.split(".")[:2])
+    return kversion.series_of(driver.origin_version) if driver.origin_version else None
 
 
 # ---------------------------------------------------------------- checks
