@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kbridge.cli.output import print_json, stdout
+from kbridge.cli.output import print_diagnostics, print_json, stdout
 
 
 def run(*, driver: str, target: str, as_json: bool, log: bool, cache_dir: Path | None) -> int:
@@ -20,9 +20,7 @@ def run(*, driver: str, target: str, as_json: bool, log: bool, cache_dir: Path |
     else:
         if log:
             stdout.out(result.log, end="")
-        for d in result.diagnostics:
-            where = f"{d.file}:{d.line}:{d.col}: " if d.file else ""
-            stdout.out(f"{where}{d.severity}: {d.message}")
+        print_diagnostics(result.diagnostics)
         for sym in result.undefined_symbols:
             stdout.out(f"modpost: undefined symbol {sym}")
         verdict = "ok" if result.ok else "FAILED"

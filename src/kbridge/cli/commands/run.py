@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kbridge.cli.output import print_json, stdout
+from kbridge.cli.output import print_json, print_unbuilt, stdout
 
 
 def run(*, module: str, kernel: str, test: Path | None, params: list[str], timeout: int | None,
@@ -45,12 +45,7 @@ def run(*, module: str, kernel: str, test: Path | None, params: list[str], timeo
                     "ok": bool(guest and guest.ok)})
         return 0 if guest and guest.ok else 1
     if build is not None and not build.ok:
-        for d in build.diagnostics:
-            where = f"{d.file}:{d.line}:{d.col}: " if d.file else ""
-            stdout.out(f"{where}{d.severity}: {d.message}")
-        stdout.out(f"FAIL: {build.driver} does not build on {build.target} "
-                   f"({build.errors} errors); nothing to run")
-        return 1
+        return print_unbuilt(build)
     assert guest is not None
     if log:
         stdout.out(guest.console, end="" if guest.console.endswith("\n") else "\n")
@@ -102,12 +97,7 @@ def _xen(module: str, release: str, test: Path | None, params: list[str], timeou
                     "comparison": cmp.to_json() if cmp else None, "ok": ok})
         return 0 if ok else 1
     if build is not None and not build.ok:
-        for d in build.diagnostics:
-            where = f"{d.file}:{d.line}:{d.col}: " if d.file else ""
-            stdout.out(f"{where}{d.severity}: {d.message}")
-        stdout.out(f"FAIL: {build.driver} does not build on {build.target} "
-                   f"({build.errors} errors); nothing to run")
-        return 1
+        return print_unbuilt(build)
     assert res is not None
     if log:
         stdout.out(res.console, end="" if res.console.endswith("\n") else "\n")
