@@ -155,14 +155,7 @@ def init_script(*, deps: list[str], modules: list[str], params: list[str],
         "ok=1",
         "oneline() { tr '\\n' ' ' < \"$1\"; }",
     ]
-    for i, d in enumerate(deps):
-        f = f"/kbridge/deps/{i:02d}-{d}.ko"
-        lines += [
-            f"echo '{KMSG_MARK} insmod dep {d}' > /dev/kmsg",
-            f"kbridge-insmod {f} > /tmp/insmod.out 2>&1; rc=$?",
-            f'echo "{MARK} dep $rc {d} $(oneline /tmp/insmod.out)"',
-            '[ "$rc" = 0 ] || ok=0',
-        ]
+    lines += dep_lines(deps)
     if tools:
         from kbridge.actions.guest.tools import init_lines
         lines += init_lines(MARK)
@@ -191,6 +184,22 @@ def init_script(*, deps: list[str], modules: list[str], params: list[str],
         ]
     lines += closing_lines()
     return "\n".join(lines)
+
+
+def dep_lines(deps: list[str]) -> list[str]:
+    """/init lines that load the in-kernel dependencies (copied to /kbridge/deps/ in this
+    order), each reported on the console; a failure clears $ok. Used by the plain and
+    the Xen dom0 initramfs."""
+    lines: list[str] = []
+    for i, d in enumerate(deps):
+        f = f"/kbridge/deps/{i:02d}-{d}.ko"
+        lines += [
+            f"echo '{KMSG_MARK} insmod dep {d}' > /dev/kmsg",
+            f"kbridge-insmod {f} > /tmp/insmod.out 2>&1; rc=$?",
+            f'echo "{MARK} dep $rc {d} $(oneline /tmp/insmod.out)"',
+            '[ "$rc" = 0 ] || ok=0',
+        ]
+    return lines
 
 
 def closing_lines(*reports: str) -> list[str]:

@@ -45,7 +45,7 @@ from pathlib import Path
 from kbridge.actions.guest.image import GuestImage, _apt_download, _deb_version, ensure_image, \
     file_lock, guest_root
 from kbridge.actions.guest.initramfs import HELPERS, KMSG_MARK, MARK, ModuleIndex, _copy_module, closing_lines, \
-    _is_static, canonical, helper, module_depends, module_name
+    _is_static, canonical, dep_lines, helper, module_depends, module_name
 from kbridge.actions.guest.qemu import QEMU
 from kbridge.actions.guest.runner import ModuleLoad, parse_console, problem_lines
 from kbridge.errors import KbridgeError
@@ -374,14 +374,7 @@ def init_script(*, deps: list[str], stages: list[tuple[str, list[str], tuple[str
         "ok=1; sok=1",
         "oneline() { tr '\\n' ' ' < \"$1\"; }",
     ]
-    for i, d in enumerate(deps):
-        f = f"/kbridge/deps/{i:02d}-{d}.ko"
-        lines += [
-            f"echo '{KMSG_MARK} insmod dep {d}' > /dev/kmsg",
-            f"kbridge-insmod {f} > /tmp/insmod.out 2>&1; rc=$?",
-            f'echo "{MARK} dep $rc {d} $(oneline /tmp/insmod.out)"',
-            '[ "$rc" = 0 ] || ok=0',
-        ]
+    lines += dep_lines(deps)
     if tools:
         from kbridge.actions.guest.tools import MOUNT
         lines += [
