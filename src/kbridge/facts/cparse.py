@@ -1113,12 +1113,7 @@ class HeaderParser:
                 prefix = self._prefix_tokens(c, decls[0], canonical=True)
                 type_start = type_node.start_byte if type_node is not None else c.start_byte
                 shown_prefix = _flat(src, min(type_start, c.start_byte), decls[0].start_byte)
-                for d in decls:
-                    nm = declared_name(d)
-                    if nm is None:
-                        continue
-                    mtype = join_tokens(prefix + _leaves(src, d, skip=nm, canonical=True))
-                    decl = f"{shown_prefix} {_flat(src, d.start_byte, d.end_byte)}"
+                for nm, mtype, decl in _declarators(src, decls, prefix, shown_prefix):
                     if bits is not None:
                         decl += f" : {bits}"
                     members.append((_text(src, nm), mtype, bits, c.start_point[0] + 1,
@@ -1147,15 +1142,23 @@ class HeaderParser:
         prefix = [t for t in self._prefix_tokens(node, decls[0], canonical=True) if t != "typedef"]
         first = next((c for c in node.children if c.type != "typedef" and c.type != "comment"), decls[0])
         shown_prefix = _flat(src, first.start_byte, decls[0].start_byte)
-        for d in decls:
-            nm = declared_name(d)
-            if nm is None:
-                continue
-            ttype = join_tokens(prefix + _leaves(src, d, skip=nm, canonical=True))
-            decl = f"{shown_prefix} {_flat(src, d.start_byte, d.end_byte)}"
+        for nm, ttype, decl in _declarators(src, decls, prefix, shown_prefix):
             self._out.typedefs.append((_text(src, nm), ttype, node.start_point[0] + 1,
                                        cond.text, cond.active, decl))
             self._out.count("typedef")
+
+
+def _declarators(src: bytes, decls: list[ts.Node], prefix: list[str],
+                 shown_prefix: str) -> Iterator[tuple[ts.Node, str, str]]:
+    """(name node, canonical type, the declaration as shown) of each of *decls* that
+    declares a name; *prefix*: the canonical tokens before the declarators (the type),
+    *shown_prefix*: the same as written."""
+    for d in decls:
+        nm = declared_name(d)
+        if nm is None:
+            continue
+        yield (nm, join_tokens(prefix + _leaves(src, d, skip=nm, canonical=True)),
+               f"{shown_prefix} {_flat(src, d.start_byte, d.end_byte)}")
 
 
 class _Children:
