@@ -262,18 +262,33 @@ def build_initramfs(dest: Path, image: GuestImage, kos: list[Path], *, params: l
     for name in HELPERS:
         shutil.copyfile(helper(name, cache=cache), tree / "bin" / name)
         os.chmod(tree / "bin" / name, 0o755)
+    add_payload(tree, image, index, deps, list(zip(kos, names)), test_script, tools)
+    pack(tree, init_script(deps=deps, modules=names, params=list(params),
+                           has_test=test_script is not None, test_timeout=test_timeout, tools=tools),
+         dest)
+    return Initramfs(dest, deps, names)
+
+
+def add_payload(tree: Path, image: GuestImage, index: ModuleIndex, deps: list[str],
+                kos: list[tuple[Path, str]], test_script: Path | None, tools: bool) -> None:
+    """What /init loads and runs, where it looks for it: the in-kernel dependencies of
+    *image* and the modules under test ((path, name) of *kos*), numbered in load order;
+    the test script; the tools disk's prelude. Used by the plain and the Xen initramfs."""
     for i, d in enumerate(deps):
         _copy_module(image.modules_dir / index.paths[d], tree / "kbridge/deps" / f"{i:02d}-{d}.ko")
-    for i, (k, n) in enumerate(zip(kos, names)):
+    for i, (k, n) in enumerate(kos):
         _copy_module(Path(k), tree / "kbridge/mod" / f"{i:02d}-{n}.ko")
     if test_script is not None:
         shutil.copyfile(test_script, tree / "kbridge" / "test.sh")
     if tools:
         from kbridge.actions.guest.tools import PRELUDE, prelude
         (tree / PRELUDE.lstrip("/")).write_text(prelude())
-    (tree / "init").write_text(init_script(deps=deps, modules=names, params=list(params),
-                                           has_test=test_script is not None,
-                                           test_timeout=test_timeout, tools=tools))
+
+
+def pack(tree: Path, init: str, dest: Path) -> None:
+    """*init* as the /init of *tree*, then *tree* as the newc cpio archive *dest*,
+    reproducibly (sorted, owner 0:0, every time 0); *tree* is removed."""
+    (tree / "init").write_text(init)
     os.chmod(tree / "init", 0o755)
     entries = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*"))
     for rel in entries + [""]:
@@ -285,7 +300,6 @@ def build_initramfs(dest: Path, image: GuestImage, kos: list[Path], *, params: l
     if proc.returncode != 0:
         raise KbridgeError(f"cpio failed: {proc.stderr.decode(errors='replace').strip()[:200]}")
     shutil.rmtree(tree)
-    return Initramfs(dest, deps, names)
 
 
 def _is_static(path: Path) -> bool:

@@ -44,8 +44,8 @@ from pathlib import Path
 
 from kbridge.actions.guest.image import GuestImage, _apt_download, _deb_version, ensure_image, \
     file_lock, guest_root
-from kbridge.actions.guest.initramfs import HELPERS, KMSG_MARK, MARK, ModuleIndex, _copy_module, closing_lines, \
-    _is_static, canonical, dep_lines, helper, module_depends, module_name
+from kbridge.actions.guest.initramfs import HELPERS, KMSG_MARK, MARK, ModuleIndex, _is_static, add_payload, \
+    canonical, closing_lines, dep_lines, helper, module_depends, module_name, pack
 from kbridge.actions.guest.qemu import QEMU
 from kbridge.actions.guest.runner import ModuleLoad, parse_console, problem_lines
 from kbridge.errors import KbridgeError
@@ -489,30 +489,11 @@ def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[X
         shutil.copyfile(lib.resolve(), where)
         os.chmod(where, 0o755)
     shutil.copytree(dist.root / "etc" / "xen", tree / "etc" / "xen", symlinks=True)
-    for i, d in enumerate(deps):
-        _copy_module(image.modules_dir / index.paths[d], tree / "kbridge/deps" / f"{i:02d}-{d}.ko")
-    for i, (k, n) in enumerate(all_kos):
-        _copy_module(Path(k), tree / "kbridge/mod" / f"{i:02d}-{n}.ko")
-    if test_script is not None:
-        shutil.copyfile(test_script, tree / "kbridge" / "test.sh")
-    if tools:
-        from kbridge.actions.guest.tools import PRELUDE, prelude
-        (tree / PRELUDE.lstrip("/")).write_text(prelude())
-    (tree / "init").write_text(init_script(deps=deps, stages=staged, version=dist.version,
-                                           has_test=test_script is not None,
-                                           test_timeout=test_timeout, tools=tools,
-                                           params={st.name: st.params for st in stages}))
-    os.chmod(tree / "init", 0o755)
-    entries = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*"))
-    for rel in entries + [""]:
-        os.utime(tree / rel, (0, 0), follow_symlinks=False)
-    with open(dest, "wb") as out:
-        proc = subprocess.run(["cpio", "-o", "-H", "newc", "--reproducible", "-R", "0:0"],
-                              input=("\n".join(["."] + entries) + "\n").encode(), cwd=tree,
-                              stdout=out, stderr=subprocess.PIPE)
-    if proc.returncode != 0:
-        raise KbridgeError(f"cpio failed: {proc.stderr.decode(errors='replace').strip()[:200]}")
-    shutil.rmtree(tree)
+    add_payload(tree, image, index, deps, all_kos, test_script, tools)
+    pack(tree, init_script(deps=deps, stages=staged, version=dist.version,
+                           has_test=test_script is not None, test_timeout=test_timeout, tools=tools,
+                           params={st.name: st.params for st in stages}),
+         dest)
     return XenInitramfs(dest, deps, staged)
 
 
