@@ -237,12 +237,7 @@ def build_initramfs(dest: Path, image: GuestImage, kos: list[Path], *, params: l
     *tools*: the guest gets the tools disk (its modules are loaded, it is
     mounted at /tools before the modules under test).
     """
-    busybox = shutil.which("busybox")
-    if busybox is None or not _is_static(Path(busybox)):
-        raise KbridgeError("busybox-static not found: install it (apt-get install busybox-static; "
-                           "scripts/setup.sh does)")
-    if shutil.which("cpio") is None:
-        raise KbridgeError("cpio not found: install it (apt-get install cpio; scripts/setup.sh does)")
+    busybox = host_tools()
     index = index or ModuleIndex.load(image)
     names = [module_name(k) for k in kos]
     wanted: list[str] = list(extra_modules)
@@ -252,21 +247,39 @@ def build_initramfs(dest: Path, image: GuestImage, kos: list[Path], *, params: l
     for k in kos:
         wanted += [d for d in module_depends(k) if d not in names]
     deps = index.closure(wanted)
+    tree = new_tree(dest, busybox, (), cache)
+    add_payload(tree, image, index, deps, list(zip(kos, names)), test_script, tools)
+    pack(tree, init_script(deps=deps, modules=names, params=list(params),
+                           has_test=test_script is not None, test_timeout=test_timeout, tools=tools),
+         dest)
+    return Initramfs(dest, deps, names)
+
+
+def host_tools() -> Path:
+    """The host's static busybox (the initramfs' shell and tools); cpio must be there too."""
+    busybox = shutil.which("busybox")
+    if busybox is None or not _is_static(Path(busybox)):
+        raise KbridgeError("busybox-static not found: install it (apt-get install busybox-static; "
+                           "scripts/setup.sh does)")
+    if shutil.which("cpio") is None:
+        raise KbridgeError("cpio not found: install it (apt-get install cpio; scripts/setup.sh does)")
+    return Path(busybox)
+
+
+def new_tree(dest: Path, busybox: Path, dirs: tuple[str, ...], cache: Path | None) -> Path:
+    """The empty tree of the archive *dest* (beside it; an old one is removed) with the
+    directories /init uses and *dirs*, busybox and kbridge's helpers in /bin."""
     tree = dest.parent / (dest.name + ".d")
     if tree.exists():
         shutil.rmtree(tree)
-    for sub in ("bin", "kbridge/deps", "kbridge/mod", "proc", "sys", "dev", "tmp"):
+    for sub in ("bin", *dirs, "kbridge/deps", "kbridge/mod", "proc", "sys", "dev", "tmp"):
         (tree / sub).mkdir(parents=True)
     shutil.copyfile(busybox, tree / "bin" / "busybox")
     os.chmod(tree / "bin" / "busybox", 0o755)
     for name in HELPERS:
         shutil.copyfile(helper(name, cache=cache), tree / "bin" / name)
         os.chmod(tree / "bin" / name, 0o755)
-    add_payload(tree, image, index, deps, list(zip(kos, names)), test_script, tools)
-    pack(tree, init_script(deps=deps, modules=names, params=list(params),
-                           has_test=test_script is not None, test_timeout=test_timeout, tools=tools),
-         dest)
-    return Initramfs(dest, deps, names)
+    return tree
 
 
 def add_payload(tree: Path, image: GuestImage, index: ModuleIndex, deps: list[str],

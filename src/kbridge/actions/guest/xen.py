@@ -44,8 +44,8 @@ from pathlib import Path
 
 from kbridge.actions.guest.image import GuestImage, _apt_download, _deb_version, ensure_image, \
     file_lock, guest_root
-from kbridge.actions.guest.initramfs import HELPERS, KMSG_MARK, MARK, ModuleIndex, _is_static, add_payload, \
-    canonical, closing_lines, dep_lines, helper, module_depends, module_name, pack
+from kbridge.actions.guest.initramfs import KMSG_MARK, MARK, ModuleIndex, add_payload, canonical, \
+    closing_lines, dep_lines, host_tools, module_depends, module_name, new_tree, pack
 from kbridge.actions.guest.qemu import QEMU
 from kbridge.actions.guest.runner import ModuleLoad, parse_console, problem_lines
 from kbridge.errors import KbridgeError
@@ -420,11 +420,7 @@ class XenInitramfs:
 def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[XenStage], *,
                     test_script: Path | None = None, test_timeout: int = 120,
                     cache: Path | None = None, tools: bool = False) -> XenInitramfs:
-    busybox = shutil.which("busybox")
-    if busybox is None or not _is_static(Path(busybox)):
-        raise KbridgeError("busybox-static not found: install it (scripts/setup.sh does)")
-    if shutil.which("cpio") is None:
-        raise KbridgeError("cpio not found: install it (scripts/setup.sh does)")
+    busybox = host_tools()
     index = ModuleIndex.load(image)
     staged: list[tuple[str, list[str], tuple[str, ...]]] = []
     wanted = list(DOM0_MODULES)
@@ -443,17 +439,7 @@ def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[X
     if fronts & set(deps):
         raise KbridgeError(f"a dependency pulls in the kernel's own front-end "
                            f"({', '.join(sorted(fronts & set(deps)))}); it would bind the devices")
-    tree = dest.parent / (dest.name + ".d")
-    if tree.exists():
-        shutil.rmtree(tree)
-    for sub in ("bin", "usr/bin", "usr/sbin", "kbridge/deps", "kbridge/mod", "proc", "sys", "dev",
-                "tmp", "lib/x86_64-linux-gnu", "lib64", "etc"):
-        (tree / sub).mkdir(parents=True)
-    shutil.copyfile(busybox, tree / "bin" / "busybox")
-    os.chmod(tree / "bin" / "busybox", 0o755)
-    for name in HELPERS:
-        shutil.copyfile(helper(name, cache=cache), tree / "bin" / name)
-        os.chmod(tree / "bin" / name, 0o755)
+    tree = new_tree(dest, busybox, ("usr/bin", "usr/sbin", "lib/x86_64-linux-gnu", "lib64", "etc"), cache)
     # the tool stack, at the paths its scripts and libxl expect
     libexec = Path("usr") / "lib" / f"xen-{dist.version}" / "bin"
     (tree / libexec).mkdir(parents=True)
