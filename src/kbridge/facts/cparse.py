@@ -435,9 +435,9 @@ class CondEval:
 
     Built on the unifdef-faithful evaluator's semantics: ``!``, ``&&``, ``||``
     and the comparisons are :mod:`kbridge.facts.ifexpr`'s, which
-    :mod:`kbridge.actions.prune` evaluates with too (a value here is its
+    prune (actions/prune.py) evaluates with too (a value here is its
     one-point interval), so the two agree wherever both decide
-    (tests/test_prune_unifdef.py checks it). What stays two front ends, and why
+    (tests/test_ifexpr.py checks it). What stays two front ends, and why
     (merging them would change what one of them answers):
 
     * the grammar: unifdef knows integers, symbols, ``defined``, ``!``, the

@@ -3,7 +3,7 @@
 The semantics both ``#if`` front ends of kbridge evaluate with, so that they
 cannot disagree where their grammars overlap:
 
-* :mod:`kbridge.actions.prune` reads directives as text, the way unifdef 2.10
+* prune (actions/prune.py) reads directives as text, the way unifdef 2.10
   lexes them (its grammar, its lexer state, its edits: the unifdef-faithful
   evaluator ``kbridge prune`` and ``kbridge audit`` use), over *intervals* of
   values (every kernel of a supported range at once);
