@@ -24,6 +24,8 @@ EVAL = cparse.CondEval(config=CONFIG, known=True, version=VERSION)
 
 _atoms = st.one_of(
     st.integers(0, 300).map(str),
+    st.integers(0, 300).map(lambda n: f"0{n:o}"),          # octal, as C reads it
+    st.integers(0, 300).map(lambda n: f"0x{n:x}"),
     st.sampled_from(["CONFIG_A", "CONFIG_B", "CONFIG_Y", "CONFIG_ZERO", "FOO", "LINUX_VERSION_CODE",
                      "defined(CONFIG_A)", "defined(CONFIG_B)", "defined(FOO)",
                      "defined(LINUX_VERSION_CODE)", "KERNEL_VERSION(6, 1, 0)",
@@ -64,3 +66,12 @@ def test_short_circuits_over_unknowns():
                        ("LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)", 1)):
         assert _tree_sitter(expr) == want, expr
         assert _unifdef(expr) == want, expr
+
+
+def test_integer_literals_read_as_c_reads_them():
+    # 010 is octal 8 in C's preprocessor; CondEval once read it as 10
+    for expr, want in (("010 == 8", 1), ("010 == 10", 0), ("0x10 == 16", 1), ("1UL == 1", 1),
+                       ("KERNEL_VERSION(6, 01, 0) == KERNEL_VERSION(6, 1, 0)", 1)):
+        assert _tree_sitter(expr) == want, expr
+    assert ifexpr.c_integer("010") == 8 and ifexpr.c_integer("0x1fUL") == 31
+    assert ifexpr.c_integer("09") is None and ifexpr.c_integer("1.0") is None

@@ -56,7 +56,8 @@ from pathlib import Path
 from kbridge.errors import KbridgeError
 # the operators' meaning is ifexpr's (CondEval, the tree-sitter front end, shares it);
 # this module is the unifdef-faithful text front end: lexer, grammar, state machine
-from kbridge.facts.ifexpr import LT_FALSE, LT_IF, LT_TRUE, Interval, Val, apply, negate, truth, value
+from kbridge.facts.ifexpr import LT_FALSE, LT_IF, LT_TRUE, Interval, Val, apply, negate, truth, value, \
+    strtol0
 # the version-code helpers are kversion's; prune's callers use them through this module too
 from kbridge.facts.kversion import (MAX_CODE, VERSION_MACRO, VERSION_SYMBOL,  # noqa: F401
                                     format_code, kernel_version, parse_kernel)
@@ -218,25 +219,6 @@ def _next_special(s: str, i: int) -> int:
 
 def _endsym(ch: str) -> bool:
     return not (ch == "_" or (ch.isascii() and ch.isalnum()))
-
-
-def _strtol0(s: str, i: int) -> tuple[int, int]:
-    """C strtol(s + i, &end, 0) for text starting with a digit: (value, end index)."""
-    n = len(s)
-    if s.startswith(("0x", "0X"), i) and i + 2 < n and s[i + 2] in "0123456789abcdefABCDEF":
-        j = i + 2
-        while j < n and s[j] in "0123456789abcdefABCDEF":
-            j += 1
-        return int(s[i + 2:j], 16), j
-    if s[i] == "0":
-        j = i + 1
-        while j < n and s[j] in "01234567":
-            j += 1
-        return (int(s[i:j], 8) if j > i + 1 else 0), j
-    j = i
-    while j < n and s[j].isascii() and s[j].isdigit():
-        j += 1
-    return int(s[i:j]), j
 
 
 # Operator levels, loosest first, as unifdef 2.10's table (longer spellings first).
@@ -443,7 +425,7 @@ class _Pruner:
                 return (LT_ERROR, None), i
             return (lt, iv), i + 1
         if c.isascii() and c.isdigit():
-            v, i = _strtol0(self.tline, i)
+            v, i = strtol0(self.tline, i)
             return value(v), i
         j = self.matchsym("defined", i)
         if j is not None:
@@ -497,7 +479,7 @@ class _Pruner:
             c = self._char(i)
             if not (c.isascii() and c.isdigit()):
                 return None
-            v, i = _strtol0(s, i)
+            v, i = strtol0(s, i)
             nums.append(v)
             i = self.skipcomment(i)
             if self._char(i) != ("," if k < 2 else ")"):

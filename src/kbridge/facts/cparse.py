@@ -56,7 +56,8 @@ from kbridge.facts import ifexpr
 from kbridge.facts.kversion import VERSION_MACRO, VERSION_SYMBOL, kernel_version
 
 # Bump when the rows produced change meaning; it is part of the cache key.
-PARSER_VERSION = 10
+# 11: #if integer literals read as C reads them (010 is 8), ifexpr.c_integer.
+PARSER_VERSION = 11
 
 _LANGUAGE = ts.Language(tsc.language())
 
@@ -454,11 +455,6 @@ class CondEval:
     * the symbols: prune's are -D/-U values and intervals of kernel versions;
       here a .config (y/m/n, ``defined(CONFIG_X_MODULE)``), the kernel's fixed
       macros and the index's macro table;
-    * integer literals: prune reads them with C's strtol (``010`` is 8); this
-      class with Python's int(), which refuses ``010`` and then reads it as 10
-      -- kept for now: changing what this class answers means a new
-      PARSER_VERSION, which rebuilds every cached index (no header of the
-      6.1/6.12 trees writes an octal literal in an ``#if``).
     """
 
     config: dict[str, str] = field(default_factory=dict)
@@ -530,14 +526,7 @@ class CondEval:
             return None
         t = node.type
         if t == "number_literal":
-            txt = _text(src, node).rstrip("uUlL")
-            try:
-                return int(txt, 0)
-            except ValueError:
-                try:
-                    return int(txt.lstrip("0") or "0")
-                except ValueError:
-                    return None
+            return ifexpr.c_integer(_text(src, node))
         if t == "identifier":
             return self.symbol(_text(src, node))
         if t == "preproc_defined":
@@ -566,9 +555,8 @@ class CondEval:
             if name == "defined" and len(argv) == 1 and argv[0].type == "identifier":
                 return self.defined(_text(src, argv[0]))
             if name == VERSION_MACRO and len(argv) == 3 and self.version is not None:
-                try:
-                    a, b, c = (int(_text(src, n).rstrip("uUlL"), 0) for n in argv)
-                except ValueError:
+                a, b, c = (ifexpr.c_integer(_text(src, n)) for n in argv)
+                if a is None or b is None or c is None:
                     return None
                 return kernel_version(a, b, c)
             return None

@@ -103,3 +103,31 @@ def point(operand: Val) -> int | None:
     """The one integer an operand stands for, or None (unknown, or several values)."""
     iv = operand[1]
     return iv[0] if iv is not None and iv[0] == iv[1] else None
+
+
+def strtol0(s: str, i: int) -> tuple[int, int]:
+    """C strtol(s + i, &end, 0) for text starting with a digit: (value, end index)."""
+    n = len(s)
+    if s.startswith(("0x", "0X"), i) and i + 2 < n and s[i + 2] in "0123456789abcdefABCDEF":
+        j = i + 2
+        while j < n and s[j] in "0123456789abcdefABCDEF":
+            j += 1
+        return int(s[i + 2:j], 16), j
+    if s[i] == "0":
+        j = i + 1
+        while j < n and s[j] in "01234567":
+            j += 1
+        return (int(s[i:j], 8) if j > i + 1 else 0), j
+    j = i
+    while j < n and s[j].isascii() and s[j].isdigit():
+        j += 1
+    return int(s[i:j]), j
+
+
+def c_integer(text: str) -> int | None:
+    """A C integer literal's value as the preprocessor reads it (``010`` is 8,
+    ``0x1fUL`` 31): strtol with base 0, then only an integer suffix may follow."""
+    if not text or not (text[0].isascii() and text[0].isdigit()):
+        return None
+    v, end = strtol0(text, 0)
+    return v if text[end:].rstrip("uUlL") == "" else None
