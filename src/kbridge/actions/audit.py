@@ -36,7 +36,7 @@ from pathlib import Path
 
 from kbridge.actions import prune as pr
 from kbridge.errors import KbridgeError
-from kbridge.facts import scan
+from kbridge.facts import ifexpr, scan
 from kbridge.facts.cparse import parse_bounded, thread_parser
 
 KB_GUARD_PREFIX = "KB_HAVE_"
@@ -240,7 +240,7 @@ def _version_constants(expr: str) -> set[int]:
                     continue
             i = j
         elif c.isascii() and c.isdigit():
-            v, j = pr._strtol0(expr, i)
+            v, j = ifexpr.strtol0(expr, i)
             if 0x10000 <= v <= pr.MAX_CODE:
                 found.add(v)
             i = max(j, i + 1)
