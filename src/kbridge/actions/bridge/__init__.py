@@ -160,6 +160,8 @@ def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] |
         if abi_check:
             abi.judge(result, built, tree, driver, rules=[str(s["rule"]) for s in report.shims],
                       cache=cache)
+    result.bridge = {"home": report.home, "shims": report.shims,
+                     "unbridged": [u.to_json() for u in report.unbridged]}
     if report.unbridged:
         from kbridge.actions.kbuild import Diagnostic
         for u in report.unbridged:
