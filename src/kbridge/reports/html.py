@@ -44,7 +44,7 @@ td.none{background:#f6f8fa;color:#8c959f}td.sel{box-shadow:inset 0 0 0 3px #0969
 .legend span{display:inline-block;padding:.1em .6em;margin-right:.4em;border:1px solid #d0d7de;border-radius:4px}
 .legend .ok{background:#dafbe1}.legend .warn{background:#fff8c5}.legend .fail{background:#ffd8d3}
 .legend .none{background:#f6f8fa}
-section.details{border:1px solid #0969da;border-radius:6px;padding:.2em 1em 1em;margin:1em 0;background:#fdfeff}
+section.details{scroll-margin-top:4.5em;border:1px solid #0969da;border-radius:6px;padding:.2em 1em 1em;margin:1em 0;background:#fdfeff}
 section.details h3{margin:.6em 0 .2em}section.details h4{margin:.9em 0 .3em}
 section.details table{border-collapse:collapse;width:100%}
 section.details td,section.details th{border-top:1px solid #eaeef2;padding:.25em .5em;text-align:left;
