@@ -137,6 +137,19 @@ def test_bad_shard_spec_is_one_error_line(spec: str) -> None:
     assert_bad_input(run_cli("matrix", OK_DRIVER, "--shard", spec, "--json"), "--shard")
 
 
+def test_shard_and_merge_misuse_is_one_error_line(plain: Path) -> None:
+    assert_bad_input(run_cli("matrix", OK_DRIVER, "--shard", "1/2"), "--shard", "--json")
+    assert_bad_input(run_cli("matrix", OK_DRIVER, "--merge", str(plain)), "--merge")
+
+
+def test_merge_html_is_the_report(plain: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.html", tmp_path / "b.html"
+    proc = run_cli("matrix", "--merge", str(plain), "--html", str(a))
+    assert proc.returncode == 0 and proc.stdout == "", proc.stderr
+    assert run_cli("report", str(plain), "-o", str(b)).returncode == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
 def test_merge_refuses_a_cell_twice_and_non_results(plain: Path, tmp_path: Path) -> None:
     assert_bad_input(run_cli("matrix", "--merge", str(plain), str(plain), "--json"), "also in")
     bad = tmp_path / "bad.json"
@@ -329,7 +342,9 @@ def test_a_shard_job_runs_here(tmp_path: Path) -> None:
            "KB_DRIVERS": " ".join(DRIVERS)}
     for s in steps:
         if "run" in s:
-            proc = subprocess.run(["bash", "-e", "-c", s["run"]], cwd=work, env=env,
+            # the workflow's `shell: bash` is `bash --noprofile --norc -eo pipefail {0}`
+            proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", s["run"]],
+                                  cwd=work, env=env,
                                   capture_output=True, text=True)
             assert proc.returncode == 0, (s.get("name"), proc.stdout, proc.stderr)
     cells = json.loads((work / ci.SHARD_FILE).read_text())
