@@ -127,7 +127,8 @@ def details(cell: Cell, result: BuildResult, *, rules: list | None = None,  # ty
         out["check"] = {"error": str(exc)}
     try:
         from kbridge.actions.probe import probe
-        out["probes"] = {p.rule: p.result for p in probe(cell.tree, needed, cache)}
+        out["probes"] = {p.rule: p.result if isinstance(p.result, (bool, int, str, type(None)))
+                         else str(p.result) for p in probe(cell.tree, needed, cache)}
     except KbridgeError as exc:
         out["probes"] = {"error": str(exc)}
     if result.bridge is not None:

@@ -32,6 +32,7 @@ p.sub{margin:0 0 1em;color:#57606a}
 .filters{display:flex;gap:1.5em;align-items:center;flex-wrap:wrap;padding:.6em .8em;background:#f6f8fa;
  border:1px solid #d0d7de;border-radius:6px;position:sticky;top:0;z-index:2}
 .filters label{font-weight:600}.filters select{margin-left:.4em;max-width:28em}
+.grids{display:flex;flex-wrap:wrap;gap:0 2.5em;align-items:flex-start}
 table.grid{border-collapse:collapse;margin:.3em 0 1em}
 table.grid th,table.grid td{border:1px solid #d0d7de;padding:0}
 table.grid th{background:#f6f8fa;padding:.35em .6em;font-weight:600;white-space:nowrap}
@@ -288,6 +289,7 @@ def render(cells: list[dict[str, Any]], *, title: str = "kbridge matrix report")
             '<span class="fail">fails</span><span class="none">not built</span></span>',
             "</div>"]
     panels: list[str] = []
+    body.append('<div class="grids">')
     for g in sorted(groups, key=gkey):
         members = groups[g]
         name = _strategy_name(members[0][1])
@@ -299,7 +301,7 @@ def render(cells: list[dict[str, Any]], *, title: str = "kbridge matrix report")
             rows.setdefault(str(c["driver"]), {})[str(c["target"])] = (cid, c)
         ok = sum(1 for _, c in members if c.get("ok"))
         gid = "-".join(x for x in g if x)
-        body.append(f'<h2 id="s-{_e(gid)}">{_e(name)}: {ok}/{len(members)} cells build</h2>')
+        body.append(f'<div class="grid-box"><h2 id="s-{_e(gid)}">{_e(name)}: {ok}/{len(members)} cells build</h2>')
         body.append(f'<table class="grid" data-strategy="{_e(gid)}"><thead><tr><th class="drv">driver</th>'
                     + "".join(f"<th>{_e(t)}</th>" for _, t in cols)
                     + ("".join(f"<th>load {_e(t)}</th>" for _, t in cols) if with_load else "")
@@ -332,7 +334,8 @@ def render(cells: list[dict[str, Any]], *, title: str = "kbridge matrix report")
             body.append(f'<tr data-driver="{_e(drv)}" data-subsystems="{_e(" ".join(sorted(subs)))}" '
                         f'data-rules="{_e(" ".join(sorted(rids)))}"><th class="drv">{_e(drv)}</th>'
                         + "".join(tds) + ("".join(loads) if with_load else "") + "</tr>")
-        body.append("</tbody></table>")
+        body.append("</tbody></table></div>")
+    body.append("</div>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n"
