@@ -97,8 +97,42 @@ def _rules_of_api(rules: list, api: str) -> list[str]:  # type: ignore[type-arg]
     return sorted(out)
 
 
+def explain(cells: list[Cell], results: list[BuildResult], *, cache=None,  # type: ignore[no-untyped-def]
+            on_done: Callable[[int], None] | None = None) -> list[dict[str, object]]:
+    """:func:`details` of every cell; each target is probed once for every rule any of its
+    cells' drivers uses (one batched probe run per tree instead of one per cell)."""
+    from kbridge.actions.bridge.layer import needed_rules
+    from kbridge.actions.probe import probe
+    from kbridge.errors import KbridgeError
+    from kbridge.knowledge import rules as rules_mod
+
+    rules = rules_mod.load()
+    needs: dict[object, list] = {}   # type: ignore[type-arg]   # per driver: it scans the driver
+    wanted: dict[object, tuple[object, dict[str, object]]] = {}
+    for c in cells:
+        if c.driver.path not in needs:
+            needs[c.driver.path] = needed_rules(rules, c.driver)
+        _, ids = wanted.setdefault(c.tree.path, (c.tree, {}))
+        for r in needs[c.driver.path]:
+            ids[r.id] = r
+    answers: dict[object, dict[str, object] | str] = {}
+    for path, (tree, ids) in wanted.items():
+        try:
+            answers[path] = {p.rule: p.result for p in probe(tree, list(ids.values()), cache)}  # type: ignore[arg-type]
+        except KbridgeError as exc:
+            answers[path] = str(exc)
+    out = []
+    for k, (c, r) in enumerate(zip(cells, results)):
+        out.append(details(c, r, rules=rules, cache=cache, answers=answers[c.tree.path],
+                           needed=needs[c.driver.path]))
+        if on_done:
+            on_done(k)
+    return out
+
+
 def details(cell: Cell, result: BuildResult, *, rules: list | None = None,  # type: ignore[type-arg]
-            cache=None) -> dict[str, object]:  # type: ignore[no-untyped-def]
+            cache=None, answers: dict[str, object] | str | None = None,  # type: ignore[no-untyped-def]
+            needed: list | None = None) -> dict[str, object]:  # type: ignore[type-arg]
     """What a report shows of one cell beyond its build: ``check`` (kbridge check's
     findings on the target, each with the rules its API maps to), ``probes`` (the
     target's answer to every rule the driver uses), ``rules`` (those rules: subsystem,
@@ -110,7 +144,7 @@ def details(cell: Cell, result: BuildResult, *, rules: list | None = None,  # ty
 
     rules = rules_mod.load() if rules is None else rules
     by_id = {r.id: r for r in rules}
-    needed = needed_rules(rules, cell.driver)
+    needed = needed_rules(rules, cell.driver) if needed is None else needed
     named: set[str] = {r.id for r in needed}
     out: dict[str, object] = {}
     try:
@@ -125,12 +159,16 @@ def details(cell: Cell, result: BuildResult, *, rules: list | None = None,  # ty
                         "findings": findings}
     except KbridgeError as exc:
         out["check"] = {"error": str(exc)}
-    try:
-        from kbridge.actions.probe import probe
-        out["probes"] = {p.rule: p.result if isinstance(p.result, (bool, int, str, type(None)))
-                         else str(p.result) for p in probe(cell.tree, needed, cache)}
-    except KbridgeError as exc:
-        out["probes"] = {"error": str(exc)}
+    if answers is None:       # not probed for the whole matrix: probe this cell's rules
+        try:
+            from kbridge.actions.probe import probe
+            answers = {p.rule: p.result for p in probe(cell.tree, needed, cache)}
+        except KbridgeError as exc:
+            answers = str(exc)
+    if isinstance(answers, str):
+        out["probes"] = {"error": answers}
+    else:
+        out["probes"] = {r.id: _jsonable(answers.get(r.id)) for r in needed}
     if result.bridge is not None:
         shims = []
         for s in result.bridge.get("shims", []):  # type: ignore[union-attr]
@@ -141,6 +179,10 @@ def details(cell: Cell, result: BuildResult, *, rules: list | None = None,  # ty
         out["shims"] = shims
     out["rules"] = {i: _rule_info(by_id[i]) for i in sorted(named) if i in by_id}
     return out
+
+
+def _jsonable(value: object) -> object:
+    return value if isinstance(value, (bool, int, str, type(None))) else str(value)
 
 
 def cell_json(cell: Cell, result: BuildResult, *, index: int, strategy: str | None,

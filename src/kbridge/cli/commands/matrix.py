@@ -93,18 +93,14 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
 
     loads = kept.check(cells, results, cache=cache_dir) if kept else None
     if as_json or html is not None:
-        from kbridge.knowledge import rules as rules_mod
-        rules = rules_mod.load()
-        out = []
         with Progress(TextColumn("explaining"), BarColumn(), MofNCompleteColumn(),
                       console=stderr, transient=True, disable=not stderr.is_terminal) as progress:
             task = progress.add_task("", total=len(cells))
-            for k, (c, r) in enumerate(zip(cells, results)):
-                out.append(matrix.cell_json(
-                    c, r, index=positions[k], strategy=strategy, guards=guards,
-                    load=loads[k] if loads is not None else None,
-                    extra=matrix.details(c, r, rules=rules, cache=cache_dir)))
-                progress.update(task, advance=1)
+            explained = matrix.explain(cells, results, cache=cache_dir,
+                                       on_done=lambda _k: progress.update(task, advance=1))
+        out = [matrix.cell_json(c, r, index=positions[k], strategy=strategy, guards=guards,
+                                load=loads[k] if loads is not None else None, extra=explained[k])
+               for k, (c, r) in enumerate(zip(cells, results))]
         if html is not None:
             _write_html(out, html)
         if as_json:
