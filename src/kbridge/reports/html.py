@@ -182,11 +182,12 @@ def _details(cid: str, cell: dict[str, Any]) -> str:
     if chk.get("error"):
         out.append(f"<h4>kbridge check</h4><p class=\"bad\">{_e(chk['error'])}</p>")
     elif chk.get("findings"):
-        out.append(f"<h4>Blame: kbridge check against {_e(chk.get('against'))}</h4>"
+        whose = "the driver" if cell.get("strategy", "plain") == "plain" else "the unbridged driver"
+        out.append(f"<h4>Blame: kbridge check of {whose} against {_e(chk.get('against'))}</h4>"
                    "<table><tr><th>where</th><th>API</th><th>kind</th><th>rule</th>"
                    f"<th>on {_e(chk.get('against'))}</th><th>on {_e(cell['target'])}</th></tr>")
         for f in chk["findings"]:
-            out.append(f"<tr><td><code>{_e(f.get('file'))}:{_e(f.get('line'))}</code></td>"
+            out.append(f"<tr><td class=\"where\"><code>{_e(f.get('file'))}:{_e(f.get('line'))}</code></td>"
                        f"<td><code>{_e(f.get('api'))}</code></td><td>{_e(f.get('kind'))}</td>"
                        f"<td>{_rule_links(list(f.get('rules') or []))}</td>"
                        f"<td><code>{_e(f.get('declaration_against') or '(not declared)')}</code></td>"
