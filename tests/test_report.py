@@ -99,6 +99,19 @@ def test_layer_cell_records_shims_with_their_why(layer: Path) -> None:
     assert cell["bridge"]["shims"] and cell["bridge"]["unbridged"] == []
 
 
+def test_matrix_layer_bridges_a_driver_of_unknown_kernel_for_every_target() -> None:
+    """README's maintainer flow on a driver directory (not from the corpus): `kbridge matrix
+    DIR --strategy layer` bridges it for every target of the matrix, so its home kernel is
+    found among them (failed before: each cell bridged for its own target only, and the
+    cell of a kernel the driver does not build on aborted the matrix, exit 2)."""
+    drv = REPO / "tests" / "fixtures" / "layer" / "kbtest_static_new"   # written for 6.12
+    cells = _matrix(str(drv), "--strategy", "layer", "--target", "6.1", "--target", "6.12")
+    assert [c["ok"] for c in cells] == [True, True], [c["diagnostics"][:3] for c in cells]
+    old, new = cells
+    assert old["shims"] and all(s["applies"] for s in old["shims"] if s["direction"] == "new_on_old")
+    assert not any(s["applies"] for s in new["shims"] if s["direction"] == "new_on_old")
+
+
 def test_shards_merge_into_the_unsharded_run(plain: Path, tmp_path: Path) -> None:
     """Real shards of the plain matrix, merged (given in reverse), equal the unsharded run
     cell by cell and in its order. That a share does not depend on the order drivers and

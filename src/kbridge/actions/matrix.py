@@ -171,10 +171,17 @@ def details(cell: Cell, result: BuildResult, *, rules: list | None = None,  # ty
         out["probes"] = {r.id: _jsonable(answers.get(r.id)) for r in needed}
     if result.bridge is not None:
         shims = []
+        probes = out["probes"] if isinstance(out.get("probes"), dict) else {}
         for s in result.bridge.get("shims", []):  # type: ignore[union-attr]
             r = by_id.get(str(s["rule"]))
             why = r.shims[s["direction"]].why if r and s["direction"] in r.shims else ""
-            shims.append({"rule": s["rule"], "direction": s["direction"], "why": why})
+            # OUT carries the shims of every kernel it was bridged for; on this target a
+            # shim applies when the probe answers for its direction (new_on_old: no new API)
+            answer = probes.get(str(s["rule"]))  # type: ignore[union-attr]
+            active = None if not isinstance(answer, bool) else \
+                (answer is False if s["direction"] == "new_on_old" else answer is True)
+            shims.append({"rule": s["rule"], "direction": s["direction"], "why": why,
+                          "applies": active})
             named.add(str(s["rule"]))
         out["shims"] = shims
     out["rules"] = {i: _rule_info(by_id[i]) for i in sorted(named) if i in by_id}

@@ -196,10 +196,13 @@ def _details(cid: str, cell: dict[str, Any]) -> str:
 
     shims = cell.get("shims") or []
     if shims:
-        out.append("<h4>Shims applied</h4><table><tr><th>rule</th><th>direction</th><th>why it is faithful</th></tr>")
+        out.append("<h4>Shims applied</h4><table><tr><th>rule</th><th>direction</th>"
+                   f"<th>on {_e(cell['target'])}</th><th>why it is faithful</th></tr>")
         for s in shims:
+            applies = {True: "applies", False: "compiled out (the kernel has this API)",
+                       None: "?"}.get(s.get("applies"), "?")
             out.append(f"<tr><td><code>{_e(s.get('rule'))}</code></td><td>{_e(s.get('direction'))}</td>"
-                       f"<td>{_e(s.get('why'))}</td></tr>")
+                       f"<td>{_e(applies)}</td><td>{_e(s.get('why'))}</td></tr>")
         out.append("</table>")
     unbridged = (cell.get("bridge") or {}).get("unbridged") or []
     if unbridged:
