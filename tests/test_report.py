@@ -86,7 +86,10 @@ def test_matrix_json_keeps_its_keys_and_explains_cells(plain: Path) -> None:
     # every error the build reports on a line check predicted is blamed there
     lines = {(f["file"], f["line"]) for f in broken["check"]["findings"]}
     assert sum((d["file"], d["line"]) in lines for d in broken["diagnostics"]) >= len(blamed)
-    assert set(broken["probes"]) == {r for r in broken["rules"] if r in broken["probes"]}
+    # the target's probes agree with the blame: the oldest kernel lacks each new API blamed
+    assert set(broken["probes"]) <= set(broken["rules"])
+    assert all(broken["probes"][r] is not True for r in blamed if r in broken["probes"])
+    assert any(r in broken["probes"] for r in blamed)
 
 
 def test_layer_cell_records_shims_with_their_why(layer: Path) -> None:
