@@ -274,31 +274,27 @@ def test_report_in_a_real_browser(plain: Path, layer: Path, tmp_path: Path, brow
         shutil.copyfile(shot, REPO / "docs" / "report.png")
 
 
-def _steps(workflow: str, job: str) -> list[dict]:
-    """The steps of *job* as written by kbridge.reports.ci (name/uses/run), parsed from the
-    text we generate (actionlint checks it is valid; no YAML library in the project)."""
-    body = workflow.split(f"\n  {job}:\n", 1)[1]
-    body = re.split(r"\n  [a-z]+:\n", body, maxsplit=1)[0]     # up to the next job
-    steps, cur, in_run = [], None, False
-    for line in body.split("    steps:\n", 1)[1].splitlines():
-        if line.startswith("      - "):
-            cur = {}
-            steps.append(cur)
-            line = "        " + line[8:]
-            in_run = False
-        if cur is None:
-            continue
-        if in_run and (line.startswith("          ") or not line.strip()):
-            cur["run"] += line[10:] + "\n"
-            continue
-        in_run = False
-        m = re.match(r"        (name|uses|run): ?(.*)$", line)
-        if m:
-            if m.group(1) == "run" and m.group(2) == "|":
-                cur["run"], in_run = "", True
-            else:
-                cur[m.group(1)] = m.group(2)
-    return steps
+def _yaml(path: Path) -> dict:
+    from ruamel.yaml import YAML
+    return YAML(typ="safe").load(path.read_text())
+
+
+def _run_here(scripts: list[str], work: Path, env: dict[str, str]) -> None:
+    """Run a job's shell steps in order as the CI would (GitHub's `shell: bash` is
+    `bash --noprofile --norc -eo pipefail {0}`; GitLab's runner stops at the first failing line)."""
+    for script in scripts:
+        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                              cwd=work, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, (script, proc.stdout, proc.stderr)
+
+
+def _checkout(tmp_path: Path) -> Path:
+    """A directory laid out like the job's checkout (set-up finds its .venv ready)."""
+    work = tmp_path / "checkout"
+    work.mkdir()
+    for name in ("scripts", "src", "pyproject.toml", ".venv", "README.md"):
+        (work / name).symlink_to(REPO / name)
+    return work
 
 
 def test_github_workflow_passes_actionlint(tmp_path: Path) -> None:
@@ -341,28 +337,44 @@ def test_workflow_follows_the_series_table(tmp_path: Path) -> None:
 
 
 def test_a_shard_job_runs_here(tmp_path: Path) -> None:
-    """The shard job's own steps (all `run:` steps, in order, with the job's environment for
-    one matrix entry) on this machine, in a directory laid out like the job's checkout."""
+    """The GitHub shard job's own `run:` steps, in order, with the job's environment for one
+    matrix entry, on this machine."""
     wf = tmp_path / "kbridge.yml"
     assert run_cli("ci", "github", *DRIVERS, "--shards", "2", "--strategy", "plain",
                    "-o", str(wf)).returncode == 0
-    text = wf.read_text()
-    steps = _steps(text, "shard")
-    assert [s.get("uses", "").split("@")[0] for s in steps if "uses" in s] == \
+    job = _yaml(wf)["jobs"]["shard"]
+    assert [s["uses"].split("@")[0] for s in job["steps"] if "uses" in s] == \
         ["actions/checkout", "actions/cache", "actions/upload-artifact"]
-    work = tmp_path / "checkout"
-    work.mkdir()
-    for name in ("scripts", "src", "pyproject.toml", ".venv", "README.md"):
-        (work / name).symlink_to(REPO / name)
-    env = {**os.environ, "KB_SERIES": SERIES[0], "KB_STRATEGY": "plain", "KB_SHARD": "1/2",
-           "KB_DRIVERS": " ".join(DRIVERS)}
-    for s in steps:
-        if "run" in s:
-            # the workflow's `shell: bash` is `bash --noprofile --norc -eo pipefail {0}`
-            proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", s["run"]],
-                                  cwd=work, env=env,
-                                  capture_output=True, text=True)
-            assert proc.returncode == 0, (s.get("name"), proc.stdout, proc.stderr)
+    entry = job["strategy"]["matrix"]["include"][0]
+    assert (entry["series"], entry["strategy"], entry["shard"]) == (SERIES[0], "plain", "1/2")
+    env = {**os.environ, "KB_SERIES": entry["series"], "KB_STRATEGY": entry["strategy"],
+           "KB_SHARD": entry["shard"], "KB_DRIVERS": job["env"]["KB_DRIVERS"]}
+    work = _checkout(tmp_path)
+    _run_here([s["run"] for s in job["steps"] if "run" in s], work, env)
     cells = json.loads((work / ci.SHARD_FILE).read_text())
     # shard 1 of 2 of DRIVERS on the oldest series: one of its two cells
     assert len(cells) == 1 and cells[0]["series"] == SERIES[0] and cells[0]["driver"] in DRIVERS
+
+
+def test_gitlab_pipeline_validates_and_its_shard_job_runs_here(tmp_path: Path) -> None:
+    """`kbridge ci gitlab`: valid against GitLab's CI schema (check-jsonschema's vendored copy),
+    one job per series x strategy x shard, and one shard job's script run here (the cache
+    pointed at this machine's kbridge cache instead of the job's own)."""
+    wf = tmp_path / ".gitlab-ci.yml"
+    assert run_cli("ci", "gitlab", *DRIVERS, "--shards", "2", "--strategy", "layer",
+                   "-o", str(wf)).returncode == 0
+    check = subprocess.run([str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema",
+                            "vendor.gitlab-ci", str(wf)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    doc = _yaml(wf)
+    shard = doc["shard"]
+    rows = shard["parallel"]["matrix"]
+    assert [(r["KB_SERIES"], r["KB_IMAGE"]) for r in rows] == \
+        [(s.name, f"debian:{s.suite}") for s in series_mod.all_series()]
+    assert all(r["KB_STRATEGY"] == ["layer"] and r["KB_SHARD"] == ["1/2", "2/2"] for r in rows)
+    env = {**os.environ, "KB_SERIES": rows[0]["KB_SERIES"], "KB_STRATEGY": "layer",
+           "KB_SHARD": "2/2", "KB_DRIVERS": doc["variables"]["KB_DRIVERS"], "CI_JOB_ID": "7"}
+    work = _checkout(tmp_path)
+    _run_here(shard["script"], work, env)
+    cells = json.loads((work / "shards" / "7.json").read_text())
+    assert len(cells) == 1 and cells[0]["strategy"] == "layer" and cells[0]["ok"], cells[0]["diagnostics"][:3]

@@ -119,8 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the HTML file to write (atomically)")
 
     p = sub.add_parser("ci", help="write a CI workflow that runs the matrix in shards and publishes the report")
-    p.add_argument("system", choices=("github",), metavar="SYSTEM",
-                   help="github (GitHub Actions)")
+    p.add_argument("system", choices=("github", "gitlab"), metavar="SYSTEM",
+                   help="github (GitHub Actions) or gitlab (GitLab CI)")
     p.add_argument("drivers", nargs="*", metavar="DRIVER",
                    help="drivers the workflow builds (default: the whole corpus)")
     p.add_argument("--shards", type=_positive_int, default=2, metavar="N",

@@ -15,7 +15,8 @@ def run(*, system: str, drivers: list[str], shards: int, strategies: list[str] |
     chosen = [s for s in ci.STRATEGIES if s in (strategies or ci.STRATEGIES)]
     args = ["kbridge ci", system, *drivers, f"--shards {shards}",
             *(f"--strategy {s}" for s in chosen if strategies)]
-    text = ci.github(drivers=drivers, strategies=chosen, shards=shards, command=" ".join(args))
+    write = ci.github if system == "github" else ci.gitlab
+    text = write(drivers=drivers, strategies=chosen, shards=shards, command=" ".join(args))
     atomic_write(out, text)
     stderr.print(f"workflow: {out} ({len(ci.jobs(_series(), chosen, shards))} shard jobs and a report job)")
     return 0
