@@ -248,8 +248,7 @@ def test_report_in_a_real_browser(plain: Path, layer: Path, tmp_path: Path, brow
     rows = browser.find_elements(By.CSS_SELECTOR, "tr[data-driver]")
     visible = {r.get_attribute("data-driver") for r in rows if r.is_displayed()}
     assert visible == {BREAKS}
-    assert f"{sum(r.is_displayed() for r in rows)} of {len(rows)} rows shown" in \
-        browser.find_element(By.ID, "f-count").text
+    assert f"1 of {len(DRIVERS)} drivers shown" == browser.find_element(By.ID, "f-count").text
     Select(browser.find_element(By.ID, "f-subsystem")).select_by_value("")
     Select(browser.find_element(By.ID, "f-rule")).select_by_value(rid)
     assert {r.get_attribute("data-driver") for r in rows if r.is_displayed()} == {BREAKS}

@@ -76,13 +76,15 @@ _JS = """
   });
   var sub=document.getElementById('f-subsystem'),rule=document.getElementById('f-rule');
   function filter(){
-    var s=sub.value,r=rule.value,shown=0,total=0;
+    var s=sub.value,r=rule.value,shown={},total={};
     document.querySelectorAll('tr[data-driver]').forEach(function(tr){
       var ok=(!s||(' '+tr.getAttribute('data-subsystems')+' ').indexOf(' '+s+' ')>=0)&&
              (!r||(' '+tr.getAttribute('data-rules')+' ').indexOf(' '+r+' ')>=0);
-      tr.hidden=!ok;total++;if(ok)shown++;
+      var d=tr.getAttribute('data-driver');
+      tr.hidden=!ok;total[d]=1;if(ok)shown[d]=1;
     });
-    document.getElementById('f-count').textContent=shown+' of '+total+' rows shown';
+    document.getElementById('f-count').textContent=
+      Object.keys(shown).length+' of '+Object.keys(total).length+' drivers shown';
   }
   sub.addEventListener('change',filter);rule.addEventListener('change',filter);filter();
 })();
