@@ -77,14 +77,14 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
     if builder is not None:
         bridged = builder
 
-        def builder(drv, tree, **kw):  # type: ignore[no-untyped-def]
+        def builder(drv, tree, keep=None, **kw):  # type: ignore[no-untyped-def]
             # a driver whose kernel kbridge does not know (not from the corpus) is bridged for
             # every target of the matrix, as `kbridge bridge` with each --target: its home is
             # the first of them it builds clean on (bridged for one target, a cell could only
             # look for its home there)
             if drv.origin_version is None and "targets" not in kw:
                 kw["targets"] = trees
-            return bridged(drv, tree, **kw)
+            return bridged(drv, tree, keep=keep, **kw)
     kept = None
     if run:   # keep each build, then load the modules in guests of the target kernels
         from kbridge.actions.guest.loadcheck import KeptBuilds
