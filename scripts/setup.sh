@@ -4,7 +4,8 @@
 # Installs the real testbed through apt -- for every series of the table
 # src/kbridge/knowledge/series.toml: the source package and the kernel headers
 # (generic and the table's flavours) whose version equals the source package's;
-# the toolchain, coccinelle, unifdef, QEMU, busybox, cpio, pahole -- and kbridge
+# the toolchain, coccinelle, unifdef, QEMU, busybox, cpio, pahole, chromium, its
+# driver and a font (the HTML report's browser test and screenshot) -- and kbridge
 # itself into .venv at the repository root.
 #
 # It says what it does, one line per step on stderr. Any failure ends it with
@@ -21,7 +22,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 table=${KBRIDGE_SERIES_TABLE:-$repo/src/kbridge/knowledge/series.toml}
 tools=(gcc make bc flex bison libelf-dev libc6-dev coccinelle unifdef xz-utils kmod
        qemu-system-x86 busybox-static cpio zstd dkms dwarves ca-certificates git
-       fio iproute2 ethtool util-linux e2fsprogs)
+       fio iproute2 ethtool util-linux e2fsprogs chromium chromium-driver
+       fonts-dejavu-core)
 # shellcheck disable=SC2206
 extra=(${KBRIDGE_SETUP_EXTRA:-})
 

@@ -47,6 +47,8 @@ class BuildResult:
     log: str = ""
     returncode: int = 0
     abi: dict[str, object] | None = None   # bridged cells: kbridge.actions.bridge.abi's report
+    # bridged cells: what the bridge did ({"home", "shims": [{rule, direction, ...}], "unbridged"})
+    bridge: dict[str, object] | None = None
 
 
     def to_json(self, *, with_log: bool = False) -> dict[str, object]:
@@ -58,6 +60,8 @@ class BuildResult:
         }
         if self.abi is not None:
             out["abi"] = self.abi
+        if self.bridge is not None:
+            out["bridge"] = self.bridge
         if with_log:
             out["log"] = self.log
         return out

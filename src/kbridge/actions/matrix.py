@@ -40,3 +40,229 @@ def run(cells: list[Cell], *, jobs: int | None = None,
             if on_done:
                 on_done(res)
     return [results[i] for i in range(len(cells))]
+
+
+# --- what one cell records beside its build: blame, probes, shims (JSON for reports) ---------
+
+STRATEGY_ORDER = ("plain", "layer", "inline")
+
+
+def cell_key(cell: Cell) -> tuple[str, str]:
+    """A cell's identity, independent of the order drivers and targets were given in."""
+    return cell.driver.label, cell.tree.name
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``I/N`` (1 <= I <= N) -> (I, N); KbridgeError naming the mistake otherwise."""
+    from kbridge.errors import KbridgeError
+
+    head, slash, tail = text.partition("/")
+    if not slash or not head.isdigit() or not tail.isdigit():
+        raise KbridgeError(f"--shard {text!r}: expected I/N, e.g. 2/4 (shard I of N, counted from 1)")
+    i, n = int(head), int(tail)
+    if n < 1 or not 1 <= i <= n:
+        raise KbridgeError(f"--shard {text!r}: I must be between 1 and N, and N at least 1")
+    return i, n
+
+
+def shard(cells: list[Cell], index: int, count: int) -> list[int]:
+    """The positions in *cells* that shard *index* of *count* builds, in *cells*' order.
+
+    The cells are ranked by their identity (driver label, target name), never by
+    the order they were given in, and dealt round-robin: every cell lands in
+    exactly one shard, shard sizes differ by at most one, and the same cells in
+    any order give every shard the same cells.
+    """
+    ranked = sorted(range(len(cells)), key=lambda i: cell_key(cells[i]))
+    mine = {pos for rank, pos in enumerate(ranked) if rank % count == index - 1}
+    return [i for i in range(len(cells)) if i in mine]
+
+
+def _rule_info(rule) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {"subsystem": rule.subsystem, "kind": rule.kind, "api": list(rule.api),
+            "summary": rule.summary, "since": rule.since, "commit": rule.commit,
+            "commit_title": rule.commit_title, "guard": rule.guard}
+
+
+def _rules_of_api(rules: list, api: str) -> list[str]:  # type: ignore[type-arg]
+    """The rules whose ``api`` covers the name *api* as kbridge check spells it
+    (``blk_mode_t``, ``struct queue_limits.features``, ``net/page_pool.h``)."""
+    out = []
+    for r in rules:
+        for use in r.uses:
+            if use.text == api or (use.form == "name" and api in use.names) or \
+                    (use.form == "member" and api == f"struct {use.struct}.{use.member}"):
+                out.append(r.id)
+                break
+    return sorted(out)
+
+
+def explain(cells: list[Cell], results: list[BuildResult], *, cache=None,  # type: ignore[no-untyped-def]
+            on_done: Callable[[int], None] | None = None) -> list[dict[str, object]]:
+    """:func:`details` of every cell; each target is probed once for every rule any of its
+    cells' drivers uses (one batched probe run per tree instead of one per cell)."""
+    from kbridge.actions.bridge.layer import needed_rules
+    from kbridge.actions.probe import probe
+    from kbridge.errors import KbridgeError
+    from kbridge.knowledge import rules as rules_mod
+
+    rules = rules_mod.load()
+    needs: dict[object, list] = {}   # type: ignore[type-arg]   # per driver: it scans the driver
+    wanted: dict[object, tuple[object, dict[str, object]]] = {}
+    for c in cells:
+        if c.driver.path not in needs:
+            needs[c.driver.path] = needed_rules(rules, c.driver)
+        _, ids = wanted.setdefault(c.tree.path, (c.tree, {}))
+        for r in needs[c.driver.path]:
+            ids[r.id] = r
+    answers: dict[object, dict[str, object] | str] = {}
+    for path, (tree, ids) in wanted.items():
+        try:
+            answers[path] = {p.rule: p.result for p in probe(tree, list(ids.values()), cache)}  # type: ignore[arg-type]
+        except KbridgeError as exc:
+            answers[path] = str(exc)
+    out = []
+    for k, (c, r) in enumerate(zip(cells, results)):
+        out.append(details(c, r, rules=rules, cache=cache, answers=answers[c.tree.path],
+                           needed=needs[c.driver.path]))
+        if on_done:
+            on_done(k)
+    return out
+
+
+def details(cell: Cell, result: BuildResult, *, rules: list | None = None,  # type: ignore[type-arg]
+            cache=None, answers: dict[str, object] | str | None = None,  # type: ignore[no-untyped-def]
+            needed: list | None = None) -> dict[str, object]:  # type: ignore[type-arg]
+    """What a report shows of one cell beyond its build: ``check`` (kbridge check's
+    findings on the target, each with the rules its API maps to), ``probes`` (the
+    target's answer to every rule the driver uses), ``rules`` (those rules: subsystem,
+    upstream commit, release), ``shims`` (bridged cells: each shim applied, with its
+    why). A failure of check or probe is recorded in the cell, never raised."""
+    from kbridge.actions.bridge.layer import needed_rules
+    from kbridge.errors import KbridgeError
+    from kbridge.knowledge import rules as rules_mod
+
+    rules = rules_mod.load() if rules is None else rules
+    by_id = {r.id: r for r in rules}
+    needed = needed_rules(rules, cell.driver) if needed is None else needed
+    named: set[str] = {r.id for r in needed}
+    out: dict[str, object] = {}
+    try:
+        from kbridge.actions.check import run_check
+        chk = run_check(cell.driver, cell.tree, cache=cache)
+        findings = []
+        for f in chk.findings:
+            ids = _rules_of_api(rules, f.api)
+            named.update(ids)
+            findings.append({**f.to_json(), "rules": ids})
+        out["check"] = {"against": chk.against, "errors": chk.errors, "warnings": chk.warnings,
+                        "findings": findings}
+    except KbridgeError as exc:
+        out["check"] = {"error": str(exc)}
+    if answers is None:       # not probed for the whole matrix: probe this cell's rules
+        try:
+            from kbridge.actions.probe import probe
+            answers = {p.rule: p.result for p in probe(cell.tree, needed, cache)}
+        except KbridgeError as exc:
+            answers = str(exc)
+    if isinstance(answers, str):
+        out["probes"] = {"error": answers}
+    else:
+        out["probes"] = {r.id: _jsonable(answers.get(r.id)) for r in needed}
+    if result.bridge is not None:
+        shims = []
+        probes = out["probes"] if isinstance(out.get("probes"), dict) else {}
+        for s in result.bridge.get("shims", []):  # type: ignore[union-attr]
+            r = by_id.get(str(s["rule"]))
+            why = r.shims[s["direction"]].why if r and s["direction"] in r.shims else ""
+            # OUT carries the shims of every kernel it was bridged for; on this target a
+            # shim applies when the probe answers for its direction (new_on_old: no new API)
+            answer = probes.get(str(s["rule"]))  # type: ignore[union-attr]
+            active = None if not isinstance(answer, bool) else \
+                (answer is False if s["direction"] == "new_on_old" else answer is True)
+            shims.append({"rule": s["rule"], "direction": s["direction"], "why": why,
+                          "applies": active})
+            named.add(str(s["rule"]))
+        out["shims"] = shims
+    out["rules"] = {i: _rule_info(by_id[i]) for i in sorted(named) if i in by_id}
+    return out
+
+
+def _jsonable(value: object) -> object:
+    return value if isinstance(value, (bool, int, str, type(None))) else str(value)
+
+
+def cell_json(cell: Cell, result: BuildResult, *, index: int, strategy: str | None,
+              guards: str | None = None, load=None,  # type: ignore[no-untyped-def]
+              extra: dict[str, object] | None = None) -> dict[str, object]:
+    """One cell of ``kbridge matrix --json``: the build's keys as before (``driver``,
+    ``target``, ``ok``, ``errors``, ...), ``load`` with --run, then ``cell`` (its
+    position in the whole matrix), ``strategy`` (plain, layer, inline), ``guards``
+    (inline), ``series`` (the target's) and the report's :func:`details`."""
+    out = result.to_json()
+    if load is not None:
+        out["load"] = load.to_json()
+    out["cell"] = index
+    out["strategy"] = strategy or "plain"
+    if strategy == "inline":
+        out["guards"] = guards or "feature"
+    out["series"] = cell.tree.series
+    if extra:
+        out.update(extra)
+    return out
+
+
+def identity(cell: dict[str, object]) -> tuple[str, str, str, str]:
+    return (str(cell.get("strategy", "plain")), str(cell.get("guards") or ""),
+            str(cell["driver"]), str(cell["target"]))
+
+
+def merge(parts: list[tuple[str, object]]) -> list[dict[str, object]]:
+    """Join matrix results (``(name, parsed JSON)`` each: a list of cells) into one, in
+    the order of one unsharded run: strategy, then each cell's position in its matrix.
+    A cell present twice, or a part that is not a matrix result, is a KbridgeError."""
+    from kbridge.errors import KbridgeError
+    from kbridge.facts.targets import version_tuple
+
+    seen: dict[tuple[str, str, str, str], str] = {}
+    cells: list[dict[str, object]] = []
+    for name, data in parts:
+        if not isinstance(data, list) or not all(
+                isinstance(c, dict) and {"driver", "target", "ok"} <= c.keys() for c in data):
+            raise KbridgeError(f"{name}: not a kbridge matrix result (a JSON list of cells "
+                               "from `kbridge matrix --json`)")
+        for c in data:
+            key = identity(c)
+            if key in seen:
+                raise KbridgeError(f"{name}: cell {key[2]} on {key[3]} ({key[0]}) is also in "
+                                   f"{seen[key]}; merge each shard once")
+            seen[key] = name
+            cells.append(c)
+
+    def order(c: dict[str, object]) -> tuple:  # type: ignore[type-arg]
+        s = str(c.get("strategy", "plain"))
+        rank = STRATEGY_ORDER.index(s) if s in STRATEGY_ORDER else len(STRATEGY_ORDER)
+        return (rank, s, str(c.get("guards") or ""), int(c.get("cell", 0)),  # type: ignore[arg-type]
+                version_tuple(str(c.get("series") or "")), str(c["target"]), str(c["driver"]))
+    return sorted(cells, key=order)
+
+
+def load_results(paths: list) -> list[tuple[str, object]]:  # type: ignore[type-arg]
+    """Read saved ``kbridge matrix --json`` results: ``(path, parsed JSON)`` each."""
+    import json
+
+    from kbridge.errors import KbridgeError
+
+    out = []
+    for p in paths:
+        try:
+            text = open(p, encoding="utf-8").read()
+        except OSError as exc:
+            raise KbridgeError(f"{p}: cannot read ({exc.strerror}); give a file written by "
+                               "`kbridge matrix --json`") from None
+        try:
+            out.append((str(p), json.loads(text)))
+        except ValueError as exc:
+            raise KbridgeError(f"{p}: not JSON ({exc}); give a file written by "
+                               "`kbridge matrix --json`") from None
+    return out

@@ -54,6 +54,15 @@ def _define(text: str) -> tuple[str, int]:
         raise argparse.ArgumentTypeError(f"the value of {name} must be an integer, got {value!r}") from None
 
 
+def _shard(text: str) -> tuple[int, int]:
+    from kbridge.actions.matrix import parse_shard
+    from kbridge.errors import KbridgeError
+    try:
+        return parse_shard(text)
+    except KbridgeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _symbol(text: str) -> str:
     if not text.isidentifier():
         raise argparse.ArgumentTypeError(f"expected a macro name, got {text!r}")
@@ -94,7 +103,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --strategy inline: KB_HAVE_* feature guards (default) or kernel versions")
     p.add_argument("--run", action="store_true",
                    help="also load every built module in a guest of its target kernel (load check)")
+    p.add_argument("--shard", type=_shard, default=None, metavar="I/N",
+                   help="build only shard I of N (a deterministic share of the cells, whatever "
+                        "order drivers and targets are given in); join the shards with --merge")
+    p.add_argument("--merge", nargs="+", type=Path, default=None, metavar="FILE",
+                   help="join saved --json results (shards, strategies) into one result")
+    p.add_argument("--html", type=Path, default=None, metavar="FILE",
+                   help="also write the result as a self-contained HTML report")
     p.add_argument("--json", action="store_true", dest="as_json")
+
+    p = sub.add_parser("report", help="render saved matrix results as one self-contained HTML report")
+    p.add_argument("results", nargs="+", type=Path, metavar="RESULT.json",
+                   help="`kbridge matrix --json` results (shards and strategies are joined)")
+    p.add_argument("-o", "--output", type=Path, required=True, dest="out", metavar="FILE.html",
+                   help="the HTML file to write (atomically)")
+
+    p = sub.add_parser("ci", help="write a CI workflow that runs the matrix in shards and publishes the report")
+    p.add_argument("system", choices=("github", "gitlab"), metavar="SYSTEM",
+                   help="github (GitHub Actions) or gitlab (GitLab CI)")
+    p.add_argument("drivers", nargs="*", metavar="DRIVER",
+                   help="drivers the workflow builds (default: the whole corpus)")
+    p.add_argument("--shards", type=_positive_int, default=2, metavar="N",
+                   help="shards per kernel series and strategy (default 2)")
+    p.add_argument("--strategy", action="append", dest="strategies", default=None,
+                   choices=("plain", "layer", "inline"),
+                   help="strategies to run (repeatable; default: plain, layer, inline)")
+    p.add_argument("-o", "--output", type=Path, required=True, dest="out", metavar="FILE",
+                   help="the workflow file to write (atomically)")
 
     p = sub.add_parser("bridge", help="bridge a driver to other kernels (layer: driver untouched + compat/)")
     p.add_argument("driver", metavar="DRIVER", help="driver directory, or NAME@SERIES from the corpus")

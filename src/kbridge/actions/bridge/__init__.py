@@ -175,6 +175,8 @@ def build_bridged(driver: Driver, tree: KernelTree, strategy: str, *,
         if abi_check:
             abi.judge(result, built, tree, driver, rules=[str(s["rule"]) for s in report.shims],
                       cache=cache)
+    result.bridge = {"home": report.home, "shims": report.shims,
+                     "unbridged": [u.to_json() for u in report.unbridged]}
     if report.unbridged:
         for u in report.unbridged:
             result.diagnostics.append(Diagnostic("", 0, 0, "error", f"not bridged: {u.rule}: {u.why}"))

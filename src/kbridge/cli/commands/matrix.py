@@ -9,10 +9,40 @@ from rich.table import Table
 
 from kbridge.cli.output import print_json, stderr, stdout
 
+def _merged(files: list[Path], *, as_json: bool, html: Path | None) -> int:
+    from kbridge.actions import matrix
+
+    cells = matrix.merge(matrix.load_results(files))
+    if html is not None:
+        _write_html(cells, html)
+    if as_json or html is None:
+        print_json(cells)
+    return 0
+
+
+def _write_html(cells: list[dict[str, object]], path: Path) -> None:
+    from kbridge.reports import html as html_report
+    from kbridge.storage import atomic_write
+
+    atomic_write(path, html_report.render(cells))
+    stderr.print(f"report: {path} ({len(cells)} cells)")
+
+
 def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_json: bool,
         cache_dir: Path | None, strategy: str | None = None, run: bool = False,
-        guards: str | None = None) -> int:
+        guards: str | None = None, shard: tuple[int, int] | None = None,
+        merge: list[Path] | None = None, html: Path | None = None) -> int:
     from kbridge.actions import matrix
+    from kbridge.errors import KbridgeError
+
+    if merge is not None:
+        if drivers or targets or strategy or run or guards or shard:
+            raise KbridgeError("--merge joins saved results: give only --merge FILES "
+                               "(with --json and/or --html)")
+        return _merged(merge, as_json=as_json, html=html)
+    if shard is not None and not as_json and html is None:
+        raise KbridgeError("--shard builds a share of the cells: add --json (and merge the "
+                           "shards with --merge) or --html")
     from kbridge.facts import corpus
     from kbridge.facts import driver as drv_mod
     from kbridge.facts import series as series_mod
@@ -26,6 +56,10 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
         drvs = [drv_mod.load(e.path, label=e.label, origin_version=e.version)
                 for e in corpus.corpus(cache=cache_dir)]
     cells = [matrix.Cell(d, t) for d in drvs for t in trees]
+    positions = list(range(len(cells)))
+    if shard is not None:
+        positions = matrix.shard(cells, *shard)
+        cells = [cells[i] for i in positions]
     builder = None
     if guards is not None and strategy != "inline":
         from kbridge.errors import KbridgeError
@@ -40,6 +74,17 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
 
         from kbridge.actions.bridge import build_layer
         builder = partial(build_layer, cache=cache_dir)
+    if builder is not None:
+        bridged = builder
+
+        def builder(drv, tree, keep=None, **kw):  # type: ignore[no-untyped-def]
+            # a driver whose kernel kbridge does not know (not from the corpus) is bridged for
+            # every target of the matrix, as `kbridge bridge` with each --target: its home is
+            # the first of them it builds clean on (bridged for one target, a cell could only
+            # look for its home there)
+            if drv.origin_version is None and "targets" not in kw:
+                kw["targets"] = trees
+            return bridged(drv, tree, keep=keep, **kw)
     kept = None
     if run:   # keep each build, then load the modules in guests of the target kernels
         from kbridge.actions.guest.loadcheck import KeptBuilds
@@ -58,11 +103,19 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
                    else matrix.run(cells, jobs=jobs, on_done=done))
 
     loads = kept.check(cells, results, cache=cache_dir) if kept else None
-    if as_json:
-        if loads is not None:
-            print_json([{**r.to_json(), "load": lo.to_json()} for r, lo in zip(results, loads)])
-            return 0
-        print_json([r.to_json() for r in results])
+    if as_json or html is not None:
+        with Progress(TextColumn("explaining"), BarColumn(), MofNCompleteColumn(),
+                      console=stderr, transient=True, disable=not stderr.is_terminal) as progress:
+            task = progress.add_task("", total=len(cells))
+            explained = matrix.explain(cells, results, cache=cache_dir,
+                                       on_done=lambda _k: progress.update(task, advance=1))
+        out = [matrix.cell_json(c, r, index=positions[k], strategy=strategy, guards=guards,
+                                load=loads[k] if loads is not None else None, extra=explained[k])
+               for k, (c, r) in enumerate(zip(cells, results))]
+        if html is not None:
+            _write_html(out, html)
+        if as_json:
+            print_json(out)
         return 0
     title = f"Build matrix: {len(drvs)} drivers x {len(trees)} targets"
     if strategy:
