@@ -189,9 +189,9 @@ def ensure_series(series: str, *, cache: Path | None = None,
 def corpus(*, cache: Path | None = None, sources: Path | None = None,
            series: tuple[str, ...] | None = None) -> list[CorpusEntry]:
     """All corpus entries: 12 drivers for each source series (default: every series of the
-    series table)."""
+    series table with ``defaults = true``; the others are named as NAME@SERIES)."""
     out: list[CorpusEntry] = []
-    for s in (series if series is not None else series_mod.names()):
+    for s in (series if series is not None else series_mod.default_names()):
         out.extend(ensure_series(s, cache=cache, sources=sources))
     return sorted(out, key=lambda e: (e.name, version_tuple(e.version)))
 
