@@ -44,7 +44,16 @@ def common_dir(series: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def trees() -> list[targets.KernelTree]:
+def roots_ready() -> dict[str, Path]:
+    """The Debian roots of every toolchain-"root" series of the table, by suite: made here on
+    first use (mmdebstrap, 1-3 min and ~550 MB each; scripts/setup.sh makes them too), then
+    reused from the cache by every later run. Never a skip: a root that cannot be made fails."""
+    from kbridge.actions import roots
+    return {suite: roots.ensure(suite)[0] for suite in roots.suites()}
+
+
+@pytest.fixture(scope="session")
+def trees(roots_ready) -> list[targets.KernelTree]:
     return targets.discover()
 
 

@@ -286,10 +286,19 @@ def header_packages(s: series_mod.Series, candidates: dict[str, str]) -> list[st
     return out
 
 
+def _key(s: series_mod.Series) -> str:
+    return json.dumps(_spec(s), sort_keys=True)
+
+
 def covers(root: Path, wanted: list[series_mod.Series]) -> bool:
-    st = stamp(root) or {}
-    made = {json.dumps(x, sort_keys=True) for x in st.get("series", [])}
-    return all(json.dumps(_spec(s), sort_keys=True) in made for s in wanted)
+    """The root was made (or completed) for every entry of *wanted* as the table now says it."""
+    chosen = (stamp(root) or {}).get("chosen", {})
+    return all(_key(s) in chosen for s in wanted)
+
+
+def _installed(root: Path, package: str) -> bool:
+    info = root / "var/lib/dpkg/info"
+    return (info / f"{package}.list").is_file() or (info / f"{package}:amd64.list").is_file()
 
 
 def _copy_certs(root: Path) -> None:
@@ -304,20 +313,28 @@ def _copy_certs(root: Path) -> None:
     run_in_root(root, ["update-ca-certificates"], writable=True)
 
 
-def _install_series(root: Path, wanted: list[series_mod.Series], *, update: bool) -> list[str]:
+def _install_series(root: Path, wanted: list[series_mod.Series], *, update: bool
+                    ) -> dict[str, list[str]]:
     if update:
         _apt(root, "update", what="apt-get update")
     cands = _candidates(root)
-    pkgs = [p for s in wanted for p in header_packages(s, cands)]
+    chosen = {_key(s): header_packages(s, cands) for s in wanted}
+    pkgs = [p for ps in chosen.values() for p in ps]
     _apt(root, "install", "--no-install-recommends", *pkgs, what=f"apt-get install {' '.join(pkgs)}")
     _apt(root, "clean", what="apt-get clean")
-    return pkgs
+    return chosen
 
 
-def _write_stamp(root: Path, suite: str, wanted: list[series_mod.Series], packages: list[str],
-                 seconds: float, made: dict | None = None) -> None:
+def _write_stamp(root: Path, suite: str, wanted: list[series_mod.Series],
+                 chosen: dict[str, list[str]], seconds: float, made: dict | None = None) -> None:
+    """Record what the root holds: the series entries it was made or completed for, each
+    with the header packages chosen for it (kept across table edits, so switching between
+    tables that the root serves both never redoes anything)."""
+    chosen = {**(made or {}).get("chosen", {}), **chosen}
+    packages = list(dict.fromkeys(p for ps in chosen.values() for p in ps))
     data = {"suite": suite, "sources": sources(suite), "series": [_spec(s) for s in wanted],
-            "packages": packages, "seconds": round(seconds, 1),
+            "chosen": chosen, "packages": packages,
+            "seconds": round(seconds, 1) or (made or {}).get("seconds"),
             "made": (made or {}).get("made") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     tmp = root / f".{STAMP}.tmp"
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
@@ -358,20 +375,32 @@ def ensure(suite: str, *, cache: Path | None = None, log: Path | None = None) ->
     with _lock(base / f"{suite}.lock"):
         if stamp(root) is not None and covers(root, wanted):
             return root, False      # another process made it meanwhile
+        if stamp(root) is not None:
+            # the table's entries of this suite changed: when the root already holds every
+            # package they want (read from its own apt lists, no network), only the stamp
+            # changes
+            try:
+                cands = _candidates(root)
+                chosen = {_key(s): header_packages(s, cands) for s in wanted}
+            except KbridgeError:
+                chosen = {}
+            if chosen and all(_installed(root, p) for ps in chosen.values() for p in ps):
+                _write_stamp(root, suite, wanted, chosen, 0.0, stamp(root))
+                return root, False
         tmp = Path(tempfile.mkdtemp(prefix=f".{suite}.", suffix=".tmp", dir=base))
         t0 = time.monotonic()
         try:
             if stamp(root) is not None:
                 # a new series of this suite: complete a copy (the root may be in use)
                 subprocess.run(["cp", "-a", f"{root}/.", str(tmp)], check=True)
-                pkgs = _install_series(tmp, wanted, update=True)
+                chosen = _install_series(tmp, wanted, update=True)
                 old = stamp(root)
             else:
                 _mmdebstrap(suite, tmp, log)
                 _copy_certs(tmp)
-                pkgs = _install_series(tmp, wanted, update=False)
+                chosen = _install_series(tmp, wanted, update=False)
                 old = None
-            _write_stamp(tmp, suite, wanted, pkgs, time.monotonic() - t0, old)
+            _write_stamp(tmp, suite, wanted, chosen, time.monotonic() - t0, old)
             if root.exists():
                 trash = Path(tempfile.mkdtemp(prefix=f".{suite}.", suffix=".old", dir=base))
                 os.rename(root, trash / "x")
