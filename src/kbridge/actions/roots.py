@@ -231,8 +231,13 @@ def sources(suite: str) -> list[str]:
     return lines
 
 
+# what a root holds of each series: its header packages and its source package (the corpus)
+PARTS = ("headers", "source")
+
+
 def _spec(s: series_mod.Series) -> dict[str, object]:
-    return {"name": s.name, "source": s.source, "headers": s.headers, "flavours": list(s.flavours)}
+    return {"name": s.name, "source": s.source, "headers": s.headers, "flavours": list(s.flavours),
+            "parts": list(PARTS)}
 
 
 def _apt(root: Path, *args: str, what: str) -> str:
@@ -286,6 +291,15 @@ def header_packages(s: series_mod.Series, candidates: dict[str, str]) -> list[st
     return out
 
 
+def series_packages(s: series_mod.Series, candidates: dict[str, str]) -> list[str]:
+    """Everything a root holds of series *s*: its header packages, then its source package
+    (``/usr/src/<source>.tar.xz`` in the root: the corpus of that series)."""
+    if s.source not in candidates:
+        raise KbridgeError(f"series {s.name}: source package {s.source} is not in suite {s.suite}; "
+                           "check the series table's source")
+    return [*header_packages(s, candidates), s.source]
+
+
 def _key(s: series_mod.Series) -> str:
     return json.dumps(_spec(s), sort_keys=True)
 
@@ -318,7 +332,7 @@ def _install_series(root: Path, wanted: list[series_mod.Series], *, update: bool
     if update:
         _apt(root, "update", what="apt-get update")
     cands = _candidates(root)
-    chosen = {_key(s): header_packages(s, cands) for s in wanted}
+    chosen = {_key(s): series_packages(s, cands) for s in wanted}
     pkgs = [p for ps in chosen.values() for p in ps]
     _apt(root, "install", "--no-install-recommends", *pkgs, what=f"apt-get install {' '.join(pkgs)}")
     _apt(root, "clean", what="apt-get clean")
@@ -381,7 +395,7 @@ def ensure(suite: str, *, cache: Path | None = None, log: Path | None = None) ->
             # changes
             try:
                 cands = _candidates(root)
-                chosen = {_key(s): header_packages(s, cands) for s in wanted}
+                chosen = {_key(s): series_packages(s, cands) for s in wanted}
             except KbridgeError:
                 chosen = {}
             if chosen and all(_installed(root, p) for ps in chosen.values() for p in ps):
