@@ -172,6 +172,16 @@ def test_run_in_root_binds_overlay_and_leaves_nothing(roots_ready, tmp_path):
     assert not list((root / "tmp").iterdir())
 
 
+def test_run_in_root_setup_failure_is_one_error(tmp_path):
+    """A root that cannot be entered (here: no such directory) is a KbridgeError naming it,
+    not a build log with mount's complaint in it; nothing stays mounted."""
+    before = _mounts()
+    with pytest.raises(KbridgeError, match=r"cannot enter the Debian root .*/gone: kbridge-root: "
+                                           r"cannot mount an overlay over .*/gone"):
+        roots.run_in_root(tmp_path / "gone", ["true"])
+    assert _mounts() == before
+
+
 @pytest.mark.parametrize("series", ROOT_SERIES)
 def test_root_targets_are_discovered(trees, series):
     root = roots.root_path(series_mod.get(series).suite)

@@ -127,23 +127,23 @@ def host(root: Path | None, path: Path | str) -> Path:
 # --------------------------------------------------------------------------- running
 
 _SCRIPT = r'''
-set -e
+fail() { echo "kbridge-root: $*" >&2; exit 125; }
 m=$1 root=$2 mode=$3
 shift 3
-mount --make-rprivate /
+mount --make-rprivate / || fail "cannot make / private"
 if [ "$mode" = overlay ]; then
-    mount -t tmpfs kbroot "$m"
+    mount -t tmpfs kbroot "$m" || fail "cannot mount a tmpfs on $m"
     mkdir "$m/up" "$m/work" "$m/root"
-    mount -t overlay kbroot -o "lowerdir=$root,upperdir=$m/up,workdir=$m/work" "$m/root"
+    mount -t overlay kbroot -o "lowerdir=$root,upperdir=$m/up,workdir=$m/work" "$m/root" \
+        || fail "cannot mount an overlay over $root"
     top=$m/root
 else
     top=$root
 fi
-mount -t proc proc "$top/proc"
-mount --rbind /dev "$top/dev"
+mount -t proc proc "$top/proc" || fail "cannot mount /proc in $top"
+mount --rbind /dev "$top/dev" || fail "cannot mount /dev in $top"
 while [ "$1" != -- ]; do
-    mkdir -p "$top$1"
-    mount --rbind "$1" "$top$1"
+    mkdir -p "$top$1" && mount --rbind "$1" "$top$1" || fail "cannot mount $1 in $top"
     shift
 done
 shift
@@ -151,6 +151,7 @@ cwd=$1
 shift
 exec chroot "$top" /usr/bin/env -i -C "$cwd" "$@"
 '''
+SETUP_FAILED = 125
 
 
 def _check_runnable() -> None:
@@ -181,13 +182,27 @@ def run_in_root(root: Path, argv: Sequence[str], *, binds: Sequence[Path] = (),
         binds_abs.append(str(b))
     assignments = [f"{k}={v}" for k, v in {**BASE_ENV, **(env or {})}.items()]
     with tempfile.TemporaryDirectory(prefix="kbridge-root-") as m:
-        return subprocess.run(
+        proc = subprocess.run(
             ["unshare", "--mount", "--fork", "sh", "-c", _SCRIPT, "kbridge-root", m, str(root),
              "direct" if writable else "overlay", *binds_abs, "--", inner(root, cwd),
              *assignments, *argv],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
             text=True, errors="replace", input=input,
             stdin=None if input is not None else subprocess.DEVNULL, timeout=timeout)
+    if proc.returncode != 0:
+        said = [ln.strip() for ln in (proc.stdout if merge_stderr else proc.stderr or "").splitlines()
+                if ln.strip()]
+        ours = [ln for ln in said if ln.startswith("kbridge-root: ")]
+        first = said[0] if said else ""
+        if proc.returncode == SETUP_FAILED and ours or first.startswith("unshare: "):
+            if ours:
+                first = ours[0] + (f" ({said[0]})" if said[0] != ours[0] else "")
+            # unshare says "cannot change root filesystem propagation" when kbridge itself runs
+            # in a chroot whose / is no mount point
+            raise KbridgeError(f"cannot enter the Debian root {root}: {first}; kbridge needs root "
+                               "and a / that is a mount point (in a chroot: bind-mount the "
+                               "chroot's directory onto itself first)")
+    return proc
 
 
 # --------------------------------------------------------------------------- making
