@@ -172,6 +172,31 @@ def test_run_in_root_binds_overlay_and_leaves_nothing(roots_ready, tmp_path):
     assert not list((root / "tmp").iterdir())
 
 
+def test_run_in_root_waits_while_the_root_is_being_replaced(roots_ready):
+    """ensure() holds roots/<suite>.lock while it makes or replaces a root; a command in the
+    root takes it shared, so it never runs in a root being swapped away."""
+    import fcntl
+    import threading
+    root = roots_ready["sid"]
+    held = threading.Event()
+
+    def hold() -> None:
+        with open(root.parent / "sid.lock", "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            held.set()
+            time.sleep(2)
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait()
+    t0 = time.monotonic()
+    assert roots.run_in_root(root, ["true"]).returncode == 0
+    waited = time.monotonic() - t0
+    t.join()
+    assert waited >= 1.5, waited
+
+
 def test_run_in_root_setup_failure_is_one_error(tmp_path):
     """A root that cannot be entered (here: no such directory) is a KbridgeError naming it,
     not a build log with mount's complaint in it; nothing stays mounted."""
@@ -337,14 +362,17 @@ def test_a_series_is_one_table_entry(tmp_path, roots_ready):
 
 def test_setup_makes_roots_idempotently(roots_ready):
     from test_setup import run_setup
-    t0 = time.monotonic()
+    before = {s: (r.stat().st_ino, (r / roots.STAMP).read_text()) for s, r in roots_ready.items()}
     proc = run_setup()
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.strip().splitlines()
     for suite, series in (("bullseye", "5.10"), ("sid", "7.2"), ("experimental", "7.3")):
         assert f"setup: root {suite} (series {series}): its gcc and headers" in lines
     assert lines[-1] == "setup: ready"
-    assert time.monotonic() - t0 < 5
+    # nothing made again, nothing fetched: the same roots, the same stamps
+    assert {s: (r.stat().st_ino, (r / roots.STAMP).read_text()) for s, r in roots_ready.items()} \
+        == before
+    assert not [ln for ln in lines if "apt-get" in ln or "pip" in ln], lines
 
 
 def test_setup_root_failure_is_one_error_line(tmp_path):

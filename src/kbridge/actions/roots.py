@@ -165,13 +165,15 @@ def _check_runnable() -> None:
 def run_in_root(root: Path, argv: Sequence[str], *, binds: Sequence[Path] = (),
                 cwd: Path | str = "/", env: dict[str, str] | None = None,
                 writable: bool = False, merge_stderr: bool = True,
-                input: str | None = None, timeout: float | None = None,
+                input: str | None = None, timeout: float | None = None, lock: bool = True,
                 ) -> subprocess.CompletedProcess[str]:
     """Run *argv* inside *root*, the host directories *binds* mounted at the same path.
 
     *cwd* is a path inside the root or a host path under it or under a bind.
     The environment is empty but for PATH, HOME, the C locale and *env*.
     *writable*: chroot into the root itself (for making it), not into an overlay.
+    A made root is used under a shared lock (``roots/<suite>.lock``), so :func:`ensure` never
+    replaces it under a running command (*lock* false: the caller holds the lock).
     """
     _check_runnable()
     root = Path(root)
@@ -181,7 +183,10 @@ def run_in_root(root: Path, argv: Sequence[str], *, binds: Sequence[Path] = (),
             raise KbridgeError(f"{b}: not a directory, cannot be mounted in the root")
         binds_abs.append(str(b))
     assignments = [f"{k}={v}" for k, v in {**BASE_ENV, **(env or {})}.items()]
-    with tempfile.TemporaryDirectory(prefix="kbridge-root-") as m:
+    lock_file = root.parent / f"{root.name}.lock"
+    held = _lock(lock_file, fcntl.LOCK_SH) if lock and lock_file.is_file() \
+        else contextlib.nullcontext()
+    with held, tempfile.TemporaryDirectory(prefix="kbridge-root-") as m:
         proc = subprocess.run(
             ["unshare", "--mount", "--fork", "sh", "-c", _SCRIPT, "kbridge-root", m, str(root),
              "direct" if writable else "overlay", *binds_abs, "--", inner(root, cwd),
@@ -208,9 +213,9 @@ def run_in_root(root: Path, argv: Sequence[str], *, binds: Sequence[Path] = (),
 # --------------------------------------------------------------------------- making
 
 @contextlib.contextmanager
-def _lock(path: Path) -> Iterator[None]:
+def _lock(path: Path, mode: int = fcntl.LOCK_EX) -> Iterator[None]:
     with open(path, "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        fcntl.flock(fh, mode)
         try:
             yield
         finally:
@@ -267,7 +272,7 @@ def _apt(root: Path, *args: str, what: str) -> str:
 def _candidates(root: Path) -> dict[str, str]:
     """Package -> candidate version for every linux-headers-*/linux-source-* package."""
     proc = run_in_root(root, ["sh", "-c", "apt-cache policy $(apt-cache pkgnames linux-headers-) "
-                              "$(apt-cache pkgnames linux-source-)"], merge_stderr=False)
+                              "$(apt-cache pkgnames linux-source-)"], merge_stderr=False, lock=False)
     out: dict[str, str] = {}
     pkg = None
     for line in proc.stdout.splitlines():
@@ -401,6 +406,7 @@ def ensure(suite: str, *, cache: Path | None = None, log: Path | None = None) ->
     if stamp(root) is not None and covers(root, wanted):
         return root, False
     _check_runnable()
+    log = log or base / f"{suite}.log"        # mmdebstrap's output, for a failure's last line
     with _lock(base / f"{suite}.lock"):
         if stamp(root) is not None and covers(root, wanted):
             return root, False      # another process made it meanwhile
