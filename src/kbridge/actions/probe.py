@@ -42,7 +42,6 @@ import os
 import platform
 import re
 import sqlite3
-import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor

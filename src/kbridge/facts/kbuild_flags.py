@@ -24,7 +24,6 @@ import re
 import shlex
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
