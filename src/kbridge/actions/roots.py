@@ -427,7 +427,11 @@ def ensure(suite: str, *, cache: Path | None = None, log: Path | None = None) ->
         try:
             if stamp(root) is not None:
                 # a new series of this suite: complete a copy (the root may be in use)
-                subprocess.run(["cp", "-a", f"{root}/.", str(tmp)], check=True)
+                cp = subprocess.run(["cp", "-a", f"{root}/.", str(tmp)], capture_output=True,
+                                    text=True)
+                if cp.returncode != 0:
+                    raise KbridgeError(f"cannot copy the root {root} to complete it: "
+                                       f"{cp.stderr.strip()[:300]}")
                 chosen = _install_series(tmp, wanted, update=True)
                 old = stamp(root)
             else:
