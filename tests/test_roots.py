@@ -437,3 +437,35 @@ def test_matrix_plain_builds_on_root_series(roots_ready):
     cross = cells[("xen-blkfront@7.3", "5.10")]
     assert not cross["ok"] and cross["errors"] > 10
     assert all(d["file"] == "xen-blkfront.c" for d in cross["diagnostics"] if d["severity"] == "error")
+
+
+def test_a_root_gains_a_series_in_a_copy(roots_ready, tmp_path, monkeypatch):
+    """A table entry whose packages the root lacks: ensure() completes a copy of the root
+    (apt inside it) and swaps it in; the old root and the copy leave nothing behind. On a
+    throw-away copy of the sid root (a private cache), so the shared one is untouched."""
+    cache = tmp_path / "cache"
+    (cache / "roots").mkdir(parents=True)
+    subprocess.run(["cp", "-a", str(roots_ready["sid"]), str(cache / "roots" / "sid")], check=True)
+    table = tmp_path / "series.toml"
+    # the generic linux-source metapackage as this entry's source: not in the root yet
+    table.write_text(TABLE.read_text() + textwrap.dedent('''
+        [[series]]
+        name = "7.1"
+        suite = "sid"
+        source = "linux-source"
+        headers = '^linux-headers-7\\.2(\\.[0-9]+)+(\\+deb[0-9]+)?-amd64$'
+        toolchain = "root"
+        defaults = false
+        '''))
+    monkeypatch.setenv(series_mod.TABLE_ENV, str(table))
+    root = cache / "roots" / "sid"
+    ino = root.stat().st_ino
+    got, changed = roots.ensure("sid", cache=cache)
+    assert (got, changed) == (root, True)
+    assert root.stat().st_ino != ino                                # a new directory, renamed in
+    assert (root / "var/lib/dpkg/info/linux-source.list").is_file()
+    st = roots.stamp(root)
+    assert {s["name"] for s in st["series"]} == {"7.2", "7.1"} and len(st["chosen"]) >= 2
+    assert [p.name for p in (cache / "roots").iterdir()] == ["sid"] or \
+        sorted(p.name for p in (cache / "roots").iterdir()) == ["sid", "sid.lock"]
+    assert roots.ensure("sid", cache=cache) == (root, False)

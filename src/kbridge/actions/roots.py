@@ -272,7 +272,7 @@ def _apt(root: Path, *args: str, what: str) -> str:
 def _candidates(root: Path) -> dict[str, str]:
     """Package -> candidate version for every linux-headers-*/linux-source-* package."""
     proc = run_in_root(root, ["sh", "-c", "apt-cache policy $(apt-cache pkgnames linux-headers-) "
-                              "$(apt-cache pkgnames linux-source-)"], merge_stderr=False, lock=False)
+                              "$(apt-cache pkgnames linux-source)"], merge_stderr=False, lock=False)
     out: dict[str, str] = {}
     pkg = None
     for line in proc.stdout.splitlines():
