@@ -477,3 +477,11 @@ def _gains(cache: Path, root: Path, ino: int) -> None:
     assert [p.name for p in (cache / "roots").iterdir()] == ["sid"] or \
         sorted(p.name for p in (cache / "roots").iterdir()) == ["sid", "sid.lock"]
     assert roots.ensure("sid", cache=cache) == (root, False)
+
+
+def test_kernel_source_files_reads_the_roots_tarball(roots_ready):
+    """conftest.kernel_source_files for a root series: from linux-source-X inside the root."""
+    from conftest import kernel_source_files
+    top = kernel_source_files("5.10", "Makefile")
+    text = (top / "Makefile").read_text()
+    assert re.search(r"^VERSION = 5$", text, re.M) and re.search(r"^PATCHLEVEL = 10$", text, re.M)
