@@ -5,9 +5,16 @@ gcc-10, 7.x needs sid's gcc-16 and glibc >= 2.38) is built inside a Debian
 root of its suite, never by adding that suite to the host's apt sources. The
 root is made once with Debian's own mmdebstrap (minbase, the suite's gcc,
 make and what kbuild needs, the series' header packages chosen by the table's
-regular expressions) and cached in ``<cache>/roots/<suite>``; it is made in a
-temporary directory under a file lock and renamed into place, so no process
-ever sees half a root. ``kbridge.facts.targets`` finds the trees inside it.
+regular expressions, and its linux-source-X: the series' corpus) and cached in
+``<cache>/roots/<suite>``; it is made in a temporary directory under
+``roots/<suite>.lock`` and renamed into place, so no process ever sees half a
+root. ``kbridge-root.json`` at its top records, per table entry, the packages
+chosen for it: an entry the root already serves costs nothing, an edited one
+whose packages are there only rewrites the record, a new one is installed into
+a copy that replaces the root (under the lock, which commands in the root hold
+shared). ``kbridge.facts.targets`` finds the trees inside it; the sources are
+the host's Debian mirror (experimental on top of sid; bullseye with its
+security archive); apt there runs with ``Check-Valid-Until`` off.
 
 :func:`run_in_root` is the one way a command runs inside a root: a private
 mount namespace (``unshare --mount --fork``) with an overlay over the root
