@@ -51,9 +51,13 @@ def test_table_names_the_root_series():
         assert s.headers.startswith("^linux-headers-") and s.headers.endswith("-amd64$")
     assert by_name["6.1"].toolchain == by_name["6.12"].toolchain == "host"
     assert series_mod.default_names() == ("6.1", "6.12")
-    # 7.x guests come in linux-binary-unsigned-<release>, the kernel elsewhere in it
-    assert by_name["7.3"].image_package("7.3-amd64") == "linux-binary-unsigned-7.3-amd64"
+    # 7.x guests come in three packages, all under /usr/lib/modules/<release>
+    assert by_name["7.3"].image.names("7.3-amd64") == [
+        "linux-binary-unsigned-7.3-amd64", "linux-base-7.3-amd64", "linux-modules-7.3-amd64"]
+    assert by_name["7.2"].image.kernel == "usr/lib/modules/{release}/vmlinuz.unsigned"
     assert by_name["5.10"].image_package("5.10.0-1-amd64") == "linux-image-5.10.0-1-amd64-unsigned"
+    assert by_name["5.10"].image == by_name["6.1"].image == series_mod.ImageLayout()
+    assert by_name["6.12"].image.kernel == "boot/vmlinuz-{release}"
     assert by_name["7.2"].header_package("linux-headers-7.2.1+deb14-amd64", "cloud-") == \
         "linux-headers-7.2.1+deb14-cloud-amd64"
 
@@ -85,9 +89,12 @@ headers = '^linux-headers-7\\.3(\\.[0-9]+)*-amd64$'
 
 @pytest.mark.parametrize("extra, needle", [
     ('toolchain = "chroot"\n', 'toolchain must be "host"'),
-    ('image = "linux-binary-unsigned"\n', "must name the release as {release}"),
-    ('image = "linux-{rel}-unsigned"\n', "must name the release as {release}"),
-    ('image_kernel = "boot/{release"\n', "image_kernel"),
+    ('image = "linux-binary-unsigned-{release}"\n', "image must be a table"),
+    ('image = { packages = ["linux-binary-unsigned"] }\n', "must name the release as {release}"),
+    ('image = { packages = ["linux-{rel}-unsigned"] }\n', "must name the release as {release}"),
+    ('image = { packages = [] }\n', "image.packages must be a non-empty list"),
+    ('image = { kernel = "boot/{release" }\n', "image.kernel"),
+    ('image = { kernal = "boot/x" }\n', "image: unknown field kernal"),
     ('flavours = ["cloud-"]\n', 'with "" (the generic flavour)'),
     ('flavours = ["", "Cloud"]\n', "flavour 'Cloud'"),
     ("defaults = 1\n", "defaults must be true or false"),
@@ -485,3 +492,16 @@ def test_kernel_source_files_reads_the_roots_tarball(roots_ready):
     top = kernel_source_files("5.10", "Makefile")
     text = (top / "Makefile").read_text()
     assert re.search(r"^VERSION = 5$", text, re.M) and re.search(r"^PATCHLEVEL = 10$", text, re.M)
+
+
+@pytest.mark.parametrize("series", ROOT_SERIES)
+def test_image_packages_the_table_names_exist_in_the_suite(roots_ready, series):
+    """The table's image layout of each root series names packages the suite really has
+    for the release of the series' tree (read from the root's own apt lists, offline)."""
+    s = series_mod.get(series)
+    names = s.image.names(series_mod.release(series))
+    proc = roots.run_in_root(roots_ready[s.suite], ["apt-cache", "show", "--no-all-versions", *names],
+                             merge_stderr=False)
+    assert proc.returncode == 0, proc.stderr
+    shown = re.findall(r"^Package: (\S+)$", proc.stdout, re.M)
+    assert shown == names

@@ -21,10 +21,25 @@ from kbridge.errors import KbridgeError
 TABLE_ENV = "KBRIDGE_SERIES_TABLE"      # another table (set-up's tests use it)
 DEFAULT_TABLE = Path(__file__).resolve().parent.parent / "knowledge" / "series.toml"
 _REQUIRED = ("name", "suite", "source", "headers")
-_FIELDS = {*_REQUIRED, "flavours", "toolchain", "image", "image_kernel", "defaults"}
+_FIELDS = {*_REQUIRED, "flavours", "toolchain", "image", "defaults"}
 TOOLCHAINS = ("host", "root")
-DEFAULT_IMAGE = "linux-image-{release}-unsigned"
-DEFAULT_IMAGE_KERNEL = "boot/vmlinuz-{release}"
+
+
+@dataclass(frozen=True)
+class ImageLayout:
+    """How the series' suite packages an unsigned guest kernel of a release: the packages
+    (``{release}`` in each name) and where the kernel, its config and its modules sit."""
+
+    packages: tuple[str, ...] = ("linux-image-{release}-unsigned",)
+    kernel: str = "boot/vmlinuz-{release}"
+    config: str = "boot/config-{release}"
+    modules: str = "lib/modules/{release}"
+
+    def names(self, release: str) -> list[str]:
+        return [p.format(release=release) for p in self.packages]
+
+
+_IMAGE_KEYS = ("packages", "kernel", "config", "modules")
 
 
 @dataclass(frozen=True)
@@ -35,8 +50,7 @@ class Series:
     headers: str                # regular expression of the generic header package's name
     flavours: tuple[str, ...]   # header flavours set-up installs ("" = generic)
     toolchain: str              # "host": the host's gcc; "root": a Debian root of the suite
-    image: str = DEFAULT_IMAGE  # the guest kernel's package, "{release}" = the tree's release
-    image_kernel: str = DEFAULT_IMAGE_KERNEL   # the kernel file inside that package
+    image: ImageLayout = ImageLayout()   # the guest kernel's packaging
     defaults: bool = True       # in the default corpus and `kbridge matrix`'s default targets
 
     def header_package(self, generic: str, flavour: str) -> str:
@@ -46,7 +60,8 @@ class Series:
             else generic
 
     def image_package(self, release: str) -> str:
-        return self.image.format(release=release)
+        """The package that holds the guest kernel of *release*."""
+        return self.image.names(release)[0]
 
 
 def table_path() -> Path:
@@ -64,7 +79,7 @@ def _check_entry(path: Path, i: int, entry: dict) -> Series:
     def fail(what: str) -> None:
         raise KbridgeError(f"{label}: {what}")
 
-    for key in (*_REQUIRED, "toolchain", "image", "image_kernel"):
+    for key in (*_REQUIRED, "toolchain"):
         if key in entry and (not isinstance(entry[key], str) or not entry[key]):
             fail(f"{key} must be a non-empty string")
     if not re.fullmatch(r"\d+\.\d+", entry["name"]):
@@ -84,20 +99,32 @@ def _check_entry(path: Path, i: int, entry: dict) -> Series:
     if toolchain not in TOOLCHAINS:
         fail(f"toolchain must be \"host\" (the host's gcc) or \"root\" (a Debian root of the "
              f"suite), not {toolchain!r}")
-    for key, default in (("image", DEFAULT_IMAGE), ("image_kernel", DEFAULT_IMAGE_KERNEL)):
-        value = entry.get(key, default)
+    image = entry.get("image", {})
+    if not isinstance(image, dict):
+        fail("image must be a table: { packages = [...], kernel = ..., config = ..., modules = ... }")
+    unknown_image = sorted(image.keys() - set(_IMAGE_KEYS))
+    if unknown_image:
+        fail(f"image: unknown field {unknown_image[0]}")
+    packages = image.get("packages", list(ImageLayout.packages))
+    if not isinstance(packages, list) or not packages:
+        fail("image.packages must be a non-empty list of package name templates")
+    templates = [("image.packages", p) for p in packages] + \
+        [(f"image.{k}", image[k]) for k in _IMAGE_KEYS[1:] if k in image]
+    for key, value in templates:
+        if not isinstance(value, str):
+            fail(f"{key} must be a string")
         try:
-            names = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+            fields = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
         except ValueError as exc:
             fail(f"{key} {value!r} is not a template ({exc})")
-        if names != {"release"}:
+        if fields != {"release"}:
             fail(f"{key} {value!r} must name the release as {{release}} and nothing else")
+    layout = ImageLayout(tuple(packages), **{k: image[k] for k in _IMAGE_KEYS[1:] if k in image})
     if "defaults" in entry and not isinstance(entry["defaults"], bool):
         fail("defaults must be true or false")
     return Series(name=entry["name"], suite=entry["suite"], source=entry["source"],
                   headers=entry["headers"], flavours=tuple(flavours), toolchain=toolchain,
-                  image=entry.get("image", DEFAULT_IMAGE),
-                  image_kernel=entry.get("image_kernel", DEFAULT_IMAGE_KERNEL),
+                  image=layout,
                   defaults=entry.get("defaults", True))
 
 
