@@ -81,6 +81,8 @@ inside() {  # command line to run in the root as root, in the clone; output to $
     unshare --mount --fork bash -c '
         set -e
         r=$1
+        mount --make-rprivate /
+        mount --bind "$r" "$r"      # / a mount point inside: kbridge unshares there (Debian roots)
         mount -t proc proc "$r/proc"
         mount -t sysfs sys "$r/sys"
         mount --rbind /dev "$r/dev"

@@ -6,7 +6,11 @@
 # (generic and the table's flavours) whose version equals the source package's;
 # the toolchain, coccinelle, unifdef, QEMU, busybox, cpio, pahole, chromium, its
 # driver and a font (the HTML report's browser test and screenshot) -- and kbridge
-# itself into .venv at the repository root.
+# itself into .venv at the repository root. Series whose table entry says
+# toolchain = "root" (their suite is not the host's: 5.10, 7.x) get a Debian
+# root of their suite instead, made with mmdebstrap by `kbridge roots --make`
+# (<cache>/roots/<suite>: the suite's gcc and the series' headers); the host's
+# apt sources never change.
 #
 # It says what it does, one line per step on stderr. Any failure ends it with
 # one line naming the step and what to do, exit status 2; it never exits
@@ -113,10 +117,23 @@ for s in data["series"]:
     print(s["name"], s["source"], s["headers"], ",".join(f or "-" for f in s.get("flavours", [""])))
 PY
 ) || die "$(last_line "$log")"
-[ -n "$rows" ] || die "the table names no series"
+root_rows=$(python3 - "$table" 2>"$log" <<'PY'
+import sys, tomllib
+with open(sys.argv[1], "rb") as fh:
+    data = tomllib.load(fh)
+suites = {}
+for s in data["series"]:
+    if s.get("toolchain", "host") == "root":
+        suites.setdefault(s["suite"], []).append(s["name"])
+for suite, names in suites.items():
+    print(suite, ",".join(names))
+PY
+) || die "$(last_line "$log")"
+[ -n "$rows$root_rows" ] || die "the table names no series"
 
 want=()
 while read -r series src re flavours; do
+    [ -n "$series" ] || continue
     step "series $series: $src and its matching headers"
     version=$(installed_version "$src")
     if [ -z "$version" ]; then
@@ -135,6 +152,7 @@ while read -r series src re flavours; do
     done
 done <<<"$rows"
 
+[ -z "$root_rows" ] || tools+=(mmdebstrap)
 for t in "${tools[@]}" "${extra[@]}"; do
     [ -n "$(installed_version "$t")" ] || want+=("$t")
 done
@@ -156,4 +174,12 @@ if [ ! -x "$repo/.venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$dig
         || die "$(last_line "$log"); pip could not install kbridge's pinned dependencies (is PyPI reachable?)"
     printf '%s\n' "$digest" > "$stamp"
 fi
+
+# Debian roots of the toolchain-"root" series: made once (1-3 min each), then kept.
+while read -r suite names; do
+    [ -n "$suite" ] || continue
+    step "root $suite (series ${names//,/, }): its gcc and headers"
+    "$repo/.venv/bin/kbridge" roots --make "$suite" >"$log" 2>&1 \
+        || die "$(last_line "$log"); kbridge could not make the Debian root of $suite (mmdebstrap needs the network and about 1 GB in the cache)"
+done <<<"$root_rows"
 step "ready"

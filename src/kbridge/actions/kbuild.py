@@ -116,13 +116,34 @@ def make_env() -> dict[str, str]:
     return env
 
 
+def run_tool(tree: KernelTree, argv: list[str], *, cwd: Path | None = None,
+             binds: tuple[Path, ...] = (), env: dict[str, str] | None = None,
+             merge_stderr: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run *argv* (make, gcc, a probe runner) with *tree*'s toolchain: the one place that
+    picks it. A tree of a toolchain-"root" series lies in a Debian root of its suite
+    (:mod:`kbridge.actions.roots`): the command runs inside it, *binds* (host directories
+    the command reads or writes: the module directory, a work directory) mounted at the
+    same path, *cwd* mapped into the root. Otherwise the host runs it. Paths in *argv*
+    must be as the toolchain sees them (:attr:`KernelTree.build_path` for the tree).
+    The environment is make_env()'s plus *env*; stdout is text, stderr merged into it
+    unless *merge_stderr* is false."""
+    extra = {"LC_ALL": "C", "LANG": "C", "KBUILD_VERBOSE": "0", **(env or {})}
+    if tree.root is not None:
+        from kbridge.actions import roots
+        return roots.run_in_root(tree.root, argv, binds=binds, env=extra,
+                                 cwd=cwd if cwd is not None else "/", merge_stderr=merge_stderr)
+    return subprocess.run(
+        argv, cwd=cwd, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE, text=True,
+        errors="replace", env={**make_env(), **extra}, stdin=subprocess.DEVNULL)
+
+
 def run_kbuild(module_dir: Path, tree: KernelTree, *, jobs: int = 1,
                extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    """``make -C tree M=module_dir modules`` with a stable environment."""
-    return subprocess.run(
-        ["make", "-C", str(tree.path), f"M={module_dir}", f"-j{jobs}", *extra, "modules"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-        env=make_env(), stdin=subprocess.DEVNULL)
+    """``make -C tree M=module_dir modules`` with a stable environment, with the tree's
+    own toolchain (:func:`run_tool`)."""
+    return run_tool(tree, ["make", "-C", tree.build_path, f"M={module_dir}", f"-j{jobs}", *extra,
+                           "modules"], binds=(module_dir,))
 
 
 def build(driver: Driver, tree: KernelTree, *, keep: Path | None = None, jobs: int = 1) -> BuildResult:

@@ -24,12 +24,11 @@ import re
 import shlex
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from kbridge.actions.kbuild import make_env, run_kbuild
+from kbridge.actions.kbuild import run_kbuild, run_tool
 from kbridge.errors import KbridgeError
 from kbridge.facts.targets import KernelTree, source_tree
 
@@ -43,6 +42,7 @@ class CompileCommand:
     argv: tuple[str, ...]
     cwd: Path                      # kbuild runs the compiler from the tree
     compiler_version: str          # first line of `<cc> --version`
+    root: Path | None = None       # the Debian root whose gcc it is (argv's paths are the root's)
 
     @property
     def compiler(self) -> str:
@@ -66,13 +66,18 @@ class CompileCommand:
             elif a in ("-I", "-include", "-isystem") and i + 1 < len(args):
                 p = args[i + 1]
             if p is not None:
-                path = Path(p) if os.path.isabs(p) else (self.cwd / p)
+                path = _host(self.root, p) if os.path.isabs(p) else (self.cwd / p)
                 out.append(Path(os.path.normpath(path)))
         return out
 
     def to_json(self) -> dict[str, object]:
         return {"argv": list(self.argv), "cwd": str(self.cwd),
-                "compiler_version": self.compiler_version}
+                "compiler_version": self.compiler_version,
+                "root": str(self.root) if self.root else None}
+
+
+def _host(root: Path | None, path: str) -> Path:
+    return root / path.lstrip("/") if root is not None else Path(path)
 
 
 def parse_cmd_file(text: str, obj_name: str = f"{MODNAME}.o") -> list[str]:
@@ -132,9 +137,9 @@ def decisive_files(tree: KernelTree) -> list[Path]:
     return files
 
 
-def compiler_version(cc: str) -> str:
+def compiler_version(cc: str, tree: KernelTree) -> str:
     try:
-        proc = subprocess.run([cc, "--version"], capture_output=True, text=True, env=make_env())
+        proc = run_tool(tree, [cc, "--version"], merge_stderr=False)
     except OSError as exc:
         raise KbridgeError(f"compiler {cc} cannot run ({exc.strerror}); install it "
                            "(the kernel tree was built with it)") from None
@@ -153,7 +158,7 @@ def _extract(tree: KernelTree) -> CompileCommand:
             raise KbridgeError(f"{tree.name}: kbuild could not compile a dummy module ({last[0]}); "
                                "check that the tree is configured and its compiler is installed")
         argv = parse_cmd_file(cmd_file.read_text(errors="replace"))
-    return CompileCommand(tuple(argv), tree.path, compiler_version(argv[0]))
+    return CompileCommand(tuple(argv), tree.path, compiler_version(argv[0], tree), tree.root)
 
 
 def compile_command(tree: KernelTree, db: sqlite3.Connection | None = None) -> CompileCommand:
@@ -166,19 +171,21 @@ def compile_command(tree: KernelTree, db: sqlite3.Connection | None = None) -> C
         row = db.execute("SELECT value FROM commands WHERE key = ?", (key,)).fetchone()
         if row:
             data = json.loads(row[0])
-            cmd = CompileCommand(tuple(data["argv"]), Path(data["cwd"]), data["compiler_version"])
+            cmd = CompileCommand(tuple(data["argv"]), Path(data["cwd"]), data["compiler_version"],
+                                 Path(data["root"]) if data.get("root") else None)
             # an upgraded compiler binary invalidates the remembered version
-            if data.get("cc_stat") == _compiler_stat(cmd.compiler):
+            if data.get("cc_stat") == _compiler_stat(cmd.compiler, cmd.root):
                 return cmd
     cmd = _extract(tree)
     if db is not None:
-        value = {**cmd.to_json(), "cc_stat": _compiler_stat(cmd.compiler)}
+        value = {**cmd.to_json(), "cc_stat": _compiler_stat(cmd.compiler, cmd.root)}
         with db:
             db.execute("INSERT OR REPLACE INTO commands (key, value) VALUES (?, ?)",
                        (key, json.dumps(value, sort_keys=True)))
     return cmd
 
 
-def _compiler_stat(cc: str) -> str:
-    found = shutil.which(cc)
+def _compiler_stat(cc: str, root: Path | None = None) -> str:
+    found = shutil.which(cc) if root is None else \
+        shutil.which(cc, path=os.pathsep.join(str(root / d) for d in ("usr/bin", "bin")))
     return _stat_key([Path(found).resolve()]) if found else "missing"

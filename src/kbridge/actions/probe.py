@@ -42,7 +42,6 @@ import os
 import platform
 import re
 import sqlite3
-import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -50,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kbridge.actions import kbuild_flags
-from kbridge.actions.kbuild import make_env
+from kbridge.actions.kbuild import run_tool
 from kbridge.actions.kbuild_flags import CompileCommand
 from kbridge.errors import KbridgeError
 from kbridge.facts.targets import KernelTree
@@ -209,7 +208,7 @@ class _Outcome:
     evidence: str
 
 
-def _compile_probes(cmd: CompileCommand, rules: list[Rule], jobs: int = 2
+def _compile_probes(tree: KernelTree, cmd: CompileCommand, rules: list[Rule], jobs: int = 2
                     ) -> dict[str, tuple[_Outcome, float, bool]]:
     """Outcome, seconds and 'answered alone' per rule id, from the build-time runner.
 
@@ -227,11 +226,9 @@ def _compile_probes(cmd: CompileCommand, rules: list[Rule], jobs: int = 2
             (work / rel).write_text(text)
         (work / "flags").write_text(" ".join(cmd.argv[1:]) + "\n")
         t0 = time.monotonic()
-        proc = subprocess.run(["sh", str(work / "kb_conftest.sh"), str(work), str(work / "flags"),
-                               cmd.compiler], cwd=cmd.cwd, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, errors="replace",
-                              env={**make_env(), "KB_PROBE_JOBS": str(max(1, jobs))},
-                              stdin=subprocess.DEVNULL)
+        proc = run_tool(tree, ["sh", str(work / "kb_conftest.sh"), str(work), str(work / "flags"),
+                               cmd.compiler], cwd=cmd.cwd, binds=(work,),
+                        env={"KB_PROBE_JOBS": str(max(1, jobs))})
         share = (time.monotonic() - t0) / max(len(rules), 1)
         answers = work / ".kb_answers"
         if not answers.is_file():
@@ -373,7 +370,7 @@ def _probe(tree: KernelTree, rules: list[Rule], cache: ProbeCache | None, method
 
     cmd = kbuild_flags.compile_command(tree, cache.db if cache else None)
     if cache is None:       # nothing to look up or store: no fingerprint needed
-        outcomes = _compile_probes(cmd, rules, jobs)
+        outcomes = _compile_probes(tree, cmd, rules, jobs)
         return [_make_result(r, cmd, *outcomes[r.id]) for r in rules]
     roots = cmd.include_dirs()
     files = _walk_files(roots + [tree.path / ".config"])
@@ -385,7 +382,7 @@ def _probe(tree: KernelTree, rules: list[Rule], cache: ProbeCache | None, method
         # content turns out to be known after all, still win.
         with ThreadPoolExecutor(max_workers=1) as pool:
             fut = pool.submit(_content_fingerprint, files, cache)
-            speculative = _compile_probes(cmd, rules, jobs)
+            speculative = _compile_probes(tree, cmd, rules, jobs)
             fp = fut.result()
     keys = {r.id: _answer_key(fp, cmd, r, "compile") for r in rules}
     known: dict[str, ProbeResult] = {}
@@ -398,7 +395,7 @@ def _probe(tree: KernelTree, rules: list[Rule], cache: ProbeCache | None, method
                                           d["evidence"], d["status"], cached=True)
     todo = [r for r in rules if r.id not in known]
     if todo:
-        outcomes = speculative if speculative is not None else _compile_probes(cmd, todo, jobs)
+        outcomes = speculative if speculative is not None else _compile_probes(tree, cmd, todo, jobs)
         fresh = []
         for r in todo:
             res = _make_result(r, cmd, *outcomes[r.id])

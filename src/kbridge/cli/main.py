@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="more trees to inspect")
     p.add_argument("--json", action="store_true", dest="as_json")
 
+    p = sub.add_parser("roots", help="the Debian roots holding the toolchains of toolchain-\"root\" series")
+    p.add_argument("suites", nargs="*", metavar="SUITE", help="only these suites (default: all)")
+    p.add_argument("--make", action="store_true", help="make the missing roots (mmdebstrap; as root)")
+    p.add_argument("--json", action="store_true", dest="as_json")
+
     p = sub.add_parser("corpus", help="extract the bundled Xen front-end corpus into the cache")
     p.add_argument("--json", action="store_true", dest="as_json")
 

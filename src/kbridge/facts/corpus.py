@@ -39,6 +39,7 @@ class CorpusDriver:
     module: str                 # module name, also the corpus entry's name
     directory: str              # directory in the kernel tree
     sources: tuple[str, ...]    # .c files in that directory making up the module
+    since: str = "0"            # first mainline release that has it (older series lack it)
 
 
 # The 12 Xen PV front-ends. Multi-file modules list their objects as the in-tree
@@ -53,7 +54,7 @@ XEN_FRONTENDS: tuple[CorpusDriver, ...] = (
     CorpusDriver("xen-tpmfront", "drivers/char/tpm", ("xen-tpmfront.c",)),
     CorpusDriver("pvcalls-front", "drivers/xen", ("pvcalls-front.c",)),
     CorpusDriver("9pnet_xen", "net/9p", ("trans_xen.c",)),
-    CorpusDriver("xen-hcd", "drivers/usb/host", ("xen-hcd.c",)),
+    CorpusDriver("xen-hcd", "drivers/usb/host", ("xen-hcd.c",), since="5.17"),
     CorpusDriver("snd_xen_front", "sound/xen",
                  ("xen_snd_front.c", "xen_snd_front_cfg.c", "xen_snd_front_evtchnl.c",
                   "xen_snd_front_alsa.c")),
@@ -119,6 +120,19 @@ def _local_closure(root: Path, start: list[str]) -> list[str]:
 
 
 def _tarball(series: str, where: Path | None) -> Path:
+    """/usr/src/linux-source-X.tar.xz: the host's, or for a series built in a Debian root
+    (toolchain "root") the one installed inside that root."""
+    if where is None:
+        s = next((x for x in series_mod.all_series() if x.name == series), None)
+        if s is not None and s.toolchain == "root":
+            from kbridge.actions import roots
+            root = roots.root_path(s.suite)
+            tar = root / "usr/src" / f"linux-source-{series}.tar.xz"
+            if not tar.is_file():
+                raise KbridgeError(f"{tar} not found: the Debian root of {s.suite} lacks "
+                                   f"{s.source}; run `kbridge roots --make {s.suite}` "
+                                   "(scripts/setup.sh does)")
+            return tar
     tar = (where or source_dir()) / f"linux-source-{series}.tar.xz"
     if not tar.is_file():
         raise KbridgeError(f"{tar} not found: install the linux-source-{series} package "
@@ -150,6 +164,8 @@ def _extract(tar: Path, series: str, dest_root: Path) -> str:
             for drv in XEN_FRONTENDS:
                 base = src / drv.directory
                 missing = [s for s in drv.sources if not (base / s).is_file()]
+                if version_tuple(version) < version_tuple(drv.since):
+                    continue    # a front-end that kernel did not have yet (xen-hcd: 5.17)
                 if missing:
                     raise KbridgeError(f"{tar}: {drv.directory}/{missing[0]} missing from the tarball")
                 files = _local_closure(base, list(drv.sources))
@@ -188,6 +204,8 @@ def ensure_series(series: str, *, cache: Path | None = None,
     entries = []
     for drv in XEN_FRONTENDS:
         path = root / version / drv.module
+        if not path.is_dir():
+            continue            # not in that kernel (see _extract)
         files = tuple(sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()))
         entries.append(CorpusEntry(drv.module, version, path, files))
     return entries
@@ -196,9 +214,9 @@ def ensure_series(series: str, *, cache: Path | None = None,
 def corpus(*, cache: Path | None = None, sources: Path | None = None,
            series: tuple[str, ...] | None = None) -> list[CorpusEntry]:
     """All corpus entries: 12 drivers for each source series (default: every series of the
-    series table)."""
+    series table with ``defaults = true``; the others are named as NAME@SERIES)."""
     out: list[CorpusEntry] = []
-    for s in (series if series is not None else series_mod.names()):
+    for s in (series if series is not None else series_mod.default_names()):
         out.extend(ensure_series(s, cache=cache, sources=sources))
     return sorted(out, key=lambda e: (e.name, version_tuple(e.version)))
 
@@ -217,4 +235,5 @@ def find(label: str, *, cache: Path | None = None) -> CorpusEntry:
     for entry in ensure_series(series, cache=cache):
         if entry.name == name:
             return entry
-    raise AssertionError("unreachable: every XEN_FRONTENDS module has an entry")
+    raise KbridgeError(f"{label!r}: {name} is not in the {series} kernel's source "
+                       "(the front-end came later)")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import os
+import re
+import string
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,26 @@ from kbridge.errors import KbridgeError
 
 TABLE_ENV = "KBRIDGE_SERIES_TABLE"      # another table (set-up's tests use it)
 DEFAULT_TABLE = Path(__file__).resolve().parent.parent / "knowledge" / "series.toml"
-_FIELDS = {"name", "suite", "source", "headers", "flavours", "toolchain"}
+_REQUIRED = ("name", "suite", "source", "headers")
+_FIELDS = {*_REQUIRED, "flavours", "toolchain", "image", "defaults"}
+TOOLCHAINS = ("host", "root")
+
+
+@dataclass(frozen=True)
+class ImageLayout:
+    """How the series' suite packages an unsigned guest kernel of a release: the packages
+    (``{release}`` in each name) and where the kernel, its config and its modules sit."""
+
+    packages: tuple[str, ...] = ("linux-image-{release}-unsigned",)
+    kernel: str = "boot/vmlinuz-{release}"
+    config: str = "boot/config-{release}"
+    modules: str = "lib/modules/{release}"
+
+    def names(self, release: str) -> list[str]:
+        return [p.format(release=release) for p in self.packages]
+
+
+_IMAGE_KEYS = ("packages", "kernel", "config", "modules")
 
 
 @dataclass(frozen=True)
@@ -28,11 +49,83 @@ class Series:
     source: str                 # source package ("linux-source-6.1")
     headers: str                # regular expression of the generic header package's name
     flavours: tuple[str, ...]   # header flavours set-up installs ("" = generic)
-    toolchain: str              # "host": built with the host's gcc
+    toolchain: str              # "host": the host's gcc; "root": a Debian root of the suite
+    image: ImageLayout = ImageLayout()   # the guest kernel's packaging
+    defaults: bool = True       # in the default corpus and `kbridge matrix`'s default targets
+
+    def header_package(self, generic: str, flavour: str) -> str:
+        """The header package of *flavour* ("" generic, "cloud-", "rt-") beside the generic
+        package *generic* (linux-headers-7.3-amd64 -> linux-headers-7.3-cloud-amd64)."""
+        return generic[: -len("-amd64")] + f"-{flavour}amd64" if generic.endswith("-amd64") \
+            else generic
+
+    def image_package(self, release: str) -> str:
+        """The package that holds the guest kernel of *release*."""
+        return self.image.names(release)[0]
 
 
 def table_path() -> Path:
     return Path(os.environ.get(TABLE_ENV) or DEFAULT_TABLE)
+
+
+def _check_entry(path: Path, i: int, entry: dict) -> Series:
+    label = f"{path}: series entry {i + 1}" + (f" ({entry['name']})" if isinstance(entry.get("name"), str) else "")
+    missing = [m for m in _REQUIRED if m not in entry]
+    unknown = sorted(entry.keys() - _FIELDS)
+    if missing or unknown:
+        what = ", ".join([f"missing {m}" for m in missing] + [f"unknown field {u}" for u in unknown])
+        raise KbridgeError(f"{label}: {what}")
+
+    def fail(what: str) -> None:
+        raise KbridgeError(f"{label}: {what}")
+
+    for key in (*_REQUIRED, "toolchain"):
+        if key in entry and (not isinstance(entry[key], str) or not entry[key]):
+            fail(f"{key} must be a non-empty string")
+    if not re.fullmatch(r"\d+\.\d+", entry["name"]):
+        fail(f"name {entry['name']!r} is not MAJOR.MINOR (e.g. 6.12)")
+    try:
+        re.compile(entry["headers"])
+    except re.error as exc:
+        fail(f"headers is not a regular expression ({exc})")
+    flavours = entry.get("flavours", [""])
+    if not isinstance(flavours, list) or not all(isinstance(f, str) for f in flavours) \
+            or "" not in flavours:
+        fail('flavours must be a list of strings with "" (the generic flavour) in it')
+    bad = [f for f in flavours if f and not re.fullmatch(r"[a-z0-9]+-", f)]
+    if bad:
+        fail(f"flavour {bad[0]!r} must look like \"cloud-\" (lower case, ending in -)")
+    toolchain = entry.get("toolchain", "host")
+    if toolchain not in TOOLCHAINS:
+        fail(f"toolchain must be \"host\" (the host's gcc) or \"root\" (a Debian root of the "
+             f"suite), not {toolchain!r}")
+    image = entry.get("image", {})
+    if not isinstance(image, dict):
+        fail("image must be a table: { packages = [...], kernel = ..., config = ..., modules = ... }")
+    unknown_image = sorted(image.keys() - set(_IMAGE_KEYS))
+    if unknown_image:
+        fail(f"image: unknown field {unknown_image[0]}")
+    packages = image.get("packages", list(ImageLayout.packages))
+    if not isinstance(packages, list) or not packages:
+        fail("image.packages must be a non-empty list of package name templates")
+    templates = [("image.packages", p) for p in packages] + \
+        [(f"image.{k}", image[k]) for k in _IMAGE_KEYS[1:] if k in image]
+    for key, value in templates:
+        if not isinstance(value, str):
+            fail(f"{key} must be a string")
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+        except ValueError as exc:
+            fail(f"{key} {value!r} is not a template ({exc})")
+        if fields != {"release"}:
+            fail(f"{key} {value!r} must name the release as {{release}} and nothing else")
+    layout = ImageLayout(tuple(packages), **{k: image[k] for k in _IMAGE_KEYS[1:] if k in image})
+    if "defaults" in entry and not isinstance(entry["defaults"], bool):
+        fail("defaults must be true or false")
+    return Series(name=entry["name"], suite=entry["suite"], source=entry["source"],
+                  headers=entry["headers"], flavours=tuple(flavours), toolchain=toolchain,
+                  image=layout,
+                  defaults=entry.get("defaults", True))
 
 
 @functools.cache
@@ -42,18 +135,15 @@ def _load(path: Path) -> tuple[Series, ...]:
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise KbridgeError(f"{path}: cannot read the series table ({exc})") from None
-    out = []
-    for i, entry in enumerate(data.get("series", [])):
-        missing = {"name", "suite", "source", "headers"} - entry.keys()
-        unknown = entry.keys() - _FIELDS
-        if missing or unknown:
-            what = ", ".join([f"missing {m}" for m in sorted(missing)] +
-                             [f"unknown field {u}" for u in sorted(unknown)])
-            raise KbridgeError(f"{path}: series entry {i + 1}: {what}")
-        out.append(Series(name=entry["name"], suite=entry["suite"], source=entry["source"],
-                          headers=entry["headers"],
-                          flavours=tuple(entry.get("flavours", [""])),
-                          toolchain=entry.get("toolchain", "host")))
+    entries = data.get("series", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise KbridgeError(f"{path}: the series table is a list of [[series]] entries")
+    out = [_check_entry(path, i, entry) for i, entry in enumerate(entries)]
+    seen: set[str] = set()
+    for s in out:
+        if s.name in seen:
+            raise KbridgeError(f"{path}: series {s.name} is listed twice")
+        seen.add(s.name)
     if not out:
         raise KbridgeError(f"{path}: the series table names no series")
     return tuple(out)
@@ -67,6 +157,16 @@ def all_series() -> tuple[Series, ...]:
 def names() -> tuple[str, ...]:
     """("6.1", "6.12"): the series' names, as NAME@SERIES and target prefixes spell them."""
     return tuple(s.name for s in all_series())
+
+
+def default_names() -> tuple[str, ...]:
+    """The series in the default corpus and `kbridge matrix`'s default targets (``defaults``)."""
+    return tuple(s.name for s in all_series() if s.defaults)
+
+
+def root_series() -> tuple[Series, ...]:
+    """The series built in a Debian root of their suite (``toolchain = "root"``)."""
+    return tuple(s for s in all_series() if s.toolchain == "root")
 
 
 def get(name: str) -> Series:

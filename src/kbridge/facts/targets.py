@@ -40,6 +40,18 @@ class KernelTree:
     has_generated: bool
     has_symvers: bool
     aliases: tuple[str, ...] = field(default=())  # /lib/modules/<r>/build links to it
+    root: Path | None = None     # the Debian root it lies in (toolchain "root"), else None
+
+    @property
+    def build_path(self) -> str:
+        """The tree's path where its toolchain runs: inside its root (/usr/src/...), else
+        the host path."""
+        return _inner(self.root, self.path)
+
+    def host_path(self, path: str | Path) -> Path:
+        """The host path of an absolute path as the tree's toolchain sees it (an include
+        path kbuild wrote, a Makefile's ``include /usr/src/...``)."""
+        return _host(self.root, path)
 
     @property
     def configured(self) -> bool:
@@ -74,7 +86,24 @@ class KernelTree:
             "module_symvers": self.has_symvers,
             "path": str(self.path),
             "aliases": list(self.aliases),
+            "root": str(self.root) if self.root else None,
         }
+
+
+def _inner(root: Path | None, path: Path) -> str:
+    if root is None:
+        return str(path)
+    try:
+        return "/" + path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _host(root: Path | None, path: str | Path) -> Path:
+    p = Path(path)
+    if root is None or not p.is_absolute() or p.is_relative_to(root):
+        return p
+    return root / p.relative_to("/")
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -95,7 +124,7 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _makefile_version(tree: Path, depth: int = 0) -> str | None:
+def _makefile_version(tree: Path, depth: int = 0, root: Path | None = None) -> str | None:
     text = _read(tree / "Makefile")
     if text is None or depth > 3:
         return None
@@ -105,7 +134,7 @@ def _makefile_version(tree: Path, depth: int = 0) -> str | None:
     # Debian's per-flavour trees say `include /usr/src/linux-headers-X-common/Makefile`
     m = re.search(r"^include\s+(\S+/Makefile)\s*$", text, re.M)
     if m:
-        return _makefile_version(Path(m.group(1)).parent, depth + 1)
+        return _makefile_version(_host(root, m.group(1)).parent, depth + 1, root)
     return None
 
 
@@ -153,51 +182,79 @@ def source_tree(tree: KernelTree) -> Path:
     """Where the kernel's own headers and Makefiles of *tree* live: the tree itself, or, for a
     split build tree (Debian's per-flavour headers, a kernel built with O=), the tree its
     one-line Makefile includes (``include /usr/src/linux-headers-R-common/Makefile``),
-    else /lib/modules/R/source. The one place that follows Debian's flavour/-common split."""
+    else /lib/modules/R/source. The one place that follows Debian's flavour/-common split.
+    For a tree in a Debian root the paths the tree names are the root's: the host path
+    returned is ROOT/usr/src/linux-headers-R-common."""
     path = tree.path
     if (path / "include/linux").is_dir():
         return path
     m = re.search(r"^include\s+(\S+)/Makefile\s*$", _read(path / "Makefile") or "", re.M)
-    if m and Path(m.group(1)).is_dir():
-        return Path(m.group(1))
+    if m and tree.host_path(m.group(1)).is_dir():
+        return tree.host_path(m.group(1))
     if tree.release:
-        src = Path("/lib/modules") / tree.release / "source"
+        src = tree.host_path(Path("/lib/modules") / tree.release / "source")
         if (src / "include/linux").is_dir():
             return src.resolve()
     return path
 
 
-def looks_like_tree(path: Path) -> bool:
+def looks_like_tree(path: Path, root: Path | None = None) -> bool:
     """A kernel tree has a top Makefile and the kernel's include/linux (possibly via -common)."""
     if not (path / "Makefile").is_file():
         return False
     if (path / "include/linux").is_dir() or (path / "include/generated").is_dir():
         return True
-    return _makefile_version(path) is not None and (path / "include").is_dir()
+    return _makefile_version(path, root=root) is not None and (path / "include").is_dir()
 
 
-def inspect(path: Path) -> KernelTree:
-    """Describe the kernel tree at *path*; KbridgeError if it is not one."""
+def _root_of(path: Path) -> Path | None:
+    from kbridge.actions import roots
+    return roots.root_of(path)
+
+
+def inspect(path: Path, root: Path | None = None) -> KernelTree:
+    """Describe the kernel tree at *path*; KbridgeError if it is not one. A tree inside a
+    Debian root kbridge keeps (*root*, else found from the path) knows its root."""
     path = Path(path)
     if not path.exists():
         raise KbridgeError(f"{path}: no such directory")
     if not path.is_dir():
         raise KbridgeError(f"{path}: not a directory, expected a kernel build tree")
     real = path.resolve()
-    if not looks_like_tree(real):
+    root = root or _root_of(real)
+    if not looks_like_tree(real, root):
         raise KbridgeError(f"{path}: not a kernel tree (no top Makefile with include/); "
                            "give a kernel build or headers directory such as /lib/modules/$(uname -r)/build")
     release = _uts_release(real)
     return KernelTree(
         path=real,
         release=release,
-        version=_makefile_version(real),
+        version=_makefile_version(real, root=root),
         flavour=_flavour(release, real),
         arch=_config_arch(real),
         has_config=(real / ".config").is_file(),
         has_generated=(real / "include/generated").is_dir(),
         has_symvers=(real / "Module.symvers").is_file(),
+        root=root,
     )
+
+
+def root_trees() -> list[KernelTree]:
+    """The trees in the Debian roots of the table's toolchain-"root" series, those of the
+    series of the root's suite only (never makes a root: set-up or first use does)."""
+    from kbridge.actions import roots
+    from kbridge.facts import series as series_mod
+
+    out = []
+    for suite, root in roots.existing().items():
+        wanted = {s.name for s in series_mod.root_series() if s.suite == suite}
+        for cand in sorted((root / "usr/src").glob("linux-headers-*")):
+            if cand.is_symlink() or not cand.is_dir() or not looks_like_tree(cand, root):
+                continue
+            tree = inspect(cand, root)
+            if tree.series in wanted:
+                out.append(tree)
+    return out
 
 
 def discover(extra: list[Path] | None = None, globs: tuple[str, ...] = SEARCH_GLOBS) -> list[KernelTree]:
@@ -226,6 +283,9 @@ def discover(extra: list[Path] | None = None, globs: tuple[str, ...] = SEARCH_GL
                 continue
         if cand != real:
             aliases.setdefault(real, []).append(str(cand))
+    if globs == SEARCH_GLOBS:
+        for t in root_trees():
+            found.setdefault(t.path, t)
     trees = [
         KernelTree(**{**t.__dict__, "aliases": tuple(sorted(aliases.get(t.path, [])))})
         for t in found.values()

@@ -11,7 +11,7 @@ def run(*, series: list[str], cached: bool, as_json: bool, cache_dir: Path | Non
     from kbridge.actions.guest import debugkernel
     from kbridge.facts import series as series_mod
 
-    names = [debugkernel.series_of(s) for s in series] or list(series_mod.names())
+    names = [debugkernel.series_of(s) for s in series] or list(series_mod.default_names())
     found = []
     for name in names:
         if cached:

@@ -49,7 +49,7 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
     from kbridge.facts import targets as tgt_mod
 
     pool = tgt_mod.discover()
-    trees = [tgt_mod.resolve(t, trees=pool) for t in (targets or series_mod.names())]
+    trees = [tgt_mod.resolve(t, trees=pool) for t in (targets or series_mod.default_names())]
     if drivers:
         drvs = [drv_mod.resolve(d, cache=cache_dir) for d in drivers]
     else:
