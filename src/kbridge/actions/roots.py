@@ -39,9 +39,9 @@ from pathlib import Path
 
 from kbridge.errors import KbridgeError
 from kbridge.facts import series as series_mod
-from kbridge.storage import cache_root
+from kbridge.facts.roots import (STAMP, existing, host, inner, root_of, root_path,  # noqa: F401
+                                 roots_dir, stamp, suites)
 
-STAMP = "kbridge-root.json"          # at the top of a finished root: what it was made for
 # What kbuild needs besides the suite's compiler (which the header packages pull in):
 TOOLS = ("gcc", "make", "bc", "flex", "bison", "libelf-dev", "libc6-dev", "kmod", "dwarves",
          "xz-utils", "ca-certificates")
@@ -52,83 +52,6 @@ _OVERLAY_SUITES = {"experimental": "sid"}
 _NO_SECURITY = {"sid", "unstable", "experimental"}
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 BASE_ENV = {"PATH": PATH, "HOME": "/root", "TERM": "dumb", "LC_ALL": "C", "LANG": "C"}
-
-
-def roots_dir(cache: Path | None = None) -> Path:
-    d = cache_root(cache) / "roots"
-    d.mkdir(exist_ok=True)
-    return d
-
-
-def root_path(suite: str, cache: Path | None = None) -> Path:
-    return roots_dir(cache) / suite
-
-
-def suites() -> dict[str, list[series_mod.Series]]:
-    """Every suite some series of the table is built in a root of, with those series."""
-    out: dict[str, list[series_mod.Series]] = {}
-    for s in series_mod.root_series():
-        out.setdefault(s.suite, []).append(s)
-    return out
-
-
-def stamp(root: Path) -> dict | None:
-    """What a finished root was made for (None: not a finished root)."""
-    try:
-        return json.loads((root / STAMP).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def existing(cache: Path | None = None) -> dict[str, Path]:
-    """Finished roots of the table's suites, by suite (never makes one)."""
-    try:
-        base = cache_root(cache) / "roots"
-    except KbridgeError:
-        return {}
-    out = {}
-    for suite in suites():
-        root = base / suite
-        if stamp(root) is not None:
-            out[suite] = root
-    return out
-
-
-def root_of(path: Path, cache: Path | None = None) -> Path | None:
-    """The finished root *path* lies in, if any."""
-    try:
-        base = (cache_root(cache) / "roots").resolve()
-    except KbridgeError:
-        return None
-    try:
-        rel = Path(path).resolve().relative_to(base)
-    except ValueError:
-        return None
-    if not rel.parts:
-        return None
-    root = base / rel.parts[0]
-    return root if stamp(root) is not None else None
-
-
-# --------------------------------------------------------------------------- paths
-
-def inner(root: Path, path: Path | str) -> str:
-    """The path inside *root* of a host path under it (ROOT/usr/src/x -> /usr/src/x)."""
-    p = Path(path)
-    try:
-        return "/" + p.relative_to(root).as_posix() if p != root else "/"
-    except ValueError:
-        return str(p)           # a host path bind-mounted at the same place
-
-
-def host(root: Path | None, path: Path | str) -> Path:
-    """The host path of an absolute path as seen inside *root* (/usr/src/x -> ROOT/usr/src/x)."""
-    p = str(path)
-    if root is None or not p.startswith("/"):
-        return Path(p)
-    if Path(p).is_relative_to(root):
-        return Path(p)
-    return root / p.lstrip("/")
 
 
 # --------------------------------------------------------------------------- running

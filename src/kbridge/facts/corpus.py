@@ -125,7 +125,7 @@ def _tarball(series: str, where: Path | None) -> Path:
     if where is None:
         s = next((x for x in series_mod.all_series() if x.name == series), None)
         if s is not None and s.toolchain == "root":
-            from kbridge.actions import roots
+            from kbridge.facts import roots
             root = roots.root_path(s.suite)
             tar = root / "usr/src" / f"linux-source-{series}.tar.xz"
             if not tar.is_file():

@@ -208,7 +208,7 @@ def looks_like_tree(path: Path, root: Path | None = None) -> bool:
 
 
 def _root_of(path: Path) -> Path | None:
-    from kbridge.actions import roots
+    from kbridge.facts import roots
     return roots.root_of(path)
 
 
@@ -242,7 +242,7 @@ def inspect(path: Path, root: Path | None = None) -> KernelTree:
 def root_trees() -> list[KernelTree]:
     """The trees in the Debian roots of the table's toolchain-"root" series, those of the
     series of the root's suite only (never makes a root: set-up or first use does)."""
-    from kbridge.actions import roots
+    from kbridge.facts import roots
     from kbridge.facts import series as series_mod
 
     out = []
