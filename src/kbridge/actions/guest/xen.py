@@ -9,8 +9,11 @@ xen-netback (the guest kernel's own modules) serve them, and the front-end
 under test -- never the kernel's own, which the initramfs does not even
 carry unless a stage asks for it -- connects to them as in any domU.
 
-Everything comes from Debian packages, fetched with ``apt-get download`` and
-unpacked with ``dpkg-deb -x`` (nothing is installed on the host) into
+Everything comes from Debian packages of the Xen version's suite
+(:data:`SUITES`: 4.14 is bullseye's, 4.17 bookworm's), fetched through
+kbridge's private apt state of that suite (:mod:`kbridge.actions.guest.debarchive`,
+the host's apt configuration untouched) and unpacked with ``dpkg-deb -x``
+(nothing is installed on the host) into
 ``<cache>/guest/xen/<version>/``: ``xen`` (the hypervisor, gunzipped: a
 multiboot ELF), ``root/`` (xen-utils, xenstore-utils, the libxen* libraries)
 and ``xen.json``. The dom0 initramfs is busybox plus xenstored, xen-init-dom0,
@@ -42,8 +45,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kbridge.actions.guest.image import GuestImage, _apt_download, _deb_version, ensure_image, \
-    file_lock, guest_root
+from kbridge.actions.guest import debarchive
+from kbridge.actions.guest.image import GuestImage, _deb_version, ensure_image, file_lock, guest_root
 from kbridge.actions.guest.initramfs import HELPERS, KMSG_MARK, MARK, ModuleIndex, _copy_module, closing_lines, \
     _is_static, canonical, helper, module_depends, module_name
 from kbridge.actions.guest.qemu import QEMU
@@ -52,6 +55,9 @@ from kbridge.errors import KbridgeError
 from kbridge.storage import atomic_directory, atomic_write
 
 DEFAULT_VERSION = "4.17"        # bookworm's Xen
+# Xen version -> the Debian suite whose packages carry it (hypervisor, tools, libxen*,
+# hotplug scripts: all from that one suite, through kbridge's private apt state of it)
+SUITES = {"4.14": "bullseye", "4.17": "bookworm"}
 DEFAULT_TIMEOUT = 600.0         # Xen + dom0 under TCG on a shared 2-core host
 MEMORY = "1024M"                # dom0 gets DOM0_MEM, Xen and its heap the rest
 DOM0_MEM = "512M"
@@ -113,50 +119,34 @@ def _check_version(version: str) -> None:
     if not re.fullmatch(r"\d+\.\d+", version):
         raise KbridgeError(f"Xen version {version!r}: give MAJOR.MINOR as Debian names it "
                            f"(e.g. {DEFAULT_VERSION})")
+    if version not in SUITES:
+        known = ", ".join(f"{v} ({s})" for v, s in SUITES.items())
+        raise KbridgeError(f"Xen {version}: kbridge runs Debian's Xen {known}")
 
 
-def _closure(version: str) -> list[str]:
-    """The named packages and their libxen*/libyajl dependencies (apt-cache depends).
+def suite_of(version: str) -> str:
+    """The Debian suite that ships Xen *version* (:data:`SUITES`)."""
+    _check_version(version)
+    return SUITES[version]
+
+
+def _closure(version: str, cache: Path | None = None) -> list[str]:
+    """The named packages and their libxen*/libyajl dependencies, in Xen's suite.
 
     Other libraries (libc, zlib, ncurses...) are taken from the host like the
-    tools disk does: user space does not depend on the hypervisor."""
-    want = _packages(version)
+    tools disk does: user space does not depend on the hypervisor, and the host's
+    glibc runs an older suite's binaries (not a newer one's)."""
+    suite = suite_of(version)
     seen: list[str] = []
-    todo = list(want)
+    todo = _packages(version)
     while todo:
         pkg = todo.pop(0)
         if pkg in seen:
             continue
         seen.append(pkg)
-        proc = subprocess.run(["apt-cache", "depends", pkg], capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL)
-        if proc.returncode != 0 and pkg in want:
-            subprocess.run(["apt-get", "update", "-qq"], capture_output=True, stdin=subprocess.DEVNULL)
-            proc = subprocess.run(["apt-cache", "depends", pkg], capture_output=True, text=True,
-                                  stdin=subprocess.DEVNULL)
-        if proc.returncode != 0:
-            raise KbridgeError(f"apt-cache knows no package {pkg} (Xen {version}); "
-                               "is it in this Debian suite?")
-        for line in proc.stdout.splitlines():
-            m = re.match(r"\s*\|?(?:Pre)?Depends:\s*(\S+)$", line)
-            if m and re.match(r"(libxen|libyajl|xenstore-)", m.group(1)):
-                todo.append(m.group(1))
+        todo += [d for d in debarchive.depends(pkg, suite, cache)
+                 if re.match(r"(libxen|libyajl|xenstore-)", d)]
     return seen
-
-
-def _download_all(pkgs: list[str], where: Path) -> list[Path]:
-    """One ``apt-get download`` for all *pkgs* (one at a time took a minute under load)."""
-    proc = subprocess.run(["apt-get", "download", "-q", *pkgs], cwd=where, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL)
-    debs = sorted(where.glob("*.deb"))
-    if proc.returncode != 0 or len(debs) != len(pkgs):
-        # what failed, with the message the single-package path gives (apt-get update, hints)
-        for pkg in pkgs:
-            one = where / f"one-{pkg}"
-            one.mkdir()
-            _apt_download(pkg, one)
-        debs = sorted(where.rglob("*.deb"))
-    return debs
 
 
 def ensure_xen(version: str = DEFAULT_VERSION, *, cache: Path | None = None) -> XenDist:
@@ -185,7 +175,8 @@ def ensure_xen(version: str = DEFAULT_VERSION, *, cache: Path | None = None) -> 
         packages: dict[str, str] = {}
         with tempfile.TemporaryDirectory(prefix="kbridge-apt-", dir=base) as tmp, \
                 atomic_directory(final) as out:
-            for deb in _download_all(_closure(version), Path(tmp)):
+            pkgs = _closure(version, cache)
+            for deb in debarchive.download(pkgs, suite_of(version), Path(tmp), cache):
                 name = subprocess.run(["dpkg-deb", "-f", str(deb), "Package"], capture_output=True,
                                       text=True, check=True).stdout.strip()
                 packages[name] = _deb_version(deb)
@@ -197,7 +188,8 @@ def ensure_xen(version: str = DEFAULT_VERSION, *, cache: Path | None = None) -> 
             (out / "xen").write_bytes(gzip.decompress(gz.read_bytes()))
             for sub in ("usr/share/doc", "usr/share/man", "boot"):
                 shutil.rmtree(out / "root" / sub, ignore_errors=True)
-            atomic_write(out / "xen.json", json.dumps({"packages": packages}, indent=1) + "\n")
+            atomic_write(out / "xen.json", json.dumps({"packages": packages,
+                                                       "suite": suite_of(version)}, indent=1) + "\n")
     hit = cached()
     assert hit is not None
     return hit
