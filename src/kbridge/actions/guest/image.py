@@ -91,7 +91,7 @@ class Layout:
         """A regular expression of the first package's name for any generic (not
         -cloud, -rt) release of *series*, the release in group "r"."""
         first = re.escape(self.packages[0]).replace(re.escape("{release}"), "{release}")
-        rel = rf"(?P<r>{re.escape(series)}(?:[.+-][0-9A-Za-z.+~]*)?(?<!-cloud)(?<!-rt)-amd64)"
+        rel = rf"(?P<r>{re.escape(series)}(?:[.+-][0-9A-Za-z.+~-]*)?(?<!-cloud)(?<!-rt)-amd64)"
         return first.replace("{release}", rel)
 
 
