@@ -214,3 +214,61 @@ def test_judge_fails_on_a_failed_stage_or_a_missing_one():
     assert not res.ok and "native: test exited 1" in res.reasons
     res = xen.judge("6.1.0-1-amd64", "4.17", _boot(_console()), ["native", "bridged"])
     assert not res.ok and "stage bridged never ran" in res.reasons
+
+
+# ---------------------------------------------------------------- Xen versions
+# The boots above run bookworm's Xen 4.17; bench/bench_xen.py --full runs the same
+# differential scenario under every version of xen.VERSIONS (4.14 too) and is the
+# check for a change to a Xen rule. Here, without a boot: each version's packages
+# come from its own suite and its dom0 tool stack resolves on the host's libraries.
+
+@pytest.mark.parametrize("version", list(xen.VERSIONS))
+def test_each_xen_version_is_fetched_from_its_suite(version: str):
+    from kbridge.actions.guest import debarchive
+    dist = xen.ensure_xen(version)
+    suite = xen.VERSIONS[version].suite
+    assert dist.hypervisor.read_bytes()[:4] == b"\x7fELF"
+    for pkg in (f"xen-hypervisor-{version}-amd64", f"xen-utils-{version}", "xen-utils-common"):
+        assert dist.packages[pkg] == debarchive.versions([pkg], suite)[pkg], (pkg, dist.packages)
+    # every libxen* comes from the same suite (the closure), the rest from the host
+    # (the host's glibc runs an older suite's binaries) -- but glibc itself from the
+    # suite when its tools need a newer one (own_libc: Xen 4.20 needs GLIBC_2.38)
+    libs: set[str] = set()
+    for exe in ("xl", "xenstored", "xen-init-dom0"):
+        for lib in xen._ldd(dist.bin_dir / exe, dist.lib_dir, dist.loader):
+            libs.add(str(lib))
+    ours = {lib for lib in libs if lib.startswith(str(dist.root))}
+    assert {Path(lib).name for lib in ours} >= {"libxenlight.so." + version,
+                                               "libxenctrl.so." + version}, ours
+    libc = {Path(lib).name: lib for lib in libs}["libc.so.6"]
+    assert (libc in ours) == xen.VERSIONS[version].own_libc == (dist.loader is not None), libc
+    assert all(Path(lib).name.startswith(("libxen", "libxl", "libyajl", "libc.so", "ld-linux"))
+               for lib in ours), ours
+
+
+def test_xen_without_zstd_gets_the_uncompressed_dom0(tmp_path: Path):
+    """Xen 4.14 cannot unpack a zstd bzImage (6.12's): it gets the kernel's ELF;
+    a Xen that can keeps the bzImage (the run as tested with 4.17)."""
+    from kbridge.actions.guest.image import GuestImage
+    for name, zstd in (("z", True), ("x", False)):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "vmlinuz").write_bytes(b"bz")
+        (d / "vmlinux").write_bytes(b"\x7fELF")
+        (d / "config").write_text("CONFIG_KERNEL_ZSTD=y\n" if zstd else "CONFIG_KERNEL_XZ=y\n")
+    old = {v: x for v, x in xen.VERSIONS.items() if not x.zstd_dom0}
+    new = {v: x for v, x in xen.VERSIONS.items() if x.zstd_dom0}
+    assert old and new
+    for v in xen.VERSIONS:
+        dist = xen.XenDist(v, tmp_path / "xen", tmp_path, {})
+        for name in ("z", "x"):
+            img = GuestImage("6.12.1-amd64", "p", "1", tmp_path / name / "vmlinuz", tmp_path)
+            want = "vmlinux" if (v in old and name == "z") else "vmlinuz"
+            assert xen.dom0_kernel(dist, img).name == want, (v, name)
+
+
+def test_an_unknown_xen_version_names_the_known_ones():
+    proc = run_cli("run", "x.ko", "-k", "6.1", "--xen", "--xen-version", "4.99")
+    assert proc.returncode == 2, proc.stderr
+    for v, x in xen.VERSIONS.items():
+        assert f"{v} ({x.suite})" in proc.stderr, proc.stderr
