@@ -126,21 +126,26 @@ KEYS = ("vbd.front.feature-persistent", "vbd.back.feature-persistent",
         "vif.front.feature-ipv6-csum-offload", "vif.front.feature-rx-notify",
         "/sys/class/net/netif/mtu", "/sys/class/net/netif/queues",
         "/sys/block/xvdb/queue/max_segments", "/sys/block/xvdb/queue/write_cache")
+# keys of KEYS that a Xen version's toolstack does not write (measured: libxl of 4.14
+# writes no "mtu" in the vif's front-end directory; 4.17's and 4.20's do)
+TOOLSTACK_LACKS = {"4.14": {"vif.front.mtu"}}
 
 
 @pytest.mark.parametrize("series", list(OTHER))
 def test_bridged_frontend_negotiates_like_its_own_source(runs: dict[str, xen.XenResult],
-                                                         series: str):
+                                                         series: str,
+                                                         version: str = xen.DEFAULT_VERSION):
     """Same dom0: bridged == native, except where the bridged driver's source
     itself differs -- then the bridged value is the one that source gives
-    natively on its own kernel (the other boot's native stage)."""
+    natively on its own kernel (the other boot's native stage). *version*: the
+    Xen the runs booted (bench/bench_xen.py runs every one)."""
     res, other = runs[series], runs[OTHER[series]]
     native, bridged = res.stage("native"), res.stage("bridged")
     own = xen.negotiation(other.stage("native"))
     got = xen.negotiation(bridged)
     cmp = xen.compare(native, bridged)
     assert cmp.compared > 60, cmp           # both ends of both devices + the kernel's view
-    for key in KEYS:
+    for key in set(KEYS) - TOOLSTACK_LACKS.get(version, set()):
         assert key in got, (key, sorted(got))
     print(f"\n{series}: {cmp.compared} values, native vs bridged differ in {cmp.differences}")
     unexplained = {k: v for k, v in cmp.differences.items() if own.get(k) != v[1]}
