@@ -1,6 +1,7 @@
 """Xen runs (issue 14): boot time, run time and memory of Xen + dom0 under QEMU TCG.
 
     .venv/bin/python bench/bench_xen.py [--series 6.1 --series 6.12] [--xen-version V]... [--full]
+    .venv/bin/python bench/bench_xen.py --guest 5.10 --guest 7.2 [--xen-version V]...
 
 Per kernel and Xen version (default: every version of xen.VERSIONS, 4.14 and
 4.17), one Xen boot with that kernel as dom0. Default: one stage,
@@ -53,6 +54,10 @@ def main() -> int:
     ap.add_argument("--series", action="append", default=None)
     ap.add_argument("--xen-version", action="append", default=None)
     ap.add_argument("--full", action="store_true")
+    ap.add_argument("--guest", action="append", default=None, metavar="SERIES",
+                    help="instead: dom0 is the newest release of SERIES in its suite's lists "
+                         "(5.10, 7.2...: no headers needed), the kernel's own front-ends, "
+                         "the quick test")
     args = ap.parse_args()
     versions = args.xen_version or list(xen.VERSIONS)
     for v in versions:
@@ -62,6 +67,27 @@ def main() -> int:
               f"({xen.VERSIONS[v].suite}), {len(dist.packages)} packages")
     failed = 0
     runs: dict[str, dict[str, xen.XenResult]] = {v: {} for v in versions}
+    if args.guest:
+        from kbridge.actions.guest.image import newest_release
+        with tempfile.TemporaryDirectory(prefix="bench-xen-") as tmp:
+            script = Path(tmp) / "t.sh"
+            script.write_text(QUICK)
+            for s in args.guest:
+                rel = newest_release(s)
+                image = ensure_image(rel)
+                stages = [xen.XenStage("native", tuple(xen.native_frontend(image, n)
+                                                       for n in FRONTENDS))]
+                for v in versions:
+                    load = os.getloadavg()[0]
+                    res = xen.run_xen(stages, rel, test_script=script, image=image, version=v)
+                    failed += not res.ok
+                    rss = res.peak_rss_kb // 1024 if res.peak_rss_kb else None
+                    print(f"Xen {v}, dom0 {rel}: "
+                          f"{'PASS' if res.ok else 'FAIL ' + '; '.join(res.reasons)}  "
+                          f"QEMU {res.seconds:.1f} s, /init at {res.init_seconds or 0:.1f} s, "
+                          f"peak RSS {rss} MB, load {load:.1f} -> {os.getloadavg()[0]:.1f}",
+                          flush=True)
+        return 1 if failed else 0
     with tempfile.TemporaryDirectory(prefix="bench-xen-") as tmp:
         script = Path(tmp) / "t.sh"
         if args.full:
