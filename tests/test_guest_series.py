@@ -76,3 +76,10 @@ def test_a_release_of_no_series_comes_from_the_hosts_suite(table: Path):
     assert image_mod.suite_for("4.19.0-27-amd64") == debarchive.host_suite()
     # a prefix is not a series: 6.1 is not 6.12's, 7.2 not 7.22's
     assert image_mod.series_of(f"{series_mod.names()[-1]}2.0-1-amd64") is None
+
+
+def test_a_release_the_suite_lacks_is_one_error(table: Path, tmp_path: Path):
+    from kbridge.errors import KbridgeError
+    rel = image_mod.newest_release("5.10").replace("-amd64", "-noflavour")
+    with pytest.raises(KbridgeError, match="Debian bullseye has no kernel package of release"):
+        image_mod.ensure_image(rel, cache=tmp_path)

@@ -137,12 +137,16 @@ def suite_for(release: str) -> str:
 def _layout(release: str, suite: str, cache: Path | None) -> Layout:
     from kbridge.actions.guest import debarchive
 
-    for layout in LAYOUTS:
-        if debarchive.known(layout.names(release)[0], suite, cache):
-            return layout
+    for attempt in range(2):
+        if attempt:
+            # lists older than the release (a fresh kernel ABI): fetched again, once
+            debarchive.update(suite, cache, force=True)
+        for layout in LAYOUTS:
+            if debarchive.known(layout.names(release)[0], suite, cache):
+                return layout
     tried = ", ".join(layout.names(release)[0] for layout in LAYOUTS)
     raise KbridgeError(f"Debian {suite} has no kernel package of release {release} ({tried}); "
-                       "see `kbridge targets`, or name the suite that ships it")
+                       "see `kbridge targets` (the suite is the release's series' in the series table)")
 
 
 def newest_release(series_name: str, *, suite: str | None = None,
