@@ -95,3 +95,31 @@ def test_a_bad_suite_name_is_refused(bad: str):
 def test_a_package_the_suite_lacks_is_one_error(tmp_path: Path):
     with pytest.raises(KbridgeError, match="cannot download no-such-package-kb"):
         debarchive.download(["no-such-package-kb"], "bullseye", tmp_path / "d")
+
+
+def test_only_debians_own_archives_are_taken_from_the_host(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch):
+    """The host's own Debian mirror is the one used, even before the host's lists were
+    ever fetched; a third-party repository naming the host's suite is not a Debian
+    mirror and must not become one for bullseye or sid (apt reads a stand-in host
+    config without lists)."""
+    host = debarchive.host_suite()
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "sources.list").write_text(
+        f"deb http://ftp.de.debian.org/debian {host} main\n"
+        f"deb https://vendor.example.invalid/apt {host} main\n")
+    (tmp_path / "apt.conf").write_text(
+        f'Dir::Etc::SourceList "{tmp_path}/sources.list";\n'
+        f'Dir::Etc::SourceParts "{tmp_path}/parts";\n'
+        f'Dir::State::Lists "{tmp_path}/lists";\n')
+    monkeypatch.setenv("APT_CONFIG", str(tmp_path / "apt.conf"))
+    debarchive.host_archives.cache_clear()
+    try:
+        got = debarchive.host_archives()
+        assert got[0] == ("http://ftp.de.debian.org/debian", ""), got
+        assert not any("example.invalid" in uri for uri, _ in got), got
+        assert "example.invalid" not in debarchive.sources_list("bullseye")
+    finally:
+        monkeypatch.delenv("APT_CONFIG")
+        debarchive.host_archives.cache_clear()

@@ -94,22 +94,34 @@ def host_archives() -> tuple[tuple[str, str], ...]:
     """(URI, pocket) of the host's Debian archives for its own suite: pocket "" for the
     mirror, "-updates", "-security" -- as apt reads the host's configuration."""
     host = host_suite()
-    proc = _run(["apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE)",
-                 "Created-By: Packages"])
     found: list[tuple[str, str]] = []
-    for line in proc.stdout.splitlines() if proc.returncode == 0 else []:
-        parts = line.split()
-        if len(parts) != 2:
-            continue
-        uri, rel = parts[0].rstrip("/"), parts[1]
-        pocket = rel[len(host):] if rel.startswith(host) else None
-        if pocket in POCKETS and (uri, pocket) not in found:
-            found.append((uri, pocket))
+    # with the host's lists apt knows each archive's Origin; before they were ever
+    # fetched (--no-release-info) it knows only the URI: then the path says Debian
+    for extra in ([], ["--no-release-info"]):
+        proc = _run(["apt-get", "indextargets", *extra, "--format",
+                     "$(REPO_URI) $(RELEASE) $(ORIGIN)", "Created-By: Packages"])
+        for line in proc.stdout.splitlines() if proc.returncode == 0 else []:
+            parts = line.split()
+            if len(parts) != 3:
+                continue
+            uri, rel, origin = parts[0].rstrip("/"), parts[1], parts[2]
+            # Debian's own archives only: a third-party repository may name the suite too
+            if origin != "Debian" and not (origin == "$(ORIGIN)" and _debian_path(uri)):
+                continue
+            pocket = rel[len(host):] if rel.startswith(host) else None
+            if pocket in POCKETS and (uri, pocket) not in found:
+                found.append((uri, pocket))
+        if found:
+            break
     if not any(p == "" for _, p in found):
         found.insert(0, (FALLBACK_MIRROR, ""))
     if not any(p == "-security" for _, p in found):
         found.append((FALLBACK_SECURITY, "-security"))
     return tuple(found)
+
+
+def _debian_path(uri: str) -> bool:
+    return uri.rstrip("/").rsplit("/", 1)[-1] in ("debian", "debian-security")
 
 
 def check_suite(suite: str) -> None:
