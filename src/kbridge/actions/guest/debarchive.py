@@ -314,15 +314,3 @@ def download(pkgs: list[str], suite: str, dest: Path, cache: Path | None = None)
         raise KbridgeError(f"cannot download {' '.join(pkgs)} from Debian {suite} ({last})")
     return got
 
-
-def newest(pattern: str, suite: str, cache: Path | None = None, *, prefix: str = "") -> str | None:
-    """The package of *suite* whose name matches *pattern* (a regular expression,
-    fullmatch) with the highest candidate version; None when none matches."""
-    rx = re.compile(pattern)
-    found = versions([n for n in names(prefix, suite, cache) if rx.fullmatch(n)], suite, cache)
-    best = None
-    for name, ver in found.items():
-        if best is None or compare_versions(found[best], ver) < 0:
-            best = name
-    return best
-
