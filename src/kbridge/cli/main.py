@@ -227,7 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "with a PV disk and a vif attached to dom0 itself; the test gets "
                         "$XEN_DISK, $XEN_NETIF, $XEN_BRIDGE_IP, $XEN_FRONT_IP")
     p.add_argument("--xen-version", type=_xen_version, default=None, metavar="MAJOR.MINOR",
-                   help="with --xen: Debian's Xen to boot (default 4.17, bookworm's)")
+                   help="with --xen: Debian's Xen to boot (default 4.17, bookworm's; 4.14 is "
+                        "bullseye's, 4.20 trixie's), fetched from its suite without touching "
+                        "the host's apt")
     p.add_argument("--native", action="store_true",
                    help="with --xen: first run the guest kernel's own front-end of the same name "
                         "on the same dom0 and compare what both negotiated")

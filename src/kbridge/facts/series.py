@@ -38,6 +38,13 @@ class ImageLayout:
     def names(self, release: str) -> list[str]:
         return [p.format(release=release) for p in self.packages]
 
+    def release_pattern(self, series: str) -> str:
+        """A regular expression of the first package's name for any generic (not
+        -cloud, -rt) release of *series*, the release in group "r"."""
+        first = re.escape(self.packages[0]).replace(re.escape("{release}"), "{release}")
+        rel = rf"(?P<r>{re.escape(series)}(?:[.+-][0-9A-Za-z.+~-]*)?(?<!-cloud)(?<!-rt)-amd64)"
+        return first.replace("{release}", rel)
+
 
 _IMAGE_KEYS = ("packages", "kernel", "config", "modules")
 
@@ -185,3 +192,23 @@ def release(name: str, trees=None) -> str:
     if not tree.release:
         raise KbridgeError(f"{tree.path}: the tree of series {name} has no release")
     return tree.release
+
+
+def of_release(release: str) -> str | None:
+    """The series of the table a Debian release belongs to ("5.10.0-NN-amd64" -> "5.10",
+    "7.3-amd64" -> "7.3"; the longest name that prefixes it), or None."""
+    best = None
+    for name in names():
+        if release.startswith(name) and release[len(name):len(name) + 1] in (".", "-", "+"):
+            if best is None or len(name) > len(best):
+                best = name
+    return best
+
+
+def image_layouts(release: str) -> list[ImageLayout]:
+    """How the guest kernel of *release* may be packaged: its series' layout, or, for a
+    release of no series, every layout the table knows (the default first)."""
+    name = of_release(release)
+    if name is not None:
+        return [get(name).image]
+    return list(dict.fromkeys([ImageLayout(), *(s.image for s in all_series())]))

@@ -283,10 +283,13 @@ def new_tree(dest: Path, busybox: Path, dirs: tuple[str, ...], cache: Path | Non
 
 
 def add_payload(tree: Path, image: GuestImage, index: ModuleIndex, deps: list[str],
-                kos: list[tuple[Path, str]], test_script: Path | None, tools: bool) -> None:
+                kos: list[tuple[Path, str]], test_script: Path | None, tools: bool, *,
+                own_loader: bool = False) -> None:
     """What /init loads and runs, where it looks for it: the in-kernel dependencies of
     *image* and the modules under test ((path, name) of *kos*), numbered in load order;
-    the test script; the tools disk's prelude. Used by the plain and the Xen initramfs."""
+    the test script; the tools disk's prelude (*own_loader*: the tools run through the
+    disk's own loader, for a guest whose /lib64 loader belongs to another glibc). Used
+    by the plain and the Xen initramfs."""
     for i, d in enumerate(deps):
         _copy_module(image.modules_dir / index.paths[d], tree / "kbridge/deps" / f"{i:02d}-{d}.ko")
     for i, (k, n) in enumerate(kos):
@@ -295,7 +298,7 @@ def add_payload(tree: Path, image: GuestImage, index: ModuleIndex, deps: list[st
         shutil.copyfile(test_script, tree / "kbridge" / "test.sh")
     if tools:
         from kbridge.actions.guest.tools import PRELUDE, prelude
-        (tree / PRELUDE.lstrip("/")).write_text(prelude())
+        (tree / PRELUDE.lstrip("/")).write_text(prelude(own_loader=own_loader))
 
 
 def pack(tree: Path, init: str, dest: Path) -> None:

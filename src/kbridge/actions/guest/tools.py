@@ -129,8 +129,11 @@ def ensure_tools(tools: tuple[str, ...] = tuple(TOOLS), *, cache: Path | None = 
 PRELUDE = "/kbridge/tools.sh"
 
 
-def prelude(tools: tuple[str, ...] = tuple(TOOLS)) -> str:
-    return "".join(f'{t}() {{ {MOUNT}/bin/{t} "$@"; }}\n' for t in tools)
+def prelude(tools: tuple[str, ...] = tuple(TOOLS), *, own_loader: bool = False) -> str:
+    """Shell functions that call each tool by name; *own_loader*: through the disk's own
+    dynamic loader (a guest whose /lib64 loader belongs to another glibc)."""
+    via = f"{MOUNT}/{LIBDIR}/{Path(LOADER).name} " if own_loader else ""
+    return "".join(f'{t}() {{ {via}{MOUNT}/bin/{t} "$@"; }}\n' for t in tools)
 
 
 def init_lines(mark: str) -> list[str]:

@@ -9,14 +9,22 @@ xen-netback (the guest kernel's own modules) serve them, and the front-end
 under test -- never the kernel's own, which the initramfs does not even
 carry unless a stage asks for it -- connects to them as in any domU.
 
-Everything comes from Debian packages, fetched with ``apt-get download`` and
-unpacked with ``dpkg-deb -x`` (nothing is installed on the host) into
+Everything comes from Debian packages of the Xen version's suite
+(:data:`VERSIONS`: 4.14 is bullseye's, 4.17 bookworm's, 4.20 trixie's), fetched through
+kbridge's private apt state of that suite (:mod:`kbridge.actions.guest.debarchive`,
+the host's apt configuration untouched) and unpacked with ``dpkg-deb -x``
+(nothing is installed on the host) into
 ``<cache>/guest/xen/<version>/``: ``xen`` (the hypervisor, gunzipped: a
 multiboot ELF), ``root/`` (xen-utils, xenstore-utils, the libxen* libraries)
-and ``xen.json``. The dom0 initramfs is busybox plus xenstored, xen-init-dom0,
+and ``xen.json``. dom0's kernel is the bzImage, or its uncompressed ELF for a
+Xen that cannot unpack a zstd payload (4.14 with 6.12 and 7.x). The dom0 initramfs is busybox plus xenstored, xen-init-dom0,
 xl, xenstore-*, the hotplug scripts, bash and flock (the scripts' shell and
 lock) and every shared library they load (host ``ldd`` over the unpacked
-tree), the back-end modules with their modules.dep closure, and an /init that
+tree: the libxen* libraries from the Xen's suite, the others -- glibc, zlib --
+from the host, whose newer glibc runs an older suite's tools; a Xen whose
+tools need a newer glibc than the host's, 4.20 on a Debian 12 host, brings
+its suite's libc6 and is resolved with that suite's ``ld.so --list``), the
+back-end modules with their modules.dep closure, and an /init that
 runs *stages*: each loads its front-ends, attaches the devices, dumps what
 xenstore shows of the negotiation, runs the test script, detaches and
 unloads -- so a native and a bridged front-end are compared on the same dom0.
@@ -42,8 +50,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kbridge.actions.guest.image import GuestImage, _apt_download, _deb_version, ensure_image, \
-    file_lock, guest_root
+from kbridge.actions.guest import debarchive
+from kbridge.actions.guest.image import GuestImage, _deb_version, ensure_image, file_lock, guest_root
 from kbridge.actions.guest.initramfs import KMSG_MARK, MARK, ModuleIndex, add_payload, canonical, \
     closing_lines, dep_lines, host_tools, module_depends, module_name, new_tree, pack
 from kbridge.actions.guest.qemu import QEMU
@@ -52,6 +60,25 @@ from kbridge.errors import KbridgeError
 from kbridge.storage import atomic_directory, atomic_write
 
 DEFAULT_VERSION = "4.17"        # bookworm's Xen
+
+
+@dataclass(frozen=True)
+class XenVersion:
+    """What kbridge knows of one of Debian's Xen versions."""
+
+    suite: str          # the suite whose packages carry it (hypervisor, tools, libxen*,
+                        # hotplug scripts: all from that suite, kbridge's private apt state)
+    zstd_dom0: bool     # its dom0 builder unpacks a zstd bzImage (6.12, 7.x); else dom0
+                        # gets the kernel's uncompressed ELF (Xen 4.14: "not an ELF binary")
+    own_libc: bool = False  # its tools need a newer glibc than the host's: dom0 gets the
+                        # suite's libc6 (a newer glibc runs the host's bash and flock too)
+
+
+VERSIONS = {
+    "4.14": XenVersion("bullseye", zstd_dom0=False),
+    "4.17": XenVersion("bookworm", zstd_dom0=True),
+    "4.20": XenVersion("trixie", zstd_dom0=True, own_libc=True),
+}
 DEFAULT_TIMEOUT = 600.0         # Xen + dom0 under TCG on a shared 2-core host
 MEMORY = "1024M"                # dom0 gets DOM0_MEM, Xen and its heap the rest
 DOM0_MEM = "512M"
@@ -83,8 +110,9 @@ _XEN_PROBLEM = re.compile(r"(?:Assertion '|\bXen BUG\b|\bFATAL\b|Panic on CPU|\b
 
 
 def _packages(version: str) -> list[str]:
+    libc = ["libc6", "libgcc-s1"] if VERSIONS[version].own_libc else []
     return [f"xen-hypervisor-{version}-amd64", f"xen-utils-{version}", "xen-utils-common",
-            "xenstore-utils"]
+            "xenstore-utils", *libc]
 
 
 @dataclass(frozen=True)
@@ -104,6 +132,12 @@ class XenDist:
     def lib_dir(self) -> Path:
         return self.root / "usr" / "lib" / "x86_64-linux-gnu"
 
+    @property
+    def loader(self) -> Path | None:
+        """The suite's own dynamic loader, when this Xen brings its libc (own_libc)."""
+        ld = self.lib_dir / "ld-linux-x86-64.so.2"
+        return ld if ld.is_file() else None
+
     def to_json(self) -> dict[str, object]:
         return {"version": self.version, "hypervisor": str(self.hypervisor),
                 "packages": self.packages}
@@ -113,50 +147,34 @@ def _check_version(version: str) -> None:
     if not re.fullmatch(r"\d+\.\d+", version):
         raise KbridgeError(f"Xen version {version!r}: give MAJOR.MINOR as Debian names it "
                            f"(e.g. {DEFAULT_VERSION})")
+    if version not in VERSIONS:
+        known = ", ".join(f"{v} ({x.suite})" for v, x in VERSIONS.items())
+        raise KbridgeError(f"Xen {version}: kbridge runs Debian's Xen {known}")
 
 
-def _closure(version: str) -> list[str]:
-    """The named packages and their libxen*/libyajl dependencies (apt-cache depends).
+def suite_of(version: str) -> str:
+    """The Debian suite that ships Xen *version* (:data:`VERSIONS`)."""
+    _check_version(version)
+    return VERSIONS[version].suite
+
+
+def _closure(version: str, cache: Path | None = None) -> list[str]:
+    """The named packages and their libxen*/libyajl dependencies, in Xen's suite.
 
     Other libraries (libc, zlib, ncurses...) are taken from the host like the
-    tools disk does: user space does not depend on the hypervisor."""
-    want = _packages(version)
+    tools disk does: user space does not depend on the hypervisor, and the host's
+    glibc runs an older suite's binaries (not a newer one's)."""
+    suite = suite_of(version)
     seen: list[str] = []
-    todo = list(want)
+    todo = _packages(version)
     while todo:
         pkg = todo.pop(0)
         if pkg in seen:
             continue
         seen.append(pkg)
-        proc = subprocess.run(["apt-cache", "depends", pkg], capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL)
-        if proc.returncode != 0 and pkg in want:
-            subprocess.run(["apt-get", "update", "-qq"], capture_output=True, stdin=subprocess.DEVNULL)
-            proc = subprocess.run(["apt-cache", "depends", pkg], capture_output=True, text=True,
-                                  stdin=subprocess.DEVNULL)
-        if proc.returncode != 0:
-            raise KbridgeError(f"apt-cache knows no package {pkg} (Xen {version}); "
-                               "is it in this Debian suite?")
-        for line in proc.stdout.splitlines():
-            m = re.match(r"\s*\|?(?:Pre)?Depends:\s*(\S+)$", line)
-            if m and re.match(r"(libxen|libyajl|xenstore-)", m.group(1)):
-                todo.append(m.group(1))
+        todo += [d for d in debarchive.depends(pkg, suite, cache)
+                 if re.match(r"(libxen|libyajl|xenstore-)", d)]
     return seen
-
-
-def _download_all(pkgs: list[str], where: Path) -> list[Path]:
-    """One ``apt-get download`` for all *pkgs* (one at a time took a minute under load)."""
-    proc = subprocess.run(["apt-get", "download", "-q", *pkgs], cwd=where, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL)
-    debs = sorted(where.glob("*.deb"))
-    if proc.returncode != 0 or len(debs) != len(pkgs):
-        # what failed, with the message the single-package path gives (apt-get update, hints)
-        for pkg in pkgs:
-            one = where / f"one-{pkg}"
-            one.mkdir()
-            _apt_download(pkg, one)
-        debs = sorted(where.rglob("*.deb"))
-    return debs
 
 
 def ensure_xen(version: str = DEFAULT_VERSION, *, cache: Path | None = None) -> XenDist:
@@ -185,7 +203,8 @@ def ensure_xen(version: str = DEFAULT_VERSION, *, cache: Path | None = None) -> 
         packages: dict[str, str] = {}
         with tempfile.TemporaryDirectory(prefix="kbridge-apt-", dir=base) as tmp, \
                 atomic_directory(final) as out:
-            for deb in _download_all(_closure(version), Path(tmp)):
+            pkgs = _closure(version, cache)
+            for deb in debarchive.download(pkgs, suite_of(version), Path(tmp), cache):
                 name = subprocess.run(["dpkg-deb", "-f", str(deb), "Package"], capture_output=True,
                                       text=True, check=True).stdout.strip()
                 packages[name] = _deb_version(deb)
@@ -197,7 +216,8 @@ def ensure_xen(version: str = DEFAULT_VERSION, *, cache: Path | None = None) -> 
             (out / "xen").write_bytes(gzip.decompress(gz.read_bytes()))
             for sub in ("usr/share/doc", "usr/share/man", "boot"):
                 shutil.rmtree(out / "root" / sub, ignore_errors=True)
-            atomic_write(out / "xen.json", json.dumps({"packages": packages}, indent=1) + "\n")
+            atomic_write(out / "xen.json", json.dumps({"packages": packages,
+                                                       "suite": suite_of(version)}, indent=1) + "\n")
     hit = cached()
     assert hit is not None
     return hit
@@ -230,9 +250,12 @@ def native_frontend(image: GuestImage, name: str, *, index: ModuleIndex | None =
     return image.modules_dir / rel
 
 
-def _ldd(binary: Path, libdir: Path) -> list[Path]:
+def _ldd(binary: Path, libdir: Path, loader: Path | None = None) -> list[Path]:
+    """What *binary* loads with *libdir* first; through *loader* (``ld.so --list``) when
+    the libraries bring their own glibc, newer than the host's ldd can resolve."""
     env = dict(os.environ, LD_LIBRARY_PATH=str(libdir))
-    proc = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, env=env)
+    cmd = [str(loader), "--list", str(binary)] if loader else ["ldd", str(binary)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise KbridgeError(f"ldd {binary.name} failed: {proc.stderr.strip()[:200]}")
     libs: list[Path] = []
@@ -464,10 +487,12 @@ def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[X
         binaries.append(src)
     libs: dict[str, Path] = {}
     for b in binaries:
-        for lib in _ldd(b, dist.lib_dir):
+        for lib in _ldd(b, dist.lib_dir, dist.loader):
             libs.setdefault(lib.name, lib)
     # pthread_cancel/exit dlopen libgcc_s (no ldd line names it)
-    gcc_s = Path("/lib/x86_64-linux-gnu/libgcc_s.so.1")
+    gcc_s = dist.lib_dir / "libgcc_s.so.1"
+    if not gcc_s.is_file():
+        gcc_s = Path("/lib/x86_64-linux-gnu/libgcc_s.so.1")
     if gcc_s.is_file():
         libs.setdefault(gcc_s.name, gcc_s)
     for name, lib in sorted(libs.items()):
@@ -475,7 +500,10 @@ def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[X
         shutil.copyfile(lib.resolve(), where)
         os.chmod(where, 0o755)
     shutil.copytree(dist.root / "etc" / "xen", tree / "etc" / "xen", symlinks=True)
-    add_payload(tree, image, index, deps, all_kos, test_script, tools)
+    # with dom0's own (newer) glibc, the tools run through the tools disk's loader:
+    # /lib64's would pair itself with the disk's older libc
+    add_payload(tree, image, index, deps, all_kos, test_script, tools,
+                own_loader=dist.loader is not None)
     pack(tree, init_script(deps=deps, stages=staged, version=dist.version,
                            has_test=test_script is not None, test_timeout=test_timeout, tools=tools,
                            params={st.name: st.params for st in stages}),
@@ -485,12 +513,29 @@ def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[X
 
 # ---------------------------------------------------------------- boot and judge
 
+def dom0_kernel(dist: XenDist, image: GuestImage) -> Path:
+    """What Xen gets as dom0's kernel: the bzImage, or its uncompressed ELF when this
+    Xen cannot unpack the bzImage's payload (zstd before Xen 4.16)."""
+    try:
+        zstd = "\nCONFIG_KERNEL_ZSTD=y\n" in "\n" + (image.vmlinuz.parent / "config").read_text()
+    except OSError:
+        zstd = False
+    if not zstd or VERSIONS[dist.version].zstd_dom0:
+        return image.vmlinuz
+    elf = image.vmlinuz.parent / "vmlinux"
+    if not elf.is_file():
+        raise KbridgeError(f"Xen {dist.version} cannot unpack {image.release}'s zstd kernel and "
+                           "kbridge has no uncompressed vmlinux of it")
+    return elf
+
+
 def qemu_command(dist: XenDist, image: GuestImage, initrd: Path, *, memory: str = MEMORY,
                  smp: int = 1, extra: list[str] = ()) -> list[str]:
-    for p in (dist.hypervisor, image.vmlinuz, initrd):
+    kernel = dom0_kernel(dist, image)
+    for p in (dist.hypervisor, kernel, initrd):
         if "," in str(p):
             raise KbridgeError(f"{p}: QEMU's multiboot -initrd list cannot hold a path with a comma")
-    modules = f"{image.vmlinuz} {DOM0_APPEND},{initrd}"
+    modules = f"{kernel} {DOM0_APPEND},{initrd}"
     return [QEMU, "-accel", "tcg", "-cpu", "max", "-m", memory, "-smp", str(smp), "-nodefaults",
             "-display", "none", "-serial", "stdio", "-no-reboot", "-kernel", str(dist.hypervisor),
             "-append", XEN_APPEND, "-initrd", modules, *extra]
