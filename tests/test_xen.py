@@ -277,3 +277,65 @@ def test_an_unknown_xen_version_names_the_known_ones():
     assert proc.returncode == 2, proc.stderr
     for v, x in xen.VERSIONS.items():
         assert f"{v} ({x.suite})" in proc.stderr, proc.stderr
+
+
+# ---------------------------------------------------------------- the matrix's Xen column
+# `kbridge matrix --strategy layer --run --xen` (xencolumn): one boot per target, a native
+# stage, then one stage per built cell. The boots are bench/bench_xen.py --matrix; here
+# the verdict of a stage as dom0's console reports it, and the cells that get no boot.
+
+def _cell_console(stage: str, *, state: str = "4", io: str = "disk-io ok",
+                  dmesg_tail: str = "") -> str:
+    M = "@@KBRIDGE"
+    native = _console().split(f"{M} xl-dmesg-begin")[0].split("\n")[4:]
+    return "\n".join([
+        f"{M} begin 6.1.0-1-amd64", f"{M} dep 0 xen_blkback ",
+        f"{M} xen-setup xenstored 0 ", *native,
+        f"{M} xen-stage {stage} begin", f"{M} insmod 0 xen_blkfront ",
+        f"{M} xen-attach {stage} disk 0 ", f"{M} xenstore-begin {stage}",
+        f'/local/domain/0/device/vbd/51728/state = "{state}"',
+        '/local/domain/0/device/vbd/51728/feature-persistent = "0"',
+        '/local/domain/0/backend/vbd/0/51728/state = "4"',
+        '/sys/block/xvdb/queue/max_segments = "11"',
+        f"{M} xenstore-end", f"{M} test 0", f"{M} test-output-begin", io,
+        f"{M} test-output-end", f"{M} xen-detach {stage} disk 0 ",
+        f"{M} xen-rmmod {stage} 0 xen_blkfront ", f"{M} xen-stage {stage} end",
+        f"{M} xl-dmesg-begin", "(XEN) Freed 656kB init memory", f"{M} xl-dmesg-end",
+        f"{M} dmesg-begin", "[    1.0] kbridge-guest: insmod dep xen_blkback",
+        "[    1.1] kbridge-guest: insmod xen_blkfront",
+        "[    1.2] kbridge-guest: insmod xen_blkfront", dmesg_tail,
+        f"{M} dmesg-end", f"{M} end", ""])
+
+
+def _column_verdict(console: str):  # type: ignore[no-untyped-def]
+    from kbridge.actions.guest import xencolumn
+    boot = xen.judge("6.1.0-1-amd64", "4.17", _boot(console), ["native", "cell1"])
+    cell = xencolumn.judge_cell("xen-blkfront@6.12", "6.1", "xen_blkfront", boot.stage("cell1"),
+                                boot.stage("native"), boot)
+    problems = xencolumn._stage_problems(boot.dmesg, [["xen_blkfront"], ["xen_blkfront"]])
+    return cell, problems
+
+
+def test_xen_column_judges_a_cells_stage():
+    cell, problems = _column_verdict(_cell_console("cell1"))
+    assert cell.outcome == "io ok" and cell.ok, cell.reasons
+    # the negotiation differs from the native stage's: reported, not a failure
+    assert cell.differences == {"vbd.front.feature-persistent": ("1", "0")}
+    assert problems == [[], []]
+    for bad, why in (({"state": "3"}, "front-end state '3'"),
+                     ({"io": "disk-io FAILED a b"}, "disk I/O")):
+        cell, _ = _column_verdict(_cell_console("cell1", **bad))
+        assert cell.outcome == "io failed" and any(why in r for r in cell.reasons), cell.reasons
+
+
+def test_xen_column_blames_a_dom0_warning_on_the_stage_that_ran():
+    _, problems = _column_verdict(_cell_console(
+        "cell1", dmesg_tail="[    2.0] WARNING: CPU: 0 PID: 1 at drivers/block/xen-blkfront.c:1"))
+    assert problems[0] == [] and len(problems[1]) == 1, problems
+
+
+def test_matrix_xen_needs_run():
+    proc = run_cli("matrix", "xen-blkfront@6.1", "--xen")
+    assert proc.returncode == 2 and "--run" in proc.stderr, proc.stderr
+    proc = run_cli("matrix", "xen-blkfront@6.1", "--run", "--xen", "--xen-version", "4")
+    assert proc.returncode == 2 and "MAJOR.MINOR" in proc.stderr, proc.stderr

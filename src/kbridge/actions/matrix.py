@@ -194,14 +194,17 @@ def _jsonable(value: object) -> object:
 
 def cell_json(cell: Cell, result: BuildResult, *, index: int, strategy: str | None,
               guards: str | None = None, load=None,  # type: ignore[no-untyped-def]
-              extra: dict[str, object] | None = None) -> dict[str, object]:
+              extra: dict[str, object] | None = None, xen=None) -> dict[str, object]:
     """One cell of ``kbridge matrix --json``: the build's keys as before (``driver``,
-    ``target``, ``ok``, ``errors``, ...), ``load`` with --run, then ``cell`` (its
+    ``target``, ``ok``, ``errors``, ...), ``load`` with --run, ``xen`` with --run --xen
+    (:class:`kbridge.actions.guest.xencolumn.XenCell`), then ``cell`` (its
     position in the whole matrix), ``strategy`` (plain, layer, inline), ``guards``
     (inline), ``series`` (the target's) and the report's :func:`details`."""
     out = result.to_json()
     if load is not None:
         out["load"] = load.to_json()
+    if xen is not None:
+        out["xen"] = xen.to_json()
     out["cell"] = index
     out["strategy"] = strategy or "plain"
     if strategy == "inline":

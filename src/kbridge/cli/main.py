@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --strategy inline: KB_HAVE_* feature guards (default) or kernel versions")
     p.add_argument("--run", action="store_true",
                    help="also load every built module in a guest of its target kernel (load check)")
+    p.add_argument("--xen", action="store_true",
+                   help="with --run: also run every built front-end that has a back-end here "
+                        "(blkfront, netfront) under Xen in QEMU, one boot per target, and show "
+                        "whether it does I/O (the others say why not)")
+    p.add_argument("--xen-version", type=_xen_version, default=None, metavar="MAJOR.MINOR", dest="xen_version",
+                   help="with --xen: the Xen hypervisor version (default: bookworm's)")
     p.add_argument("--shard", type=_shard, default=None, metavar="I/N",
                    help="build only shard I of N (a deterministic share of the cells, whatever "
                         "order drivers and targets are given in); join the shards with --merge")

@@ -115,7 +115,7 @@ def _label(cell: dict[str, Any]) -> str:
 
 
 def _load_class(load: dict[str, Any]) -> str:
-    if load.get("outcome") == "not built":
+    if load.get("outcome") in ("not built", "no back-end"):
         return "none"
     return "ok" if load.get("ok") else "fail"
 
@@ -256,6 +256,20 @@ def _details(cid: str, cell: dict[str, Any]) -> str:
             out.append("<ul>" + "".join(f"<li>{_e(r)}</li>" for r in load["reasons"]) + "</ul>")
         if load.get("dmesg"):
             out.append("<pre>" + _e("\n".join(str(x) for x in load["dmesg"])) + "</pre>")
+    xen = cell.get("xen")
+    if isinstance(xen, dict):
+        out.append(f"<h4>Under Xen {_e(xen.get('xen') or '')}</h4>"
+                   f"<p>outcome <b>{_e(xen.get('outcome'))}</b>"
+                   + (f" (boot {_e(xen.get('seconds'))} s)" if xen.get("seconds") else "") + "</p>")
+        if xen.get("reasons"):
+            out.append("<ul>" + "".join(f"<li>{_e(r)}</li>" for r in xen["reasons"]) + "</ul>")
+        diffs = xen.get("negotiation_differences") or {}
+        if diffs:
+            out.append("<p>negotiation against the kernel's own front-end (the driver's source "
+                       "may differ):</p><table><tr><th>key</th><th>native</th><th>this cell</th></tr>"
+                       + "".join(f"<tr><td>{_e(k)}</td><td>{_e(v.get('native'))}</td>"
+                                 f"<td>{_e(v.get('cell'))}</td></tr>" for k, v in sorted(diffs.items()))
+                       + "</table>")
     out.append("</section>")
     return "\n".join(out)
 
@@ -302,6 +316,7 @@ def render(cells: list[dict[str, Any]], *, title: str = "kbridge matrix report")
         cols = sorted({(str(c.get("series") or ""), str(c["target"])) for _, c in members},
                       key=lambda st: (version_tuple(st[0] or st[1]), st[1]))
         with_load = any(isinstance(c.get("load"), dict) for _, c in members)
+        with_xen = any(isinstance(c.get("xen"), dict) for _, c in members)
         rows: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {}
         for cid, c in members:
             rows.setdefault(str(c["driver"]), {})[str(c["target"])] = (cid, c)
@@ -311,6 +326,7 @@ def render(cells: list[dict[str, Any]], *, title: str = "kbridge matrix report")
         body.append(f'<table class="grid" data-strategy="{_e(gid)}"><thead><tr><th class="drv">driver</th>'
                     + "".join(f"<th>{_e(t)}</th>" for _, t in cols)
                     + ("".join(f"<th>load {_e(t)}</th>" for _, t in cols) if with_load else "")
+                    + ("".join(f"<th>xen {_e(t)}</th>" for _, t in cols) if with_xen else "")
                     + "</tr></thead><tbody>")
         for drv, by_target in rows.items():
             subs: set[str] = set()
@@ -321,10 +337,12 @@ def render(cells: list[dict[str, Any]], *, title: str = "kbridge matrix report")
                     subs.add(str(r.get("subsystem")))
             tds = []
             loads = []
+            xens = []
             for _, t in cols:
                 if t not in by_target:
                     tds.append('<td class="none">-</td>')
                     loads.append('<td class="none">-</td>')
+                    xens.append('<td class="none">-</td>')
                     continue
                 cid, c = by_target[t]
                 tds.append(f'<td class="{outcome(c)}" data-cell="{cid}" data-kind="build"><button type="button">'
@@ -337,9 +355,17 @@ def render(cells: list[dict[str, Any]], *, title: str = "kbridge matrix report")
                                  f"{_e(text)}</button></td>")
                 else:
                     loads.append('<td class="none">-</td>')
+                xe = c.get("xen")
+                if isinstance(xe, dict):
+                    text = "-" if xe.get("outcome") == "not built" else str(xe.get("outcome"))
+                    xens.append(f'<td class="{_load_class(xe)}" data-cell="{cid}" data-kind="xen"><button type="button">'
+                                f"{_e(text)}</button></td>")
+                else:
+                    xens.append('<td class="none">-</td>')
             body.append(f'<tr data-driver="{_e(drv)}" data-subsystems="{_e(" ".join(sorted(subs)))}" '
                         f'data-rules="{_e(" ".join(sorted(rids)))}"><th class="drv">{_e(drv)}</th>'
-                        + "".join(tds) + ("".join(loads) if with_load else "") + "</tr>")
+                        + "".join(tds) + ("".join(loads) if with_load else "")
+                        + ("".join(xens) if with_xen else "") + "</tr>")
         body.append("</tbody></table></div>")
     body.append("</div>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -293,12 +293,23 @@ class KeptBuilds:
     def builder(self, driver: Driver, tree: KernelTree) -> BuildResult:
         return self.base(driver, tree, keep=build_dir(self.root, driver, tree))
 
+    def items(self, cells: list, results: list[BuildResult]  # type: ignore[type-arg]
+              ) -> list[tuple[Driver, KernelTree, BuildResult, Path]]:
+        """(driver, tree, build result, build directory) of each matrix cell."""
+        return [(c.driver, c.tree, r, build_dir(self.root, c.driver, c.tree))
+                for c, r in zip(cells, results)]
+
     def check(self, cells: list, results: list[BuildResult], *,  # type: ignore[type-arg]
               cache: Path | None = None,
-              on_boot: Callable[[GuestResult], None] | None = None) -> list[LoadResult]:
-        """One LoadResult per matrix cell (cells: objects with .driver and .tree)."""
+              on_boot: Callable[[GuestResult], None] | None = None,
+              keep: bool = False) -> list[LoadResult]:
+        """One LoadResult per matrix cell (cells: objects with .driver and .tree). The
+        builds are removed afterwards unless *keep* (then :meth:`close` removes them)."""
         try:
-            return check_built([(c.driver, c.tree, r, build_dir(self.root, c.driver, c.tree))
-                                for c, r in zip(cells, results)], cache=cache, on_boot=on_boot)
+            return check_built(self.items(cells, results), cache=cache, on_boot=on_boot)
         finally:
-            self._tmp.cleanup()
+            if not keep:
+                self.close()
+
+    def close(self) -> None:
+        self._tmp.cleanup()

@@ -31,7 +31,8 @@ def _write_html(cells: list[dict[str, object]], path: Path) -> None:
 def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_json: bool,
         cache_dir: Path | None, strategy: str | None = None, run: bool = False,
         guards: str | None = None, shard: tuple[int, int] | None = None,
-        merge: list[Path] | None = None, html: Path | None = None) -> int:
+        merge: list[Path] | None = None, html: Path | None = None, xen: bool = False,
+        xen_version: str | None = None) -> int:
     from kbridge.actions import matrix
     from kbridge.errors import KbridgeError
 
@@ -40,6 +41,8 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
             raise KbridgeError("--merge joins saved results: give only --merge FILES "
                                "(with --json and/or --html)")
         return _merged(merge, as_json=as_json, html=html)
+    if (xen or xen_version) and not run:
+        raise KbridgeError("--xen adds a column to the guest runs: add --run")
     if shard is not None and not as_json and html is None:
         raise KbridgeError("--shard builds a share of the cells: add --json (and merge the "
                            "shards with --merge) or --html")
@@ -102,7 +105,15 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
         results = (matrix.run(cells, jobs=jobs, on_done=done, builder=builder) if builder
                    else matrix.run(cells, jobs=jobs, on_done=done))
 
-    loads = kept.check(cells, results, cache=cache_dir) if kept else None
+    loads = kept.check(cells, results, cache=cache_dir, keep=xen) if kept else None
+    xens = None
+    if kept is not None and xen:   # the front-ends with a back-end here do I/O under Xen
+        from kbridge.actions.guest.xencolumn import xen_column
+        try:
+            with stderr.status("Xen: one boot per target kernel"):
+                xens = xen_column(kept.items(cells, results), version=xen_version, cache=cache_dir)
+        finally:
+            kept.close()
     if as_json or html is not None:
         with Progress(TextColumn("explaining"), BarColumn(), MofNCompleteColumn(),
                       console=stderr, transient=True, disable=not stderr.is_terminal) as progress:
@@ -110,7 +121,8 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
             explained = matrix.explain(cells, results, cache=cache_dir,
                                        on_done=lambda _k: progress.update(task, advance=1))
         out = [matrix.cell_json(c, r, index=positions[k], strategy=strategy, guards=guards,
-                                load=loads[k] if loads is not None else None, extra=explained[k])
+                                load=loads[k] if loads is not None else None, extra=explained[k],
+                                xen=xens[k] if xens is not None else None)
                for k, (c, r) in enumerate(zip(cells, results))]
         if html is not None:
             _write_html(out, html)
@@ -128,6 +140,10 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
         for t in trees:
             table.add_column(f"load {t.name}", justify="right")
         by_load = {(c.driver.label, c.tree.name): lo for c, lo in zip(cells, loads)}
+    if xens is not None:
+        for t in trees:
+            table.add_column(f"xen {t.name}", justify="right")
+        by_xen = {(c.driver.label, c.tree.name): x for c, x in zip(cells, xens)}
     by_cell = {(c.driver.label, c.tree.name): r for c, r in zip(cells, results)}
     for d in drvs:
         row = [d.label]
@@ -145,6 +161,11 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
                 lo = by_load[(d.label, t.name)]
                 color = "green" if lo.ok else ("dim" if lo.outcome == "not built" else "red")
                 row.append(f"[{color}]{lo.outcome if lo.outcome != 'not built' else '-'}[/]")
+        if xens is not None:
+            for t in trees:
+                x = by_xen[(d.label, t.name)]
+                color = "green" if x.ok else ("red" if x.outcome == "io failed" else "dim")
+                row.append(f"[{color}]{x.outcome if x.outcome != 'not built' else '-'}[/]")
         table.add_row(*row)
     stdout.print(table)
     ok = sum(r.ok for r in results)
@@ -165,4 +186,15 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
         for lo in loads:
             if not lo.ok and lo.outcome != "not built":
                 stdout.print(f"  {lo.driver} on {lo.target}: {'; '.join(lo.reasons)}")
+    if xens is not None:
+        ran = [x for x in xens if x.outcome in ("io ok", "io failed")]
+        stdout.print(f"Xen {ran[0].xen if ran else ''}: {sum(x.ok for x in ran)}/{len(ran)} front-ends "
+                     "with a back-end here do verified I/O under Xen")
+        for x in xens:
+            if x.outcome == "io failed":
+                stdout.print(f"  {x.driver} on {x.target}: {'; '.join(x.reasons)}")
+        why = sorted({(x.driver.split("@")[0], x.reasons[0]) for x in xens
+                      if x.outcome == "no back-end" and x.reasons})
+        for name, reason in why:
+            stdout.print(f"  {name}: no back-end here ({reason}); load column only")
     return 0
