@@ -4,9 +4,10 @@
     .venv/bin/python scripts/compare-outs.py [--base REV] [--keep DIR]
 
 Writes every OUT that kbridge can write for the bundled drivers -- the corpus
-(12 Xen front-ends of every series) and the in-tree test drivers (null_blk,
-macvlan, ifb of every series) -- with the layer, inline with feature guards
-and inline with version guards, each bridged for every series, once with
+(12 Xen front-ends of every default series: the table's series with rules)
+and the in-tree test drivers (null_blk, macvlan, ifb of those series) -- with
+the layer, inline with feature guards and inline with version guards, each
+bridged for every default series, once with
 the code of REV (default HEAD, checked out into a temporary git worktree) and
 once with the working tree, then compares the two sets file by file.
 
@@ -38,9 +39,11 @@ from kbridge.facts import driver as drv_mod
 dest = Path(sys.argv[1])
 dest.mkdir(parents=True, exist_ok=True)
 pool = targets.discover()
-trees = [targets.resolve(s, trees=pool) for s in series.names()]
+# the series kbridge has rules for (the table's defaults; before that field, every series)
+names = series.default_names() if hasattr(series, "default_names") else series.names()
+trees = [targets.resolve(s, trees=pool) for s in names]
 labels = [e.label for e in corpus.corpus()]
-for s in series.names():
+for s in names:
     for m in ("null_blk", "macvlan", "ifb"):
         labels.append(f"{m}@{s}")
 done = []
