@@ -10,8 +10,8 @@ file:line, the API and what covers it:
 * ``rule``: a rule knows the change but OUT carries no shim of it (the rule
   has no shim for that direction, the shim is impossible or refuses what the
   driver does: the plan's reason);
-* ``draft``: a drafted bridge covers the API but was not used (reserved for
-  drafts; none are made yet);
+* ``draft``: a drafted bridge covers the API but was not used (the caller's
+  *drafts*; kbridge makes none yet, issue 17 item 1);
 * ``nothing``: no rule knows the API.
 
 Check is run against the kernel the driver was written for (bridge's home),
@@ -101,10 +101,10 @@ def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
 
 
 def predict(driver: Any, trees: list[Any], report: Any, rules: list[Any], *,
-            home: Any = None, cache: Any = None) -> Prediction:
+            home: Any = None, drafts: dict[str, str] | None = None, cache: Any = None) -> Prediction:
     """kbridge check of *driver* on each of *trees* (against *home*, the tree of the kernel
     it was written for, when kbridge has one), less what *report* (a BridgeReport of
-    that driver) bridged."""
+    that driver) bridged. *drafts*: API -> why a drafted bridge of it was not used."""
     from kbridge.actions.matrix import blame
 
     shimmed = {str(s["rule"]) for s in report.shims}
@@ -123,7 +123,7 @@ def predict(driver: Any, trees: list[Any], report: Any, rules: list[Any], *,
         out.against = out.against or str(chk["against"])
         findings = chk["findings"]
         out.predicted[tree.name] = sum(1 for f in findings if f["severity"] != "warning")  # type: ignore[union-attr]
-        done, left = classify(tree.name, findings, shimmed, unbridged)  # type: ignore[arg-type]
+        done, left = classify(tree.name, findings, shimmed, unbridged, drafts)  # type: ignore[arg-type]
         out.bridged[tree.name] = done
         out.remaining.extend(left)
     return out
