@@ -7,6 +7,7 @@ callback reports each finished cell so that the CLI can draw progress.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -84,9 +85,70 @@ def _rule_info(rule) -> dict[str, object]:  # type: ignore[no-untyped-def]
             "commit_title": rule.commit_title, "guard": rule.guard}
 
 
+def shim_defines(rule) -> frozenset[str]:  # type: ignore[no-untyped-def]
+    """What a rule's shim C defines, spelled as kbridge check names APIs: macros, functions,
+    typedefs, enum constants, ``struct S.m`` of the structs it defines, and the headers its
+    wrappers provide (a shim often brings a whole family: queue_limits_features defines
+    every BLK_FEAT_* bit, its ``api`` names two). Read with the index's header parser."""
+    wrapped = frozenset(p.relative_to(rule.shim_dir / "include").as_posix() for p in rule.wrapped_headers)
+    return _defined_in(_shim_files(rule)) | wrapped
+
+
+def _shim_files(rule) -> tuple[tuple[str, int], ...]:  # type: ignore[no-untyped-def]
+    """(path, mtime) of every header a rule's shim ships: its directions' and its wrappers."""
+    d = rule.shim_dir
+    files = sorted(d.rglob("*.h")) if d.is_dir() else []
+    return tuple((str(p), p.stat().st_mtime_ns) for p in files)
+
+
+@functools.cache
+def _shim_includes(files: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
+    """The kernel headers a shim's files ``#include <...>`` (or ``#include_next``)."""
+    import re
+    out: set[str] = set()
+    for path, _ in files:
+        text = open(path, "rb").read().decode("utf-8", "replace")
+        out.update(re.findall(r"^\s*#\s*include(?:_next)?\s*<([^>]+)>", text, re.M))
+    return tuple(sorted(out))
+
+
+def _rules_reaching(rules: list, api, name: str) -> list[str]:  # type: ignore[no-untyped-def,type-arg]
+    """The rules of *rules* whose shims include a header from which *name*'s declaration on
+    the kernel of *api* (an IndexApi) is reachable: what bridges a not-reachable finding
+    (a header that stopped including another: the shim includes it again, or wraps the
+    header the driver includes)."""
+    where = api.declared_in(name)
+    out = []
+    for r in rules:
+        heads = _shim_includes(_shim_files(r))
+        if heads and where & (api.reachable(heads) or set()):
+            out.append(r.id)
+    return out
+
+
+@functools.cache
+def _defined_in(files: tuple[tuple[str, int], ...]) -> frozenset[str]:
+    from kbridge.facts.cparse import CondEval, HeaderParser
+
+    parser = HeaderParser(CondEval(known=False))
+    out: set[str] = set()
+    for path, _ in files:
+        h = parser.parse(open(path, "rb").read())
+        out.update(m[0] for m in h.macros)
+        out.update(f[0] for f in h.functions)
+        out.update(t[0] for t in h.typedefs)
+        for e in h.enums:
+            out.update(c[0] for c in e[4])
+        for st in h.structs:
+            if st[0]:
+                out.update(f"{st[1]} {st[0]}.{m[0]}" for m in st[5])
+    return frozenset(out)
+
+
 def _rules_of_api(rules: list, api: str) -> list[str]:  # type: ignore[type-arg]
     """The rules whose ``api`` covers the name *api* as kbridge check spells it
-    (``blk_mode_t``, ``struct queue_limits.features``, ``net/page_pool.h``)."""
+    (``blk_mode_t``, ``struct queue_limits.features``, ``net/page_pool.h``), or whose
+    shims define it (:func:`shim_defines`)."""
     out = []
     for r in rules:
         for use in r.uses:
@@ -94,7 +156,34 @@ def _rules_of_api(rules: list, api: str) -> list[str]:  # type: ignore[type-arg]
                     (use.form == "member" and api == f"struct {use.struct}.{use.member}"):
                 out.append(r.id)
                 break
+        else:
+            if api in shim_defines(r):
+                out.append(r.id)
     return sorted(out)
+
+
+def blame(driver: Driver, tree: KernelTree, rules: list, *, against: KernelTree | None = None,  # type: ignore[type-arg]
+          reaching: list | None = None, cache=None) -> dict[str, object]:  # type: ignore[no-untyped-def,type-arg]
+    """kbridge check of *driver* on *tree* (against *against*, default the kernel it matches
+    best), each finding with the ``rules`` of *rules* its API maps to: a cell's blame in
+    the matrix and the report, and what ``kbridge bridge`` checks its OUT with. A
+    not-reachable finding also maps to the rules of *reaching* (the driver's rules) whose
+    shims include a header that reaches the declaration on *tree*. Raises KbridgeError
+    when check cannot run."""
+    from kbridge.actions.check import open_api, run_check
+
+    chk = run_check(driver, tree, against, cache=cache)
+    api = open_api(tree, cache) if reaching else None
+
+    def rules_of(f) -> list[str]:  # type: ignore[no-untyped-def]
+        ids = _rules_of_api(rules, f.api)
+        if api is not None and f.kind == "not-reachable":
+            ids = sorted({*ids, *_rules_reaching(reaching, api, f.api)})
+        return ids
+
+    findings = [{**f.to_json(), "rules": rules_of(f)} for f in chk.findings]
+    return {"against": chk.against, "errors": chk.errors, "warnings": chk.warnings,
+            "findings": findings}
 
 
 def explain(cells: list[Cell], results: list[BuildResult], *, cache=None,  # type: ignore[no-untyped-def]
@@ -148,15 +237,9 @@ def details(cell: Cell, result: BuildResult, *, rules: list | None = None,  # ty
     named: set[str] = {r.id for r in needed}
     out: dict[str, object] = {}
     try:
-        from kbridge.actions.check import run_check
-        chk = run_check(cell.driver, cell.tree, cache=cache)
-        findings = []
-        for f in chk.findings:
-            ids = _rules_of_api(rules, f.api)
-            named.update(ids)
-            findings.append({**f.to_json(), "rules": ids})
-        out["check"] = {"against": chk.against, "errors": chk.errors, "warnings": chk.warnings,
-                        "findings": findings}
+        out["check"] = blame(cell.driver, cell.tree, rules, reaching=needed, cache=cache)
+        for f in out["check"]["findings"]:  # type: ignore[index]
+            named.update(f["rules"])
     except KbridgeError as exc:
         out["check"] = {"error": str(exc)}
     if answers is None:       # not probed for the whole matrix: probe this cell's rules

@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kbridge", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="cache directory (default: $KBRIDGE_CACHE_DIR or $XDG_CACHE_HOME/kbridge)")
+    rules_help = ("a directory of your own rules and shims, laid out like kbridge's knowledge/ "
+                  "(DIR/rules/*.toml, DIR/shims/<rule id>/), validated like the built-in ones; "
+                  "repeatable, added to those of $KBRIDGE_RULES (paths separated by ':')")
+    parser.add_argument("--rules", action="append", type=Path, dest="rules_dirs", default=[],
+                        metavar="DIR", help=rules_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -278,6 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-rules", action="store_true",
                    help="do not decide KB_HAVE_* guards from the rules' kernel versions")
     p.add_argument("--json", action="store_true", dest="as_json")
+    for name, p in sub.choices.items():   # `kbridge COMMAND --rules DIR` too, where rules are read
+        if name in ("bridge", "probe", "matrix", "prune", "audit"):
+            p.add_argument("--rules", action="append", type=Path, dest="rules_dirs",
+                           default=argparse.SUPPRESS, metavar="DIR", help=rules_help)
     return parser
 
 
@@ -291,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
         cut = argv.index("--")
         argv, passthrough = argv[:cut], argv[cut + 1:]
     ns = parser.parse_args(argv)
-    values = {k: v for k, v in vars(ns).items() if k != "command"}
+    values = {k: v for k, v in vars(ns).items() if k not in ("command", "rules_dirs")}
+    from kbridge.knowledge.rules import use_user_dirs
+    use_user_dirs(ns.rules_dirs)
     if ns.command == "run":
         values["qemu_args"] = passthrough or []
     elif passthrough is not None:

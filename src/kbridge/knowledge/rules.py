@@ -206,6 +206,8 @@ class Rule:
     source: str = ""                # "rules/block.toml:12", for messages
     # knowledge/shims/<id>/shim.toml, validated with the rules (empty when there is none)
     manifest: ShimManifest = field(default_factory=lambda: ShimManifest(), hash=False, compare=False)
+    # a user rule's shims/ directory (--rules DIR, KBRIDGE_RULES); None: the bundled library
+    shims_root: Path | None = field(default=None, hash=False, compare=False)
 
     @property
     def uses(self) -> tuple[Api, ...]:
@@ -219,7 +221,7 @@ class Rule:
 
     @property
     def shim_dir(self) -> Path:
-        return SHIMS_DIR / self.id
+        return (self.shims_root or SHIMS_DIR) / self.id
 
     @property
     def since_code(self) -> int | None:
@@ -277,9 +279,9 @@ def _line_of(text: str, rule_id: str | None, index: int) -> int:
     return 1
 
 
-def _parse_file(path: Path) -> list[Rule]:
+def _parse_file(path: Path, shims_root: Path | None = None, where: str | None = None) -> list[Rule]:
     text = path.read_text()
-    where = path.name
+    where = where or path.name
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -366,7 +368,7 @@ def _parse_file(path: Path) -> list[Rule]:
         for d, s in shim_raw.items():
             if not isinstance(s, dict):
                 raise fail(f"'shim.{d}' must be a table")
-            shims[d] = Shim(d, need_str("why", s), SHIMS_DIR / raw["id"])
+            shims[d] = Shim(d, need_str("why", s), (shims_root or SHIMS_DIR) / raw["id"])
         needs = raw.get("needs", [])
         if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
             raise fail("'needs' must be a list of rule ids")
@@ -375,12 +377,15 @@ def _parse_file(path: Path) -> list[Rule]:
             summary=need_str("summary"), since=need_str("since", pattern=_RELEASE),
             commit=need_str("commit", pattern=_COMMIT), commit_title=need_str("commit_title"),
             guard=need_str("guard", pattern=_GUARD), probe=probe, shims=shims,
-            needs=tuple(needs), source=f"{where}:{line}"))
+            needs=tuple(needs), source=f"{where}:{line}", shims_root=shims_root))
     return rules
 
 
 def load(directory: Path | None = None) -> list[Rule]:
-    """All rules of *directory* (default: the bundled library), validated, sorted by id."""
+    """All rules of *directory*, validated, sorted by id; by default the bundled library
+    and the user's rule directories (:func:`user_dirs`)."""
+    if directory is None and user_dirs():
+        return list(_load_with_user(user_dirs()))
     return list(_load_cached(directory or RULES_DIR))
 
 
@@ -482,9 +487,9 @@ def _table_line(text: str, table: str) -> int:
     return 0
 
 
-def _parse_manifest(path: Path, rule_id: str, known: set[str]) -> ShimManifest:
+def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None = None) -> ShimManifest:
     text = path.read_text()
-    where = f"shims/{rule_id}/shim.toml"
+    where = where or f"shims/{rule_id}/shim.toml"
 
     def fail(line: int, msg: str) -> RuleError:
         return RuleError(f"{where}:{line}: rule {rule_id}: {msg}")
@@ -548,3 +553,71 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str]) -> ShimManifest:
                                             tuple(t.get("refused_includes", [])), t.get("refused_why"))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
                         tuple(abi.get("grows", [])), tuple(abi.get("renames", [])))
+
+
+# --------------------------------------------------------------------------- user rules
+
+USER_RULES_ENV = "KBRIDGE_RULES"
+_extra_dirs: tuple[Path, ...] = ()
+
+
+def use_user_dirs(dirs: list[Path] | tuple[Path, ...]) -> None:
+    """Add rule directories for this process (the CLI's ``--rules DIR``), after those of
+    ``$KBRIDGE_RULES``."""
+    global _extra_dirs
+    _extra_dirs = tuple(Path(d) for d in dirs)
+
+
+def user_dirs() -> tuple[Path, ...]:
+    """The user's rule directories: ``$KBRIDGE_RULES`` (paths separated by ``:``), then
+    ``--rules DIR``; each laid out like the bundled library, ``rules/*.toml`` and
+    ``shims/<rule id>/``."""
+    env = [Path(p) for p in os.environ.get(USER_RULES_ENV, "").split(os.pathsep) if p]
+    return tuple(dict.fromkeys(p.resolve() for p in (*env, *_extra_dirs)))
+
+
+@cache
+def _load_with_user(dirs: tuple[Path, ...]) -> tuple[Rule, ...]:
+    """The bundled library plus the rules of *dirs*, validated as the library is: a broken
+    file is ``file:line: rule ID: what is wrong``; a user rule may not reuse a bundled
+    rule's id or guard (it would silently change what the library's shims do)."""
+    builtin = _load_cached(RULES_DIR)
+    builtin_ids = {r.id for r in builtin}
+    seen = {r.id: r for r in builtin}
+    guards = {r.guard: r for r in builtin}
+    user: list[Rule] = []
+    for d in dirs:
+        if not (d / "rules").is_dir():
+            raise RuleError(f"{d}: not a rules directory (expected {d}/rules/*.toml and "
+                            f"{d}/shims/<rule id>/, laid out like kbridge's knowledge/)")
+        for path in sorted((d / "rules").glob("*.toml")):
+            for r in _parse_file(path, d / "shims", str(path)):
+                if r.id in seen:
+                    what = "a built-in rule" if r.id in builtin_ids else "a rule"
+                    raise RuleError(f"{r.source}: rule {r.id}: the id is already {what} "
+                                    f"({seen[r.id].source}); a user rule cannot replace it, choose another id")
+                if r.guard in guards:
+                    raise RuleError(f"{r.source}: rule {r.id}: guard {r.guard} already defined by "
+                                    f"{guards[r.guard].id} ({guards[r.guard].source})")
+                seen[r.id] = guards[r.guard] = r
+                user.append(r)
+        shims = d / "shims"
+        ids = {r.id for r in user if r.shims_root == shims}
+        for sd in sorted(shims.iterdir()) if shims.is_dir() else []:
+            if sd.is_dir() and sd.name not in ids:
+                raise RuleError(f"{sd}: shim directory of no rule: no rule with id {sd.name!r} "
+                                f"in {d}/rules/*.toml")
+    known = set(seen)
+    out = []
+    for r in user:
+        for n in r.needs:
+            if n not in known:
+                raise RuleError(f"{r.source}: rule {r.id}: needs unknown rule {n!r}")
+        for direction in DIRECTIONS:
+            shipped = [r.shim_dir / f"{direction}{x}" for x in (".h", ".c")]
+            if any(p.is_file() for p in shipped) and direction not in r.shims:
+                raise RuleError(f"{r.source}: rule {r.id}: ships {direction} C in {r.shim_dir} "
+                                f"without [rule.shim.{direction}] why = ... (why it is faithful)")
+        m = r.shim_dir / "shim.toml"
+        out.append(replace(r, manifest=_parse_manifest(m, r.id, known, str(m))) if m.is_file() else r)
+    return tuple(sorted((*builtin, *out), key=lambda r: r.id))

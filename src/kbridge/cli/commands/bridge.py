@@ -9,21 +9,27 @@ from kbridge.cli.output import print_json, stdout
 
 def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: bool,
         cache_dir: Path | None, guards: str | None = None, abi_check: bool = True) -> int:
-    from kbridge.actions.bridge import bridge
+    from kbridge.actions.bridge import bridge, home_tree
+    from kbridge.actions.bridge.predict import predict
     from kbridge.facts import driver as drivers
     from kbridge.facts import targets as tgt
+    from kbridge.knowledge import rules as rules_mod
 
     pool = tgt.discover()
     trees = [tgt.resolve(t, trees=pool) for t in targets]
     drv = drivers.resolve(driver, cache=cache_dir)
-    report = bridge(drv, trees, strategy, out, guards=guards)
+    rules = rules_mod.load()
+    report = bridge(drv, trees, strategy, out, rules=rules, guards=guards)
+    # what kbridge check predicts on each target, less what OUT bridges (with or without the ABI check)
+    pred = predict(drv, trees, report, rules, home=home_tree(report.home, trees), cache=cache_dir)
     checks = []
     if abi_check:   # OUT built on each target, every kernel struct compared with its BTF
         from kbridge.actions.bridge.abi import check_out
         checks = check_out(out, trees, drv, rules=[str(s["rule"]) for s in report.shims], cache=cache_dir)
     checked_ok = all(c.ok for c in checks)
     if as_json:
-        print_json({**report.to_json(), "ok": report.ok and checked_ok,
+        print_json({**report.to_json(), "ok": report.ok and checked_ok and pred.ok,
+                    "prediction": pred.to_json(),
                     **({"abi": [{"target": c.target, "build_ok": c.ok or c.abi is not None,
                                  **(c.abi or {"ok": False}),
                                  "errors": [d.message for d in c.diagnostics if d.severity != "warning"]}
@@ -47,7 +53,25 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
             stdout.out(f"  shim {s['rule']} ({s['direction']}, {s['guard']}) {where}")
         for u in report.unbridged:
             stdout.out(f"  NOT BRIDGED {u.rule} ({u.direction}): {', '.join(u.api)}: {u.why}")
-        stdout.out(f"build it with: make -C <kernel tree> M={report.out.resolve()} modules")
+        for name, why in pred.failed.items():
+            stdout.out(f"  NOT CHECKED on {name}: kbridge check could not run: {why}")
+        for name, n in pred.predicted.items():
+            left = [r for r in pred.remaining if r.target == name]
+            stdout.out(f"check on {name}{' against ' + pred.against if pred.against else ''}: "
+                       f"{n} errors predicted for the unbridged driver, {pred.bridged[name]} bridged, "
+                       f"{len(left)} not bridged")
+            for r in left:
+                cover = (f"rule {', '.join(r.rules)} covers it, not bridged: {r.why}" if r.covered_by == "rule"
+                         else f"a draft covers it, not used: {r.why}" if r.covered_by == "draft"
+                         else "nothing covers it (no rule, no draft)")
+                stdout.out(f"  NOT BRIDGED {r.file}:{r.line}:{r.col}: {r.api} ({r.kind}): {cover}")
+        if pred.ok:
+            stdout.out(f"build it with: make -C <kernel tree> M={report.out.resolve()} modules")
+        else:
+            stdout.out(f"OUT is written, but kbridge predicts it will not build on "
+                       f"{', '.join(sorted({r.target for r in pred.remaining} | set(pred.failed)))}: "
+                       f"{len(pred.remaining)} predicted errors not bridged"
+                       + (", targets not checked" if pred.failed else ""))
         for c in checks:
             if c.abi is not None and "checked" in c.abi:
                 skipped = c.abi["skipped"]
@@ -61,4 +85,4 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
             for d in c.diagnostics:
                 if d.severity != "warning":
                     stdout.out(f"  {c.target}: {d.file + ':' + str(d.line) + ': ' if d.file else ''}{d.message}")
-    return 0 if report.ok and checked_ok else 1
+    return 0 if report.ok and checked_ok and pred.ok else 1

@@ -1,0 +1,129 @@
+"""What a bridge did not bridge: kbridge check's prediction for each target, less the shims.
+
+``kbridge bridge`` writes OUT and then asks, for every target, what kbridge
+check predicts the unbridged driver breaks on there (the indexes alone, no
+build; :func:`kbridge.actions.matrix.blame`, the very mapping of findings to
+rules the matrix and its report show). A predicted error is bridged when a
+rule its API maps to has a shim in OUT; every other one remains, with its
+file:line, the API and what covers it:
+
+* ``rule``: a rule knows the change but OUT carries no shim of it (the rule
+  has no shim for that direction, the shim is impossible or refuses what the
+  driver does: the plan's reason);
+* ``draft``: a drafted bridge covers the API but was not used (the caller's
+  *drafts*; kbridge makes none yet, issue 17 item 1);
+* ``nothing``: no rule knows the API.
+
+Check is run against the kernel the driver was written for (bridge's home),
+so its findings are the differences that kernel has from each target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kbridge.errors import KbridgeError
+
+COVERS = ("rule", "draft", "nothing")
+
+
+@dataclass(frozen=True)
+class Remaining:
+    """One error kbridge check predicts on a target that nothing in OUT bridges."""
+
+    target: str
+    file: str
+    line: int
+    col: int
+    kind: str                       # check's finding kind (missing-macro, ops-changed, ...)
+    api: str
+    message: str
+    covered_by: str                 # "rule" | "draft" | "nothing"
+    rules: tuple[str, ...] = ()     # the rules the API maps to (covered_by == "rule")
+    why: str = ""                   # why the covering rule or draft was not bridged
+
+    def to_json(self) -> dict[str, object]:
+        return {"target": self.target, "file": self.file, "line": self.line, "col": self.col,
+                "kind": self.kind, "api": self.api, "message": self.message,
+                "covered_by": self.covered_by, "rules": list(self.rules), "why": self.why}
+
+
+@dataclass
+class Prediction:
+    """Per target: the errors check predicts for the unbridged driver, how many OUT
+    bridges, and what remains; ``failed``: targets check could not run on (why)."""
+
+    against: str = ""
+    predicted: dict[str, int] = field(default_factory=dict)
+    bridged: dict[str, int] = field(default_factory=dict)
+    remaining: list[Remaining] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.remaining and not self.failed
+
+    def to_json(self) -> dict[str, object]:
+        return {"ok": self.ok, "against": self.against, "predicted": self.predicted,
+                "bridged": self.bridged, "remaining": [r.to_json() for r in self.remaining],
+                "failed": self.failed}
+
+
+def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
+             unbridged: dict[str, str], drafts: dict[str, str] | None = None
+             ) -> tuple[int, list[Remaining]]:
+    """(how many of *findings*' errors OUT bridges, the ones it does not).
+
+    *findings*: :func:`kbridge.actions.matrix.blame`'s, each with its ``rules``;
+    *shimmed*: the rules OUT carries a shim of; *unbridged*: rule -> why the plan did
+    not bridge it; *drafts*: API -> why a draft covering it was not used."""
+    drafts = drafts or {}
+    done = 0
+    left: list[Remaining] = []
+    for f in findings:
+        if f["severity"] == "warning":
+            continue
+        ids = tuple(f["rules"])
+        if shimmed & set(ids):
+            done += 1
+            continue
+        if ids:
+            covered, why = "rule", "; ".join(unbridged[i] for i in ids if i in unbridged) or \
+                f"no shim of {', '.join(ids)} applies to this driver in this direction"
+        elif f["api"] in drafts:
+            covered, why = "draft", drafts[f["api"]]
+        else:
+            covered, why = "nothing", "no rule covers this API"
+        left.append(Remaining(target, str(f["file"]), int(f["line"]), int(f["col"]), str(f["kind"]),
+                              str(f["api"]), str(f["message"]), covered, ids, why))
+    return done, left
+
+
+def predict(driver: Any, trees: list[Any], report: Any, rules: list[Any], *,
+            home: Any = None, drafts: dict[str, str] | None = None, cache: Any = None) -> Prediction:
+    """kbridge check of *driver* on each of *trees* (against *home*, the tree of the kernel
+    it was written for, when kbridge has one), less what *report* (a BridgeReport of
+    that driver) bridged. *drafts*: API -> why a drafted bridge of it was not used."""
+    from kbridge.actions.matrix import blame
+
+    shimmed = {str(s["rule"]) for s in report.shims}
+    by_id = {r.id: r for r in rules}
+    reaching = [by_id[i] for i in sorted(shimmed) if i in by_id]
+    unbridged: dict[str, str] = {}
+    for u in report.unbridged:
+        unbridged.setdefault(u.rule, u.why)
+    out = Prediction(against=home.name if home is not None else "")
+    for tree in trees:
+        try:
+            chk = blame(driver, tree, rules, against=home, reaching=reaching, cache=cache)
+        except KbridgeError as exc:
+            out.failed[tree.name] = str(exc)
+            continue
+        out.against = out.against or str(chk["against"])
+        findings = chk["findings"]
+        out.predicted[tree.name] = sum(1 for f in findings if f["severity"] != "warning")  # type: ignore[union-attr]
+        done, left = classify(tree.name, findings, shimmed, unbridged, drafts)  # type: ignore[arg-type]
+        out.bridged[tree.name] = done
+        out.remaining.extend(left)
+    return out

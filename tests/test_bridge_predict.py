@@ -1,0 +1,95 @@
+"""kbridge bridge says what it did not bridge: kbridge check's prediction on every target,
+less the shims in OUT, with file:line, the API and what covers it; exit 1 while any remain.
+
+The driver kbridge was never tuned for: brd.c of 6.12 (a single-file block driver from
+/usr/src/linux-source-6.12.tar.xz, extracted at test time, never committed) bridged to 6.1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import kernel_source_files, run_cli
+from kbridge.actions.check import run_check
+from kbridge.actions.kbuild import build
+from kbridge.facts import driver as drv_mod
+
+
+@pytest.fixture
+def brd612(tmp_path):  # type: ignore[no-untyped-def]
+    root = kernel_source_files("6.12", "drivers/block/brd.c")
+    d = tmp_path / "brd"
+    d.mkdir()
+    shutil.copy(root / "drivers/block/brd.c", d / "brd.c")
+    (d / "Kbuild").write_text("obj-m += brd.o\n")
+    return d
+
+
+@pytest.mark.parametrize("abi", [False, True], ids=["no-abi-check", "abi-check"])
+def test_untuned_block_driver_names_what_is_not_bridged(brd612, tmp_path, tree61, tree612, abi):  # type: ignore[no-untyped-def]
+    """Before: one shim line, "build it with", exit 0, and OUT failed on 6.1. Now exit 1 and
+    the remaining predicted errors are exactly the lines gcc fails OUT on."""
+    out = tmp_path / "out"
+    proc = run_cli("bridge", str(brd612), "-t", "6.1", "-t", "6.12", "-o", str(out), "--json",
+                   *([] if abi else ["--no-abi-check"]))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    rep = json.loads(proc.stdout)
+    pred = rep["prediction"]
+    assert not rep["ok"] and not pred["ok"]
+    left = pred["remaining"]
+    assert left and {r["target"] for r in left} == {tree61.name}
+    assert all(r["covered_by"] in ("rule", "draft", "nothing") and r["file"] == "brd.c" and r["line"] > 0
+               for r in left)
+    # exactly check's predictions (against the driver's own kernel) that no shim in OUT covers
+    chk = run_check(drv_mod.load(brd612), tree61, tree612)
+    predicted = {(f.file, f.line, f.api) for f in chk.findings if f.severity != "warning"}
+    assert {(r["file"], r["line"], r["api"]) for r in left} <= predicted
+    assert pred["predicted"][tree61.name] == len(predicted)
+    assert pred["bridged"][tree61.name] + len(left) == len(predicted)
+    assert pred["bridged"][tree61.name] > 0 and rep["shims"]
+    # ... and they are what the real build of OUT on 6.1 fails on: no more, no fewer
+    res = build(drv_mod.load(out), tree61)
+    assert not res.ok
+    failed = {(d.file.rsplit("/", 1)[-1], d.line) for d in res.diagnostics if d.severity == "error"}
+    assert failed == {(r["file"], r["line"]) for r in left}
+    assert build(drv_mod.load(out), tree612).ok
+    # the text report names each with file:line, the API and what covers it
+    text = run_cli("bridge", str(brd612), "-t", "6.1", "-t", "6.12", "-o", str(tmp_path / "o2"),
+                   "--no-abi-check")
+    assert text.returncode == 1
+    for r in left:
+        assert f"NOT BRIDGED {r['file']}:{r['line']}:{r['col']}: {r['api']} ({r['kind']}): " in text.stdout
+    assert "build it with" not in text.stdout
+    assert "predicts it will not build on " + tree61.name in text.stdout
+
+
+@pytest.mark.parametrize("label,strategy", [
+    ("xen-netfront@6.12", "layer"),     # NETDEV_XDP_ACT_* defined by a shim's wrapper header
+    ("xen-netfront@6.1", "inline"),     # page_pool_*: reached again through the moved header's wrapper
+    ("drm_xen_front@6.1", "layer"),     # VM_MAP: the shim includes <linux/vmalloc.h> again
+    ("xen-blkfront@6.12", "layer"),
+])
+def test_corpus_driver_that_bridges_clean_exits_0(label, strategy, tmp_path, tree61, tree612):  # type: ignore[no-untyped-def]
+    proc = run_cli("bridge", label, "-t", "6.1", "-t", "6.12", "--strategy", strategy,
+                   "-o", str(tmp_path / "o"), "--no-abi-check", "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pred = json.loads(proc.stdout)["prediction"]
+    assert pred["ok"] and pred["remaining"] == [] and pred["failed"] == {}
+    assert sum(pred["predicted"].values()) > 0          # check predicted breaks, all bridged
+    assert pred["bridged"] == pred["predicted"]
+
+
+def test_classify_rule_draft_nothing():  # type: ignore[no-untyped-def]
+    from kbridge.actions.bridge.predict import classify
+    f = {"file": "a.c", "line": 3, "col": 1, "kind": "missing-macro", "message": "m", "severity": "error"}
+    findings = [{**f, "api": "A", "rules": ["ra"]}, {**f, "api": "B", "rules": ["rb"]},
+                {**f, "api": "C", "rules": []}, {**f, "api": "D", "rules": []},
+                {**f, "api": "E", "rules": [], "severity": "warning"}]
+    done, left = classify("t", findings, {"ra"}, {"rb": "no shim"}, {"C": "refused: a dependency differs"})
+    assert done == 1
+    assert [(r.api, r.covered_by, r.why) for r in left] == [
+        ("B", "rule", "no shim"), ("C", "draft", "refused: a dependency differs"),
+        ("D", "nothing", "no rule covers this API")]
