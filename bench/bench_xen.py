@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_xen.py [--series 6.1 --series 6.12] [--xen-version V]... [--full]
     .venv/bin/python bench/bench_xen.py --guest 5.10 --guest 7.2 [--xen-version V]...
+    .venv/bin/python bench/bench_xen.py --matrix [--strategy layer|inline] [--xen-version V]
 
 Per kernel and Xen version (default: every version of xen.VERSIONS, 4.14 and
 4.17), one Xen boot with that kernel as dom0. Default: one stage,
@@ -10,6 +11,9 @@ disk and a ping through the vif. --full: the scenario of tests/test_xen.py
 (native stage, then the other series' front-ends bridged with the layer, fio
 verify from the tools disk). Prints: QEMU wall time, when dom0's /init first
 spoke, QEMU's peak RSS, the load average; and the time of a warm ensure_xen().
+--matrix: `kbridge matrix --strategy S --run --xen --json` over the whole
+default corpus (the corpus's Xen column): every front-end with a back-end here
+must do I/O under Xen on every target it builds for.
 Exit status 1 when a run fails: it is the check that runs on every change to a
 rule the Xen front-ends use (bench/README.md).
 """
@@ -49,6 +53,33 @@ kill $pid; exit $r
 """
 
 
+def matrix_column(strategy: str, version: str | None) -> int:
+    import json
+    cmd = [sys.executable, "-m", "kbridge.cli.main", "matrix", "--strategy", strategy, "--run",
+           "--xen", "--json", *(["--xen-version", version] if version else [])]
+    load, t = os.getloadavg()[0], time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.monotonic() - t
+    if proc.returncode != 0:
+        print(f"FAIL: {' '.join(cmd[2:])}: exit {proc.returncode}: {proc.stderr.strip()[-300:]}")
+        return 1
+    cells = json.loads(proc.stdout)
+    ran = [c for c in cells if c["xen"]["outcome"] in ("io ok", "io failed")]
+    bad = [c for c in ran if not c["xen"]["ok"]]
+    print(f"matrix --strategy {strategy} --run --xen: {len(cells)} cells, {len(ran)} under Xen "
+          f"{ran[0]['xen']['xen'] if ran else ''}, {len(ran) - len(bad)} io ok; "
+          f"{sum(c['load']['ok'] for c in cells)} load ok; {wall:.0f} s, load {load:.1f} -> "
+          f"{os.getloadavg()[0]:.1f}")
+    for c in bad:
+        print(f"  FAIL {c['driver']} on {c['target']}: {'; '.join(c['xen']['reasons'])}")
+    for c in ran:
+        diffs = c["xen"]["negotiation_differences"]
+        if diffs:
+            print(f"  {c['driver']} on {c['target']}: negotiation differs from the native "
+                  f"front-end on {', '.join(sorted(diffs))}")
+    return 1 if bad or not ran else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--series", action="append", default=None)
@@ -58,7 +89,11 @@ def main() -> int:
                     help="instead: dom0 is the newest release of SERIES in its suite's lists "
                          "(5.10, 7.2...: no headers needed), the kernel's own front-ends, "
                          "the quick test")
+    ap.add_argument("--matrix", action="store_true")
+    ap.add_argument("--strategy", choices=("layer", "inline"), default="layer")
     args = ap.parse_args()
+    if args.matrix:
+        return matrix_column(args.strategy, (args.xen_version or [None])[0])
     versions = args.xen_version or list(xen.VERSIONS)
     for v in versions:
         t = time.monotonic()
