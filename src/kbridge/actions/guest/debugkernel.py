@@ -39,7 +39,7 @@ from pathlib import Path
 
 from kbridge.actions.guest.image import GuestImage, file_lock, guest_root
 from kbridge.errors import KbridgeError
-from kbridge.facts.kversion import series_of
+from kbridge.facts import kversion
 from kbridge.storage import atomic_write
 
 LOCALVERSION = "-kbdebug"   # a debug kernel's release: the source's version + this
@@ -236,7 +236,7 @@ def require(release: str, *, cache: Path | None = None) -> DebugKernel:
     """:func:`find`, or one error line saying how to build it."""
     dk = find(release, cache=cache)
     if dk is None:
-        series = series_of(release)
+        series = kversion.series_of(release)      # "6.1.192-kbdebug" -> "6.1"
         raise KbridgeError(f"no debug kernel {release} in the cache: build it with "
                            f"`kbridge debug-kernel {series}` (or `kbridge run ... --debug`)")
     return dk
