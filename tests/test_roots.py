@@ -65,11 +65,11 @@ def test_table_names_the_root_series():
 def test_header_expressions_pick_generic_packages_only():
     by_name = {s.name: s for s in series_mod.all_series()}
     cases = {
-        "5.10": (["linux-headers-5.10.0-46-amd64"],
-                 ["linux-headers-5.10.0-46-cloud-amd64", "linux-headers-5.10.0-46-common",
+        "5.10": (["linux-headers-5.10.0-99-amd64"],
+                 ["linux-headers-5.10.0-99-cloud-amd64", "linux-headers-5.10.0-99-common",
                   "linux-headers-6.1.0-0.deb11.52-amd64"]),
-        "7.2": (["linux-headers-7.2.13+deb14-amd64"],
-                ["linux-headers-7.2.13+deb14-rt-amd64", "linux-headers-7.20.1+deb14-amd64"]),
+        "7.2": (["linux-headers-7.2.99+deb14-amd64"],
+                ["linux-headers-7.2.99+deb14-rt-amd64", "linux-headers-7.20.1+deb14-amd64"]),
         "7.3": (["linux-headers-7.3-amd64", "linux-headers-7.3.1+deb14-amd64"],
                 ["linux-headers-7.3-cloud-amd64", "linux-headers-7.3-common"]),
     }

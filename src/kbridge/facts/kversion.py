@@ -17,7 +17,7 @@ MAX_CODE = (255 << 16) + (255 << 8) + 255
 
 
 def series_of(version: str) -> str:
-    """The series of a kernel version or release: "6.1" for 6.1.150 or 6.1.0-57-amd64."""
+    """The series of a kernel version or release: "6.1" for 6.1.150 or 6.1.0-NN-amd64."""
     return ".".join(version.split(".")[:2])
 
 
