@@ -17,13 +17,29 @@
  * before calling .copy, so the driver sees the same data and its return
  * value goes back to the core unchanged.
  *
- * The real ops live as long as the card: they are allocated with devres on
- * the card's own device (card_dev), as drivers do for per-card data.
+ * Lifetime of the real ops: substream->ops points at them until the last
+ * file of the card is closed, which can be after the device went away:
+ * snd_card_free() -> snd_card_disconnect() runs device_del(&card->card_dev),
+ * which releases card_dev's devres, and only then waits for the open files;
+ * their last close (snd_disconnect_release -> snd_pcm_release ->
+ * snd_pcm_release_substream) still calls ops->hw_free and ops->close. So
+ * the box is not devres of card_dev (freed at disconnect: a use-after-free
+ * at that close) but a low-level snd_device of the card: snd_card_do_free()
+ * runs when card_dev's last reference goes (every open file holds one),
+ * and snd_device_free_all() frees the low-level devices after every other
+ * one, the PCMs with their substreams included -- nothing can reach the
+ * ops after that. Not pcm->private_free, which is the driver's to set.
+ *
+ * snd_pcm_set_ops() cannot fail, and a driver's ops must be in place when
+ * it returns (no error to report, and a PCM without ops oopses at open), so
+ * the box, a couple hundred bytes at probe time, is allocated __GFP_NOFAIL;
+ * if registering it with the card fails (-ENOMEM), it is kept for good --
+ * a small leak on a failure path, never a freed or missing ops table.
  */
 #include <sound/pcm.h>
 #include <sound/core.h>
 #include <linux/uio.h>
-#include <linux/device.h>
+#include <linux/slab.h>
 
 struct kb_snd_pcm_ops {
 	int (*open)(struct snd_pcm_substream *substream);
@@ -86,14 +102,19 @@ static inline int kb_snd_pcm_copy_kernel(struct snd_pcm_substream *substream, in
 	return kb_snd_pcm_driver_ops(substream)->copy(substream, channel, pos, &iter, bytes);
 }
 
+static inline int kb_snd_pcm_ops_bridge_free(struct snd_device *device)
+{
+	kfree(device->device_data);
+	return 0;
+}
+
 static inline void kb_snd_pcm_set_ops(struct snd_pcm *pcm, int direction,
 				      const struct kb_snd_pcm_ops *ops)
 {
+	static const struct snd_device_ops dev_ops = { .dev_free = kb_snd_pcm_ops_bridge_free };
 	struct kb_snd_pcm_ops_bridge *b;
 
-	b = devm_kzalloc(&pcm->card->card_dev, sizeof(*b), GFP_KERNEL);
-	if (WARN_ON(!b))
-		return;
+	b = kzalloc(sizeof(*b), GFP_KERNEL | __GFP_NOFAIL);
 	b->ops = ops;
 	b->real.open = ops->open;
 	b->real.close = ops->close;
@@ -113,6 +134,7 @@ static inline void kb_snd_pcm_set_ops(struct snd_pcm *pcm, int direction,
 	b->real.page = ops->page;
 	b->real.mmap = ops->mmap;
 	b->real.ack = ops->ack;
+	snd_device_new(pcm->card, SNDRV_DEV_LOWLEVEL, b, &dev_ops);
 	snd_pcm_set_ops(pcm, direction, &b->real);
 }
 

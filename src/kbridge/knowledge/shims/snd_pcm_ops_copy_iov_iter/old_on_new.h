@@ -14,15 +14,33 @@
  * count, then advances the iterator by what was copied. An iterator of any
  * other shape is staged through a kernel bounce buffer and .copy_kernel,
  * copying from/to the iterator in the stream's direction, so every caller
- * of the core gets the driver's data.
+ * of the core gets the driver's data. A buffer whose callback the driver
+ * does not have (in-kernel transfers with only .copy_user) is copied to or
+ * from the DMA area, as the old core's default copy did.
  *
- * The real ops live as long as the card (devres on card_dev).
+ * Lifetime of the real ops: substream->ops points at them until the last
+ * file of the card is closed, which can be after the device went away:
+ * snd_card_free() -> snd_card_disconnect() runs device_del(&card->card_dev),
+ * which releases card_dev's devres, and only then waits for the open files;
+ * their last close (snd_disconnect_release -> snd_pcm_release ->
+ * snd_pcm_release_substream) still calls ops->hw_free and ops->close. So
+ * the box is not devres of card_dev (freed at disconnect: a use-after-free
+ * at that close) but a low-level snd_device of the card: snd_card_do_free()
+ * runs when card_dev's last reference goes (every open file holds one),
+ * and snd_device_free_all() frees the low-level devices after every other
+ * one, the PCMs with their substreams included -- nothing can reach the
+ * ops after that. Not pcm->private_free, which is the driver's to set.
+ *
+ * snd_pcm_set_ops() cannot fail, and a driver's ops must be in place when
+ * it returns (no error to report, and a PCM without ops oopses at open), so
+ * the box, a couple hundred bytes at probe time, is allocated __GFP_NOFAIL;
+ * if registering it with the card fails (-ENOMEM), it is kept for good --
+ * a small leak on a failure path, never a freed or missing ops table.
  */
 #include <sound/pcm.h>
 #include <sound/core.h>
 #include <linux/uio.h>
 #include <linux/slab.h>
-#include <linux/device.h>
 
 struct kb_snd_pcm_ops {
 	int (*open)(struct snd_pcm_substream *substream);
@@ -80,6 +98,21 @@ static inline int kb_snd_pcm_copy(struct snd_pcm_substream *substream, int chann
 			iov_iter_advance(iter, bytes);
 		return err;
 	}
+	if (!(iter_is_ubuf(iter) || iter_is_iovec(iter) ? ops->copy_user : ops->copy_kernel)) {
+		/*
+		 * The driver has no callback for this kind of buffer: the old core
+		 * copied to/from the DMA area itself (pcm_lib.c default_*_copy and
+		 * default_*_copy_kernel, at get_dma_ptr()), e.g. in-kernel transfers
+		 * of a driver with .copy_user only.
+		 */
+		struct snd_pcm_runtime *runtime = substream->runtime;
+		char *dma = runtime->dma_area + pos +
+			    channel * (runtime->dma_bytes / runtime->channels);
+
+		if (playback)
+			return copy_from_iter(dma, bytes, iter) == bytes ? 0 : -EFAULT;
+		return copy_to_iter(dma, bytes, iter) == bytes ? 0 : -EFAULT;
+	}
 	if (!ops->copy_kernel)
 		return -EINVAL;
 	bounce = kvmalloc(bytes, GFP_KERNEL);
@@ -98,14 +131,19 @@ static inline int kb_snd_pcm_copy(struct snd_pcm_substream *substream, int chann
 	return err;
 }
 
+static inline int kb_snd_pcm_ops_bridge_free(struct snd_device *device)
+{
+	kfree(device->device_data);
+	return 0;
+}
+
 static inline void kb_snd_pcm_set_ops(struct snd_pcm *pcm, int direction,
 				      const struct kb_snd_pcm_ops *ops)
 {
+	static const struct snd_device_ops dev_ops = { .dev_free = kb_snd_pcm_ops_bridge_free };
 	struct kb_snd_pcm_ops_bridge *b;
 
-	b = devm_kzalloc(&pcm->card->card_dev, sizeof(*b), GFP_KERNEL);
-	if (WARN_ON(!b))
-		return;
+	b = kzalloc(sizeof(*b), GFP_KERNEL | __GFP_NOFAIL);
 	b->ops = ops;
 	b->real.open = ops->open;
 	b->real.close = ops->close;
@@ -123,6 +161,7 @@ static inline void kb_snd_pcm_set_ops(struct snd_pcm *pcm, int direction,
 	b->real.page = ops->page;
 	b->real.mmap = ops->mmap;
 	b->real.ack = ops->ack;
+	snd_device_new(pcm->card, SNDRV_DEV_LOWLEVEL, b, &dev_ops);
 	snd_pcm_set_ops(pcm, direction, &b->real);
 }
 
