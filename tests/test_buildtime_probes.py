@@ -58,11 +58,13 @@ def layer_out(tree61, tree612, tmp_path_factory):  # type: ignore[no-untyped-def
 def test_absent_patterns_are_portable_ere():  # type: ignore[no-untyped-def]
     """The runner matches the rules' patterns with awk (POSIX ERE): no Python-only syntax."""
     for r in rules_mod.load():
-        assert r.probe.absent and "\n" not in r.probe.absent, r.id
-        assert not re.search(r"\\[bBdDsSwWAZ]|\(\?|\{\d|\*\?|\+\?", r.probe.absent), (r.id, r.probe.absent)
-        proc = subprocess.run(["awk", 'BEGIN { exit !("x" ~ ENVIRON["P"] || 1) }'],
-                              env={"P": r.probe.absent, "LC_ALL": "C"}, capture_output=True, text=True)
-        assert proc.returncode == 0 and not proc.stderr, (r.id, proc.stderr)
+        # both sides of a two-sided rule are matched by the runner
+        for absent in [r.probe.absent] + ([r.probe.other.absent] if r.probe.other else []):
+            assert absent and "\n" not in absent, r.id
+            assert not re.search(r"\\[bBdDsSwWAZ]|\(\?|\{\d|\*\?|\+\?", absent), (r.id, absent)
+            proc = subprocess.run(["awk", 'BEGIN { exit !("x" ~ ENVIRON["P"] || 1) }'],
+                                  env={"P": absent, "LC_ALL": "C"}, capture_output=True, text=True)
+            assert proc.returncode == 0 and not proc.stderr, (r.id, proc.stderr)
 
 
 def test_map_carries_each_rules_expected_diagnostic(layer_out):  # type: ignore[no-untyped-def]
@@ -71,7 +73,14 @@ def test_map_carries_each_rules_expected_diagnostic(layer_out):  # type: ignore[
     assert lines
     for line in lines:
         guard, _lo, _hi, rid, _inv, _iso, absent = line.split(" ", 6)
-        assert guard == by_id[rid].guard and absent == by_id[rid].probe.absent
+        rule_id, _, side = rid.partition(".")     # <id>.old / <id>.new: a two-sided rule's other side
+        r = by_id[rule_id]
+        if side:
+            assert r.probe.other.side == side and absent == r.probe.other.absent
+            assert guard == (r.guard if side == "new" else r.old_guard)
+        else:
+            assert guard == (r.old_guard if r.probe.two_sided and r.probe.inverted else r.guard)
+            assert absent == r.probe.absent
 
 
 @pytest.mark.parametrize("which", ["6.1", "6.12"])
@@ -87,7 +96,8 @@ def test_other_error_in_batch_is_asked_again_alone(layer_out, tree61, tree612, w
     assert have is not None, proc.stderr[-2000:]
     by_id = rules_mod.by_id(rules_mod.load())
     rules = [by_id[line.split(" ")[3]] for line in
-             (layer_out / "compat" / "kb_probes.map").read_text().splitlines()]
+             (layer_out / "compat" / "kb_probes.map").read_text().splitlines()
+             if "." not in line.split(" ")[3]]          # <id>.old / <id>.new: a rule's other side
     for res in probe(tree, rules):
         assert (res.guard in have) == bool(res.result), (tree.name, res.rule)
 
@@ -134,3 +144,96 @@ def test_probe_flags_name_the_module_as_a_string(tmp_path):
     proc = subprocess.run(["sh", "-c", 'flags=$(cat flags); gcc $flags -fsyntax-only t.c'],
                           cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+# --- three states: a kernel with neither the old nor the new API gets no shim -----------
+
+def _config_with_outs_runner(out: Path, tree) -> str:  # type: ignore[no-untyped-def]
+    """compat/kb_config.h as OUT's own build-time runner writes it on *tree* (kbuild reads
+    OUT's Kbuild, in the tree's root for 5.10; ``make -n`` compiles nothing)."""
+    from kbridge.actions.kbuild import run_tool
+    for name in ("kb_config.h", ".kb_config.key"):
+        (out / "compat" / name).unlink(missing_ok=True)
+    proc = run_tool(tree, ["make", "-s", "-C", tree.build_path, f"M={out}", "modules", "-n"], binds=(out,))
+    cfg = out / "compat" / "kb_config.h"
+    assert cfg.is_file(), proc.stdout[-2000:]
+    return cfg.read_text()
+
+
+def _shim_enabled(config: str, condition: str, tmp: Path) -> bool:
+    """Is a shim under *condition* (OUT's #if line) compiled with this kb_config.h? The preprocessor says."""
+    src = tmp / "cond.c"
+    src.write_text(f"{config}\n{condition}\nkb_shim_enabled\n#endif\n")
+    proc = subprocess.run(["gcc", "-E", "-P", str(src)], capture_output=True, text=True, check=True)
+    return "kb_shim_enabled" in proc.stdout
+
+
+@pytest.mark.parametrize("driver, home, rule_id, direction, other", [
+    # 6.1's xen-blkfront calls blk_queue_max_secure_erase_sectors() (came in 5.19, gone in
+    # 6.11): 6.12 needs old_on_new, which bridges from queue_limits_start_update() (6.9)
+    ("xen-blkfront@6.1", None, "blk_queue_max_secure_erase_sectors_removed", "old_on_new", "6.12"),
+    # a driver for 6.12 calls blk_mq_alloc_disk(set, lim, data): 6.1 needs new_on_old, which
+    # bridges from the two-argument form (came in 5.14)
+    ("kbtest_beh_new", "6.12", "blk_mq_alloc_disk_takes_limits", "new_on_old", "6.1"),
+])
+def test_neither_api_on_510_gets_no_shim(trees, tmp_path, driver, home, rule_id, direction, other):  # type: ignore[no-untyped-def]
+    """5.10 is older than both sides of the rule: its index declares neither, the probe
+    answers "neither" (before: the one-sided probe read the missing API as the other side:
+    "removed" for the old setter, "old" for the allocator, which then chose the shim), bridge
+    reports the rule not bridged on 5.10 naming the reason, and OUT's build-time runner
+    there leaves the shim off, while on the other target it turns it on."""
+    from kbridge.facts import targets
+    from kbridge.facts.index import open_index
+    tree510 = targets.resolve("5.10", trees=trees)
+    tree_other = targets.resolve(other, trees=trees)
+    rule = rules_mod.by_id(rules_mod.load())[rule_id]
+    idx = open_index(tree510)
+    gone = {"blk_queue_max_secure_erase_sectors_removed": ["blk_queue_max_secure_erase_sectors",
+                                                           "queue_limits_start_update"],
+            "blk_mq_alloc_disk_takes_limits": ["blk_mq_alloc_disk"]}[rule_id]
+    assert [n for n in gone if idx.lookup(n)] == []
+
+    [res] = probe(tree510, [rule])
+    assert (res.state, res.result, res.status, res.other[0]) == ("neither", False, "missing", "missing")
+    [res] = probe(tree510, [rule], method="header", use_cache=False)
+    assert res.state == "neither"
+    [res] = probe(tree_other, [rule])
+    assert res.state == {"old_on_new": "new", "new_on_old": "old"}[direction]
+
+    drv = drv_mod.resolve(driver) if "@" in driver else drv_mod.load(FIXTURES / "layer" / driver)
+    reason = f"kernel {tree510.name} has neither the old nor the new API of rule {rule_id}"
+    # 5.10 alone: no shim, not bridged, with the reason
+    alone = bridge(drv, [tree510], "layer", tmp_path / "alone", home=home)
+    assert rule_id not in {s["rule"] for s in alone.shims}
+    assert [u.why.startswith(reason) for u in alone.unbridged if u.rule == rule_id] == [True]
+    # 5.10 and a kernel with the other side: one OUT, the shim applies only there
+    out = tmp_path / "out"
+    both = bridge(drv, [tree510, tree_other], "layer", out, home=home)
+    assert {"rule": rule_id, "direction": direction} in [
+        {"rule": s["rule"], "direction": s["direction"]} for s in both.shims]
+    assert [u.direction for u in both.unbridged if u.rule == rule_id] == [direction]
+    condition = rule.shim_condition(direction)
+    assert any(condition in p.read_text() for p in (out / "compat").rglob("*.h"))
+    assert not _shim_enabled(_config_with_outs_runner(out, tree510), condition, tmp_path)
+    assert _shim_enabled(_config_with_outs_runner(out, tree_other), condition, tmp_path)
+
+
+def test_both_apis_on_a_kernel_need_no_shim():  # type: ignore[no-untyped-def]
+    """A transition kernel with both sides (blk_queue_max_secure_erase_sectors() stayed
+    in 6.9 and 6.10 beside queue_limits_start_update()) needs no shim of either direction,
+    and is not reported; the plan's answers are the runner's states."""
+    from kbridge.actions.bridge import layer
+    drv = drv_mod.load(FIXTURES / "layer" / "kbtest_beh_new")
+    lib = rules_mod.load()
+    needed = layer.needed_rules(lib, drv)
+    rid = "blk_mq_alloc_disk_takes_limits"
+    assert rid in {r.id for r in needed}
+    home = {r.id: "new" for r in needed}
+    for states, shim in (({rid: "old"}, True), ({rid: "both"}, False), ({rid: "neither"}, False)):
+        target = {**home, **states}
+        p = layer.plan(lib, drv, home, [target], ["K"])
+        assert (rid in {s.rule.id for s in p.shims}) is shim, states
+        assert [u.rule for u in p.unbridged if u.rule == rid] == ([rid] if states[rid] == "neither" else [])
+    # a driver whose own kernel has neither side uses neither API: nothing to bridge
+    p = layer.plan(lib, drv, {**home, rid: "neither"}, [{**home, rid: "old"}, {**home, rid: "new"}], ["A", "B"])
+    assert rid not in {s.rule.id for s in p.shims} | {u.rule for u in p.unbridged} | {r.id for r in p.probed}

@@ -222,6 +222,12 @@ def _build_time_answers(tree, library, work: Path) -> dict[str, str]:  # type: i
     return {line.split(" ")[0]: line.split(" ")[1] for line in answers.read_text().splitlines()}
 
 
+def _build_time_config(work: Path) -> set[str]:
+    """The macros the build-time runner defined in OUT's compat/kb_config.h."""
+    import re
+    return set(re.findall(r"^#define (KB_\w+) 1$", (work / "compat" / "kb_config.h").read_text(), re.M))
+
+
 @pytest.mark.parametrize("which", ["6.1", "6.12", "6.1-rt"])
 def test_kbridge_probe_and_outs_build_time_runner_answer_alike(which, trees, library, answers,
                                                               tmp_path) -> None:
@@ -234,10 +240,21 @@ def test_kbridge_probe_and_outs_build_time_runner_answer_alike(which, trees, lib
                 and t.flavour == (flavour or "generic"))
     mine = answers[series] if not flavour else \
         {r.rule: r for r in probes.probe(tree, library, tmp_path / "cache")}
+    from kbridge.actions.bridge import buildtime
     built = _build_time_answers(tree, library, tmp_path / "out")
-    assert set(built) == {r.id for r in library}
-    mismatch = [(rid, status, mine[rid].status) for rid, status in built.items() if status != mine[rid].status]
+    assert set(built) == {s.name for s in buildtime.snippets(library)}
+    mismatch = [(rid, status, mine[rid].status) for rid, status in built.items()
+                if "." not in rid and status != mine[rid].status]
+    # a two-sided rule's other side: its own line in OUT's answers
+    mismatch += [(rid, status, mine[rid.split(".")[0]].other) for rid, status in built.items()
+                 if "." in rid and status != mine[rid.split(".")[0]].other[0]]
     assert mismatch == [], mismatch
     assert "broken" not in built.values()
+    # the macros OUT's shims are guarded by say what the states say
+    defined = _build_time_config(tmp_path / "out")
+    for r in library:
+        assert (r.guard in defined) == (mine[r.id].state in ("new", "both")), r.id
+        if r.probe.two_sided:
+            assert (r.old_guard in defined) == (mine[r.id].state in ("old", "both")), r.id
     if flavour:
         assert mine["u64_stats_fetch_irq_removed"].result != answers["6.1"]["u64_stats_fetch_irq_removed"].result

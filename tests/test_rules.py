@@ -224,3 +224,75 @@ def test_cli_refuses_a_broken_shim_manifest(tmp_path: Path) -> None:
     proc = run_cli("probe", "6.12", "--rule", "blk_mode_t",
                    env={"KBRIDGE_SHIMS_DIR": str(shims), "KBRIDGE_CACHE_DIR": str(tmp_path / "cache")})
     assert_bad_input(proc, "shims/blk_mode_t/shim.toml:", "rule blk_mode_t:", "needs_too")
+
+
+# --- two sides: [rule.probe.old] / [rule.probe.new] ---------------------------------
+
+OLD_SIDE = '''
+[rule.probe.old]
+code = "static inline int kb_probe(void) { return x_old(); }"
+absent = "implicit declaration of function 'x_old'"
+'''
+
+
+def test_a_rule_can_state_both_sides(tmp_path: Path) -> None:
+    (tmp_path / "demo.toml").write_text(GOOD + OLD_SIDE)
+    inverted = GOOD.replace("x_added", "y_removed").replace("X_ADDED", "Y_REMOVED").replace(
+        '[rule.probe]', '[rule.probe]\ninverted = true') + OLD_SIDE.replace("probe.old", "probe.new")
+    (tmp_path / "more.toml").write_text(inverted)
+    rules._load_cached.cache_clear()
+    x, y = rules.load(tmp_path)
+    assert (x.probe.other.side, x.probe.other.includes) == ("old", ("linux/kernel.h",))
+    assert x.probe.two_sided and x.old_guard == "KB_OLD_X_ADDED"
+    assert y.probe.other.side == "new"
+    # the shim of each direction needs the side it bridges from, and not the one it provides
+    assert x.shim_condition("new_on_old") == "#if !defined(KB_HAVE_X_ADDED) && defined(KB_OLD_X_ADDED)"
+    assert x.shim_condition("old_on_new") == "#if defined(KB_HAVE_X_ADDED) && !defined(KB_OLD_X_ADDED)"
+    one = rules.load(FIXTURES / "rules")[0]
+    assert not one.probe.two_sided and one.shim_condition("new_on_old") == f"#ifndef {one.guard}"
+
+
+@pytest.mark.parametrize("mutation, needle", [
+    (lambda t: t + OLD_SIDE.replace("probe.old", "probe.new"),
+     "[rule.probe.new]: the probe's own code already is the new API (inverted is false); "
+     "state the other side as [rule.probe.old]"),
+    (lambda t: t.replace('[rule.probe]', '[rule.probe]\ninverted = true') + OLD_SIDE,
+     "[rule.probe.old]: the probe's own code already is the old API (inverted = true)"),
+    (lambda t: t + OLD_SIDE.replace('absent = ', 'flavour = 1\nabsent = '),
+     "unknown key(s) in [rule.probe.old]: ['flavour']"),
+    (lambda t: t + OLD_SIDE.replace("absent = \"implicit", "absent = \"((implicit"),
+     "'probe.old.absent' is not a valid regular expression"),
+    (lambda t: t + OLD_SIDE.replace("code = ", "includes = \"linux/x.h\"\ncode = "),
+     "'probe.old.includes' must be a list"),
+    (lambda t: t + OLD_SIDE.replace('code = "static inline int kb_probe(void) { return x_old(); }"\n', ''),
+     "missing or empty string 'code'"),
+    (lambda t: t.replace('absent = "never"', 'absent = "never"\nheader = { file = "x.h", pattern = "x" }')
+     + OLD_SIDE, "[rule.probe.old] needs a 'header' too"),
+])
+def test_broken_other_side_is_reported_with_file_and_line(tmp_path: Path, mutation, needle) -> None:
+    (tmp_path / "demo.toml").write_text(mutation(GOOD))
+    rules._load_cached.cache_clear()
+    with pytest.raises(RuleError) as exc:
+        rules.load(tmp_path)
+    msg = str(exc.value)
+    assert msg.startswith("demo.toml:3: rule x_added: "), msg
+    assert needle in msg, msg
+
+
+def test_state_of_sides() -> None:
+    """Two sides probed: four states; one side probed: that side or, when it is missing,
+    the other one (what a one-sided rule always answered)."""
+    s = rules.state_of
+    assert (s(True, False), s(False, True), s(False, False), s(True, True)) == ("new", "old", "neither", "both")
+    assert (s(True, None), s(False, None), s(None, True), s(None, False)) == ("new", "old", "old", "new")
+    assert s(None, None) is None
+
+
+def test_two_sided_rules_of_the_library() -> None:
+    """The rules whose old API some target series lacks say so (found with `kbridge index 5.10`)."""
+    by_id = rules.by_id(rules.load())
+    assert by_id["blk_queue_max_secure_erase_sectors_removed"].probe.other.side == "new"
+    assert by_id["netdev_change_proto_down"].probe.other.side == "old"
+    for r in by_id.values():
+        if r.probe.other is not None:
+            assert (r.probe.header is None) == (r.probe.other.header is None), r.id

@@ -26,6 +26,14 @@ The guard (``KB_HAVE_...``) is 1 when the target has the NEW API: the
 snippet compiled, or for ``inverted`` probes (which use the OLD API) the
 snippet failed with the expected diagnostic.
 
+Each answer also has a ``state`` (:func:`kbridge.knowledge.rules.state_of`):
+"new" or "old" for a rule with one side (the side it does not probe is
+assumed when the probed one is missing), and for a rule that states both
+sides (``[rule.probe.old]`` / ``[rule.probe.new]``) also "neither" (the
+kernel has neither API: older than the old one, or newer than both) and
+"both". Both sides are snippets of the same runner run; the state decides
+which shim may apply (:meth:`kbridge.knowledge.rules.Rule.shim_condition`).
+
 Answers are cached in SQLite under the kbridge cache, keyed by the tree's
 fingerprint (its .config and the content of every header the compiler can
 see), the compile command and compiler version, and the probe's full text;
@@ -53,10 +61,10 @@ from kbridge.actions.kbuild import run_tool
 from kbridge.actions.kbuild_flags import CompileCommand
 from kbridge.errors import KbridgeError
 from kbridge.facts.targets import KernelTree
-from kbridge.knowledge.rules import Rule
+from kbridge.knowledge.rules import HeaderProbe, Rule, state_of
 from kbridge.storage import cache_root
 
-SCHEMA_VERSION = "1"          # bump when the meaning of a cached answer changes
+SCHEMA_VERSION = "2"          # bump when the meaning of a cached answer changes
 METHODS = ("auto", "compile", "header")
 
 
@@ -73,11 +81,20 @@ class ProbeResult:
     status: str                    # "present" | "missing" | "broken" | "unknown" (no header pattern)
     cached: bool = False
     alone: bool = False            # answered by a solo re-run
+    # "new" | "old" | "neither" | "both" (None: broken or unknown); "status" and
+    # "evidence" are those of the rule's own snippet, "old" holds the other side's
+    # (status, evidence) of a two-sided rule
+    state: str | None = None
+    other: tuple[str, str] | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"rule": self.rule, "result": self.result, "method": self.method,
-                "seconds": round(self.seconds, 4), "evidence": self.evidence,
-                "guard": self.guard, "status": self.status, "cached": self.cached}
+        out: dict[str, object] = {
+            "rule": self.rule, "result": self.result, "method": self.method,
+            "seconds": round(self.seconds, 4), "evidence": self.evidence,
+            "guard": self.guard, "status": self.status, "cached": self.cached, "state": self.state}
+        if self.other is not None:
+            out["other"] = {"status": self.other[0], "evidence": self.other[1]}
+        return out
 
 
 # --------------------------------------------------------------------------- cache
@@ -186,8 +203,13 @@ def tree_fingerprint(tree: KernelTree, roots: list[Path], cache: ProbeCache | No
 def _probe_text(rule: Rule, method: str) -> str:
     p = rule.probe
     header = f"{p.header.file}\0{p.header.pattern}" if p.header else ""
+    other = []
+    if p.other is not None:
+        o = p.other
+        other = [o.side, *o.includes, "|", o.code, o.absent,
+                 f"{o.header.file}\0{o.header.pattern}" if o.header else ""]
     return "\0".join([SCHEMA_VERSION, method, rule.id, rule.guard, *p.includes, "|", p.code,
-                      p.absent, str(p.inverted), header])
+                      p.absent, str(p.inverted), header, *other])
 
 
 def _answer_key(tree_fp: str, cmd: CompileCommand | None, rule: Rule, method: str) -> str:
@@ -234,10 +256,10 @@ def _compile_probes(tree: KernelTree, cmd: CompileCommand, rules: list[Rule], jo
         if not answers.is_file():
             raise KbridgeError(f"the probe runner gave no answers: {proc.stdout.strip()[-2000:]}")
         out: dict[str, tuple[_Outcome, float, bool]] = {}
-        for line in answers.read_text().splitlines():
+        for line in answers.read_text().splitlines():     # one per snippet (a rule, or a side)
             rid, status, how, *evidence = line.split(" ", 3)
             out[rid] = (_Outcome(status, evidence[0] if evidence else ""), share, how == "alone")
-    lost = [r.id for r in rules if r.id not in out]
+    lost = [sn.name for sn in buildtime.snippets(rules) if sn.name not in out]
     if lost:
         raise KbridgeError(f"the probe runner did not answer {', '.join(lost)}: {proc.stdout.strip()[-2000:]}")
     return out
@@ -308,8 +330,9 @@ def header_roots(tree: KernelTree) -> list[Path]:
     return [r for r in roots if r.is_dir()]
 
 
-def _header_probe(tree: KernelTree, rule: Rule, roots: list[Path]) -> tuple[bool | None, str]:
-    hp = rule.probe.header
+def _header_probe(tree: KernelTree, rule: Rule, roots: list[Path], hp: HeaderProbe | None = None,
+                  ) -> tuple[bool | None, str]:
+    hp = hp or rule.probe.header
     if hp is None:
         return None, "rule has no header probe"
     for root in roots:
@@ -361,17 +384,19 @@ def _probe(tree: KernelTree, rules: list[Rule], cache: ProbeCache | None, method
         for r in rules:
             t0 = time.monotonic()
             found, evidence = _header_probe(tree, r, roots)
-            value = None if found is None else (found != r.probe.inverted)
             # a rule without a header pattern cannot be answered this way: unknown, not broken
             status = "unknown" if found is None else ("present" if found else "missing")
-            results.append(ProbeResult(r.id, r.guard, value, "header", time.monotonic() - t0,
-                                       evidence, status))
+            other = None
+            if r.probe.other is not None and r.probe.other.header is not None and found is not None:
+                o_found, o_evidence = _header_probe(tree, r, roots, r.probe.other.header)
+                other = ("present" if o_found else "missing", o_evidence)
+            results.append(_result(r, "header", status, evidence, other, time.monotonic() - t0))
         return results
 
     cmd = kbuild_flags.compile_command(tree, cache.db if cache else None)
     if cache is None:       # nothing to look up or store: no fingerprint needed
         outcomes = _compile_probes(tree, cmd, rules, jobs)
-        return [_make_result(r, cmd, *outcomes[r.id]) for r in rules]
+        return [_make_result(r, cmd, outcomes) for r in rules]
     roots = cmd.include_dirs()
     files = _walk_files(roots + [tree.path / ".config"])
     fp = _known_fingerprint(files, cache)
@@ -392,27 +417,66 @@ def _probe(tree: KernelTree, rules: list[Rule], cache: ProbeCache | None, method
             if hit:
                 d = json.loads(hit)
                 known[r.id] = ProbeResult(r.id, r.guard, d["result"], "compile", 0.0,
-                                          d["evidence"], d["status"], cached=True)
+                                          d["evidence"], d["status"], cached=True, state=d["state"],
+                                          other=tuple(d["other"]) if d.get("other") else None)
     todo = [r for r in rules if r.id not in known]
     if todo:
         outcomes = speculative if speculative is not None else _compile_probes(tree, cmd, todo, jobs)
         fresh = []
         for r in todo:
-            res = _make_result(r, cmd, *outcomes[r.id])
+            res = _make_result(r, cmd, outcomes)
             known[r.id] = res
-            if res.status != "broken":   # a broken probe is re-tried next time
+            if res.status != "broken" and (res.other is None or res.other[0] != "broken"):
+                # a broken probe is re-tried next time
                 fresh.append((keys[r.id], json.dumps(
-                    {"result": res.result, "evidence": res.evidence, "status": res.status},
+                    {"result": res.result, "evidence": res.evidence, "status": res.status,
+                     "state": res.state, "other": list(res.other) if res.other else None},
                     sort_keys=True)))
         if cache is not None:
             cache.put_many("answers", fresh)
     return [known[r.id] for r in rules]
 
 
-def _make_result(r: Rule, cmd: CompileCommand, o: _Outcome, secs: float, alone: bool) -> ProbeResult:
-    value = None if o.status == "broken" else (o.status == "present") != r.probe.inverted
+def _make_result(r: Rule, cmd: CompileCommand, outcomes: dict[str, tuple[_Outcome, float, bool]]
+                 ) -> ProbeResult:
+    """A rule's answer from the runner's answers to its snippet(s) (buildtime.snippets)."""
+    from kbridge.actions.bridge import buildtime
+
+    o, secs, alone = outcomes[r.id]
+    other = None
+    if r.probe.other is not None:
+        oo, osecs, oalone = outcomes[buildtime.side_names(r)[r.probe.other.side]]
+        other = (oo.status, oo.evidence or f"compiles with {cmd.compiler_version}")
+        secs, alone = secs + osecs, alone or oalone
     evidence = o.evidence or f"compiles with {cmd.compiler_version}"
-    return ProbeResult(r.id, r.guard, value, "compile", secs, evidence, o.status, alone=alone)
+    res = _result(r, "compile", o.status, evidence, other, secs)
+    return ProbeResult(res.rule, res.guard, res.result, res.method, res.seconds, res.evidence,
+                       res.status, alone=alone, state=res.state, other=res.other)
+
+
+def _result(r: Rule, method: str, status: str, evidence: str, other: tuple[str, str] | None,
+            secs: float) -> ProbeResult:
+    """The answer of rule *r*: *status* of its own snippet (present, missing, broken, unknown),
+    *other* the (status, evidence) of its other side (two-sided rules). The state is
+    :func:`state_of` of the two sides; the guard (``result``) is "the new API is there"."""
+    def seen(st: str | None) -> bool | None:
+        return None if st in (None, "broken", "unknown") else st == "present"
+
+    own = seen(status)
+    if status in ("broken", "unknown") or (other is not None and other[0] in ("broken", "unknown")):
+        state = None
+    elif r.probe.other is None or other is None:
+        state = state_of(None, own) if r.probe.inverted else state_of(own, None)
+    else:
+        o = seen(other[0])
+        state = state_of(o, own) if r.probe.inverted else state_of(own, o)
+    if state is None:
+        value = None
+    else:
+        value = state in ("new", "both")
+    if other is not None and other[0] == "broken" and status != "broken":
+        status, evidence = "broken", f"its {r.probe.other.side} side: {other[1]}"  # type: ignore[union-attr]
+    return ProbeResult(r.id, r.guard, value, method, secs, evidence, status, state=state, other=other)
 
 
 def config_header(results: list[ProbeResult]) -> str:
@@ -430,5 +494,8 @@ def config_header(results: list[ProbeResult]) -> str:
             out.append(f"#define {r.guard} 1")
         else:
             out.append(f"/* #undef {r.guard} */")
+        if r.other is not None and r.state is not None:     # two-sided: the old side's macro too
+            old_guard = "KB_OLD_" + r.guard[len("KB_HAVE_"):]
+            out.append(f"#define {old_guard} 1" if r.state in ("old", "both") else f"/* #undef {old_guard} */")
     out += ["", "#endif /* KB_CONFIG_H */", ""]
     return "\n".join(out)

@@ -84,6 +84,21 @@ that expands to definitions. Optional probe keys:
 
 The ``header`` pattern describes the same API as the snippet (so for an
 inverted rule a match means guard 0).
+
+Three states (or four). A rule may state both sides: besides its snippet
+(the new API, or the old one when ``inverted``), a ``[rule.probe.old]``
+table (for a rule whose snippet is the new API) or ``[rule.probe.new]``
+(for an inverted rule) with the other side's ``code``, ``absent`` and
+optional ``includes`` (default: the probe's) and ``header``. Such a rule
+answers, per kernel (:func:`state_of`): "new", "old", "neither" (a kernel
+older than the old API, or newer than both) or "both" (a transition kernel
+that kept the old API beside the new one). A rule with one side answers
+"new" or "old" only: the side it does not probe is assumed when the probed
+one is missing. A shim is enabled only where the side it bridges FROM is
+there and the side it provides is not: new_on_old where the answer is
+"old", old_on_new where it is "new" (:meth:`Rule.shim_condition`); the
+build-time runner defines ``KB_HAVE_<ID>`` when the new side is present
+and, for two-sided rules, ``KB_OLD_<ID>`` when the old side is.
 """
 
 from __future__ import annotations
@@ -161,6 +176,39 @@ class HeaderProbe:
 
 
 @dataclass(frozen=True)
+class ProbeSide:
+    """The other side of a two-sided rule: ``[rule.probe.old]`` or ``[rule.probe.new]``."""
+
+    side: str                       # "old" | "new"
+    includes: tuple[str, ...]
+    code: str                       # compiles only when this side's API is present
+    absent: str                     # regex of gcc's diagnostic when it is absent
+    header: HeaderProbe | None = None
+
+
+STATES = ("new", "old", "neither", "both")
+
+
+def state_of(new: bool | None, old: bool | None) -> str | None:
+    """The one decision of a rule's state from what the probes found of each side.
+
+    *new* / *old*: True (that side's API is there), False (it is not), None
+    (that side is not probed: a one-sided rule; or its probe is unanswered).
+    Two sides probed: "new", "old", "neither" or "both". One side probed: that
+    side when present, else the other one (assumed, as a one-sided rule always
+    was). None when neither side was answered.
+    """
+    if new is None and old is None:
+        return None
+    if new is None:
+        return "old" if old else "new"
+    if old is None:
+        return "new" if new else "old"
+    return {(True, False): "new", (False, True): "old", (False, False): "neither",
+            (True, True): "both"}[(new, old)]
+
+
+@dataclass(frozen=True)
 class Probe:
     includes: tuple[str, ...]
     code: str                       # compiles only when the new API is present
@@ -175,6 +223,14 @@ class Probe:
     # translation unit with other probes' headers; it is batched only with
     # probes of exactly the same include list.
     isolated: bool = False
+    # other: the side ``code`` does not describe ([rule.probe.old] of a rule
+    # whose code is the new API, [rule.probe.new] of an inverted rule); None:
+    # the rule has one side and answers only "new" or "old".
+    other: ProbeSide | None = None
+
+    @property
+    def two_sided(self) -> bool:
+        return self.other is not None
 
 
 @dataclass(frozen=True)
@@ -252,6 +308,23 @@ class Rule:
 
         code = code_of(version_tuple(version))
         return self.guard_over(code, code)
+
+    @property
+    def old_guard(self) -> str:
+        """``KB_OLD_<ID>``: defined by the build-time probes of a two-sided rule when the
+        kernel has the OLD API (the guard, ``KB_HAVE_<ID>``, says the new one)."""
+        return "KB_OLD_" + self.guard[len("KB_HAVE_"):]
+
+    def shim_condition(self, direction: str) -> str:
+        """The #if line a shim of *direction* goes under: new_on_old where the kernel answers
+        "old", old_on_new where it answers "new". A one-sided rule answers only those two,
+        so its guard alone decides; a two-sided rule's shim also needs the side it bridges
+        from (no shim on "neither") and no shim where the side it provides exists ("both")."""
+        if not self.probe.two_sided:
+            return f"#ifndef {self.guard}" if direction == "new_on_old" else f"#ifdef {self.guard}"
+        if direction == "new_on_old":
+            return f"#if !defined({self.guard}) && defined({self.old_guard})"
+        return f"#if defined({self.guard}) && !defined({self.old_guard})"
 
     @property
     def wrapped_headers(self) -> list[Path]:
@@ -332,32 +405,64 @@ def _parse_file(path: Path, shims_root: Path | None = None, where: str | None = 
         incs = probe_raw.get("includes", [])
         if not isinstance(incs, list) or not all(isinstance(i, str) for i in incs):
             raise fail("'probe.includes' must be a list of header paths")
-        header = None
-        if "header" in probe_raw:
-            h = probe_raw["header"]
+        def header_of(table: dict, where: str) -> HeaderProbe | None:
+            if "header" not in table:
+                return None
+            h = table["header"]
             if not isinstance(h, dict):
-                raise fail("'probe.header' must be a table {file, pattern}")
+                raise fail(f"'{where}.header' must be a table {{file, pattern}}")
             hp = HeaderProbe(need_str("file", h), need_str("pattern", h))
             try:
                 re.compile(hp.pattern, re.M)
             except re.error as exc:
-                raise fail(f"'probe.header.pattern' is not a valid regular expression: {exc}") from None
-            header = hp
-        absent = need_str("absent", probe_raw)
-        try:
-            re.compile(absent)
-        except re.error as exc:
-            raise fail(f"'probe.absent' is not a valid regular expression: {exc}") from None
+                raise fail(f"'{where}.header.pattern' is not a valid regular expression: {exc}") from None
+            return hp
+
+        def absent_of(table: dict, where: str) -> str:
+            absent = need_str("absent", table)
+            try:
+                re.compile(absent)
+            except re.error as exc:
+                raise fail(f"'{where}.absent' is not a valid regular expression: {exc}") from None
+            return absent
+
+        header = header_of(probe_raw, "probe")
+        absent = absent_of(probe_raw, "probe")
         inverted = probe_raw.get("inverted", False)
         if not isinstance(inverted, bool):
             raise fail("'probe.inverted' must be true or false")
         isolated = probe_raw.get("isolated", False)
         if not isinstance(isolated, bool):
             raise fail("'probe.isolated' must be true or false")
-        extra_probe = set(probe_raw) - {"includes", "code", "absent", "header", "inverted", "isolated"}
+        extra_probe = set(probe_raw) - {"includes", "code", "absent", "header", "inverted", "isolated",
+                                        "old", "new"}
         if extra_probe:
             raise fail(f"unknown key(s) in [rule.probe]: {sorted(extra_probe)}")
-        probe = Probe(tuple(incs), need_str("code", probe_raw), absent, header, inverted, isolated)
+        # the other side: [rule.probe.old] when code is the new API, [rule.probe.new] when inverted
+        other_side = "new" if inverted else "old"
+        wrong_side = "old" if inverted else "new"
+        if wrong_side in probe_raw:
+            raise fail(f"[rule.probe.{wrong_side}]: the probe's own code already is the {wrong_side} API"
+                       + (" (inverted = true)" if inverted else " (inverted is false)")
+                       + f"; state the other side as [rule.probe.{other_side}]")
+        other = None
+        if other_side in probe_raw:
+            o = probe_raw[other_side]
+            where_o = f"probe.{other_side}"
+            if not isinstance(o, dict):
+                raise fail(f"'{where_o}' must be a table {{includes, code, absent, header}}")
+            extra_o = set(o) - {"includes", "code", "absent", "header"}
+            if extra_o:
+                raise fail(f"unknown key(s) in [rule.{where_o}]: {sorted(extra_o)}")
+            o_incs = o.get("includes", incs)
+            if not isinstance(o_incs, list) or not all(isinstance(i, str) for i in o_incs):
+                raise fail(f"'{where_o}.includes' must be a list of header paths")
+            if header is not None and "header" not in o:
+                raise fail(f"[rule.{where_o}] needs a 'header' too: the probe has one, and a header "
+                           "probe must see both sides to answer 'neither'")
+            other = ProbeSide(other_side, tuple(o_incs), need_str("code", o), absent_of(o, where_o),
+                              header_of(o, where_o))
+        probe = Probe(tuple(incs), need_str("code", probe_raw), absent, header, inverted, isolated, other)
         shim_raw = raw.get("shim", {})
         if not isinstance(shim_raw, dict):
             raise fail("'shim' must be a table of directions")

@@ -68,11 +68,11 @@ def home_version(driver: Driver, trees: list[KernelTree]) -> str:
 
 
 def _answers(tree: KernelTree | None, version: str, rules: list[rules_mod.Rule]) -> layer.Answers:
-    """Each rule's guard on a kernel: probed when kbridge has its tree, else from release numbers."""
+    """Each rule's state on a kernel: probed when kbridge has its tree, else from release numbers."""
     if tree is None:
         return layer.version_answers(rules, version)
     from kbridge.actions.probe import probe
-    return {res.rule: res.result for res in probe(tree, rules)}
+    return {res.rule: res.state for res in probe(tree, rules)}
 
 
 def home_tree(home: str, trees: list[KernelTree]) -> KernelTree | None:
@@ -105,7 +105,8 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
     home = home or home_version(driver, trees)
     needed = layer.needed_rules(rules, driver)
     home_answers = _answers(home_tree(home, trees), home, needed)
-    p = layer.plan(rules, driver, home_answers, [_answers(t, t.version or "0", needed) for t in trees])
+    p = layer.plan(rules, driver, home_answers, [_answers(t, t.version or "0", needed) for t in trees],
+                   [t.name for t in trees])
     spots: list[dict[str, object]] = []
     if strategy == "inline":
         from kbridge.actions.bridge import inline

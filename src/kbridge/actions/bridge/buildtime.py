@@ -46,10 +46,22 @@ How the script decides:
   so that kbuild's several passes over Kbuild (build, modpost) probe once,
   and building the same OUT for another kernel probes again.
 
+Two-sided rules (``[rule.probe.old]`` / ``[rule.probe.new]``): each side is
+a snippet of its own (:func:`snippets`; the other side named ``<id>.old`` or
+``<id>.new`` in the map and the answers, and always asked alone, since both
+sides name the same API), each defining its own macro when present:
+``KB_HAVE_<ID>`` for the new side, ``KB_OLD_<ID>`` for the old one. The
+script needs nothing else: the rule's state (new, old, neither, both) is
+:func:`kbridge.knowledge.rules.state_of` of the two answers in ``kbridge
+probe``, and the preprocessor's ``#if`` over the two macros in OUT
+(:meth:`kbridge.knowledge.rules.Rule.shim_condition`).
+
 Everything here is deterministic text: same rules in, same bytes out.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from kbridge.knowledge.rules import Rule
 
@@ -73,35 +85,88 @@ PROBE_FLAGS_MAKE = (
 MISSING_HEADER = "kbridge-missing-header:"
 
 
-def _probe_body(rule: Rule, n: int) -> list[str]:
+@dataclass(frozen=True)
+class Snippet:
+    """One snippet the runner answers: a one-sided rule's probe, or one side of a two-sided rule.
+
+    *name* is the map's rule field and the answer's key: the rule id for the
+    probe's own code, ``<id>.old`` / ``<id>.new`` for the other side of a
+    two-sided rule. *macro* is what kb_config.h defines: a one-sided rule's
+    guard (with *inverted*, as always); for a two-sided rule each side defines
+    its own macro when present (``KB_HAVE_<ID>`` the new side, ``KB_OLD_<ID>``
+    the old one), never inverted.
+    """
+
+    name: str
+    macro: str
+    rule: Rule
+    includes: tuple[str, ...]
+    code: str
+    absent: str
+    inverted: bool
+    isolated: bool
+
+
+def snippets(rules: list[Rule]) -> list[Snippet]:
+    """Every snippet of *rules*: each rule's own code in the rules' order, then the other
+    sides of the two-sided ones (so that a rule's number in the batch does not depend on them)."""
+    out: list[Snippet] = []
+    others: list[Snippet] = []
+    for r in rules:
+        p = r.probe
+        if p.other is None:
+            out.append(Snippet(r.id, r.guard, r, p.includes, p.code, p.absent, p.inverted, p.isolated))
+            continue
+        own = "old" if p.inverted else "new"
+        macro = {"new": r.guard, "old": r.old_guard}
+        out.append(Snippet(r.id, macro[own], r, p.includes, p.code, p.absent, False, p.isolated))
+        o = p.other
+        # always alone: both sides name the same API, and in one unit the first side's
+        # implicit declaration of a missing function would make the second compile
+        others.append(Snippet(f"{r.id}.{o.side}", macro[o.side], r, o.includes, o.code, o.absent, False,
+                              True))
+    return out + others
+
+
+def side_names(rule: Rule) -> dict[str, str]:
+    """The answer names of a two-sided rule's sides ({"new": ..., "old": ...}); {} for one side."""
+    if rule.probe.other is None:
+        return {}
+    own = "old" if rule.probe.inverted else "new"
+    return {own: rule.id, rule.probe.other.side: f"{rule.id}.{rule.probe.other.side}"}
+
+
+def _probe_body(s: Snippet, n: int) -> list[str]:
     """The probe's code, with its function names made unique in the batch."""
-    lines = [f"/* probe {n}: {rule.id} -> {rule.guard} */",
+    lines = [f"/* probe {n}: {s.name} -> {s.macro} */",
              f"#define kb_probe kb_probe_{n}"]
-    lines += rule.probe.code.strip("\n").splitlines()
+    lines += s.code.strip("\n").splitlines()
     lines.append("#undef kb_probe")
     return lines
 
 
-def _map_line(rule: Rule, first: int, last: int) -> str:
+def _map_line(s: Snippet, first: int, last: int) -> str:
     # the expected diagnostic goes last: it may hold spaces (one line, though)
-    absent = " ".join(rule.probe.absent.splitlines())
-    return (f"{rule.guard} {first} {last} {rule.id} {int(rule.probe.inverted)} "
-            f"{int(rule.probe.isolated)} {absent}").rstrip(" ")
+    absent = " ".join(s.absent.splitlines())
+    return (f"{s.macro} {first} {last} {s.name} {int(s.inverted)} "
+            f"{int(s.isolated)} {absent}").rstrip(" ")
 
 
 def probes_unit(rules: list[Rule]) -> tuple[str, str]:
     """(kb_probes.c, kb_probes.map): the batchable probes in one unit, and every probe's line range.
 
-    Map line N (1-based) is rule N: GUARD FIRST LAST RULE INVERTED ISOLATED
-    ABSENT, ABSENT being the rule's expected diagnostic (a regular
-    expression, the rest of the line). Probe N's function is ``kb_probe_N``,
-    its sentinel ``kb_sentinel_N``. Isolated probes (whose answer depends on
-    which headers are in) get "0 0" and always run alone.
+    Map line N (1-based) is snippet N (:func:`snippets`: a rule, or one side
+    of a two-sided rule): MACRO FIRST LAST NAME INVERTED ISOLATED ABSENT,
+    ABSENT being the expected diagnostic (a regular expression, the rest of
+    the line). Probe N's function is ``kb_probe_N``, its sentinel
+    ``kb_sentinel_N``. Isolated probes (whose answer depends on which headers
+    are in) get "0 0" and always run alone.
     """
-    batch = [r for r in rules if not r.probe.isolated]
+    all_snippets = snippets(rules)
+    batch = [s for s in all_snippets if not s.isolated]
     includes: list[str] = []
-    for r in batch:
-        for inc in r.probe.includes:
+    for s in batch:
+        for inc in s.includes:
             if inc not in includes:
                 includes.append(inc)
     out = ["/* Generated by kbridge: the build-time probes of this layer, batched. */"]
@@ -110,25 +175,25 @@ def probes_unit(rules: list[Rule]) -> tuple[str, str]:
                 "#else", f"#define KB_INC_{i} 0", "#endif"]
     ranges = []
     sentinels = []
-    for n, r in enumerate(rules, 1):
-        if r.probe.isolated:
-            ranges.append(_map_line(r, 0, 0))
+    for n, s in enumerate(all_snippets, 1):
+        if s.isolated:
+            ranges.append(_map_line(s, 0, 0))
             continue
         first = len(out) + 1
-        cond = " && ".join(f"KB_INC_{includes.index(h)}" for h in r.probe.includes) or "1"
+        cond = " && ".join(f"KB_INC_{includes.index(h)}" for h in s.includes) or "1"
         out.append(f"#if {cond}")
-        out += _probe_body(r, n)
+        out += _probe_body(s, n)
         out.append("#else")
         # a missing header disables just this probe; the runner reads the
         # #error as gcc's "fatal error: <h>: No such file or directory"
-        for h in r.probe.includes:
+        for h in s.includes:
             out += [f"#if !KB_INC_{includes.index(h)}",
                     f'#error "{MISSING_HEADER} {h}"', "#endif"]
         out.append("#endif")
         # positive control: an error here means the snippet left a brace open
         out.append(f"static inline void kb_sentinel_{n}(void) {{ }}")
         sentinels.append(n)
-        ranges.append(_map_line(r, first, len(out)))
+        ranges.append(_map_line(s, first, len(out)))
         out.append("")
     # the canary: a sentinel it cannot call was swallowed by a snippet (open comment, #if)
     out.append("static inline void kb_canary(void) { "
@@ -136,24 +201,29 @@ def probes_unit(rules: list[Rule]) -> tuple[str, str]:
     return "\n".join(out) + "\n", "\n".join(ranges) + ("\n" if ranges else "")
 
 
+def snippet_alone(s: Snippet) -> str:
+    """One snippet as its own translation unit: isolated probes and the re-runs."""
+    lines = [f"/* Generated by kbridge: probe of rule {s.name} alone. */"]
+    lines += [f"#include <{inc}>" for inc in s.includes]
+    lines += _probe_body(s, 1)
+    return "\n".join(lines) + "\n"
+
+
 def probe_alone(rule: Rule) -> str:
-    """One probe as its own translation unit: isolated probes and the re-runs.
+    """A rule's own probe (its ``code``) as its own translation unit.
 
     Also the module source a reference runner compiles with real kbuild
     (:func:`kbridge.actions.probe.kbuild_answers`, bench/).
     """
-    lines = [f"/* Generated by kbridge: probe of rule {rule.id} alone. */"]
-    lines += [f"#include <{inc}>" for inc in rule.probe.includes]
-    lines += _probe_body(rule, 1)
-    return "\n".join(lines) + "\n"
+    return snippet_alone(snippets([rule])[0])
 
 
 def runner_files(rules: list[Rule]) -> dict[str, str]:
     """The runner's files, relative to compat/: what OUT ships and what `kbridge probe` runs."""
     unit, ranges = probes_unit(rules)
     files = {"kb_probes.c": unit, "kb_probes.map": ranges, "kb_conftest.sh": CONFTEST_SH}
-    for r in rules:
-        files[f"probes/{r.id}.c"] = probe_alone(r)
+    for s in snippets(rules):
+        files[f"probes/{s.name}.c"] = snippet_alone(s)
     return files
 
 

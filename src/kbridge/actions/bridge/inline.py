@@ -519,6 +519,11 @@ def version_config(rules: list[Rule], name: str = "KB_CONFIG_H") -> str:
             continue
         out += [f"#if LINUX_VERSION_CODE >= {c_expr(r.since)}\t/* {r.id} */",
                 f"#define {r.guard} 1", "#endif"]
+        if r.probe.two_sided:
+            # a release knows two states: below it the old API (a kernel with neither side
+            # is what only the feature probes can tell; bridge reports it when probed)
+            out += [f"#if LINUX_VERSION_CODE < {c_expr(r.since)}\t/* {r.id} */",
+                    f"#define {r.old_guard} 1", "#endif"]
     out.append("#endif")
     return "\n".join(out) + "\n"
 

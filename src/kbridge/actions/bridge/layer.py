@@ -52,7 +52,7 @@ class ShimPlan:
 
     @property
     def condition(self) -> str:
-        return f"#ifndef {self.rule.guard}" if self.direction == "new_on_old" else f"#ifdef {self.rule.guard}"
+        return self.rule.shim_condition(self.direction)
 
 
 @dataclass(frozen=True)
@@ -128,11 +128,11 @@ def used_rules(rules: list[Rule], driver: Driver) -> list[Rule]:
 
 # --- the shim library -------------------------------------------------------
 
-def _has_new(version: str, rule: Rule) -> bool | None:
-    return rule.guard_at(version)
+Answers = dict[str, "str | None"]     # rule id -> its state on one kernel ("new", "old", "neither", "both")
 
-
-Answers = dict[str, "bool | None"]     # rule id -> the guard's value on one kernel
+# the side of a rule a shim of each direction bridges from: the one state of a target
+# kernel where the shim applies (README, "Three states")
+FROM = {"new_on_old": "old", "old_on_new": "new"}
 
 
 def needed_rules(rules: list[Rule], driver: Driver) -> list[Rule]:
@@ -149,20 +149,47 @@ def needed_rules(rules: list[Rule], driver: Driver) -> list[Rule]:
     return _ordered(chosen)
 
 
-def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers]) -> LayerPlan:
-    """The shims *driver* needs on kernels answering *targets*, written for a kernel answering *home*.
+def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers],
+         names: list[str] | None = None) -> LayerPlan:
+    """The shims *driver* needs on kernels answering *targets* (named *names*), written for a
+    kernel answering *home*.
 
-    An answer is a rule's guard on that kernel (True: it has the new API),
-    from the probes (kbridge.actions.probe) -- never from version numbers,
-    which lie on vendor kernels. A rule is bridged when some target answers
-    differently from home; home's answer says which direction.
+    An answer is a rule's state on that kernel ("new", "old", "neither",
+    "both"; :func:`kbridge.knowledge.rules.state_of`), from the probes
+    (kbridge.actions.probe) -- never from version numbers, which lie on vendor
+    kernels. Home's answer says which API the driver uses ("new": it needs
+    new_on_old, "old": old_on_new; anything else: both directions, each under
+    its guard). A rule is bridged when some target lacks the side the driver
+    uses; a target with neither side gets no shim (there is nothing to bridge
+    from) and the rule is reported not bridged there. A rule whose home answer
+    is "neither" is not the driver's (it built without either API); it is
+    bridged only for the rules whose shims build on it, in their direction.
     """
     out = LayerPlan()
     direct = {r.id for r in used_rules(rules, driver)}
-    for r in needed_rules(rules, driver):
-        home_new = home.get(r.id)
-        if home_new is not None and targets and all(t.get(r.id) in (home_new, None) for t in targets):
-            continue        # every target has the API the driver was written for
+    names = names or [f"#{i + 1}" for i in range(len(targets))]
+    needed = needed_rules(rules, driver)
+    built_on = {n for x in needed for n in x.all_needs}
+    for r in needed:
+        home_state = home.get(r.id)
+        if home_state == "neither":
+            # its own kernel has neither side: the driver uses neither API, and the rule
+            # is here only for the shims that build on it, in their direction
+            if r.id not in built_on:
+                continue
+            sides = {home.get(x.id) for x in needed if r.id in x.all_needs}
+            home_state = sides.pop() if len(sides) == 1 and sides <= {"new", "old"} else None
+        home_new = {"new": True, "old": False}.get(home_state or "")
+        if home_new is not None:
+            d = "new_on_old" if home_new else "old_on_new"
+            if r.id in direct:
+                for t, name in zip(targets, names):
+                    if t.get(r.id) == "neither":
+                        out.unbridged.append(Unbridged(
+                            r.id, r.api, d, f"kernel {name} has neither the old nor the new API of rule "
+                            f"{r.id} ({r.summary}): no shim can bridge from it"))
+            if targets and not any(t.get(r.id) == FROM[d] for t in targets):
+                continue    # no target has just the side the shim bridges from: nothing to do
         directions = [d for d, new in (("new_on_old", True), ("old_on_new", False))
                       if home_new is None or home_new == new]
         for d in directions:
@@ -205,8 +232,10 @@ def _refused_uses(meta: ShimDirection, driver: Driver) -> str:
 
 
 def version_answers(rules: list[Rule], version: str) -> Answers:
-    """Answers from the rules' release numbers: only for kernels kbridge cannot probe."""
-    return {r.id: _has_new(version, r) for r in rules}
+    """Answers from the rules' release numbers: only for kernels kbridge cannot probe
+    (a release says "new" or "old", never "neither": only a probe can tell that)."""
+    return {r.id: {True: "new", False: "old"}.get(r.guard_at(version))  # type: ignore[arg-type]
+            for r in rules}
 
 
 def _ordered(chosen: dict[str, Rule]) -> list[Rule]:

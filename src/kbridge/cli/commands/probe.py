@@ -39,6 +39,8 @@ def run(*, target: str, rule_ids: list[str] | None, method: str, no_cache: bool,
         width = max((len(r.rule) for r in results), default=4)
         for r in results:
             value = {True: "yes", False: "no"}.get(r.result, r.status.upper())  # type: ignore[arg-type]
+            if r.state in ("neither", "both"):      # a two-sided rule: the guard alone does not say it
+                value = r.state
             stdout.out(f"{r.rule:<{width}}  {value:<6} {r.method:<7}  {r.evidence}")
         total = sum(r.seconds for r in results)
         stdout.out(f"{tree.name}: {sum(1 for r in results if r.result)} of {len(results)} guards set, "
