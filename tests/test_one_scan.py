@@ -15,7 +15,8 @@ from kbridge.knowledge import rules as rules_mod
 
 
 def _labels() -> list[str]:
-    return [e.label for e in corpus.corpus()] + [f"{m}@{s}" for s in series.names()
+    # the bundled drivers of the series kbridge has rules for (the table's defaults)
+    return [e.label for e in corpus.corpus()] + [f"{m}@{s}" for s in series.default_names()
                                                  for m in ("null_blk", "macvlan", "ifb")]
 
 
@@ -42,7 +43,7 @@ def test_layer_and_inline_pick_the_same_rules_on_every_bundled_driver():
             by_file |= {r.id for r in layer.rules_named(rules, scan.file_names(d.read(rel), rel))}
         assert by_driver == by_file, label
         home = label.rsplit("@", 1)[1]
-        for other in series.names():
+        for other in series.default_names():
             if other == home:
                 continue
             in_files, with_c, bridged = _inline_rules(d, home, other, rules)
@@ -51,7 +52,7 @@ def test_layer_and_inline_pick_the_same_rules_on_every_bundled_driver():
             assert by_driver & with_c <= in_files, (label, other)
             assert in_files <= bridged, (label, other)
             checked += 1
-    assert checked == len(_labels())
+    assert checked == len(_labels()) * (len(series.default_names()) - 1)
 
 
 DEMO = b"""#include <linux/module.h>
