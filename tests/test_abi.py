@@ -252,3 +252,27 @@ def test_a_member_renamed_in_place_only_where_a_shim_declares_it() -> None:
                                 renamed=frozenset({"get_ts_info"}))[0] == "get_ts_info"
     assert abi.renamed_members(["ethtool_kernel_ts_info"]) == {
         "struct ethtool_ops": frozenset({"get_ts_info"})}
+
+
+@pytest.mark.slow
+def test_a_callback_parameter_of_a_renamed_struct_is_caught(tree61, tree612, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A device-mapper target written for 6.12 (tests/fixtures/abi/kbtest_dm_hints: .io_hints
+    sets limits->features) bridged to 6.1: the queue_limits_features shim's
+    ``#define queue_limits kb_queue_limits`` also renames the pointee of struct
+    target_type's io_hints callback, which 6.1's dm core calls with its own struct
+    queue_limits. Every by-value layout agrees; the callback's pointee does not."""
+    drv = drv_mod.load(ABI / "kbtest_dm_hints")
+    out = tmp_path / "out"
+    rep = bridge(drv, [tree61, tree612], "layer", out)
+    assert "queue_limits_features" in [s["rule"] for s in rep.shims]
+    old, new = abi.check_out(out, [tree61, tree612], drv, rules=[s["rule"] for s in rep.shims])
+    bad = [(m["type"], m["member"]) for m in old.abi["mismatches"]]
+    assert bad == [("struct target_type", "io_hints")], old.abi["mismatches"]
+    detail = old.abi["mismatches"][0]["detail"]
+    assert detail.startswith("parameter 2 points to struct kb_queue_limits here, struct queue_limits "
+                             "in the kernel"), detail
+    assert not old.ok and old.abi["callbacks_compared"] == 1 and old.abi["checked"] > 200
+    # on its own kernel there is no rename: nothing to compare, nothing differs
+    assert new.ok and new.abi["ok"] and new.abi["callbacks_compared"] == 0
+    msg = [d.message for d in old.diagnostics if d.severity == "error"]
+    assert any(m.startswith("ABI: struct target_type.io_hints: parameter 2 ") for m in msg), msg
