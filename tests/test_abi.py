@@ -255,13 +255,23 @@ def test_a_member_renamed_in_place_only_where_a_shim_declares_it() -> None:
 
 
 @pytest.mark.slow
-def test_a_callback_parameter_of_a_renamed_struct_is_caught(tree61, tree612, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_callback_parameter_of_a_renamed_struct_is_caught(tree61, tree612, tmp_path,
+                                                            monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A device-mapper target written for 6.12 (tests/fixtures/abi/kbtest_dm_hints: .io_hints
     sets limits->features) bridged to 6.1: the queue_limits_features shim's
     ``#define queue_limits kb_queue_limits`` also renames the pointee of struct
     target_type's io_hints callback, which 6.1's dm core calls with its own struct
-    queue_limits. Every by-value layout agrees; the callback's pointee does not."""
+    queue_limits. Every by-value layout agrees; the callback's pointee does not.
+
+    The rule now refuses such a driver (not bridged, the reason named); with that refusal
+    lifted, the OUT the shim would give is what the ABI check must catch."""
+    from kbridge.actions.bridge import layer
     drv = drv_mod.load(ABI / "kbtest_dm_hints")
+    refused = bridge(drv, [tree61, tree612], "layer", tmp_path / "refused")
+    assert [(u.rule, u.direction) for u in refused.unbridged] == [("queue_limits_features", "new_on_old")]
+    assert "io_hints" in refused.unbridged[0].why and \
+        refused.unbridged[0].why.endswith("(the driver includes <linux/device-mapper.h>)")
+    monkeypatch.setattr(layer, "_refused_uses", lambda meta, driver: "")
     out = tmp_path / "out"
     rep = bridge(drv, [tree61, tree612], "layer", out)
     assert "queue_limits_features" in [s["rule"] for s in rep.shims]
