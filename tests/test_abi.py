@@ -286,3 +286,47 @@ def test_a_callback_parameter_of_a_renamed_struct_is_caught(tree61, tree612, tmp
     assert new.ok and new.abi["ok"] and new.abi["callbacks_compared"] == 0
     msg = [d.message for d in old.diagnostics if d.severity == "error"]
     assert any(m.startswith("ABI: struct target_type.io_hints: parameter 2 ") for m in msg), msg
+
+
+def _btf_blob(name: str, kernel_order: bool) -> btf.Btf:
+    """A hand-encoded BTF: struct ops { void (*hints)(int, struct LIM *); }, LIM being
+    struct kb_lim {int a; int b;} (the module's rename) or the kernel's struct lim, whose
+    members are in another order when *kernel_order*."""
+    import struct as st
+    strings = bytearray(b"\0")
+
+    def s(text: str) -> int:
+        strings.extend(text.encode() + b"\0")
+        return len(strings) - len(text) - 1
+    types = bytearray()
+
+    def rec(name: int, kind: int, vlen: int, size_or_type: int, extra: bytes = b"") -> None:
+        types.extend(st.pack("<III", name, kind << 24 | vlen, size_or_type) + extra)
+    rec(s("int"), btf.INT, 0, 4, st.pack("<I", 32))                                    # 1
+    a, b = s("a"), s("b")
+    members = [(b, 1, 0), (a, 1, 32)] if kernel_order else [(a, 1, 0), (b, 1, 32)]
+    rec(s(name), btf.STRUCT, 2, 8,
+        b"".join(st.pack("<III", *m) for m in members))                               # 2
+    rec(0, btf.PTR, 0, 2)                                                               # 3
+    rec(0, btf.FUNC_PROTO, 2, 0, st.pack("<II", 0, 1) + st.pack("<II", 0, 3))        # 4
+    rec(0, btf.PTR, 0, 4)                                                               # 5
+    rec(s("ops"), btf.STRUCT, 1, 8, st.pack("<III", s("hints"), 5, 0))                 # 6
+    hdr = st.pack("<HBBIIIII", btf.MAGIC, 1, 0, 24, 0, len(types), len(types), len(strings))
+    return btf.Btf(hdr + bytes(types) + bytes(strings), label="test")
+
+
+def test_callback_pointee_of_a_renamed_struct_is_compared() -> None:
+    """The callback comparison on hand-encoded BTF (no build): struct ops' hints takes a
+    struct kb_lim * in the module, a struct lim * in the kernel; layouts differ -> named."""
+    mine, kernel = _btf_blob("kb_lim", False), _btf_blob("lim", True)
+    assert mine.callbacks(6) == {"hints": (None, None, ("struct kb_lim", 2))}
+    found, compared = abi.callback_differences(mine, 6, [(kernel, 6)], [kernel])
+    assert compared == 1 and len(found) == 1
+    member, detail = found[0]
+    assert member == "hints" and detail.startswith(
+        "parameter 2 points to struct kb_lim here, struct lim in the kernel, laid out differently: b: at offset 4 here, offset 0 in the kernel"), detail
+    # a renamed pointee with the kernel's layout (a layout-compatible kb_ type) is fine
+    compatible = _btf_blob("lim", False)
+    assert abi.callback_differences(mine, 6, [(compatible, 6)], [compatible]) == ([], 1)
+    same = abi.callback_differences(mine, 6, [(mine, 6)], [mine])
+    assert same == ([], 0)      # same name on both sides: the by-value check's, not compared here
