@@ -289,7 +289,8 @@ def test_a_callback_parameter_of_a_renamed_struct_is_caught(tree61, tree612, tmp
 
 
 def _btf_blob(name: str, kernel_order: bool) -> btf.Btf:
-    """A hand-encoded BTF: struct ops { void (*hints)(int, struct LIM *); }, LIM being
+    """A hand-encoded BTF: struct ops { void (*hints)(int, struct LIM *); }, struct holder
+    { struct LIM *lim; }, LIM being
     struct kb_lim {int a; int b;} (the module's rename) or the kernel's struct lim, whose
     members are in another order when *kernel_order*."""
     import struct as st
@@ -311,6 +312,7 @@ def _btf_blob(name: str, kernel_order: bool) -> btf.Btf:
     rec(0, btf.FUNC_PROTO, 2, 0, st.pack("<II", 0, 1) + st.pack("<II", 0, 3))        # 4
     rec(0, btf.PTR, 0, 4)                                                               # 5
     rec(s("ops"), btf.STRUCT, 1, 8, st.pack("<III", s("hints"), 5, 0))                 # 6
+    rec(s("holder"), btf.STRUCT, 1, 8, st.pack("<III", s("lim"), 3, 0))                # 7
     hdr = st.pack("<HBBIIIII", btf.MAGIC, 1, 0, 24, 0, len(types), len(types), len(strings))
     return btf.Btf(hdr + bytes(types) + bytes(strings), label="test")
 
@@ -328,5 +330,10 @@ def test_callback_pointee_of_a_renamed_struct_is_compared() -> None:
     # a renamed pointee with the kernel's layout (a layout-compatible kb_ type) is fine
     compatible = _btf_blob("lim", False)
     assert abi.callback_differences(mine, 6, [(compatible, 6)], [compatible]) == ([], 1)
+    # a data pointer to the renamed struct: kernel and module read one object as two types
+    found, compared = abi.callback_differences(mine, 7, [(kernel, 7)], [kernel])
+    assert compared == 1 and found == [("lim", "the pointer points to struct kb_lim here, struct lim in the "
+                                               "kernel, laid out differently: b: at offset 4 here, offset 0 "
+                                               "in the kernel")]
     same = abi.callback_differences(mine, 6, [(mine, 6)], [mine])
     assert same == ([], 0)      # same name on both sides: the by-value check's, not compared here

@@ -247,6 +247,25 @@ class Btf:
             return f"{'union' if inner.kind_flag else 'struct'} {inner.name}", None
         return None
 
+    def pointer_members(self, tid: int) -> dict[str, tuple[str, int | None]]:
+        """The members of struct/union *tid* (as C reaches them) that point to a struct/union:
+        name -> its :meth:`pointee`."""
+        out: dict[str, tuple[str, int | None]] = {}
+        t = self.type(tid)
+        if t is None or t.kind not in (STRUCT, UNION):
+            return out
+        for name, mtype, _raw in t.members:
+            if not name:
+                inner_id, m = self._resolve(mtype)
+                if m is not None and m.kind in (STRUCT, UNION) and not m.name:
+                    for k, v in self.pointer_members(inner_id).items():
+                        out.setdefault(k, v)
+                continue
+            p = self.pointee(mtype)
+            if p is not None:
+                out.setdefault(name, p)
+        return out
+
     def callbacks(self, tid: int) -> dict[str, tuple[tuple[str, int | None] | None, ...]]:
         """The function-pointer members of struct/union *tid*, as C reaches them (through
         anonymous struct/union members): name -> (return, parameter 1, 2, ...), each the

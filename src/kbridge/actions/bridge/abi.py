@@ -42,8 +42,9 @@ kernel is:
   the module's pointee is compared with the kernel's layout as above
   (``extends`` applies, ``grows`` not: the kernel allocated the object); a
   difference names struct, member, parameter and the first differing
-  member. Same-named pointees are the by-value comparison's already, so
-  only renamed ones cost anything.
+  member. A data member pointing to a renamed struct is compared the same
+  way (``grows`` applies there). Same-named pointees are the by-value
+  comparison's already, so only renamed ones cost anything.
 * **What a shim may change**: re-spell a kernel member in place (a union of
   the kernel's and the driver's type in one slot, zero-length pads): allowed,
   as is any member that lies over a kernel member (an alias). A member in
@@ -122,7 +123,7 @@ class AbiReport:
     kernel_modules: list[str] = field(default_factory=list)   # module BTF consulted besides vmlinux
     twins: list[str] = field(default_factory=list)            # modules the image ships itself
     checked: int = 0          # kernel structs/unions compared
-    callbacks: int = 0        # callback members whose parameters point to a renamed struct, compared
+    callbacks: int = 0        # pointer members (callbacks' parameters, data pointers) to a renamed struct, compared
     own: int = 0              # kbridge's kb_ types, skipped
     driver: int = 0           # defined in the driver's own files, skipped
     undescribed: int = 0      # not in the kernel's BTF, skipped
@@ -145,7 +146,7 @@ class AbiReport:
 
     def summary(self) -> str:
         return (f"ABI on {self.release}: {self.checked} kernel structs/unions compared, "
-                f"{self.callbacks} callbacks' renamed pointees, "
+                f"{self.callbacks} pointers to renamed structs, "
                 f"{len(self.mismatches)} differ; skipped {self.own} kb_, {self.driver} the driver's own, "
                 f"{self.undescribed} not in the kernel's BTF")
 
@@ -390,34 +391,46 @@ def _pointee_layouts(title: str, blobs: list[btf.Btf], tid: int | None, blob: bt
     return [b.layout(i) for b in blobs for i in b.ids_of(title)]
 
 
+def _pointers(blob: btf.Btf, tid: int) -> dict[str, list[tuple[str, tuple[str, int | None] | None]]]:
+    """Member -> [(where, pointee)]: a callback's return value and parameters, a data pointer
+    member itself ("the pointer")."""
+    out: dict[str, list[tuple[str, tuple[str, int | None] | None]]] = {
+        m: [("the return value" if i == 0 else f"parameter {i}", p) for i, p in enumerate(sig)]
+        for m, sig in blob.callbacks(tid).items()}
+    for m, p in blob.pointer_members(tid).items():
+        out.setdefault(m, [("the pointer", p)])
+    return out
+
+
 def callback_differences(mine: btf.Btf, mine_id: int, kernel: list[tuple[btf.Btf, int]],
                          blobs: list[btf.Btf], *, allowed: dict[str, str] | None = None,
                          renamed: dict[str, frozenset[str]] | None = None,
                          memo: dict | None = None) -> tuple[list[tuple[str, str]], int]:
-    """(callback member, what differs) for each function-pointer member of the module's
-    struct *mine_id* whose return or parameter points to a struct/union of another name than
-    the kernel's at the same place (a renamed type: ``#define queue_limits kb_queue_limits``)
-    and of another layout: the kernel calls the module's function with a pointer to its own
-    struct, the module reads and writes it as the other. *kernel*: the kernel's definitions of
+    """(member, what differs) for each function-pointer member of the module's struct
+    *mine_id* whose return or parameter points to a struct/union of another name than the
+    kernel's at the same place (a renamed type: ``#define queue_limits kb_queue_limits``) and
+    of another layout: the kernel calls the module's function with a pointer to its own
+    struct, the module reads and writes it as the other; likewise a data member pointing to
+    such a struct (kernel and module read the same object as two types). *kernel*: the kernel's definitions of
     the same struct (one agreeing is enough, as for layouts); *blobs*: the kernel's BTF
     (vmlinux and the module's dependencies) to find a pointee the struct only declares.
 
     A pointee of the same name is the by-value check's (every named struct is compared); a
     pointee the module only declares is opaque to it. A shim's ``extends`` declaration holds
-    for a pointee too, ``grows`` does not (the kernel allocated the object). Also returns how
-    many callback members had such a renamed pointee (compared).
+    for a pointee too, ``grows`` only for a data pointer (a callback's argument the kernel
+    allocated). Also returns how many members had such a renamed pointee (compared).
     """
     allowed = allowed or {}
     renamed = renamed or {}
     memo = {} if memo is None else memo
-    mine_cbs = mine.callbacks(mine_id)
+    mine_cbs = _pointers(mine, mine_id)
     if not mine_cbs:
         return [], 0
-    kernel_cbs = [(b, b.callbacks(tid)) for b, tid in kernel]
+    kernel_cbs = [(b, _pointers(b, tid)) for b, tid in kernel]
     out: list[tuple[str, str]] = []
     compared = 0
     for member, sig in mine_cbs.items():
-        if not any(p is not None and p[1] is not None for p in sig):
+        if not any(p is not None and p[1] is not None for _, p in sig):
             continue
         first: tuple[str, str] | None = None
         agreed = renamed_here = False
@@ -426,7 +439,9 @@ def callback_differences(mine: btf.Btf, mine_id: int, kernel: list[tuple[btf.Btf
             if ksig is None:
                 continue
             diff: tuple[str, str] | None = None
-            for i, (m, k) in enumerate(zip(sig, ksig)):
+            if ksig[0][0] != sig[0][0]:
+                continue        # a data pointer here, a function pointer there: by-value check's
+            for (where, m), (_, k) in zip(sig, ksig):
                 if m is None or k is None or m[1] is None or m[0] == k[0]:
                     continue
                 key = (id(mine), m[1], id(kblob), k)
@@ -434,13 +449,14 @@ def callback_differences(mine: btf.Btf, mine_id: int, kernel: list[tuple[btf.Btf
                 if key not in memo:
                     theirs = _pointee_layouts(k[0], blobs, k[1], kblob)
                     lay = mine.layout(m[1])
-                    how = EXTENDS if allowed.get(k[0]) in (EXTENDS, GROWS) else None
+                    how = allowed.get(k[0])
+                    if how == GROWS and where != "the pointer":
+                        how = EXTENDS       # the kernel allocated what it passes to a callback
                     diffs = [first_difference(lay, t, allowed=how, renamed=renamed.get(k[0], frozenset()))
                              for t in theirs]
                     memo[key] = None if not diffs or any(d is None for d in diffs) else diffs[0]
                 found = memo[key]
                 if found is not None:
-                    where = "the return value" if i == 0 else f"parameter {i}"
                     inner, what = found
                     diff = (member, f"{where} points to {m[0]} here, {k[0]} in the kernel, laid out "
                                     f"differently: {inner + ': ' if inner else ''}{what}")
