@@ -252,3 +252,88 @@ def test_a_member_renamed_in_place_only_where_a_shim_declares_it() -> None:
                                 renamed=frozenset({"get_ts_info"}))[0] == "get_ts_info"
     assert abi.renamed_members(["ethtool_kernel_ts_info"]) == {
         "struct ethtool_ops": frozenset({"get_ts_info"})}
+
+
+@pytest.mark.slow
+def test_a_callback_parameter_of_a_renamed_struct_is_caught(tree61, tree612, tmp_path,
+                                                            monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A device-mapper target written for 6.12 (tests/fixtures/abi/kbtest_dm_hints: .io_hints
+    sets limits->features) bridged to 6.1: the queue_limits_features shim's
+    ``#define queue_limits kb_queue_limits`` also renames the pointee of struct
+    target_type's io_hints callback, which 6.1's dm core calls with its own struct
+    queue_limits. Every by-value layout agrees; the callback's pointee does not.
+
+    The rule now refuses such a driver (not bridged, the reason named); with that refusal
+    lifted, the OUT the shim would give is what the ABI check must catch."""
+    from kbridge.actions.bridge import layer
+    drv = drv_mod.load(ABI / "kbtest_dm_hints")
+    refused = bridge(drv, [tree61, tree612], "layer", tmp_path / "refused")
+    assert [(u.rule, u.direction) for u in refused.unbridged] == [("queue_limits_features", "new_on_old")]
+    assert "io_hints" in refused.unbridged[0].why and \
+        refused.unbridged[0].why.endswith("(the driver includes <linux/device-mapper.h>)")
+    monkeypatch.setattr(layer, "_refused_uses", lambda meta, driver: "")
+    out = tmp_path / "out"
+    rep = bridge(drv, [tree61, tree612], "layer", out)
+    assert "queue_limits_features" in [s["rule"] for s in rep.shims]
+    old, new = abi.check_out(out, [tree61, tree612], drv, rules=[s["rule"] for s in rep.shims])
+    bad = [(m["type"], m["member"]) for m in old.abi["mismatches"]]
+    assert bad == [("struct target_type", "io_hints")], old.abi["mismatches"]
+    detail = old.abi["mismatches"][0]["detail"]
+    assert detail.startswith("parameter 2 points to struct kb_queue_limits here, struct queue_limits "
+                             "in the kernel"), detail
+    assert not old.ok and old.abi["callbacks_compared"] == 1 and old.abi["checked"] > 200
+    # on its own kernel there is no rename: nothing to compare, nothing differs
+    assert new.ok and new.abi["ok"] and new.abi["callbacks_compared"] == 0
+    msg = [d.message for d in old.diagnostics if d.severity == "error"]
+    assert any(m.startswith("ABI: struct target_type.io_hints: parameter 2 ") for m in msg), msg
+
+
+def _btf_blob(name: str, kernel_order: bool) -> btf.Btf:
+    """A hand-encoded BTF: struct ops { void (*hints)(int, struct LIM *); }, struct holder
+    { struct LIM *lim; }, LIM being
+    struct kb_lim {int a; int b;} (the module's rename) or the kernel's struct lim, whose
+    members are in another order when *kernel_order*."""
+    import struct as st
+    strings = bytearray(b"\0")
+
+    def s(text: str) -> int:
+        strings.extend(text.encode() + b"\0")
+        return len(strings) - len(text) - 1
+    types = bytearray()
+
+    def rec(name: int, kind: int, vlen: int, size_or_type: int, extra: bytes = b"") -> None:
+        types.extend(st.pack("<III", name, kind << 24 | vlen, size_or_type) + extra)
+    rec(s("int"), btf.INT, 0, 4, st.pack("<I", 32))                                    # 1
+    a, b = s("a"), s("b")
+    members = [(b, 1, 0), (a, 1, 32)] if kernel_order else [(a, 1, 0), (b, 1, 32)]
+    rec(s(name), btf.STRUCT, 2, 8,
+        b"".join(st.pack("<III", *m) for m in members))                               # 2
+    rec(0, btf.PTR, 0, 2)                                                               # 3
+    rec(0, btf.FUNC_PROTO, 2, 0, st.pack("<II", 0, 1) + st.pack("<II", 0, 3))        # 4
+    rec(0, btf.PTR, 0, 4)                                                               # 5
+    rec(s("ops"), btf.STRUCT, 1, 8, st.pack("<III", s("hints"), 5, 0))                 # 6
+    rec(s("holder"), btf.STRUCT, 1, 8, st.pack("<III", s("lim"), 3, 0))                # 7
+    hdr = st.pack("<HBBIIIII", btf.MAGIC, 1, 0, 24, 0, len(types), len(types), len(strings))
+    return btf.Btf(hdr + bytes(types) + bytes(strings), label="test")
+
+
+def test_callback_pointee_of_a_renamed_struct_is_compared() -> None:
+    """The callback comparison on hand-encoded BTF (no build): struct ops' hints takes a
+    struct kb_lim * in the module, a struct lim * in the kernel; layouts differ -> named."""
+    mine, kernel = _btf_blob("kb_lim", False), _btf_blob("lim", True)
+    assert mine.callbacks(6) == {"hints": (None, None, ("struct kb_lim", 2))}
+    found, compared = abi.callback_differences(mine, 6, [(kernel, 6)], [kernel])
+    assert compared == 1 and len(found) == 1
+    member, detail = found[0]
+    assert member == "hints" and detail.startswith(
+        "parameter 2 points to struct kb_lim here, struct lim in the kernel, laid out differently: b: at offset 4 here, offset 0 in the kernel"), detail
+    # a renamed pointee with the kernel's layout (a layout-compatible kb_ type) is fine
+    compatible = _btf_blob("lim", False)
+    assert abi.callback_differences(mine, 6, [(compatible, 6)], [compatible]) == ([], 1)
+    # a data pointer to the renamed struct: kernel and module read one object as two types
+    found, compared = abi.callback_differences(mine, 7, [(kernel, 7)], [kernel])
+    assert compared == 1 and found == [("lim", "the pointer points to struct kb_lim here, struct lim in the "
+                                               "kernel, laid out differently: b: at offset 4 here, offset 0 "
+                                               "in the kernel")]
+    same = abi.callback_differences(mine, 6, [(mine, 6)], [mine])
+    assert same == ([], 0)      # same name on both sides: the by-value check's, not compared here

@@ -36,6 +36,7 @@ class Type:
     kind_flag: bool
     members: tuple[tuple[str, int, int], ...] = ()   # STRUCT/UNION: (name, type id, raw offset)
     array: tuple[int, int] | None = None             # ARRAY: (element type id, nelems)
+    params: tuple[int, ...] = ()                     # FUNC_PROTO: the parameters' type ids
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Btf:
         self._parse(types)
         self.next_id = self.first_id + len(self._types)
         self._layouts: dict[int, Layout] = {}
+        self._titles: dict[str, list[int]] | None = None
 
     # -- reading ---------------------------------------------------------------
 
@@ -105,6 +107,7 @@ class Btf:
             name = self._str(name_off) if name_off else ""
             members: tuple[tuple[str, int, int], ...] = ()
             array = None
+            params: tuple[int, ...] = ()
             if kind in (INT, VAR, DECL_TAG):
                 pos += 4
             elif kind == ARRAY:
@@ -121,6 +124,7 @@ class Btf:
             elif kind == ENUM:
                 pos += 8 * vlen
             elif kind == FUNC_PROTO:
+                params = tuple(struct.unpack_from("<II", buf, pos + 8 * i)[1] for i in range(vlen))
                 pos += 8 * vlen
             elif kind in (DATASEC, ENUM64):
                 pos += 12 * vlen
@@ -128,7 +132,7 @@ class Btf:
                 pass
             else:
                 raise KbridgeError(f"{self.label}: unknown BTF kind {kind} (a newer BTF than kbridge reads)")
-            self._types.append(Type(kind, name, size_or_type, kflag, members, array))
+            self._types.append(Type(kind, name, size_or_type, kflag, members, array, params))
 
     def type(self, tid: int) -> Type | None:
         if tid < self.first_id:
@@ -212,6 +216,78 @@ class Btf:
                 key = lay.title
                 if lay not in out.setdefault(key, []):
                     out[key].append(lay)
+        return out
+
+    # -- callbacks: function pointers and the structs their parameters point to ----------------
+
+    def ids_of(self, title: str) -> list[int]:
+        """The ids of the complete structs/unions named *title* ("struct NAME") this blob
+        defines (not its base's); the index is built once, on first use."""
+        if self._titles is None:
+            titles: dict[str, list[int]] = {}
+            for tid in self.own_ids():
+                t = self._types[tid - self.first_id]
+                if t.kind in (STRUCT, UNION) and t.name:
+                    titles.setdefault(f"{'struct' if t.kind == STRUCT else 'union'} {t.name}", []).append(tid)
+            self._titles = titles
+        return self._titles.get(title, [])
+
+    def pointee(self, tid: int) -> tuple[str, int | None] | None:
+        """For a pointer to a struct/union (through typedefs and qualifiers on either side of
+        the ``*``): ("struct NAME", its id, None when declared only); None for anything else."""
+        _, t = self._resolve(tid)
+        if t is None or t.kind != PTR:
+            return None
+        inner_id, inner = self._resolve(t.size_or_type)
+        if inner is None:
+            return None
+        if inner.kind in (STRUCT, UNION):
+            return f"{'struct' if inner.kind == STRUCT else 'union'} {inner.name}", inner_id
+        if inner.kind == FWD:        # kind_flag: a union
+            return f"{'union' if inner.kind_flag else 'struct'} {inner.name}", None
+        return None
+
+    def pointer_members(self, tid: int) -> dict[str, tuple[str, int | None]]:
+        """The members of struct/union *tid* (as C reaches them) that point to a struct/union:
+        name -> its :meth:`pointee`."""
+        out: dict[str, tuple[str, int | None]] = {}
+        t = self.type(tid)
+        if t is None or t.kind not in (STRUCT, UNION):
+            return out
+        for name, mtype, _raw in t.members:
+            if not name:
+                inner_id, m = self._resolve(mtype)
+                if m is not None and m.kind in (STRUCT, UNION) and not m.name:
+                    for k, v in self.pointer_members(inner_id).items():
+                        out.setdefault(k, v)
+                continue
+            p = self.pointee(mtype)
+            if p is not None:
+                out.setdefault(name, p)
+        return out
+
+    def callbacks(self, tid: int) -> dict[str, tuple[tuple[str, int | None] | None, ...]]:
+        """The function-pointer members of struct/union *tid*, as C reaches them (through
+        anonymous struct/union members): name -> (return, parameter 1, 2, ...), each the
+        :meth:`pointee` of that type (None: not a pointer to a struct/union)."""
+        out: dict[str, tuple[tuple[str, int | None] | None, ...]] = {}
+        t = self.type(tid)
+        if t is None or t.kind not in (STRUCT, UNION):
+            return out
+        for name, mtype, _raw in t.members:
+            _, m = self._resolve(mtype)
+            if not name:
+                if m is not None and m.kind in (STRUCT, UNION) and not m.name:
+                    for k, v in self.callbacks(self._resolve(mtype)[0]).items():
+                        out.setdefault(k, v)
+                continue
+            if m is None or m.kind != PTR:
+                continue
+            _, proto = self._resolve(m.size_or_type)
+            if proto is None or proto.kind != FUNC_PROTO:
+                continue
+            out.setdefault(name, tuple(self.pointee(p) if p else None
+                                       for p in (proto.size_or_type, *proto.params)))
         return out
 
 

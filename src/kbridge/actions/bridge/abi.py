@@ -32,6 +32,19 @@ kernel is:
   site; then the size. Member *type names* are not compared (a
   declaration-only pointee has no tag kind in BTF; a layout-compatible kb_
   type is the kernel's layout), only layouts.
+* **Callbacks** (:func:`callback_differences`): a rename also reaches the
+  pointers of a function-pointer member the kernel calls (``#define
+  queue_limits kb_queue_limits`` makes struct target_type's ``io_hints``
+  take a ``struct kb_queue_limits *``, while the dm core passes its own
+  struct queue_limits). For every function-pointer member of a compared
+  struct, where the return or a parameter points to a struct/union whose
+  name differs from the kernel's at that place (both sides' BTF FUNC_PROTO),
+  the module's pointee is compared with the kernel's layout as above
+  (``extends`` applies, ``grows`` not: the kernel allocated the object); a
+  difference names struct, member, parameter and the first differing
+  member. A data member pointing to a renamed struct is compared the same
+  way (``grows`` applies there). Same-named pointees are the by-value
+  comparison's already, so only renamed ones cost anything.
 * **What a shim may change**: re-spell a kernel member in place (a union of
   the kernel's and the driver's type in one slot, zero-length pads): allowed,
   as is any member that lies over a kernel member (an alias). A member in
@@ -110,6 +123,7 @@ class AbiReport:
     kernel_modules: list[str] = field(default_factory=list)   # module BTF consulted besides vmlinux
     twins: list[str] = field(default_factory=list)            # modules the image ships itself
     checked: int = 0          # kernel structs/unions compared
+    callbacks: int = 0        # pointer members (callbacks' parameters, data pointers) to a renamed struct, compared
     own: int = 0              # kbridge's kb_ types, skipped
     driver: int = 0           # defined in the driver's own files, skipped
     undescribed: int = 0      # not in the kernel's BTF, skipped
@@ -124,7 +138,7 @@ class AbiReport:
     def to_json(self) -> dict[str, object]:
         return {"release": self.release, "modules": self.modules, "ok": self.ok,
                 "kernel_modules": self.kernel_modules, "shipped_by_kernel": self.twins,
-                "checked": self.checked, "skipped": {"kb_types": self.own, "driver_types": self.driver,
+                "checked": self.checked, "callbacks_compared": self.callbacks, "skipped": {"kb_types": self.own, "driver_types": self.driver,
                                                      "not_in_kernel_btf": self.undescribed},
                 "not_in_kernel_btf": self.undescribed_types,
                 "mismatches": [m.to_json() for m in self.mismatches],
@@ -132,6 +146,7 @@ class AbiReport:
 
     def summary(self) -> str:
         return (f"ABI on {self.release}: {self.checked} kernel structs/unions compared, "
+                f"{self.callbacks} pointers to renamed structs, "
                 f"{len(self.mismatches)} differ; skipped {self.own} kb_, {self.driver} the driver's own, "
                 f"{self.undescribed} not in the kernel's BTF")
 
@@ -160,6 +175,7 @@ class _Kernel:
         self.layouts = base.layouts()
         self.index = ModuleIndex.load(image)
         self._modules: dict[str, dict[str, list[btf.Layout]]] = {}
+        self._module_btf: dict[str, btf.Btf | None] = {}
         self._mlock = threading.Lock()
 
     def module_layouts(self, name: str) -> dict[str, list[btf.Layout]]:
@@ -167,9 +183,14 @@ class _Kernel:
             hit = self._modules.get(name)
             if hit is None:
                 path = self.image.modules_dir / self.index.paths[name]
-                mod = btf.from_elf(path, self.vmlinux)
+                mod = self._module_btf[name] = btf.from_elf(path, self.vmlinux)
                 hit = self._modules[name] = mod.layouts() if mod is not None else {}
             return hit
+
+    def module_btf(self, name: str) -> btf.Btf | None:
+        """Module *name*'s split BTF (after :meth:`module_layouts` read it)."""
+        self.module_layouts(name)
+        return self._module_btf.get(name)
 
 
 def _kernel(release: str, cache: Path | None) -> _Kernel:
@@ -362,6 +383,94 @@ def renamed_members(rule_ids: list[str]) -> dict[str, frozenset[str]]:
     return {t: frozenset(v) for t, v in out.items()}
 
 
+def _pointee_layouts(title: str, blobs: list[btf.Btf], tid: int | None, blob: btf.Btf) -> list[btf.Layout]:
+    """The complete layouts of a callback parameter's pointee: its own definition, else (declared
+    only where the member's struct is) every definition of its name in *blobs*."""
+    if tid is not None:
+        return [blob.layout(tid)]
+    return [b.layout(i) for b in blobs for i in b.ids_of(title)]
+
+
+def _pointers(blob: btf.Btf, tid: int) -> dict[str, list[tuple[str, tuple[str, int | None] | None]]]:
+    """Member -> [(where, pointee)]: a callback's return value and parameters, a data pointer
+    member itself ("the pointer")."""
+    out: dict[str, list[tuple[str, tuple[str, int | None] | None]]] = {
+        m: [("the return value" if i == 0 else f"parameter {i}", p) for i, p in enumerate(sig)]
+        for m, sig in blob.callbacks(tid).items()}
+    for m, p in blob.pointer_members(tid).items():
+        out.setdefault(m, [("the pointer", p)])
+    return out
+
+
+def callback_differences(mine: btf.Btf, mine_id: int, kernel: list[tuple[btf.Btf, int]],
+                         blobs: list[btf.Btf], *, allowed: dict[str, str] | None = None,
+                         renamed: dict[str, frozenset[str]] | None = None,
+                         memo: dict | None = None) -> tuple[list[tuple[str, str]], int]:
+    """(member, what differs) for each function-pointer member of the module's struct
+    *mine_id* whose return or parameter points to a struct/union of another name than the
+    kernel's at the same place (a renamed type: ``#define queue_limits kb_queue_limits``) and
+    of another layout: the kernel calls the module's function with a pointer to its own
+    struct, the module reads and writes it as the other; likewise a data member pointing to
+    such a struct (kernel and module read the same object as two types). *kernel*: the kernel's definitions of
+    the same struct (one agreeing is enough, as for layouts); *blobs*: the kernel's BTF
+    (vmlinux and the module's dependencies) to find a pointee the struct only declares.
+
+    A pointee of the same name is the by-value check's (every named struct is compared); a
+    pointee the module only declares is opaque to it. A shim's ``extends`` declaration holds
+    for a pointee too, ``grows`` only for a data pointer (a callback's argument the kernel
+    allocated). Also returns how many members had such a renamed pointee (compared).
+    """
+    allowed = allowed or {}
+    renamed = renamed or {}
+    memo = {} if memo is None else memo
+    mine_cbs = _pointers(mine, mine_id)
+    if not mine_cbs:
+        return [], 0
+    kernel_cbs = [(b, _pointers(b, tid)) for b, tid in kernel]
+    out: list[tuple[str, str]] = []
+    compared = 0
+    for member, sig in mine_cbs.items():
+        if not any(p is not None and p[1] is not None for _, p in sig):
+            continue
+        first: tuple[str, str] | None = None
+        agreed = renamed_here = False
+        for kblob, kcbs in kernel_cbs:
+            ksig = kcbs.get(member)
+            if ksig is None:
+                continue
+            diff: tuple[str, str] | None = None
+            if ksig[0][0] != sig[0][0]:
+                continue        # a data pointer here, a function pointer there: by-value check's
+            for (where, m), (_, k) in zip(sig, ksig):
+                if m is None or k is None or m[1] is None or m[0] == k[0]:
+                    continue
+                key = (id(mine), m[1], id(kblob), k)
+                renamed_here = True
+                if key not in memo:
+                    theirs = _pointee_layouts(k[0], blobs, k[1], kblob)
+                    lay = mine.layout(m[1])
+                    how = allowed.get(k[0])
+                    if how == GROWS and where != "the pointer":
+                        how = EXTENDS       # the kernel allocated what it passes to a callback
+                    diffs = [first_difference(lay, t, allowed=how, renamed=renamed.get(k[0], frozenset()))
+                             for t in theirs]
+                    memo[key] = None if not diffs or any(d is None for d in diffs) else diffs[0]
+                found = memo[key]
+                if found is not None:
+                    inner, what = found
+                    diff = (member, f"{where} points to {m[0]} here, {k[0]} in the kernel, laid out "
+                                    f"differently: {inner + ': ' if inner else ''}{what}")
+                    break
+            if diff is None:
+                agreed = True
+                break
+            first = first or diff
+        compared += renamed_here
+        if not agreed and first is not None:
+            out.append(first)
+    return out, compared
+
+
 def check(kos: list[Path], release: str, *, own_types: frozenset[str] = frozenset(),
           allowed: dict[str, str] | None = None, cache: Path | None = None,
           renamed: dict[str, frozenset[str]] | None = None) -> AbiReport:
@@ -386,7 +495,10 @@ def check(kos: list[Path], release: str, *, own_types: frozenset[str] = frozense
                 deps.append(me)     # the kernel's own build of this module: its headers' types
         report.kernel_modules += [d for d in deps if d not in report.kernel_modules]
         dep_layouts = [kernel.module_layouts(d) for d in deps]
-        for title, variants in sorted(module_btf(ko).layouts().items()):
+        blobs = [kernel.vmlinux] + [b for b in (kernel.module_btf(d) for d in deps) if b is not None]
+        memo: dict = {}
+        mod = module_btf(ko)
+        for title, variants in sorted(mod.layouts().items()):
             name = title.split(" ", 1)[1]
             if name.startswith(OWN_PREFIX):
                 report.own += 1
@@ -410,6 +522,17 @@ def check(kos: list[Path], release: str, *, own_types: frozenset[str] = frozense
                 member, detail = diffs[0]  # type: ignore[misc]
                 report.mismatches.append(Mismatch(ko.name, title, member, detail))
                 break
+            # callbacks: the structs their parameters point to (the kernel passes its own)
+            kernel_ids = [(b, i) for b in blobs for i in b.ids_of(title)]
+            seen: set[str] = set()
+            for tid in mod.ids_of(title):
+                found, compared = callback_differences(mod, tid, kernel_ids, blobs, allowed=allowed,
+                                                       renamed=renamed, memo=memo)
+                report.callbacks += compared
+                for member, detail in found:
+                    if member not in seen:
+                        seen.add(member)
+                        report.mismatches.append(Mismatch(ko.name, title, member, detail))
     report.seconds = time.monotonic() - start
     return report
 

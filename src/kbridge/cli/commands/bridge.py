@@ -77,6 +77,7 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
                 skipped = c.abi["skipped"]
                 stdout.out(f"ABI on {c.target}: {'ok' if c.abi['ok'] else 'DIFFERS'}: {c.abi['checked']} "
                            f"kernel structs/unions compared with the kernel's BTF, "
+                           f"{c.abi.get('callbacks_compared', 0)} pointers to renamed structs, "
                            f"{len(c.abi['mismatches'])} differ; skipped "
                            f"{skipped['kb_types']} kb_, {skipped['driver_types']} the driver's own, "
                            f"{skipped['not_in_kernel_btf']} not in the kernel's BTF")
