@@ -5,7 +5,9 @@ One Xen boot per kernel: Debian's Xen 4.17 with the kernel as dom0, a PV disk
 stages on the same dom0: the kernel's own xen-blkfront/xen-netfront
 ("native"), then the other series' front-ends bridged with the layer
 ("bridged"). Each stage writes data through the grant-table ring and reads it
-back (fio verify with libaio direct I/O, and a dd checksum), and pings the
+back (fio verify with libaio direct I/O, and a dd checksum), detaches the
+disk and attaches it again with the front-end still loaded (the data read
+back once more), and pings the
 back-end's bridge from the front-end's interface moved into its own network
 namespace (so the packets cross netfront/netback, not the loopback).
 
@@ -47,6 +49,13 @@ dd if=/tmp/pat of=$XEN_DISK bs=1M seek=40 oflag=direct conv=fsync 2>/dev/null
 a=$(md5sum < /tmp/pat | cut -d' ' -f1)
 b=$(dd if=$XEN_DISK bs=1M skip=40 count=8 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
 echo "dd-md5 $a $b"; [ "$a" = "$b" ]
+xl block-detach 0 @VDEV@ > /dev/null
+w=0; while [ -e /sys/block/@VDEV@ ] && [ $w -lt 30 ]; do sleep 1; w=$((w+1)); done
+[ ! -e /sys/block/@VDEV@ ]
+xl block-attach 0 'format=raw,vdev=@VDEV@,access=rw,target=/dev/loop0' > /dev/null
+w=0; while [ ! -b $XEN_DISK ] && [ $w -lt 60 ]; do sleep 1; w=$((w+1)); done
+c=$(dd if=$XEN_DISK bs=1M skip=40 count=8 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+echo "reattach-md5 $a $c"; [ "$a" = "$c" ]
 unshare -n sleep 600 & pid=$!; sleep 1
 ip link set $XEN_NETIF netns $pid
 nsenter -t $pid -n ip addr add $XEN_FRONT_IP/24 dev $XEN_NETIF
@@ -56,7 +65,7 @@ nsenter -t $pid -n ip link set $XEN_NETIF netns 1 || true
 kill $pid
 grep -E 'transmitted' /tmp/ping.out
 exit $r
-"""
+""".replace("@VDEV@", xen.DISK_VDEV)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +106,9 @@ def test_native_and_bridged_frontends_do_io_under_xen(runs: dict[str, xen.XenRes
         assert s.attach == {"disk": 0, "vif": 0}, s.attach
         assert s.test_returncode == 0, s.test_output
         assert "fio 0" in s.test_output, s.test_output             # fio's error field
+        # detached and attached again (same module loaded): the data is still there
+        assert any(line.startswith("reattach-md5 ") and len(set(line.split()[1:])) == 1
+                   for line in s.test_output.splitlines()), s.test_output
         assert "5 packets transmitted, 5 packets received" in s.test_output, s.test_output
         assert s.rmmod == {"xen_netfront": 0, "xen_blkfront": 0}, s.rmmod
         # the rings really connected: both ends Connected (XenbusStateConnected = 4)
