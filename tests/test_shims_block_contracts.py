@@ -16,7 +16,8 @@ behaviour of the same module on its own kernel:
   removed-setter shims): 6.1's xen-blkfront calls
   blk_queue_max_discard_sectors(q, 0), blk_queue_max_secure_erase_sectors(q,
   0) and blk_queue_write_cache(q, false, false) from blkif_interrupt() under
-  spin_lock_irqsave. Debian's kernels have no CONFIG_DEBUG_ATOMIC_SLEEP, so
+  spin_lock_irqsave, and 6.1's sd calls blk_queue_max_write_zeroes_sectors(q,
+  0) from its softirq completion (sd_done -> sd_config_write_same). Debian's kernels have no CONFIG_DEBUG_ATOMIC_SLEEP, so
   the guest script makes a user's sysfs limit write hold the queue's limits
   (its commit waits for a request the module keeps in flight until the
   "interrupt" is over, 15 s at most) while the module runs those setters in
@@ -143,7 +144,7 @@ def test_old_setters_from_interrupt_context_on_6_12(runs, tree61, tree612):  # t
 
     While a user's max_sectors_kb write holds the queue's limits (6.12: the
     queue is frozen inside the limits lock; the module saw it frozen), the
-    "interrupt" disables discard, secure erase and the write cache without
+    "interrupt" disables discard, secure erase, write-zeroes and the write cache without
     being scheduled out, interrupts stay disabled in the irqsave section, the
     limits drop to 0 at once, and the kernel logs no "scheduling while atomic".
     Once quiet, the disk shows what 6.1 shows.
@@ -154,14 +155,17 @@ def test_old_setters_from_interrupt_context_on_6_12(runs, tree61, tree612):  # t
         _clean(g)
         for phase in ("contended", "quiet"):
             assert {k: seen.get(f"{phase}.{k}") for k in
-                    ("slept", "irqs_off_kept", "discard_sectors", "secure_erase_sectors")} == \
-                {"slept": "0", "irqs_off_kept": "1", "discard_sectors": "0", "secure_erase_sectors": "0"}, \
+                    ("slept", "irqs_off_kept", "discard_sectors", "secure_erase_sectors",
+                     "write_zeroes_sectors")} == \
+                {"slept": "0", "irqs_off_kept": "1", "discard_sectors": "0", "secure_erase_sectors": "0",
+                 "write_zeroes_sectors": "0"}, \
                 (r, phase, seen)
         assert seen["writer_rc"] == "0" and seen["reader_rc"] == "0", (r, seen)
         assert {k: seen[f"after.{k}"] for k in ("discard_max_bytes", "discard_max_hw_bytes", "write_cache",
-                                                 "fua", "max_sectors_kb")} == \
+                                                 "fua", "max_sectors_kb", "write_zeroes_max_bytes")} == \
             {"discard_max_bytes": "0", "discard_max_hw_bytes": "0", "write_cache": "write through",
-             "fua": "0", "max_sectors_kb": "64"}, (r, seen)
+             "fua": "0", "max_sectors_kb": "64", "write_zeroes_max_bytes": "0"}, (r, seen)
+        assert seen["probe.write_zeroes_max_bytes"] == str(1024 * 512), (r, seen)
     # the contention is real on 6.12 (6.1's sysfs store neither locks the limits nor freezes)
     assert runs[(OLD, tree612.release)][1]["contended.frozen_before"] == "1"
     assert runs[(OLD, tree61.release)][1]["contended.frozen_before"] == "0"
