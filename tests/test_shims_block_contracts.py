@@ -16,7 +16,8 @@ behaviour of the same module on its own kernel:
   removed-setter shims): 6.1's xen-blkfront calls
   blk_queue_max_discard_sectors(q, 0), blk_queue_max_secure_erase_sectors(q,
   0) and blk_queue_write_cache(q, false, false) from blkif_interrupt() under
-  spin_lock_irqsave. Debian's kernels have no CONFIG_DEBUG_ATOMIC_SLEEP, so
+  spin_lock_irqsave, and 6.1's sd calls blk_queue_max_write_zeroes_sectors(q,
+  0) from its softirq completion (sd_done -> sd_config_write_same). Debian's kernels have no CONFIG_DEBUG_ATOMIC_SLEEP, so
   the guest script makes a user's sysfs limit write hold the queue's limits
   (its commit waits for a request the module keeps in flight until the
   "interrupt" is over, 15 s at most) while the module runs those setters in
@@ -24,7 +25,11 @@ behaviour of the same module on its own kernel:
   limits mutex is scheduled out inside the irqsave section, which the module
   sees (the task's context switches move, interrupts are enabled again) and
   the kernel reports ("scheduling while atomic"). Also disk_set_zoned(NONE)
-  on a disk that was never zoned, which 6.1 leaves alone.
+  on a disk that was never zoned, which 6.1 leaves alone. And (review of the
+  block shims, items 2-3) blk_queue_dma_alignment(q, 0) at probe, read back
+  in sysfs and tried with O_DIRECT into a buffer 4 bytes past a page (fio,
+  from the guest tools disk), and blk_queue_io_opt() against the disk's
+  readahead and the user's read_ahead_kb.
 """
 
 from __future__ import annotations
@@ -81,7 +86,8 @@ class _Runs:
                 fixture, tree.name, diags, undefined, proc.stdout[-3000:])
             ko = self.tmp / f"{fixture}-{tree.release}.ko"
             ko.write_bytes((out / f"{fixture}.ko").read_bytes())
-            g = run_guest([ko], tree.release, test_script=SCRIPTS / script, timeout=240)
+            g = run_guest([ko], tree.release, test_script=SCRIPTS / script, timeout=240,
+                          tools=fixture == OLD)
             self.done[(fixture, tree.release)] = (g, _kbq(g.test_output))
 
 
@@ -143,7 +149,7 @@ def test_old_setters_from_interrupt_context_on_6_12(runs, tree61, tree612):  # t
 
     While a user's max_sectors_kb write holds the queue's limits (6.12: the
     queue is frozen inside the limits lock; the module saw it frozen), the
-    "interrupt" disables discard, secure erase and the write cache without
+    "interrupt" disables discard, secure erase, write-zeroes and the write cache without
     being scheduled out, interrupts stay disabled in the irqsave section, the
     limits drop to 0 at once, and the kernel logs no "scheduling while atomic".
     Once quiet, the disk shows what 6.1 shows.
@@ -154,19 +160,23 @@ def test_old_setters_from_interrupt_context_on_6_12(runs, tree61, tree612):  # t
         _clean(g)
         for phase in ("contended", "quiet"):
             assert {k: seen.get(f"{phase}.{k}") for k in
-                    ("slept", "irqs_off_kept", "discard_sectors", "secure_erase_sectors")} == \
-                {"slept": "0", "irqs_off_kept": "1", "discard_sectors": "0", "secure_erase_sectors": "0"}, \
+                    ("slept", "irqs_off_kept", "discard_sectors", "secure_erase_sectors",
+                     "write_zeroes_sectors")} == \
+                {"slept": "0", "irqs_off_kept": "1", "discard_sectors": "0", "secure_erase_sectors": "0",
+                 "write_zeroes_sectors": "0"}, \
                 (r, phase, seen)
         assert seen["writer_rc"] == "0" and seen["reader_rc"] == "0", (r, seen)
         assert {k: seen[f"after.{k}"] for k in ("discard_max_bytes", "discard_max_hw_bytes", "write_cache",
-                                                 "fua", "max_sectors_kb")} == \
+                                                 "fua", "max_sectors_kb", "write_zeroes_max_bytes")} == \
             {"discard_max_bytes": "0", "discard_max_hw_bytes": "0", "write_cache": "write through",
-             "fua": "0", "max_sectors_kb": "64"}, (r, seen)
+             "fua": "0", "max_sectors_kb": "64", "write_zeroes_max_bytes": "0"}, (r, seen)
+        assert seen["probe.write_zeroes_max_bytes"] == str(1024 * 512), (r, seen)
     # the contention is real on 6.12 (6.1's sysfs store neither locks the limits nor freezes)
     assert runs[(OLD, tree612.release)][1]["contended.frozen_before"] == "1"
     assert runs[(OLD, tree61.release)][1]["contended.frozen_before"] == "0"
     a, b = runs[(OLD, tree61.release)][1], runs[(OLD, tree612.release)][1]
-    keys = (set(a) | set(b)) - {"contended.frozen_before"}
+    # dma.*: a known difference (test_dma_alignment_zero_keeps_the_newer_floor_on_6_12)
+    keys = {k for k in set(a) | set(b) if not k.startswith("dma.")} - {"contended.frozen_before"}
     assert {k: a.get(k) for k in keys} == {k: b.get(k) for k in keys}
 
 
@@ -178,3 +188,35 @@ def test_set_zoned_none_on_a_never_zoned_disk_on_6_12(runs, tree61, tree612):  #
         seen = runs[(OLD, r)][1]
         assert seen["contended.chunk_after_set_zoned_none"] == "256", (r, seen)
         assert seen["probe.chunk_sectors"] == "256", (r, seen)
+
+
+@pytest.mark.slow
+def test_io_opt_sets_readahead_as_6_1_on_6_12(runs, tree61, tree612):  # type: ignore[no-untyped-def]
+    """Review item 3: 6.1's blk_queue_io_opt() sets readahead to max(2 * io_opt, 128 KiB) every
+    time, lowering it (io_opt back to 0) and overriding the user's read_ahead_kb; 6.12's commit
+    only grows it. Through the layer on 6.12 the disk's read_ahead_kb follows 6.1's rule."""
+    want = {"ra.probe": "128", "ra.io_opt_1m": "2048", "ra.io_opt_0": "128", "ra.user_4096": "4096",
+            "ra.user_4096_then_io_opt_1m": "2048", "ra.user_64": "64",
+            "ra.user_64_then_io_opt_0": "128", "ra.optimal_io_size": "0"}
+    for r in (tree61.release, tree612.release):
+        g, seen = runs[(OLD, r)]
+        _clean(g)
+        assert {k: seen.get(k) for k in want} == want, (r, seen)
+
+
+@pytest.mark.slow
+def test_dma_alignment_zero_keeps_the_newer_floor_on_6_12(runs, tree61, tree612):  # type: ignore[no-untyped-def]
+    """Review item 2, a known difference: 6.1 stores blk_queue_dma_alignment(q, 0) as given, so
+    O_DIRECT takes a buffer at any address; 6.12 holds no 0 (every limits commit turns it
+    into 511, its floor: "We require drivers to at least do logical block aligned I/O"), so
+    through the layer the mask reads 511 and a buffer 4 bytes past a page is EINVAL, as for
+    any 6.12 driver that leaves the mask unset. Aligned O_DIRECT works on both."""
+    native = runs[(OLD, tree61.release)][1]
+    bridged = runs[(OLD, tree612.release)][1]
+    assert {k: native.get(k) for k in ("dma.dma_alignment", "dma.odirect_offset0_rc",
+                                        "dma.odirect_offset4_rc")} == \
+        {"dma.dma_alignment": "0", "dma.odirect_offset0_rc": "0", "dma.odirect_offset4_rc": "0"}, native
+    assert bridged.get("dma.dma_alignment") == "511", bridged
+    assert bridged.get("dma.odirect_offset0_rc") == "0", bridged
+    assert bridged.get("dma.odirect_offset4_rc") != "0" and bridged.get("dma.odirect_offset4_einval") == "1", \
+        bridged
