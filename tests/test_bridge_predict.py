@@ -71,6 +71,9 @@ def test_untuned_block_driver_names_what_is_not_bridged(brd612, tmp_path, tree61
     ("xen-netfront@6.1", "inline"),     # page_pool_*: reached again through the moved header's wrapper
     ("drm_xen_front@6.1", "layer"),     # VM_MAP: the shim includes <linux/vmalloc.h> again
     ("xen-blkfront@6.12", "layer"),
+    # a tracepoint header: 6.12's <trace/trace_events.h> defines __entry in a header it
+    # reaches by a quoted include ("stages/..."), which check's include graph once ignored
+    ("null_blk@6.1", "inline"),
 ])
 def test_corpus_driver_that_bridges_clean_exits_0(label, strategy, tmp_path, tree61, tree612):  # type: ignore[no-untyped-def]
     proc = run_cli("bridge", label, "-t", "6.1", "-t", "6.12", "--strategy", strategy,
@@ -93,3 +96,10 @@ def test_classify_rule_draft_nothing():  # type: ignore[no-untyped-def]
     assert [(r.api, r.covered_by, r.why) for r in left] == [
         ("B", "rule", "no shim"), ("C", "draft", "refused: a dependency differs"),
         ("D", "nothing", "no rule covers this API")]
+
+
+def test_include_graph_follows_quoted_includes_beside_the_header():  # type: ignore[no-untyped-def]
+    from kbridge.actions.check.adapter import _include_lines
+    text = b'#include <linux/trace_events.h>\n# include "stages/init.h"\n#include "../x.h"\n'
+    assert _include_lines(text, "trace/trace_events.h") == [
+        "linux/trace_events.h", "trace/stages/init.h", "stages/init.h", "x.h", "../x.h"]

@@ -16,10 +16,15 @@ from kbridge.actions.check.checker import Func, Macro
 from kbridge.actions.check.types import TypeCanon
 
 
-def _include_lines(data: bytes) -> list[str]:
-    """``#include <x>`` directives of a header: a preprocessor-line lexer (directives
-    are whole lines by definition; no C parsing is needed to read them)."""
+def _include_lines(data: bytes, name: str = "") -> list[str]:
+    """``#include <x>`` and ``#include "x"`` directives of header *name*: a
+    preprocessor-line lexer (directives are whole lines by definition; no C parsing
+    is needed to read them). A quoted include is looked up beside the including
+    header first, as the preprocessor does (6.12's <trace/trace_events.h> reaches
+    "stages/stage6_event_callback.h", where ``__entry`` is defined, only so), then
+    on the include path."""
     out = []
+    here = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
     for line in data.split(b"\n"):
         s = line.lstrip()
         if not s.startswith(b"#"):
@@ -30,7 +35,23 @@ def _include_lines(data: bytes) -> list[str]:
         s = s[7:].lstrip()
         if s[:1] == b"<" and b">" in s:
             out.append(s[1:s.index(b">")].decode("utf-8", "replace").strip())
+        elif s[:1] == b'"' and b'"' in s[1:]:
+            inc = s[1:s.index(b'"', 1)].decode("utf-8", "replace").strip()
+            out.append(_normalise(here + inc))
+            out.append(inc)
     return out
+
+
+def _normalise(path: str) -> str:
+    """a/b/../c -> a/c (a quoted include beside its header may climb out of its directory)."""
+    parts: list[str] = []
+    for p in path.split("/"):
+        if p == "..":
+            if parts:
+                parts.pop()
+        elif p not in ("", "."):
+            parts.append(p)
+    return "/".join(parts)
 
 
 class IndexApi:
@@ -190,7 +211,7 @@ class IndexApi:
                         except OSError:
                             data = b""
                         break
-                graph[h] = _include_lines(data)
+                graph[h] = _include_lines(data, h)
                 self._graph_dirty = True
             todo.extend(graph[h])
         return files
@@ -210,7 +231,8 @@ class ApiCache:
             idx = open_index(tree, cache)
             d = cache_root(cache) / "check"
             d.mkdir(exist_ok=True)
-            self._apis[key] = IndexApi(idx, tree.name, d / (idx.path.stem + ".includes.json"))
+            # .includes2: the graph follows quoted includes too (older graphs did not)
+            self._apis[key] = IndexApi(idx, tree.name, d / (idx.path.stem + ".includes2.json"))
         return self._apis[key]
 
     def clear(self) -> None:
