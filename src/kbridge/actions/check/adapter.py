@@ -182,6 +182,21 @@ class IndexApi:
                 pass
             self._graph_dirty = False
 
+    def _file_of(self, h: str) -> str | None:
+        """The file ``#include <h>`` finds: the index's answer, else the file under
+        ``include/`` or the arch's include directory, which the index files under a
+        nested root's name only (<uapi/linux/net_tstamp.h> is indexed as
+        linux/net_tstamp.h of include/uapi, and shadowed there by include/linux's)."""
+        hd = self.index.header(h)
+        if hd is not None:
+            return hd.file
+        assert self._roots is not None
+        for top in ("include", f"arch/{self._roots.arch}/include"):
+            for root in (self._roots.source, self._roots.build):
+                if (root / top / h).is_file():
+                    return f"{top}/{h}"
+        return None
+
     def reachable(self, headers: Iterable[str]) -> set[str] | None:
         """Files (relative, as the index names them) reachable from *headers*,
         following every #include regardless of conditions (an over-approximation:
@@ -197,14 +212,14 @@ class IndexApi:
             if h in seen:
                 continue
             seen.add(h)
-            hd = self.index.header(h)
-            if hd is None:
+            file = self._file_of(h)
+            if file is None:
                 continue
-            files.add(hd.file)
+            files.add(file)
             if h not in graph:
                 data = b""
                 for root in (self._roots.source, self._roots.build):
-                    p = root / hd.file
+                    p = root / file
                     if p.is_file():
                         try:
                             data = p.read_bytes()
@@ -231,8 +246,9 @@ class ApiCache:
             idx = open_index(tree, cache)
             d = cache_root(cache) / "check"
             d.mkdir(exist_ok=True)
-            # .includes2: the graph follows quoted includes too (older graphs did not)
-            self._apis[key] = IndexApi(idx, tree.name, d / (idx.path.stem + ".includes2.json"))
+            # .includes3: the graph follows quoted includes and includes the index files
+            # under a nested root's name (older graphs did not)
+            self._apis[key] = IndexApi(idx, tree.name, d / (idx.path.stem + ".includes3.json"))
         return self._apis[key]
 
     def clear(self) -> None:
