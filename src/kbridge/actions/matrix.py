@@ -132,8 +132,15 @@ def _defined_in(files: tuple[tuple[str, int], ...]) -> frozenset[str]:
 
     parser = HeaderParser(CondEval(known=False))
     out: set[str] = set()
-    for path, _ in files:
-        h = parser.parse(open(path, "rb").read())
+    parsed = [parser.parse(open(path, "rb").read()) for path, _ in files]
+    # a rename (#define queue_limits kb_queue_limits): the driver's struct queue_limits is
+    # the shim's struct kb_queue_limits, so its members answer for the kernel name too
+    renamed: dict[str, list[str]] = {}
+    for h in parsed:
+        for m in h.macros:
+            if m[1] is None and m[3] and m[3].strip() != m[0] and m[3].strip().isidentifier():
+                renamed.setdefault(m[3].strip(), []).append(m[0])
+    for h in parsed:
         out.update(m[0] for m in h.macros)
         out.update(f[0] for f in h.functions)
         out.update(t[0] for t in h.typedefs)
@@ -141,8 +148,20 @@ def _defined_in(files: tuple[tuple[str, int], ...]) -> frozenset[str]:
             out.update(c[0] for c in e[4])
         for st in h.structs:
             if st[0]:
-                out.update(f"{st[1]} {st[0]}.{m[0]}" for m in st[5])
+                for name in (st[0], *renamed.get(st[0], ())):
+                    out.update(f"{st[1]} {name}.{m[0]}" for m in st[5])
     return frozenset(out)
+
+
+def _rules_wrapping(rules: list, api, member: str) -> list[str]:  # type: ignore[no-untyped-def,type-arg]
+    """The rules of *rules* whose shims wrap the header that declares the struct of
+    *member* ("struct blk_mq_ops.queue_rqs") on the kernel of *api*: what bridges an
+    ops-changed finding (rq_list_type retypes queue_rqs while <linux/blk-mq.h> is read)."""
+    struct = member.split(" ", 1)[-1].split(".", 1)[0]
+    files = {st.file for st in api.index.structs(struct)}
+    return [r.id for r in rules
+            if any(f"include/{p.relative_to(r.shim_dir / 'include').as_posix()}" in files
+                   for p in r.wrapped_headers)]
 
 
 def _rules_of_api(rules: list, api: str) -> list[str]:  # type: ignore[type-arg]
@@ -179,6 +198,8 @@ def blame(driver: Driver, tree: KernelTree, rules: list, *, against: KernelTree 
         ids = _rules_of_api(rules, f.api)
         if api is not None and f.kind == "not-reachable":
             ids = sorted({*ids, *_rules_reaching(reaching, api, f.api)})
+        if api is not None and f.kind == "ops-changed":
+            ids = sorted({*ids, *_rules_wrapping(reaching, api, f.api)})
         return ids
 
     findings = [{**f.to_json(), "rules": rules_of(f)} for f in chk.findings]
