@@ -9,6 +9,7 @@ kbridge process) sees either the old state or the complete new one.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
@@ -96,3 +97,15 @@ def atomic_directory(final: Path, *, replace: bool = True) -> Iterator[Path]:
             if not replace:
                 return
             raise
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
+    """An advisory lock on *path* held for the block: exclusive (serialises fetches and
+    makes across processes), or *shared* (readers that only need it not to change)."""
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -34,13 +34,14 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from kbridge.errors import KbridgeError
 from kbridge.facts import series as series_mod
 from kbridge.facts.roots import (STAMP, existing, host, inner, root_of, root_path,  # noqa: F401
                                  roots_dir, stamp, suites)
+from kbridge.storage import file_lock
 
 # What kbuild needs besides the suite's compiler (which the header packages pull in):
 TOOLS = ("gcc", "make", "bc", "flex", "bison", "libelf-dev", "libc6-dev", "kmod", "dwarves",
@@ -142,14 +143,8 @@ def run_in_root(root: Path, argv: Sequence[str], *, binds: Sequence[Path] = (),
 
 # --------------------------------------------------------------------------- making
 
-@contextlib.contextmanager
-def _lock(path: Path, mode: int = fcntl.LOCK_EX) -> Iterator[None]:
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh, mode)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _lock(path: Path, mode: int = fcntl.LOCK_EX):  # type: ignore[no-untyped-def]
+    return file_lock(path, shared=mode == fcntl.LOCK_SH)
 
 
 def _host_mirrors() -> tuple[str, str]:

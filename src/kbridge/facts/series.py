@@ -166,9 +166,14 @@ def names() -> tuple[str, ...]:
     return tuple(s.name for s in all_series())
 
 
+def default_series() -> tuple[Series, ...]:
+    """The series in the default corpus, `kbridge matrix`'s default targets and the CI
+    workflows kbridge writes (the table's ``defaults``: the series kbridge has rules for)."""
+    return tuple(s for s in all_series() if s.defaults)
+
+
 def default_names() -> tuple[str, ...]:
-    """The series in the default corpus and `kbridge matrix`'s default targets (``defaults``)."""
-    return tuple(s.name for s in all_series() if s.defaults)
+    return tuple(s.name for s in default_series())
 
 
 def root_series() -> tuple[Series, ...]:

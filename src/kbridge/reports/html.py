@@ -120,6 +120,15 @@ def _load_class(load: dict[str, Any]) -> str:
     return "ok" if load.get("ok") else "fail"
 
 
+def _run_cell(cid: str, run: Any, kind: str) -> str:
+    """A guest column's cell (kind "load" or "xen") of one matrix cell."""
+    if not isinstance(run, dict):
+        return '<td class="none">-</td>'
+    text = "-" if run.get("outcome") == "not built" else str(run.get("outcome"))
+    return (f'<td class="{_load_class(run)}" data-cell="{cid}" data-kind="{kind}"><button type="button">'
+            f"{_e(text)}</button></td>")
+
+
 def _strategy_name(cell: dict[str, Any]) -> str:
     s = str(cell.get("strategy", "plain"))
     return f"{s} ({cell['guards']} guards)" if s == "inline" and cell.get("guards") else s
@@ -348,20 +357,8 @@ def render(cells: list[dict[str, Any]], *, title: str = "kbridge matrix report")
                 tds.append(f'<td class="{outcome(c)}" data-cell="{cid}" data-kind="build"><button type="button">'
                            f"{_e(_label(c))}</button></td>")
                 panels.append(_details(cid, c))
-                lo = c.get("load")
-                if isinstance(lo, dict):
-                    text = "-" if lo.get("outcome") == "not built" else str(lo.get("outcome"))
-                    loads.append(f'<td class="{_load_class(lo)}" data-cell="{cid}" data-kind="load"><button type="button">'
-                                 f"{_e(text)}</button></td>")
-                else:
-                    loads.append('<td class="none">-</td>')
-                xe = c.get("xen")
-                if isinstance(xe, dict):
-                    text = "-" if xe.get("outcome") == "not built" else str(xe.get("outcome"))
-                    xens.append(f'<td class="{_load_class(xe)}" data-cell="{cid}" data-kind="xen"><button type="button">'
-                                f"{_e(text)}</button></td>")
-                else:
-                    xens.append('<td class="none">-</td>')
+                loads.append(_run_cell(cid, c.get("load"), "load"))
+                xens.append(_run_cell(cid, c.get("xen"), "xen"))
             body.append(f'<tr data-driver="{_e(drv)}" data-subsystems="{_e(" ".join(sorted(subs)))}" '
                         f'data-rules="{_e(" ".join(sorted(rids)))}"><th class="drv">{_e(drv)}</th>'
                         + "".join(tds) + ("".join(loads) if with_load else "")

@@ -38,18 +38,16 @@ suite's lock exclusively, look-ups share it.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import functools
 import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from kbridge.errors import KbridgeError
-from kbridge.storage import atomic_write, cache_root
+from kbridge.storage import atomic_write, cache_root, file_lock
 
 MAX_AGE = 24 * 3600.0          # seconds before a suite's lists are fetched again
 FALLBACK_MIRROR = "http://deb.debian.org/debian"
@@ -161,16 +159,10 @@ def options(suite: str, cache: Path | None = None) -> list[str]:
     return [x for o in opts for x in ("-o", o)]
 
 
-@contextlib.contextmanager
-def _lock(suite: str, cache: Path | None, mode: int) -> Iterator[None]:
+def _lock(suite: str, cache: Path | None, mode: int):  # type: ignore[no-untyped-def]
     path = state_dir(suite, cache).parent / f".{suite}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh, mode)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return file_lock(path, shared=mode == fcntl.LOCK_SH)
 
 
 def _stamp(suite: str, cache: Path | None) -> Path:

@@ -30,8 +30,6 @@ unpacked, the bzImage is booted as before.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import gzip
 import json
 import lzma
@@ -40,13 +38,12 @@ import shutil
 import struct
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from kbridge.errors import KbridgeError
 from kbridge.facts.series import ImageLayout
-from kbridge.storage import atomic_directory, atomic_write, cache_root
+from kbridge.storage import atomic_directory, atomic_write, cache_root, file_lock  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -135,17 +132,6 @@ def guest_root(cache: Path | None = None) -> Path:
     root = cache_root(cache) / "guest"
     root.mkdir(exist_ok=True)
     return root
-
-
-@contextlib.contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock held for the block (serialises fetches across processes)."""
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _check_release(release: str) -> None:
