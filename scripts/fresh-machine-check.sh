@@ -67,6 +67,11 @@ say "root made in $(( $(date +%s) - t0 )) s ($(du -sh "$root" | cut -f1))"
 git clone -q --no-local "$repo" "$root/root/kbridge" && git -C "$root/root/kbridge" checkout -q "$commit" \
     || die "cannot clone $repo at $commit"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# /etc/hosts with localhost, as every installed Debian has (the installer writes it;
+# mmdebstrap's minbase does not): without it chromedriver's "localhost" does not
+# resolve and selenium cannot reach it (the report's browser test)
+[ -e "$root/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' \
+    > "$root/etc/hosts"
 # The network's own trust, as every machine on this network has it (not kbridge's set-up):
 # local CA certificates (an egress proxy's), and pip told to use the system store.
 if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
