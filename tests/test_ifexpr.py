@@ -75,3 +75,25 @@ def test_integer_literals_read_as_c_reads_them():
         assert _tree_sitter(expr) == want, expr
     assert ifexpr.c_integer("010") == 8 and ifexpr.c_integer("0x1fUL") == 31
     assert ifexpr.c_integer("09") is None and ifexpr.c_integer("1.0") is None
+
+
+def test_gnuc_is_the_compiler_that_built_each_tree(trees):
+    # a header's `#if __GNUC__ ...` is answered for the compiler of the TARGET (gcc-10 for
+    # 5.10, gcc-16 for 7.x), not a constant: CondEval once answered 12 for every tree. The
+    # oracle is that compiler itself, run with the tree's toolchain (host or Debian root).
+    from kbridge.actions import kbuild
+    from kbridge.facts import index, series
+    from kbridge.facts.targets import resolve
+    seen = set()
+    for name in series.names():
+        tree = resolve(name, trees=trees)
+        ev = index._config_of(index.source_roots(tree))    # what the index evaluates with
+        cc = ev.config["CONFIG_CC_VERSION_TEXT"].strip('"').split()[0]
+        out = kbuild.run_tool(tree, [cc, "-dM", "-E", "-x", "c", "/dev/null"]).stdout
+        want = {m: int(v) for m, v in (line.split()[1:3] for line in out.splitlines()
+                                        if line.split()[1:2] in (["__GNUC__"], ["__GNUC_MINOR__"],
+                                                                 ["__GNUC_PATCHLEVEL__"]))}
+        got = {m: ev.symbol(m) for m in want}
+        assert got == want and len(want) == 3, (name, got, want)
+        seen.add(want["__GNUC__"])
+    assert len(seen) >= 2, seen    # the table spans more than one compiler

@@ -57,7 +57,8 @@ from kbridge.facts.kversion import VERSION_MACRO, VERSION_SYMBOL, kernel_version
 
 # Bump when the rows produced change meaning; it is part of the cache key.
 # 11: #if integer literals read as C reads them (010 is 8), ifexpr.c_integer.
-PARSER_VERSION = 11
+# 12: __GNUC__/__GNUC_MINOR__/__GNUC_PATCHLEVEL__ from the tree's CONFIG_GCC_VERSION.
+PARSER_VERSION = 12
 
 _LANGUAGE = ts.Language(tsc.language())
 
@@ -469,11 +470,30 @@ class CondEval:
     def fixed(self) -> dict[str, int | None]:
         return self._fixed
 
+    def _compiler(self) -> tuple[int, int, int]:
+        """__GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__ of the compiler that built the tree.
+
+        Kconfig records it (CONFIG_GCC_VERSION = major*10000 + minor*100 + patch, in
+        every series the table knows: 5.10's tree, built by gcc-10, says 100201; 7.x's,
+        by gcc-16, 160200), so the target's own value answers a header's
+        ``#if __GNUC__ ...``, not the host's compiler. Without a .config (or a
+        clang-built tree) the answer stays the host series' gcc-12, as before."""
+        raw = self.config.get("CONFIG_GCC_VERSION") if self.known else None
+        try:
+            v = int(raw, 0) if raw else 0
+        except ValueError:
+            v = 0
+        if v <= 0:
+            return 12, 2, 0
+        return v // 10000, v // 100 % 100, v % 100
+
     def _fixed_symbols(self) -> dict[str, int | None]:
-        return {"__KERNEL__": 1, "MODULE": 1, "__ASSEMBLY__": 0, "__CHECKER__": 0,
+        major, minor, patch = self._compiler()
+        return {"__GNUC_MINOR__": minor, "__GNUC_PATCHLEVEL__": patch,
+                "__KERNEL__": 1, "MODULE": 1, "__ASSEMBLY__": 0, "__CHECKER__": 0,
                 "__GENKSYMS__": 0, "__cplusplus": 0, "__x86_64__": 1 if self.arch_bits == 64 else 0,
                 "__i386__": 0 if self.arch_bits == 64 else 1, "BITS_PER_LONG": self.arch_bits,
-                "__BITS_PER_LONG": self.arch_bits, "__GNUC__": 12, "__DISABLE_EXPORTS": 0,
+                "__BITS_PER_LONG": self.arch_bits, "__GNUC__": major, "__DISABLE_EXPORTS": 0,
                 "__KBUILD_MODNAME": None, "__BPF_TRACING__": 0, "__BPF__": 0,
                 "__clang__": 0, "CONFIG_64BIT": 1 if self.arch_bits == 64 else 0}
 
@@ -506,7 +526,8 @@ class CondEval:
         fixed = self.fixed()
         if name in fixed:
             return 0 if fixed[name] in (0, None) and name not in ("BITS_PER_LONG", "__BITS_PER_LONG",
-                                                                  "__GNUC__") else 1
+                                                                  "__GNUC__", "__GNUC_MINOR__",
+                                                                  "__GNUC_PATCHLEVEL__") else 1
         if name == VERSION_SYMBOL and self.version is not None:
             return 1
         if self.macros is not None:
