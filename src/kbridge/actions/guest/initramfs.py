@@ -29,7 +29,7 @@ import os
 import shlex
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kbridge.actions.guest.image import GuestImage, file_lock, guest_root
@@ -71,11 +71,12 @@ def module_depends(ko: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class ModuleIndex:
-    """The image's modules.dep and modules.builtin, by canonical module name."""
+    """The image's modules.dep, modules.builtin and modules.alias, by canonical module name."""
 
     paths: dict[str, str]            # name -> path relative to lib/modules/<release>
     deps: dict[str, list[str]]       # name -> names, as modules.dep lists them
     builtin: frozenset[str]
+    aliases: dict[str, list[str]] = field(default_factory=dict)   # exact alias -> names
 
     @classmethod
     def load(cls, image: GuestImage) -> "ModuleIndex":
@@ -93,7 +94,30 @@ class ModuleIndex:
         bfile = mdir / "modules.builtin"
         if bfile.is_file():
             builtin = {_name_of(p) for p in bfile.read_text().split()}
-        return cls(paths, raw, frozenset(builtin))
+        aliases: dict[str, list[str]] = {}
+        afile = mdir / "modules.alias"
+        if afile.is_file():
+            for line in afile.read_text().splitlines():
+                parts = line.split()
+                if len(parts) == 3 and parts[0] == "alias" and not any(c in parts[1] for c in "*?["):
+                    aliases.setdefault(parts[1], []).append(canonical(parts[2]))
+        return cls(paths, raw, frozenset(builtin), aliases)
+
+    def resolve(self, name: str) -> str:
+        """*name* itself, or the module an exact alias of it names (what the kernel's
+        request_module() asks modprobe for, e.g. ``crypto-crc32c``: crc32c_generic up to
+        6.x, crc32c_cryptoapi in 7.x, which renamed it). Of several, the one under
+        kernel/crypto/ or kernel/lib/ -- the generic code that loads on any CPU -- else
+        the first, so the choice is deterministic."""
+        if name in self.paths or name in self.builtin or name not in self.aliases:
+            return name
+        names = self.aliases[name]
+        for n in names:
+            if n in self.builtin:
+                return n
+        generic = [n for n in names if n in self.paths
+                   and self.paths[n].startswith(("kernel/crypto/", "kernel/lib/"))]
+        return (generic or names)[0]
 
     def closure(self, wanted: list[str]) -> list[str]:
         """*wanted* and everything they need, each after its own dependencies."""
@@ -114,7 +138,7 @@ class ModuleIndex:
             order.append(name)
 
         for w in wanted:
-            visit(canonical(w), ())
+            visit(canonical(self.resolve(w)), ())
         return order
 
 

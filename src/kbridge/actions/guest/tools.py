@@ -35,8 +35,10 @@ TOOLS = {"fio": "fio", "ip": "iproute2", "ethtool": "ethtool", "blkdiscard": "ut
 # the guest modules that give /init the disk: virtio_pci finds the device,
 # virtio_blk makes /dev/vda of it, ext4 reads it; ext4's mount asks the crypto
 # API for "crc32c" whatever the filesystem's features (ext4_fill_super), which
-# no module dependency names
-MODULES = ("virtio_pci", "virtio_blk", "crc32c_generic", "ext4")
+# no module dependency names: named by the alias the crypto API requests, since
+# the module behind it was renamed (crc32c_generic up to 6.x, crc32c_cryptoapi in
+# 7.x) -- ModuleIndex.resolve reads the guest's modules.alias
+MODULES = ("virtio_pci", "virtio_blk", "crypto-crc32c", "ext4")
 MOUNT = "/tools"
 LIBDIR = "lib"            # every shared library, flat, under /tools/lib
 LOADER = "/lib64/ld-linux-x86-64.so.2"
