@@ -296,3 +296,28 @@ def test_member_declaring_macros(idx_a: index.ApiIndex) -> None:
     assert s.member("features").type == "unsigned long[64]"
     assert s.member("devs").type == "struct kbt_device[]"
     assert idx_a.stats()["problems"] == {}
+
+
+def test_two_kbridge_versions_keep_their_own_index_of_a_tree(tmp_path):
+    # a second checkout of another PARSER_VERSION (another fingerprint of the same tree)
+    # must not lose its index each time this one builds: the last few used stay, only
+    # the least recently used beyond KEEP_PER_TREE go, each with its lock
+    import os
+    from kbridge.facts import index as ix
+    label = "6.1.0-99-amd64-0123abcd"
+    paths = []
+    for i in range(5):
+        p = tmp_path / f"{label}-{i:024x}.sqlite"
+        p.write_bytes(b"x")
+        p.with_suffix(".lock").write_bytes(b"")
+        os.utime(p, (1000 + i, 1000 + i))
+        paths.append(p)
+    other_tree = tmp_path / "6.1.0-99-cloud-amd64-0123abcd-000000000000000000000000.sqlite"
+    other_tree.write_bytes(b"x")
+    os.utime(paths[1], (5000, 5000))            # the other checkout used its index last
+    final = paths[0]                              # this one just built its own
+    ix._drop_stale(final, label)
+    left = sorted(p.name for p in tmp_path.glob(f"{label}-*.sqlite"))
+    assert left == sorted([paths[0].name, paths[1].name, paths[4].name]), left
+    assert not paths[2].with_suffix(".lock").exists() and paths[1].with_suffix(".lock").exists()
+    assert other_tree.exists()                    # another tree's label is never touched

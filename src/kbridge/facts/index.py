@@ -889,19 +889,36 @@ def _label(tree: KernelTree) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]", "_", raw)[:60] + "-" + where
 
 
+# Indexes of one tree kept side by side: the current one and the last few others. Two
+# kbridge checkouts of different PARSER_VERSIONs on one machine (a user's two venvs, a
+# CI clone beside a work tree) each need their own; deleting every other fingerprint
+# made them rebuild each other's index on every run (44-130 s per tree), seen when
+# five work trees and main shared one cache.
+KEEP_PER_TREE = 3
+
+
 def _drop_stale(final: Path, label: str) -> None:
-    """Remove this tree's indexes of older fingerprints (the tree or kbridge changed since)."""
-    for old in final.parent.glob(f"{label}-*"):
-        if old.name.startswith(f"{label}-") and old.stem != final.stem and \
-                old.suffix in (".sqlite", ".lock") and old.name.count("-") == final.name.count("-"):
+    """Keep this tree's KEEP_PER_TREE most recently used indexes (the one just built among
+    them) and remove the older ones (the tree or kbridge changed since), with their locks."""
+    olds = [p for p in final.parent.glob(f"{label}-*.sqlite")
+            if p.name.count("-") == final.name.count("-") and p != final]
+    olds.sort(key=lambda p: (p.stat().st_mtime if p.exists() else 0, p.name), reverse=True)
+    for old in olds[KEEP_PER_TREE - 1:]:
+        for f in (old, old.with_suffix(".lock")):
             with contextlib.suppress(OSError):
-                old.unlink()
+                f.unlink()
     # temporary files of builds that were killed (an hour is far longer than any build)
     import time
     for tmp in final.parent.glob(f".{label}-*.tmp"):
         with contextlib.suppress(OSError):
             if time.time() - tmp.stat().st_mtime > 3600:
                 tmp.unlink()
+
+
+def _used(final: Path) -> None:
+    """Mark a cached index as used now (its mtime orders _drop_stale's keep list)."""
+    with contextlib.suppress(OSError):
+        os.utime(final)
 
 
 def open_index(tree: KernelTree | Path | str, cache: Path | None = None, *, jobs: int = 2,
@@ -916,6 +933,7 @@ def open_index(tree: KernelTree | Path | str, cache: Path | None = None, *, jobs
                            "give a kernel headers or source tree")
     final = index_dir(cache) / f"{_label(tree)}-{fingerprint(roots, files)}.sqlite"
     if not rebuild and verify(final):
+        _used(final)
         return ApiIndex(final, tree)
     with _locked(final.with_suffix(".lock")):
         # another process may have finished it while we waited for the lock
