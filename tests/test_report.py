@@ -88,8 +88,56 @@ def test_matrix_json_keeps_its_keys_and_explains_cells(plain: Path) -> None:
     assert sum((d["file"], d["line"]) in lines for d in broken["diagnostics"]) >= len(blamed)
     # the target's probes agree with the blame: the oldest kernel lacks each new API blamed
     assert set(broken["probes"]) <= set(broken["rules"])
-    assert all(broken["probes"][r] is not True for r in blamed if r in broken["probes"])
+    assert all(broken["probes"][r]["result"] is not True for r in blamed if r in broken["probes"])
     assert any(r in broken["probes"] for r in blamed)
+
+
+def _states(cell: dict) -> dict[str, str | None]:
+    return {rid: a["state"] for rid, a in cell["probes"].items()}
+
+
+def test_probe_answers_carry_their_state(plain: Path, tmp_path: Path) -> None:
+    """Each probe answer of a cell is `kbridge probe --json`'s result and three-state `state`,
+    in the JSON and in the report's cell details (failed before: the JSON had the bare guard
+    value and the report said "old API" where the kernel had neither). The oldest series of
+    the table predates both sides of a two-sided rule the newest blkfront uses ("neither")."""
+    cells = json.loads(plain.read_text())
+    for c in cells:
+        for rid, a in c["probes"].items():
+            assert set(a) == {"result", "state"}, (rid, a)
+            assert a["state"] in ("new", "old", "neither", "both"), (rid, a)
+            assert a["result"] is (a["state"] in ("new", "both")), (rid, a)
+    oldest = series_mod.all_series()[0].name
+    (cell,) = _matrix(BREAKS, "--target", oldest)
+    direct = json.loads(run_cli("probe", oldest, *(f"--rule={r}" for r in cell["probes"]),
+                                "--json").stdout)["results"]
+    assert _states(cell) == {d["rule"]: d["state"] for d in direct}
+    assert "neither" in _states(cell).values(), _states(cell)
+    page = html.render([*cells, cell])
+    # the details of that cell: one row per answer, its state in a cell of its own
+    cid = len(cells)
+    details = page[page.index(f'id="d-c{cid}"'):]
+    details = details[:details.index("</table>", details.index("Probe answers"))]
+    rows = re.findall(r'<tr><td><code>([a-z0-9_]+)</code></td><td><code>KB_HAVE_[A-Z0-9_]+</code></td>'
+                      r'<td class="state" data-state="([a-z]+)"><code>\2</code></td><td>([^<]+)</td></tr>',
+                      details)
+    assert {rid: st for rid, st, _ in rows} == _states(cell)
+    assert all(text == html.STATE_TEXT[st] for _, st, text in rows)
+    assert "neither API (older than the old one, or newer than both)" in details
+
+
+@pytest.mark.parametrize("state, direction, applies", [
+    ("old", "new_on_old", True), ("new", "new_on_old", False), ("neither", "new_on_old", False),
+    ("both", "new_on_old", False), ("new", "old_on_new", True), ("old", "old_on_new", False),
+    ("neither", "old_on_new", False), ("both", "old_on_new", False), (None, "new_on_old", None)])
+def test_a_shim_applies_by_the_probe_state(state, direction, applies) -> None:  # type: ignore[no-untyped-def]
+    """README's three-state table: a shim is on only where the side it bridges from is there
+    and the side it provides is not (failed before for "neither": a new_on_old shim read the
+    guard's False as "old" and was reported applied on a kernel without the old API)."""
+    result = None if state is None else state in ("new", "both")
+    assert matrix.shim_applies({"result": result, "state": state}, direction) is applies
+    if state in ("new", "old"):     # a result saved before states: the bare guard value
+        assert matrix.shim_applies(state == "new", direction) is applies
 
 
 def test_layer_cell_records_shims_with_their_why(layer: Path) -> None:
