@@ -4,7 +4,9 @@ Real matrix runs of two corpus drivers (one that builds everywhere, one whose
 cross build breaks) on every series of the series table, plain and layer;
 shards merged against the unsharded run cell by cell; the report opened in
 Debian's headless chromium through selenium; the generated GitHub workflow
-checked with actionlint and one shard job's steps run here.
+(every series of the table) checked with actionlint, the GitLab pipeline against
+GitLab's schema, and shard jobs' steps run here: a host series' and a root
+series' (GitHub), a host series' (GitLab).
 
 KBRIDGE_UPDATE_SCREENSHOT=1 also writes the screenshot to docs/report.png.
 """
@@ -353,6 +355,13 @@ def _checkout(tmp_path: Path) -> Path:
     return work
 
 
+def _entry(s, strategy: str, shard: str) -> str:  # type: ignore[no-untyped-def]
+    """A job-matrix entry of the workflow as `kbridge ci github` writes it."""
+    return (f'{{series: "{s.name}", image: "debian:{series_mod.host_suite()}", '
+            f'options: "{"--privileged" if s.toolchain == "root" else ""}", '
+            f'strategy: "{strategy}", shard: "{shard}"}}')
+
+
 def test_github_workflow_passes_actionlint(tmp_path: Path) -> None:
     actionlint = Path(sys.executable).parent / "actionlint"
     wf = tmp_path / "kbridge.yml"
@@ -361,56 +370,69 @@ def test_github_workflow_passes_actionlint(tmp_path: Path) -> None:
     text = wf.read_text()
     lint = subprocess.run([str(actionlint), "-no-color", str(wf)], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    # one job per series x strategy x shard, each in the image of the series' suite
-    for s in (s for s in series_mod.all_series() if s.defaults):
+    # one job per series x strategy x shard for EVERY series of the table (failed before: only
+    # the default ones), each in the host suite's image; a root series' job privileged (it makes
+    # its Debian root with mmdebstrap: mounts, chroot), set-up making only that series' root
+    table = series_mod.all_series()
+    assert {s.toolchain for s in table} == {"host", "root"}
+    for s in table:
         for st in ci.STRATEGIES:
             for i in (1, 2):
-                assert (f'{{series: "{s.name}", image: "debian:{s.suite}", strategy: "{st}", '
-                        f'shard: "{i}/2"}}') in text
+                assert _entry(s, st, f"{i}/2") in text
+    assert text.count("{series:") == len(table) * len(ci.STRATEGIES) * 2
+    job = _yaml(wf)["jobs"]["shard"]
+    assert job["container"] == {"image": "${{ matrix.image }}", "options": "${{ matrix.options }}"}
+    assert 'bash scripts/setup.sh --series "$KB_SERIES"' in [s.get("run") for s in job["steps"]]
     assert run_cli("ci", "github", "-o", str(tmp_path / "again.yml")).returncode == 0
     assert (tmp_path / "again.yml").read_text() == text
 
 
 def test_workflow_follows_the_series_table(tmp_path: Path) -> None:
-    """A table with one more series of an old suite (buster) and one of sid gives their
-    images, no code change."""
+    """A table with one more root series of an old suite (buster) and one of sid gives their
+    jobs, no code change: in the host suite's image, privileged."""
     table = tmp_path / "series.toml"
     extra = ('[[series]]\nname = "4.19"\nsuite = "buster"\nsource = "linux-source-4.19"\n'
-             'headers = \'^linux-headers-4\\.19.*-amd64$\'\n\n')
+             'headers = \'^linux-headers-4\\.19.*-amd64$\'\ntoolchain = "root"\n\n')
     extra_sid = ('\n[[series]]\nname = "7.9"\nsuite = "sid"\nsource = "linux-source-7.9"\n'
-                 'headers = \'^linux-headers-7\\.9.*-amd64$\'\n')
+                 'headers = \'^linux-headers-7\\.9.*-amd64$\'\ntoolchain = "root"\n')
     table.write_text(extra + series_mod.table_path().read_text() + extra_sid)
     wf = tmp_path / "kbridge.yml"
     proc = run_cli("ci", "github", "--shards", "1", "--strategy", "layer", "-o", str(wf),
                    env={**os.environ, series_mod.TABLE_ENV: str(table)})
     assert proc.returncode == 0, proc.stderr
     text = wf.read_text()
-    assert '{series: "4.19", image: "debian:buster", strategy: "layer", shard: "1/1"}' in text
-    assert '{series: "7.9", image: "debian:sid", strategy: "layer", shard: "1/1"}' in text
-    assert text.count("{series:") == len(series_mod.default_names()) + 2
+    host = series_mod.host_suite()
+    assert f'{{series: "4.19", image: "debian:{host}", options: "--privileged", strategy: "layer", shard: "1/1"}}' in text
+    assert f'{{series: "7.9", image: "debian:{host}", options: "--privileged", strategy: "layer", shard: "1/1"}}' in text
+    assert text.count("{series:") == len(series_mod.all_series()) + 2
     lint = subprocess.run([str(Path(sys.executable).parent / "actionlint"), "-no-color", str(wf)],
                           capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
 
 
-def test_a_shard_job_runs_here(tmp_path: Path) -> None:
+@pytest.mark.parametrize("toolchain", ["host", "root"])
+def test_a_shard_job_runs_here(tmp_path: Path, toolchain: str) -> None:
     """The GitHub shard job's own `run:` steps, in order, with the job's environment for one
-    matrix entry, on this machine."""
+    matrix entry, on this machine: the first entry of a host series, and of a root series
+    (its set-up finds the root made; in CI the privileged job makes it)."""
     wf = tmp_path / "kbridge.yml"
     assert run_cli("ci", "github", *DRIVERS, "--shards", "2", "--strategy", "plain",
                    "-o", str(wf)).returncode == 0
     job = _yaml(wf)["jobs"]["shard"]
     assert [s["uses"].split("@")[0] for s in job["steps"] if "uses" in s] == \
         ["actions/checkout", "actions/cache", "actions/upload-artifact"]
-    entry = job["strategy"]["matrix"]["include"][0]
-    assert (entry["series"], entry["strategy"], entry["shard"]) == (SERIES[0], "plain", "1/2")
+    target = next(s for s in series_mod.all_series() if s.toolchain == toolchain)
+    entry = next(e for e in job["strategy"]["matrix"]["include"] if e["series"] == target.name)
+    assert (entry["strategy"], entry["shard"]) == ("plain", "1/2")
+    assert entry["options"] == ("--privileged" if toolchain == "root" else "")
     env = {**os.environ, "KB_SERIES": entry["series"], "KB_STRATEGY": entry["strategy"],
            "KB_SHARD": entry["shard"], "KB_DRIVERS": job["env"]["KB_DRIVERS"]}
     work = _checkout(tmp_path)
     _run_here([s["run"] for s in job["steps"] if "run" in s], work, env)
     cells = json.loads((work / ci.SHARD_FILE).read_text())
-    # shard 1 of 2 of DRIVERS on the oldest series: one of its two cells
-    assert len(cells) == 1 and cells[0]["series"] == SERIES[0] and cells[0]["driver"] in DRIVERS
+    # shard 1 of 2 of DRIVERS on that series: one of its two cells
+    assert len(cells) == 1 and cells[0]["series"] == target.name and cells[0]["driver"] in DRIVERS
+    assert cells[0]["check"].get("findings") is not None, cells[0]["check"]
 
 
 def test_gitlab_pipeline_validates_and_its_shard_job_runs_here(tmp_path: Path) -> None:
@@ -427,9 +449,11 @@ def test_gitlab_pipeline_validates_and_its_shard_job_runs_here(tmp_path: Path) -
     shard = doc["shard"]
     rows = shard["parallel"]["matrix"]
     assert [(r["KB_SERIES"], r["KB_IMAGE"]) for r in rows] == \
-        [(s.name, f"debian:{s.suite}") for s in series_mod.all_series() if s.defaults]
+        [(s.name, f"debian:{series_mod.host_suite()}") for s in series_mod.all_series()]
+    assert shard["script"][1] == 'bash scripts/setup.sh --series "$KB_SERIES"'
     assert all(r["KB_STRATEGY"] == ["layer"] and r["KB_SHARD"] == ["1/2", "2/2"] for r in rows)
-    env = {**os.environ, "KB_SERIES": rows[0]["KB_SERIES"], "KB_STRATEGY": "layer",
+    host = next(r for r in rows if series_mod.get(r["KB_SERIES"]).toolchain == "host")
+    env = {**os.environ, "KB_SERIES": host["KB_SERIES"], "KB_STRATEGY": "layer",
            "KB_SHARD": "2/2", "KB_DRIVERS": doc["variables"]["KB_DRIVERS"], "CI_JOB_ID": "7"}
     work = _checkout(tmp_path)
     _run_here(shard["script"], work, env)
