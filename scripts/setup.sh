@@ -17,6 +17,12 @@
 # silently. Idempotent: when everything is there it does no network access and
 # returns in well under a second.
 #
+# `--series NAME` (repeatable) makes only the roots of the named series (a CI
+# job of one series: `kbridge ci` writes `scripts/setup.sh --series "$KB_SERIES"`);
+# the host's own series (toolchain = "host": the default corpus and the kernels
+# a cell's blame is checked against) are always installed. Without it, every
+# root of the table is made.
+#
 # For its own tests (tests/test_setup.py) two variables replace inputs:
 #   KBRIDGE_SERIES_TABLE   another series table (default: the repository's)
 #   KBRIDGE_SETUP_EXTRA    extra apt packages to install (space separated)
@@ -93,6 +99,17 @@ matching_headers() {
     printf '%s\n' "$name"
 }
 
+step_name="reading the arguments"
+only=()     # --series NAME...: the roots of these series only
+while [ $# -gt 0 ]; do
+    case $1 in
+        --series) [ $# -ge 2 ] || die "--series needs a series name (e.g. --series 5.10)"
+                  only+=("$2"); shift 2 ;;
+        --series=*) only+=("${1#--series=}"); shift ;;
+        *) die "unknown argument '$1' (usage: scripts/setup.sh [--series NAME]...)" ;;
+    esac
+done
+
 step "checking the machine"
 [ "$(id -u)" = 0 ] || die "run as root: set-up installs Debian packages with apt-get"
 command -v apt-get >/dev/null 2>&1 \
@@ -117,13 +134,18 @@ for s in data["series"]:
     print(s["name"], s["source"], s["headers"], ",".join(f or "-" for f in s.get("flavours", [""])))
 PY
 ) || die "$(last_line "$log")"
-root_rows=$(python3 - "$table" 2>"$log" <<'PY'
+root_rows=$(python3 - "$table" "${only[@]}" 2>"$log" <<'PY'
 import sys, tomllib
 with open(sys.argv[1], "rb") as fh:
     data = tomllib.load(fh)
+only = sys.argv[2:]
+known = [s["name"] for s in data["series"]]
+unknown = [n for n in only if n not in known]
+if unknown:
+    sys.exit(f"--series {unknown[0]}: no such series in the table (known: {', '.join(known)})")
 suites = {}
 for s in data["series"]:
-    if s.get("toolchain", "host") == "root":
+    if s.get("toolchain", "host") == "root" and (not only or s["name"] in only):
         suites.setdefault(s["suite"], []).append(s["name"])
 for suite, names in suites.items():
     print(suite, ",".join(names))

@@ -4,7 +4,9 @@ Real matrix runs of two corpus drivers (one that builds everywhere, one whose
 cross build breaks) on every series of the series table, plain and layer;
 shards merged against the unsharded run cell by cell; the report opened in
 Debian's headless chromium through selenium; the generated GitHub workflow
-checked with actionlint and one shard job's steps run here.
+(every series of the table) checked with actionlint, the GitLab pipeline against
+GitLab's schema, and shard jobs' steps run here: a host series' and a root
+series' (GitHub), a host series' (GitLab).
 
 KBRIDGE_UPDATE_SCREENSHOT=1 also writes the screenshot to docs/report.png.
 """
@@ -88,8 +90,58 @@ def test_matrix_json_keeps_its_keys_and_explains_cells(plain: Path) -> None:
     assert sum((d["file"], d["line"]) in lines for d in broken["diagnostics"]) >= len(blamed)
     # the target's probes agree with the blame: the oldest kernel lacks each new API blamed
     assert set(broken["probes"]) <= set(broken["rules"])
-    assert all(broken["probes"][r] is not True for r in blamed if r in broken["probes"])
+    assert all(broken["probes"][r]["result"] is not True for r in blamed if r in broken["probes"])
     assert any(r in broken["probes"] for r in blamed)
+
+
+def _states(cell: dict) -> dict[str, str | None]:
+    return {rid: a["state"] for rid, a in cell["probes"].items()}
+
+
+def test_probe_answers_carry_their_state(plain: Path, root_job) -> None:  # type: ignore[no-untyped-def]
+    """Each probe answer of a cell is `kbridge probe --json`'s result and three-state `state`,
+    in the JSON and in the report's cell details (failed before: the JSON had the bare guard
+    value and the report said "old API" where the kernel had neither). The oldest series of
+    the table predates both sides of a two-sided rule the newest blkfront uses ("neither");
+    that cell is the one the root series' shard job below builds (built once for both)."""
+    cells = json.loads(plain.read_text())
+    for c in [*cells, *root_job[1]]:
+        for rid, a in c["probes"].items():
+            assert set(a) == {"result", "state"}, (rid, a)
+            assert a["state"] in ("new", "old", "neither", "both"), (rid, a)
+            assert a["result"] is (a["state"] in ("new", "both")), (rid, a)
+    oldest = series_mod.all_series()[0].name
+    (cell,) = root_job[1]
+    assert (cell["driver"], cell["series"]) == (BREAKS, oldest)
+    direct = json.loads(run_cli("probe", oldest, *(f"--rule={r}" for r in cell["probes"]),
+                                "--json").stdout)["results"]
+    assert _states(cell) == {d["rule"]: d["state"] for d in direct}
+    assert "neither" in _states(cell).values(), _states(cell)
+    page = html.render([*cells, cell])
+    # the details of that cell: one row per answer, its state in a cell of its own
+    cid = len(cells)
+    details = page[page.index(f'id="d-c{cid}"'):]
+    details = details[:details.index("</table>", details.index("Probe answers"))]
+    rows = re.findall(r'<tr><td><code>([a-z0-9_]+)</code></td><td><code>KB_HAVE_[A-Z0-9_]+</code></td>'
+                      r'<td class="state" data-state="([a-z]+)"><code>\2</code></td><td>([^<]+)</td></tr>',
+                      details)
+    assert {rid: st for rid, st, _ in rows} == _states(cell)
+    assert all(text == html.STATE_TEXT[st] for _, st, text in rows)
+    assert "neither API (older than the old one, or newer than both)" in details
+
+
+@pytest.mark.parametrize("state, direction, applies", [
+    ("old", "new_on_old", True), ("new", "new_on_old", False), ("neither", "new_on_old", False),
+    ("both", "new_on_old", False), ("new", "old_on_new", True), ("old", "old_on_new", False),
+    ("neither", "old_on_new", False), ("both", "old_on_new", False), (None, "new_on_old", None)])
+def test_a_shim_applies_by_the_probe_state(state, direction, applies) -> None:  # type: ignore[no-untyped-def]
+    """README's three-state table: a shim is on only where the side it bridges from is there
+    and the side it provides is not (failed before for "neither": a new_on_old shim read the
+    guard's False as "old" and was reported applied on a kernel without the old API)."""
+    result = None if state is None else state in ("new", "both")
+    assert matrix.shim_applies({"result": result, "state": state}, direction) is applies
+    if state in ("new", "old"):     # a result saved before states: the bare guard value
+        assert matrix.shim_applies(state == "new", direction) is applies
 
 
 def test_layer_cell_records_shims_with_their_why(layer: Path) -> None:
@@ -305,6 +357,13 @@ def _checkout(tmp_path: Path) -> Path:
     return work
 
 
+def _entry(s, strategy: str, shard: str) -> str:  # type: ignore[no-untyped-def]
+    """A job-matrix entry of the workflow as `kbridge ci github` writes it."""
+    return (f'{{series: "{s.name}", image: "debian:{series_mod.host_suite()}", '
+            f'options: "{"--privileged" if s.toolchain == "root" else ""}", '
+            f'strategy: "{strategy}", shard: "{shard}"}}')
+
+
 def test_github_workflow_passes_actionlint(tmp_path: Path) -> None:
     actionlint = Path(sys.executable).parent / "actionlint"
     wf = tmp_path / "kbridge.yml"
@@ -313,56 +372,80 @@ def test_github_workflow_passes_actionlint(tmp_path: Path) -> None:
     text = wf.read_text()
     lint = subprocess.run([str(actionlint), "-no-color", str(wf)], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    # one job per series x strategy x shard, each in the image of the series' suite
-    for s in (s for s in series_mod.all_series() if s.defaults):
+    # one job per series x strategy x shard for EVERY series of the table (failed before: only
+    # the default ones), each in the host suite's image; a root series' job privileged (it makes
+    # its Debian root with mmdebstrap: mounts, chroot), set-up making only that series' root
+    table = series_mod.all_series()
+    assert {s.toolchain for s in table} == {"host", "root"}
+    for s in table:
         for st in ci.STRATEGIES:
             for i in (1, 2):
-                assert (f'{{series: "{s.name}", image: "debian:{s.suite}", strategy: "{st}", '
-                        f'shard: "{i}/2"}}') in text
+                assert _entry(s, st, f"{i}/2") in text
+    assert text.count("{series:") == len(table) * len(ci.STRATEGIES) * 2
+    job = _yaml(wf)["jobs"]["shard"]
+    assert job["container"] == {"image": "${{ matrix.image }}", "options": "${{ matrix.options }}"}
+    assert 'bash scripts/setup.sh --series "$KB_SERIES"' in [s.get("run") for s in job["steps"]]
     assert run_cli("ci", "github", "-o", str(tmp_path / "again.yml")).returncode == 0
     assert (tmp_path / "again.yml").read_text() == text
 
 
 def test_workflow_follows_the_series_table(tmp_path: Path) -> None:
-    """A table with one more series of an old suite (buster) and one of sid gives their
-    images, no code change."""
+    """A table with one more root series of an old suite (buster) and one of sid gives their
+    jobs, no code change: in the host suite's image, privileged."""
     table = tmp_path / "series.toml"
     extra = ('[[series]]\nname = "4.19"\nsuite = "buster"\nsource = "linux-source-4.19"\n'
-             'headers = \'^linux-headers-4\\.19.*-amd64$\'\n\n')
+             'headers = \'^linux-headers-4\\.19.*-amd64$\'\ntoolchain = "root"\n\n')
     extra_sid = ('\n[[series]]\nname = "7.9"\nsuite = "sid"\nsource = "linux-source-7.9"\n'
-                 'headers = \'^linux-headers-7\\.9.*-amd64$\'\n')
+                 'headers = \'^linux-headers-7\\.9.*-amd64$\'\ntoolchain = "root"\n')
     table.write_text(extra + series_mod.table_path().read_text() + extra_sid)
     wf = tmp_path / "kbridge.yml"
     proc = run_cli("ci", "github", "--shards", "1", "--strategy", "layer", "-o", str(wf),
                    env={**os.environ, series_mod.TABLE_ENV: str(table)})
     assert proc.returncode == 0, proc.stderr
     text = wf.read_text()
-    assert '{series: "4.19", image: "debian:buster", strategy: "layer", shard: "1/1"}' in text
-    assert '{series: "7.9", image: "debian:sid", strategy: "layer", shard: "1/1"}' in text
-    assert text.count("{series:") == len(series_mod.default_names()) + 2
+    host = series_mod.host_suite()
+    assert f'{{series: "4.19", image: "debian:{host}", options: "--privileged", strategy: "layer", shard: "1/1"}}' in text
+    assert f'{{series: "7.9", image: "debian:{host}", options: "--privileged", strategy: "layer", shard: "1/1"}}' in text
+    assert text.count("{series:") == len(series_mod.all_series()) + 2
     lint = subprocess.run([str(Path(sys.executable).parent / "actionlint"), "-no-color", str(wf)],
                           capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
 
 
-def test_a_shard_job_runs_here(tmp_path: Path) -> None:
-    """The GitHub shard job's own `run:` steps, in order, with the job's environment for one
-    matrix entry, on this machine."""
+def _shard_job(tmp_path: Path, toolchain: str) -> tuple[dict, list[dict]]:
+    """The GitHub shard job's own `run:` steps, in order, with the job's environment for the
+    first matrix entry of a series of *toolchain*, on this machine: (entry, its cells)."""
     wf = tmp_path / "kbridge.yml"
     assert run_cli("ci", "github", *DRIVERS, "--shards", "2", "--strategy", "plain",
                    "-o", str(wf)).returncode == 0
     job = _yaml(wf)["jobs"]["shard"]
     assert [s["uses"].split("@")[0] for s in job["steps"] if "uses" in s] == \
         ["actions/checkout", "actions/cache", "actions/upload-artifact"]
-    entry = job["strategy"]["matrix"]["include"][0]
-    assert (entry["series"], entry["strategy"], entry["shard"]) == (SERIES[0], "plain", "1/2")
+    target = next(s for s in series_mod.all_series() if s.toolchain == toolchain)
+    entry = next(e for e in job["strategy"]["matrix"]["include"] if e["series"] == target.name)
     env = {**os.environ, "KB_SERIES": entry["series"], "KB_STRATEGY": entry["strategy"],
            "KB_SHARD": entry["shard"], "KB_DRIVERS": job["env"]["KB_DRIVERS"]}
     work = _checkout(tmp_path)
     _run_here([s["run"] for s in job["steps"] if "run" in s], work, env)
-    cells = json.loads((work / ci.SHARD_FILE).read_text())
-    # shard 1 of 2 of DRIVERS on the oldest series: one of its two cells
-    assert len(cells) == 1 and cells[0]["series"] == SERIES[0] and cells[0]["driver"] in DRIVERS
+    return entry, json.loads((work / ci.SHARD_FILE).read_text())
+
+
+@pytest.fixture(scope="module")
+def root_job(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The shard job of the first root series (its set-up finds the root made here; in CI the
+    privileged job makes it)."""
+    return _shard_job(tmp_path_factory.mktemp("rootjob"), "root")
+
+
+@pytest.mark.parametrize("toolchain", ["host", "root"])
+def test_a_shard_job_runs_here(tmp_path: Path, toolchain: str, request) -> None:  # type: ignore[no-untyped-def]
+    """A shard job's steps run here as in CI, for a host series and a root series."""
+    entry, cells = _shard_job(tmp_path, "host") if toolchain == "host" else request.getfixturevalue("root_job")
+    assert (entry["strategy"], entry["shard"]) == ("plain", "1/2")
+    assert entry["options"] == ("--privileged" if toolchain == "root" else "")
+    # shard 1 of 2 of DRIVERS on that series: one of its two cells
+    assert len(cells) == 1 and cells[0]["series"] == entry["series"] and cells[0]["driver"] in DRIVERS
+    assert cells[0]["check"].get("findings") is not None, cells[0]["check"]
 
 
 def test_gitlab_pipeline_validates_and_its_shard_job_runs_here(tmp_path: Path) -> None:
@@ -379,9 +462,11 @@ def test_gitlab_pipeline_validates_and_its_shard_job_runs_here(tmp_path: Path) -
     shard = doc["shard"]
     rows = shard["parallel"]["matrix"]
     assert [(r["KB_SERIES"], r["KB_IMAGE"]) for r in rows] == \
-        [(s.name, f"debian:{s.suite}") for s in series_mod.all_series() if s.defaults]
+        [(s.name, f"debian:{series_mod.host_suite()}") for s in series_mod.all_series()]
+    assert shard["script"][1] == 'bash scripts/setup.sh --series "$KB_SERIES"'
     assert all(r["KB_STRATEGY"] == ["layer"] and r["KB_SHARD"] == ["1/2", "2/2"] for r in rows)
-    env = {**os.environ, "KB_SERIES": rows[0]["KB_SERIES"], "KB_STRATEGY": "layer",
+    host = next(r for r in rows if series_mod.get(r["KB_SERIES"]).toolchain == "host")
+    env = {**os.environ, "KB_SERIES": host["KB_SERIES"], "KB_STRATEGY": "layer",
            "KB_SHARD": "2/2", "KB_DRIVERS": doc["variables"]["KB_DRIVERS"], "CI_JOB_ID": "7"}
     work = _checkout(tmp_path)
     _run_here(shard["script"], work, env)

@@ -20,12 +20,13 @@ SETUP = REPO / "scripts" / "setup.sh"
 BASH = shutil.which("bash") or "/bin/bash"
 
 
-def run_setup(env: dict[str, str] | None = None, path: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_setup(env: dict[str, str] | None = None, path: str | None = None,
+              args: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     full = dict(os.environ)
     full.update(env or {})
     if path is not None:
         full["PATH"] = path
-    return subprocess.run([BASH, str(SETUP)], capture_output=True, text=True, env=full,
+    return subprocess.run([BASH, str(SETUP), *args], capture_output=True, text=True, env=full,
                           stdin=subprocess.DEVNULL, timeout=600)
 
 
@@ -84,3 +85,32 @@ def test_setup_broken_series_table(tmp_path: Path):
     table.write_text("[[series]\nname = ")
     proc = run_setup({"KBRIDGE_SERIES_TABLE": str(table)})
     assert_one_error(proc, f"reading the series table {table}", "TOMLDecodeError")
+
+
+def test_setup_of_one_series_makes_only_its_root():
+    """`--series NAME` (a CI job of one series, as `kbridge ci` writes it): the host's series
+    always, the root of NAME's suite only; a host series needs no root at all."""
+    from kbridge.facts import series as series_mod
+
+    table = series_mod.all_series()
+    root = next(s for s in table if s.toolchain == "root")
+    host = next(s for s in table if s.toolchain == "host")
+    root_steps = {s.suite: f"setup: root {s.suite} (series " for s in table if s.toolchain == "root"}
+    for args, wanted in (((), set(root_steps)), (("--series", root.name), {root.suite}),
+                         ((f"--series={host.name}",), set())):
+        proc = run_setup(args=args)
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert lines[-1] == "setup: ready"
+        assert f"setup: series {host.name}: {host.source} and its matching headers" in lines
+        made = {suite for suite, step in root_steps.items() if any(ln.startswith(step) for ln in lines)}
+        assert made == wanted, (args, lines)
+
+
+def test_setup_of_an_unknown_series_or_argument():
+    proc = run_setup(args=("--series", "9.99"))
+    assert_one_error(proc, "reading the series table src/kbridge/knowledge/series.toml",
+                     "--series 9.99: no such series in the table")
+    assert_one_error(run_setup(args=("--frobnicate",)), "reading the arguments",
+                     "unknown argument '--frobnicate'")
+    assert_one_error(run_setup(args=("--series",)), "reading the arguments", "--series needs a series name")

@@ -228,7 +228,7 @@ def explain(cells: list[Cell], results: list[BuildResult], *, cache=None,  # typ
     answers: dict[object, dict[str, object] | str] = {}
     for path, (tree, ids) in wanted.items():
         try:
-            answers[path] = {p.rule: p.result for p in probe(tree, list(ids.values()), cache)}  # type: ignore[arg-type]
+            answers[path] = {p.rule: probe_answer(p) for p in probe(tree, list(ids.values()), cache)}  # type: ignore[arg-type]
         except KbridgeError as exc:
             answers[path] = str(exc)
     out = []
@@ -245,7 +245,7 @@ def details(cell: Cell, result: BuildResult, *, rules: list | None = None,  # ty
             needed: list | None = None) -> dict[str, object]:  # type: ignore[type-arg]
     """What a report shows of one cell beyond its build: ``check`` (kbridge check's
     findings on the target, each with the rules its API maps to), ``probes`` (the
-    target's answer to every rule the driver uses), ``rules`` (those rules: subsystem,
+    target's answer to every rule the driver uses: :func:`probe_answer`), ``rules`` (those rules: subsystem,
     upstream commit, release), ``shims`` (bridged cells: each shim applied, with its
     why). A failure of check or probe is recorded in the cell, never raised."""
     from kbridge.actions.bridge.layer import needed_rules
@@ -266,13 +266,13 @@ def details(cell: Cell, result: BuildResult, *, rules: list | None = None,  # ty
     if answers is None:       # not probed for the whole matrix: probe this cell's rules
         try:
             from kbridge.actions.probe import probe
-            answers = {p.rule: p.result for p in probe(cell.tree, needed, cache)}
+            answers = {p.rule: probe_answer(p) for p in probe(cell.tree, needed, cache)}
         except KbridgeError as exc:
             answers = str(exc)
     if isinstance(answers, str):
         out["probes"] = {"error": answers}
     else:
-        out["probes"] = {r.id: _jsonable(answers.get(r.id)) for r in needed}
+        out["probes"] = {r.id: answers.get(r.id) for r in needed}
     if result.bridge is not None:
         shims = []
         probes = out["probes"] if isinstance(out.get("probes"), dict) else {}
@@ -280,10 +280,9 @@ def details(cell: Cell, result: BuildResult, *, rules: list | None = None,  # ty
             r = by_id.get(str(s["rule"]))
             why = r.shims[s["direction"]].why if r and s["direction"] in r.shims else ""
             # OUT carries the shims of every kernel it was bridged for; on this target a
-            # shim applies when the probe answers for its direction (new_on_old: no new API)
-            answer = probes.get(str(s["rule"]))  # type: ignore[union-attr]
-            active = None if not isinstance(answer, bool) else \
-                (answer is False if s["direction"] == "new_on_old" else answer is True)
+            # shim applies where the side it bridges from is there and the side it provides
+            # is not: new_on_old on "old", old_on_new on "new" ("neither", "both": off)
+            active = shim_applies(probes.get(str(s["rule"])), str(s["direction"]))  # type: ignore[union-attr]
             shims.append({"rule": s["rule"], "direction": s["direction"], "why": why,
                           "applies": active})
             named.add(str(s["rule"]))
@@ -294,6 +293,25 @@ def details(cell: Cell, result: BuildResult, *, rules: list | None = None,  # ty
 
 def _jsonable(value: object) -> object:
     return value if isinstance(value, (bool, int, str, type(None))) else str(value)
+
+
+def probe_answer(p) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """A cell's probe answer to one rule, as ``kbridge probe --json`` has it: ``result`` (the
+    guard KB_HAVE_X: True when the new API is there, None when the probe is broken) and
+    ``state`` ("new", "old", and for a two-sided rule "neither" or "both"; None: broken)."""
+    return {"result": _jsonable(p.result), "state": p.state}
+
+
+def shim_applies(answer: object, direction: str) -> bool | None:
+    """Whether a shim of *direction* is on for a target that gave *answer* (a
+    :func:`probe_answer`; a bare bool from results written before states): ``new_on_old``
+    where the state is "old", ``old_on_new`` where it is "new"; None when unanswered."""
+    if isinstance(answer, bool):                      # a result saved before probe states
+        answer = {"result": answer, "state": "new" if answer else "old"}
+    state = answer.get("state") if isinstance(answer, dict) else None
+    if state is None:
+        return None
+    return state == ("old" if direction == "new_on_old" else "new")
 
 
 def cell_json(cell: Cell, result: BuildResult, *, index: int, strategy: str | None,

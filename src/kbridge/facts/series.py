@@ -167,8 +167,8 @@ def names() -> tuple[str, ...]:
 
 
 def default_series() -> tuple[Series, ...]:
-    """The series in the default corpus, `kbridge matrix`'s default targets and the CI
-    workflows kbridge writes (the table's ``defaults``: the series kbridge has rules for)."""
+    """The series in the default corpus and `kbridge matrix`'s default targets (the table's
+    ``defaults``: the series kbridge has rules for). The CI workflows cover every series."""
     return tuple(s for s in all_series() if s.defaults)
 
 
@@ -179,6 +179,17 @@ def default_names() -> tuple[str, ...]:
 def root_series() -> tuple[Series, ...]:
     """The series built in a Debian root of their suite (``toolchain = "root"``)."""
     return tuple(s for s in all_series() if s.toolchain == "root")
+
+
+def host_suite() -> str:
+    """The host's Debian suite as the table sees it: the suite of its ``toolchain = "host"``
+    series (scripts/setup.sh installs them from the host's own apt; bookworm). Raises when
+    the table has no such series."""
+    for s in all_series():
+        if s.toolchain == "host":
+            return s.suite
+    raise KbridgeError(f"{table_path()}: no series has toolchain = \"host\", so the table names "
+                       "no host suite")
 
 
 def get(name: str) -> Series:

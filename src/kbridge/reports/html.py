@@ -159,6 +159,23 @@ def _for_message(findings: list[dict[str, Any]], message: str) -> list[dict[str,
     return hits or findings
 
 
+# a probe answer's state (README, "Three states"), as the report says it
+STATE_TEXT = {"new": "new API only", "old": "old API only",
+              "neither": "neither API (older than the old one, or newer than both)",
+              "both": "both APIs (a transition kernel)"}
+
+
+def _probe_state(answer: Any) -> str | None:
+    """The state of a cell's probe answer: ``{"result", "state"}``, or a bare bool from a
+    result saved before probe states (True: new, False: old)."""
+    if isinstance(answer, dict):
+        state = answer.get("state")
+        return state if isinstance(state, str) else None
+    if isinstance(answer, bool):
+        return "new" if answer else "old"
+    return None
+
+
 def _rule_links(ids: list[str]) -> str:
     return ", ".join(f"<code>{_e(i)}</code>" for i in ids) or '<span class="muted">-</span>'
 
@@ -209,9 +226,13 @@ def _details(cid: str, cell: dict[str, Any]) -> str:
     if shims:
         out.append("<h4>Shims applied</h4><table><tr><th>rule</th><th>direction</th>"
                    f"<th>on {_e(cell['target'])}</th><th>why it is faithful</th></tr>")
+        probes_of = cell.get("probes") if isinstance(cell.get("probes"), dict) else {}
         for s in shims:
-            applies = {True: "applies", False: "compiled out (the kernel has this API)",
-                       None: "?"}.get(s.get("applies"), "?")
+            state = _probe_state(probes_of.get(s.get("rule")))
+            off = {"neither": "compiled out (the kernel has neither API)",
+                   "both": "compiled out (the kernel has both APIs)"}.get(
+                state or "", "compiled out (the kernel has this API)")
+            applies = {True: "applies", False: off, None: "?"}.get(s.get("applies"), "?")
             out.append(f"<tr><td><code>{_e(s.get('rule'))}</code></td><td>{_e(s.get('direction'))}</td>"
                        f"<td>{_e(applies)}</td><td>{_e(s.get('why'))}</td></tr>")
         out.append("</table>")
@@ -238,14 +259,15 @@ def _details(cid: str, cell: dict[str, Any]) -> str:
             out.append(f"<h4>Probe answers</h4><p class=\"bad\">{_e(probes['error'])}</p>")
         else:
             out.append(f"<h4>Probe answers of {_e(cell['target'])}</h4><table><tr><th>rule</th>"
-                       "<th>guard</th><th>answer</th></tr>")
+                       "<th>guard</th><th>state</th><th>answer</th></tr>")
             for rid in sorted(probes):
-                v = probes[rid]
-                answer = {True: "new API", False: "old API", None: "no answer (probe broken)"}.get(v, str(v)) \
-                    if isinstance(v, (bool, type(None))) else str(v)
+                state = _probe_state(probes[rid])
+                answer = STATE_TEXT.get(state, "no answer (probe broken)") if state or \
+                    probes[rid] is None or isinstance(probes[rid], dict) else str(probes[rid])
                 guard = (rules.get(rid) or {}).get("guard", "")
                 out.append(f"<tr><td><code>{_e(rid)}</code></td><td><code>{_e(guard)}</code></td>"
-                           f"<td>{_e(answer)}</td></tr>")
+                           f"<td class=\"state\" data-state=\"{_e(state or 'none')}\"><code>"
+                           f"{_e(state or '-')}</code></td><td>{_e(answer)}</td></tr>")
             out.append("</table>")
 
     abi = cell.get("abi")
