@@ -223,3 +223,19 @@ def test_sarif_columns_are_code_points(tmp_path):
     assert codepoint_column(tmp_path, "a.c", 2, 17) == 3      # 'l' after two tabs
     assert codepoint_column(tmp_path, "a.c", 2, 22) == 8      # 'f' of features
     assert codepoint_column(tmp_path, "a.c", 1, 1) == 1
+
+
+def test_gnu_named_variadic_macro_takes_calls_without_its_variadic_arguments(trees):
+    """7.x's x86 <asm/bug.h> defines WARN_ONCE(cond, format, arg...) with a GNU named variadic
+    parameter, which tree-sitter-c reads as a plain third parameter; gcc accepts
+    WARN_ONCE(1, "msg") and WARN_ONCE(c, "%d", x, y) alike, so neither may be reported (before:
+    'macro "WARN_ONCE" takes 3 arguments, called with 2' for every 5.10-6.12 xen-netfront on
+    7.2/7.3, whose own 7.3 copy builds that same call)."""
+    from kbridge.facts import targets
+    api = open_api(targets.resolve("7.3", trees=trees))
+    m = api.macro("WARN_ONCE")
+    assert m is not None and "arch/x86/include/asm/bug.h" in m.text, m
+    assert (m.nparams, m.variadic) == (2, True), m
+    # a fixed-arity macro keeps its count
+    t = api.macro("timer_container_of")
+    assert t is not None and (t.nparams, t.variadic) == (3, False), t

@@ -9,6 +9,8 @@ for the process: the one cache object of this package.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable
 from typing import Any
 
@@ -94,7 +96,16 @@ class IndexApi:
         if name not in self._mac:
             found = self._live(self.index.macros(name))
             m = found[0] if found else None
-            self._mac[name] = None if m is None else Macro(m.name, m.arity, m.variadic,
+            n, variadic = (None, False) if m is None else (m.arity, m.variadic)
+            if m is not None and n and not variadic and m.params \
+                    and re.search(r"##\s*" + re.escape(m.params[-1]) + r"\b", m.body):
+                # a GNU named variadic parameter (`format, arg...`), which the parser
+                # reads as a plain one (tree-sitter-c has no rule for `arg...`): the body
+                # pastes it after a comma (`, ## arg`), so gcc accepts a call that passes
+                # nothing for it -- x86's WARN_ONCE(cond, format, arg...) called as
+                # WARN_ONCE(1, "x") -- or several arguments
+                n, variadic = n - 1, True
+            self._mac[name] = None if m is None else Macro(m.name, n, variadic,
                                                            f"{m.definition} ({m.file}:{m.line})", m.file)
         return self._mac[name]
 

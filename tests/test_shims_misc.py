@@ -1,0 +1,119 @@
+"""The cross-subsystem rules of 5.10..7.3 (issue 16 item 4): timers (timer_container_of,
+del_timer_sync_removed, del_timer_removed), strings (strlcpy_removed, strncpy_removed, hex_h),
+files (no_llseek_removed), module metadata (module_supported_device_removed) and mm
+(vma_get_page_prot).
+
+Two fixture modules, tests/fixtures/layer/kbtest_misc_old (5.10's API) and kbtest_misc_new
+(7.3's API), whose init checks what the API does and prints one "kbmisc_<side> NAME ok|FAIL"
+line per check, then "kbtest_misc_<side>: ok" or "N FAIL". Each is built bridged on the other end of
+the range (layer and inline) and natively on its own kernel, and one guest boot per kernel
+loads both: on 5.10 the bridged new-API module beside the native old-API one, on 7.3 the
+bridged old-API module beside the native new-API one -- the same checks pass natively and
+bridged: from_timer()/timer_container_of() give the embedding structure's pointer (in the
+callback and directly), del_timer_sync()/del_timer() return 1 on a pending timer and 0 on an
+idle one, strlcpy() returns strlen(src) and truncates without padding, strncpy() pads with
+NULs and leaves a long copy unterminated, lseek on a no_llseek file fails with -ESPIPE,
+vma_get_page_prot(vma) is vm_get_page_prot() of the VMA's flags, and <linux/hex.h>'s helpers
+work.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from conftest import FIXTURES, release
+from kbridge.actions.bridge import bridge
+from kbridge.actions.guest import runner
+from kbridge.actions.kbuild import parse_log, run_kbuild
+from kbridge.facts import driver as drv_mod
+from kbridge.facts import targets
+
+OLD = FIXTURES / "layer" / "kbtest_misc_old"
+NEW = FIXTURES / "layer" / "kbtest_misc_new"
+OLD_RULES = {"timer_container_of", "del_timer_sync_removed", "del_timer_removed",
+             "strlcpy_removed", "strncpy_removed", "no_llseek_removed",
+             "module_supported_device_removed"}
+NEW_RULES = {"timer_container_of", "vma_get_page_prot", "hex_h"}
+OLD_CHECKS = ["from_timer_identity", "from_timer_callback", "del_timer_sync_return",
+              "del_timer_sync_inactive", "del_timer_return", "strlcpy_truncates", "strlcpy_fits",
+              "strlcpy_size0", "strlcpy_boundary", "strncpy_pads", "strncpy_unterminated",
+              "strncpy_count0", "no_llseek"]
+NEW_CHECKS = ["timer_container_of_identity", "timer_container_of_callback",
+              "timer_delete_sync_return", "vma_get_page_prot", "hex"]
+
+
+@pytest.fixture(scope="module")
+def kernels(trees):  # type: ignore[no-untyped-def]
+    return {s: targets.resolve(s, trees=trees) for s in ("5.10", "7.3")}
+
+
+@pytest.fixture(scope="module")
+def bridged(tmp_path_factory, kernels):  # type: ignore[no-untyped-def]
+    """OUT of each fixture for 5.10 and 7.3, per strategy."""
+    out = {}
+    for name, src in (("old", OLD), ("new", NEW)):
+        for strategy in ("layer", "inline"):
+            o = tmp_path_factory.mktemp(f"misc-{name}-{strategy}") / "out"
+            rep = bridge(drv_mod.load(src), list(kernels.values()), strategy, o)
+            assert not rep.unbridged, rep.unbridged
+            out[name, strategy] = o
+    return out
+
+
+def _clean_build(src, tree, dest):  # type: ignore[no-untyped-def]
+    shutil.copytree(src, dest)
+    proc = run_kbuild(dest, tree)
+    diags, undefined = parse_log(proc.stdout, dest)
+    assert proc.returncode == 0 and not diags and not undefined, proc.stdout[-3000:]
+    return dest
+
+
+def test_the_layer_applies_each_rule_in_its_direction(bridged):  # type: ignore[no-untyped-def]
+    for name, rules, direction in (("old", OLD_RULES, "old_on_new"), ("new", NEW_RULES, "new_on_old")):
+        rules_md = (bridged[name, "layer"] / "compat" / "RULES.md").read_text()
+        assert set(re.findall(rf"^## (\w+) \({direction}\)", rules_md, re.M)) == rules, rules_md
+    # the moved header is a wrapper of its own
+    assert (bridged["new", "layer"] / "compat" / "include" / "linux" / "hex.h").is_file()
+    assert (bridged["old", "layer"] / "kbtest_misc_old.c").read_bytes() == \
+        (OLD / "kbtest_misc_old.c").read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["layer", "inline"])
+def test_both_fixtures_build_clean_bridged_on_both_kernels(bridged, kernels, tmp_path, strategy):  # type: ignore[no-untyped-def]
+    for name in ("old", "new"):
+        for series, tree in kernels.items():
+            _clean_build(bridged[name, strategy], tree, tmp_path / f"{name}-{series}")
+
+
+def _checks(dmesg: list[str], side: str) -> dict[str, str]:
+    out = {}
+    for line in dmesg:
+        m = re.search(rf"kbmisc_{side} (\w+) (ok|FAIL.*)$", line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("series", ["5.10", "7.3"])
+def test_native_and_bridged_behave_alike_in_one_guest(bridged, kernels, tmp_path, series):  # type: ignore[no-untyped-def]
+    rel = release(series)
+    # on each kernel: the other kernel's module bridged, and this kernel's own module natively
+    bridged_side, native_side = ("new", "old") if series == "5.10" else ("old", "new")
+    native_src = OLD if native_side == "old" else NEW
+    b, kos_b = runner.build_for(bridged[bridged_side, "layer"], rel, tmp_path / "bridged")
+    assert b.ok, b.log
+    n, kos_n = runner.build_for(native_src, rel, tmp_path / "native")
+    assert n.ok, n.log
+    g = runner.run_guest([*kos_n, *kos_b], rel, timeout=300)
+    seen = {side: _checks(g.dmesg, side) for side in ("old", "new")}
+    assert g.ok, (g.reasons, g.problems, seen)
+    for side, names in (("old", OLD_CHECKS), ("new", NEW_CHECKS)):
+        assert seen[side] == dict.fromkeys(names, "ok"), \
+            "; ".join(f"{k}: {seen[side].get(k, 'missing')}" for k in names if seen[side].get(k) != "ok")
+    assert any("kbtest_misc_old: ok" in x for x in g.dmesg)
+    assert any("kbtest_misc_new: ok" in x for x in g.dmesg)
