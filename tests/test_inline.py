@@ -300,3 +300,30 @@ def test_moved_header_is_a_spot(corpus, tree612, tmp_path: Path) -> None:  # typ
     # struct name needs none there), not for the moved header
     assert ('#if defined(KB_HAVE_ETHTOOL_KERNEL_TS_INFO) || defined(KB_HAVE_U64_STATS_FETCH_IRQ_REMOVED)\n'
             '#include "kb_inline.h"\n#endif\n') in text
+
+
+@pytest.mark.parametrize("home_new", [False, True])
+def test_a_spot_keeps_the_drivers_call_where_the_kernel_has_both_apis(home_new: bool):
+    # a two-sided rule answers "both" on a kernel with the old and the new API (5.10.y
+    # has del_timer_sync and its backported timer_delete_sync): the driver's own call
+    # works there, and Rule.shim_condition leaves the shim out, so the spot must not
+    # take the kb_ variant. It did for a driver on the old API (its test was "the new
+    # API is there"), and the build stopped at an undeclared kb_ call. The oracle is
+    # gcc's preprocessor over the spot, for each state the probes can give.
+    from kbridge.knowledge import rules as rules_mod
+    rule = next(r for r in rules_mod.load() if r.probe.two_sided)
+    guards = inline.Guards("feature", {rule.id: rule}, {rule.id: home_new})
+    lines = guards.spot([rule.id], [b"ORIGINAL\n"], [b"VARIANT\n"])
+    defines = {"new": [rule.guard], "old": [rule.old_guard], "both": [rule.guard, rule.old_guard]}
+    home = "new" if home_new else "old"
+    for state, macros in defines.items():
+        out = subprocess.run(["gcc", "-E", "-P", *[f"-D{m}=1" for m in macros], "-"],
+                             input=b"".join(lines), capture_output=True, check=True).stdout
+        want = b"ORIGINAL" if state in (home, "both") else b"VARIANT"
+        assert out.strip() == want, (state, b"".join(lines).decode(), out)
+    need = guards.needs_compat([rule.id])
+    for state, macros in defines.items():
+        out = subprocess.run(["gcc", "-E", "-P", *[f"-D{m}=1" for m in macros], "-"],
+                             input=need + b"COMPAT\n#endif\n", capture_output=True,
+                             check=True).stdout
+        assert (out.strip() == b"COMPAT") == (state not in (home, "both")), (state, need)

@@ -296,6 +296,19 @@ class Guards:
     def _defined(self, i: str, want: bool) -> str:
         return f"{'' if want else '!'}defined({self.rules[i].guard})"
 
+    def _as_home(self, i: str, want: bool = True) -> str:
+        """Feature condition: the API the driver's own code uses is there (*want* false: it
+        is not, so the spot takes the kb_ variant). For a driver on the new API that is
+        KB_HAVE_<ID>. For one on the old API it is the old side's own macro when the rule
+        probes it (KB_OLD_<ID>): a kernel that answers "both" (5.10.y has del_timer_sync
+        and its backported timer_delete_sync) keeps the driver's call, and the old_on_new
+        shim -- which Rule.shim_condition leaves out on "both" -- is never asked for; a
+        one-sided rule's old side is "not new"."""
+        r = self.rules[i]
+        if self.home_new[i] or not r.probe.two_sided:
+            return self._defined(i, want if self.home_new[i] else not want)
+        return f"{'' if want else '!'}defined({r.old_guard})"
+
     def _all_new(self, ids: list[str]) -> str:
         """Condition: every rule of *ids* has its new API."""
         ver, feat = self._split(ids)
@@ -306,13 +319,13 @@ class Guards:
         """Condition: some rule of *ids* has its new API."""
         ver, feat = self._split(ids)
         terms = [f"LINUX_VERSION_CODE >= {self._since(ver, min)}"] if ver else []
-        return " || ".join(terms + [self._defined(i, True) for i in feat])
+        return " || ".join(terms + [self._as_home(i, False) for i in feat])
 
     def _home(self, ids: list[str]) -> str:
         """Condition: every rule of *ids* answers as on the driver's own kernel."""
         return " && ".join(
             f"LINUX_VERSION_CODE {'>=' if self.home_new[i] else '<'} {c_expr(self.rules[i].since)}"
-            if i in self.versioned else self._defined(i, self.home_new[i]) for i in ids)
+            if i in self.versioned else self._as_home(i) for i in ids)
 
     def spot(self, ids: list[str], original: list[bytes], variant: list[bytes]) -> list[bytes]:
         """The lines of a spot: new-API lines first when the rules agree on a direction."""
@@ -336,7 +349,7 @@ class Guards:
             terms.append(f"LINUX_VERSION_CODE < {self._since(news, max)}")
         if olds:
             terms.append(f"LINUX_VERSION_CODE >= {self._since(olds, min)}")
-        terms += [self._defined(i, not self.home_new[i]) for i in feat]
+        terms += [self._as_home(i, False) for i in feat]
         if len(terms) == 1 and terms[0].startswith("!defined("):
             return f"#ifndef {terms[0][len('!defined('):-1]}\n".encode()
         return self._if(" || ".join(terms))
