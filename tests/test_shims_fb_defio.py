@@ -1,0 +1,69 @@
+"""fb_deferred_io_pagereflist at run time: a deferred-I/O framebuffer written for 5.10 on the
+kernels of the 5.19 rework.
+
+tests/fixtures/layer/kbtest_defio_old leaves struct fb_ops.fb_mmap unset (5.10's core mapped
+every deferred-I/O fb_info itself) and walks the touched pages through page->lru in its
+.deferred_io (5.10's core handed it the pages; 5.19's hands it struct fb_deferred_io_pageref).
+At load it mmaps its own /dev/fbN from insmod's process, writes into pages 3 and 1, waits for
+the deferred I/O and logs what the callback saw. On 5.10 natively and bridged on 6.1 and 6.12
+the mapping succeeds and the callback gets the framebuffer's pages 1 and 3, sorted by index as
+5.10's core kept them. Unbridged on 6.1 the mmap is refused (-ENODEV: "fbdev mmap not set up
+for deferred I/O"), and with the mmap fixed alone the callback walks pagerefs as pages.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES, release, run_cli
+from kbridge.actions.guest import runner
+
+DRIVER = FIXTURES / "layer" / "kbtest_defio_old"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["5.10", "6.1", "6.12"])
+def test_old_deferred_io_driver_maps_and_sees_its_pages(tmp_path, target):
+    drv = DRIVER
+    if target != "5.10":
+        drv = tmp_path / "out"
+        proc = run_cli("bridge", str(DRIVER), "--target", "5.10", "--target", target,
+                       "-o", str(drv))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert (drv / "compat" / "rules" / "fb_deferred_io_pagereflist").is_dir()
+    rel = release(target)
+    build, kos = runner.build_for(drv, rel, tmp_path / "build")
+    assert build.ok, build.log
+    g = runner.run_guest(kos, rel, timeout=300)
+    assert g.ok, (g.reasons, g.problems, g.test_output)
+    assert "kbdefio mmap=0 pages=1,3 bad=0" in g.dmesg, [x for x in g.dmesg if "kbdefio" in x]
+
+
+NEW_DRIVER = FIXTURES / "layer" / "kbtest_defio_new"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["6.1", "5.10"])
+def test_new_deferred_io_driver_maps_and_sees_its_pagerefs(tmp_path, target):
+    """kbtest_defio_new is written for 5.19+: .fb_mmap = fb_deferred_io_mmap, and its
+    .deferred_io walks struct fb_deferred_io_pageref. Natively on 6.1 and bridged on 5.10
+    (where the type does not exist and the core hands over pages) the callback gets the
+    pagerefs of pages 1 and 3 (in touch order natively, ascending bridged: both orders the
+    newer core hands out), each with the framebuffer's page at its offset."""
+    drv = NEW_DRIVER
+    if target == "5.10":
+        drv = tmp_path / "out"
+        proc = run_cli("bridge", str(NEW_DRIVER), "--target", "5.10", "--target", "6.1",
+                       "-o", str(drv))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert (drv / "compat" / "rules" / "fb_deferred_io_pagereflist").is_dir()
+    rel = release(target)
+    build, kos = runner.build_for(drv, rel, tmp_path / "build")
+    assert build.ok, build.log
+    g = runner.run_guest(kos, rel, timeout=300)
+    assert g.ok, (g.reasons, g.problems, g.test_output)
+    lines = [x.split("kbdefio ", 1)[1] for x in g.dmesg if "kbdefio mmap=" in x]
+    assert len(lines) == 1, lines
+    fields = dict(f.split("=", 1) for f in lines[0].split())
+    assert fields["mmap"] == "0" and fields["bad"] == "0", lines
+    assert sorted(fields["pages"].split(",")) == ["1", "3"], lines
