@@ -15,6 +15,7 @@
  * console_list_lock). So the shim makes the same list change the newer kernel
  * makes, under the same lock, by hand.
  */
+#include <linux/bug.h>		/* WARN_ON: 5.10's console.h does not bring it */
 #include <linux/console.h>
 
 static inline void kb_console_force_preferred_locked(struct console *con)
