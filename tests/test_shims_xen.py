@@ -120,3 +120,37 @@ def test_remove_wrapper_refuses_a_driver_reading_remove(tmp_path, xtrees):  # ty
     rep = bridge(drv_mod.load(drv), [xtrees["5.10"], xtrees["7.3"]], "layer", tmp_path / "out")
     assert [u.rule for u in rep.unbridged] == ["xenbus_driver_remove_void"]
     assert "reads ->remove" in rep.unbridged[0].why
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mod,home,other,xen_version", [(OLD, "5.10", "6.12", "4.17"),
+                                                        (NEW, "7.3", "5.10", "4.14")],
+                         ids=["old-on-6.12-xen4.17", "new-on-5.10-xen4.14"])
+def test_kbtest_xen_binds_and_removes_under_xen(mod, home, other, xen_version, trees, tmp_path,
+                                                 monkeypatch):  # type: ignore[no-untyped-def]
+    # Debian's Xen with the other kernel as dom0: the module binds a "kbtest" device
+    # that the script makes in xenstore -- probe grants a page to the back-end and
+    # reads its state (backend state 2 in the log: xenbus_read_driver_state through
+    # the shim where the forms differ) -- then the device is unbound: the bus calls
+    # the kernel-typed slot, the layer's trampoline calls the driver's remove (the
+    # "removed" line), which ends the grant and gives the page back in its own form;
+    # dom0's and Xen's logs must stay free of BUG/WARNING/Oops.
+    from kbridge.actions.guest import xen
+    from kbridge.actions.guest.runner import build_for
+    from kbridge.facts import series as series_mod
+
+    out = tmp_path / "out"
+    _bridged(mod, [targets.resolve(home, trees=trees), targets.resolve(other, trees=trees)],
+             "layer", out)
+    rel = series_mod.release(other)
+    build, kos = build_for(out, rel, tmp_path / "build")
+    assert kos, build and build.diagnostics
+    # no disk or vif for this stage: the script makes the device
+    monkeypatch.setattr(xen.XenStage, "kinds", lambda self, names: ())
+    res = xen.run_xen([xen.XenStage("module", tuple(kos))], rel,
+                      test_script=OLD / "xen_device.sh", version=xen_version,
+                      timeout=xen.DEFAULT_TIMEOUT, test_timeout=120)
+    stage = res.stage("module")
+    assert res.ok, (res.reasons, res.problems, stage.test_output[-3000:])
+    assert f"{mod.name}: probed device/kbtest/0 (backend state 2)" in stage.test_output
+    assert f"{mod.name}: removed device/kbtest/0" in stage.test_output
