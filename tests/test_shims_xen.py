@@ -123,9 +123,9 @@ def test_remove_wrapper_refuses_a_driver_reading_remove(tmp_path, xtrees):  # ty
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mod,home,other,xen_version", [(OLD, "5.10", "6.12", "4.17"),
+@pytest.mark.parametrize("mod,home,other,xen_version", [(OLD, "5.10", "7.3", "4.20"),
                                                         (NEW, "7.3", "5.10", "4.14")],
-                         ids=["old-on-6.12-xen4.17", "new-on-5.10-xen4.14"])
+                         ids=["old-on-7.3-xen4.20", "new-on-5.10-xen4.14"])
 def test_kbtest_xen_binds_and_removes_under_xen(mod, home, other, xen_version, trees, tmp_path,
                                                  monkeypatch):  # type: ignore[no-untyped-def]
     # Debian's Xen with the other kernel as dom0: the module binds a "kbtest" device
