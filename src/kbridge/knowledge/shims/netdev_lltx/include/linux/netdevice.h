@@ -27,7 +27,8 @@
 	 __has_include("rules/netdev_change_proto_down/new_on_old.h"))
 #define KB_NETDEV_TAIL_BITS_WRAP
 #include <linux/build_bug.h>
-#include <linux/align.h>
+/* ALIGN(): <linux/align.h> since 5.11, <linux/kernel.h> before (5.10) */
+#include <linux/kernel.h>
 #include <linux/stddef.h>
 
 #ifndef KB_HAVE_NETDEV_LLTX

@@ -27,7 +27,8 @@
 #define KB_NETDEV_XDP_FEATURES_WRAP
 #include <linux/types.h>
 #include <linux/build_bug.h>
-#include <linux/align.h>
+/* ALIGN(): <linux/align.h> since 5.11, <linux/kernel.h> before (5.10) */
+#include <linux/kernel.h>
 #include <linux/stddef.h>
 
 typedef u32 xdp_features_t;
