@@ -70,7 +70,10 @@ class BuildResult:
 _DIAG = re.compile(
     r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?:(?P<col>\d+):)?\s+"
     r"(?P<sev>fatal error|error|warning):\s+(?P<msg>.*)$")
-_MODPOST_UNDEF = re.compile(r'^(?:ERROR|WARNING): modpost: "(?P<sym>[^"]+)" \[[^\]]*\] undefined!')
+# modpost's line for a symbol nothing exports: up to 6.x `"sym" [path/m.ko] undefined!`,
+# 7.x's (7.2 and 7.3 here; 6.12 still has the old form) `path/m.ko: symbol 'sym' undefined!`
+_MODPOST_UNDEF = re.compile(r'^(?:ERROR|WARNING): modpost: (?:"(?P<sym>[^"]+)" \[[^\]]*\]'
+                            r"|\S+: symbol '(?P<sym2>[^']+)') undefined!")
 _MAKE_FAIL = re.compile(r"^make(?:\[\d+\])?: \*\*\* (?P<msg>.*)$")
 
 
@@ -97,8 +100,8 @@ def parse_log(log: str, build_dir: Path | None = None) -> tuple[list[Diagnostic]
                 diags.append(Diagnostic(*key))
             continue
         m = _MODPOST_UNDEF.match(line)
-        if m and m.group("sym") not in undefined:
-            undefined.append(m.group("sym"))
+        if m and (m.group("sym") or m.group("sym2")) not in undefined:
+            undefined.append(m.group("sym") or m.group("sym2"))
     return diags, undefined
 
 
