@@ -180,3 +180,48 @@ def test_corpus_xenbus_ring_drafts_report_why(tmp_path):  # type: ignore[no-unty
     left = {r["api"]: r for r in res["prediction"]["remaining"]}
     for api in ("xenbus_setup_ring", "xenbus_teardown_ring"):
         assert left[api]["covered_by"] == "draft" and left[api]["why"] == refused[api]
+
+
+# --- a copy whose callee a hand rule bridges ---------------------------------------------
+
+LIM = FIXTURES / "compatobj" / "kbdraft_lim"
+
+
+@pytest.fixture(scope="module")
+def bridged_lim(tmp_path_factory, tree61, tree612):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("compatobj_lim") / "out"
+    rep = bridge(drv_mod.load(LIM), [tree61, tree612], "layer", out)
+    return rep, out
+
+
+def test_copy_through_a_hand_rule(bridged_lim, tree61):  # type: ignore[no-untyped-def]
+    # queue_limits_commit_update_frozen (6.12, block/blk-settings.c) calls
+    # queue_limits_commit_update, which 6.1 lacks and rule queue_limits_update_api bridges:
+    # the copy is compiled with the layer's shims (struct queue_limits is kb_queue_limits there)
+    rep, out = bridged_lim
+    assert not rep.unbridged and not rep.drafts.refused, (rep.unbridged, rep.drafts.refused)
+    (d,) = rep.drafts.drafts
+    assert (d.name, d.file, d.rules, d.targets) == (
+        "queue_limits_commit_update_frozen", "block/blk-settings.c", ("queue_limits_update_api",), [tree61.name])
+    assert d.package.startswith("linux-source-6.12 ")
+    assert "queue_limits_update_api" in {s["rule"] for s in rep.shims}
+    # the draft's declaration comes after the layer's shims: its wrapper is searched first
+    kbuild = (out / "Kbuild").read_text()
+    assert "NOSTDINC_FLAGS := -I$(KB_COMPAT)/include.draft $(NOSTDINC_FLAGS)" in kbuild
+
+
+@pytest.mark.slow
+def test_copy_through_a_hand_rule_behaves_like_612s_own(bridged_lim, tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    from kbridge.actions.guest.runner import modules_in, run_guest
+    _, out = bridged_lim
+    b61 = _build(out, tree61, tmp_path / "61")
+    assert _symbols(b61 / "kbdraft_lim.ko").get("kb_queue_limits_commit_update_frozen") == "T"
+    _build(out, tree612, tmp_path / "612b")
+    n612 = _build(LIM, tree612, tmp_path / "612")
+    g61 = run_guest(modules_in(b61), tree61.release)
+    g612 = run_guest(modules_in(n612), tree612.release)
+    assert g61.ok and g612.ok, (g61.reasons, g612.reasons)
+    want = _lines(_mods(g612)[0].dmesg, "kbdraft_lim")
+    assert want == ["kbdraft_lim: commit 0 lbs 4096 pbs 4096 max_hw 64 max 64",
+                    "kbdraft_lim: invalid commit -22 lbs 4096", "kbdraft_lim: ok"], want
+    assert _lines(_mods(g61)[0].dmesg, "kbdraft_lim") == want

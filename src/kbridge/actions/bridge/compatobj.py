@@ -478,6 +478,12 @@ def plan(driver: Any, home: Any, targets: list[Any], rules: list[Any], shimmed: 
         for a in r.uses:
             for n in a.names:
                 rule_names.setdefault(n, []).append(r.id)
+        for d in ("new_on_old", "old_on_new"):     # and the names its shims define
+            f = r.shim_dir / f"{d}.h"
+            if f.is_file():
+                for n in re.findall(r"^\s*#\s*define\s+(\w+)", f.read_text(errors="replace"), re.M):
+                    if r.id not in rule_names.setdefault(n, []):
+                        rule_names[n].append(r.id)
     names = scan.driver_names(driver).names
     with open_index(home, cache) as hi:
         # a name a rule covers is the rule's (its shim may define it): never drafted
@@ -617,9 +623,12 @@ def kbuild_text(p: DraftPlan, modules: list[str], test_module: str | None = None
              "grep -x -F $(addprefix -e ,$(KB_DRAFT_SYMS)))",
              "endif",
              "ccflags-y += $(foreach s,$(KB_DRAFT_HAVE),-D" + _guard("$(s)") + ")",
-             f"NOSTDINC_FLAGS += -I$(KB_COMPAT)/{WRAP_DIR.removeprefix('compat/')}"]
+             "#    Its wrappers come first: their #include_next reaches the layer's, so the",
+             "#    renamed copies are declared after every shim (a struct a shim renames included).",
+             f"NOSTDINC_FLAGS := -I$(KB_COMPAT)/{WRAP_DIR.removeprefix('compat/')} $(NOSTDINC_FLAGS)"]
     if test_module is not None:
-        lines += [f"obj-m := {test_module}.o", f"{test_module}-y := {DRAFTS_C[:-2]}.o"]
+        lines += [f"obj-m := {test_module}.o",
+                  f"{test_module}-y := {DRAFTS_C[:-2]}.o compat/{test_module}_license.o"]
     for m in modules:
         lines += [f"ifeq ($(strip $({m}-y)$({m}-objs)),)",
                   f"{m}-y := compat/kb_drv_{m}.o {DRAFTS_C[:-2]}.o",
@@ -681,6 +690,9 @@ def compile_check(p: DraftPlan, content: dict[str, bytes], trees: list[Any]) -> 
                         (work / rel).parent.mkdir(parents=True, exist_ok=True)
                         (work / rel).write_bytes(data)
                 (work / "Kbuild").write_text(kb)
+                # modpost refuses a module without a license (6.x); the copies are GPL code
+                (work / "compat" / "kb_drafttest_license.c").write_text(
+                    '#include <linux/module.h>\nMODULE_LICENSE("GPL");\n')
                 res = _cached_build(work, tree, build, drv_mod)
             if res.ok and not res.undefined_symbols:
                 break
