@@ -225,3 +225,30 @@ def test_copy_through_a_hand_rule_behaves_like_612s_own(bridged_lim, tree61, tre
     assert want == ["kbdraft_lim: commit 0 lbs 4096 pbs 4096 max_hw 64 max 64",
                     "kbdraft_lim: invalid commit -22 lbs 4096", "kbdraft_lim: ok"], want
     assert _lines(_mods(g61)[0].dmesg, "kbdraft_lim") == want
+
+
+@pytest.mark.slow
+def test_corpus_xenbus_grant_ring_of_510_is_drafted_for_61(tmp_path, tree61):  # type: ignore[no-untyped-def]
+    # xenbus_grant_ring: exported by 5.10, gone from 6.1 on (made static when xenbus_setup_ring
+    # came); Debian 5.10's body calls only what 6.1 exports with the same declarations
+    # (gnttab_alloc_grant_references, gnttab_claim_grant_reference,
+    # gnttab_grant_foreign_access_ref, xenbus_dev_fatal, vmalloc_to_pfn): copied from the
+    # bullseye root's linux-source-5.10 and compiled on 6.1
+    proc = run_cli("bridge", "xen-netfront@5.10", "--target", "6.1", "-o", str(tmp_path / "out"),
+                   "--no-abi-check", "--json")
+    res = json.loads(proc.stdout)
+    (d,) = [x for x in res["drafts"]["drafted"] if x["api"] == "xenbus_grant_ring"]
+    assert d["package"].startswith("linux-source-5.10 ")
+    assert (d["file"], d["header"], d["targets"]) == (
+        "drivers/xen/xenbus/xenbus_client.c", "xen/xenbus.h", [tree61.name])
+    text = (tmp_path / "out" / "compat" / "kb_drafts.c").read_text()
+    assert "int xenbus_grant_ring(struct xenbus_device *dev" in text and "EXPORT_SYMBOL" not in text
+    assert not [r for r in res["prediction"]["remaining"] if r["api"] == "xenbus_grant_ring"]
+
+
+def test_the_x86_definition_is_drafted_never_another_architectures():  # type: ignore[no-untyped-def]
+    from kbridge.actions.bridge.compatobj import _pick
+    # 5.10 exports strlcpy from lib/string.c and, for s390, from arch/s390/lib/string.c
+    assert _pick(["arch/s390/lib/string.c", "lib/string.c"]) == "lib/string.c"
+    assert _pick(["arch/x86/lib/memcpy.c", "lib/string.c"]) == "arch/x86/lib/memcpy.c"
+    assert _pick(["arch/arm64/lib/x.c"]) is None

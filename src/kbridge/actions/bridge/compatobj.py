@@ -165,30 +165,43 @@ def package_version(tar: Path) -> str:
     return pkg
 
 
+def _pick(files: list[str]) -> str | None:
+    """The file whose definition an x86-64 kernel builds: arch/x86's, else a generic one
+    (another architecture's copy -- arch/s390/lib/string.c's strlcpy -- never)."""
+    for f in files:
+        if f.startswith("arch/x86/"):
+            return f
+    return next((f for f in files if not f.startswith("arch/")), None)
+
+
 def exports_map(tar: Path) -> dict[str, str]:
-    """Every EXPORT_SYMBOL* of the source package's .c files: symbol -> file (relative to
-    the tree's top). Read once per package (about a minute) and cached."""
+    """Every EXPORT_SYMBOL* of the source package's .c files: symbol -> the file an x86-64
+    build exports it from (relative to the tree's top). Read once per package (about a
+    minute) and cached."""
     from kbridge.storage import atomic_write, file_lock
-    cache = _cache_dir() / f"exports-{_tar_key(tar)}.json"
-    if cache.is_file():
-        return json.loads(cache.read_text())
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    with file_lock(cache.with_suffix(".lock")):
-        if cache.is_file():
-            return json.loads(cache.read_text())
-        out: dict[str, str] = {}
-        with tarfile.open(tar, "r|xz") as tf:
-            for m in tf:
-                if not (m.isfile() and m.name.endswith(".c")):
-                    continue
-                f = tf.extractfile(m)
-                data = f.read() if f is not None else b""
-                if b"EXPORT_SYMBOL" not in data:
-                    continue
-                rel = m.name.split("/", 1)[1] if "/" in m.name else m.name
-                for sym in EXPORT_RE.findall(data):
-                    out.setdefault(sym.decode(), rel)
-        atomic_write(cache, json.dumps(dict(sorted(out.items()))))
+    cache = _cache_dir() / f"exports2-{_tar_key(tar)}.json"
+    if not cache.is_file():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with file_lock(cache.with_suffix(".lock")):
+            if not cache.is_file():
+                found: dict[str, list[str]] = {}
+                with tarfile.open(tar, "r|xz") as tf:
+                    for m in tf:
+                        if not (m.isfile() and m.name.endswith(".c")):
+                            continue
+                        f = tf.extractfile(m)
+                        data = f.read() if f is not None else b""
+                        if b"EXPORT_SYMBOL" not in data:
+                            continue
+                        rel = m.name.split("/", 1)[1] if "/" in m.name else m.name
+                        for sym in EXPORT_RE.findall(data):
+                            found.setdefault(sym.decode(), []).append(rel)
+                atomic_write(cache, json.dumps({k: sorted(v) for k, v in sorted(found.items())}))
+    out: dict[str, str] = {}
+    for sym, files in json.loads(cache.read_text()).items():
+        f = _pick(files)
+        if f is not None:
+            out[sym] = f
     return out
 
 
@@ -669,40 +682,70 @@ def compile_check(p: DraftPlan, content: dict[str, bytes], trees: list[Any]) -> 
     """Build the compat object alone on every target that uses a copy, in OUT's layer
     context (its Kbuild without the driver, its compat/ headers and probes); a copy
     that does not compile or link there is refused on that target."""
-    import tempfile
-
-    from kbridge.actions.kbuild import build
-    from kbridge.facts import driver as drv_mod
     for tree in trees:
         for _ in range(len(p.drafts) + 1):
             sub = _subplan(p, tree.name)
             if not sub.drafts:
                 break
-            kb = content["Kbuild"].decode()
-            own = _driver_build_file(content)
-            if own:
-                kb = kb.replace(f"include $(src)/{own}\n", "")
-            kb += kbuild_text(sub, [], test_module="kb_drafttest")
-            text = drafts_c(sub)
-            with tempfile.TemporaryDirectory(prefix="kbridge-draft-") as tmp:
-                work = Path(tmp) / "kb_drafttest"
-                for rel, data in {**content, **files(sub, [])}.items():
-                    if rel.startswith("compat/"):
-                        (work / rel).parent.mkdir(parents=True, exist_ok=True)
-                        (work / rel).write_bytes(data)
-                (work / "Kbuild").write_text(kb)
-                # modpost refuses a module without a license (6.x); the copies are GPL code
-                (work / "compat" / "kb_drafttest_license.c").write_text(
-                    '#include <linux/module.h>\nMODULE_LICENSE("GPL");\n')
-                res = _cached_build(work, tree, build, drv_mod)
+            res = _build_object(sub, tree, content)
             if res.ok and not res.undefined_symbols:
                 break
-            bad = _blame(res, text, sub.drafts)
+            bad = _blame(res, drafts_c(sub), sub.drafts)
+            if len(bad) == len(sub.drafts) > 1 and all(w == bad[0][1] for _, w in bad):
+                # nothing names the copy at fault (an error inside a kernel header): each
+                # copy with the copies it calls, alone
+                bad = [(d, why) for d in sub.drafts if (why := _alone(p, d, tree, content)) is not None]
             for d, why in bad:
                 d.targets.remove(tree.name)
                 p.refused.append(Refused(d.name, tree.name, f"the copy does not build on {tree.name}: {why}"))
             if not bad:
                 break
+
+
+def _build_object(sub: DraftPlan, tree: Any, content: dict[str, bytes]) -> Any:
+    """kbuild of a module of just *sub*'s copies on *tree*, with OUT's layer around it."""
+    import tempfile
+
+    from kbridge.actions.kbuild import build
+    from kbridge.facts import driver as drv_mod
+    kb = content["Kbuild"].decode()
+    own = _driver_build_file(content)
+    if own:
+        kb = kb.replace(f"include $(src)/{own}\n", "")
+    kb += kbuild_text(sub, [], test_module="kb_drafttest")
+    with tempfile.TemporaryDirectory(prefix="kbridge-draft-") as tmp:
+        work = Path(tmp) / "kb_drafttest"
+        for rel, data in {**content, **files(sub, [])}.items():
+            if rel.startswith("compat/"):
+                (work / rel).parent.mkdir(parents=True, exist_ok=True)
+                (work / rel).write_bytes(data)
+        (work / "Kbuild").write_text(kb)
+        # modpost refuses a module without a license (6.x); the copies are GPL code
+        (work / "compat" / "kb_drafttest_license.c").write_text(
+            '#include <linux/module.h>\nMODULE_LICENSE("GPL");\n')
+        return _cached_build(work, tree, build, drv_mod)
+
+
+def _alone(p: DraftPlan, d: Draft, tree: Any, content: dict[str, bytes]) -> str | None:
+    """Why *d* (with the drafted functions it calls) does not build alone on *tree*, or None."""
+    names = {d.name}
+    todo = [d]
+    by = {x.name: x for x in p.drafts}
+    while todo:
+        for c in todo.pop().calls:
+            if c in by and c not in names:
+                names.add(c)
+                todo.append(by[c])
+    mine = [x for x in p.drafts if x.name in names]
+    helpers = {h for x in mine for h in x.helpers}
+    res = _build_object(DraftPlan(mine, {k: v for k, v in p.helpers.items() if k in helpers}, []),
+                        tree, content)
+    if res.ok and not res.undefined_symbols:
+        return None
+    errs = [e for e in res.diagnostics if e.severity != "warning"]
+    return (f"{errs[0].file}:{errs[0].line}: {errs[0].message}" if errs else
+            f"modpost: undefined {', '.join(res.undefined_symbols)}" if res.undefined_symbols else
+            "the build failed")
 
 
 def _cached_build(work: Path, tree: Any, build: Any, drv_mod: Any) -> Any:
@@ -793,9 +836,10 @@ def _explain(p: DraftPlan, home: Any, trees: list[Any], cache: Path | None) -> N
             with open_index(by_name[r.target], cache) as ti:
                 if ti.lookup(name):
                     continue
-            what = type(found[0]).__name__.lower().replace("enumconstant", "enum constant")
+            what = getattr(found[0], "kind", "name").replace("_", " ")
+            what = ("an " if what[0] in "aeiou" else "a ") + what
             where = getattr(found[0], "file", "")
-            p.refused[i] = Refused(r.name, r.target, f"{r.why} -- {name} is a {what} of the driver's "
+            p.refused[i] = Refused(r.name, r.target, f"{r.why} -- {name} is {what} of the driver's "
                                    f"kernel ({where}) that {r.target}'s headers lack: the copy builds once a "
                                    "header draft or a rule supplies it")
 
