@@ -40,7 +40,12 @@ Design (settled here):
   copy is compiled on every target that lacks the function before it is used
   (a module of just the compat object, built with the layer's Kbuild; modpost
   must find every symbol it links to); a failure refuses the draft on that
-  target with gcc's or modpost's first complaint.
+  target with gcc's or modpost's first complaint (an error no copy's lines
+  explain, inside a kernel header, is narrowed down by building each copy with
+  the copies it calls alone). The closure is one of compilation and linking:
+  a copy whose kernel objects changed their life cycle between the two kernels
+  while keeping their declarations (5.10's bdput() is iput(bdev->bd_inode),
+  which 6.1 still compiles) is not recognised as unfaithful here.
 * Guard: OUT's Kbuild asks the target's ``Module.symvers`` at build time which
   of the drafted functions it exports and defines ``KB_HAVE_EXPORT_<name>`` for
   those; a copy (and its rename) is used only where that macro is undefined.
