@@ -768,9 +768,16 @@ def _cached_build(work: Path, tree: Any, build: Any, drv_mod: Any) -> Any:
         return BuildResult("kb_drafttest", tree.name, j["ok"], 0, 0, j["undefined"], 0.0,
                            [Diagnostic(**d) for d in j["diags"]])
     res = build(drv_mod.load(work, label="kb_drafttest"), tree)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(cache, json.dumps({"ok": res.ok, "undefined": res.undefined_symbols,
-                                    "diags": [d.to_json() for d in res.diagnostics]}))
+    stop = re.search(r"\*\*\* (.+?)\.?\s+Stop\.", res.log)
+    if not res.ok and stop and "kbridge" in stop.group(1):
+        # make stopped before any compiler ran (the layer's own probes failed there): say so
+        res.diagnostics.insert(0, Diagnostic("Kbuild", 0, 0, "error", stop.group(1)))
+    explained = res.ok or res.undefined_symbols or any(
+        d.severity != "warning" and d.file and d.line > 0 for d in res.diagnostics)
+    if explained:       # a failure nothing explains (a root's mount under load, ...) is asked again
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(cache, json.dumps({"ok": res.ok, "undefined": res.undefined_symbols,
+                                        "diags": [d.to_json() for d in res.diagnostics]}))
     return res
 
 
