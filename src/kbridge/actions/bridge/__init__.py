@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kbridge.actions.bridge import layer
 from kbridge.errors import KbridgeError
@@ -42,6 +43,7 @@ class BridgeReport:
     driver_files: list[str] = field(default_factory=list)
     guards: str | None = None                   # inline: "feature" | "version"
     spots: list[dict[str, object]] = field(default_factory=list)   # inline: the guarded spots
+    drafts: Any = None                          # compatobj.DraftPlan: exported functions copied
 
     @property
     def ok(self) -> bool:
@@ -52,6 +54,7 @@ class BridgeReport:
                 "home": self.home, "targets": self.targets, "ok": self.ok,
                 "shims": self.shims, "unbridged": [u.to_json() for u in self.unbridged],
                 "files": self.files, "driver_files": self.driver_files,
+                "drafts": self.drafts.to_json() if self.drafts is not None else None,
                 **({"guards": self.guards, "spots": self.spots} if self.strategy == "inline" else {})}
 
 
@@ -114,6 +117,10 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
         content, own, spots = res.content, res.driver_files, [s.to_json() for s in res.spots]
     else:
         content, own = layer.files(driver, home, p)
+    # exported functions a target lacks, copied from the source package into a compat object
+    from kbridge.actions.bridge import compatobj
+    drafts = compatobj.apply(driver, home_tree(home, trees), trees, rules, {s.rule.id for s in p.shims},
+                             content if strategy == "layer" else None)
     if out.exists() and not out.is_dir():
         raise KbridgeError(f"{out}: exists and is not a directory; choose another -o")
     with atomic_directory(out) as tmp:
@@ -129,7 +136,7 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
         shims=[{"rule": s.rule.id, "direction": s.direction, "guard": s.rule.guard,
                 "after": s.after, "wrappers": list(s.wrappers)} for s in p.shims],
         unbridged=p.unbridged, files=list(content), driver_files=own,
-        guards=(guards or "feature") if strategy == "inline" else None, spots=spots)
+        guards=(guards or "feature") if strategy == "inline" else None, spots=spots, drafts=drafts)
 
 
 def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] | None = None,

@@ -11,7 +11,8 @@ file:line, the API and what covers it:
   has no shim for that direction, the shim is impossible or refuses what the
   driver does: the plan's reason);
 * ``draft``: a drafted bridge covers the API but was not used (the caller's
-  *drafts*; kbridge makes none yet, issue 17 item 1);
+  *drafts*, or an exported function the compat object could not copy for that
+  target: :mod:`.compatobj`, with its reason; the copies it made count as bridged);
 * ``nothing``: no rule knows the API.
 
 Check is run against the kernel the driver was written for (bridge's home),
@@ -71,8 +72,8 @@ class Prediction:
 
 
 def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
-             unbridged: dict[str, str], drafts: dict[str, str] | None = None
-             ) -> tuple[int, list[Remaining]]:
+             unbridged: dict[str, str], drafts: dict[str, str] | None = None,
+             compat: Any = None) -> tuple[int, list[Remaining]]:
     """(how many of *findings*' errors OUT bridges, the ones it does not).
 
     *findings*: :func:`kbridge.actions.matrix.blame`'s, each with its ``rules``;
@@ -88,11 +89,17 @@ def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
         if shimmed & set(ids):
             done += 1
             continue
+        if compat is not None and compat.covers(target, f["api"]):    # OUT's compat object
+            done += 1
+            continue
+        refusal = compat.refusal(target, f["api"]) if compat is not None else None
         if ids:
             covered, why = "rule", "; ".join(unbridged[i] for i in ids if i in unbridged) or \
                 f"no shim of {', '.join(ids)} applies to this driver in this direction"
         elif f["api"] in drafts:
             covered, why = "draft", drafts[f["api"]]
+        elif refusal is not None:
+            covered, why = "draft", refusal
         else:
             covered, why = "nothing", "no rule covers this API"
         left.append(Remaining(target, str(f["file"]), int(f["line"]), int(f["col"]), str(f["kind"]),
@@ -123,7 +130,8 @@ def predict(driver: Any, trees: list[Any], report: Any, rules: list[Any], *,
         out.against = out.against or str(chk["against"])
         findings = chk["findings"]
         out.predicted[tree.name] = sum(1 for f in findings if f["severity"] != "warning")  # type: ignore[union-attr]
-        done, left = classify(tree.name, findings, shimmed, unbridged, drafts)  # type: ignore[arg-type]
+        done, left = classify(tree.name, findings, shimmed, unbridged, drafts,  # type: ignore[arg-type]
+                              getattr(report, "drafts", None))
         out.bridged[tree.name] = done
         out.remaining.extend(left)
     return out

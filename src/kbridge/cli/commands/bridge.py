@@ -53,6 +53,9 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
             stdout.out(f"  shim {s['rule']} ({s['direction']}, {s['guard']}) {where}")
         for u in report.unbridged:
             stdout.out(f"  NOT BRIDGED {u.rule} ({u.direction}): {', '.join(u.api)}: {u.why}")
+        for d in (report.drafts.drafts if report.drafts is not None else []):
+            stdout.out(f"  drafted {d.name} from {d.package}, {d.file}:{d.line} into compat/kb_drafts.c "
+                       f"(used on {', '.join(d.targets)})")
         for name, why in pred.failed.items():
             stdout.out(f"  NOT CHECKED on {name}: kbridge check could not run: {why}")
         for name, n in pred.predicted.items():
