@@ -9,6 +9,14 @@ Each is built clean and booted on every kernel; the guest script reads what the 
 made of the host: LUN 0 scanned (INQUIRY through queuecommand, completed by scsi_done), LUN 1
 refused by the configure callback (-ENXIO: not added), LUN 0 deleted (destroy called). What
 the module counted and what sysfs shows must be the same on every kernel.
+
+Checked to fail: with scsi_done_function's shim stubbed (kb_scsi_done not completing) the
+5.10 run fails (the module does not load: "Device offlined - not ready after error
+recovery"); without the rules neither module builds on the other kernel. The template
+copy's trampolines (slave_configure, queuecommand on 7.2) cannot be told apart from a
+call through the slot of the other type on Debian's kernels (no CFI; x86-64 ignores the
+extra argument and returns both types in eax): they are there to keep the calls
+type-correct, and this test shows they reach the driver's callbacks with the right host.
 """
 
 from __future__ import annotations
