@@ -337,3 +337,15 @@ def test_callback_pointee_of_a_renamed_struct_is_compared() -> None:
                                                "in the kernel")]
     same = abi.callback_differences(mine, 6, [(mine, 6)], [mine])
     assert same == ([], 0)      # same name on both sides: the by-value check's, not compared here
+
+
+def test_a_respelled_member_is_not_compared_as_a_callback() -> None:
+    """A member a shim declared ``renames`` (the kernel's slot stands in the module under
+    another name; the member of the kernel's name is the driver's view, which the kernel
+    never calls) is left out of the callback comparison; every other member still counts."""
+    mine, kernel = _btf_blob("kb_lim", False), _btf_blob("lim", True)
+    assert abi.callback_differences(mine, 6, [(kernel, 6)], [kernel],
+                                    respelled=frozenset({"hints"})) == ([], 0)
+    found, _ = abi.callback_differences(mine, 6, [(kernel, 6)], [kernel],
+                                        respelled=frozenset({"other"}))
+    assert [m for m, _ in found] == ["hints"]

@@ -405,7 +405,8 @@ def _pointers(blob: btf.Btf, tid: int) -> dict[str, list[tuple[str, tuple[str, i
 def callback_differences(mine: btf.Btf, mine_id: int, kernel: list[tuple[btf.Btf, int]],
                          blobs: list[btf.Btf], *, allowed: dict[str, str] | None = None,
                          renamed: dict[str, frozenset[str]] | None = None,
-                         memo: dict | None = None) -> tuple[list[tuple[str, str]], int]:
+                         memo: dict | None = None,
+                         respelled: frozenset[str] = frozenset()) -> tuple[list[tuple[str, str]], int]:
     """(member, what differs) for each function-pointer member of the module's struct
     *mine_id* whose return or parameter points to a struct/union of another name than the
     kernel's at the same place (a renamed type: ``#define queue_limits kb_queue_limits``) and
@@ -419,6 +420,11 @@ def callback_differences(mine: btf.Btf, mine_id: int, kernel: list[tuple[btf.Btf
     pointee the module only declares is opaque to it. A shim's ``extends`` declaration holds
     for a pointee too, ``grows`` only for a data pointer (a callback's argument the kernel
     allocated). Also returns how many members had such a renamed pointee (compared).
+
+    *respelled*: the members of this struct a shim declared ``renames`` (the kernel's slot
+    stands in the module under another name, its type proven by the shim's static_asserts):
+    the module's member of that name is the driver's view of the slot, never what the kernel
+    calls, so it is not compared with the kernel's.
     """
     allowed = allowed or {}
     renamed = renamed or {}
@@ -430,6 +436,8 @@ def callback_differences(mine: btf.Btf, mine_id: int, kernel: list[tuple[btf.Btf
     out: list[tuple[str, str]] = []
     compared = 0
     for member, sig in mine_cbs.items():
+        if member in respelled:
+            continue
         if not any(p is not None and p[1] is not None for _, p in sig):
             continue
         first: tuple[str, str] | None = None
@@ -527,7 +535,8 @@ def check(kos: list[Path], release: str, *, own_types: frozenset[str] = frozense
             seen: set[str] = set()
             for tid in mod.ids_of(title):
                 found, compared = callback_differences(mod, tid, kernel_ids, blobs, allowed=allowed,
-                                                       renamed=renamed, memo=memo)
+                                                       renamed=renamed, memo=memo,
+                                                       respelled=(renamed or {}).get(title, frozenset()))
                 report.callbacks += compared
                 for member, detail in found:
                     if member not in seen:

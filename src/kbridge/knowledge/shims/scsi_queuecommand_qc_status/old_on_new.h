@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ->queuecommand returning int (the driver, Linux up to 6.12) on a kernel
+ * whose core expects enum scsi_qc_status.
+ *
+ * The values are the same (0: queued; SCSI_MLQUEUE_HOST_BUSY, _DEVICE_BUSY,
+ * _EH_RETRY, _TARGET_BUSY: 0x1055..0x1058 on both kernels) and the core reads
+ * them the same way. The driver's queuecommand lies over the kernel's slot
+ * (this rule's wrapper of <scsi/scsi_host.h>). The core gets a copy of the
+ * driver's template (below) whose slot is kb_queuecommand_trampoline, of the
+ * kernel's type: it calls the driver's queuecommand and returns its value
+ * as the enum.
+ */
+/*
+ * The template copy, shared by the old_on_new shims of scsi_slave_configure_removed
+ * and scsi_queuecommand_qc_status (the same text in both; the first one
+ * applied defines it). scsi_host_alloc() hands the core a copy of the
+ * driver's template -- made once per template and kept in the module's data,
+ * so it lives as long as the driver's own template -- in which each shim
+ * that is on has put its trampoline (KB_SHT_PATCH_*; the macros are expanded
+ * where the driver calls scsi_host_alloc, after every shim). A trampoline
+ * finds the driver's own template from the host's (shost->hostt is the
+ * copy). A template no shim needs to patch goes to the core unchanged. Past
+ * KB_SHT_BOXES templates in one file, a copy is allocated per host and never
+ * freed (a small leak on a path no driver takes, never a wrong call).
+ */
+#ifndef KB_SHT_BOX_H
+#define KB_SHT_BOX_H
+#include <scsi/scsi_host.h>
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+
+#define KB_SHT_BOXES 4
+
+struct kb_sht_box {
+	struct scsi_host_template sht;			/* what the core sees */
+	const struct scsi_host_template *driver;	/* the driver's own */
+};
+
+/* the driver's own template of a host whose template is a kb_sht_box copy */
+static inline const struct scsi_host_template *kb_sht_driver(const struct scsi_host_template *hostt)
+{
+	return container_of(hostt, struct kb_sht_box, sht)->driver;
+}
+
+/*
+ * A shim's patch: true when the driver's template *drv needs it (a slot of the
+ * driver's type is set); with *copy*, it also puts its trampoline in the copy.
+ */
+typedef bool (*kb_sht_patch_t)(const struct scsi_host_template *drv, struct scsi_host_template *copy);
+
+static inline const struct scsi_host_template *kb_sht_box(const struct scsi_host_template *sht,
+							   kb_sht_patch_t p1, kb_sht_patch_t p2)
+{
+	static DEFINE_MUTEX(lock);
+	static struct kb_sht_box boxes[KB_SHT_BOXES];
+	struct kb_sht_box *use = NULL;
+	int i;
+
+	if (!((p1 && p1(sht, NULL)) || (p2 && p2(sht, NULL))))
+		return sht;
+	mutex_lock(&lock);
+	for (i = 0; i < KB_SHT_BOXES && boxes[i].driver && !use; i++)
+		if (boxes[i].driver == sht)
+			use = &boxes[i];
+	if (!use && i < KB_SHT_BOXES)
+		use = &boxes[i];
+	if (!use)
+		use = kmalloc(sizeof(*use), GFP_KERNEL | __GFP_NOFAIL);
+	if (use->driver != sht) {
+		use->sht = *sht;
+		if (p1)
+			p1(sht, &use->sht);
+		if (p2)
+			p2(sht, &use->sht);
+		use->driver = sht;
+	}
+	mutex_unlock(&lock);
+	return &use->sht;
+}
+
+#define scsi_host_alloc(sht, privsize)	\
+	scsi_host_alloc(kb_sht_box(sht, KB_SHT_PATCH_SLAVE_CONFIGURE, KB_SHT_PATCH_QUEUECOMMAND), privsize)
+#endif
+#ifndef KB_SHT_PATCH_SLAVE_CONFIGURE
+#define KB_SHT_PATCH_SLAVE_CONFIGURE	NULL
+#endif
+#ifndef KB_SHT_PATCH_QUEUECOMMAND
+#define KB_SHT_PATCH_QUEUECOMMAND	NULL
+#endif
+
+static inline enum scsi_qc_status kb_queuecommand_trampoline(struct Scsi_Host *shost,
+							     struct scsi_cmnd *cmd)
+{
+	return kb_sht_driver(shost->hostt)->queuecommand(shost, cmd);
+}
+
+static inline bool kb_sht_patch_queuecommand(const struct scsi_host_template *drv,
+					     struct scsi_host_template *copy)
+{
+	if (!drv->queuecommand)
+		return false;
+	if (copy)
+		copy->kb_queuecommand_kernel = kb_queuecommand_trampoline;
+	return true;
+}
+
+#undef KB_SHT_PATCH_QUEUECOMMAND
+#define KB_SHT_PATCH_QUEUECOMMAND	kb_sht_patch_queuecommand

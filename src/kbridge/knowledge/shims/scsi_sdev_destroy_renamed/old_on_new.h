@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * scsi_host_template.slave_destroy on a kernel that calls the same callback
+ * sdev_destroy: void (*)(struct scsi_device *), called by the core when a
+ * device goes away, only the name differs. The driver's .slave_destroy
+ * designates the kernel's slot.
+ */
+#include <scsi/scsi_host.h>
+
+#define slave_destroy	sdev_destroy
