@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kbridge.actions.bridge import layer
 from kbridge.errors import KbridgeError
@@ -42,6 +43,7 @@ class BridgeReport:
     driver_files: list[str] = field(default_factory=list)
     guards: str | None = None                   # inline: "feature" | "version"
     spots: list[dict[str, object]] = field(default_factory=list)   # inline: the guarded spots
+    drafts: Any = None                          # draft.DraftPlan: the drafted bridges (issue 17)
 
     @property
     def ok(self) -> bool:
@@ -52,6 +54,7 @@ class BridgeReport:
                 "home": self.home, "targets": self.targets, "ok": self.ok,
                 "shims": self.shims, "unbridged": [u.to_json() for u in self.unbridged],
                 "files": self.files, "driver_files": self.driver_files,
+                "drafts": self.drafts.to_json() if self.drafts is not None else [],
                 **({"guards": self.guards, "spots": self.spots} if self.strategy == "inline" else {})}
 
 
@@ -86,10 +89,11 @@ def home_tree(home: str, trees: list[KernelTree]) -> KernelTree | None:
 
 def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
            rules: list[rules_mod.Rule] | None = None, home: str | None = None,
-           guards: str | None = None) -> BridgeReport:
+           guards: str | None = None, drafts: bool = True, cache: Path | None = None) -> BridgeReport:
     """Write the bridged driver to *out* (atomically, replacing it) and report what was done.
 
-    *guards* (inline only): "feature" (default) or "version".
+    *guards* (inline only): "feature" (default) or "version". *drafts*: draft bridges from
+    the driver's own kernel for what no rule covers (:mod:`.draft`).
     """
     if strategy not in STRATEGIES:
         raise KbridgeError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
@@ -107,6 +111,9 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
     home_answers = _answers(home_tree(home, trees), home, needed)
     p = layer.plan(rules, driver, home_answers, [_answers(t, t.version or "0", needed) for t in trees],
                    [t.name for t in trees])
+    # drafted bridges: the home kernel's own code for what no rule covers (draft.py)
+    from kbridge.actions.bridge import draft
+    drafted = draft.for_bridge(driver, home, trees, p, rules, cache=cache) if drafts else draft.DraftPlan()
     spots: list[dict[str, object]] = []
     if strategy == "inline":
         from kbridge.actions.bridge import inline
@@ -114,6 +121,7 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
         content, own, spots = res.content, res.driver_files, [s.to_json() for s in res.spots]
     else:
         content, own = layer.files(driver, home, p)
+    content = {**content, **{k: v for k, v in drafted.files.items() if k not in content}}
     if out.exists() and not out.is_dir():
         raise KbridgeError(f"{out}: exists and is not a directory; choose another -o")
     with atomic_directory(out) as tmp:
@@ -127,9 +135,10 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
         driver=driver.label, strategy=strategy, out=out, home=home,
         targets=[t.name for t in trees],
         shims=[{"rule": s.rule.id, "direction": s.direction, "guard": s.rule.guard,
-                "after": s.after, "wrappers": list(s.wrappers)} for s in p.shims],
+                "after": s.after, "wrappers": list(s.wrappers)} for s in p.shims
+               if s.rule.subsystem != "draft"],
         unbridged=p.unbridged, files=list(content), driver_files=own,
-        guards=(guards or "feature") if strategy == "inline" else None, spots=spots)
+        guards=(guards or "feature") if strategy == "inline" else None, spots=spots, drafts=drafted)
 
 
 def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] | None = None,

@@ -10,8 +10,10 @@ file:line, the API and what covers it:
 * ``rule``: a rule knows the change but OUT carries no shim of it (the rule
   has no shim for that direction, the shim is impossible or refuses what the
   driver does: the plan's reason);
-* ``draft``: a drafted bridge covers the API but was not used (the caller's
-  *drafts*; kbridge makes none yet, issue 17 item 1);
+* ``draft``: the API is of a kind kbridge drafts from the kernel's own code
+  (:mod:`.draft`), but no draft was made or used on that target; ``why`` says
+  why (a dependency declared differently, a semantic change, gcc's error).
+  An error a draft in OUT covers counts as bridged;
 * ``nothing``: no rule knows the API.
 
 Check is run against the kernel the driver was written for (bridge's home),
@@ -71,13 +73,14 @@ class Prediction:
 
 
 def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
-             unbridged: dict[str, str], drafts: dict[str, str] | None = None
-             ) -> tuple[int, list[Remaining]]:
+             unbridged: dict[str, str], drafts: dict[str, str] | None = None,
+             drafted: Any = None) -> tuple[int, list[Remaining]]:
     """(how many of *findings*' errors OUT bridges, the ones it does not).
 
     *findings*: :func:`kbridge.actions.matrix.blame`'s, each with its ``rules``;
     *shimmed*: the rules OUT carries a shim of; *unbridged*: rule -> why the plan did
-    not bridge it; *drafts*: API -> why a draft covering it was not used."""
+    not bridge it; *drafts*: API -> why a draft covering it was not used; *drafted*: the
+    bridge's :class:`.draft.DraftPlan` (drafts in OUT, and why others were not made)."""
     drafts = drafts or {}
     done = 0
     left: list[Remaining] = []
@@ -88,7 +91,13 @@ def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
         if shimmed & set(ids):
             done += 1
             continue
-        if ids:
+        if not ids and drafted is not None and drafted.covers(target, str(f["api"])):
+            done += 1
+            continue
+        not_drafted = drafted.why_not(target, str(f["api"])) if drafted is not None and not ids else None
+        if not_drafted is not None:
+            covered, why = "draft", f"not drafted: {not_drafted}"
+        elif ids:
             covered, why = "rule", "; ".join(unbridged[i] for i in ids if i in unbridged) or \
                 f"no shim of {', '.join(ids)} applies to this driver in this direction"
         elif f["api"] in drafts:
@@ -123,7 +132,8 @@ def predict(driver: Any, trees: list[Any], report: Any, rules: list[Any], *,
         out.against = out.against or str(chk["against"])
         findings = chk["findings"]
         out.predicted[tree.name] = sum(1 for f in findings if f["severity"] != "warning")  # type: ignore[union-attr]
-        done, left = classify(tree.name, findings, shimmed, unbridged, drafts)  # type: ignore[arg-type]
+        done, left = classify(tree.name, findings, shimmed, unbridged, drafts,  # type: ignore[arg-type]
+                              getattr(report, "drafts", None))
         out.bridged[tree.name] = done
         out.remaining.extend(left)
     return out
