@@ -276,6 +276,11 @@ def _declared(api: Any, name: str) -> str | None:
 
 def _same(a: Any, t: Any, name: str) -> str | None:
     """None when *name* has the same declaration on home (*a*) and target (*t*), else why not."""
+    ta, tt = a.typedef(name), t.typedef(name)
+    if ta is not None and tt is not None:
+        # a type name: its typedef decides (a stray #define of the same word in some
+        # header, e.g. 6.1's u32, is not what C code naming the type sees)
+        return None if a.canon(ta) == t.canon(tt) else f"typedef '{name}' is another type on {t.name}"
     ka, kt = _declared(a, name), _declared(t, name)
     if ka is None or kt is None:
         return None if ka == kt else f"'{name}' is declared on one kernel only"
@@ -511,8 +516,9 @@ def _probe_rule(d: Draft) -> Rule:
                 else f"int kb_probe(void) {{ return (int)({name}); }}")
         probe = Probe(tuple(d.after[:1]), code, f"'{name}' undeclared|No such file or directory",
                       isolated=True)
-    else:
-        probe = Probe((), "", "")
+    else:   # a macro: batched (the layer's own copy is under #ifndef NAME anyway)
+        probe = Probe(tuple(d.after[:1]), f'#ifndef {name}\n#error "kb_absent: {name}"\n#endif',
+                      "kb_absent|No such file or directory")
     why = (f"the definition of Linux {d.kernel} itself ({d.source}), whose every dependency has the "
            f"same declaration on the targets it applies to ({', '.join(d.targets)})")
     return Rule(id=draft_id(name), subsystem="draft", api=(name,), kind="added",
@@ -880,8 +886,7 @@ def extend(p: layer.LayerPlan, dp: DraftPlan) -> None:
         cond = (f"#ifndef {r.guard}" if d.kind in ("function", "constant") else "#if 1")
         for h in d.after:
             p.shims.append(DraftShim(r, "new_on_old", h, d.text, (), cond))
-        if d.kind in ("function", "constant"):
-            p.probed.append(r)
+        p.probed.append(r)
 
 
 def for_bridge(driver: Any, home: str, trees: list[Any], p: layer.LayerPlan, rules: list[Any],

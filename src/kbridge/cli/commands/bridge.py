@@ -66,7 +66,8 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
                        f"{len(left)} not bridged")
             for r in left:
                 cover = (f"rule {', '.join(r.rules)} covers it, not bridged: {r.why}" if r.covered_by == "rule"
-                         else f"a draft covers it, not used: {r.why}" if r.covered_by == "draft"
+                         else f"kbridge drafts this kind of change, but not this one: {r.why.removeprefix('not drafted: ')}"
+                         if r.covered_by == "draft"
                          else "nothing covers it (no rule, no draft)")
                 stdout.out(f"  NOT BRIDGED {r.file}:{r.line}:{r.col}: {r.api} ({r.kind}): {cover}")
         if pred.ok:
