@@ -206,3 +206,28 @@ def test_corpus_xen_blkfront_7_3_on_6_1_and_5_10(roots_ready, tree61, tmp_path):
     b0, b1 = build(drv_mod.load(out0), tree61), build(drv_mod.load(out), tree61)
     assert b1.errors < b0.errors, (b0.errors, b1.errors)
     assert build(drv_mod.load(out), t73).ok
+
+
+def test_kbridge_draft_writes_drafts_and_skeleton_rules(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    """`kbridge draft`: the drafts with their provenance, and a skeleton rule per API that
+    remains, with both declarations, for review."""
+    import json
+    import tomllib
+
+    from conftest import run_cli
+    out = tmp_path / "review"
+    proc = run_cli("draft", str(SEMANTIC), "-t", "6.1", "-t", "6.12", "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout)
+    assert res["drafts"] == [] and sorted(res["files"]) == ["drafts.json", "rules/skeleton.toml"]
+    text = (out / "rules/skeleton.toml").read_text()
+    rules = tomllib.loads(text)["rule"]
+    assert [r["api"] for r in rules] == [["skb_append_pagefrags"], ["skb_frag_fill_page_desc"]]
+    assert rules[0]["kind"] == "changed" and rules[0]["commit"] == "unknown"
+    # both declarations of the signature change, as comments
+    assert "size_t size) (include/linux/skbuff.h" in text and "size_t max_frags) (include/linux/skbuff.h" in text
+    proc = run_cli("draft", str(NEW), "-t", "6.1", "-t", "6.12", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    head = (out / "drafts/skb_pointer_if_linear.h").read_text()
+    assert "guard: KB_HAVE_DRAFT_SKB_POINTER_IF_LINEAR" in head and "include/linux/skbuff.h:" in head
+    assert "rules/skeleton.toml" in proc.stdout
