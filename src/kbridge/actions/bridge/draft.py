@@ -104,6 +104,9 @@ class Draft:
 class DraftPlan:
     drafts: list[Draft] = field(default_factory=list)
     refused: dict[tuple[str, str], str] = field(default_factory=dict)   # (target, api) -> why
+    # (target, api) -> why it is no kind kbridge drafts here (an exported function: a compat
+    # object's job; a type): reported as covered by nothing, with this reason
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)              # extra OUT files
 
     def covers(self, target: str, api: str) -> bool:
@@ -111,6 +114,9 @@ class DraftPlan:
 
     def why_not(self, target: str, api: str) -> str | None:
         return self.refused.get((target, api))
+
+    def note(self, target: str, api: str) -> str | None:
+        return self.notes.get((target, api))
 
     def to_json(self) -> list[dict[str, object]]:
         return [d.to_json() for d in self.drafts]
@@ -391,6 +397,10 @@ class _Candidate:
     inc_t: dict[str, set[str]] = field(default_factory=dict)   # target -> headers declaring deps
 
 
+class NotDraftable(str):
+    """Why a name is no kind of thing drafting handles (not a refusal of a draft)."""
+
+
 class Drafter:
     """Drafts for one driver written for *home* (a KernelTree) on *targets*."""
 
@@ -473,8 +483,8 @@ class Drafter:
         f = a.index.function(name)
         if f is not None and f.active is not False:
             if not f.inline:
-                return (f"'{name}' is an exported function on {a.name} (no definition in its headers: "
-                        "a compat object's job)")
+                return NotDraftable(f"'{name}' is an exported function on {a.name} (no definition in "
+                                    "its headers to draft: a compat object's job)")
             got = _read(self.home, f.file)
             text = function_text(got[1], f.line, name) if got else None
             if text is None:
@@ -487,7 +497,8 @@ class Drafter:
             got = _read(self.home, ec.file)
             where = f"{got[0]}:{ec.line}" if got else f"{ec.file}:{ec.line}"
             return _Candidate(name, "constant", where, f"enum {{ {name} = {ec.value} }};", {name})
-        return f"'{name}' is neither a macro, a static inline function nor a constant on {a.name}"
+        return NotDraftable(f"'{name}' is neither a macro, a static inline function nor a constant "
+                            f"on {a.name}")
 
 
 # ------------------------------------------------------------------ texts
@@ -612,6 +623,9 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
                 c.targets.add(tname)
                 continue
             why = dr.name(api, t)
+            if isinstance(why, NotDraftable):
+                out.notes[(tname, api)] = str(why)
+                continue
             if why is not None:
                 out.refused[(tname, api)] = why
                 continue

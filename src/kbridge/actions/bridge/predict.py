@@ -103,7 +103,8 @@ def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
         elif f["api"] in drafts:
             covered, why = "draft", drafts[f["api"]]
         else:
-            covered, why = "nothing", "no rule covers this API"
+            note = drafted.note(target, str(f["api"])) if drafted is not None else None
+            covered, why = "nothing", "no rule covers this API" + (f"; not drafted: {note}" if note else "")
         left.append(Remaining(target, str(f["file"]), int(f["line"]), int(f["col"]), str(f["kind"]),
                               str(f["api"]), str(f["message"]), covered, ids, why))
     return done, left

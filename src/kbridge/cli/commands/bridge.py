@@ -68,7 +68,8 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
                 cover = (f"rule {', '.join(r.rules)} covers it, not bridged: {r.why}" if r.covered_by == "rule"
                          else f"kbridge drafts this kind of change, but not this one: {r.why.removeprefix('not drafted: ')}"
                          if r.covered_by == "draft"
-                         else "nothing covers it (no rule, no draft)")
+                         else "nothing covers it (no rule, no draft)" + (
+                             f": {r.why.split('; not drafted: ', 1)[1]}" if "; not drafted: " in r.why else ""))
                 stdout.out(f"  NOT BRIDGED {r.file}:{r.line}:{r.col}: {r.api} ({r.kind}): {cover}")
         if pred.ok:
             stdout.out(f"build it with: make -C <kernel tree> M={report.out.resolve()} modules")
