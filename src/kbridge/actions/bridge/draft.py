@@ -663,7 +663,12 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
                         c.includes.add(inc)
     drafts = [*_to_drafts(dr, home), *_header_drafts(headers, home), *_include_drafts(includes, home)]
     if compile_check:
-        drafts = _compile_check(drafts, trees, out, cache)
+        incs: list[str] = []
+        for u in scan.uses:
+            if u.kind == "include" and u.name not in incs:
+                incs.append(u.name)
+        prefix = {t.name: [h for h in incs if open_api(t, cache).has_header(h)] for t in trees}
+        drafts = _compile_check(drafts, trees, out, cache, prefix)
     out.drafts = drafts
     return out
 
@@ -804,8 +809,16 @@ def header_file(d: Draft) -> str:
 
 # ------------------------------------------------------------------ compile check
 
-def _compile_check(drafts: list[Draft], trees: list[Any], out: DraftPlan, cache: Any) -> list[Draft]:
-    """Compile every draft on every target it applies to; drop it where gcc rejects it."""
+def _compile_check(drafts: list[Draft], trees: list[Any], out: DraftPlan, cache: Any,
+                   prefix: dict[str, list[str]] | None = None) -> list[Draft]:
+    """Compile every draft on every target it applies to; drop it where gcc rejects it.
+
+    The unit includes first what the driver includes (*prefix*: per target, the
+    driver's #include <...> that exist there, in its order: headers that are not
+    self-contained compile as the driver has them), then the headers the drafts
+    follow, then the drafts. An error is charged to the draft whose lines it is
+    in (or that its context lines point at); when no error is, the unit is tried
+    once more without the driver's includes, then every draft is charged."""
     import tempfile
 
     from kbridge.actions.kbuild import run_tool
@@ -814,27 +827,31 @@ def _compile_check(drafts: list[Draft], trees: list[Any], out: DraftPlan, cache:
     keep: dict[str, set[str]] = {d.api + "\0" + d.kind: set(d.targets) for d in drafts}
     for tree in trees:
         mine = [d for d in drafts if tree.name in d.targets]
-        for _round in range(4):
+        try:
+            cmd = compile_command(tree) if mine else None
+        except KbridgeError as exc:
+            for d in mine:
+                keep[d.api + "\0" + d.kind].discard(tree.name)
+                for p in d.provides:
+                    out.refused.setdefault((tree.name, p), f"draft not compiled: {exc}")
+            continue
+        first = list((prefix or {}).get(tree.name, []))
+        for _round in range(6):
             live = [d for d in mine if tree.name in keep[d.api + "\0" + d.kind]]
-            if not live:
+            if not live or cmd is None:
                 break
             with tempfile.TemporaryDirectory(prefix="kbridge-draft-") as tmp:
                 work = Path(tmp)
-                unit, ranges = _unit(live, work)
+                unit, ranges = _unit(live, work, first)
                 (work / "kb_drafts.c").write_text(unit)
-                try:
-                    cmd = compile_command(tree)
-                except KbridgeError as exc:
-                    for d in live:
-                        keep[d.api + "\0" + d.kind].discard(tree.name)
-                        for p in d.provides:
-                            out.refused.setdefault((tree.name, p), f"draft not compiled: {exc}")
-                    break
                 argv = [*cmd.argv, "-I", str(work / "inc"), "-fsyntax-only", str(work / "kb_drafts.c")]
                 proc = run_tool(tree, argv, cwd=cmd.cwd, binds=(work,))
             if proc.returncode == 0:
                 break
             bad = _blame_lines(proc.stdout, "kb_drafts.c", ranges, live)
+            if not bad and first:
+                first = []          # the driver's includes alone fail here: try without them
+                continue
             if not bad:
                 bad = {d.api + "\0" + d.kind: _first_error(proc.stdout) for d in live}
             for key, err in bad.items():
@@ -867,8 +884,11 @@ def _first_error(log: str) -> str:
     return log.strip().splitlines()[-1] if log.strip() else "gcc failed"
 
 
-def _unit(drafts: list[Draft], work: Path) -> tuple[str, list[tuple[int, int, str]]]:
+def _unit(drafts: list[Draft], work: Path, first: list[str] | None = None
+          ) -> tuple[str, list[tuple[int, int, str]]]:
     lines = ["/* kbridge: the drafts of one target, compiled before use */"]
+    for h in first or []:
+        lines += [f"#if __has_include(<{h}>)", f"#include <{h}>", "#endif"]
     ranges: list[tuple[int, int, str]] = []
     for d in drafts:
         if d.kind == "header":
