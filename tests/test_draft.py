@@ -103,6 +103,14 @@ def test_a_dependency_declared_differently_is_refused(tree61, tree612):  # type:
     assert d.name("GENMASK_U32", t) is None and d.cands["GENMASK_U32"].needs == ["GENMASK_TYPE"]
     why = d.name("skb_frag_fill_page_desc", t)
     assert why is not None and "netmem_ref" in why
+    # a constant the newer kernel removed is never drafted onto it (a flag bit may be reused)
+    old = draft.Drafter(tree61)
+    why = old.name("KLP_UNDEFINED", a)
+    assert why is not None and "removed" in why and not isinstance(why, draft.NotDraftable)
+    # a macro body the scanner reads partly: every token is a dependency (5.10's alloc_disk_node)
+    assert "__alloc_disk_node" in draft.macro_deps(
+        "({ static struct lock_class_key __key; struct gendisk *__disk; "
+        "__disk = __alloc_disk_node(minors, node_id); __disk; })", ("minors", "node_id")).names
     why = d.name("skb_copy_seq_read", t)
     assert isinstance(why, draft.NotDraftable) and "exported function" in why
 

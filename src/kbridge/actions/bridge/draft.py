@@ -248,11 +248,37 @@ def function_deps(text: str) -> Deps:
     return Deps(frozenset(names - local - {own} - _KEYWORDS), frozenset(structs), frozenset(fields))
 
 
+def _tokens(body: str) -> set[str]:
+    """Every identifier of a macro body outside string and character literals, but not a
+    member after ``.``/``->`` nor a ``#param`` stringification: an over-approximation of
+    what it names, for bodies the scanner reads partly (a statement expression with a
+    static local: 5.10's alloc_disk_node)."""
+    src = body.encode()
+    out: set[str] = set()
+    i = 0
+    while i < len(src):
+        j = _skip_literal(src, i)
+        if j != i:
+            i = j
+            continue
+        m = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*").match(src, i)
+        if m:
+            before = src[:i].rstrip()
+            if not before.endswith((b".", b"->", b"#")):
+                out.add(m.group().decode())
+            i = m.end()
+        else:
+            i += 1
+    return out
+
+
 def macro_deps(body: str, params: tuple[str, ...] | None) -> Deps:
-    """What a macro body names (read as C by the scanner), its parameters aside."""
+    """What a macro body names (read as C by the scanner, and every identifier token of
+    it: a dependency too many is only checked, one too few could hide a change), its
+    parameters aside."""
     from kbridge.facts.scan import scan_sources
     res = scan_sources([("macro.h", f"#define __KB_BODY {body}\n".encode())])
-    names = {u.name for u in res.uses if u.kind in ("call", "ref", "type")}
+    names = {u.name for u in res.uses if u.kind in ("call", "ref", "type")} | _tokens(body)
     structs = {f"{u.kind} {u.name}" for u in res.uses if u.kind in ("struct", "union")}
     return Deps(frozenset(names - set(params or ()) - _KEYWORDS - {"__VA_ARGS__"}), frozenset(structs),
                 frozenset())
@@ -423,6 +449,12 @@ class Drafter:
             c = self._candidate(name)
             if isinstance(c, str):
                 return c
+        if self.removed_on(t) and (c.kind == "constant" or (c.kind == "macro" and not re.search(
+                rf"#\s*define\s+{re.escape(name)}\(", c.text))):
+            # a value the newer kernel removed (QUEUE_FLAG_DISCARD, GENHD_FL_CD): its number
+            # may mean something else there (a flag bit reused): a semantic question for a rule
+            return (f"'{name}' is a constant {t.name} removed: whether its value still means the same "
+                    "there cannot be told from the headers (a rule's job)")
         deps = self._deps(c)
         why = None
         tname = t.name
@@ -459,6 +491,12 @@ class Drafter:
             if n not in c.needs:
                 c.needs.append(n)
         return None
+
+    def removed_on(self, t: Any) -> bool:
+        """Is target *t* newer than the driver's own kernel (what it lacks was removed)?"""
+        from kbridge.facts.targets import version_tuple
+        tv = t.index.tree.version if t.index.tree is not None else None
+        return bool(tv and self.home.version and version_tuple(tv) > version_tuple(self.home.version))
 
     def _deps(self, c: _Candidate) -> Deps:
         if c.kind == "function":
