@@ -668,7 +668,10 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
                 out.refused[(tname, api)] = why
                 continue
             place = after if after and t.has_header(after) else None
-            if place is None:
+            if dr.cands[api].kind != "macro" or place is None:
+                # a definition needs what its home header had above it (struct netdev_queue
+                # complete for 6.12's qdisc_txq_has_no_queue): after that header, where the
+                # target has it; a macro only needs to be defined before its use
                 for df in sorted(decl_files):
                     h = _header_of(a, df)
                     if h and t.has_header(h):
@@ -882,7 +885,9 @@ def _compile_check(drafts: list[Draft], trees: list[Any], out: DraftPlan, cache:
                 work = Path(tmp)
                 unit, ranges = _unit(live, work, first)
                 (work / "kb_drafts.c").write_text(unit)
-                argv = [*cmd.argv, "-I", str(work / "inc"), "-fsyntax-only", str(work / "kb_drafts.c")]
+                # the wrappers first on the include path, as OUT's NOSTDINC_FLAGS puts compat/include
+                argv = [cmd.argv[0], "-I", str(work / "inc"), *cmd.argv[1:], "-fsyntax-only",
+                        str(work / "kb_drafts.c")]
                 proc = run_tool(tree, argv, cwd=cmd.cwd, binds=(work,))
             if proc.returncode == 0:
                 break
@@ -924,57 +929,95 @@ def _first_error(log: str) -> str:
 
 def _unit(drafts: list[Draft], work: Path, first: list[str] | None = None
           ) -> tuple[str, list[tuple[int, int, str]]]:
+    """The check unit: each draft in its own file, included by a wrapper of each header it
+    follows (as OUT applies it, so its place is what is checked), then the driver's
+    includes (*first*) and the headers the drafts follow, then a use of each draft at
+    the end (an object-like macro or a constant evaluated, a function's address taken).
+    Ranges: (first line, last line, key) of each draft's uses in the unit; a draft's own
+    file is ``kbdraft/<ident>.h``."""
+    inc = work / "inc"
+    wrap: dict[str, list[str]] = {}
+    for d in drafts:
+        if d.kind == "header":
+            p = inc / d.api
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(header_file(d))
+            continue
+        ident = _ident(d.api) + ("_inc_" + _ident("_".join(d.after)) if d.kind == "include" else "")
+        f = inc / "kbdraft" / f"{ident}.h"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(d.text)
+        for h in d.after:
+            wrap.setdefault(h, []).append(f"kbdraft/{ident}.h")
+    for h, files in wrap.items():
+        p = inc / h
+        p.parent.mkdir(parents=True, exist_ok=True)
+        g = "KB_CHECK_" + re.sub(r"[^A-Za-z0-9]", "_", h).upper()
+        p.write_text(f"#ifndef {g}\n#define {g}\n#include_next <{h}>\n"
+                     + "".join(f'#include "{x}"\n' for x in files) + f"#else\n#include_next <{h}>\n#endif\n")
     lines = ["/* kbridge: the drafts of one target, compiled before use */"]
-    for h in first or []:
+    for h in [*(first or []), *sorted(wrap)]:
         lines += [f"#if __has_include(<{h}>)", f"#include <{h}>", "#endif"]
     ranges: list[tuple[int, int, str]] = []
     for d in drafts:
-        if d.kind == "header":
-            p = work / "inc" / d.api
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(header_file(d))
-    afters = []
-    for d in drafts:
-        for h in d.after:
-            if h not in afters:
-                afters.append(h)
-    lines += [f"#include <{h}>" for h in afters]
-    for d in drafts:
-        first = len(lines) + 1
+        start = len(lines) + 1
         if d.kind == "header":
             lines.append(f"#include <{d.api}>")
-        else:
-            lines += d.text.rstrip("\n").split("\n")
-        if d.kind == "constant" or (d.kind == "macro" and not re.search(
+        elif d.kind == "function":
+            lines.append(f"static inline void *kb_draft_use_{_ident(d.api)}(void) {{ return (void *)&{d.api}; }}")
+        elif d.kind == "constant" or (d.kind == "macro" and not re.search(
                 rf"#\s*define\s+{re.escape(d.api)}\(", d.text)):
             lines.append(f"static inline void kb_draft_use_{_ident(d.api)}(void) {{ (void)({d.api}); }}")
-        ranges.append((first, len(lines), d.api + "\0" + d.kind))
+        ranges.append((start, len(lines), d.api + "\0" + d.kind))
     return "\n".join(lines) + "\n", ranges
 
 
 def _blame_lines(log: str, unit: str, ranges: list[tuple[int, int, str]], live: list[Draft]
                  ) -> dict[str, str]:
-    """Draft key -> gcc's first error, for each error whose position (or the unit line that
-    led to it) lies in a draft's lines."""
+    """Draft key -> gcc's first error, for each error in a draft's own file
+    (``kbdraft/<ident>.h``), or whose position or context (the include chain, the
+    expansion notes) lies in a draft's use lines or file."""
+    by_ident: dict[str, str] = {}
+    for d in live:
+        ident = _ident(d.api) + ("_inc_" + _ident("_".join(d.after)) if d.kind == "include" else "")
+        by_ident[ident] = d.api + "\0" + d.kind
     out: dict[str, str] = {}
-    ctx: list[int] = []
-    for line in log.splitlines():
-        for m in re.finditer(re.escape(unit) + r":(\d+)", line):
-            ctx.append(int(m.group(1)))
-        if ": error:" in line or ": fatal error:" in line:
-            msg = line.split("error:", 1)[1].strip()
-            for ln in reversed(ctx):
+    ctx: list[str] = []
+    pending: tuple[str, list[str]] | None = None
+
+    def settle() -> None:
+        if pending is None:
+            return
+        msg, where = pending
+        for w in where:
+            if w.startswith("draft:"):
+                key = by_ident.get(w[6:])
+                if key:
+                    out.setdefault(key, msg)
+                    return
+            else:
+                ln = int(w)
                 for lo, hi, key in ranges:
                     if lo <= ln <= hi:
                         out.setdefault(key, msg)
-                        break
-                else:
-                    continue
-                break
+                        return
+
+    def refs(line: str) -> list[str]:
+        found = [f"draft:{m.group(1)}" for m in re.finditer(r"kbdraft/(\w+)\.h:\d+", line)]
+        found += [m.group(1) for m in re.finditer(re.escape(unit) + r":(\d+)", line)]
+        return found
+
+    for line in log.splitlines():
+        if ": error:" in line or ": fatal error:" in line:
+            settle()
+            msg = line.split("error:", 1)[1].strip()
+            pending = (msg, refs(line.split(": error:", 1)[0].split(": fatal error:", 1)[0]) + ctx[::-1])
             ctx = []
-        elif not line.startswith(("In file included", "                 from")) and "note:" not in line \
-                and "In function" not in line and "in expansion" not in line:
-            ctx = [c for c in ctx]
+        elif "note:" in line and pending is not None:
+            pending = (pending[0], pending[1] + refs(line))
+        else:
+            ctx += refs(line)
+    settle()
     return out
 
 
