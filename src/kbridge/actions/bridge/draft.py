@@ -24,16 +24,25 @@ kernel the driver was written for ("home") already holds the faithful shim:
 
 Never drafted: a change of semantics. A name both kernels declare
 differently (a signature, a struct layout, a constant's value), a dependency
-declared differently on the target, a struct the target lacks (a layout
-cannot be drafted), an exported function (no definition in the headers:
-that is the compat object's job, issue 17 item 1's third class) -- each is
-reported as not bridged with the reason (:attr:`DraftPlan.refused`).
+declared differently on the target (a macro's dependencies are every
+identifier of its body), a struct or member the target lacks or types
+differently (a layout cannot be drafted), a constant the target removed (its
+number may mean something else there: a flag bit reused) -- each is reported
+as not bridged with the reason (:attr:`DraftPlan.refused`). An exported
+function has no definition in the headers (the compat object's job, issue 17
+item 1's third class): :attr:`DraftPlan.notes`, reported as covered by nothing.
+
+Placement: a macro right after the driver's own include that reached it at
+home; a function or constant after the header that declares it at home (the
+context its definition was written in), where the target has that header.
 
 Each draft is compiled on every target it applies to before it is used: one
 ``gcc -fsyntax-only`` unit per target with the target's own kbuild command
-(:mod:`kbridge.actions.kbuild_flags`), the headers the drafts go after, the
-drafts, and a use of each object-like macro and constant. A draft whose
-lines gcc rejects is dropped for that target with gcc's error as the reason.
+(:mod:`kbridge.actions.kbuild_flags`), the drafts applied as OUT applies them
+(each in a wrapper of its header, first on the include path), the driver's
+includes, then a use of each draft (an object-like macro or constant
+evaluated, a function's address taken). A draft gcc rejects is dropped for
+that target with gcc's error as the reason, and the drafts that need it too.
 
 The data model, shared with other drafting engines (the compat object):
 
