@@ -1148,7 +1148,8 @@ def review_files(report: Any, prediction: Any, decls: dict[tuple[str, str], tupl
                 f" * from: {d.source} (Linux {d.kernel})\n * guard: {d.guard}\n"
                 + (f" * applied after: <{'>, <'.join(d.after)}>\n" if d.after else "")
                 + (f" * needs: {', '.join(d.needs)}\n" if d.needs else "") + " */\n")
-        files[f"drafts/{name}.h"] = (head + body).encode()
+        rel = f"drafts/include/{d.api}" if d.kind == "header" else f"drafts/{name}.h"
+        files[rel] = (head + body).encode()
     files["drafts.json"] = (json.dumps(dp.to_json(), indent=1, sort_keys=True) + "\n").encode()
     rem = []
     for r in prediction.remaining:
