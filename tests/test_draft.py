@@ -271,3 +271,13 @@ def test_drafted_ring_macros_and_inlines_on_5_10_match_7_3_in_guests(roots_ready
     assert len(lines[t73.name]) == 7, lines
     assert lines[t510.name] == lines[t73.name]
     assert "kbd ring_unconsumed=3" in lines[t73.name]
+
+
+def test_a_macro_reading_a_member_the_target_lacks_is_refused(roots_ready, tree61):  # type: ignore[no-untyped-def]
+    """5.10's for_each_pci_msi_entry -> for_each_msi_entry -> dev_to_msi_list reads
+    struct device.msi_list, which 6.1 does not have: the closure is refused (it was
+    drafted, and counted as bridged, before the macro's members were checked)."""
+    from kbridge.actions.check import open_api
+    d = draft.Drafter(_resolve("5.10"))
+    why = d.name("for_each_pci_msi_entry", open_api(tree61))
+    assert why is not None and "struct device has no member 'msi_list'" in why

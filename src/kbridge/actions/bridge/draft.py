@@ -401,6 +401,30 @@ def _fields_same(a: Any, t: Any, structs: frozenset[str], fields: frozenset[str]
     return None
 
 
+def _macro_members_same(a: Any, t: Any, text: str, generic: int = 40) -> str | None:
+    """A macro body's ``->m`` / ``.m``: the macro's struct is not known, so every struct
+    that has a member m at home and exists on the target must still have it, of the same
+    type (5.10's dev_to_msi_list reads struct device.msi_list, which 6.1 does not have).
+    A member name of more than *generic* structs at home (list, next) tells nothing and
+    is left to the build."""
+    names = {m.group(1) for m in re.finditer(r"(?:->|\.)\s*([A-Za-z_]\w*)", text)}
+    for m in sorted(names):
+        owners = [r[0] for r in a.index.db.execute(
+            "SELECT DISTINCT s.kind || ' ' || s.name FROM members mb JOIN structs s ON s.id = mb.struct_id "
+            "WHERE mb.name = ? AND s.name IS NOT NULL AND s.name != ''", (m,))]
+        if not owners or len(owners) > generic:
+            continue
+        for owner in sorted(owners):
+            ma, mt = a.members(owner), t.members(owner)
+            if ma is None or m not in ma or mt is None:
+                continue
+            if m not in mt:
+                return f"{owner} has no member '{m}' on {t.name}"
+            if a.canon(ma[m]) != t.canon(mt[m]):
+                return f"{owner}.{m} is another type on {t.name}"
+    return None
+
+
 # ------------------------------------------------------------------ the drafter
 
 def _ident(name: str) -> str:
@@ -487,6 +511,8 @@ class Drafter:
                 includes |= self._headers_of(t, d)
         if why is None and c.kind == "function":
             why = _fields_same(a, t, deps.structs, deps.fields)
+        elif why is None and c.kind == "macro":
+            why = _macro_members_same(a, t, c.text)
         elif why is None:
             for s in sorted(deps.structs):
                 if _struct_members(a, s) is not None and _struct_members(t, s) is None:
