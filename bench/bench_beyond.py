@@ -1,6 +1,6 @@
 """The layer (and inline) on drivers kbridge was not tuned for.
 
-    .venv/bin/python bench/bench_beyond.py [NAME ...]
+    .venv/bin/python bench/bench_beyond.py [--no-drafts] [NAME ...]
 
 Issue 7 asks to try the layer beyond the corpus and report the numbers. This
 takes in-tree drivers of both source packages that build out of tree as one
@@ -26,6 +26,8 @@ from kbridge.actions.bridge import bridge  # noqa: E402
 from kbridge.actions.kbuild import build  # noqa: E402
 from kbridge.facts import driver as drv_mod  # noqa: E402
 from kbridge.facts import intree, targets  # noqa: E402
+
+DRAFTS = True       # bridge with drafted bridges (--no-drafts: without)
 
 MODULES = (
     intree.IntreeModule("brd", "drivers/block", ("brd.c",)),
@@ -66,7 +68,7 @@ def main(names: list[str]) -> int:
             with tempfile.TemporaryDirectory(prefix="kbridge-beyond-") as tmp:
                 for strategy in ("layer", "inline"):
                     out = Path(tmp) / strategy
-                    rep = bridge(drv, [trees[home], trees[other]], strategy, out)
+                    rep = bridge(drv, [trees[home], trees[other]], strategy, out, drafts=DRAFTS)
                     unbridged |= {u.rule for u in rep.unbridged}
                     bdrv = drv_mod.load(out, label=f"{e.label}+{strategy}")
                     row[strategy] = build(bdrv, trees[other])
@@ -85,4 +87,5 @@ def main(names: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    DRAFTS = "--no-drafts" not in sys.argv     # without the drafted bridges (issue 17 item 1)
+    sys.exit(main([a for a in sys.argv[1:] if a != "--no-drafts"]))

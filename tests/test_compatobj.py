@@ -66,7 +66,7 @@ def bridged(tmp_path_factory, tree510, tree61):  # type: ignore[no-untyped-def]
 
 def test_plan_drafts_the_closure_with_provenance(bridged, tree510):  # type: ignore[no-untyped-def]
     rep, _, _ = bridged
-    plan = rep.drafts
+    plan = rep.compat
     assert not plan.refused, plan.refused
     assert {d.name for d in plan.drafts} == DRAFTED
     for d in plan.drafts:
@@ -83,7 +83,7 @@ def test_plan_drafts_the_closure_with_provenance(bridged, tree510):  # type: ign
         line = (src / d.file).read_text().splitlines()[d.line - 1]
         assert re.search(rf"\b{d.name}\(", line), (d.file, d.line, line)
     # reported by bridge as drafted, with its provenance
-    j = rep.to_json()["drafts"]
+    j = rep.to_json()["compat"]
     assert {x["api"] for x in j["drafted"]} == DRAFTED and j["refused"] == []
 
 
@@ -150,7 +150,7 @@ def test_copies_load_on_510_and_behave_like_61s_own(bridged, tree510, tree61, tm
     # a second driver carrying the same copies: both load in one guest, no clash
     other = _copy_as("kbdraft_b", tmp_path / "b")
     rep_b = bridge(drv_mod.load(other), [tree510, tree61], "layer", tmp_path / "out_b")
-    assert {d.name for d in rep_b.drafts.drafts} == DRAFTED
+    assert {d.name for d in rep_b.compat.drafts} == DRAFTED
     a = _build(base / "out", tree510, tmp_path / "a510")
     b = _build(tmp_path / "out_b", tree510, tmp_path / "b510")
     g510 = run_guest([*modules_in(a), *modules_in(b)], tree510.release)
@@ -173,7 +173,7 @@ def test_corpus_xenbus_ring_drafts_report_why(tmp_path):  # type: ignore[no-unty
     proc = run_cli("bridge", "xen-blkfront@6.1", "--target", "5.10", "-o", str(tmp_path / "out"),
                    "--no-abi-check", "--json")
     res = json.loads(proc.stdout)
-    refused = {r["api"]: r["why"] for r in res["drafts"]["refused"]}
+    refused = {r["api"]: r["why"] for r in res["compat"]["refused"]}
     assert "INVALID_GRANT_REF" in refused["xenbus_setup_ring"]
     assert "a macro of the driver's kernel" in refused["xenbus_setup_ring"]
     assert "gnttab_end_foreign_access" in refused["xenbus_teardown_ring"]
@@ -199,8 +199,8 @@ def test_copy_through_a_hand_rule(bridged_lim, tree61):  # type: ignore[no-untyp
     # queue_limits_commit_update, which 6.1 lacks and rule queue_limits_update_api bridges:
     # the copy is compiled with the layer's shims (struct queue_limits is kb_queue_limits there)
     rep, out = bridged_lim
-    assert not rep.unbridged and not rep.drafts.refused, (rep.unbridged, rep.drafts.refused)
-    (d,) = rep.drafts.drafts
+    assert not rep.unbridged and not rep.compat.refused, (rep.unbridged, rep.compat.refused)
+    (d,) = rep.compat.drafts
     assert (d.name, d.file, d.rules, d.targets) == (
         "queue_limits_commit_update_frozen", "block/blk-settings.c", ("queue_limits_update_api",), [tree61.name])
     assert d.package.startswith("linux-source-6.12 ")
@@ -237,7 +237,7 @@ def test_corpus_xenbus_grant_ring_of_510_is_drafted_for_61(tmp_path, tree61):  #
     proc = run_cli("bridge", "xen-netfront@5.10", "--target", "6.1", "-o", str(tmp_path / "out"),
                    "--no-abi-check", "--json")
     res = json.loads(proc.stdout)
-    (d,) = [x for x in res["drafts"]["drafted"] if x["api"] == "xenbus_grant_ring"]
+    (d,) = [x for x in res["compat"]["drafted"] if x["api"] == "xenbus_grant_ring"]
     assert d["package"].startswith("linux-source-5.10 ")
     assert (d["file"], d["header"], d["targets"]) == (
         "drivers/xen/xenbus/xenbus_client.c", "xen/xenbus.h", [tree61.name])

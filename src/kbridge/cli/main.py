@@ -161,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-abi-check", action="store_false", dest="abi_check",
                    help="skip building OUT on each target and comparing every kernel struct its "
                         "debug info describes with the target kernel's BTF (the ABI check)")
+    p.add_argument("--no-drafts", action="store_false", dest="drafts",
+                   help="do not draft bridges from the driver's own kernel's headers (moved headers, "
+                        "static inline functions, macros and constants the target lacks)")
+    p.add_argument("--json", action="store_true", dest="as_json")
+
+    p = sub.add_parser("draft", help="write the drafted bridges of a driver for a kernel, and skeleton "
+                                     "rules for what remains, to review")
+    p.add_argument("driver", metavar="DRIVER", help="driver directory, or NAME@SERIES from the corpus")
+    p.add_argument("--target", "-t", action="append", dest="targets", required=True, metavar="T",
+                   help="kernel to draft for (repeatable)")
+    p.add_argument("-o", "--output", type=Path, required=True, dest="out", metavar="DIR",
+                   help="output directory (replaced atomically)")
     p.add_argument("--json", action="store_true", dest="as_json")
 
     p = sub.add_parser("scan", help="list every kernel API a driver uses, with file:line:col")

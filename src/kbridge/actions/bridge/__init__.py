@@ -43,7 +43,8 @@ class BridgeReport:
     driver_files: list[str] = field(default_factory=list)
     guards: str | None = None                   # inline: "feature" | "version"
     spots: list[dict[str, object]] = field(default_factory=list)   # inline: the guarded spots
-    drafts: Any = None                          # compatobj.DraftPlan: exported functions copied
+    drafts: Any = None                          # draft.DraftPlan: headers, macros, inlines drafted
+    compat: Any = None                          # compatobj.DraftPlan: exported functions copied
 
     @property
     def ok(self) -> bool:
@@ -54,7 +55,8 @@ class BridgeReport:
                 "home": self.home, "targets": self.targets, "ok": self.ok,
                 "shims": self.shims, "unbridged": [u.to_json() for u in self.unbridged],
                 "files": self.files, "driver_files": self.driver_files,
-                "drafts": self.drafts.to_json() if self.drafts is not None else None,
+                "drafts": self.drafts.to_json() if self.drafts is not None else [],
+                "compat": self.compat.to_json() if self.compat is not None else None,
                 **({"guards": self.guards, "spots": self.spots} if self.strategy == "inline" else {})}
 
 
@@ -89,10 +91,11 @@ def home_tree(home: str, trees: list[KernelTree]) -> KernelTree | None:
 
 def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
            rules: list[rules_mod.Rule] | None = None, home: str | None = None,
-           guards: str | None = None) -> BridgeReport:
+           guards: str | None = None, drafts: bool = True, cache: Path | None = None) -> BridgeReport:
     """Write the bridged driver to *out* (atomically, replacing it) and report what was done.
 
-    *guards* (inline only): "feature" (default) or "version".
+    *guards* (inline only): "feature" (default) or "version". *drafts*: draft bridges from
+    the driver's own kernel for what no rule covers (:mod:`.draft`).
     """
     if strategy not in STRATEGIES:
         raise KbridgeError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
@@ -110,6 +113,9 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
     home_answers = _answers(home_tree(home, trees), home, needed)
     p = layer.plan(rules, driver, home_answers, [_answers(t, t.version or "0", needed) for t in trees],
                    [t.name for t in trees])
+    # drafted bridges: the home kernel's own code for what no rule covers (draft.py)
+    from kbridge.actions.bridge import draft
+    drafted = draft.for_bridge(driver, home, trees, p, rules, cache=cache) if drafts else draft.DraftPlan()
     spots: list[dict[str, object]] = []
     if strategy == "inline":
         from kbridge.actions.bridge import inline
@@ -117,9 +123,11 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
         content, own, spots = res.content, res.driver_files, [s.to_json() for s in res.spots]
     else:
         content, own = layer.files(driver, home, p)
+    content = {**content, **{k: v for k, v in drafted.files.items() if k not in content}}
     # exported functions a target lacks, copied from the source package into a compat object
+    # (after the header drafts are in OUT: a copy may need what they supply)
     from kbridge.actions.bridge import compatobj
-    drafts = compatobj.apply(driver, home_tree(home, trees), trees, rules, {s.rule.id for s in p.shims},
+    compat = compatobj.apply(driver, home_tree(home, trees), trees, rules, {s.rule.id for s in p.shims},
                              content if strategy == "layer" else None)
     if out.exists() and not out.is_dir():
         raise KbridgeError(f"{out}: exists and is not a directory; choose another -o")
@@ -134,9 +142,11 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
         driver=driver.label, strategy=strategy, out=out, home=home,
         targets=[t.name for t in trees],
         shims=[{"rule": s.rule.id, "direction": s.direction, "guard": s.rule.guard,
-                "after": s.after, "wrappers": list(s.wrappers)} for s in p.shims],
+                "after": s.after, "wrappers": list(s.wrappers)} for s in p.shims
+               if s.rule.subsystem != "draft"],
         unbridged=p.unbridged, files=list(content), driver_files=own,
-        guards=(guards or "feature") if strategy == "inline" else None, spots=spots, drafts=drafts)
+        guards=(guards or "feature") if strategy == "inline" else None, spots=spots, drafts=drafted,
+        compat=compat)
 
 
 def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] | None = None,

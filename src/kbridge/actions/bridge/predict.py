@@ -10,9 +10,12 @@ file:line, the API and what covers it:
 * ``rule``: a rule knows the change but OUT carries no shim of it (the rule
   has no shim for that direction, the shim is impossible or refuses what the
   driver does: the plan's reason);
-* ``draft``: a drafted bridge covers the API but was not used (the caller's
-  *drafts*, or an exported function the compat object could not copy for that
-  target: :mod:`.compatobj`, with its reason; the copies it made count as bridged);
+* ``draft``: the API is of a kind kbridge drafts from the kernel's own code --
+  a header, macro, constant or static inline (:mod:`.draft`), or an exported
+  function copied into OUT's compat object (:mod:`.compatobj`) -- but no draft
+  was made or used on that target; ``why`` says why (a dependency declared
+  differently, a semantic change, gcc's error). An error a draft in OUT covers
+  counts as bridged;
 * ``nothing``: no rule knows the API.
 
 Check is run against the kernel the driver was written for (bridge's home),
@@ -73,12 +76,13 @@ class Prediction:
 
 def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
              unbridged: dict[str, str], drafts: dict[str, str] | None = None,
-             compat: Any = None) -> tuple[int, list[Remaining]]:
+             drafted: Any = None, compat: Any = None) -> tuple[int, list[Remaining]]:
     """(how many of *findings*' errors OUT bridges, the ones it does not).
 
     *findings*: :func:`kbridge.actions.matrix.blame`'s, each with its ``rules``;
     *shimmed*: the rules OUT carries a shim of; *unbridged*: rule -> why the plan did
-    not bridge it; *drafts*: API -> why a draft covering it was not used."""
+    not bridge it; *drafts*: API -> why a draft covering it was not used; *drafted*: the
+    bridge's :class:`.draft.DraftPlan` (drafts in OUT, and why others were not made)."""
     drafts = drafts or {}
     done = 0
     left: list[Remaining] = []
@@ -92,8 +96,14 @@ def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
         if compat is not None and compat.covers(target, f["api"]):    # OUT's compat object
             done += 1
             continue
+        if not ids and drafted is not None and drafted.covers(target, str(f["api"])):
+            done += 1
+            continue
         refusal = compat.refusal(target, f["api"]) if compat is not None else None
-        if ids:
+        not_drafted = drafted.why_not(target, str(f["api"])) if drafted is not None and not ids else None
+        if not_drafted is not None:
+            covered, why = "draft", f"not drafted: {not_drafted}"
+        elif ids:
             covered, why = "rule", "; ".join(unbridged[i] for i in ids if i in unbridged) or \
                 f"no shim of {', '.join(ids)} applies to this driver in this direction"
         elif f["api"] in drafts:
@@ -101,7 +111,8 @@ def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
         elif refusal is not None:
             covered, why = "draft", refusal
         else:
-            covered, why = "nothing", "no rule covers this API"
+            note = drafted.note(target, str(f["api"])) if drafted is not None else None
+            covered, why = "nothing", "no rule covers this API" + (f"; not drafted: {note}" if note else "")
         left.append(Remaining(target, str(f["file"]), int(f["line"]), int(f["col"]), str(f["kind"]),
                               str(f["api"]), str(f["message"]), covered, ids, why))
     return done, left
@@ -131,7 +142,7 @@ def predict(driver: Any, trees: list[Any], report: Any, rules: list[Any], *,
         findings = chk["findings"]
         out.predicted[tree.name] = sum(1 for f in findings if f["severity"] != "warning")  # type: ignore[union-attr]
         done, left = classify(tree.name, findings, shimmed, unbridged, drafts,  # type: ignore[arg-type]
-                              getattr(report, "drafts", None))
+                              getattr(report, "drafts", None), getattr(report, "compat", None))
         out.bridged[tree.name] = done
         out.remaining.extend(left)
     return out

@@ -8,7 +8,8 @@ from kbridge.cli.output import print_json, stdout
 
 
 def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: bool,
-        cache_dir: Path | None, guards: str | None = None, abi_check: bool = True) -> int:
+        cache_dir: Path | None, guards: str | None = None, abi_check: bool = True,
+        drafts: bool = True) -> int:
     from kbridge.actions.bridge import bridge, home_tree
     from kbridge.actions.bridge.predict import predict
     from kbridge.facts import driver as drivers
@@ -19,7 +20,7 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
     trees = [tgt.resolve(t, trees=pool) for t in targets]
     drv = drivers.resolve(driver, cache=cache_dir)
     rules = rules_mod.load()
-    report = bridge(drv, trees, strategy, out, rules=rules, guards=guards)
+    report = bridge(drv, trees, strategy, out, rules=rules, guards=guards, drafts=drafts, cache=cache_dir)
     # what kbridge check predicts on each target, less what OUT bridges (with or without the ABI check)
     pred = predict(drv, trees, report, rules, home=home_tree(report.home, trees), cache=cache_dir)
     checks = []
@@ -51,9 +52,12 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
             where = ("in compat/kb_inline.h" if report.strategy == "inline"
                      else f"after <{s['after']}>" if s["after"] else "in kb_compat.h")
             stdout.out(f"  shim {s['rule']} ({s['direction']}, {s['guard']}) {where}")
+        for d in (report.drafts.drafts if report.drafts is not None else []):
+            stdout.out(f"  drafted {d.api} ({d.kind}) from {d.source} for {', '.join(d.targets)}"
+                       + (f", after <{'>, <'.join(d.after)}>" if d.after else ""))
         for u in report.unbridged:
             stdout.out(f"  NOT BRIDGED {u.rule} ({u.direction}): {', '.join(u.api)}: {u.why}")
-        for d in (report.drafts.drafts if report.drafts is not None else []):
+        for d in (report.compat.drafts if report.compat is not None else []):
             stdout.out(f"  drafted {d.name} from {d.package}, {d.file}:{d.line} into compat/kb_drafts.c "
                        f"(used on {', '.join(d.targets)})")
         for name, why in pred.failed.items():
@@ -65,8 +69,10 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
                        f"{len(left)} not bridged")
             for r in left:
                 cover = (f"rule {', '.join(r.rules)} covers it, not bridged: {r.why}" if r.covered_by == "rule"
-                         else f"a draft covers it, not used: {r.why}" if r.covered_by == "draft"
-                         else "nothing covers it (no rule, no draft)")
+                         else f"kbridge drafts this kind of change, but not this one: {r.why.removeprefix('not drafted: ')}"
+                         if r.covered_by == "draft"
+                         else "nothing covers it (no rule, no draft)" + (
+                             f": {r.why.split('; not drafted: ', 1)[1]}" if "; not drafted: " in r.why else ""))
                 stdout.out(f"  NOT BRIDGED {r.file}:{r.line}:{r.col}: {r.api} ({r.kind}): {cover}")
         if pred.ok:
             stdout.out(f"build it with: make -C <kernel tree> M={report.out.resolve()} modules")

@@ -1,0 +1,283 @@
+"""Drafted bridges (issue 17 item 1, classes a and b; kbridge.actions.bridge.draft).
+
+Two hand-written modules for the Linux 6.12 API (tests/fixtures/draft):
+
+* kbtest_draft_new uses what 6.1 lacks and 6.12's own headers can supply:
+  macros (DIV_ROUND_UP_POW2, abs_diff, list_for_each_reverse), a macro whose
+  dependency 6.1 lacks too (GENMASK_U32 -> GENMASK_TYPE: the closure) and a
+  static inline function (skb_pointer_if_linear: a build-time probe guards it);
+* kbtest_draft_semantic uses what must NOT be drafted: skb_append_pagefrags()
+  took a fifth argument in 6.12 (a signature change) and
+  skb_frag_fill_page_desc() is built on netmem_ref, a type 6.1 lacks.
+
+Then a corpus case (xen-blkfront of 7.3 on 6.1 and 5.10: INVALID_GRANT_REF,
+XEN_FRONT_RING_INIT, kzalloc_obj ...), determinism, the user's trees left
+untouched, and the drafted definitions run in a 6.1 guest against 6.12's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from kbridge.actions.bridge import bridge, draft, home_tree
+from kbridge.actions.bridge.predict import predict
+from kbridge.facts import driver as drv_mod
+from kbridge.knowledge import rules as rules_mod
+
+NEW = FIXTURES / "draft" / "kbtest_draft_new"
+SEMANTIC = FIXTURES / "draft" / "kbtest_draft_semantic"
+DRAFTED = {"DIV_ROUND_UP_POW2", "GENMASK_TYPE", "GENMASK_U32", "abs_diff", "list_for_each_reverse",
+           "skb_pointer_if_linear"}
+
+
+def _bridge(path: Path, trees, out: Path, **kw):  # type: ignore[no-untyped-def]
+    rules = rules_mod.load()
+    drv = drv_mod.load(path)
+    rep = bridge(drv, trees, kw.pop("strategy", "layer"), out, rules=rules, **kw)
+    pred = predict(drv, trees, rep, rules, home=home_tree(rep.home, trees))
+    return rep, pred
+
+
+def _tree_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_drafts_of_a_6_12_driver_for_6_1(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    rep, pred = _bridge(NEW, [tree61, tree612], tmp_path / "out")
+    drafts = {d.api: d for d in rep.drafts.drafts}
+    assert set(drafts) == DRAFTED
+    common = str(tree612.path).replace("-amd64", "-common")
+    for d in drafts.values():
+        # only where it is missing; provenance: the installed 6.12 header, file:line
+        assert d.targets == (tree61.name,), d
+        path, line = d.source.rsplit(":", 1)
+        assert path.startswith(common), d.source
+        head = "\n".join(Path(path).read_text().splitlines()[int(line) - 1:int(line) + 2])
+        assert d.api in head, (d.api, head)
+        assert d.text.startswith(f"/* drafted by kbridge from {d.source} ")
+    assert drafts["skb_pointer_if_linear"].kind == "function"
+    assert drafts["skb_pointer_if_linear"].guard == "KB_HAVE_DRAFT_SKB_POINTER_IF_LINEAR"
+    assert drafts["abs_diff"].kind == "macro" and drafts["abs_diff"].guard == "#ifndef abs_diff"
+    assert drafts["GENMASK_U32"].needs == ("GENMASK_TYPE",)
+    assert drafts["abs_diff"].after == ("linux/math.h",)
+    # everything check predicts on 6.1 is bridged by the drafts; nothing on 6.12
+    assert pred.predicted[tree61.name] == 5 and pred.bridged[tree61.name] == 5
+    assert pred.remaining == [] and pred.ok
+    # delivered through the layer: after the kernel's header, the function under its probe
+    out = tmp_path / "out"
+    skbuff = (out / "compat/include/linux/skbuff.h").read_text()
+    assert "#ifndef KB_HAVE_DRAFT_SKB_POINTER_IF_LINEAR" in skbuff
+    assert "KB_HAVE_DRAFT_SKB_POINTER_IF_LINEAR" in (out / "compat/kb_probes.map").read_text()
+    assert (out / "kbtest_draft_new.c").read_bytes() == (NEW / "kbtest_draft_new.c").read_bytes()
+    # and never reported as a rule's shim
+    assert not [s for s in rep.shims if str(s["rule"]).startswith("draft_")]
+    # without drafts the same errors remain
+    rep0, pred0 = _bridge(NEW, [tree61, tree612], tmp_path / "out0", drafts=False)
+    assert rep0.drafts.drafts == [] and len(pred0.remaining) == 5
+
+
+def test_a_signature_change_is_not_drafted(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    rep, pred = _bridge(SEMANTIC, [tree61, tree612], tmp_path / "out")
+    assert rep.drafts.drafts == []
+    left = {r.api: r for r in pred.remaining}
+    assert set(left) == {"skb_append_pagefrags", "skb_frag_fill_page_desc"}
+    assert left["skb_append_pagefrags"].kind == "changed-prototype"
+    assert left["skb_append_pagefrags"].covered_by == "nothing"
+    assert left["skb_frag_fill_page_desc"].covered_by == "draft"
+    assert "netmem_ref" in left["skb_frag_fill_page_desc"].why
+    assert not (tmp_path / "out/compat/rules").exists()
+
+
+def test_a_dependency_declared_differently_is_refused(tree61, tree612):  # type: ignore[no-untyped-def]
+    from kbridge.actions.check import open_api
+    a, t = open_api(tree612), open_api(tree61)
+    assert "another prototype" in (draft._same(a, t, "skb_append_pagefrags") or "")
+    assert draft._same(a, t, "skb_headlen") is None
+    assert draft._same(a, t, "u32") is None      # 6.1's asm/apicdef.h '#define u32' aside
+    # a name the target lacks: the closure drafts it or says why not
+    d = draft.Drafter(tree612)
+    assert d.name("GENMASK_U32", t) is None and d.cands["GENMASK_U32"].needs == ["GENMASK_TYPE"]
+    why = d.name("skb_frag_fill_page_desc", t)
+    assert why is not None and "netmem_ref" in why
+    # a constant the newer kernel removed is never drafted onto it (a flag bit may be reused)
+    old = draft.Drafter(tree61)
+    why = old.name("KLP_UNDEFINED", a)
+    assert why is not None and "removed" in why and not isinstance(why, draft.NotDraftable)
+    # a macro body the scanner reads partly: every token is a dependency (5.10's alloc_disk_node)
+    assert "__alloc_disk_node" in draft.macro_deps(
+        "({ static struct lock_class_key __key; struct gendisk *__disk; "
+        "__disk = __alloc_disk_node(minors, node_id); __disk; })", ("minors", "node_id")).names
+    why = d.name("skb_copy_seq_read", t)
+    assert isinstance(why, draft.NotDraftable) and "exported function" in why
+
+
+def test_same_output_twice_and_the_users_trees_untouched(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    common = Path(str(tree612.path).replace("-amd64", "-common"))
+    sources = sorted({common / "include/linux/math.h", common / "include/linux/bits.h",
+                      common / "include/linux/list.h", common / "include/linux/skbuff.h"})
+    before = {p: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in sources}
+    driver_before = _tree_bytes(NEW)
+    _bridge(NEW, [tree61, tree612], tmp_path / "a")
+    _bridge(NEW, [tree61, tree612], tmp_path / "b")
+    assert _tree_bytes(tmp_path / "a") == _tree_bytes(tmp_path / "b")
+    assert {p: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in sources} == before
+    assert _tree_bytes(NEW) == driver_before
+
+
+def test_inline_takes_the_drafts(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    """Inline OUT: each spot using a drafted name under KB_HAVE_DRAFT_X (probed, macros too);
+    pruned for 6.12 with those guards defined it is the driver byte for byte."""
+    from kbridge.actions import prune as prune_mod
+    rep, pred = _bridge(NEW, [tree61, tree612], tmp_path / "out", strategy="inline")
+    assert {d.api for d in rep.drafts.drafts} == DRAFTED and pred.ok
+    text = (tmp_path / "out/kbtest_draft_new.c").read_text()
+    assert "#ifdef KB_HAVE_DRAFT_ABS_DIFF" in text and '#include "kb_inline.h"' in text
+    defs = {draft._guard_macro(a): 1 for a in DRAFTED}
+    pruned = prune_mod.prune_text((tmp_path / "out/kbtest_draft_new.c").read_text(),
+                                  min_kernel="6.12", defines=defs)
+    assert pruned == (NEW / "kbtest_draft_new.c").read_text()
+
+
+@pytest.mark.slow
+def test_drafted_definitions_build_and_match_the_newer_kernel_in_guests(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    """One OUT built on both kernels: on 6.1 the drafts (6.12's text) run, on 6.12 the
+    kernel's own definitions (the probes turn the drafts off); the module's printed
+    values must be the same on both guests. Without drafts OUT does not build on 6.1."""
+    from kbridge.actions.guest.runner import run_guest
+    from kbridge.actions.kbuild import build
+
+    out = tmp_path / "out"
+    _bridge(NEW, [tree61, tree612], out)
+    kos = {}
+    for tree in (tree61, tree612):
+        keep = tmp_path / f"built-{tree.version}"
+        res = build(drv_mod.load(out), tree, keep=keep)
+        assert res.ok and res.errors == 0 and res.warnings == 0, res.diagnostics
+        kos[tree.name] = keep / "kbtest_draft_new.ko"
+        config = (keep / "compat/kb_config.h").read_text()
+        on = "#define KB_HAVE_DRAFT_SKB_POINTER_IF_LINEAR 1" in config
+        assert on == (tree is tree612), config
+    lines = {}
+    for tree in (tree61, tree612):
+        g = run_guest([kos[tree.name]], tree.release, timeout=240)
+        assert g.ok, (tree.release, g.reasons, g.problems)
+        lines[tree.name] = [x[x.index("kbd "):] for x in g.modules[0].dmesg if "kbd " in x]
+    assert len(lines[tree612.name]) == 5, lines
+    assert lines[tree61.name] == lines[tree612.name]
+    assert "kbd skb_pointer_if_linear=8,0,1,1" in lines[tree612.name]
+    # before drafting existed: the same OUT without drafts fails on 6.1
+    _bridge(NEW, [tree61, tree612], tmp_path / "nodraft", drafts=False)
+    assert not build(drv_mod.load(tmp_path / "nodraft"), tree61).ok
+
+
+def _resolve(series: str):  # type: ignore[no-untyped-def]
+    from kbridge.facts import targets
+    return targets.resolve(series)
+
+
+@pytest.mark.slow
+def test_corpus_xen_blkfront_7_3_on_6_1_and_5_10(roots_ready, tree61, tmp_path):  # type: ignore[no-untyped-def]
+    """The 7.3 front-end on 6.1 and 5.10: 7.3's INVALID_GRANT_REF, XEN_FRONT_RING_INIT and
+    kzalloc_obj/kvzalloc_objs (with their closure: __alloc_objs, default_gfp) drafted;
+    fewer predicted errors remain, and the real build on 6.1 has fewer errors; OUT still
+    builds clean on 7.3. The exported functions (xenbus_setup_ring ...) are not drafted."""
+    from kbridge.actions.kbuild import build
+    from kbridge.facts.driver import resolve
+
+    t510, t73 = _resolve("5.10"), _resolve("7.3")
+    rules = rules_mod.load()
+    drv = resolve("xen-blkfront@7.3")
+    trees = [t510, tree61]
+    res = {}
+    for drafts in (False, True):
+        out = tmp_path / f"out-{drafts}"
+        rep = bridge(drv, trees, "layer", out, rules=rules, drafts=drafts)
+        res[drafts] = (rep, predict(drv, trees, rep, rules, home=home_tree(rep.home, trees)), out)
+    rep, pred, out = res[True]
+    _, pred0, out0 = res[False]
+    by = {d.api: d for d in rep.drafts.drafts}
+    assert {"INVALID_GRANT_REF", "XEN_FRONT_RING_INIT", "kzalloc_obj", "kvzalloc_objs",
+            "__alloc_objs", "default_gfp"} <= set(by)
+    assert t510.name in by["INVALID_GRANT_REF"].targets and tree61.name not in by["INVALID_GRANT_REF"].targets
+    assert by["INVALID_GRANT_REF"].source.endswith("include/xen/grant_table.h:57") or \
+        "include/xen/grant_table.h:" in by["INVALID_GRANT_REF"].source
+    for t in trees:
+        n0 = sum(1 for r in pred0.remaining if r.target == t.name)
+        n1 = sum(1 for r in pred.remaining if r.target == t.name)
+        assert n1 < n0, (t.name, n0, n1)
+    assert {"INVALID_GRANT_REF", "kzalloc_obj"} & {r.api for r in pred.remaining} == set()
+    left = {r.api: r for r in pred.remaining if r.target == t510.name}
+    assert left["xenbus_setup_ring"].covered_by == "nothing" and "compat object" in left["xenbus_setup_ring"].why
+    b0, b1 = build(drv_mod.load(out0), tree61), build(drv_mod.load(out), tree61)
+    assert b1.errors < b0.errors, (b0.errors, b1.errors)
+    assert build(drv_mod.load(out), t73).ok
+
+
+def test_kbridge_draft_writes_drafts_and_skeleton_rules(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    """`kbridge draft`: the drafts with their provenance, and a skeleton rule per API that
+    remains, with both declarations, for review."""
+    import json
+    import tomllib
+
+    from conftest import run_cli
+    out = tmp_path / "review"
+    proc = run_cli("draft", str(SEMANTIC), "-t", "6.1", "-t", "6.12", "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout)
+    assert res["drafts"] == [] and sorted(res["files"]) == ["drafts.json", "rules/skeleton.toml"]
+    text = (out / "rules/skeleton.toml").read_text()
+    rules = tomllib.loads(text)["rule"]
+    assert [r["api"] for r in rules] == [["skb_append_pagefrags"], ["skb_frag_fill_page_desc"]]
+    assert rules[0]["kind"] == "changed" and rules[0]["commit"] == "unknown"
+    # both declarations of the signature change, as comments
+    assert "size_t size) (include/linux/skbuff.h" in text and "size_t max_frags) (include/linux/skbuff.h" in text
+    proc = run_cli("draft", str(NEW), "-t", "6.1", "-t", "6.12", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    head = (out / "drafts/skb_pointer_if_linear.h").read_text()
+    assert "guard: KB_HAVE_DRAFT_SKB_POINTER_IF_LINEAR" in head and "include/linux/skbuff.h:" in head
+    assert "rules/skeleton.toml" in proc.stdout
+
+
+XEN = FIXTURES / "draft" / "kbtest_draft_xen"
+
+
+@pytest.mark.slow
+def test_drafted_ring_macros_and_inlines_on_5_10_match_7_3_in_guests(roots_ready, tmp_path):  # type: ignore[no-untyped-def]
+    """A 7.3 module using what the corpus' front-ends use and 5.10 lacks (XEN_FRONT_RING_INIT,
+    XEN_RING_NR_UNCONSUMED_RESPONSES, INVALID_GRANT_REF, xdp_prepare_buff, set_status_byte,
+    kzalloc_obj with its closure), bridged once: on 5.10 the drafts run, on 7.3 the kernel's
+    own definitions; every printed value must be the same in both guests."""
+    from kbridge.actions.guest.runner import run_guest
+    from kbridge.actions.kbuild import build
+
+    t510, t73 = _resolve("5.10"), _resolve("7.3")
+    out = tmp_path / "out"
+    rep, pred = _bridge(XEN, [t510, t73], out)
+    assert {"XEN_FRONT_RING_INIT", "XEN_RING_NR_UNCONSUMED_RESPONSES", "INVALID_GRANT_REF",
+            "xdp_prepare_buff", "set_status_byte", "kzalloc_obj"} <= {d.api for d in rep.drafts.drafts}
+    assert pred.ok, pred.remaining
+    lines = {}
+    for tree in (t510, t73):
+        keep = tmp_path / f"built-{tree.version}"
+        res = build(drv_mod.load(out), tree, keep=keep)
+        assert res.ok and res.errors == 0 and res.warnings == 0, res.diagnostics
+        g = run_guest([keep / "kbtest_draft_xen.ko"], tree.release, timeout=300)
+        assert g.ok, (tree.release, g.reasons, g.problems)
+        lines[tree.name] = [x[x.index("kbd "):] for x in g.modules[0].dmesg if "kbd " in x]
+    assert len(lines[t73.name]) == 7, lines
+    assert lines[t510.name] == lines[t73.name]
+    assert "kbd ring_unconsumed=3" in lines[t73.name]
+
+
+def test_a_macro_reading_a_member_the_target_lacks_is_refused(roots_ready, tree61):  # type: ignore[no-untyped-def]
+    """5.10's for_each_pci_msi_entry -> for_each_msi_entry -> dev_to_msi_list reads
+    struct device.msi_list, which 6.1 does not have: the closure is refused (it was
+    drafted, and counted as bridged, before the macro's members were checked)."""
+    from kbridge.actions.check import open_api
+    d = draft.Drafter(_resolve("5.10"))
+    why = d.name("for_each_pci_msi_entry", open_api(tree61))
+    assert why is not None and "struct device has no member 'msi_list'" in why
