@@ -160,7 +160,8 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
     hist_rules: dict[tuple[str, str], set[str]] = {}
     hist_names: dict[tuple[str, str], set[str]] = {}
     used: Wants = (frozenset(), {})
-    for _ in range(MAX_ROUNDS):
+    # (the inline strategy carries no compat object: its copies are refused, nothing fed back)
+    for _ in range(MAX_ROUNDS if strategy == "layer" else 1):
         planned = used
         p, drafted, content, own, spots, compat = _plan_once(
             driver, home, trees, strategy, rules, guards, drafts, cache, *used)
@@ -174,7 +175,7 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
         used = nxt
     # what only copies that were refused in the end wanted is not carried
     kept = _wants(hist_rules, hist_names, {(d.name, t) for d in compat.drafts for t in d.targets})
-    if kept != planned:
+    if kept != planned and strategy == "layer":
         p, drafted, content, own, spots, compat = _plan_once(
             driver, home, trees, strategy, rules, guards, drafts, cache, *kept)
     if out.exists() and not out.is_dir():
