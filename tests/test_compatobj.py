@@ -212,6 +212,21 @@ def test_corpus_copies_needs_are_fed_back_when_the_driver_lacks_them(tmp_path): 
     assert all((tmp_path / "out" / f).read_bytes() == (tmp_path / "out2" / f).read_bytes() for f in files)
 
 
+@pytest.mark.slow
+def test_corpus_fed_back_copies_build_on_510(tmp_path):  # type: ignore[no-untyped-def]
+    # xen-scsifront of 6.1 on 5.10 (it uses neither INVALID_GRANT_REF nor
+    # gnttab_end_foreign_access itself): with its copies' needs fed back, OUT builds clean
+    # on 5.10 (before, the copies were refused and kbuild stopped at xenbus_setup_ring)
+    out = tmp_path / "out"
+    res = json.loads(run_cli("bridge", "xen-scsifront@6.1", "--target", "5.10", "-o", str(out),
+                             "--no-abi-check", "--json").stdout)
+    assert {"xenbus_setup_ring", "xenbus_teardown_ring"} <= {d["api"] for d in res["compat"]["drafted"]}
+    built = json.loads(run_cli("build", str(out), "--target", "5.10", "--json").stdout)
+    errs = [d["message"] for d in built["diagnostics"] if d["severity"] != "warning"]
+    assert not [e for e in errs if "xenbus_setup_ring" in e or "xenbus_teardown_ring" in e], errs
+    assert built["ok"] and not built["undefined_symbols"], errs
+
+
 # --- a copy whose callee a hand rule bridges ---------------------------------------------
 
 LIM = FIXTURES / "compatobj" / "kbdraft_lim"
