@@ -188,6 +188,45 @@ def test_corpus_xenbus_ring_drafts_with_header_drafts_and_rules(tmp_path):  # ty
     assert left["blk_mark_disk_dead"]["why"] == refused["blk_mark_disk_dead"]
 
 
+@pytest.mark.slow
+def test_corpus_copies_needs_are_fed_back_when_the_driver_lacks_them(tmp_path):  # type: ignore[no-untyped-def]
+    # xen-pcifront of 6.1 on 5.10 uses neither INVALID_GRANT_REF nor gnttab_end_foreign_access
+    # itself, only xenbus_setup_ring/xenbus_teardown_ring, which 5.10 lacks: their copies need
+    # both, so the header drafts draft the macro and the layer carries rule
+    # gnttab_end_foreign_access_page's shim for them (the copies' needs fed back into bridge)
+    proc = run_cli("bridge", "xen-pcifront@6.1", "--target", "5.10", "-o", str(tmp_path / "out"),
+                   "--no-abi-check", "--json")
+    res = json.loads(proc.stdout)
+    drafted = {d["api"]: d for d in res["compat"]["drafted"]}
+    assert {"xenbus_setup_ring", "xenbus_teardown_ring"} <= set(drafted), res["compat"]
+    assert "gnttab_end_foreign_access_page" in drafted["xenbus_teardown_ring"]["rules"]
+    assert any(d["api"] == "INVALID_GRANT_REF" for d in res["drafts"])
+    assert "gnttab_end_foreign_access_page" in {s["rule"] for s in res["shims"]}
+    assert not {r["api"] for r in res["compat"]["refused"]} & {"xenbus_setup_ring", "xenbus_teardown_ring"}
+    # the same OUT again, byte for byte
+    again = json.loads(run_cli("bridge", "xen-pcifront@6.1", "--target", "5.10", "-o",
+                               str(tmp_path / "out2"), "--no-abi-check", "--json").stdout)
+    assert {k: v for k, v in again.items() if k != "out"} == {k: v for k, v in res.items() if k != "out"}
+    files = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "out2") for p in (tmp_path / "out2").rglob("*") if p.is_file())
+    assert all((tmp_path / "out" / f).read_bytes() == (tmp_path / "out2" / f).read_bytes() for f in files)
+
+
+@pytest.mark.slow
+def test_corpus_fed_back_copies_build_on_510(tmp_path):  # type: ignore[no-untyped-def]
+    # xen-scsifront of 6.1 on 5.10 (it uses neither INVALID_GRANT_REF nor
+    # gnttab_end_foreign_access itself): with its copies' needs fed back, OUT builds clean
+    # on 5.10 (before, the copies were refused and kbuild stopped at xenbus_setup_ring)
+    out = tmp_path / "out"
+    res = json.loads(run_cli("bridge", "xen-scsifront@6.1", "--target", "5.10", "-o", str(out),
+                             "--no-abi-check", "--json").stdout)
+    assert {"xenbus_setup_ring", "xenbus_teardown_ring"} <= {d["api"] for d in res["compat"]["drafted"]}
+    built = json.loads(run_cli("build", str(out), "--target", "5.10", "--json").stdout)
+    errs = [d["message"] for d in built["diagnostics"] if d["severity"] != "warning"]
+    assert not [e for e in errs if "xenbus_setup_ring" in e or "xenbus_teardown_ring" in e], errs
+    assert built["ok"] and not built["undefined_symbols"], errs
+
+
 # --- a copy whose callee a hand rule bridges ---------------------------------------------
 
 LIM = FIXTURES / "compatobj" / "kbdraft_lim"

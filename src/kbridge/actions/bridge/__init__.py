@@ -89,6 +89,51 @@ def home_tree(home: str, trees: list[KernelTree]) -> KernelTree | None:
     return None
 
 
+MAX_ROUNDS = 3      # plannings of bridge(): the driver's own, then what copies need, twice
+
+
+Wants = tuple[frozenset[str], dict[str, frozenset[str]]]
+
+
+def _wants(hist_rules: dict[tuple[str, str], set[str]], hist_names: dict[tuple[str, str], set[str]],
+           made: set[tuple[str, str]] | None = None) -> Wants:
+    """(rule ids, target -> names) the copies need, of those *made* (copy, target) only when given."""
+    rules = frozenset(i for k, ids in hist_rules.items() if made is None or k in made for i in ids)
+    names: dict[str, set[str]] = {}
+    for (who, t), ns in hist_names.items():
+        if made is None or (who, t) in made:
+            names.setdefault(t, set()).update(ns)
+    return rules, {t: frozenset(ns) for t, ns in sorted(names.items())}
+
+
+def _plan_once(driver: Driver, home: str, trees: list[KernelTree], strategy: str,
+               rules: list[rules_mod.Rule], guards: str | None, drafts: bool, cache: Path | None,
+               want_rules: frozenset[str], want_names: dict[str, frozenset[str]]):  # type: ignore[no-untyped-def]
+    """One planning of OUT: the layer plan, the header drafts, the files, the compat object."""
+    needed = layer.needed_rules(rules, driver, want_rules)
+    home_answers = _answers(home_tree(home, trees), home, needed)
+    p = layer.plan(rules, driver, home_answers, [_answers(t, t.version or "0", needed) for t in trees],
+                   [t.name for t in trees], want_rules)
+    # drafted bridges: the home kernel's own code for what no rule covers (draft.py)
+    from kbridge.actions.bridge import draft
+    drafted = (draft.for_bridge(driver, home, trees, p, rules, cache=cache, extra=want_names)
+               if drafts else draft.DraftPlan())
+    spots: list[dict[str, object]] = []
+    if strategy == "inline":
+        from kbridge.actions.bridge import inline
+        res = inline.files(driver, home, p, guards or "feature")
+        content, own, spots = res.content, res.driver_files, [s.to_json() for s in res.spots]
+    else:
+        content, own = layer.files(driver, home, p)
+    content = {**content, **{k: v for k, v in drafted.files.items() if k not in content}}
+    # exported functions a target lacks, copied from the source package into a compat object
+    # (after the header drafts are in OUT: a copy may need what they supply)
+    from kbridge.actions.bridge import compatobj
+    compat = compatobj.apply(driver, home_tree(home, trees), trees, rules, {s.rule.id for s in p.shims},
+                             content if strategy == "layer" else None)
+    return p, drafted, content, own, spots, compat
+
+
 def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
            rules: list[rules_mod.Rule] | None = None, home: str | None = None,
            guards: str | None = None, drafts: bool = True, cache: Path | None = None) -> BridgeReport:
@@ -109,26 +154,30 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
                            "choose another -o")
     rules = rules_mod.load() if rules is None else rules
     home = home or home_version(driver, trees)
-    needed = layer.needed_rules(rules, driver)
-    home_answers = _answers(home_tree(home, trees), home, needed)
-    p = layer.plan(rules, driver, home_answers, [_answers(t, t.version or "0", needed) for t in trees],
-                   [t.name for t in trees])
-    # drafted bridges: the home kernel's own code for what no rule covers (draft.py)
-    from kbridge.actions.bridge import draft
-    drafted = draft.for_bridge(driver, home, trees, p, rules, cache=cache) if drafts else draft.DraftPlan()
-    spots: list[dict[str, object]] = []
-    if strategy == "inline":
-        from kbridge.actions.bridge import inline
-        res = inline.files(driver, home, p, guards or "feature")
-        content, own, spots = res.content, res.driver_files, [s.to_json() for s in res.spots]
-    else:
-        content, own = layer.files(driver, home, p)
-    content = {**content, **{k: v for k, v in drafted.files.items() if k not in content}}
-    # exported functions a target lacks, copied from the source package into a compat object
-    # (after the header drafts are in OUT: a copy may need what they supply)
-    from kbridge.actions.bridge import compatobj
-    compat = compatobj.apply(driver, home_tree(home, trees), trees, rules, {s.rule.id for s in p.shims},
-                             content if strategy == "layer" else None)
+    # a function copied into the compat object may need what the driver does not use itself
+    # (a rule's shim for a callee, a header draft of a macro): fed back, and everything planned
+    # again, until nothing new is wanted (bounded; the compat object is the layer's only)
+    hist_rules: dict[tuple[str, str], set[str]] = {}
+    hist_names: dict[tuple[str, str], set[str]] = {}
+    used: Wants = (frozenset(), {})
+    # (the inline strategy carries no compat object: its copies are refused, nothing fed back)
+    for _ in range(MAX_ROUNDS if strategy == "layer" else 1):
+        planned = used
+        p, drafted, content, own, spots, compat = _plan_once(
+            driver, home, trees, strategy, rules, guards, drafts, cache, *used)
+        for k, ids in compat.wants_rules.items():
+            hist_rules.setdefault(k, set()).update(ids)
+        for k, ns in compat.wants_names.items():
+            hist_names.setdefault(k, set()).update(ns if drafts else ())
+        nxt = _wants(hist_rules, hist_names)
+        if nxt == used:
+            break
+        used = nxt
+    # what only copies that were refused in the end wanted is not carried
+    kept = _wants(hist_rules, hist_names, {(d.name, t) for d in compat.drafts for t in d.targets})
+    if kept != planned and strategy == "layer":
+        p, drafted, content, own, spots, compat = _plan_once(
+            driver, home, trees, strategy, rules, guards, drafts, cache, *kept)
     if out.exists() and not out.is_dir():
         raise KbridgeError(f"{out}: exists and is not a directory; choose another -o")
     with atomic_directory(out) as tmp:

@@ -130,6 +130,11 @@ class DraftPlan:
     drafts: list[Draft] = field(default_factory=list)
     helpers: dict[str, Helper] = field(default_factory=dict)
     refused: list[Refused] = field(default_factory=list)
+    # what the copies need that OUT does not carry yet (bridge() feeds it back): the ids of
+    # the rules naming a callee declared differently on a target, and per (copy, target)
+    # the names gcc found undeclared that the driver's kernel declares and the target lacks
+    wants_rules: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    wants_names: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def covers(self, target: str, api: str) -> bool:
         return any(d.name == api and target in d.targets for d in self.drafts)
@@ -348,6 +353,7 @@ class _Planner:
         self._files: dict[str, CFile] = {}
         self.plan = DraftPlan()
         self.memo: dict[tuple[str, str], Draft | str] = {}
+        self.top = ""                       # the copy the driver needs that is being planned
 
     def close(self) -> None:
         self.hi.close()
@@ -457,6 +463,8 @@ class _Planner:
             return None
         if carried:
             return ("rule", carried[0])
+        if ids:     # a rule names it: OUT should carry that rule's shim for the copy
+            self.plan.wants_rules.setdefault((self.top, target), set()).update(ids)
         if ti.is_exported(dep) and tf is not None and hf is not None:
             if ids:
                 return (f"declared differently on {target} ({_proto(tf)}; the driver's kernel: {_proto(hf)}); "
@@ -477,6 +485,22 @@ def _offered(ti: Any, name: str) -> bool:
     return (f is not None and f.inline) or ti.macro(name) is not None
 
 
+def _rule_names(rules: list[Any]) -> dict[str, list[str]]:
+    """API name -> ids of the rules naming it (their uses, and the names their shims define)."""
+    rule_names: dict[str, list[str]] = {}
+    for r in rules:
+        for a in r.uses:
+            for n in a.names:
+                rule_names.setdefault(n, []).append(r.id)
+        for d in ("new_on_old", "old_on_new"):     # and the names its shims define
+            f = r.shim_dir / f"{d}.h"
+            if f.is_file():
+                for n in re.findall(r"^\s*#\s*define\s+(\w+)", f.read_text(errors="replace"), re.M):
+                    if r.id not in rule_names.setdefault(n, []):
+                        rule_names[n].append(r.id)
+    return rule_names
+
+
 def plan(driver: Any, home: Any, targets: list[Any], rules: list[Any], shimmed: set[str], *,
          cache: Path | None = None) -> DraftPlan:
     """The drafts *driver* (written for the kernel of tree *home*) needs on *targets*.
@@ -491,17 +515,7 @@ def plan(driver: Any, home: Any, targets: list[Any], rules: list[Any], shimmed: 
     out = DraftPlan()
     if home is None or not targets:
         return out
-    rule_names: dict[str, list[str]] = {}
-    for r in rules:
-        for a in r.uses:
-            for n in a.names:
-                rule_names.setdefault(n, []).append(r.id)
-        for d in ("new_on_old", "old_on_new"):     # and the names its shims define
-            f = r.shim_dir / f"{d}.h"
-            if f.is_file():
-                for n in re.findall(r"^\s*#\s*define\s+(\w+)", f.read_text(errors="replace"), re.M):
-                    if r.id not in rule_names.setdefault(n, []):
-                        rule_names[n].append(r.id)
+    rule_names = _rule_names(rules)
     names = scan.driver_names(driver).names
     with open_index(home, cache) as hi:
         # a name a rule covers is the rule's (its shim may define it): never drafted
@@ -541,12 +555,14 @@ def plan(driver: Any, home: Any, targets: list[Any], rules: list[Any], shimmed: 
 
         for n, ts in sorted(lacking.items()):
             for t in ts:
+                p.top = n
                 d = p.draft(n, t)
                 if isinstance(d, str):
                     out.refused.append(Refused(n, t, d))
                 else:
                     add(d, t)
         out.drafts = [by_name[n] for n in sorted(by_name)]
+        out.wants_rules = p.plan.wants_rules
         used_helpers = {h for d in out.drafts for h in d.helpers}
         out.helpers = {k: v for k, v in sorted(p.plan.helpers.items()) if k in used_helpers}
     finally:
@@ -695,6 +711,8 @@ def compile_check(p: DraftPlan, content: dict[str, bytes], trees: list[Any]) -> 
             res = _build_object(sub, tree, content)
             if res.ok and not res.undefined_symbols:
                 break
+            for who, names in _undeclared(res, drafts_c(sub)).items():
+                p.wants_names.setdefault((who, tree.name), set()).update(names)
             bad = _blame(res, drafts_c(sub), sub.drafts)
             if len(bad) == len(sub.drafts) > 1 and all(w == bad[0][1] for _, w in bad):
                 # nothing names the copy at fault (an error inside a kernel header): each
@@ -781,12 +799,11 @@ def _cached_build(work: Path, tree: Any, build: Any, drv_mod: Any) -> Any:
     return res
 
 
-def _blame(res: Any, text: str, used: list[Draft]) -> list[tuple[Draft, str]]:
-    """Which used drafts a failed build of the compat object is due to, and the complaint."""
-    lines = text.splitlines()
+def _owners(text: str) -> dict[int, str]:
+    """Line of kb_drafts.c -> the copy it belongs to."""
     owner: dict[int, str] = {}
     cur = None
-    for i, ln in enumerate(lines, 1):
+    for i, ln in enumerate(text.splitlines(), 1):
         m = re.match(r"/\* kb_draft (\w+): ", ln)
         if m:
             cur = m.group(1)
@@ -794,6 +811,27 @@ def _blame(res: Any, text: str, used: list[Draft]) -> list[tuple[Draft, str]]:
             cur = None
         if cur:
             owner[i] = cur
+    return owner
+
+
+_UNDECLARED = re.compile(r"'(\w+)' undeclared|implicit declaration of function '(\w+)'")
+
+
+def _undeclared(res: Any, text: str) -> dict[str, set[str]]:
+    """copy -> every name gcc found undeclared in it (all of them, not just the first)."""
+    owner = _owners(text)
+    out: dict[str, set[str]] = {}
+    for e in res.diagnostics:
+        m = _UNDECLARED.search(e.message) if e.severity != "warning" else None
+        who = owner.get(e.line) if m and e.file.endswith("kb_drafts.c") else None
+        if who:
+            out.setdefault(who, set()).add(m.group(1) or m.group(2))   # type: ignore[union-attr]
+    return out
+
+
+def _blame(res: Any, text: str, used: list[Draft]) -> list[tuple[Draft, str]]:
+    """Which used drafts a failed build of the compat object is due to, and the complaint."""
+    owner = _owners(text)
     errs = [d for d in res.diagnostics if d.severity != "warning"]
     bad: dict[str, str] = {}
     for e in errs:
@@ -856,6 +894,28 @@ def _explain(p: DraftPlan, home: Any, trees: list[Any], cache: Path | None) -> N
                                    "header draft or a rule supplies it")
 
 
+def _wanted(p: DraftPlan, home: Any, trees: list[Any], rules: list[Any], cache: Path | None) -> None:
+    """Keep of :attr:`DraftPlan.wants_names` the names the driver's kernel declares and the
+    target lacks (a header draft can supply them); a name a rule covers wants that rule."""
+    from kbridge.facts.index import open_index
+    if not p.wants_names:
+        return
+    rule_names = _rule_names(rules)
+    by_name = {t.name: t for t in trees}
+    kept: dict[tuple[str, str], set[str]] = {}
+    with open_index(home, cache) as hi:
+        for (who, tname), names in sorted(p.wants_names.items()):
+            if tname not in by_name:
+                continue
+            with open_index(by_name[tname], cache) as ti:
+                for n in sorted(names):
+                    if n in rule_names:
+                        p.wants_rules.setdefault((who, tname), set()).update(rule_names[n])
+                    elif hi.lookup(n) and not ti.lookup(n):
+                        kept.setdefault((who, tname), set()).add(n)
+    p.wants_names = kept
+
+
 def apply(driver: Any, home: Any, trees: list[Any], rules: list[Any], shimmed: set[str],
           content: dict[str, bytes] | None, *, cache: Path | None = None) -> DraftPlan:
     """The hook of the layer: plan the drafts, compile them on each target, and add the
@@ -893,6 +953,7 @@ def apply(driver: Any, home: Any, trees: list[Any], rules: list[Any], shimmed: s
     base.update(files(p, single))
     compile_check(p, base, trees)
     _explain(p, home, trees, cache)
+    _wanted(p, home, trees, rules, cache)
     p.drafts = [d for d in p.drafts if d.targets]
     if not p.drafts:
         return p

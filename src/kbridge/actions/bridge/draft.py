@@ -1073,9 +1073,12 @@ def extend(p: layer.LayerPlan, dp: DraftPlan) -> None:
 
 
 def for_bridge(driver: Any, home: str, trees: list[Any], p: layer.LayerPlan, rules: list[Any],
-               *, cache: Any = None) -> DraftPlan:
+               *, cache: Any = None, extra: dict[str, frozenset[str]] | None = None) -> DraftPlan:
     """The one call of the bridge flow: kbridge check of the driver on each target against
-    its own kernel, the findings no shim of *p* covers drafted, the drafts put into *p*."""
+    its own kernel, the findings no shim of *p* covers drafted, the drafts put into *p*.
+
+    *extra*: target name -> names the driver does not use itself but a function copied into
+    the compat object does (:mod:`.compatobj`), drafted as if the driver's own findings."""
     from kbridge.actions.bridge import home_tree
     from kbridge.actions.matrix import blame
 
@@ -1093,6 +1096,9 @@ def for_bridge(driver: Any, home: str, trees: list[Any], p: layer.LayerPlan, rul
         except KbridgeError:
             continue
         findings[t.name] = [f for f in chk["findings"] if not (set(f["rules"]) & shimmed)]  # type: ignore[index]
+        have = {f["api"] for f in findings[t.name]}
+        findings[t.name] += [{"kind": "missing-macro", "api": n, "file": "", "rules": [], "severity": "error"}
+                             for n in sorted((extra or {}).get(t.name, ())) if n not in have]
     dp = plan(driver, ht, [t for t in trees if t.name in findings], findings, cache=cache)
     extend(p, dp)
     return dp

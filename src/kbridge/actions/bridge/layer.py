@@ -135,11 +135,12 @@ Answers = dict[str, "str | None"]     # rule id -> its state on one kernel ("new
 FROM = {"new_on_old": "old", "old_on_new": "new"}
 
 
-def needed_rules(rules: list[Rule], driver: Driver) -> list[Rule]:
-    """The rules whose API the driver uses, plus what they need, in dependency order."""
+def needed_rules(rules: list[Rule], driver: Driver, extra: frozenset[str] = frozenset()) -> list[Rule]:
+    """The rules whose API the driver uses (and the rules *extra* names: those whose API a
+    function copied into the compat object uses), plus what they need, in dependency order."""
     by_id = {r.id: r for r in rules}
     chosen: dict[str, Rule] = {}
-    todo = list(used_rules(rules, driver))
+    todo = [*used_rules(rules, driver), *(r for r in rules if r.id in extra)]
     while todo:
         r = todo.pop(0)
         if r.id in chosen:
@@ -150,7 +151,7 @@ def needed_rules(rules: list[Rule], driver: Driver) -> list[Rule]:
 
 
 def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers],
-         names: list[str] | None = None) -> LayerPlan:
+         names: list[str] | None = None, extra: frozenset[str] = frozenset()) -> LayerPlan:
     """The shims *driver* needs on kernels answering *targets* (named *names*), written for a
     kernel answering *home*.
 
@@ -166,9 +167,10 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
     bridged only for the rules whose shims build on it, in their direction.
     """
     out = LayerPlan()
-    direct = {r.id for r in used_rules(rules, driver)}
+    # *extra*: ids of rules a copied function of the compat object uses, as if the driver did
+    direct = {r.id for r in used_rules(rules, driver)} | set(extra)
     names = names or [f"#{i + 1}" for i in range(len(targets))]
-    needed = needed_rules(rules, driver)
+    needed = needed_rules(rules, driver, extra)
     built_on = {n for x in needed for n in x.all_needs}
     for r in needed:
         home_state = home.get(r.id)
