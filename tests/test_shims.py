@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -146,3 +148,42 @@ def test_every_shim_is_exercised_somewhere():  # type: ignore[no-untyped-def]
         if not (names & words) and r.id not in tests:
             missing.append(r.id)
     assert missing == []
+
+
+def _guarded_blocks(text: str) -> dict[str, str]:
+    """Include-guarded blocks of a shim (`#ifndef G` / `#define G` ... its `#endif`)."""
+    lines = text.splitlines()
+    out: dict[str, str] = {}
+    for i, line in enumerate(lines[:-1]):
+        m = re.match(r"#\s*ifndef\s+(KB_\w+)\s*$", line)
+        if not m or not re.match(rf"#\s*define\s+{m.group(1)}\b", lines[i + 1]):
+            continue
+        depth = 0
+        for j in range(i, len(lines)):
+            if re.match(r"#\s*if", lines[j]):
+                depth += 1
+            elif re.match(r"#\s*endif", lines[j]):
+                depth -= 1
+                if depth == 0:
+                    out[m.group(1)] = "\n".join(lines[i:j + 1])
+                    break
+    return out
+
+
+def test_shared_guarded_blocks_are_identical_in_every_shim():
+    # two rules that change one kernel struct share a wrapper (struct kb_drm_driver of
+    # drm_gem_prime_mmap_removed and drm_driver_date_removed; the host-template box of
+    # scsi_queuecommand_qc_status and scsi_slave_configure_removed): each shim carries the
+    # same block under one include guard, and whichever comes first defines it for both,
+    # so copies that drift apart would give a driver the other rule's version silently
+    seen: dict[str, tuple[str, str]] = {}
+    shared = 0
+    for path in sorted(SHIMS_DIR.rglob("*.h")):
+        for guard, block in _guarded_blocks(path.read_text()).items():
+            if guard in seen:
+                shared += 1
+                first, text = seen[guard]
+                assert block == text, f"{guard}: {path.relative_to(SHIMS_DIR)} differs from {first}"
+            else:
+                seen[guard] = (str(path.relative_to(SHIMS_DIR)), block)
+    assert shared >= 2, shared
