@@ -1,0 +1,91 @@
+"""The wild set's selection rule (issue 17 item 4) on a hand-made fixture (no kernel code)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kbridge.facts import wild
+
+MAKEFILE = """\
+# SPDX-License-Identifier: GPL-2.0
+obj-$(CONFIG_ONE)	+= one.o
+obj-$(CONFIG_MULTI)	+= multi.o
+multi-y := multi_main.o multi_helper.o
+obj-$(CONFIG_MULTI2) += multi2.o
+multi2-objs := multi2_a.o
+obj-$(CONFIG_BUILTIN)	+= builtin.o
+obj-$(CONFIG_LEAK) += leak.o \\
+			hdr.o
+obj-$(CONFIG_NOSRC) += nosrc.o
+"""
+
+CONFIG = """\
+CONFIG_ONE=m
+CONFIG_MULTI=m
+CONFIG_MULTI2=m
+CONFIG_BUILTIN=y
+CONFIG_LEAK=m
+# CONFIG_NOSRC is not set
+"""
+
+
+def _fixture(root: Path) -> None:
+    d = root / "drivers/block"
+    d.mkdir(parents=True)
+    (d / "Makefile").write_text(MAKEFILE)
+    (d / "one.h").write_text("#include <linux/types.h>\n")
+    (d / "one.c").write_text('#include <linux/module.h>\n#include "one.h"\n')
+    (d / "multi.c").write_text("#include <linux/module.h>\n")
+    (d / "multi2.c").write_text("#include <linux/module.h>\n")
+    (d / "builtin.c").write_text("#include <linux/module.h>\n")
+    (d / "leak.h").write_text('#include "../scsi/sd.h"\n')     # reached through a local header
+    (d / "leak.c").write_text('#include "leak.h"\n')
+    (d / "hdr.c").write_text('#include "one.h"\n')
+    (root / "drivers/net").mkdir(parents=True)
+    (root / "drivers/net/Kbuild").write_text("obj-$(CONFIG_NET1) += net1.o\n")
+    (root / "drivers/net/Makefile").write_text("obj-$(CONFIG_NET2) += net2.o\n")   # Kbuild wins
+    (root / "drivers/net/net1.c").write_text("int x;\n")
+    (root / "drivers/net/net2.c").write_text("int y;\n")
+    (root / "drivers/gpu").mkdir(parents=True)                    # not a wild directory
+    (root / "drivers/gpu/Makefile").write_text("obj-$(CONFIG_ONE) += gpu1.o\n")
+    (root / "drivers/gpu/gpu1.c").write_text("int z;\n")
+
+
+def test_selection_rule(tmp_path: Path) -> None:
+    _fixture(tmp_path)
+    (tmp_path / ".config").write_text(CONFIG + "CONFIG_NET1=m\nCONFIG_NET2=m\n")
+    facts = wild.read_tree(tmp_path)
+    chosen, refused = wild.select(facts, wild.parse_config((tmp_path / ".config").read_text()))
+    assert [(c.directory, c.name, c.config) for c in chosen] == [
+        ("drivers/block", "hdr", "CONFIG_LEAK"),      # a continued obj- line; includes a local header
+        ("drivers/block", "one", "CONFIG_ONE"),
+        ("drivers/net", "net1", "CONFIG_NET1"),
+    ]
+    assert refused["drivers/block/multi"] == "built from more than one object"
+    assert refused["drivers/block/multi2"] == "built from more than one object"
+    assert refused["drivers/block/builtin"] == "CONFIG_BUILTIN=y, not m"
+    assert "not a header of its directory" in refused["drivers/block/leak"]
+    assert "../scsi/sd.h" in refused["drivers/block/leak"]
+    assert refused["drivers/block/nosrc"] == "no nosrc.c in the directory"
+    assert "drivers/net/net2" not in refused and all("gpu" not in k for k in refused)
+
+
+def test_candidates_cached(tmp_path: Path) -> None:
+    """The tarball path: read in one stream, cached; a changed .config is a new key."""
+    import tarfile
+    src = tmp_path / "src"
+    _fixture(src / "linux-source-9.9")
+    tar = tmp_path / "linux-source-9.9.tar.xz"
+    with tarfile.open(tar, "w:xz") as tf:
+        tf.add(src / "linux-source-9.9", arcname="linux-source-9.9")
+    config = tmp_path / "config"
+    config.write_text(CONFIG)
+    cache = tmp_path / "cache"
+    first, _ = wild.candidates(tar, config, cache=cache)
+    assert [c.name for c in first] == ["hdr", "one"]
+    assert len(list((cache / "wild").glob("*.json"))) == 1
+    again, _ = wild.candidates(tar, config, cache=cache)
+    assert again == first
+    config.write_text(CONFIG.replace("CONFIG_LEAK=m", "CONFIG_LEAK=y"))
+    changed, refused = wild.candidates(tar, config, cache=cache)
+    assert [c.name for c in changed] == ["one"] and refused["drivers/block/hdr"] == "CONFIG_LEAK=y, not m"
