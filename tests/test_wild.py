@@ -13,6 +13,9 @@ obj-$(CONFIG_MULTI)	+= multi.o
 multi-y := multi_main.o multi_helper.o
 obj-$(CONFIG_MULTI2) += multi2.o
 multi2-objs := multi2_a.o
+multi2-$(CONFIG_MULTI2_EXTRA) += multi2_b.o
+obj-$(CONFIG_RENAMED) += snd-renamed.o
+snd-renamed-objs := renamed.o
 obj-$(CONFIG_BUILTIN)	+= builtin.o
 obj-$(CONFIG_LEAK) += leak.o \\
 			hdr.o
@@ -23,6 +26,7 @@ CONFIG = """\
 CONFIG_ONE=m
 CONFIG_MULTI=m
 CONFIG_MULTI2=m
+CONFIG_RENAMED=m
 CONFIG_BUILTIN=y
 CONFIG_LEAK=m
 # CONFIG_NOSRC is not set
@@ -36,7 +40,8 @@ def _fixture(root: Path) -> None:
     (d / "one.h").write_text("#include <linux/types.h>\n")
     (d / "one.c").write_text('#include <linux/module.h>\n#include "one.h"\n')
     (d / "multi.c").write_text("#include <linux/module.h>\n")
-    (d / "multi2.c").write_text("#include <linux/module.h>\n")
+    (d / "multi2_a.c").write_text("#include <linux/module.h>\n")
+    (d / "renamed.c").write_text("#include <linux/module.h>\n")
     (d / "builtin.c").write_text("#include <linux/module.h>\n")
     (d / "leak.h").write_text('#include "../scsi/sd.h"\n')     # reached through a local header
     (d / "leak.c").write_text('#include "leak.h"\n')
@@ -56,13 +61,14 @@ def test_selection_rule(tmp_path: Path) -> None:
     (tmp_path / ".config").write_text(CONFIG + "CONFIG_NET1=m\nCONFIG_NET2=m\n")
     facts = wild.read_tree(tmp_path)
     chosen, refused = wild.select(facts, wild.parse_config((tmp_path / ".config").read_text()))
-    assert [(c.directory, c.name, c.config) for c in chosen] == [
-        ("drivers/block", "hdr", "CONFIG_LEAK"),      # a continued obj- line; includes a local header
-        ("drivers/block", "one", "CONFIG_ONE"),
-        ("drivers/net", "net1", "CONFIG_NET1"),
+    assert [(c.directory, c.name, c.config, c.source) for c in chosen] == [
+        ("drivers/block", "hdr", "CONFIG_LEAK", "hdr.c"),   # a continued obj- line; a local header
+        ("drivers/block", "one", "CONFIG_ONE", "one.c"),
+        ("drivers/block", "snd-renamed", "CONFIG_RENAMED", "renamed.c"),   # one object, renamed
+        ("drivers/net", "net1", "CONFIG_NET1", "net1.c"),
     ]
     assert refused["drivers/block/multi"] == "built from more than one object"
-    assert refused["drivers/block/multi2"] == "built from more than one object"
+    assert refused["drivers/block/multi2"] == "built from more than one object"   # a conditional one
     assert refused["drivers/block/builtin"] == "CONFIG_BUILTIN=y, not m"
     assert "not a header of its directory" in refused["drivers/block/leak"]
     assert "../scsi/sd.h" in refused["drivers/block/leak"]
@@ -82,10 +88,10 @@ def test_candidates_cached(tmp_path: Path) -> None:
     config.write_text(CONFIG)
     cache = tmp_path / "cache"
     first, _ = wild.candidates(tar, config, cache=cache)
-    assert [c.name for c in first] == ["hdr", "one"]
+    assert [c.name for c in first] == ["hdr", "one", "snd-renamed"]
     assert len(list((cache / "wild").glob("*.json"))) == 1
     again, _ = wild.candidates(tar, config, cache=cache)
     assert again == first
     config.write_text(CONFIG.replace("CONFIG_LEAK=m", "CONFIG_LEAK=y"))
     changed, refused = wild.candidates(tar, config, cache=cache)
-    assert [c.name for c in changed] == ["one"] and refused["drivers/block/hdr"] == "CONFIG_LEAK=y, not m"
+    assert [c.name for c in changed] == ["one", "snd-renamed"] and refused["drivers/block/hdr"] == "CONFIG_LEAK=y, not m"

@@ -4,8 +4,10 @@ A module of a series' source package is a candidate when
 
 * it lies in one of :data:`DIRECTORIES` (or a directory below one),
 * its directory's Kbuild (else Makefile) says ``obj-$(CONFIG_X) += name.o`` and
-  nowhere ``name-y``, ``name-objs``, ``name-$(CONFIG_..)`` (one .c file, no other object),
-* ``name.c`` is in that directory,
+  nowhere ``name-y``, ``name-objs``, ``name-$(CONFIG_..)`` -- or names exactly one
+  object there (``snd-dummy-objs := dummy.o``, how sound/drivers names its modules),
+  never a conditional one: one .c file, no other object,
+* that .c file is in that directory,
 * ``CONFIG_X=m`` in the series' Debian ``.config`` (the header tree's), and
 * every quoted include of ``name.c`` -- and of the local headers it reaches -- is a
   header of the same directory (what :func:`kbridge.facts.intree.extract` copies).
@@ -32,7 +34,7 @@ DIRECTORIES = ("drivers/block", "drivers/net", "drivers/scsi", "drivers/virtio",
 
 _QUOTED = re.compile(rb'^\s*#\s*include\s+"([^"]+)"', re.M)
 _OBJ = re.compile(r"^\s*obj-\$\((CONFIG_\w+)\)\s*[:+]?=\s*(.*)$", re.M)
-_COMPOSITE = re.compile(r"^\s*([\w-]+?)-(?:y|m|objs|\$\(CONFIG_\w+\))\s*[:+]?=", re.M)
+_COMPOSITE = re.compile(r"^\s*([\w-]+?)-(y|m|objs|\$\(CONFIG_\w+\))\s*[:+]?=(.*)$", re.M)
 
 
 @dataclass
@@ -50,9 +52,11 @@ class Candidate:
     directory: str
     name: str
     config: str
+    source: str = ""        # the one .c file (name.c, or dummy.c of snd-dummy-objs := dummy.o)
 
     def to_json(self) -> dict[str, str]:
-        return {"directory": self.directory, "name": self.name, "config": self.config}
+        return {"directory": self.directory, "name": self.name, "config": self.config,
+                "source": self.source}
 
 
 def parse_config(text: str) -> dict[str, str]:
@@ -64,8 +68,9 @@ def quoted_includes(data: bytes) -> list[str]:
     return [m.decode(errors="replace") for m in _QUOTED.findall(data)]
 
 
-def _makefile_modules(text: str) -> tuple[dict[str, set[str]], set[str]]:
-    """(module name -> the CONFIG symbols of its obj-$(CONFIG_X) lines, composite names)."""
+def _makefile_modules(text: str) -> tuple[dict[str, set[str]], dict[str, list[str] | None]]:
+    """(module name -> the CONFIG symbols of its obj-$(CONFIG_X) lines,
+    composite name -> its objects, None when one is conditional: name-$(CONFIG_Y))."""
     text = re.sub(r"\\\n", " ", text)
     text = re.sub(r"#.*", "", text)
     singles: dict[str, set[str]] = {}
@@ -73,22 +78,34 @@ def _makefile_modules(text: str) -> tuple[dict[str, set[str]], set[str]]:
         for tok in rhs.split():
             if tok.endswith(".o"):
                 singles.setdefault(tok[:-2], set()).add(config)
-    return singles, set(_COMPOSITE.findall(text))
+    parts: dict[str, list[str] | None] = {}
+    for name, kind, rhs in _COMPOSITE.findall(text):
+        if kind.startswith("$") or parts.get(name, []) is None:
+            parts[name] = None
+            continue
+        objs = parts.setdefault(name, [])
+        objs += [t for t in rhs.split() if t not in objs]   # type: ignore[union-attr]
+    return singles, parts
 
 
 def select_dir(directory: str, facts: DirFacts, config: dict[str, str]
                ) -> tuple[list[Candidate], dict[str, str]]:
-    """The candidates of one directory, and each refused module's reason."""
+    """The candidates of one directory, and each refused module's reason. A module of
+    one object under another name (snd-dummy-objs := dummy.o) is one .c file too."""
     singles, composite = _makefile_modules(facts.kbuild if facts.kbuild is not None else facts.makefile)
     chosen: list[Candidate] = []
     refused: dict[str, str] = {}
     for name in sorted(singles):
         configs = singles[name]
+        source = f"{name}.c"
         if name in composite:
-            refused[name] = "built from more than one object"
-            continue
-        if f"{name}.c" not in facts.includes:
-            refused[name] = f"no {name}.c in the directory"
+            objs = composite[name]
+            if objs is None or len(objs) != 1 or not objs[0].endswith(".o"):
+                refused[name] = "built from more than one object"
+                continue
+            source = objs[0][:-2] + ".c"
+        if source not in facts.includes:
+            refused[name] = f"no {source} in the directory"
             continue
         if len(configs) != 1:
             refused[name] = f"built under several symbols ({', '.join(sorted(configs))})"
@@ -97,11 +114,11 @@ def select_dir(directory: str, facts: DirFacts, config: dict[str, str]
         if config.get(sym) != "m":
             refused[name] = f"{sym}={config.get(sym, 'unset')}, not m"
             continue
-        why = _outside(facts, f"{name}.c")
+        why = _outside(facts, source)
         if why:
             refused[name] = why
             continue
-        chosen.append(Candidate(directory, name, sym))
+        chosen.append(Candidate(directory, name, sym, source))
     return chosen, refused
 
 
@@ -182,7 +199,7 @@ def candidates(tar: Path, config_path: Path, *, cache: Path | None = None
     st = tar.stat()
     key = {"tarball": str(tar), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
            "config": hashlib.sha256(config_text.encode()).hexdigest()[:16],
-           "dirs": list(DIRECTORIES), "rule": 1}
+           "dirs": list(DIRECTORIES), "rule": 2}
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     root = cache_root(cache) / "wild"
     root.mkdir(parents=True, exist_ok=True)
