@@ -193,8 +193,10 @@ def main(argv: list[str]) -> int:
         return 2
     if args.candidates:
         for a, b in pairs:
+            both = pair_candidates(a, b)
+            per = Counter("/".join(d.split("/")[:2]) for d, _ in both)
             print(f"{a}: {len(candidates(a))}, {b}: {len(candidates(b))}, "
-                  f"both ({a}:{b}): {len(pair_candidates(a, b))}")
+                  f"both ({a}:{b}): {len(both)} ({', '.join(f'{k} {v}' for k, v in sorted(per.items()))})")
         return 0
     results = [run_pair(a, b, args.seed, args.count, not args.no_drafts,
                         lambda s: print(s, flush=True)) for a, b in pairs]
