@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 from kbridge.actions.bridge import bridge, home_tree  # noqa: E402
 from kbridge.actions.bridge.predict import predict  # noqa: E402
 from kbridge.actions.kbuild import build  # noqa: E402
+from kbridge.errors import KbridgeError  # noqa: E402
 from kbridge.facts import driver as drv_mod  # noqa: E402
 from kbridge.facts import intree, targets, wild  # noqa: E402
 from kbridge.facts.corpus import _tarball  # noqa: E402
@@ -130,7 +131,7 @@ def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log) -> dict[s
                     try:
                         info, res, own_res = _bridged(drv, [trees[home], trees[other]], trees[home],
                                                       trees[other], strategy, rules, tmp, drafts)
-                    except Exception as exc:     # a refused bridge is a failed cell, recorded
+                    except KbridgeError as exc:     # a refused bridge is a failed cell, recorded
                         row[strategy] = {"refused": str(exc)}
                         cells.append("refused")
                         continue

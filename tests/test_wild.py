@@ -95,3 +95,51 @@ def test_candidates_cached(tmp_path: Path) -> None:
     config.write_text(CONFIG.replace("CONFIG_LEAK=m", "CONFIG_LEAK=y"))
     changed, refused = wild.candidates(tar, config, cache=cache)
     assert [c.name for c in changed] == ["one", "snd-renamed"] and refused["drivers/block/hdr"] == "CONFIG_LEAK=y, not m"
+
+
+def test_bench_sample_is_seeded_and_drops_unclean(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """bench_wild's walk: the same seed picks the same modules; a module not clean on its
+    own kernel is dropped with the reason and the walk goes on until N are kept (every
+    build and bridge stubbed: no kernel needed)."""
+    import importlib.util
+    from types import SimpleNamespace as NS
+    path = Path(__file__).resolve().parent.parent / "bench" / "bench_wild.py"
+    spec = importlib.util.spec_from_file_location("bench_wild", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    pool = [("drivers/net", f"m{i}") for i in range(20)]
+    monkeypatch.setattr(bench, "pair_candidates", lambda a, b: list(pool))
+    monkeypatch.setattr(bench, "candidates", lambda s: {k: wild.Candidate(*k, "CONFIG_M", k[1] + ".c")
+                                                      for k in pool})
+    monkeypatch.setattr(bench.targets, "resolve", lambda s: NS(name=s))
+    monkeypatch.setattr(bench.rules_mod, "load", lambda: [])
+    monkeypatch.setattr(bench.intree, "extract", lambda s, mods: {
+        mods[0].name: NS(path=Path("/nonexistent"), label=f"{mods[0].name}@{s}", version=s)})
+    monkeypatch.setattr(bench.drv_mod, "load", lambda p, label, origin_version=None: NS(label=label))
+
+    def build(drv, tree):  # type: ignore[no-untyped-def]
+        bad = drv.label.split("@")[0] in ("m3", "m7", "m11", "m15") and drv.label.endswith(f"@{tree.name}")
+        return NS(ok=not bad, errors=int(bad), warnings=0, undefined_symbols=[], diagnostics=[])
+
+    def bridged(drv, trees, home_t, other_t, strategy, rules, tmp, drafts):  # type: ignore[no-untyped-def]
+        res = build(drv, other_t)
+        info = {"build": bench._brief(res), "own": bench._brief(res), "rules": [], "drafted": [],
+                "not_bridged": {}, "remaining": [], "check_failed": {}}
+        return info, res, res
+    monkeypatch.setattr(bench, "build", build)
+    monkeypatch.setattr(bench, "_bridged", bridged)
+    runs = [bench.run_pair("6.1", "6.12", seed, 6, True, lambda s: None) for seed in (7, 7, 8)]
+    picked = [[k["module"] for k in r["kept"]] for r in runs]
+    assert picked[0] == picked[1] and len(picked[0]) == 6 and picked[2] != picked[0]
+    dropped = runs[0]["dropped"]
+    assert [d["module"] for d in dropped] == ["drivers/net/m15", "drivers/net/m11", "drivers/net/m7",
+                                             "drivers/net/m3"]      # met before the 6th kept
+    assert all(d["module"].rsplit("/", 1)[1] in ("m3", "m7", "m11", "m15") for d in dropped)
+    assert all("not clean on its own kernel" in d["why"] for d in dropped)
+    assert not any(m.rsplit("/", 1)[1] in ("m3", "m7", "m11", "m15") for p in picked for m in p)
+    order = list(pool)
+    import random
+    random.Random(7).shuffle(order)
+    assert picked[0] == [f"{d}/{n}" for d, n in order if n not in ("m3", "m7", "m11", "m15")][:6]
+    assert any(line.strip().startswith("6.1->6.12") for line in bench.summary(runs[0]))
