@@ -156,6 +156,7 @@ def summary(result: dict[str, object]) -> list[str]:
              f"  {'direction':<12} {'n':>3} | {'clean: plain':>12} {'layer':>5} {'inline':>6} | "
              f"{'errors: plain':>13} {'layer':>5} {'inline':>6} | {'own+':>4} | {'rules':>5} "
              f"{'drafted':>7} | not bridged (layer) by cover"]
+    reasons: list[tuple[str, dict[str, Counter[str]]]] = []
     for home, other in ((a, b), (b, a)):
         key = f"{home}->{other}"
         rows = [k["directions"][key] for k in result["kept"]]      # type: ignore[index,union-attr]
@@ -172,10 +173,21 @@ def summary(result: dict[str, object]) -> list[str]:
         nb: Counter[str] = Counter()
         for r in rows:
             nb.update(r.get("layer", {}).get("not_bridged", {}))
+        why: dict[str, Counter[str]] = {}
+        for r in rows:
+            for left in r.get("layer", {}).get("remaining", []):
+                why.setdefault(left["covered_by"], Counter())[left["api"]] += 1
+        reasons.append((key, why))
         lines.append(f"  {key:<12} {len(rows):>3} | {cl['plain']:>12} {cl['layer']:>5} "
                      f"{cl['inline']:>6} | {er['plain']:>13} {er['layer']:>5} {er['inline']:>6} | "
                      f"{own_added:>4} | {n_rules:>5} {n_drafted:>7} | "
                      f"{', '.join(f'{k} {v}' for k, v in sorted(nb.items())) or '-'}")
+    for key, why in reasons:        # what the layer did not bridge, by what covers it, the APIs
+        for cover in sorted(why):
+            apis = why[cover].most_common()
+            lines.append(f"  {key} not bridged, {cover}: " + ", ".join(
+                f"{api}" + (f" x{n}" if n > 1 else "") for api, n in apis[:12])
+                + (f", ... {len(apis) - 12} more" if len(apis) > 12 else ""))
     return lines
 
 
