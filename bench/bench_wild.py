@@ -28,6 +28,7 @@ import random
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from pathlib import Path
 
@@ -95,7 +96,9 @@ def _bridged(drv, trees, home_t, other_t, strategy, rules, tmp, drafts):  # type
     }, on_other, on_own
 
 
-def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log,  # type: ignore[no-untyped-def]
+             checkpoint=None) -> dict[str, object]:
+    """*checkpoint*(partial result), when given, after each module (--json is rewritten)."""
     trees = {s: targets.resolve(s) for s in (a, b)}
     pool = pair_candidates(a, b)
     source = candidates(a)
@@ -135,6 +138,12 @@ def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log) -> dict[s
                         row[strategy] = {"refused": str(exc)}
                         cells.append("refused")
                         continue
+                    except Exception as exc:  # noqa: BLE001 -- a kbridge bug: recorded as such,
+                        # the hours-long run goes on (the summary counts them)
+                        row[strategy] = {"crashed": f"{type(exc).__name__}: {exc}",
+                                         "traceback": traceback.format_exc()[-2000:]}
+                        cells.append("CRASHED")
+                        continue
                     row[strategy] = info
                     cells.append(_cell(res) + ("" if clean(own_res) or not clean(own[home])
                                                else f" OWN {_cell(own_res)}"))
@@ -144,6 +153,10 @@ def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log) -> dict[s
                 f"inline {cells[2]:>14}  rules {len(lay.get('rules', []))} "   # type: ignore[union-attr]
                 f"drafted {len(lay.get('drafted', []))} not-bridged {lay.get('not_bridged', {})}")  # type: ignore[union-attr]
         kept.append(rec)
+        if checkpoint is not None:
+            checkpoint({"pair": f"{a}:{b}", "seed": seed, "count": count, "candidates": len(pool),
+                        "kept": kept, "dropped": dropped, "seconds": round(time.monotonic() - t0),
+                        "partial": True})
     return {"pair": f"{a}:{b}", "seed": seed, "count": count, "candidates": len(pool),
             "kept": kept, "dropped": dropped, "seconds": round(time.monotonic() - t0)}
 
@@ -166,6 +179,8 @@ def summary(result: dict[str, object]) -> list[str]:
         er = {s: sum(int(r.get(s, {}).get("build", {}).get("errors", 0)) for r in rows)
               for s in STRATEGIES}
         er["plain"] = sum(int(r["plain"]["errors"]) for r in rows)
+        failed = Counter(k for r in rows for st in STRATEGIES for k in ("refused", "crashed")
+                         if k in r.get(st, {}))
         own_added = sum(1 for r in rows for s in STRATEGIES
                         if not r.get(s, {}).get("own", {"clean": True})["clean"])
         n_rules = sum(len(r.get("layer", {}).get("rules", [])) for r in rows)
@@ -181,7 +196,8 @@ def summary(result: dict[str, object]) -> list[str]:
         lines.append(f"  {key:<12} {len(rows):>3} | {cl['plain']:>12} {cl['layer']:>5} "
                      f"{cl['inline']:>6} | {er['plain']:>13} {er['layer']:>5} {er['inline']:>6} | "
                      f"{own_added:>4} | {n_rules:>5} {n_drafted:>7} | "
-                     f"{', '.join(f'{k} {v}' for k, v in sorted(nb.items())) or '-'}")
+                     f"{', '.join(f'{k} {v}' for k, v in sorted(nb.items())) or '-'}"
+                     + "".join(f"; bridges {k}: {v}" for k, v in sorted(failed.items())))
     for key, why in reasons:        # what the layer did not bridge, by what covers it, the APIs
         for cover in sorted(why):
             apis = why[cover].most_common()
@@ -211,13 +227,19 @@ def main(argv: list[str]) -> int:
             print(f"{a}: {len(candidates(a))}, {b}: {len(candidates(b))}, "
                   f"both ({a}:{b}): {len(both)} ({', '.join(f'{k} {v}' for k, v in sorted(per.items()))})")
         return 0
-    results = [run_pair(a, b, args.seed, args.count, not args.no_drafts,
-                        lambda s: print(s, flush=True)) for a, b in pairs]
+    results: list[dict[str, object]] = []
+
+    def save(partial: dict[str, object] | None = None) -> None:
+        if args.json:
+            args.json.write_text(json.dumps(results + ([partial] if partial else []), indent=1) + "\n")
+
+    for a, b in pairs:
+        results.append(run_pair(a, b, args.seed, args.count, not args.no_drafts,
+                                lambda s: print(s, flush=True), checkpoint=save))
+        save()
     print()
     for r in results:
         print("\n".join(summary(r)))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1) + "\n")
     return 0
 
 

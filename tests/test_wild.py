@@ -123,13 +123,18 @@ def test_bench_sample_is_seeded_and_drops_unclean(monkeypatch) -> None:  # type:
         return NS(ok=not bad, errors=int(bad), warnings=0, undefined_symbols=[], diagnostics=[])
 
     def bridged(drv, trees, home_t, other_t, strategy, rules, tmp, drafts):  # type: ignore[no-untyped-def]
+        if drv.label.startswith("m0@") and strategy == "inline":
+            raise RuntimeError("a kbridge bug")
         res = build(drv, other_t)
         info = {"build": bench._brief(res), "own": bench._brief(res), "rules": [], "drafted": [],
                 "not_bridged": {}, "remaining": [], "check_failed": {}}
         return info, res, res
     monkeypatch.setattr(bench, "build", build)
     monkeypatch.setattr(bench, "_bridged", bridged)
-    runs = [bench.run_pair("6.1", "6.12", seed, 6, True, lambda s: None) for seed in (7, 7, 8)]
+    saved: list[int] = []
+    runs = [bench.run_pair("6.1", "6.12", seed, 6, True, lambda s: None,
+                           checkpoint=lambda part: saved.append(len(part["kept"]))) for seed in (7, 7, 8)]
+    assert saved[:6] == [1, 2, 3, 4, 5, 6]         # --json rewritten after each module
     picked = [[k["module"] for k in r["kept"]] for r in runs]
     assert picked[0] == picked[1] and len(picked[0]) == 6 and picked[2] != picked[0]
     dropped = runs[0]["dropped"]
@@ -142,4 +147,8 @@ def test_bench_sample_is_seeded_and_drops_unclean(monkeypatch) -> None:  # type:
     import random
     random.Random(7).shuffle(order)
     assert picked[0] == [f"{d}/{n}" for d, n in order if n not in ("m3", "m7", "m11", "m15")][:6]
-    assert any(line.strip().startswith("6.1->6.12") for line in bench.summary(runs[0]))
+    m0 = next(k for k in runs[0]["kept"] if k["module"] == "drivers/net/m0")
+    assert m0["directions"]["6.1->6.12"]["inline"]["crashed"] == "RuntimeError: a kbridge bug"
+    assert "clean" in m0["directions"]["6.1->6.12"]["layer"]["build"]       # the layer cell still ran
+    rows = [line for line in bench.summary(runs[0]) if line.strip().startswith("6.1->6.12 ")]
+    assert len(rows) == 1 and rows[0].endswith("; bridges crashed: 1")
