@@ -303,11 +303,16 @@ class Guards:
         probes it (KB_OLD_<ID>): a kernel that answers "both" (5.10.y has del_timer_sync
         and its backported timer_delete_sync) keeps the driver's call, and the old_on_new
         shim -- which Rule.shim_condition leaves out on "both" -- is never asked for; a
-        one-sided rule's old side is "not new"."""
+        one-sided rule's old side is "not new". Written as "not (new and not old)", so that
+        a kernel range that decides KB_HAVE_<ID> alone (kbridge prune's rule releases,
+        unifdef -U) decides the whole condition: the driver's own kernel, older than the
+        change, prunes back to the driver byte for byte."""
         r = self.rules[i]
         if self.home_new[i] or not r.probe.two_sided:
             return self._defined(i, want if self.home_new[i] else not want)
-        return f"{'' if want else '!'}defined({r.old_guard})"
+        if want:
+            return f"(!defined({r.guard}) || defined({r.old_guard}))"
+        return f"(defined({r.guard}) && !defined({r.old_guard}))"
 
     def _all_new(self, ids: list[str]) -> str:
         """Condition: every rule of *ids* has its new API."""
