@@ -129,8 +129,9 @@ def _plan_once(driver: Driver, home: str, trees: list[KernelTree], strategy: str
     # exported functions a target lacks, copied from the source package into a compat object
     # (after the header drafts are in OUT: a copy may need what they supply)
     from kbridge.actions.bridge import compatobj
-    compat = compatobj.apply(driver, home_tree(home, trees), trees, rules, {s.rule.id for s in p.shims},
-                             content if strategy == "layer" else None)
+    compat = (compatobj.apply(driver, home_tree(home, trees), trees, rules, {s.rule.id for s in p.shims},
+                              content if strategy == "layer" else None)
+              if drafts else compatobj.DraftPlan())
     return p, drafted, content, own, spots, compat
 
 
@@ -140,7 +141,8 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
     """Write the bridged driver to *out* (atomically, replacing it) and report what was done.
 
     *guards* (inline only): "feature" (default) or "version". *drafts*: draft bridges from
-    the driver's own kernel for what no rule covers (:mod:`.draft`).
+    the driver's own kernel for what no rule covers -- header drafts (:mod:`.draft`) and the
+    compat object's copied functions (:mod:`.compatobj`); false (``--no-drafts``): neither.
     """
     if strategy not in STRATEGIES:
         raise KbridgeError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
