@@ -30,6 +30,12 @@ def release(series: str) -> str:
     return series_mod.release(series)
 
 
+def newest_series() -> str:
+    """The newest series of the table (7.3 today), by version, not by its place in the table."""
+    from kbridge.facts import series as series_mod
+    return max(series_mod.names(), key=lambda n: tuple(int(x) for x in n.split(".")))
+
+
 def version(series: str) -> str:
     """The kernel version (VERSION.PATCHLEVEL.SUBLEVEL) of the installed tree of *series*."""
     tree = targets.resolve(series)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import release, run_cli
+from conftest import newest_series, release, run_cli
 from kbridge.actions.guest.runner import build_for, run_guest
 from kbridge.facts import intree
 
@@ -36,15 +36,10 @@ def _fio_script(tmp_path: Path) -> Path:
     return script
 
 
-def _newest_series() -> str:
-    from kbridge.facts import series
-    return max(series.names(), key=lambda n: tuple(int(x) for x in n.split(".")))
-
-
 # the newest series too: 7.x renamed the module behind the crypto API's "crc32c"
 # (crc32c_cryptoapi), which ext4's mount of the tools disk requests; naming the
 # module (crc32c_generic) made every --tools run on 7.x an error
-@pytest.mark.parametrize("series_name", ["6.12", _newest_series()])
+@pytest.mark.parametrize("series_name", ["6.12", newest_series()])
 def test_tools_in_the_guest_are_debians_own(tmp_path: Path, series_name: str):
     script = tmp_path / "t.sh"
     script.write_text("set -e\nfio --version\nip -V\nethtool --version\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import common_dir
+from conftest import common_dir, newest_series
 from kbridge.actions.kbuild import build, parse_log
 from kbridge.errors import KbridgeError
 from kbridge.facts import driver as drivers
@@ -57,11 +57,6 @@ def test_clean_module_builds(tmp_path, tree61):
     assert tree_digest(drv.path) == before, "the user's directory must never be written"
 
 
-def _newest_series() -> str:
-    from kbridge.facts import series
-    return max(series.names(), key=lambda n: tuple(int(x) for x in n.split(".")))
-
-
 UNDEF = HELLO + r'''
 extern int kb_no_such_symbol(void);
 int kb_uses(void) { return kb_no_such_symbol(); }
@@ -72,7 +67,7 @@ int kb_warn(void) { return kb_unused_var(); }
 
 # the newest series' modpost words it differently ("m.ko: symbol 'x' undefined!"); a
 # reader of the old wording alone reported no undefined symbol there, only a make error
-@pytest.mark.parametrize("series_name", [_newest_series()])
+@pytest.mark.parametrize("series_name", [newest_series()])
 def test_undefined_symbols_on_each_modpost(tmp_path, trees, series_name):
     from kbridge.facts.targets import resolve
     res = build(drivers.load(write_module(tmp_path / "undef", UNDEF)), resolve(series_name, trees=trees))
