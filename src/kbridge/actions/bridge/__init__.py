@@ -170,7 +170,7 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
         for k, ids in compat.wants_rules.items():
             hist_rules.setdefault(k, set()).update(ids)
         for k, ns in compat.wants_names.items():
-            hist_names.setdefault(k, set()).update(ns if drafts else ())
+            hist_names.setdefault(k, set()).update(ns)
         nxt = _wants(hist_rules, hist_names)
         if nxt == used:
             break
