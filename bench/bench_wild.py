@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_wild.py --seed S --count N [--pairs 6.1:6.12,5.10:7.3]
         [--no-drafts] [--json FILE] [--candidates]
+    .venv/bin/python bench/bench_wild.py --load-check RESULT.json [--json FILE]
 
 The rule is :mod:`kbridge.facts.wild`'s: every loadable module of the source
 packages built from one .c file (plus headers of its directory) in
@@ -18,6 +19,19 @@ kernel (nothing may be added there). From each bridge: the hand-written rules
 into the compat object), and kbridge check's prediction of what remains on the
 other kernel, counted by what covers it (rule / draft / nothing).
 ``--candidates`` only prints the candidate counts per pair.
+
+``--load-check RESULT.json`` (issue 17 item 5: drafted and hand-written bridges
+go through a guest): for every kept module of a measured run and each
+direction whose layer build was clean, bridge it again (layer, drafts on), build
+it on the other kernel and load it in that kernel's guest beside the other
+kernel's own build of the same module (separate boots: a boot never holds two
+modules of one name). The bridged module must end its init the way the
+target's own one does (loaded, or the same errno: hardware drivers register and
+wait for a device, a few probe for it and give up) and add no BUG/WARNING/Oops
+to the log. Software modules (team modes, sound/drivers' dummy and loopback
+cards, ...) run their init for real here; hardware drivers prove symbol
+resolution, module acceptance and registration. The guest loads each module's
+in-kernel dependencies first (modules.dep), as modprobe would.
 """
 
 from __future__ import annotations
@@ -161,6 +175,90 @@ def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log,  # type: 
             "kept": kept, "dropped": dropped, "seconds": round(time.monotonic() - t0)}
 
 
+def load_check(result: dict[str, object], log) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The guest phase of one measured pair (see the module docstring)."""
+    from kbridge.actions.guest import loadcheck
+    from kbridge.actions.guest.runner import modules_in, problem_lines
+
+    a, b = str(result["pair"]).split(":")
+    trees = {s: targets.resolve(s) for s in (a, b)}
+    rules = rules_mod.load()
+    rows: list[dict[str, object]] = []
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="kbridge-wildload-") as tmp:
+        per_target: dict[str, list[tuple[dict[str, object], "loadcheck.Loadable", "loadcheck.Loadable"]]] = {}
+        for k in result["kept"]:                    # type: ignore[union-attr]
+            directory, name = str(k["module"]).rsplit("/", 1)
+            for key, row in k["directions"].items():
+                home, other = key.split("->")
+                if not row.get("layer", {}).get("build", {}).get("clean"):
+                    continue
+                src = candidates(home).get((directory, name))
+                osrc = candidates(other).get((directory, name))
+                if src is None or osrc is None:
+                    continue
+                e = intree.extract(home, (intree.IntreeModule(name, directory, (src.source,)),))[name]
+                oe = intree.extract(other, (intree.IntreeModule(name, directory, (osrc.source,)),))[name]
+                drv = drv_mod.load(e.path, label=e.label, origin_version=e.version)
+                odrv = drv_mod.load(oe.path, label=oe.label, origin_version=oe.version)
+                where = Path(tmp) / key.replace(">", "") / name
+                out = where / "out"
+                where.mkdir(parents=True, exist_ok=True)
+                bridge(drv, [trees[home], trees[other]], "layer", out, rules=rules)
+                bres = build(drv_mod.load(out, label=f"{drv.label}+layer"), trees[other], keep=where / "b")
+                ores = build(odrv, trees[other], keep=where / "o")
+                rec: dict[str, object] = {"module": k["module"], "direction": key}
+                if not (clean(bres) and clean(ores)):
+                    rec["skipped"] = f"rebuild not clean: bridged {_cell(bres)}, own {_cell(ores)}"
+                    rows.append(rec)
+                    continue
+                bl = loadcheck.Loadable(f"{name}@{home}+layer", tuple(modules_in(where / "b")), home)
+                ol = loadcheck.Loadable(f"{name}@{other}", tuple(modules_in(where / "o")), other)
+                per_target.setdefault(other, []).append((rec, bl, ol))
+                rows.append(rec)
+        for other, items in sorted(per_target.items()):
+            release = trees[other].release or ""
+            log(f"  load check on {release}: {len(items)} bridged modules beside their own")
+            loads = loadcheck.load_many([x for _, bl, ol in items for x in (bl, ol)], release,
+                                        timeout=600)
+            for rec, bl, ol in items:
+                bload, _ = loads.get(bl.label, (None, None))
+                oload, _ = loads.get(ol.label, (None, None))
+                bo = loadcheck.outcome_of(bload) if bload else "no result"
+                oo = loadcheck.outcome_of(oload) if oload else "no result"
+                bprob = problem_lines(bload.dmesg) if bload else []
+                oprob = problem_lines(oload.dmesg) if oload else []
+                rec.update({"bridged": bo, "own": oo, "bridged_problems": bprob[:3],
+                            "own_problems": oprob[:3],
+                            "same": bo == oo and bo != "no result" and not bprob})
+                log(f"    {rec['module']:<40} {rec['direction']:<10} bridged {bo:<16} own {oo:<16}"
+                    + ("" if rec["same"] else "  DIFFERS") + (f"  {bprob[0]}" if bprob else ""))
+    return {"pair": result["pair"], "seed": result.get("seed"), "rows": rows,
+            "seconds": round(time.monotonic() - t0)}
+
+
+def load_summary(res: dict[str, object]) -> list[str]:
+    rows = res["rows"]                              # type: ignore[assignment]
+    a, b = str(res["pair"]).split(":")
+    lines = [f"load check {res['pair']} (seed {res['seed']}), {res['seconds']} s"]
+    for key in (f"{a}->{b}", f"{b}->{a}"):
+        rs = [r for r in rows if r["direction"] == key]     # type: ignore[index]
+        run = [r for r in rs if "same" in r]
+        same = [r for r in run if r["same"]]
+        outcomes = Counter(str(r["own"]) for r in run)
+        lines.append(f"  {key:<12} layer-clean {len(rs):>3} | loaded in the guest {len(run):>3} | "
+                     f"same as the target's own {len(same):>3} | own outcomes "
+                     + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+        for r in run:
+            if not r["same"]:
+                lines.append(f"    differs: {r['module']}: bridged {r['bridged']}, own {r['own']}"
+                             + (f"; {r['bridged_problems'][0]}" if r["bridged_problems"] else ""))
+        for r in rs:
+            if "skipped" in r:
+                lines.append(f"    skipped: {r['module']}: {r['skipped']}")
+    return lines
+
+
 def summary(result: dict[str, object]) -> list[str]:
     a, b = str(result["pair"]).split(":")
     lines = [f"pair {result['pair']} (seed {result['seed']}): {result['candidates']} candidates, "
@@ -215,7 +313,20 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--no-drafts", action="store_true")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--candidates", action="store_true", help="only count the candidates per pair")
+    ap.add_argument("--load-check", type=Path, metavar="RESULT.json",
+                    help="load the layer-clean modules of a measured run in the target's guest")
     args = ap.parse_args(argv)
+    if args.load_check:
+        measured = json.loads(args.load_check.read_text())
+        checks = []
+        for r in measured:
+            checks.append(load_check(r, lambda s: print(s, flush=True)))
+            if args.json:
+                args.json.write_text(json.dumps(checks, indent=1) + "\n")
+        print()
+        for c in checks:
+            print("\n".join(load_summary(c)))
+        return 0
     pairs = [tuple(p.split(":")) for p in args.pairs.split(",") if p]
     if any(len(p) != 2 for p in pairs):
         print("--pairs: A:B[,C:D...]", file=sys.stderr)
