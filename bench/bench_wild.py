@@ -111,7 +111,7 @@ def _bridged(drv, trees, home_t, other_t, strategy, rules, tmp, drafts):  # type
 
 
 def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log,  # type: ignore[no-untyped-def]
-             checkpoint=None) -> dict[str, object]:
+             checkpoint=None, strategies: tuple[str, ...] = STRATEGIES) -> dict[str, object]:
     """*checkpoint*(partial result), when given, after each module (--json is rewritten)."""
     trees = {s: targets.resolve(s) for s in (a, b)}
     pool = pair_candidates(a, b)
@@ -144,7 +144,7 @@ def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log,  # type: 
             row: dict[str, object] = {"plain": _brief(plain)}
             cells = [_cell(plain)]
             with tempfile.TemporaryDirectory(prefix="kbridge-wild-") as tmp:
-                for strategy in STRATEGIES:
+                for strategy in strategies:
                     try:
                         info, res, own_res = _bridged(drv, [trees[home], trees[other]], trees[home],
                                                       trees[other], strategy, rules, tmp, drafts)
@@ -163,6 +163,7 @@ def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log,  # type: 
                                                else f" OWN {_cell(own_res)}"))
             rec["directions"][f"{home}->{other}"] = row      # type: ignore[index]
             lay = row.get("layer", {})
+            cells += ["-"] * (3 - len(cells))
             log(f"  {name + '@' + home:<24} on {other:<5} plain {cells[0]:>10}  layer {cells[1]:>14}  "
                 f"inline {cells[2]:>14}  rules {len(lay.get('rules', []))} "   # type: ignore[union-attr]
                 f"drafted {len(lay.get('drafted', []))} not-bridged {lay.get('not_bridged', {})}")  # type: ignore[union-attr]
@@ -170,9 +171,10 @@ def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log,  # type: 
         if checkpoint is not None:
             checkpoint({"pair": f"{a}:{b}", "seed": seed, "count": count, "candidates": len(pool),
                         "kept": kept, "dropped": dropped, "seconds": round(time.monotonic() - t0),
-                        "partial": True})
+                        "strategies": list(strategies), "partial": True})
     return {"pair": f"{a}:{b}", "seed": seed, "count": count, "candidates": len(pool),
-            "kept": kept, "dropped": dropped, "seconds": round(time.monotonic() - t0)}
+            "kept": kept, "dropped": dropped, "seconds": round(time.monotonic() - t0),
+            "strategies": list(strategies)}
 
 
 def load_check(result: dict[str, object], log) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -268,6 +270,7 @@ def summary(result: dict[str, object]) -> list[str]:
              f"{'errors: plain':>13} {'layer':>5} {'inline':>6} | {'own+':>4} | {'rules':>5} "
              f"{'drafted':>7} | not bridged (layer) by cover"]
     reasons: list[tuple[str, dict[str, Counter[str]]]] = []
+    ran = tuple(result.get("strategies", STRATEGIES))     # type: ignore[arg-type]
     for home, other in ((a, b), (b, a)):
         key = f"{home}->{other}"
         rows = [k["directions"][key] for k in result["kept"]]      # type: ignore[index,union-attr]
@@ -291,6 +294,9 @@ def summary(result: dict[str, object]) -> list[str]:
             for left in r.get("layer", {}).get("remaining", []):
                 why.setdefault(left["covered_by"], Counter())[left["api"]] += 1
         reasons.append((key, why))
+        for s in STRATEGIES:        # a strategy the run left out (--strategies) shows as "-"
+            if s not in ran:
+                cl[s] = er[s] = "-"     # type: ignore[assignment]
         lines.append(f"  {key:<12} {len(rows):>3} | {cl['plain']:>12} {cl['layer']:>5} "
                      f"{cl['inline']:>6} | {er['plain']:>13} {er['layer']:>5} {er['inline']:>6} | "
                      f"{own_added:>4} | {n_rules:>5} {n_drafted:>7} | "
@@ -311,6 +317,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--count", type=int, default=50)
     ap.add_argument("--pairs", default="6.1:6.12,5.10:7.3")
     ap.add_argument("--no-drafts", action="store_true")
+    ap.add_argument("--strategies", default=",".join(STRATEGIES),
+                    help="bridging strategies to measure (default: layer,inline; a re-sample that "
+                    "only checks the layer's goal can save a third of the time with 'layer')")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--candidates", action="store_true", help="only count the candidates per pair")
     ap.add_argument("--load-check", type=Path, metavar="RESULT.json",
@@ -328,6 +337,10 @@ def main(argv: list[str]) -> int:
             print("\n".join(load_summary(c)))
         return 0
     pairs = [tuple(p.split(":")) for p in args.pairs.split(",") if p]
+    strategies = tuple(s for s in args.strategies.split(",") if s)
+    if not strategies or any(s not in STRATEGIES for s in strategies):
+        print(f"--strategies: a comma-separated subset of {','.join(STRATEGIES)}", file=sys.stderr)
+        return 2
     if any(len(p) != 2 for p in pairs):
         print("--pairs: A:B[,C:D...]", file=sys.stderr)
         return 2
@@ -346,7 +359,7 @@ def main(argv: list[str]) -> int:
 
     for a, b in pairs:
         results.append(run_pair(a, b, args.seed, args.count, not args.no_drafts,
-                                lambda s: print(s, flush=True), checkpoint=save))
+                                lambda s: print(s, flush=True), checkpoint=save, strategies=strategies))
         save()
     print()
     for r in results:
