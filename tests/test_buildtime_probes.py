@@ -237,3 +237,24 @@ def test_both_apis_on_a_kernel_need_no_shim():  # type: ignore[no-untyped-def]
     # a driver whose own kernel has neither side uses neither API: nothing to bridge
     p = layer.plan(lib, drv, {**home, rid: "neither"}, [{**home, rid: "old"}, {**home, rid: "new"}], ["A", "B"])
     assert rid not in {s.rule.id for s in p.shims} | {u.rule for u in p.unbridged} | {r.id for r in p.probed}
+
+
+def test_a_rule_another_shim_builds_on_keeps_its_guard_with_no_shim_of_its_own():  # type: ignore[no-untyped-def]
+    """netdev_lltx's wrapper reads KB_HAVE_NETDEV_CHANGE_PROTO_DOWN (shim.toml needs it). A
+    driver written for 7.3 bridged for 7.3 and 5.10: 5.10 has neither side of
+    change_proto_down (no shim of its own is due anywhere), yet its guard must still be
+    computed, or the wrapper takes it as missing on 7.3 and adds a second member (wild
+    set, seed 2: nlmon@7.3's layer OUT failed on 7.3 with "duplicate member
+    'change_proto_down'"). Failed before the fix: the rule was not in p.probed."""
+    from kbridge.actions.bridge import layer
+    drv = drv_mod.load(FIXTURES / "layer" / "kbtest_net_new")
+    lib = rules_mod.load()
+    needed = layer.needed_rules(lib, drv)
+    ids = {r.id for r in needed}
+    assert {"netdev_lltx", "netdev_change_proto_down"} <= ids
+    home = {r.id: "new" for r in needed}
+    old = {**{r.id: "old" for r in needed}, "netdev_change_proto_down": "neither"}
+    p = layer.plan(lib, drv, home, [home, old], ["7.3", "5.10"])
+    assert "netdev_lltx" in {s.rule.id for s in p.shims}
+    probed = [r.id for r in p.probed]
+    assert "netdev_change_proto_down" in probed

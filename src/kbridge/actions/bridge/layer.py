@@ -191,7 +191,14 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                             r.id, r.api, d, f"kernel {name} has neither the old nor the new API of rule "
                             f"{r.id} ({r.summary}): no shim can bridge from it"))
             if targets and not any(t.get(r.id) == FROM[d] for t in targets):
-                continue    # no target has just the side the shim bridges from: nothing to do
+                # no target has just the side the shim bridges from: nothing to do -- but a
+                # rule another rule's shim builds on keeps its guard, which that shim reads
+                # (netdev_lltx's wrapper tests KB_HAVE_NETDEV_CHANGE_PROTO_DOWN: 5.10 has
+                # neither side of change_proto_down, and without the probe the guard was
+                # never defined, so a 7.3 driver bridged for 5.10 broke on 7.3 itself)
+                if r.id in built_on:
+                    out.probed.append(r)
+                continue
         directions = [d for d, new in (("new_on_old", True), ("old_on_new", False))
                       if home_new is None or home_new == new]
         for d in directions:
