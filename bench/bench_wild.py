@@ -111,8 +111,11 @@ def _bridged(drv, trees, home_t, other_t, strategy, rules, tmp, drafts):  # type
 
 
 def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log,  # type: ignore[no-untyped-def]
-             checkpoint=None, strategies: tuple[str, ...] = STRATEGIES) -> dict[str, object]:
-    """*checkpoint*(partial result), when given, after each module (--json is rewritten)."""
+             checkpoint=None, strategies: tuple[str, ...] = STRATEGIES,
+             resume: dict[str, object] | None = None) -> dict[str, object]:
+    """*checkpoint*(partial result), when given, after each module (--json is rewritten).
+    *resume*: a partial result of the same pair and seed; its modules are taken as measured
+    (with the strategies they were measured with) and the walk goes on after them."""
     trees = {s: targets.resolve(s) for s in (a, b)}
     pool = pair_candidates(a, b)
     source = candidates(a)
@@ -121,11 +124,28 @@ def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log,  # type: 
     rules = rules_mod.load()
     kept: list[dict[str, object]] = []
     dropped: list[dict[str, object]] = []
-    t0 = time.monotonic()
-    log(f"pair {a}:{b}: {len(pool)} candidates, seed {seed}, count {count}")
+    done: dict[str, tuple[str, dict[str, object]]] = {}
+    before = 0
+    if resume is not None:
+        if (resume.get("pair"), resume.get("seed")) != (f"{a}:{b}", seed):
+            raise KbridgeError(f"--resume: the file holds pair {resume.get('pair')} seed "
+                               f"{resume.get('seed')}, not {a}:{b} seed {seed}")
+        ran = list(resume.get("strategies", STRATEGIES))        # type: ignore[call-overload]
+        for k in resume.get("kept", []):                        # type: ignore[union-attr]
+            done[k["module"]] = ("kept", {"strategies": ran, **k})
+        for k in resume.get("dropped", []):                     # type: ignore[union-attr]
+            done[k["module"]] = ("dropped", k)
+        before = int(resume.get("seconds", 0))                  # type: ignore[call-overload]
+    t0 = time.monotonic() - before
+    log(f"pair {a}:{b}: {len(pool)} candidates, seed {seed}, count {count}"
+        + (f", resuming after {len(done)} measured" if done else ""))
     for directory, name in order:
         if len(kept) >= count:
             break
+        if f"{directory}/{name}" in done:
+            where, rec0 = done[f"{directory}/{name}"]
+            (kept if where == "kept" else dropped).append(rec0)
+            continue
         mod = intree.IntreeModule(name, directory, (source[(directory, name)].source,))
         entries = {s: intree.extract(s, (mod,))[name] for s in (a, b)}
         drvs = {s: drv_mod.load(e.path, label=e.label, origin_version=e.version)
@@ -137,7 +157,8 @@ def run_pair(a: str, b: str, seed: int, count: int, drafts: bool, log,  # type: 
                             + "; ".join(bad)})
             log(f"  drop {directory}/{name}: {'; '.join(bad)}")
             continue
-        rec: dict[str, object] = {"module": f"{directory}/{name}", "directions": {}}
+        rec: dict[str, object] = {"module": f"{directory}/{name}", "strategies": list(strategies),
+                                  "directions": {}}
         for home, other in ((a, b), (b, a)):
             drv = drvs[home]
             plain = build(drv, trees[other])
@@ -270,7 +291,6 @@ def summary(result: dict[str, object]) -> list[str]:
              f"{'errors: plain':>13} {'layer':>5} {'inline':>6} | {'own+':>4} | {'rules':>5} "
              f"{'drafted':>7} | not bridged (layer) by cover"]
     reasons: list[tuple[str, dict[str, Counter[str]]]] = []
-    ran = tuple(result.get("strategies", STRATEGIES))     # type: ignore[arg-type]
     for home, other in ((a, b), (b, a)):
         key = f"{home}->{other}"
         rows = [k["directions"][key] for k in result["kept"]]      # type: ignore[index,union-attr]
@@ -294,9 +314,12 @@ def summary(result: dict[str, object]) -> list[str]:
             for left in r.get("layer", {}).get("remaining", []):
                 why.setdefault(left["covered_by"], Counter())[left["api"]] += 1
         reasons.append((key, why))
-        for s in STRATEGIES:        # a strategy the run left out (--strategies) shows as "-"
-            if s not in ran:
+        for s in STRATEGIES:        # a strategy the run left out (--strategies) shows as "-",
+            n_s = sum(1 for r in rows if s in r)    # one measured on fewer modules as x/n
+            if not n_s:
                 cl[s] = er[s] = "-"     # type: ignore[assignment]
+            elif n_s != len(rows):
+                cl[s] = f"{cl[s]}/{n_s}"     # type: ignore[assignment]
         lines.append(f"  {key:<12} {len(rows):>3} | {cl['plain']:>12} {cl['layer']:>5} "
                      f"{cl['inline']:>6} | {er['plain']:>13} {er['layer']:>5} {er['inline']:>6} | "
                      f"{own_added:>4} | {n_rules:>5} {n_drafted:>7} | "
@@ -321,6 +344,8 @@ def main(argv: list[str]) -> int:
                     help="bridging strategies to measure (default: layer,inline; a re-sample that "
                     "only checks the layer's goal can save a third of the time with 'layer')")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--resume", type=Path, metavar="PARTIAL.json",
+                    help="go on with a run that stopped (its --json file; one pair)")
     ap.add_argument("--candidates", action="store_true", help="only count the candidates per pair")
     ap.add_argument("--load-check", type=Path, metavar="RESULT.json",
                     help="load the layer-clean modules of a measured run in the target's guest")
@@ -357,9 +382,11 @@ def main(argv: list[str]) -> int:
         if args.json:
             args.json.write_text(json.dumps(results + ([partial] if partial else []), indent=1) + "\n")
 
+    resume = {r["pair"]: r for r in json.loads(args.resume.read_text())} if args.resume else {}
     for a, b in pairs:
         results.append(run_pair(a, b, args.seed, args.count, not args.no_drafts,
-                                lambda s: print(s, flush=True), checkpoint=save, strategies=strategies))
+                                lambda s: print(s, flush=True), checkpoint=save, strategies=strategies,
+                                resume=resume.get(f"{a}:{b}")))
         save()
     print()
     for r in results:
