@@ -10,11 +10,16 @@
  * layout), so the call is rewritten: after this header, scsi_done is a
  * function-like macro and
  *
- *	X->scsi_done(cmd)   becomes   X->device, kb_scsi_cmnd_done(cmd)
+ *	X->scsi_done(cmd)   becomes
+ *	X->device ? kb_scsi_cmnd_done(cmd) : kb_scsi_cmnd_done(cmd)
  *
- * X is still evaluated (reading its device pointer has no effect of its own)
- * and the command is completed by the kernel's scsi_done(). The result is
- * void, so the comma expression is valid wherever the call was. A driver of
+ * Only postfix tokens can follow "X->", so the expansion starts with a member
+ * the kernel's struct has: X is still evaluated (its device pointer is read,
+ * nothing else), and either way the command is completed once by the
+ * kernel's scsi_done(). Both arms are void, as the call was, so the
+ * expression stands where the call stood (an expression statement, an arm
+ * of if/else, a void return); a comma instead of the conditional would draw
+ * gcc's "left-hand operand of comma expression has no effect". A driver of
  * this API never calls scsi_done() by itself (the function did not exist for
  * drivers); one that assigns cmd->scsi_done does not build.
  */
@@ -25,5 +30,5 @@ static inline void kb_scsi_cmnd_done(struct scsi_cmnd *cmd)
 	scsi_done(cmd);
 }
 
-#define kb_scsi_done(cmd)	device, kb_scsi_cmnd_done(cmd)
+#define kb_scsi_done(cmd)	device ? kb_scsi_cmnd_done(cmd) : kb_scsi_cmnd_done(cmd)
 #define scsi_done(cmd)		kb_scsi_done(cmd)

@@ -1,0 +1,105 @@
+"""5.10 API removed by 6.1, at run time: tests/fixtures/layer/kbtest_scsi_510 and kbtest_msi_510,
+written for 5.10, bridged and booted on every later kernel of the table.
+
+kbtest_scsi_510 completes commands with cmd->scsi_done(cmd) (scsi_cmnd_scsi_done_removed on
+6.1 and later; on 7.2/7.3 also the host template rules); the guest script reads what the SCSI
+core made of the host (LUN 0 scanned through queuecommand and completed, LUN 1 refused by
+slave_configure, LUN 0 deleted) and what the module counted: the same on every kernel.
+
+kbtest_msi_510 walks every PCI device's MSI descriptors with for_each_pci_msi_entry()
+(for_each_pci_msi_entry_removed) and reads swiotlb_nr_tbl() (is_swiotlb_active_dev's
+old_on_new). The guest has a virtio-rng PCI device (MSI-X enabled by virtio_pci) and boots
+with swiotlb=force, so there are descriptors and a pool: the walk must find, per device,
+exactly the interrupts sysfs lists in msi_irqs/, and swiotlb_nr_tbl() must equal debugfs'
+swiotlb/io_tlb_nslabs (non-zero).
+
+Checked to fail first: with kb_scsi_cmnd_done stubbed (not completing) the 6.1 run fails (the
+module does not load: the scan's INQUIRY times out, the device is offlined); with the MSI
+walk stubbed to MSI_DESC_NOTASSOCIATED (the filter upstream's xen-pcifront conversion uses)
+it finds no descriptor of the enabled device (every one has an interrupt) and the irq lists
+differ; with kb_swiotlb_nr_tbl() returning 0 nr_tbl differs from io_tlb_nslabs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES
+from kbridge.actions.bridge import bridge
+from kbridge.actions.guest import qemu
+from kbridge.actions.kbuild import parse_log, run_kbuild
+from kbridge.facts import driver as drv_mod
+from kbridge.facts import targets
+
+LAYER = FIXTURES / "layer"
+SCRIPT = LAYER / "kbtest_old510_guest" / "old510.sh"
+SERIES = ("5.10", "6.1", "6.12", "7.2", "7.3")
+EXPECTED = {"lun0": "1", "lun0_type": "3", "lun0_vendor": "KBTEST", "lun1": "0",
+            "lun0_after_delete": "0", "configure_calls": "2", "right_host": "1"}
+
+
+def _lines(text: list[str] | str, tag: str) -> list[str]:
+    rows = text.splitlines() if isinstance(text, str) else text
+    return [r.split(tag + " ", 1)[1].strip() for r in rows if (tag + " ") in r]
+
+
+@pytest.mark.slow
+def test_510_scsi_and_msi_modules_behave_alike_on_every_kernel(trees, tmp_path):  # type: ignore[no-untyped-def]
+    from kbridge.actions.guest.image import ensure_image, guest_root
+    from kbridge.actions.guest.initramfs import ModuleIndex
+    from kbridge.actions.guest.runner import run_guest
+
+    all_trees = [targets.resolve(s, trees=trees) for s in SERIES]
+    if not all((guest_root() / "images" / t.release).is_dir() for t in all_trees):
+        pytest.skip("guest kernel images not in the cache (kbridge run fetches them)")
+    outs = {}
+    for fixture in ("kbtest_scsi_510", "kbtest_msi_510"):
+        out = tmp_path / fixture
+        rep = bridge(drv_mod.load(LAYER / fixture), all_trees, "layer", out, home=all_trees[0].version)
+        assert rep.ok, rep.unbridged
+        outs[fixture] = out
+    seen = {}
+    for tree in all_trees:
+        kos = []
+        for fixture, out in outs.items():
+            proc = run_kbuild(out, tree)
+            diags, undefined = parse_log(proc.stdout, out)
+            assert proc.returncode == 0 and not diags and not undefined, (
+                tree.name, fixture, diags, undefined, proc.stdout[-3000:])
+            ko = tmp_path / f"{fixture}-{tree.release}.ko"
+            ko.write_bytes((out / f"{fixture}.ko").read_bytes())
+            kos.append(ko)
+        image = ensure_image(tree.release)
+        extra = [m for m in ("virtio_pci", "virtio_rng") if m in ModuleIndex.load(image).paths]
+        g = run_guest(kos, tree.release, test_script=SCRIPT, timeout=300, image=image,
+                      extra_modules=extra,
+                      qemu_args=["-device", "virtio-rng-pci",
+                                 "-append", qemu.APPEND + " swiotlb=force"])
+        assert [m.returncode for m in g.modules] == [0, 0], (tree.release, g.reasons)
+        assert g.test_returncode == 0, g.test_output
+        assert g.ok, (tree.release, g.reasons, g.problems)
+        kbq = dict(x.split("=", 1) for x in _lines(g.test_output, "kbq"))
+        kbs = _lines(g.test_output, "kbs")
+        kbmsi = _lines(g.dmesg, "kbmsi")
+        seen[tree.release] = kbq
+        # the walk: per device the interrupts sysfs lists, and a device with MSI-X is there
+        sysfs = {r.split()[0]: sorted(r.split("irqs=")[1].split(","), key=int)
+                 for r in kbs if " irqs=" in r}
+        walked = {r.split()[0]: r.split("irqs=")[1].split(",") for r in kbmsi if " irqs=" in r}
+        assert sysfs, (tree.release, g.test_output)
+        assert {k: sorted(v, key=int) for k, v in walked.items()} == sysfs, (tree.release,
+                                                                            kbmsi, kbs)
+        for r in kbmsi:
+            if " n=" in r:
+                assert int(r.split("n=")[1].split()[0]) == len(r.split("irqs=")[1].split(","))
+        nslabs = [r.split("=", 1)[1] for r in kbs if r.startswith("nslabs=")]
+        nr_tbl = [r.split("=", 1)[1] for r in kbs if r.startswith("nr_tbl=")]
+        assert nslabs and nslabs[0].isdigit() and int(nslabs[0]) > 0, (tree.release, kbs)
+        assert nr_tbl == nslabs, (tree.release, kbs)
+    for rel, kbq in seen.items():
+        for k, v in EXPECTED.items():
+            assert kbq.get(k) == v, (rel, k, kbq)
+        assert int(kbq["qc_calls"]) >= 2 and kbq["done_calls"] == kbq["qc_calls"], (rel, kbq)
+        assert int(kbq["destroy_calls"]) >= 1, (rel, kbq)
+    counts = {r: (k["configure_calls"], k["destroy_calls"]) for r, k in seen.items()}
+    assert len(set(counts.values())) == 1, counts
