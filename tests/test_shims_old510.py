@@ -150,3 +150,30 @@ def test_510_scsi_and_msi_modules_behave_alike_on_every_kernel(trees, tmp_path):
         assert int(kbq["destroy_calls"]) >= 1, (rel, kbq)
     counts = {r: (k["configure_calls"], k["destroy_calls"]) for r, k in seen.items()}
     assert len(set(counts.values())) == 1, counts
+
+
+@pytest.mark.parametrize("body,elsewhere", [
+    # snd_xen_front: names struct page, reads ->index of its own stream struct
+    ("struct kbt_stream { int index; };\n"
+     "int kbt_f(struct kbt_stream *s, struct page *p) { return s->index + !p; }\n", True),
+    # xen-fbfront@5.10: page->index (and a console's index)
+    ("int kbt_f(struct page *page, struct console *c) { return page->index + c->index; }\n",
+     False),
+    # an owner the scan cannot resolve without the kernel's index counts as the rule's
+    ("struct page *kbt_get(void);\nint kbt_f(void) { return kbt_get()->index; }\n", False),
+])
+def test_cannot_bridge_member_rule_needs_its_struct(tmp_path, body, elsewhere):  # type: ignore[no-untyped-def]
+    """A direction that cannot be bridged fails the whole bridge, so a member rule's is
+    reported only when the driver may read S.m (used_rules matches members by name):
+    page_index_removed must not fail snd_xen_front@6.12 on 7.3 (failed before the fix:
+    'NOT BRIDGED page_index_removed' for its stream->index), and must fail xen-fbfront@5.10."""
+    from kbridge.actions.bridge import layer
+    from kbridge.knowledge import rules
+
+    (tmp_path / "kbt.c").write_text("#include <linux/mm_types.h>\n#include <linux/console.h>\n"
+                                    + body)
+    (tmp_path / "Kbuild").write_text("obj-m := kbt.o\n")
+    rule = rules.by_id(rules.load())["page_index_removed"]
+    drv = drv_mod.load(tmp_path)
+    assert rule in layer.used_rules([rule], drv)
+    assert layer._members_elsewhere(rule, drv) is elsewhere
