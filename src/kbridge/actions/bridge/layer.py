@@ -208,6 +208,8 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
             if meta.noop is not None:
                 continue        # this direction needs nothing (the manifest says why)
             if meta.impossible is not None:
+                if _members_elsewhere(r, driver):
+                    continue    # the driver's x.m / x->m are members of other structs
                 out.unbridged.append(Unbridged(r.id, r.api, d, meta.impossible))
                 continue
             if not (text_path.is_file() or wrappers):
@@ -225,6 +227,26 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                                       text_path.read_text() if text_path.is_file() else "", wrappers))
         out.probed.append(r)
     return out
+
+
+def _members_elsewhere(r: Rule, driver: Driver) -> bool:
+    """True when every API of *r* is a member ``struct S.m`` and every access or designation
+    of each m in *driver* is, by the owner-resolving scan, a member of a struct other than
+    S. used_rules() matches members by name (the driver names S somewhere and some x.m);
+    that is enough to apply a shim (one that is not needed costs nothing), but a direction
+    that cannot be bridged fails the whole bridge, so it is reported only when the driver
+    may really use S.m: an owner the scan cannot resolve (no kernel index here) counts as S."""
+    members = [a for a in r.uses if a.form == "member"]
+    if not members or len(members) != len(r.uses):
+        return False
+    uses = scan.scan(driver).uses
+    for a in members:
+        for u in uses:
+            if u.kind in ("member", "init") and u.name == a.member:
+                owner = u.owner.removeprefix("struct ").strip()
+                if not owner or owner == a.struct:
+                    return False
+    return True
 
 
 def _refused_uses(meta: ShimDirection, driver: Driver) -> str:
