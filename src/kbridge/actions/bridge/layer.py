@@ -191,6 +191,8 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                             r.id, r.api, d, f"kernel {name} has neither the old nor the new API of rule "
                             f"{r.id} ({r.summary}): no shim can bridge from it"))
             if targets and not any(t.get(r.id) == FROM[d] for t in targets):
+                if r.id in built_on:
+                    out.probed.append(r)    # its guard is read by the shims built on it
                 continue    # no target has just the side the shim bridges from: nothing to do
         directions = [d for d, new in (("new_on_old", True), ("old_on_new", False))
                       if home_new is None or home_new == new]

@@ -101,6 +101,9 @@ static inline void kb_put_disk(struct gendisk *disk)
 			     BLK_FEAT_IO_STAT | BLK_FEAT_NOWAIT);			\
 })
 #define KB_BLK_MQ_ALLOC_DISK_PICK(_1, _2, _3, name, ...)	name
+/* already defined: rule blk_mq_alloc_disk_takes_limits's three-argument form, on this one */
+#ifndef blk_mq_alloc_disk
 #define blk_mq_alloc_disk(...)							\
 	KB_BLK_MQ_ALLOC_DISK_PICK(__VA_ARGS__, KB_BLK_MQ_ALLOC_DISK_3,		\
 				  KB_BLK_MQ_ALLOC_DISK_2, kb_none)(__VA_ARGS__)
+#endif
