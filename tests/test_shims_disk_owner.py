@@ -110,3 +110,21 @@ def test_queue_limits_of_the_newest_api_on_510(tree510, tree612, tmp_path):  # t
     common = set(old) & set(ref)
     assert len(common) >= 14, sorted(common)
     assert {a: old[a] for a in common} == {a: ref[a] for a in common}
+
+
+@pytest.mark.slow
+def test_genhd_fl_cd_builds_on_the_newer_kernels(tree510, tree61, trees, tmp_path):  # type: ignore[no-untyped-def]
+    """GENHD_FL_CD (a flag only its driver reads back) of a 5.10 module, bridged: the same
+    bit on 6.1 and the newest series, where no flag of the kernel's own uses it (the shim's
+    build-time check); build-only, clean on every kernel."""
+    from conftest import newest_series
+    newest = targets.resolve(newest_series(), trees=trees)
+    out = tmp_path / "out"
+    rep = bridge(drv_mod.load(LAYER / "kbtest_genhd_cd_old"), [tree510, tree61, newest], "layer", out,
+                 home=tree510.version)
+    assert rep.ok, rep.unbridged
+    assert "genhd_fl_cd_removed" in {s["rule"] for s in rep.shims}
+    for tree in (tree510, tree61, newest):
+        proc = run_kbuild(out, tree)
+        diags, undefined = parse_log(proc.stdout, out)
+        assert proc.returncode == 0 and not diags and not undefined, (tree.name, diags, proc.stdout[-2000:])
