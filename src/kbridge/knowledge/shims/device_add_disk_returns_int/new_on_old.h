@@ -12,20 +12,20 @@
  * drivers never could.
  *
  * A shim applied before this one (rule block_device_operations_getgeo_gendisk)
- * may wrap device_add_disk/add_disk as macros: kb_device_add_disk calls the
+ * may wrap device_add_disk/add_disk as macros: kb_int_device_add_disk calls the
  * name as it stands here, so that wrapping is kept.
  */
 #include <linux/blkdev.h>
 #include <linux/genhd.h>
 
-static inline int kb_device_add_disk(struct device *parent, struct gendisk *disk,
+static inline int kb_int_device_add_disk(struct device *parent, struct gendisk *disk,
 				     const struct attribute_group **groups)
 {
 	device_add_disk(parent, disk, groups);
 	return 0;
 }
 
-static inline int kb_add_disk(struct gendisk *disk)
+static inline int kb_int_add_disk(struct gendisk *disk)
 {
 	add_disk(disk);
 	return 0;
@@ -33,5 +33,5 @@ static inline int kb_add_disk(struct gendisk *disk)
 
 #undef device_add_disk
 #undef add_disk
-#define device_add_disk(parent, disk, groups)	kb_device_add_disk(parent, disk, groups)
-#define add_disk(disk)				kb_add_disk(disk)
+#define device_add_disk(parent, disk, groups)	kb_int_device_add_disk(parent, disk, groups)
+#define add_disk(disk)				kb_int_add_disk(disk)

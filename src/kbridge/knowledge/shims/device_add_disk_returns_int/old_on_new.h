@@ -11,13 +11,13 @@
  * WARN; put_disk() frees it as usual.
  *
  * A shim applied before this one (rule block_device_operations_getgeo_gendisk)
- * may wrap device_add_disk/add_disk as macros: kb_device_add_disk calls the
+ * may wrap device_add_disk/add_disk as macros: kb_void_device_add_disk calls the
  * name as it stands here, so that wrapping is kept.
  */
 #include <linux/blkdev.h>
 #include <linux/bug.h>
 
-static inline void kb_device_add_disk(struct device *parent, struct gendisk *disk,
+static inline void kb_void_device_add_disk(struct device *parent, struct gendisk *disk,
 				      const struct attribute_group **groups)
 {
 	int err = device_add_disk(parent, disk, groups);
@@ -25,7 +25,7 @@ static inline void kb_device_add_disk(struct device *parent, struct gendisk *dis
 	WARN_ONCE(err, "%s: adding the disk failed: %d\n", disk->disk_name, err);
 }
 
-static inline void kb_add_disk(struct gendisk *disk)
+static inline void kb_void_add_disk(struct gendisk *disk)
 {
 	int err = add_disk(disk);
 
@@ -34,5 +34,5 @@ static inline void kb_add_disk(struct gendisk *disk)
 
 #undef device_add_disk
 #undef add_disk
-#define device_add_disk(parent, disk, groups)	kb_device_add_disk(parent, disk, groups)
-#define add_disk(disk)				kb_add_disk(disk)
+#define device_add_disk(parent, disk, groups)	kb_void_device_add_disk(parent, disk, groups)
+#define add_disk(disk)				kb_void_add_disk(disk)
