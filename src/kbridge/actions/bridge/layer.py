@@ -186,7 +186,7 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
             d = "new_on_old" if home_new else "old_on_new"
             if r.id in direct:
                 for t, name in zip(targets, names):
-                    if t.get(r.id) == "neither":
+                    if t.get(r.id) == "neither" and not _older_rule_bridges(r, needed, home, t):
                         out.unbridged.append(Unbridged(
                             r.id, r.api, d, f"kernel {name} has neither the old nor the new API of rule "
                             f"{r.id} ({r.summary}): no shim can bridge from it"))
@@ -247,6 +247,30 @@ def _members_elsewhere(r: Rule, driver: Driver) -> bool:
                 if not owner or owner == a.struct:
                     return False
     return True
+
+
+def _older_rule_bridges(r: Rule, needed: list[Rule], home: Answers, target: Answers) -> bool:
+    """Whether a kernel answering "neither" for *r* (older than both of its sides) gets r's
+    API from another rule: one naming the same API, an earlier change of it (its release
+    before r's), whose shim of the driver's direction applies on that kernel -- e.g.
+    blk_mq_alloc_disk came in 5.14 (blk_mq_alloc_disk_added) and changed its arity in 6.9
+    (blk_mq_alloc_disk_takes_limits): on 5.10, which has neither arity, the 5.14 rule's
+    shim gives the driver the call it makes."""
+    apis = set(r.api)
+    for x in needed:
+        if x.id == r.id or not apis & set(x.api) or not _released_before(x, r):
+            continue
+        d = {"new": "new_on_old", "old": "old_on_new"}.get(home.get(x.id) or "")
+        if d is None or target.get(x.id) != FROM[d]:
+            continue
+        meta = x.manifest.direction(d)
+        if meta.noop is None and meta.impossible is None and (x.shim_dir / f"{d}.h").is_file():
+            return True
+    return False
+
+
+def _released_before(a: Rule, b: Rule) -> bool:
+    return a.since_code is not None and b.since_code is not None and a.since_code < b.since_code
 
 
 def _refused_uses(meta: ShimDirection, driver: Driver) -> str:

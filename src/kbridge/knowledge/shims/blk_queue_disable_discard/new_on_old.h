@@ -12,6 +12,10 @@
 static inline void kb_blk_queue_disable_discard(struct request_queue *q)
 {
 	q->limits.max_discard_sectors = 0;
+#ifndef KB_HAVE_QUEUE_FLAG_DISCARD_REMOVED
+	/* before 5.19 the queue takes discards while QUEUE_FLAG_DISCARD is set (rule queue_flag_discard_removed) */
+	blk_queue_flag_clear(QUEUE_FLAG_DISCARD, q);
+#endif
 }
 
 #define blk_queue_disable_discard(q)	kb_blk_queue_disable_discard(q)

@@ -10,7 +10,12 @@
 
 static inline void kb_blk_queue_disable_secure_erase(struct request_queue *q)
 {
+#ifdef KB_HAVE_QUEUE_FLAG_SECERASE_REMOVED
 	q->limits.max_secure_erase_sectors = 0;
+#else
+	/* before 5.19 secure erase is QUEUE_FLAG_SECERASE (rule queue_flag_secerase_removed) */
+	blk_queue_flag_clear(QUEUE_FLAG_SECERASE, q);
+#endif
 }
 
 #define blk_queue_disable_secure_erase(q)	kb_blk_queue_disable_secure_erase(q)

@@ -63,6 +63,18 @@
  *   included; readahead only grows with io_opt (blk_apply_bdi_limits());
  *   physical_block_size need not be a power of two.
  *
+ * On 5.10 (before 5.15 the queue has no ->disk and keeps the bdi itself:
+ * rule request_queue_disk; before 5.19 secure erase is QUEUE_FLAG_SECERASE
+ * on top of the discard limits and discard needs QUEUE_FLAG_DISCARD: rules
+ * queue_flag_secerase_removed and queue_flag_discard_removed, whose setters
+ * this shim calls): the readahead goes to q->backing_dev_info; the secure
+ * erase limit reads back as the discard limit when the flag is set (this
+ * kernel splits secure erases by it), else 0; dma_alignment is read with
+ * queue_dma_alignment() (a queue field there, a limit from 6.0); and a zoned
+ * disk is refused with -EOPNOTSUPP and a message: this kernel has no zone
+ * write granularity (5.12) and keeps zoned state the setters reach only
+ * through the disk, which a queue update cannot find.
+ *
  * Upstream release and commit: rule queue_limits_features (knowledge/rules).
  */
 #include <linux/backing-dev-defs.h>
@@ -72,6 +84,10 @@
 #include <linux/minmax.h>
 #include <linux/pagemap.h>
 #include <linux/printk.h>
+
+#ifndef PAGE_SECTORS
+#define PAGE_SECTORS		(PAGE_SIZE >> SECTOR_SHIFT)
+#endif
 
 /*
  * Kernels 6.9 and 6.10 have the limits-taking blk_mq_alloc_disk and the
@@ -175,13 +191,18 @@ static inline struct kb_queue_limits kb_queue_limits_read(struct request_queue *
 		.io_opt = l->io_opt,
 		.max_discard_sectors = l->max_discard_sectors,
 		.max_hw_discard_sectors = l->max_hw_discard_sectors,
+#ifdef KB_HAVE_QUEUE_FLAG_SECERASE_REMOVED
 		.max_secure_erase_sectors = l->max_secure_erase_sectors,
+#else
+		.max_secure_erase_sectors = test_bit(QUEUE_FLAG_SECERASE, &q->queue_flags) ?
+					    l->max_hw_discard_sectors : 0,
+#endif
 		.max_write_zeroes_sectors = l->max_write_zeroes_sectors,
 		.discard_granularity = l->discard_granularity,
 		.discard_alignment = l->discard_alignment,
 		.max_segments = l->max_segments,
 		.max_discard_segments = l->max_discard_segments,
-		.dma_alignment = l->dma_alignment,
+		.dma_alignment = queue_dma_alignment(q),
 	};
 
 	/*
@@ -210,7 +231,7 @@ static inline struct kb_queue_limits kb_queue_limits_read(struct request_queue *
 		lim.features |= feat;
 	KB_BLK_FEATURES(KB_READ_FEATURE)
 #undef KB_READ_FEATURE
-#ifdef CONFIG_BLK_DEV_ZONED
+#if defined(CONFIG_BLK_DEV_ZONED) && defined(KB_HAVE_REQUEST_QUEUE_DISK)
 	if (blk_queue_is_zoned(q)) {
 		lim.features |= BLK_FEAT_ZONED;
 		lim.zone_write_granularity = l->zone_write_granularity;
@@ -237,6 +258,11 @@ static inline int kb_queue_limits_validate_zoned(struct kb_queue_limits *lim)
 	}
 	if (WARN_ON_ONCE(!IS_ENABLED(CONFIG_BLK_DEV_ZONED)))
 		return -EINVAL;
+#ifndef KB_HAVE_REQUEST_QUEUE_DISK
+	pr_err("kbridge: a zoned disk through queue limits is not bridged on this kernel "
+	       "(no zone write granularity, zoned state only reachable through the disk)\n");
+	return -EOPNOTSUPP;
+#endif
 	if (lim->max_active_zones && lim->max_open_zones > lim->max_active_zones)
 		return -EINVAL;
 	if (lim->zone_write_granularity < lim->logical_block_size)
@@ -330,8 +356,10 @@ static inline int kb_queue_limits_apply(struct request_queue *q, struct kb_queue
 	if (err)
 		return err;
 	/* this kernel keeps a zoned disk's open/active zone limits in the gendisk */
+#ifdef KB_HAVE_REQUEST_QUEUE_DISK
 	if ((lim->features & BLK_FEAT_ZONED) && WARN_ON_ONCE(!q->disk))
 		return -EINVAL;
+#endif
 	blk_queue_logical_block_size(q, lim->logical_block_size);
 	blk_queue_physical_block_size(q, lim->physical_block_size);
 	blk_queue_io_min(q, lim->io_min);
@@ -343,12 +371,19 @@ static inline int kb_queue_limits_apply(struct request_queue *q, struct kb_queue
 	blk_queue_max_hw_sectors(q, lim->max_hw_sectors);
 	q->limits.max_dev_sectors = lim->max_dev_sectors;
 	q->limits.max_sectors = lim->max_sectors;
+#ifdef KB_HAVE_REQUEST_QUEUE_DISK
 	if (q->disk) {
 		/* blk_apply_bdi_limits(): readahead never shrinks, I/O size follows max_sectors */
 		q->disk->bdi->ra_pages = max3(q->disk->bdi->ra_pages,
 					      lim->io_opt * 2 / PAGE_SIZE, VM_READAHEAD_PAGES);
 		q->disk->bdi->io_pages = lim->max_sectors >> (PAGE_SHIFT - SECTOR_SHIFT);
 	}
+#else
+	/* the same, in the queue's own bdi (before 5.15) */
+	q->backing_dev_info->ra_pages = max3(q->backing_dev_info->ra_pages,
+					     lim->io_opt * 2 / PAGE_SIZE, VM_READAHEAD_PAGES);
+	q->backing_dev_info->io_pages = lim->max_sectors >> (PAGE_SHIFT - SECTOR_SHIFT);
+#endif
 	blk_queue_chunk_sectors(q, lim->chunk_sectors);
 	blk_queue_max_segments(q, lim->max_segments);
 	blk_queue_segment_boundary(q, lim->seg_boundary_mask);
@@ -388,7 +423,7 @@ static inline int kb_queue_limits_apply(struct request_queue *q, struct kb_queue
 	kb_queue_flag_assign(q, flag, lim->features & feat);
 	KB_BLK_FEATURES(KB_APPLY_FEATURE)
 #undef KB_APPLY_FEATURE
-#ifdef CONFIG_BLK_DEV_ZONED
+#if defined(CONFIG_BLK_DEV_ZONED) && defined(KB_HAVE_REQUEST_QUEUE_DISK)
 	if (lim->features & BLK_FEAT_ZONED) {
 		disk_set_zoned(q->disk, BLK_ZONED_HM);
 		blk_queue_zone_write_granularity(q, lim->zone_write_granularity);
