@@ -88,8 +88,8 @@ def test_matrix_run_layer_corpus_load_column_is_green():
     assert bad == []
 
 
-# One corpus driver per rule family: together they carry every rule the layer's 24 cross
-# cells apply (measured with bridge() on every cell: bench/README.md "Suite budget").
+# The corpus drivers whose cross cells together carry every rule the layer's 24 cross cells
+# apply (bridge() on every cell: bench/bench_suite.py --cells, bench/README.md "Suite budget").
 LAYER_LOAD_DRIVERS = (            # 11 of 24: every rule of the 24 cross cells (35 rules)
     "xen-blkfront@6.1", "xen-blkfront@6.12", "xen-netfront@6.1", "xen-netfront@6.12",
     "drm_xen_front@6.1", "drm_xen_front@6.12", "xen-fbfront@6.1", "xen-fbfront@6.12",
