@@ -8,7 +8,9 @@
   reach struct snd_soc_pcm_runtime (kbtest_soc_new on 6.1, kbtest_soc_old on 6.12);
 * every corpus driver's layer OUT and every in-tree test driver's, on its own
   kernel (the cross cells are checked by test_layer's corpus matrix, whose
-  builder runs the same check).
+  builder runs the same check), and every one built inline on the other kernel:
+  whole-corpus sweeps (the ``sweep`` mark, deselected by default: bench/bench_suite.py
+  --mark sweep); the suite runs the cells of OWN_KERNEL_CELLS and INLINE_CROSS_CELLS.
 """
 
 from __future__ import annotations
@@ -159,26 +161,71 @@ def test_snd_pcm_ops_shim_keeps_snd_soc_pcm_runtime(tree61, tree612, tmp_path, f
         assert res.abi["checked"] > 300
 
 
-@pytest.mark.slow
-def test_every_own_kernel_out_keeps_kernel_layouts(corpus, tree61, tree612) -> None:  # type: ignore[no-untyped-def]
-    """Every corpus driver's layer OUT (bridged for both kernels) and every in-tree test driver's
-    (null_blk, macvlan, ifb of each series), built on both kernels: the ABI check passes."""
+def _own_kernel_cells(corpus, tree61, tree612, only: tuple[str, ...] | None = None):  # type: ignore[no-untyped-def]
+    """Every corpus driver's layer OUT (bridged for both kernels) on its own kernel, and every
+    in-tree test driver's (null_blk, macvlan, ifb of each series) on both kernels; *only*: the
+    cells whose driver label (on its own kernel) or `label>series` (in-tree) it names."""
     trees = {"6.1": tree61, "6.12": tree612}
-    both = [tree61, tree612]
     cells = []
     for label, e in sorted(corpus.items()):
-        # the cross cells are test_layer.test_corpus_cross_builds_clean's (same OUT, same check)
+        # the cross cells are test_layer.test_corpus_cross_builds_clean's (same OUT, same check;
+        # in the suite: test_guest_runtime.test_matrix_run_layer_load_column_one_driver_per_rule_family)
         cells.append(matrix.Cell(drv_mod.load(e.path, label=label, origin_version=e.version),
                                  trees[e.series]))
     for series in trees:
         for _, e in sorted(intree.extract(series).items()):
             d = drv_mod.load(e.path, label=e.label, origin_version=e.version)
-            cells += [matrix.Cell(d, t) for t in both]
-    results = matrix.run(cells, jobs=2, builder=partial(build_layer, targets=both))
+            cells += [matrix.Cell(d, t) for t in trees.values()]
+    if only is not None:
+        cells = [c for c in cells if c.driver.label in only or f"{c.driver.label}>{c.tree.series}" in only]
+        assert len(cells) == len(only), (only, [c.driver.label for c in cells])
+    return cells
+
+
+def _layer_both(cells, tree61, tree612):  # type: ignore[no-untyped-def]
+    results = matrix.run(cells, jobs=2, builder=partial(build_layer, targets=[tree61, tree612]))
     bad = [(c.driver.label, r.target, [d.message for d in r.diagnostics if d.severity != "warning"][:3])
            for c, r in zip(cells, results) if not (r.ok and r.abi and r.abi["ok"])]
     assert bad == []
-    assert len(results) == 24 + 12 and all(r.abi["checked"] > 100 for r in results)
+    assert all(r.abi["checked"] > 100 for r in results)
+    return results
+
+
+# The whole sweeps below carry the ``sweep`` mark (deselected by default; bench/bench_suite.py
+# --mark sweep runs them); the suite runs these cells of them, chosen from the shims each
+# cell's OUT carries (bridge() on every cell, bench/README.md "Suite budget"): where the
+# shims apply (a cross cell) every rule the whole sweep applies is in a kept cell; on the
+# driver's own kernel (shims guarded off) one cell per rule family (rules/<family>.toml).
+OWN_KERNEL_CELLS = (
+    # own kernel, one per rule family (the shims are guarded off there: the OUT must still be
+    # the kernel's): block, net, drm + mm, fb + printk, sound, xen, scsi
+    "null_blk@6.1>6.1", "macvlan@6.12>6.12", "drm_xen_front@6.1", "xen-fbfront@6.12",
+    "snd_xen_front@6.12", "xen-pcifront@6.1", "xen-scsifront@6.12",
+    # the in-tree drivers' cross cells (the corpus's are test_layer's): every rule they apply
+    # but u64_stats_fetch_irq_removed (macvlan@6.1, ifb@6.1), which xen-netfront@6.1's cross
+    # cell carries in test_guest_runtime's load column (same builder, same ABI check)
+    "null_blk@6.1>6.12", "null_blk@6.12>6.1", "macvlan@6.12>6.1")
+INLINE_CROSS_CELLS = (           # every rule the 30 cells apply (45 rules), 14 cells
+    "null_blk@6.1", "null_blk@6.12", "macvlan@6.12", "xen-blkfront@6.1", "xen-blkfront@6.12",
+    "xen-netfront@6.1", "xen-netfront@6.12", "drm_xen_front@6.1", "drm_xen_front@6.12",
+    "xen-fbfront@6.1", "xen-fbfront@6.12", "snd_xen_front@6.12", "xen-pcifront@6.1",
+    "xen-scsifront@6.12")
+
+
+@pytest.mark.slow
+@pytest.mark.sweep
+def test_every_own_kernel_out_keeps_kernel_layouts(corpus, tree61, tree612) -> None:  # type: ignore[no-untyped-def]
+    """Every corpus driver's layer OUT (bridged for both kernels) and every in-tree test driver's
+    (null_blk, macvlan, ifb of each series), built on both kernels: the ABI check passes."""
+    results = _layer_both(_own_kernel_cells(corpus, tree61, tree612), tree61, tree612)
+    assert len(results) == 24 + 12
+    _all_compared(results)
+
+
+@pytest.mark.slow
+def test_own_kernel_outs_keep_kernel_layouts_one_per_rule_family(corpus, tree61, tree612) -> None:  # type: ignore[no-untyped-def]
+    """test_every_own_kernel_out_keeps_kernel_layouts on OWN_KERNEL_CELLS."""
+    results = _layer_both(_own_kernel_cells(corpus, tree61, tree612, OWN_KERNEL_CELLS), tree61, tree612)
     _all_compared(results)
 
 
@@ -215,23 +262,44 @@ def test_cli_matrix_fails_the_cell_and_names_struct_and_member() -> None:
     assert "ABI: struct snd_soc_pcm_runtime.ops: struct kb_mislaid_pcm_ops of 8 bytes here" in proc.stdout
 
 
-@pytest.mark.slow
-def test_inline_cross_cells_keep_kernel_layouts(corpus, tree61, tree612) -> None:  # type: ignore[no-untyped-def]
-    """kbridge matrix --strategy inline's cells run the same check: every corpus driver and
-    every in-tree test driver built inline (feature guards) on the other kernel."""
-    from kbridge.actions.bridge.inline import build_inline
+def _inline_cross_cells(corpus, tree61, tree612, only: tuple[str, ...] | None = None):  # type: ignore[no-untyped-def]
+    """Every corpus driver and every in-tree test driver on the other kernel; *only*: those
+    whose label it names."""
     trees = {"6.1": tree61, "6.12": tree612}
     entries = [(label, e.path, e.version, e.series) for label, e in sorted(corpus.items())]
     for series in trees:
         entries += [(e.label, e.path, e.version, series) for _, e in sorted(intree.extract(series).items())]
     cells = [matrix.Cell(drv_mod.load(path, label=label, origin_version=version),
                          trees["6.1" if series == "6.12" else "6.12"])
-             for label, path, version, series in entries]
+             for label, path, version, series in entries if only is None or label in only]
+    assert only is None or len(cells) == len(only), (only, [c.driver.label for c in cells])
+    return cells
+
+
+def _inline_built(cells):  # type: ignore[no-untyped-def]
+    from kbridge.actions.bridge.inline import build_inline
     results = matrix.run(cells, jobs=2, builder=build_inline)
     bad = [(c.driver.label, r.target, [d.message for d in r.diagnostics if d.severity != "warning"][:3])
            for c, r in zip(cells, results) if not (r.ok and r.abi and r.abi["ok"])]
     assert bad == []
-    assert len(results) == 24 + 6 and all(r.abi["checked"] > 100 for r in results)
+    assert all(r.abi["checked"] > 100 for r in results)
+    return results
+
+
+@pytest.mark.slow
+@pytest.mark.sweep
+def test_inline_cross_cells_keep_kernel_layouts(corpus, tree61, tree612) -> None:  # type: ignore[no-untyped-def]
+    """kbridge matrix --strategy inline's cells run the same check: every corpus driver and
+    every in-tree test driver built inline (feature guards) on the other kernel."""
+    results = _inline_built(_inline_cross_cells(corpus, tree61, tree612))
+    assert len(results) == 24 + 6
+    _all_compared(results)
+
+
+@pytest.mark.slow
+def test_inline_cross_cells_keep_kernel_layouts_one_per_rule_family(corpus, tree61, tree612) -> None:  # type: ignore[no-untyped-def]
+    """test_inline_cross_cells_keep_kernel_layouts on INLINE_CROSS_CELLS."""
+    results = _inline_built(_inline_cross_cells(corpus, tree61, tree612, INLINE_CROSS_CELLS))
     _all_compared(results)
 
 

@@ -69,6 +69,7 @@ def test_matrix_run_inline_bridged_loads_like_the_original():
         assert load["ok"] and load["outcome"] == "ENODEV" and load["baseline"] == "ENODEV", load
 
 
+@pytest.mark.sweep
 def test_matrix_run_layer_corpus_load_column_is_green():
     """Issue 6 part 2 with the layer, the whole corpus: 12 front-ends x 2 origins x 2 kernels.
 
@@ -85,6 +86,39 @@ def test_matrix_run_layer_corpus_load_column_is_green():
            if not (c["ok"] and c["load"]["ok"] and c["load"]["outcome"] == c["load"]["baseline"]
                    and c["load"]["outcome"] in ("ENODEV", "EINVAL"))]
     assert bad == []
+
+
+# The corpus drivers whose cross cells together carry every rule the layer's 24 cross cells
+# apply (bridge() on every cell: bench/bench_suite.py --cells, bench/README.md "Suite budget").
+LAYER_LOAD_DRIVERS = (            # 11 of 24: every rule of the 24 cross cells (35 rules)
+    "xen-blkfront@6.1", "xen-blkfront@6.12", "xen-netfront@6.1", "xen-netfront@6.12",
+    "drm_xen_front@6.1", "drm_xen_front@6.12", "xen-fbfront@6.1", "xen-fbfront@6.12",
+    "snd_xen_front@6.12", "xen-pcifront@6.1", "xen-scsifront@6.12")
+
+
+def test_matrix_run_layer_load_column_one_driver_per_rule_family():
+    """test_matrix_run_layer_corpus_load_column_is_green (a sweep, deselected by default:
+    bench/bench_suite.py --mark sweep) on LAYER_LOAD_DRIVERS, both kernels; and
+    test_layer.test_corpus_cross_builds_clean's bar on the same cells (its sweep's
+    representative): 0 errors, 0 warnings, no undefined symbol, every kernel struct's
+    layout kept (the matrix ABI-checks each layer cell)."""
+    proc = run_cli("matrix", *LAYER_LOAD_DRIVERS, "--strategy", "layer", "--run", "-j", "2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    cells = json.loads(proc.stdout)
+    assert len(cells) == 2 * len(LAYER_LOAD_DRIVERS)
+    bad = [(c["driver"], c["target"], c["load"]) for c in cells
+           if not (c["ok"] and c["load"]["ok"] and c["load"]["outcome"] == c["load"]["baseline"]
+                   and c["load"]["outcome"] in ("ENODEV", "EINVAL"))]
+    assert bad == []
+    unclean = [(c["driver"], c["target"], c["errors"], c["warnings"], c["undefined_symbols"])
+               for c in cells if c["errors"] or c["warnings"] or c["undefined_symbols"]]
+    assert unclean == []
+    assert all(c["abi"]["ok"] and c["abi"]["checked"] > 100 for c in cells), \
+        [(c["driver"], c["target"], c.get("abi")) for c in cells]
+    # the cross cells carry shims (the bridge really applied rules)
+    cross = [c for c in cells if c["driver"].split("@")[1] != c["series"]]
+    assert len(cross) == len(LAYER_LOAD_DRIVERS) and all(c["shims"] for c in cross), \
+        [(c["driver"], c["series"], c["shims"]) for c in cross]
 
 
 RELEASE = {"6.1": R61, "6.12": R612}

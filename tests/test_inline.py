@@ -120,15 +120,14 @@ def test_output_is_deterministic(corpus, tree612, tmp_path: Path) -> None:  # ty
 
 @pytest.mark.slow
 @pytest.mark.parametrize("guards", ["feature", "version"])
-def test_round_trip_all_24(corpus, tree61, tree612, tmp_path: Path, guards: str) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip_all_24(corpus, inline_corpus, tmp_path: Path, guards: str) -> None:  # type: ignore[no-untyped-def]
     """Pruned for its own kernel, inline OUT gives back every driver file byte for byte,
     with kbridge's prune and with the real unifdef; the driver's Kbuild is kept verbatim.
 
     The driver's own kernel is its version (version guards) and its guards' answers
     (feature guards, and the rules whose release is unknown under version guards)."""
     for label, e in sorted(corpus.items()):
-        out = tmp_path / label
-        report = bridge(_load(e), [_other(e, tree61, tree612)], "inline", out, guards=guards)
+        out, report = inline_corpus(guards)[label]     # bridge(_load(e), [other], "inline", ...)
         defines, undefs = _home_symbols(report)
         back = tmp_path / f"{label}.back"
         if guards == "feature":

@@ -102,9 +102,15 @@ def test_build_time_probes_agree_with_kbridge_probe(corpus, tree61, tree612, tmp
 
 
 @pytest.mark.slow
+@pytest.mark.sweep
 def test_corpus_cross_builds_clean(corpus, tree61, tree612):  # type: ignore[no-untyped-def]
     """All 24 cross builds through the layer. Every corpus driver builds with 0 warnings on
-    its own kernel (the measured baseline in README.md), so the bar is 0 warnings."""
+    its own kernel (the measured baseline in README.md), so the bar is 0 warnings.
+
+    A sweep (deselected by default: bench/bench_suite.py --mark sweep): the suite builds the
+    same cells (`kbridge matrix --strategy layer`'s builder is build_layer) of the drivers
+    that carry every rule of the 24, with the same bar, in
+    test_guest_runtime.test_matrix_run_layer_load_column_one_driver_per_rule_family."""
     trees = {"6.1": tree61, "6.12": tree612}
     cells = []
     for label in sorted(corpus):

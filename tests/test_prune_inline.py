@@ -14,26 +14,17 @@ there) or -U (kbridge's config header leaves a false guard undefined).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from kbridge.actions import prune as pr
-from kbridge.facts import driver as drivers
 from kbridge.knowledge import rules as rules_mod
 
 from test_prune_unifdef import kv, unifdef
 
 
-def _bridge(label: str, target_series: str, guards: str, out: Path, trees: list) -> None:
-    from kbridge.actions.bridge import bridge
-    from kbridge.facts import targets
-    bridge(drivers.resolve(label), [targets.resolve(target_series, trees=trees)], "inline", out,
-           guards=guards)
-
-
 @pytest.mark.slow
-def test_inline_outputs_prune_like_unifdef(corpus: dict, trees: list, tmp_path: Path) -> None:
+def test_inline_outputs_prune_like_unifdef(corpus: dict, inline_corpus) -> None:  # type: ignore[no-untyped-def]
     rules = rules_mod.load()
     checked = guarded = 0
     for label, entry in sorted(corpus.items()):
@@ -41,10 +32,10 @@ def test_inline_outputs_prune_like_unifdef(corpus: dict, trees: list, tmp_path: 
         target_series = "6.1" if home_series == "6.12" else "6.12"
         target_version = next(e.version for e in corpus.values() if e.series == target_series)
         for guards in ("feature", "version"):
-            out = tmp_path / f"{entry.name}-{home_series}-{guards}"
             # every corpus driver bridges inline both ways with both guard styles (a rule whose
             # release is unknown keeps its feature guard under version guards): a refusal fails
-            _bridge(label, target_series, guards, out, trees)
+            # (the OUTs are conftest.inline_corpus's, shared with test_inline's round trip)
+            out, _ = inline_corpus(guards)[label]
             for path in sorted(out.rglob("*")):
                 if path.suffix not in (".c", ".h"):
                     continue

@@ -52,11 +52,18 @@ def _seen(output: str) -> dict[str, str]:
     return seen
 
 
+@pytest.fixture(scope="module")
+def native_seen() -> dict[str, dict[str, str]]:
+    """api -> what the module shows natively on its own kernel: one guest run per module,
+    shared by its layer and inline cells (the same build of the same source on the same kernel)."""
+    return {}
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["layer", "inline"])
 @pytest.mark.parametrize("api,own,other", [("new", "6.12", "6.1"), ("old", "6.1", "6.12")])
-def test_netdev_contracts_native_and_bridged(api, own, other, strategy, tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+def test_netdev_contracts_native_and_bridged(api, own, other, strategy, tree61, tree612, tmp_path,
+                                             native_seen):  # type: ignore[no-untyped-def]
     from kbridge.actions.guest.runner import build_for, run_guest
 
     fixture = NEW if api == "new" else OLD
@@ -67,12 +74,15 @@ def test_netdev_contracts_native_and_bridged(api, own, other, strategy, tree61, 
     script.write_text(f"#!/bin/sh\nset -- {kind} {mod}\n" + (fixture / "contracts.sh").read_text())
     script.chmod(0o755)
 
-    # natively, on the kernel the module was written for
-    result, kos = build_for(str(fixture), trees[own].release, tmp_path / "native")
-    assert kos, result
-    g = run_guest(kos, trees[own].release, test_script=script, timeout=300)
-    native = _seen(g.test_output)
-    assert g.ok and native == EXPECTED[api], (own, g.reasons, g.problems, g.test_output)
+    # natively, on the kernel the module was written for (once per module: native_seen)
+    if api not in native_seen:
+        result, kos = build_for(str(fixture), trees[own].release, tmp_path / "native")
+        assert kos, result
+        g = run_guest(kos, trees[own].release, test_script=script, timeout=300)
+        seen = _seen(g.test_output)
+        assert g.ok and seen == EXPECTED[api], (own, g.reasons, g.problems, g.test_output)
+        native_seen[api] = seen
+    native = native_seen[api]
 
     # bridged (layer or inline), on the other kernel
     out = tmp_path / strategy

@@ -11,6 +11,11 @@ back once more), and pings the
 back-end's bridge from the front-end's interface moved into its own network
 namespace (so the packets cross netfront/netback, not the loopback).
 
+The two boots (the ``runs`` fixture, 3-5 min here) carry the ``xenboot`` mark,
+deselected by default to keep the suite in its budget: bench/bench_suite.py
+--mark xenboot (or ``pytest -m xenboot``) runs these tests as they are, and
+bench/bench_xen.py --full runs their assertions under every Xen version.
+
 The negotiation both ends record in xenstore, and what the kernel made of it
 (queue limits, MTU, queues, netdev features), is compared between the native
 and the bridged front-end. A difference is accepted only where the bridged
@@ -93,6 +98,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, xen.XenResult]:
     return out
 
 
+@pytest.mark.xenboot   # the two boots: deselected by default (pyproject.toml)
 @pytest.mark.parametrize("series", list(OTHER))
 def test_native_and_bridged_frontends_do_io_under_xen(runs: dict[str, xen.XenResult],
                                                       series: str):
@@ -143,6 +149,7 @@ KEYS = ("vbd.front.feature-persistent", "vbd.back.feature-persistent",
 TOOLSTACK_LACKS = {"4.14": {"vif.front.mtu"}}
 
 
+@pytest.mark.xenboot
 @pytest.mark.parametrize("series", list(OTHER))
 def test_bridged_frontend_negotiates_like_its_own_source(runs: dict[str, xen.XenResult],
                                                          series: str,
