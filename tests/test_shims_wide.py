@@ -1,11 +1,12 @@
-"""The networking shims of rules/net_wide.toml, proven on the oldest and the newest kernel.
+"""Shims for the oldest and the newest series (rules/net_wide.toml, timer.toml's hrtimer_setup),
+proven on both kernels.
 
-Two hand-written modules (tests/fixtures/layer/): kbtest_rtnl_old, written
+Two hand-written modules (tests/fixtures/layer/): kbtest_wide_old, written
 against 5.10's RTNL-held link-ops registration (rule
-rtnl_link_register_locked_removed), bridged to the newest series (7.3 today,
-which removed it); kbtest_netwide_new, written against the newest API
-(netfilter_netdev_header with nf_skip_egress, netif_set_tso_max_size,
-ethtool_sprintf), bridged to 5.10. Each is bridged with the layer and built
+rtnl_link_register_locked_removed) and hrtimer_init() (rule hrtimer_setup),
+bridged to the newest series (7.3 today, which removed both); kbtest_wide_new,
+written against the newest API (netfilter_netdev_header with nf_skip_egress,
+netif_set_tso_max_size, ethtool_sprintf, hrtimer_setup), bridged to 5.10. Each is bridged with the layer and built
 on both kernels, then BOTH are loaded in one boot per kernel -- bridged on the
 other kernel, unbridged on their own, so the same checks pin the shims to the
 kernels' own behaviour. Their inits check the API's promises (error codes,
@@ -30,16 +31,17 @@ pytestmark = pytest.mark.slow
 OLDEST = "5.10"
 NEWEST = newest_series()
 # module -> (the series it is written for, the series it is bridged to)
-MODULES = {"kbtest_rtnl_old": (OLDEST, NEWEST), "kbtest_netwide_new": (NEWEST, OLDEST)}
-RULES = {"kbtest_rtnl_old": ["rtnl_link_register_locked_removed"],
-         "kbtest_netwide_new": ["ethtool_sprintf", "netfilter_netdev_header", "netif_set_tso_max_size"]}
+MODULES = {"kbtest_wide_old": (OLDEST, NEWEST), "kbtest_wide_new": (NEWEST, OLDEST)}
+RULES = {"kbtest_wide_old": ["hrtimer_setup", "rtnl_link_register_locked_removed"],
+         "kbtest_wide_new": ["ethtool_sprintf", "hrtimer_setup", "netfilter_netdev_header",
+                             "netif_set_tso_max_size"]}
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, trees):  # type: ignore[no-untyped-def]
     """Each module bridged (layer) for its two kernels and built clean on both: {series: [.ko]}."""
     import shutil
-    root = tmp_path_factory.mktemp("netwide")
+    root = tmp_path_factory.mktemp("wide")
     kos: dict[str, list] = {OLDEST: [], NEWEST: []}
     for name, (home, other) in MODULES.items():
         out = root / name
@@ -62,7 +64,7 @@ def built(tmp_path_factory, trees):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("series", [OLDEST, NEWEST])
-def test_net_wide_shims_behave_like_the_kernels_own_api(built, series):  # type: ignore[no-untyped-def]
+def test_wide_shims_behave_like_the_kernels_own_api(built, series):  # type: ignore[no-untyped-def]
     g = run_guest(built[series], release(series))
     assert g.ok, (series, g.reasons, [m.dmesg for m in g.modules])
     for name in MODULES:
