@@ -329,12 +329,24 @@ def _stage_dmesg(dmesg: list[str], count: int) -> tuple[list[str], list[list[str
             if words[:1] == ["stage"] and len(words) == 2 and words[1].isdigit() \
                     and int(words[1]) < count:
                 current = parts[int(words[1])]
-            elif words[:1] == ["stage"] or words[:1] == ["done"]:
-                current = None
+            elif current is not before:
+                current = None      # "stages done", /init's "done": no stage's any more
             continue
         if current is not None:
             current.append(line)
     return before, parts
+
+
+def boot_problems(dmesg: list[str]) -> list[str]:
+    """Problem lines (BUG, WARNING, ...) after /init's first marker (the dependencies'
+    loads) and before the first stage: the boot's, not a stage's; they fail every stage."""
+    from kbridge.actions.guest.initramfs import KMSG_MARK
+    from kbridge.actions.guest.runner import problem_lines
+
+    first = next((i for i, line in enumerate(dmesg) if line.startswith(KMSG_MARK)), len(dmesg))
+    stage0 = next((i for i, line in enumerate(dmesg) if line.startswith(f"{KMSG_MARK} stage")),
+                  len(dmesg))
+    return problem_lines(dmesg[first:stage0])
 
 
 def take_many(stages: list[Stage], release: str, *, cache: Path | None = None,
@@ -351,7 +363,7 @@ def take_many(stages: list[Stage], release: str, *, cache: Path | None = None,
     unload; a failure of the boot (time-out, crash, a dependency) fails all.
     """
     from kbridge.actions.guest.image import ensure_image
-    from kbridge.actions.guest.initramfs import (ModuleIndex, add_payload, _copy_module,
+    from kbridge.actions.guest.initramfs import (ModuleIndex, _copy_module, add_payload,
                                                  host_tools, init_script, module_depends,
                                                  module_name, new_tree, pack)
     from kbridge.actions.guest.qemu import boot
@@ -402,13 +414,10 @@ def take_many(stages: list[Stage], release: str, *, cache: Path | None = None,
             b = boot(image, dest, timeout=timeout, cache=cache)
     guest = judge(release, b.console, b.seconds, b.timed_out, b.accel, [])
     common = [r for r in guest.reasons if not r.startswith("kernel log:")]
-    before, parts = _stage_dmesg(guest.dmesg, len(stages))
-    if any(m.kind == "dep" for m in guest.loads):
-        # a warning while the dependencies loaded is the boot's, not a stage's
-        early = problem_lines(before[next((i for i, line in enumerate(before)
-                                           if "insmod dep" in line), len(before)):])
-        if early:
-            common.append(f"kernel log before the first stage: {early[0].strip()}")
+    _before, parts = _stage_dmesg(guest.dmesg, len(stages))
+    early = boot_problems(guest.dmesg)
+    if early:
+        common.append(f"kernel log before the first stage: {early[0].strip()}")
     results: dict[str, dict[str, object]] = {}
     for st, (label, names), parsed, log in zip(stages, named, _parse_stages(guest.test_output,
                                                                           len(stages)), parts):
