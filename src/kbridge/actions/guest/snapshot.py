@@ -29,6 +29,7 @@ record the same things. Every attribute present in both must be equal.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +55,8 @@ BLOCK_SCRIPT = "#!/bin/sh\nset -u\nSKIP=''\n" + _DUMP + r'''
 dump /sys/block/nullb0/queue q0/
 echo "size0=$(cat /sys/block/nullb0/size)"
 mkdir -p /sys/kernel/config
-mount -t configfs configfs /sys/kernel/config || exit 1
+grep -q ' /sys/kernel/config configfs ' /proc/mounts \
+    || mount -t configfs configfs /sys/kernel/config || exit 1
 # one attribute per configfs parameter the driver offers (configfs/<name>=1): the
 # list is the driver's own (a newer null_blk has more parameters), so a parameter
 # present in both runs compares equal and one only in the other is only_a/only_b
@@ -91,7 +93,8 @@ rmdir $d
 # kernels: 6.12's zone write plugging, 6.1's null_blk write-pointer check).
 BLOCK_ZONED_SCRIPT = "#!/bin/sh\nset -u\nSKIP=''\n" + _DUMP + r'''
 mkdir -p /sys/kernel/config
-mount -t configfs configfs /sys/kernel/config || exit 1
+grep -q ' /sys/kernel/config configfs ' /proc/mounts \
+    || mount -t configfs configfs /sys/kernel/config || exit 1
 d=/sys/kernel/config/nullb/kbz
 mkdir $d || exit 1
 echo 64 > $d/size && echo 4096 > $d/blocksize && echo 1 > $d/memory_backed \
@@ -147,6 +150,7 @@ ip link set d0 up
 ip link add link d0 name mv0 type macvlan || exit 1
 snap mv0
 ip link del mv0
+ip link del d0
 ''',
     "ifb": _NET_COMMON + r'''
 [ -d /sys/class/net/ifb0 ] || { echo "no ifb0 after loading ifb" >&2; exit 1; }
@@ -231,6 +235,222 @@ def snapshot(module_dir_or_ko: str | Path, release: str, kind: str = "block", *,
             raise KbridgeError(f"{module_dir_or_ko} does not build for {release} "
                                f"({result.errors} errors); nothing to snapshot")
         return take(kos, release, kind, cache=cache, timeout=timeout).to_json()
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One snapshot of a shared boot (:func:`take_many`): built modules *kos* (the last is the
+    driver, the others what it needs, loaded first) and the scenario *kind* to run on them."""
+    label: str
+    kos: tuple[Path, ...]
+    kind: str
+
+
+STAGE_MARK = "@@KBSTAGE"
+STAGE_SECONDS = 60      # each stage beyond the first adds this to the boot's time-out
+STAGE_TEST_SECONDS = 90  # one stage's scenario; a hung one ends alone, the others still run
+
+
+def stage_script(stages: list[tuple[str, list[str]]]) -> str:
+    """The guest's test script of a shared boot: for each stage (its index and module names,
+    copied to /kbridge/stage/NN/MM-name.ko with its scenario as snapshot.sh), load the
+    modules, run the scenario, unload the modules in reverse order, everything reported
+    between ``@@KBSTAGE NN begin|end`` lines and each stage's kernel messages after a
+    ``kbridge-guest: stage NN`` marker, so one stage's warning is its own."""
+    from kbridge.actions.guest.initramfs import KMSG_MARK
+
+    lines = ["#!/bin/sh", "oneline() { tr '\\n' ' ' < \"$1\"; }"]
+    for i, (_label, names) in enumerate(stages):
+        n = f"{i:02d}"
+        lines += [f'echo "{STAGE_MARK} {n} begin"', f"echo '{KMSG_MARK} stage {n}' > /dev/kmsg",
+                  "sok=1"]
+        for j, m in enumerate(names):
+            lines += [f"kbridge-insmod /kbridge/stage/{n}/{j:02d}-{m}.ko > /tmp/insmod.out 2>&1; rc=$?",
+                      f'echo "{STAGE_MARK} {n} insmod $rc {m} $(oneline /tmp/insmod.out)"',
+                      '[ "$rc" = 0 ] || sok=0']
+        lines += ['if [ "$sok" = 1 ]; then',
+                  f"  timeout {STAGE_TEST_SECONDS} sh /kbridge/stage/{n}/snapshot.sh "
+                  "> /tmp/stage.out 2>&1; trc=$?",
+                  f'  echo "{STAGE_MARK} {n} test $trc"',
+                  f'  echo "{STAGE_MARK} {n} output-begin"; cat /tmp/stage.out; '
+                  f'echo "{STAGE_MARK} {n} output-end"',
+                  "fi"]
+        for m in reversed(names):
+            lines += [f"grep -q '^{m} ' /proc/modules && {{ rmmod {m} > /tmp/rmmod.out 2>&1; "
+                      f'echo "{STAGE_MARK} {n} rmmod $? {m} $(oneline /tmp/rmmod.out)"; }}']
+        lines += [f'echo "{STAGE_MARK} {n} end"']
+    lines += [f"echo '{KMSG_MARK} stages done' > /dev/kmsg", ""]
+    return "\n".join(lines)
+
+
+def _parse_stages(output: str, count: int) -> list[dict[str, object]]:
+    """Per stage of :func:`stage_script`'s output: loads, test status, scenario output,
+    unloads, whether its end was reached."""
+    out: list[dict[str, object]] = [{"loads": [], "test": None, "output": [], "rmmod": [],
+                                     "ended": False} for _ in range(count)]
+    inside: int | None = None
+    for line in output.split("\n"):
+        if inside is not None:
+            if line == f"{STAGE_MARK} {inside:02d} output-end":
+                inside = None
+            else:
+                out[inside]["output"].append(line)          # type: ignore[union-attr]
+            continue
+        if not line.startswith(STAGE_MARK + " "):
+            continue
+        words = line[len(STAGE_MARK) + 1:].split(" ", 4)
+        if not words[0].isdigit() or int(words[0]) >= count:
+            continue
+        st = out[int(words[0])]
+        tag = words[1] if len(words) > 1 else ""
+        if tag in ("insmod", "rmmod") and len(words) >= 4:
+            rc = int(words[2]) if words[2].lstrip("-").isdigit() else -1
+            st["loads" if tag == "insmod" else "rmmod"].append(  # type: ignore[union-attr]
+                (words[3], rc, words[4].strip() if len(words) > 4 else ""))
+        elif tag == "test" and len(words) == 3 and words[2].lstrip("-").isdigit():
+            st["test"] = int(words[2])
+        elif tag == "output-begin":
+            inside = int(words[0])
+        elif tag == "end":
+            st["ended"] = True
+    return out
+
+
+def _stage_dmesg(dmesg: list[str], count: int) -> tuple[list[str], list[list[str]]]:
+    """The kernel log before the first stage, and each stage's part of it."""
+    from kbridge.actions.guest.initramfs import KMSG_MARK
+
+    before: list[str] = []
+    parts: list[list[str]] = [[] for _ in range(count)]
+    current: list[str] | None = before
+    for line in dmesg:
+        if line.startswith(KMSG_MARK):
+            words = line[len(KMSG_MARK):].split()
+            if words[:1] == ["stage"] and len(words) == 2 and words[1].isdigit() \
+                    and int(words[1]) < count:
+                current = parts[int(words[1])]
+            elif current is not before:
+                current = None      # "stages done", /init's "done": no stage's any more
+            continue
+        if current is not None:
+            current.append(line)
+    return before, parts
+
+
+def boot_problems(dmesg: list[str]) -> list[str]:
+    """Problem lines (BUG, WARNING, ...) after /init's first marker (the dependencies'
+    loads) and before the first stage: the boot's, not a stage's; they fail every stage."""
+    from kbridge.actions.guest.initramfs import KMSG_MARK
+    from kbridge.actions.guest.runner import problem_lines
+
+    first = next((i for i, line in enumerate(dmesg) if line.startswith(KMSG_MARK)), len(dmesg))
+    stage0 = next((i for i, line in enumerate(dmesg) if line.startswith(f"{KMSG_MARK} stage")),
+                  len(dmesg))
+    return problem_lines(dmesg[first:stage0])
+
+
+def take_many(stages: list[Stage], release: str, *, cache: Path | None = None,
+              timeout: float | None = None) -> dict[str, dict[str, object]]:
+    """Snapshots of several built drivers in ONE boot of *release*, by stage label.
+
+    Each stage loads its modules, runs its scenario and unloads them before
+    the next starts (each scenario cleans up what it made), so two builds of
+    the same module -- a bridged one and the kernel's own -- are seen by the
+    same kernel one after the other, for the price of one boot. A stage's
+    snapshot is as :func:`snapshot` gives it (``ok``, ``reasons``,
+    ``attributes``); it fails alone for its own load error, its scenario's
+    exit status, a kernel warning while it ran, or a module that does not
+    unload; a failure of the boot (time-out, crash, a dependency) fails all.
+    """
+    from kbridge.actions.guest.image import ensure_image
+    from kbridge.actions.guest.initramfs import (ModuleIndex, _copy_module, add_payload,
+                                                 host_tools, init_script, module_depends,
+                                                 module_name, new_tree, pack)
+    from kbridge.actions.guest.qemu import boot
+    from kbridge.actions.guest.runner import MARK, judge, problem_lines
+
+    if not stages:
+        return {}
+    if len({st.label for st in stages}) != len(stages):
+        raise KbridgeError("take_many: two stages share a label")
+    named: list[tuple[str, list[str]]] = []
+    extra: list[str] = []
+    scripts: list[str] = []
+    for st in stages:
+        for k in st.kos:
+            if not Path(k).is_file():
+                raise KbridgeError(f"{k}: no such module file")
+        names = [module_name(Path(k)) for k in st.kos]
+        script, more = _script_for(st.kind, names[-1])
+        named.append((st.label, names))
+        scripts.append(script)
+        extra += [m for m in more if m not in extra]
+    tested = {n for _, names in named for n in names}
+    wanted = list(extra)
+    for st in stages:
+        wanted += [d for k in st.kos for d in module_depends(Path(k))
+                   if d not in tested and d not in wanted]
+    if timeout is None:
+        timeout = DEFAULT_TIMEOUT + STAGE_SECONDS * (len(stages) - 1)
+    image = ensure_image(release, cache=cache)
+    index = ModuleIndex.load(image)
+    deps = index.closure(wanted)
+    with tempfile.TemporaryDirectory(prefix="kbridge-snapshots-") as tmp:
+        test = Path(tmp) / "stages.sh"
+        test.write_text(stage_script(named))
+        dest = Path(tmp) / "initrd.cpio"
+        tree = new_tree(dest, host_tools(), (), cache)
+        add_payload(tree, image, index, deps, [], test, False)
+        for i, (st, (_label, names), script) in enumerate(zip(stages, named, scripts)):
+            d = tree / "kbridge" / "stage" / f"{i:02d}"
+            d.mkdir(parents=True)
+            for j, (k, n) in enumerate(zip(st.kos, names)):
+                _copy_module(Path(k), d / f"{j:02d}-{n}.ko")
+            (d / "snapshot.sh").write_text(script)
+        pack(tree, init_script(deps=deps, modules=[], params=[], has_test=True,
+                               test_timeout=max(5, int(timeout) - 10)), dest)
+        b = boot(image, dest, timeout=timeout, cache=cache)
+        if f"{MARK} begin" not in b.console:   # died before /init: the host, as run_guest says
+            b = boot(image, dest, timeout=timeout, cache=cache)
+    guest = judge(release, b.console, b.seconds, b.timed_out, b.accel, [])
+    common = [r for r in guest.reasons if not r.startswith("kernel log:")]
+    _before, parts = _stage_dmesg(guest.dmesg, len(stages))
+    early = boot_problems(guest.dmesg)
+    if early:
+        common.append(f"kernel log before the first stage: {early[0].strip()}")
+    results: dict[str, dict[str, object]] = {}
+    for st, (label, names), parsed, log in zip(stages, named, _parse_stages(guest.test_output,
+                                                                          len(stages)), parts):
+        reasons = list(common)
+        for name, rc, msg in parsed["loads"]:                       # type: ignore[union-attr]
+            if rc != 0:
+                why = msg or f"insmod exited {rc}"
+                unknown = sorted({w for line in log for w in re.findall(r"Unknown symbol (\S+)", line)})
+                if unknown:
+                    why += f" (unknown symbols: {', '.join(unknown)})"
+                elif log:
+                    why += f"; kernel: {log[-1]}"
+                reasons.append(f"module {name} did not load: {why}")
+        if parsed["test"] not in (None, 0):
+            reasons.append(f"snapshot scenario exited {parsed['test']}: "
+                           + " | ".join(parsed["output"][-3:]))   # type: ignore[index]
+        for name, rc, msg in parsed["rmmod"]:                       # type: ignore[union-attr]
+            if rc != 0:
+                reasons.append(f"module {name} did not unload: {msg or rc}")
+        problems = problem_lines(log)
+        if problems:
+            reasons.append(f"kernel log: {problems[0].strip()}")
+        if not parsed["ended"] and not common:
+            reasons.append("the stage did not finish (the guest stopped or timed out in it)")
+        loaded = len(parsed["loads"]) == len(names) and all(          # type: ignore[arg-type]
+            rc == 0 for _, rc, _ in parsed["loads"])                  # type: ignore[union-attr]
+        attrs = (parse_attributes("\n".join(parsed["output"]))       # type: ignore[arg-type]
+                 if loaded and parsed["test"] == 0 else {})
+        results[label] = {"schema": SNAPSHOT_SCHEMA, "module": names[-1], "release": release,
+                          "kind": st.kind, "ok": not reasons, "reasons": reasons,
+                          "attributes": attrs, "boot_seconds": round(guest.seconds, 1),
+                          "stages_in_boot": len(stages)}
+    return results
 
 
 @dataclass
