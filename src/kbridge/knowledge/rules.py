@@ -99,6 +99,16 @@ there and the side it provides is not: new_on_old where the answer is
 "old", old_on_new where it is "new" (:meth:`Rule.shim_condition`); the
 build-time runner defines ``KB_HAVE_<ID>`` when the new side is present
 and, for two-sided rules, ``KB_OLD_<ID>`` when the old side is.
+
+Versions. Where a kernel cannot be probed (and for inline version guards),
+``since`` alone says "new" from that release and "old" below it. A two-sided
+rule may state its old API's releases, each with the upstream commit that
+made it: ``old_since`` / ``old_since_commit`` (the first mainline release with
+the old API) and ``old_until`` / ``old_until_commit`` (the first without it;
+default ``since``). Then versions answer all four states
+(:meth:`Rule.state_at`): "neither" below ``old_since``, "both" from ``since``
+until ``old_until``. A release is stated only when known; otherwise the
+probes answer.
 """
 
 from __future__ import annotations

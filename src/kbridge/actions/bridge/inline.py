@@ -47,7 +47,9 @@ Guards: ``feature`` (default): ``#ifdef KB_HAVE_X``, computed by OUT's
 build-time probes (the layer's runner, :mod:`.buildtime`); ``version``:
 ``#if LINUX_VERSION_CODE >= KERNEL_VERSION(a, b, c)`` from the rule's
 ``since`` (then compat/kb_config.h is static and derived from the same
-versions, so the shims see the same answers). A rule whose release is
+versions, so the shims see the same answers; a two-sided rule that states its
+old API's releases, ``old_since``/``old_until``, gets ``KB_OLD_<ID>`` over that
+span, the four states of its probes). A rule whose release is
 "unknown" keeps its feature guard even then, probed at build time: kbridge
 never guesses a release (compat/kb_version.h holds the version-derived
 guards, compat/kb_config.h the probed ones).
