@@ -44,7 +44,11 @@ DRIVERS = [OK_DRIVER, BREAKS]
 def _matrix(*args: str) -> list[dict]:
     proc = run_cli("matrix", *args, "-j", "2", "--json")
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    cells = json.loads(proc.stdout)
+    # stderr is a pipe, not a terminal: one progress line per finished cell, counted
+    done = [line for line in proc.stderr.splitlines() if re.match(r"^\[\d+/\d+\] ", line)]
+    assert len(done) == len(cells) and done[-1].startswith(f"[{len(cells)}/{len(cells)}] "), proc.stderr
+    return cells
 
 
 def _same(cell: dict) -> dict:
