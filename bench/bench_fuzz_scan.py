@@ -39,7 +39,7 @@ PUNCT = b"{}()[];,.-><=*&|!~^%#\\\"'/ \t\nabcxyz_0123456789"
 
 def seeds() -> list[bytes]:
     out = []
-    for e in corpus.corpus():
+    for e in corpus.corpus(series=("6.1", "6.12")):   # the 24 the figures are of
         for rel in e.files:
             if rel.endswith((".c", ".h")):
                 out.append((e.path / rel).read_bytes())

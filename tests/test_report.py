@@ -25,14 +25,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import assert_bad_input, run_cli
+from conftest import assert_bad_input, host_series, run_cli
 from kbridge.actions import matrix
 from kbridge.facts import series as series_mod
 from kbridge.knowledge import rules as rules_mod
 from kbridge.reports import ci, html
 
 REPO = Path(__file__).resolve().parent.parent
-SERIES = series_mod.default_names()   # the series with rules: matrix's default targets
+# the host series, given as --target: matrix's default targets are every series of the table
+SERIES = host_series()
+TARGETS = [a for s in SERIES for a in ("--target", s)]
 # xen-kbdfront builds on every kernel; the newest blkfront breaks on the oldest kernel
 OK_DRIVER = f"xen-kbdfront@{SERIES[0]}"
 BREAKS = f"xen-blkfront@{SERIES[-1]}"
@@ -42,7 +44,11 @@ DRIVERS = [OK_DRIVER, BREAKS]
 def _matrix(*args: str) -> list[dict]:
     proc = run_cli("matrix", *args, "-j", "2", "--json")
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    cells = json.loads(proc.stdout)
+    # stderr is a pipe, not a terminal: one progress line per finished cell, counted
+    done = [line for line in proc.stderr.splitlines() if re.match(r"^\[\d+/\d+\] ", line)]
+    assert len(done) == len(cells) and done[-1].startswith(f"[{len(cells)}/{len(cells)}] "), proc.stderr
+    return cells
 
 
 def _same(cell: dict) -> dict:
@@ -54,7 +60,7 @@ def _same(cell: dict) -> dict:
 def plain(tmp_path_factory) -> Path:
     """The unsharded plain matrix of DRIVERS x every series, saved as `kbridge matrix --json`."""
     out = tmp_path_factory.mktemp("plain") / "plain.json"
-    out.write_text(json.dumps(_matrix(*DRIVERS)))
+    out.write_text(json.dumps(_matrix(*DRIVERS, *TARGETS)))
     return out
 
 
@@ -172,7 +178,7 @@ def test_shards_merge_into_the_unsharded_run(plain: Path, tmp_path: Path) -> Non
     cell by cell and in its order. That a share does not depend on the order drivers and
     targets are given in is the next test's (same function, no builds)."""
     whole = json.loads(plain.read_text())
-    parts = [_matrix(*DRIVERS, "--shard", f"{i}/2") for i in (1, 2)]
+    parts = [_matrix(*DRIVERS, *TARGETS, "--shard", f"{i}/2") for i in (1, 2)]
     assert sorted(len(p) for p in parts) == [len(whole) // 2, len(whole) - len(whole) // 2]
     files = []
     for i, p in enumerate(parts):

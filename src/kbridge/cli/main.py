@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("matrix", help="build drivers x targets in parallel and tabulate the results")
     p.add_argument("drivers", nargs="*", metavar="DRIVER",
-                   help="drivers (default: the whole corpus, each on its own and the other series)")
+                   help="drivers (default: every series' corpus, each on its own and the other series)")
     p.add_argument("--target", "-t", action="append", dest="targets", metavar="T", default=None,
                    help="target (repeatable; default: every series of the series table)")
     p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",

@@ -99,6 +99,16 @@ there and the side it provides is not: new_on_old where the answer is
 "old", old_on_new where it is "new" (:meth:`Rule.shim_condition`); the
 build-time runner defines ``KB_HAVE_<ID>`` when the new side is present
 and, for two-sided rules, ``KB_OLD_<ID>`` when the old side is.
+
+Versions. Where a kernel cannot be probed (and for inline version guards),
+``since`` alone says "new" from that release and "old" below it. A two-sided
+rule may state its old API's releases, each with the upstream commit that
+made it: ``old_since`` / ``old_since_commit`` (the first mainline release with
+the old API) and ``old_until`` / ``old_until_commit`` (the first without it;
+default ``since``). Then versions answer all four states
+(:meth:`Rule.state_at`): "neither" below ``old_since``, "both" from ``since``
+until ``old_until``. A release is stated only when known; otherwise the
+probes answer.
 """
 
 from __future__ import annotations
@@ -264,6 +274,13 @@ class Rule:
     manifest: ShimManifest = field(default_factory=lambda: ShimManifest(), hash=False, compare=False)
     # a user rule's shims/ directory (--rules DIR, KBRIDGE_RULES); None: the bundled library
     shims_root: Path | None = field(default=None, hash=False, compare=False)
+    # a two-sided rule's old API by release (optional, each with its upstream commit): the
+    # first mainline release that had it, and the first that no longer had it (None: not
+    # stated; the removal then defaults to ``since``, the old two-state reading)
+    old_since: str | None = None
+    old_since_commit: str | None = None
+    old_until: str | None = None
+    old_until_commit: str | None = None
 
     @property
     def uses(self) -> tuple[Api, ...]:
@@ -310,6 +327,63 @@ class Rule:
         return self.guard_over(code, code)
 
     @property
+    def old_bounded(self) -> bool:
+        """Whether the rule states its old API's releases (``old_since``/``old_until``), so that
+        kernel versions answer all four states, "neither" and "both" too."""
+        return self.probe.two_sided and (self.old_since is not None or self.old_until is not None)
+
+    def old_over(self, lo: int, hi: int) -> bool | None:
+        """For every mainline or stable kernel with a version code in [lo, hi], is the OLD API
+        there? From ``old_since`` (default: always was) to ``old_until`` (default: ``since``,
+        the release that brought the new API). None where the range straddles a bound, a
+        bound is unknown, or the rule does not state its old API's releases."""
+        from kbridge.facts.kversion import parse_kernel
+
+        if not self.old_bounded:
+            return None
+        start = parse_kernel(self.old_since) if self.old_since else None
+        end = parse_kernel(self.old_until) if self.old_until else self.since_code
+        if start is not None and hi < start:
+            return False
+        if end is not None and lo >= end:
+            return False
+        if (start is None or lo >= start) and end is not None and hi < end:
+            return True
+        return None
+
+    def state_over(self, lo: int, hi: int) -> str | None:
+        """The one decision of this rule's state from kernel versions, for every kernel in
+        [lo, hi]: "new" or "old" from ``since`` alone (below the release is the old API),
+        and for a two-sided rule that states its old API's releases (:attr:`old_bounded`)
+        the four states the probes give: "neither" below ``old_since`` (or from
+        ``old_until`` on while the new API is not there yet), "both" from ``since`` until
+        ``old_until``. None where the range is not decided."""
+        new = self.guard_over(lo, hi)
+        if new is None:
+            return None
+        if not self.old_bounded:
+            return "new" if new else "old"
+        old = self.old_over(lo, hi)
+        return None if old is None else state_of(new, old)
+
+    def state_at(self, version: str) -> str | None:
+        """:meth:`state_over` for one kernel version ("5.10.262"; suffixes ignored)."""
+        from kbridge.facts.kversion import code_of
+        from kbridge.facts.targets import version_tuple
+
+        code = code_of(version_tuple(version))
+        return self.state_over(code, code)
+
+    @property
+    def new_from(self) -> str:
+        """The release from which versions answer "new" (the new API and not the old one):
+        ``since``, or ``old_until`` when the old API outlived it (a "both" span)."""
+        if self.old_bounded and self.old_until and self.since != "unknown" and \
+                _release_key(self.old_until) > _release_key(self.since):
+            return self.old_until
+        return self.since
+
+    @property
     def old_guard(self) -> str:
         """``KB_OLD_<ID>``: defined by the build-time probes of a two-sided rule when the
         kernel has the OLD API (the guard, ``KB_HAVE_<ID>``, says the new one)."""
@@ -330,6 +404,10 @@ class Rule:
     def wrapped_headers(self) -> list[Path]:
         inc = self.shim_dir / "include"
         return sorted(p for p in inc.rglob("*.h")) if inc.is_dir() else []
+
+
+def _release_key(release: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in release.split("."))
 
 
 class RuleError(KbridgeError):
@@ -380,7 +458,7 @@ def _parse_file(path: Path, shims_root: Path | None = None, where: str | None = 
             return val
 
         allowed = {"id", "api", "kind", "summary", "since", "commit", "commit_title", "guard",
-                   "needs", "probe", "shim"}
+                   "needs", "probe", "shim", *OLD_KEYS}
         extra = set(raw) - allowed
         if extra:
             raise fail(f"unknown key(s) {sorted(extra)}")
@@ -477,13 +555,47 @@ def _parse_file(path: Path, shims_root: Path | None = None, where: str | None = 
         needs = raw.get("needs", [])
         if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
             raise fail("'needs' must be a list of rule ids")
+        since = need_str("since", pattern=_RELEASE)
+        old_keys = _old_side(raw, probe, since, need_str, fail)
         rules.append(Rule(
             id=raw["id"], subsystem=path.stem, api=tuple(api), kind=kind,
-            summary=need_str("summary"), since=need_str("since", pattern=_RELEASE),
+            summary=need_str("summary"), since=since,
             commit=need_str("commit", pattern=_COMMIT), commit_title=need_str("commit_title"),
             guard=need_str("guard", pattern=_GUARD), probe=probe, shims=shims,
-            needs=tuple(needs), source=f"{where}:{line}", shims_root=shims_root))
+            needs=tuple(needs), source=f"{where}:{line}", shims_root=shims_root, **old_keys))
     return rules
+
+
+OLD_KEYS = ("old_since", "old_since_commit", "old_until", "old_until_commit")
+_KNOWN_RELEASE = re.compile(r"^\d+\.\d+(\.\d+)?$")
+_KNOWN_COMMIT = re.compile(r"^[0-9a-f]{12,40}$")
+
+
+def _old_side(raw: dict, probe: Probe, since: str, need_str, fail) -> dict[str, str | None]:  # type: ignore[no-untyped-def,type-arg]
+    """The optional releases of a two-sided rule's old API, validated: ``old_since`` (the
+    first mainline release with the old API) and ``old_until`` (the first without it),
+    each with its upstream commit (``old_since_commit``, ``old_until_commit``); a release
+    is stated only when known (omitted otherwise: the probes answer)."""
+    out: dict[str, str | None] = {k: None for k in OLD_KEYS}
+    if not any(k in raw for k in OLD_KEYS):
+        return out
+    if not probe.two_sided:
+        raise fail("old_since/old_until need the old side probed too ([rule.probe.old], or "
+                   "[rule.probe.new] when inverted): a one-sided rule answers only new or old")
+    for key in ("old_since", "old_until"):
+        ckey = f"{key}_commit"
+        if (key in raw) != (ckey in raw):
+            raise fail(f"'{key}' and '{ckey}' go together: the release and the upstream commit "
+                       "that made it (omit both when not known)")
+        if key in raw:
+            out[key] = need_str(key, pattern=_KNOWN_RELEASE)
+            out[ckey] = need_str(ckey, pattern=_KNOWN_COMMIT)
+    lo, hi = out["old_since"], out["old_until"]
+    if lo and hi and _release_key(lo) >= _release_key(hi):
+        raise fail(f"old_since = {lo!r} is not before old_until = {hi!r}")
+    if lo and since != "unknown" and _release_key(lo) >= _release_key(since):
+        raise fail(f"old_since = {lo!r} is not before since = {since!r}: the old API predates the new one")
+    return out
 
 
 def load(directory: Path | None = None) -> list[Rule]:

@@ -47,7 +47,9 @@ Guards: ``feature`` (default): ``#ifdef KB_HAVE_X``, computed by OUT's
 build-time probes (the layer's runner, :mod:`.buildtime`); ``version``:
 ``#if LINUX_VERSION_CODE >= KERNEL_VERSION(a, b, c)`` from the rule's
 ``since`` (then compat/kb_config.h is static and derived from the same
-versions, so the shims see the same answers). A rule whose release is
+versions, so the shims see the same answers; a two-sided rule that states its
+old API's releases, ``old_since``/``old_until``, gets ``KB_OLD_<ID>`` over that
+span, the four states of its probes). A rule whose release is
 "unknown" keeps its feature guard even then, probed at build time: kbridge
 never guesses a release (compat/kb_version.h holds the version-derived
 guards, compat/kb_config.h the probed ones).
@@ -291,7 +293,16 @@ class Guards:
         return [i for i in ids if i in self.versioned], [i for i in ids if i not in self.versioned]
 
     def _since(self, ids: list[str], pick) -> str:  # type: ignore[no-untyped-def]
-        return c_expr(pick((self.rules[i].since for i in ids), key=_vkey))
+        return c_expr(pick((self._edge(i) for i in ids), key=_vkey))
+
+    def _edge(self, i: str) -> str:
+        """The release where rule *i* stops answering as the driver's own kernel does, by
+        version: ``since`` for a driver on the new API; for one on the old API the release
+        from which the kernel has the new API only (:attr:`Rule.new_from`: the old API may
+        outlive ``since``, a "both" span whose kernels keep the driver's own call, as the
+        feature guards do)."""
+        r = self.rules[i]
+        return r.since if self.home_new[i] else r.new_from
 
     def _defined(self, i: str, want: bool) -> str:
         return f"{'' if want else '!'}defined({self.rules[i].guard})"
@@ -329,7 +340,7 @@ class Guards:
     def _home(self, ids: list[str]) -> str:
         """Condition: every rule of *ids* answers as on the driver's own kernel."""
         return " && ".join(
-            f"LINUX_VERSION_CODE {'>=' if self.home_new[i] else '<'} {c_expr(self.rules[i].since)}"
+            f"LINUX_VERSION_CODE {'>=' if self.home_new[i] else '<'} {c_expr(self._edge(i))}"
             if i in self.versioned else self._as_home(i) for i in ids)
 
     def spot(self, ids: list[str], original: list[bytes], variant: list[bytes]) -> list[bytes]:
@@ -537,9 +548,16 @@ def version_config(rules: list[Rule], name: str = "KB_CONFIG_H") -> str:
             continue
         out += [f"#if LINUX_VERSION_CODE >= {c_expr(r.since)}\t/* {r.id} */",
                 f"#define {r.guard} 1", "#endif"]
-        if r.probe.two_sided:
-            # a release knows two states: below it the old API (a kernel with neither side
-            # is what only the feature probes can tell; bridge reports it when probed)
+        if r.probe.two_sided and r.old_bounded:
+            # the old API's own releases: the four states of the probes (Rule.state_at),
+            # "neither" below old_since, "both" from since until old_until
+            span = ([f"LINUX_VERSION_CODE >= {c_expr(r.old_since)}"] if r.old_since else []) + \
+                [f"LINUX_VERSION_CODE < {c_expr(r.old_until or r.since)}"]
+            out += [f"#if {' && '.join(span)}\t/* {r.id}: old API {r.old_since or ''}.."
+                    f"{r.old_until or r.since} */", f"#define {r.old_guard} 1", "#endif"]
+        elif r.probe.two_sided:
+            # since alone knows two states: below it the old API (a kernel with neither side
+            # is what only the feature probes, or the rule's old_since, can tell)
             out += [f"#if LINUX_VERSION_CODE < {c_expr(r.since)}\t/* {r.id} */",
                     f"#define {r.old_guard} 1", "#endif"]
     out.append("#endif")

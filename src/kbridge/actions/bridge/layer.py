@@ -287,10 +287,11 @@ def _refused_uses(meta: ShimDirection, driver: Driver) -> str:
 
 
 def version_answers(rules: list[Rule], version: str) -> Answers:
-    """Answers from the rules' release numbers: only for kernels kbridge cannot probe
-    (a release says "new" or "old", never "neither": only a probe can tell that)."""
-    return {r.id: {True: "new", False: "old"}.get(r.guard_at(version))  # type: ignore[arg-type]
-            for r in rules}
+    """Answers from the rules' release numbers: only for kernels kbridge cannot probe.
+    ``since`` alone says "new" or "old"; a two-sided rule that states its old API's
+    releases (``old_since``, ``old_until``) answers "neither" and "both" as its probes
+    do (:meth:`Rule.state_at`), so no shim is chosen where there is nothing to bridge from."""
+    return {r.id: r.state_at(version) for r in rules}
 
 
 def _ordered(chosen: dict[str, Rule]) -> list[Rule]:

@@ -11,7 +11,10 @@ def run(*, series: list[str], cached: bool, as_json: bool, cache_dir: Path | Non
     from kbridge.actions.guest import debugkernel
     from kbridge.facts import series as series_mod
 
-    names = [debugkernel.series_of(s) for s in series] or list(series_mod.default_names())
+    # default: the host's series, whose source packages are in /usr/src (the root series'
+    # are inside their roots; name them to try)
+    names = [debugkernel.series_of(s) for s in series] or \
+        [s.name for s in series_mod.all_series() if s.toolchain == "host"]
     found = []
     for name in names:
         if cached:

@@ -98,9 +98,16 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
                   TextColumn("{task.description}"), console=stderr, transient=True,
                   disable=not stderr.is_terminal) as progress:
         task = progress.add_task("", total=len(cells))
+        finished = 0
 
         def done(res):  # type: ignore[no-untyped-def]
+            nonlocal finished
+            finished += 1
             progress.update(task, advance=1, description=f"{res.driver} on {res.target}")
+            if not stderr.is_terminal:   # a log (CI, `2> file`): one plain line per cell
+                verdict = "ok" if res.ok else f"{res.errors} errors"
+                stderr.out(f"[{finished}/{len(cells)}] {res.driver} on {res.target}: {verdict} "
+                           f"({res.seconds:.1f} s)", highlight=False)
 
         results = (matrix.run(cells, jobs=jobs, on_done=done, builder=builder) if builder
                    else matrix.run(cells, jobs=jobs, on_done=done))
@@ -118,6 +125,8 @@ def run(*, drivers: list[str], targets: list[str] | None, jobs: int | None, as_j
         with Progress(TextColumn("explaining"), BarColumn(), MofNCompleteColumn(),
                       console=stderr, transient=True, disable=not stderr.is_terminal) as progress:
             task = progress.add_task("", total=len(cells))
+            if not stderr.is_terminal:
+                stderr.out(f"explaining {len(cells)} cells (kbridge check, probes)", highlight=False)
             explained = matrix.explain(cells, results, cache=cache_dir,
                                        on_done=lambda _k: progress.update(task, advance=1))
         out = [matrix.cell_json(c, r, index=positions[k], strategy=strategy, guards=guards,
