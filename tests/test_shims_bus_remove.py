@@ -130,3 +130,56 @@ def test_i2c_spi_remove_bridged_builds_on_every_kernel(bus, tmp_path):  # type: 
             proc = run_kbuild(out, _tree(s))
             diags, undefined = parse_log(proc.stdout, out)
             assert proc.returncode == 0 and not diags and not undefined, (bus, rtype, s, proc.stdout[-3000:])
+
+
+# --- the engine: shim.toml `fragments` ---------------------------------------------
+
+BUS_RULES = ("platform_driver_remove_void", "platform_driver_remove_new", "i2c_driver_remove_void",
+             "spi_driver_remove_void", "xenbus_driver_remove_void")
+
+
+def test_bus_remove_rules_share_one_fragment() -> None:
+    from kbridge.knowledge import rules as rules_mod
+
+    by_id = rules_mod.by_id(rules_mod.load())
+    for rid in BUS_RULES:
+        assert by_id[rid].manifest.fragments == ("bus_remove",), rid
+        for w in by_id[rid].wrapped_headers:      # each wrapper instantiates it, no copy of its C
+            text = w.read_text()
+            assert '#include "kb_fragments/bus_remove.h"' in text and "kb_br_find" not in text, w
+    # the two platform rules ship one wrapper, byte for byte (the layer keeps one copy)
+    a, b = (by_id[r].wrapped_headers for r in ("platform_driver_remove_void", "platform_driver_remove_new"))
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b] and len(a) == 1
+
+
+def test_layer_carries_the_fragment_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kbridge.actions.bridge import layer
+    from kbridge.knowledge import rules as rules_mod
+
+    by_id = rules_mod.by_id(rules_mod.load())
+    drv = drv_mod.load(LAYER / "kbtest_plat_new")
+    rules = [by_id["platform_driver_remove_new"], by_id["platform_driver_remove_void"]]
+    p = layer.plan(rules, drv, {"platform_driver_remove_new": "new", "platform_driver_remove_void": "new"},
+                   [{"platform_driver_remove_new": "old", "platform_driver_remove_void": "old"}])
+    files, _ = layer.files(drv, "6.12", p)
+    assert files["compat/kb_fragments/bus_remove.h"] == \
+        (rules_mod.FRAGMENTS_DIR / "bus_remove.h").read_bytes()
+    # the generated "after" wrapper, then ONE copy of the two rules' identical wrapper
+    assert sorted(f for f in files if f.endswith("linux/platform_device.h")) == [
+        "compat/include.1/linux/platform_device.h", "compat/include/linux/platform_device.h"]
+    assert files["compat/include.1/linux/platform_device.h"] == by_id[
+        "platform_driver_remove_void"].wrapped_headers[0].read_bytes()
+
+
+def test_manifest_fragments_are_validated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kbridge.knowledge import rules as rules_mod
+
+    m = tmp_path / "shim.toml"
+    m.write_text('fragments = ["bus_remove"]\n')
+    assert rules_mod._parse_manifest(m, "x", set()).fragments == ("bus_remove",)
+    m.write_text('fragments = ["no_such_fragment"]\n')
+    with pytest.raises(rules_mod.RuleError, match=r"shim.toml:1: rule x: unknown fragment 'no_such_fragment'"):
+        rules_mod._parse_manifest(m, "x", set())
+    m.write_text('fragments = "bus_remove"\n')
+    with pytest.raises(rules_mod.RuleError, match="must be a list of fragment names"):
+        rules_mod._parse_manifest(m, "x", set())
