@@ -2,8 +2,10 @@
 driver's remove callback int <-> void, bridged both ways.
 
 Behaviour: kbtest_plat in three forms (int .remove of <= 6.10, void .remove of
->= 6.11, .remove_new of 6.3..6.12), each bridged onto the kernels of the other
-form and run in one guest boot per kernel (5.10, 6.12, the newest series):
+>= 6.11, .remove_new of 6.3..6.12) and kbtest_i2c in two (int .remove of 5.10,
+void of >= 6.1; the module makes its own adapter and client), each bridged
+onto the kernels of the other form and run in one guest boot per kernel
+(5.10, 6.12, the newest series):
 remove runs exactly once per unbind (sysfs unbind, rmmod), never after a
 failed probe, a reload works, the int form's non-zero return gets the old
 core's dev_warn on a void-slot kernel, and no WARNING/BUG (the runner fails
@@ -32,16 +34,16 @@ def _tree(series: str) -> targets.KernelTree:
     return targets.resolve(series)
 
 
-def _bridged_ko(form: str, home: str, target: str, tmp: Path) -> Path:
-    out = tmp / f"{form}-{home}-{target}"
-    rep = bridge(drv_mod.load(LAYER / f"kbtest_plat_{form}"), [_tree(home), _tree(target)], "layer", out)
+def _bridged_ko(mod: str, home: str, target: str, tmp: Path) -> Path:
+    out = tmp / f"{mod}-{home}-{target}"
+    rep = bridge(drv_mod.load(LAYER / mod), [_tree(home), _tree(target)], "layer", out)
     assert rep.ok, rep.unbridged
     proc = run_kbuild(out, _tree(target))
     diags, undefined = parse_log(proc.stdout, out)
     assert proc.returncode == 0 and not diags and not undefined, proc.stdout[-3000:]
-    ko = tmp / f"ko-{target}" / f"kbtest_plat_{form}.ko"
+    ko = tmp / f"ko-{target}" / f"{mod}.ko"
     ko.parent.mkdir(exist_ok=True)
-    shutil.copy(out / f"kbtest_plat_{form}.ko", ko)
+    shutil.copy(out / f"{mod}.ko", ko)
     return ko
 
 
@@ -63,9 +65,12 @@ EXPECTED = {"loaded-probe": "1", "remove": "0", "unbind-remove": "1", "bind-prob
 
 @pytest.mark.slow
 @pytest.mark.parametrize("series,cases", [
-    ("5.10", [("void", "6.12"), ("new", "6.12")]),       # int slot: void .remove and .remove_new
-    ("6.12", [("int", "6.1")]),                          # void slot (remove_new beside): int .remove
-    ("newest", [("int", "6.1")]),                        # void slot, no remove_new: int .remove
+    # int slots: platform's void .remove and .remove_new of 6.12, i2c's void .remove of 6.12
+    ("5.10", [("kbtest_plat_void", "6.12"), ("kbtest_plat_new", "6.12"), ("kbtest_i2c_void", "6.12")]),
+    # void slot, remove_new beside it: platform's int .remove of 6.1
+    ("6.12", [("kbtest_plat_int", "6.1")]),
+    # void slots, no remove_new: platform's int .remove of 6.1, i2c's int .remove of 5.10
+    ("newest", [("kbtest_plat_int", "6.1"), ("kbtest_i2c_int", "5.10")]),
 ])
 def test_platform_remove_bridged_in_guest(series, cases, tmp_path):  # type: ignore[no-untyped-def]
     from kbridge.actions.guest.runner import run_guest
@@ -76,11 +81,11 @@ def test_platform_remove_bridged_in_guest(series, cases, tmp_path):  # type: ign
     g = run_guest(kos, tree.release, test_script=SCRIPT, timeout=300)
     assert g.ok, (tree.release, g.reasons, g.problems, g.test_output[-2000:])
     ev = _events(g.test_output)
-    for form, _ in cases:
-        got = ev.get(f"kbtest_plat_{form}", {})
-        assert {k: got.get(k) for k in EXPECTED} == EXPECTED, (form, got, g.test_output[-2000:])
+    for mod, _ in cases:
+        got = ev.get(mod, {})
+        assert {k: got.get(k) for k in EXPECTED} == EXPECTED, (mod, got, g.test_output[-2000:])
         # the int form returned -5 once, on a void-slot kernel: the old core's dev_warn, once
-        assert got.get("warned") == ("1" if form == "int" else "0"), (form, got)
+        assert got.get("warned") == ("1" if mod.endswith("_int") else "0"), (mod, got)
 
 
 I2C_SPI = {
