@@ -126,6 +126,9 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 # KBRIDGE_SHIMS_DIR replaces the shim library as a whole: the mutation check
 # (tests/mutation_check.py) points it at an edited copy, in its child processes too.
 SHIMS_DIR = Path(os.environ.get("KBRIDGE_SHIMS_DIR") or Path(__file__).resolve().parent / "shims")
+# shared C a rule's shims instantiate (shim.toml ``fragments``): one mechanism for a
+# class of changes, e.g. bus_remove.h for every bus whose driver remove went int -> void
+FRAGMENTS_DIR = Path(__file__).resolve().parent / "fragments"
 
 KINDS = frozenset({
     "added", "removed", "changed", "renamed", "header_moved", "header_added",
@@ -679,6 +682,9 @@ class ShimManifest:
     abi_extends: tuple[str, ...] = ()
     abi_grows: tuple[str, ...] = ()
     abi_renames: tuple[str, ...] = ()
+    # fragments: names of shared C files (knowledge/fragments/<name>.h) this rule's
+    # shims include as "kb_fragments/<name>.h"; OUT carries each once
+    fragments: tuple[str, ...] = ()
 
     def direction(self, d: str) -> ShimDirection:
         return dict(self.directions).get(d, ShimDirection())
@@ -716,11 +722,18 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise fail(int(m.group(1)) if m else 1, str(exc)) from None
-    extra = set(data) - {"needs", "abi", *DIRECTIONS}
+    extra = set(data) - {"needs", "fragments", "abi", *DIRECTIONS}
     if extra:
         k = sorted(extra)[0]
         raise fail(_key_line(text, k) or _table_line(text, k) or 1,
-                   f"unknown key(s) {sorted(extra)}; expected needs, [new_on_old], [old_on_new], [abi]")
+                   f"unknown key(s) {sorted(extra)}; expected needs, fragments, [new_on_old], [old_on_new], [abi]")
+    fragments = data.get("fragments", [])
+    if not isinstance(fragments, list) or not all(isinstance(f, str) and _ID.match(f) for f in fragments):
+        raise fail(_key_line(text, "fragments") or 1, "'fragments' must be a list of fragment names")
+    for f in fragments:
+        if not (FRAGMENTS_DIR / f"{f}.h").is_file():
+            raise fail(_key_line(text, "fragments") or 1,
+                       f"unknown fragment {f!r} (no knowledge/fragments/{f}.h)")
     abi = data.get("abi", {})
     if not isinstance(abi, dict):
         raise fail(_key_line(text, "abi") or 1, "'abi' must be a table")
@@ -769,7 +782,7 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                                             t.get("impossible"), tuple(t.get("refused_reads", [])),
                                             tuple(t.get("refused_includes", [])), t.get("refused_why"))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
-                        tuple(abi.get("grows", [])), tuple(abi.get("renames", [])))
+                        tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments))
 
 
 # --------------------------------------------------------------------------- user rules

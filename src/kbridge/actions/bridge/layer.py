@@ -37,7 +37,7 @@ from kbridge.actions.bridge import buildtime
 from kbridge.errors import KbridgeError
 from kbridge.facts import scan
 from kbridge.facts.driver import BUILD_PRODUCTS, Driver
-from kbridge.knowledge.rules import DIRECTIONS, Api, Rule, ShimDirection
+from kbridge.knowledge.rules import DIRECTIONS, FRAGMENTS_DIR, Api, Rule, ShimDirection
 
 
 @dataclass(frozen=True)
@@ -459,6 +459,8 @@ def files(driver: Driver, home: str, p: LayerPlan) -> tuple[dict[str, bytes], li
             out[f"compat/rules/{s.rule.id}/{s.direction}.h"] = s.text.encode()
         if s.after:
             after.setdefault(s.after, []).append(s)
+        for name in s.rule.manifest.fragments:     # shared C the rule's wrappers instantiate
+            out[f"compat/kb_fragments/{name}.h"] = (FRAGMENTS_DIR / f"{name}.h").read_bytes()
         for w in s.wrappers:
             data = (s.rule.shim_dir / "include" / w).read_bytes()
             if data not in wrapped.setdefault(w, []):

@@ -1,0 +1,190 @@
+"""The bus_remove class (rules/bus.toml, knowledge/fragments/bus_remove.h): a bus
+driver's remove callback int <-> void, bridged both ways.
+
+Behaviour: kbtest_plat in three forms (int .remove of <= 6.10, void .remove of
+>= 6.11, .remove_new of 6.3..6.12) and kbtest_i2c in two (int .remove of 5.10,
+void of >= 6.1; the module makes its own adapter and client), each bridged
+onto the kernels of the other form and run in one guest boot per kernel
+(5.10, 6.12, the newest series):
+remove runs exactly once per unbind (sysfs unbind, rmmod), never after a
+failed probe, a reload works, the int form's non-zero return gets the old
+core's dev_warn on a void-slot kernel, and no WARNING/BUG (the runner fails
+on those). Build: modules registering an i2c and an spi driver in both forms
+build clean, bridged, on every kernel.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, newest_series
+from kbridge.actions.bridge import bridge
+from kbridge.actions.kbuild import parse_log, run_kbuild
+from kbridge.facts import driver as drv_mod
+from kbridge.facts import targets
+
+LAYER = FIXTURES / "layer"
+SCRIPT = LAYER / "plat_remove.sh"
+
+
+def _tree(series: str) -> targets.KernelTree:
+    return targets.resolve(series)
+
+
+def _bridged_ko(mod: str, home: str, target: str, tmp: Path) -> Path:
+    out = tmp / f"{mod}-{home}-{target}"
+    rep = bridge(drv_mod.load(LAYER / mod), [_tree(home), _tree(target)], "layer", out)
+    assert rep.ok, rep.unbridged
+    proc = run_kbuild(out, _tree(target))
+    diags, undefined = parse_log(proc.stdout, out)
+    assert proc.returncode == 0 and not diags and not undefined, proc.stdout[-3000:]
+    ko = tmp / f"ko-{target}" / f"{mod}.ko"
+    ko.parent.mkdir(exist_ok=True)
+    shutil.copy(out / f"{mod}.ko", ko)
+    return ko
+
+
+def _events(output: str) -> dict[str, dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for line in output.splitlines():
+        if line.startswith("kbplat "):
+            words = line.split()[1:]
+            d = seen.setdefault(words[0], {})
+            for k, v in zip(words[1::2], words[2::2]):
+                d[k] = v
+    return seen
+
+
+EXPECTED = {"loaded-probe": "1", "remove": "0", "unbind-remove": "1", "bind-probe": "2",
+            "rmmod-remove": "2", "failprobe-probe": "3", "bound": "0", "failprobe-remove": "2",
+            "reload-probe": "4", "reload-remove": "3"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("series,cases", [
+    # int slots: platform's void .remove and .remove_new of 6.12, i2c's void .remove of 6.12
+    ("5.10", [("kbtest_plat_void", "6.12"), ("kbtest_plat_new", "6.12"), ("kbtest_i2c_void", "6.12")]),
+    # void slot, remove_new beside it: platform's int .remove of 6.1
+    ("6.12", [("kbtest_plat_int", "6.1")]),
+    # void slots, no remove_new: platform's int .remove of 6.1, i2c's int .remove of 5.10
+    ("newest", [("kbtest_plat_int", "6.1"), ("kbtest_i2c_int", "5.10")]),
+])
+def test_platform_remove_bridged_in_guest(series, cases, tmp_path):  # type: ignore[no-untyped-def]
+    from kbridge.actions.guest.runner import run_guest
+
+    series = newest_series() if series == "newest" else series
+    tree = _tree(series)
+    kos = [_bridged_ko(form, home, series, tmp_path) for form, home in cases]
+    g = run_guest(kos, tree.release, test_script=SCRIPT, timeout=300)
+    assert g.ok, (tree.release, g.reasons, g.problems, g.test_output[-2000:])
+    ev = _events(g.test_output)
+    for mod, _ in cases:
+        got = ev.get(mod, {})
+        assert {k: got.get(k) for k in EXPECTED} == EXPECTED, (mod, got, g.test_output[-2000:])
+        # the int form returned -5 once, on a void-slot kernel: the old core's dev_warn, once
+        assert got.get("warned") == ("1" if mod.endswith("_int") else "0"), (mod, got)
+
+
+I2C_SPI = {
+    "i2c": ("linux/i2c.h", "i2c_client", "i2c_driver", "module_i2c_driver", ""),
+    "spi": ("linux/spi/spi.h", "spi_device", "spi_driver", "module_spi_driver", ".probe = kb_probe,"),
+}
+
+
+def _bus_module(bus: str, rtype: str, d: Path) -> None:
+    header, dev, drv, module_macro, probe = I2C_SPI[bus]
+    d.mkdir(parents=True)
+    (d / "Kbuild").write_text(f"obj-m += kbtest_{bus}_rm.o\n")
+    ret = "\n\treturn 0;" if rtype == "int" else ""
+    probe_fn = f"static int kb_probe(struct {dev} *d)\n{{\n\treturn 0;\n}}\n\n" if probe else ""
+    probe = probe + "\n\t" if probe else ""
+    (d / f"kbtest_{bus}_rm.c").write_text(f"""// SPDX-License-Identifier: GPL-2.0
+#include <linux/module.h>
+#include <{header}>
+
+{probe_fn}static {rtype} kb_remove(struct {dev} *d)
+{{
+	dev_info(&d->dev, "remove\\n");{ret}
+}}
+
+static struct {drv} kb_driver = {{
+	{probe}.remove = kb_remove,
+	.driver = {{ .name = "kbtest_{bus}_rm" }},
+}};
+{module_macro}(kb_driver);
+MODULE_LICENSE("GPL");
+""")
+
+
+@pytest.mark.parametrize("bus", ["i2c", "spi"])
+def test_i2c_spi_remove_bridged_builds_on_every_kernel(bus, tmp_path):  # type: ignore[no-untyped-def]
+    # int form written for 5.10, void form for 6.12; each bridged for every series
+    every = ["5.10", "6.1", "6.12", "7.2", "7.3"]
+    for rtype, home in (("int", "5.10"), ("void", "6.12")):
+        d = tmp_path / f"{bus}-{rtype}"
+        _bus_module(bus, rtype, d)
+        out = tmp_path / f"out-{bus}-{rtype}"
+        rep = bridge(drv_mod.load(d), [_tree(s) for s in [home, *[s for s in every if s != home]]],
+                     "layer", out)
+        assert rep.ok, rep.unbridged
+        assert f"{bus}_driver_remove_void" in {s["rule"] for s in rep.shims}
+        for s in every:
+            proc = run_kbuild(out, _tree(s))
+            diags, undefined = parse_log(proc.stdout, out)
+            assert proc.returncode == 0 and not diags and not undefined, (bus, rtype, s, proc.stdout[-3000:])
+
+
+# --- the engine: shim.toml `fragments` ---------------------------------------------
+
+BUS_RULES = ("platform_driver_remove_void", "platform_driver_remove_new", "i2c_driver_remove_void",
+             "spi_driver_remove_void", "xenbus_driver_remove_void")
+
+
+def test_bus_remove_rules_share_one_fragment() -> None:
+    from kbridge.knowledge import rules as rules_mod
+
+    by_id = rules_mod.by_id(rules_mod.load())
+    for rid in BUS_RULES:
+        assert by_id[rid].manifest.fragments == ("bus_remove",), rid
+        for w in by_id[rid].wrapped_headers:      # each wrapper instantiates it, no copy of its C
+            text = w.read_text()
+            assert '#include "kb_fragments/bus_remove.h"' in text and "kb_br_find" not in text, w
+    # the two platform rules ship one wrapper, byte for byte (the layer keeps one copy)
+    a, b = (by_id[r].wrapped_headers for r in ("platform_driver_remove_void", "platform_driver_remove_new"))
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b] and len(a) == 1
+
+
+def test_layer_carries_the_fragment_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kbridge.actions.bridge import layer
+    from kbridge.knowledge import rules as rules_mod
+
+    by_id = rules_mod.by_id(rules_mod.load())
+    drv = drv_mod.load(LAYER / "kbtest_plat_new")
+    rules = [by_id["platform_driver_remove_new"], by_id["platform_driver_remove_void"]]
+    p = layer.plan(rules, drv, {"platform_driver_remove_new": "new", "platform_driver_remove_void": "new"},
+                   [{"platform_driver_remove_new": "old", "platform_driver_remove_void": "old"}])
+    files, _ = layer.files(drv, "6.12", p)
+    assert files["compat/kb_fragments/bus_remove.h"] == \
+        (rules_mod.FRAGMENTS_DIR / "bus_remove.h").read_bytes()
+    # the generated "after" wrapper, then ONE copy of the two rules' identical wrapper
+    assert sorted(f for f in files if f.endswith("linux/platform_device.h")) == [
+        "compat/include.1/linux/platform_device.h", "compat/include/linux/platform_device.h"]
+    assert files["compat/include.1/linux/platform_device.h"] == by_id[
+        "platform_driver_remove_void"].wrapped_headers[0].read_bytes()
+
+
+def test_manifest_fragments_are_validated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kbridge.knowledge import rules as rules_mod
+
+    m = tmp_path / "shim.toml"
+    m.write_text('fragments = ["bus_remove"]\n')
+    assert rules_mod._parse_manifest(m, "x", set()).fragments == ("bus_remove",)
+    m.write_text('fragments = ["no_such_fragment"]\n')
+    with pytest.raises(rules_mod.RuleError, match=r"shim.toml:1: rule x: unknown fragment 'no_such_fragment'"):
+        rules_mod._parse_manifest(m, "x", set())
+    m.write_text('fragments = "bus_remove"\n')
+    with pytest.raises(rules_mod.RuleError, match="must be a list of fragment names"):
+        rules_mod._parse_manifest(m, "x", set())
