@@ -110,3 +110,30 @@ def test_include_graph_follows_quoted_includes_beside_the_header():  # type: ign
     text = b'#include <linux/trace_events.h>\n# include "stages/init.h"\n#include "../x.h"\n'
     assert _include_lines(text, "trace/trace_events.h") == [
         "linux/trace_events.h", "trace/stages/init.h", "stages/init.h", "x.h", "../x.h"]
+
+
+def test_classify_draft_covers_a_name_mapped_to_a_rule_the_bridge_did_not_take_up():  # type: ignore[no-untyped-def]
+    """xen-hcd@6.1 on 5.10: RING_FINAL_CHECK_FOR_RESPONSES is not reachable there (the driver
+    reaches ring.h through <xen/interface/io/usbif.h>, which 5.10 lacks) and maps to rule
+    ring_has_unconsumed_is_bool (its shim includes ring.h and defines the name), whose API the
+    driver does not use; the header draft of usbif.h reaches it again. Before: left as
+    covered_by "rule", "no shim ... applies". A rule the bridge took up (refused, impossible)
+    still goes before a draft."""
+    from kbridge.actions.bridge.predict import classify
+
+    class Drafted:
+        def covers(self, target, api):  # type: ignore[no-untyped-def]
+            return api in ("RING_FINAL_CHECK_FOR_RESPONSES", "P")
+
+        def why_not(self, target, api):  # type: ignore[no-untyped-def]
+            return None
+
+        def note(self, target, api):  # type: ignore[no-untyped-def]
+            return None
+
+    f = {"file": "a.c", "line": 3, "col": 1, "kind": "not-reachable", "message": "m", "severity": "error"}
+    findings = [{**f, "api": "RING_FINAL_CHECK_FOR_RESPONSES", "rules": ["ring"]},
+                {**f, "api": "P", "rules": ["p"]}]
+    done, left = classify("t", findings, set(), {"p": "impossible: why"}, drafted=Drafted())
+    assert done == 1
+    assert [(r.api, r.covered_by, r.why) for r in left] == [("P", "rule", "impossible: why")]
