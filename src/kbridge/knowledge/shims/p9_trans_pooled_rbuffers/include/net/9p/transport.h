@@ -6,7 +6,7 @@
  * once in the code of the kernel's <net/9p/transport.h>: it closes the
  * kernel's declaration, adds the bool, and opens a pad pointer that the rest
  * of the kernel's declaration closes). Every kernel member keeps its offset
- * (static_assert); the kernel links the driver's struct into its list of
+ * (static_assert, in new_on_old.h); the kernel links the driver's struct into its list of
  * transports by address and never copies or sizes it. The older client reads
  * no such flag: it allocates every buffer of the full msize.
  */
@@ -22,22 +22,29 @@
 #include <linux/stddef.h>
 struct p9_client;
 
+/* the members appended after show_options: this rule's, and p9_trans_create_fs_context's
+ * kb_drv_create when its wrapper applies too (each wrapper sets its part; the first one
+ * read defines show_options, expanded only when the kernel's header is read) */
+#undef KB_P9_TAIL_POOLED
+#define KB_P9_TAIL_POOLED	bool pooled_rbuffers;
+#ifndef KB_P9_TAIL_CREATE
+#define KB_P9_TAIL_CREATE
+#endif
+#ifndef KB_P9_TAIL_OWNED
 #if defined(show_options)
 #error "kbridge: show_options is already a macro; p9_trans_pooled_rbuffers cannot add struct p9_trans_module.pooled_rbuffers"
 #endif
+#define KB_P9_TAIL_OWNED
+#define KB_P9_TAIL_OWNER_POOLED
 #define show_options	show_options)(struct seq_file *, struct p9_client *);	\
-	bool pooled_rbuffers;						\
+	KB_P9_TAIL_POOLED KB_P9_TAIL_CREATE				\
 	int (*kb_p9_show_options_pad
-#include_next <net/9p/transport.h>
-#undef show_options
-
-#ifdef CONFIG_RANDSTRUCT
-#error "kbridge: p9_trans_pooled_rbuffers cannot append to struct p9_trans_module on a kernel built with CONFIG_RANDSTRUCT"
 #endif
-static_assert(offsetof(struct p9_trans_module, pooled_rbuffers) ==
-	      offsetof(struct p9_trans_module, show_options) + sizeof(void (*)(void)),
-	      "kbridge: show_options is not the last member of this kernel's struct p9_trans_module; "
-	      "the p9_trans_pooled_rbuffers wrapper does not fit it");
+#include_next <net/9p/transport.h>
+#ifdef KB_P9_TAIL_OWNER_POOLED
+#undef show_options
+#endif
+
 #else
 #include_next <net/9p/transport.h>
 #endif

@@ -26,17 +26,6 @@
 #include_next <net/9p/transport.h>
 #undef pooled_rbuffers
 
-static_assert(offsetof(struct p9_trans_module, supports_vmalloc) ==
-	      offsetof(struct p9_trans_module, pooled_rbuffers) + sizeof(bool),
-	      "kbridge: the p9_trans_supports_vmalloc wrapper did not place supports_vmalloc after pooled_rbuffers");
-#ifdef KB_HAVE_P9_TRANS_POOLED_RBUFFERS
-/* pooled_rbuffers is the kernel's: supports_vmalloc must take only its padding */
-static_assert(offsetof(struct p9_trans_module, def) ==
-	      offsetof(struct p9_trans_module, pooled_rbuffers) + sizeof(int) &&
-	      offsetof(struct p9_trans_module, pooled_rbuffers) % sizeof(int) == 0,
-	      "kbridge: this kernel's struct p9_trans_module has no padding after pooled_rbuffers; "
-	      "the p9_trans_supports_vmalloc wrapper does not fit it");
-#endif
 #else
 #include_next <net/9p/transport.h>
 #endif
