@@ -2,7 +2,8 @@
 /*
  * p9_trans_module.create(client, fc) -- the newer callback, given the mount's
  * fs_context -- on a kernel whose client calls create(client, devname, args).
- * The kernel's slot holds kb_p9_create_new, which finds the driver's callback
+ * From v9fs_register_trans() to v9fs_unregister_trans() (function-like
+ * macros below) the kernel's slot holds kb_p9_create_new, which finds the driver's callback
  * through client->trans_mod (the driver's struct, which the client picked
  * before calling create) and calls it with an fs_context whose source is the
  * device name -- what the newer client's fc->source holds -- every other
@@ -24,6 +25,8 @@
 #endif
 static_assert(offsetof(struct p9_trans_module, kb_kernel_create) ==
 	      offsetof(struct p9_trans_module, owner) + sizeof(void *) &&
+	      offsetof(struct p9_trans_module, create) ==
+	      offsetof(struct p9_trans_module, kb_kernel_create) &&
 	      offsetof(struct p9_trans_module, close) ==
 	      offsetof(struct p9_trans_module, kb_kernel_create) + sizeof(void (*)(void)) &&
 	      offsetof(struct p9_trans_module, kb_drv_create) >
@@ -39,5 +42,24 @@ static int __maybe_unused kb_p9_create_new(struct p9_client *client, const char 
 	return client->trans_mod->kb_drv_create(client, &fc);
 }
 
-#undef create
-#define create	kb_kernel_create = kb_p9_create_new, .kb_drv_create
+/* the driver's struct, before the kernel sees it: its callback (in the kernel's slot, put
+ * there by `.create = fn`) moves to kb_drv_create, the trampoline takes the slot; and back
+ * once the kernel has let go of it, so that registering it again finds the driver's */
+static inline void kb_p9_register_trans(struct p9_trans_module *m)
+{
+	if (m->kb_kernel_create != kb_p9_create_new) {
+		m->kb_drv_create = m->create;
+		m->kb_kernel_create = kb_p9_create_new;
+	}
+	v9fs_register_trans(m);
+}
+
+static inline void kb_p9_unregister_trans(struct p9_trans_module *m)
+{
+	v9fs_unregister_trans(m);
+	if (m->kb_kernel_create == kb_p9_create_new)
+		m->create = m->kb_drv_create;
+}
+
+#define v9fs_register_trans(m)		kb_p9_register_trans(m)
+#define v9fs_unregister_trans(m)	kb_p9_unregister_trans(m)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * p9_trans_module.create(client, devname, args) -- the older callback -- on a
- * kernel whose client calls create(client, fc). The kernel's slot holds
+ * kernel whose client calls create(client, fc). From v9fs_register_trans()
+ * to v9fs_unregister_trans() (function-like macros below) the kernel's slot holds
  * kb_p9_create_old, which finds the driver's callback through
  * client->trans_mod and calls it with fc->source, the device name the older
  * client passed, and a NULL option string: the newer kernel keeps no option
@@ -23,6 +24,8 @@
 #endif
 static_assert(offsetof(struct p9_trans_module, kb_kernel_create) ==
 	      offsetof(struct p9_trans_module, owner) + sizeof(void *) &&
+	      offsetof(struct p9_trans_module, create) ==
+	      offsetof(struct p9_trans_module, kb_kernel_create) &&
 	      offsetof(struct p9_trans_module, close) ==
 	      offsetof(struct p9_trans_module, kb_kernel_create) + sizeof(void (*)(void)) &&
 	      offsetof(struct p9_trans_module, kb_drv_create) >
@@ -36,5 +39,24 @@ static int __maybe_unused kb_p9_create_old(struct p9_client *client, struct fs_c
 	return client->trans_mod->kb_drv_create(client, fc->source, NULL);
 }
 
-#undef create
-#define create	kb_kernel_create = kb_p9_create_old, .kb_drv_create
+/* the driver's struct, before the kernel sees it: its callback (in the kernel's slot, put
+ * there by `.create = fn`) moves to kb_drv_create, the trampoline takes the slot; and back
+ * once the kernel has let go of it, so that registering it again finds the driver's */
+static inline void kb_p9_register_trans(struct p9_trans_module *m)
+{
+	if (m->kb_kernel_create != kb_p9_create_old) {
+		m->kb_drv_create = m->create;
+		m->kb_kernel_create = kb_p9_create_old;
+	}
+	v9fs_register_trans(m);
+}
+
+static inline void kb_p9_unregister_trans(struct p9_trans_module *m)
+{
+	v9fs_unregister_trans(m);
+	if (m->kb_kernel_create == kb_p9_create_old)
+		m->create = m->kb_drv_create;
+}
+
+#define v9fs_register_trans(m)		kb_p9_register_trans(m)
+#define v9fs_unregister_trans(m)	kb_p9_unregister_trans(m)

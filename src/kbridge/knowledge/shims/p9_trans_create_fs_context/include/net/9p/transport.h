@@ -3,19 +3,22 @@
  * struct p9_trans_module with the driver's own create callback beside the
  * kernel's slot (rule p9_trans_create_fs_context, either direction).
  *
- * While the kernel's header is read, its create slot is named
- * kb_kernel_create (same offset, the kernel's type: the layer's trampoline
- * goes there) and kb_drv_create -- the driver's callback, of the type the
- * driver was written for -- is appended after the last member, show_options
- * (a macro for show_options closes the kernel's declaration, adds the
- * members, and opens a pad pointer the rest of the declaration closes;
- * shared with p9_trans_pooled_rbuffers, whose bool comes first). The client
- * reaches the driver's struct only through client->trans_mod and its list of
- * transports, by address, never copying or sizing it; the static_asserts
- * prove every kernel member kept its offset. The headers the kernel's
- * <net/9p/transport.h> and the trampolines need are read first, so that the
- * macros see nothing but struct p9_trans_module (create is also a member of
- * struct inode_operations in <linux/fs.h>).
+ * While the kernel's header is read, its create slot becomes an anonymous
+ * union of the kernel's pointer (kb_kernel_create: same offset, the kernel's
+ * type) and `create` of the type the driver was written for, so that the
+ * driver's `.create = fn` compiles and lands in the kernel's slot; the union
+ * is opened by a macro for create and closed by one for close, the next
+ * member (zero-length pad arrays take no room). kb_drv_create is appended
+ * after the last member, show_options (shared with p9_trans_pooled_rbuffers,
+ * whose bool comes first). The after-shim wraps v9fs_register_trans(), a
+ * function-like macro that meets only calls: before the kernel sees the
+ * struct, the driver's callback moves to kb_drv_create and the kernel's slot
+ * gets the trampoline (and back at v9fs_unregister_trans()). No object-like
+ * macro for create outlives the kernel's header (create is a member of
+ * struct header_ops, inode_operations, ... too). The client reaches the
+ * driver's struct only through client->trans_mod and its list of transports,
+ * by address, never copying or sizing it; the static_asserts (in the
+ * after-shims) prove every kernel member kept its offset.
  */
 #include "kb_config.h"
 #if !defined(KB_P9_CREATE_FS_CONTEXT_WRAP) && \
@@ -41,8 +44,8 @@ typedef int (*kb_p9_drv_create_t)(struct p9_client *client, const char *devname,
 typedef int (*kb_p9_drv_create_t)(struct p9_client *client, struct fs_context *fc);
 #endif
 
-#if defined(create)
-#error "kbridge: create is already a macro; p9_trans_create_fs_context cannot retype p9_trans_module.create"
+#if defined(create) || defined(close)
+#error "kbridge: create or close is already a macro; p9_trans_create_fs_context cannot retype p9_trans_module.create"
 #endif
 #undef KB_P9_TAIL_CREATE
 #define KB_P9_TAIL_CREATE	kb_p9_drv_create_t kb_drv_create;
@@ -59,9 +62,12 @@ typedef int (*kb_p9_drv_create_t)(struct p9_client *client, struct fs_context *f
 	KB_P9_TAIL_POOLED KB_P9_TAIL_CREATE				\
 	int (*kb_p9_show_options_pad
 #endif
-#define create		kb_kernel_create
+#define create		kb_kernel_create_pad[0])(void);			\
+	union { kb_p9_drv_create_t create; int (*kb_kernel_create
+#define close		kb_close_pad[0])(void); }; void (*close
 #include_next <net/9p/transport.h>
 #undef create
+#undef close
 #ifdef KB_P9_TAIL_OWNER_CREATE
 #undef show_options
 #endif
