@@ -110,3 +110,55 @@ def test_include_graph_follows_quoted_includes_beside_the_header():  # type: ign
     text = b'#include <linux/trace_events.h>\n# include "stages/init.h"\n#include "../x.h"\n'
     assert _include_lines(text, "trace/trace_events.h") == [
         "linux/trace_events.h", "trace/stages/init.h", "stages/init.h", "x.h", "../x.h"]
+
+
+def test_classify_draft_covers_a_name_mapped_to_a_rule_the_bridge_did_not_take_up():  # type: ignore[no-untyped-def]
+    """xen-hcd@6.1 on 5.10: RING_FINAL_CHECK_FOR_RESPONSES is not reachable there (the driver
+    reaches ring.h through <xen/interface/io/usbif.h>, which 5.10 lacks) and maps to rule
+    ring_has_unconsumed_is_bool (its shim includes ring.h and defines the name), whose API the
+    driver does not use; the header draft of usbif.h reaches it again. Before: left as
+    covered_by "rule", "no shim ... applies". A rule the bridge took up (refused, impossible)
+    still goes before a draft."""
+    from kbridge.actions.bridge.predict import classify
+
+    class Drafted:
+        def covers(self, target, api):  # type: ignore[no-untyped-def]
+            return api in ("RING_FINAL_CHECK_FOR_RESPONSES", "P")
+
+        def why_not(self, target, api):  # type: ignore[no-untyped-def]
+            return None
+
+        def note(self, target, api):  # type: ignore[no-untyped-def]
+            return None
+
+    f = {"file": "a.c", "line": 3, "col": 1, "kind": "not-reachable", "message": "m", "severity": "error"}
+    findings = [{**f, "api": "RING_FINAL_CHECK_FOR_RESPONSES", "rules": ["ring"]},
+                {**f, "api": "P", "rules": ["p"]}]
+    done, left = classify("t", findings, set(), {"p": "impossible: why"}, drafted=Drafted())
+    assert done == 1
+    assert [(r.api, r.covered_by, r.why) for r in left] == [("P", "rule", "impossible: why")]
+
+
+def test_ops_changed_member_maps_only_to_a_wrapper_that_names_it(tmp_path):  # type: ignore[no-untyped-def]
+    """9pnet_xen@7.3 on 6.1: struct p9_trans_module.create changed type; the wrapper of
+    <net/9p/transport.h> that rule p9_trans_pooled_rbuffers ships (a bool appended after
+    show_options) was taken as bridging it, because it wraps the struct's header, and the
+    bridge predicted clean while gcc failed on .create. Before: both rules mapped."""
+    from types import SimpleNamespace
+
+    from kbridge.actions.matrix import _rules_wrapping
+
+    def rule(rid, text):  # type: ignore[no-untyped-def]
+        d = tmp_path / rid
+        h = d / "include" / "net" / "9p" / "transport.h"
+        h.parent.mkdir(parents=True)
+        h.write_text(text)
+        return SimpleNamespace(id=rid, shim_dir=d, wrapped_headers=[h])
+
+    rules = [rule("appends", "#define show_options show_options); bool pooled_rbuffers; int (*pad\n"),
+             rule("retypes", "#define create kb_kernel_create\n"),
+             rule("recreate", "#define create_foo x\n")]
+    api = SimpleNamespace(index=SimpleNamespace(
+        structs=lambda name: [SimpleNamespace(file="include/net/9p/transport.h")]))
+    assert _rules_wrapping(rules, api, "struct p9_trans_module.create") == ["retypes"]
+    assert _rules_wrapping(rules, api, "struct p9_trans_module.show_options") == ["appends"]

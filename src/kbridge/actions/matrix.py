@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -157,10 +158,15 @@ def _rules_wrapping(rules: list, api, member: str) -> list[str]:  # type: ignore
     """The rules of *rules* whose shims wrap the header that declares the struct of
     *member* ("struct blk_mq_ops.queue_rqs") on the kernel of *api*: what bridges an
     ops-changed finding (rq_list_type retypes queue_rqs while <linux/blk-mq.h> is read)."""
-    struct = member.split(" ", 1)[-1].split(".", 1)[0]
+    struct, _, name = member.split(" ", 1)[-1].partition(".")
     files = {st.file for st in api.index.structs(struct)}
+    # a wrapper can retype a member only by naming it (a macro for the member, as
+    # rq_list_type's `#define queue_rqs`); one that wraps the same header for another
+    # member (p9_trans_pooled_rbuffers appends after show_options) bridges nothing here
+    word = re.compile(rf"\b{re.escape(name)}\b")
     return [r.id for r in rules
             if any(f"include/{p.relative_to(r.shim_dir / 'include').as_posix()}" in files
+                   and word.search(p.read_text(errors="replace"))
                    for p in r.wrapped_headers)]
 
 

@@ -96,7 +96,13 @@ def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
         if compat is not None and compat.covers(target, f["api"]):    # OUT's compat object
             done += 1
             continue
-        if not ids and drafted is not None and drafted.covers(target, str(f["api"])):
+        # a rule goes before a draft, but only a rule the bridge took up for this driver (a
+        # shim, or a reason in *unbridged*): an API may map to a rule merely because that
+        # rule's shim defines or includes the name (a name the includes no longer reach,
+        # RING_FINAL_CHECK_FOR_RESPONSES through ring.h), while the driver uses none of the
+        # rule's API; then the draft that makes the name reachable again bridges it
+        foreign = not any(i in unbridged for i in ids)
+        if foreign and drafted is not None and drafted.covers(target, str(f["api"])):
             done += 1
             continue
         refusal = compat.refusal(target, f["api"]) if compat is not None else None

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * p9_trans_module.create(client, devname, args) -- the older callback -- on a
+ * kernel whose client calls create(client, fc). From v9fs_register_trans()
+ * to v9fs_unregister_trans() (function-like macros below) the kernel's slot holds
+ * kb_p9_create_old, which finds the driver's callback through
+ * client->trans_mod and calls it with fc->source, the device name the older
+ * client passed, and a NULL option string: the newer kernel keeps no option
+ * string (its parser takes each mount option and drops those 9p does not
+ * know), and NULL is what the older client passed for a mount without
+ * options. The return value goes back unchanged.
+ */
+#include <net/9p/transport.h>
+#include <net/9p/client.h>
+#include <linux/fs_context.h>
+#include <linux/build_bug.h>
+#include <linux/stddef.h>
+
+/* the wrapper's layout checks, here after the whole chain of wrappers of the header:
+ * while it is read, other wrappers' member macros (show_options, pooled_rbuffers)
+ * are still defined */
+#ifdef CONFIG_RANDSTRUCT
+#error "kbridge: p9_trans_create_fs_context cannot retype p9_trans_module.create on a kernel built with CONFIG_RANDSTRUCT"
+#endif
+static_assert(offsetof(struct p9_trans_module, kb_kernel_create) ==
+	      offsetof(struct p9_trans_module, owner) + sizeof(void *) &&
+	      offsetof(struct p9_trans_module, create) ==
+	      offsetof(struct p9_trans_module, kb_kernel_create) &&
+	      offsetof(struct p9_trans_module, close) ==
+	      offsetof(struct p9_trans_module, kb_kernel_create) + sizeof(void (*)(void)) &&
+	      offsetof(struct p9_trans_module, kb_drv_create) >
+	      offsetof(struct p9_trans_module, show_options),
+	      "kbridge: retyping this kernel's struct p9_trans_module.create would move a member, or "
+	      "show_options is not its last; the p9_trans_create_fs_context wrapper does not fit it");
+
+
+static int __maybe_unused kb_p9_create_old(struct p9_client *client, struct fs_context *fc)
+{
+	return client->trans_mod->kb_drv_create(client, fc->source, NULL);
+}
+
+/* the driver's struct, before the kernel sees it: its callback (in the kernel's slot, put
+ * there by `.create = fn`) moves to kb_drv_create, the trampoline takes the slot; and back
+ * once the kernel has let go of it, so that registering it again finds the driver's */
+static inline void kb_p9_register_trans(struct p9_trans_module *m)
+{
+	if (m->kb_kernel_create != kb_p9_create_old) {
+		m->kb_drv_create = m->create;
+		m->kb_kernel_create = kb_p9_create_old;
+	}
+	v9fs_register_trans(m);
+}
+
+static inline void kb_p9_unregister_trans(struct p9_trans_module *m)
+{
+	v9fs_unregister_trans(m);
+	if (m->kb_kernel_create == kb_p9_create_old)
+		m->create = m->kb_drv_create;
+}
+
+#define v9fs_register_trans(m)		kb_p9_register_trans(m)
+#define v9fs_unregister_trans(m)	kb_p9_unregister_trans(m)
