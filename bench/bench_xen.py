@@ -110,6 +110,14 @@ GEN_TEST = r"""r=0
 fail() { echo "FAILED $*"; r=1; }
 echo "stage=$XEN_STAGE disk=$XEN_DISK netif=$XEN_NETIF"
 if [ -n "$XEN_DISK" ]; then
+  # the kernel's view beyond the negotiation: the tag set's flags (blk-mq debugfs) and
+  # the scheduler, compared like the queue limits
+  grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
+  echo "view-begin"
+  for f in /sys/kernel/debug/block/@VDEV@/hctx*/flags /sys/block/@VDEV@/queue/scheduler; do
+    [ -r $f ] && echo "$f = \"$(cat $f)\""
+  done
+  echo "view-end"
   if fio --name=verify --filename=$XEN_DISK --direct=1 --ioengine=libaio --iodepth=16 \
       --rw=randwrite --bsrange=4k-128k --size=32M --verify=crc32c --verify_fatal=1 \
       --randrepeat=0 --output-format=terse --terse-version=3 > /tmp/fio.out 2>&1; then
@@ -176,7 +184,8 @@ STAGE_BUDGET = 240
 # the negotiation keys (at either end, and the kernel's view) a stage must show, per
 # device kind: tests/test_xen.py's KEYS (test_xen.py is the suite's; its constants
 # are read from there so that the two lists cannot drift)
-_KIND_PREFIX = {"disk": ("vbd.", "/sys/block/"), "vif": ("vif.", "/sys/class/net/")}
+_KIND_PREFIX = {"disk": ("vbd.", "/sys/block/", "/sys/kernel/debug/block/"),
+                "vif": ("vif.", "/sys/class/net/")}
 
 
 def _vtuple(v: str) -> tuple[int, ...]:
@@ -223,20 +232,34 @@ def _pair_lines(text: str, word: str) -> list[list[str]]:
     return [line.split()[1:] for line in text.splitlines() if line.split()[:1] == [word]]
 
 
-def reattach_store(stage: xen.StageResult) -> dict[str, str]:
-    """The vbd keys of both ends as the test dumped them after the re-attach."""
+def _section(stage: xen.StageResult, name: str) -> dict[str, str]:
+    """The 'path = "value"' lines the test printed between NAME-begin and NAME-end."""
     store: dict[str, str] = {}
     inside = False
     for line in stage.test_output.splitlines():
-        if line == "reattach-xenstore-begin":
+        if line == f"{name}-begin":
             inside = True
-        elif line == "reattach-xenstore-end":
+        elif line == f"{name}-end":
             inside = False
         elif inside:
             m = xen._XS_LINE.match(line)
             if m:
                 store[m.group(1)] = m.group(2)
     return store
+
+
+def reattach_store(stage: xen.StageResult) -> dict[str, str]:
+    """The vbd keys of both ends as the test dumped them after the re-attach."""
+    return _section(stage, "reattach-xenstore")
+
+
+def negotiation(stage: xen.StageResult) -> dict[str, str]:
+    """xen.negotiation and the kernel's view the test printed (blk-mq tag set flags,
+    scheduler): per hardware queue, the flags of the first."""
+    out = xen.negotiation(stage)
+    for path, value in _section(stage, "view").items():
+        out[re.sub(r"/hctx\d+/", "/hctx/", path)] = value
+    return out
 
 
 def check_stage(st: xen.StageResult, *, required: tuple[str, ...] = ()) -> list[str]:
@@ -305,12 +328,11 @@ def differential(native: xen.StageResult, bridged: xen.StageResult,
     the bridged stage attached, and the differences its source series' own front-end
     (*own*: native on its own dom0) does not explain -- (native, bridged, own) each."""
     prefixes = tuple(p for kind in bridged.attach for p in _KIND_PREFIX[kind])
-    cmp = xen.compare(native, bridged)
-    diffs = {k: v for k, v in cmp.differences.items() if k.startswith(prefixes)}
-    cmp = xen.Comparison(not diffs, diffs, sum(1 for k in set(xen.negotiation(native)) |
-                                              set(xen.negotiation(bridged))
-                                              if k.startswith(prefixes)))
-    ref = xen.negotiation(own) if own is not None else {}
+    a, b = negotiation(native), negotiation(bridged)
+    keys = sorted(k for k in set(a) | set(b) if k.startswith(prefixes))
+    diffs = {k: (a.get(k), b.get(k)) for k in keys if a.get(k) != b.get(k)}
+    cmp = xen.Comparison(not diffs, diffs, len(keys))
+    ref = negotiation(own) if own is not None else {}
     unexplained = {k: (a, b, ref.get(k)) for k, (a, b) in diffs.items() if ref.get(k) != b}
     return cmp, unexplained
 
@@ -379,12 +401,17 @@ def not_bridged(text: str) -> list[str]:
     return out
 
 
-def bridge_direction(d: Direction, tmp: Path) -> None:
+def bridge_direction(d: Direction, tmp: Path, keep: bool = False) -> None:
     """Bridge and build the source series' front-ends for the dom0's kernel."""
     rel = series_mod.release(d.dom0)
     t = time.monotonic()
+    from kbridge.actions.guest.runner import modules_in
     for name in FRONTENDS:
         out = tmp / f"{name}-{d.source}-to-{d.dom0}"
+        done = tmp / f"build-{out.name}"
+        if keep and done.is_dir() and modules_in(done):
+            d.kos += modules_in(done)          # --keep: bridged and built by an earlier run
+            continue
         proc = subprocess.run([sys.executable, "-m", "kbridge.cli.main", "bridge",
                                f"{name}@{d.source}", "--target", d.dom0, "-o", str(out)],
                               capture_output=True, text=True)
@@ -436,7 +463,8 @@ def judge_direction(d: Direction, res: xen.XenResult, own: xen.StageResult | Non
     d.verdict = "FAIL" if d.problems else ("PASS" if not d.blocked else "PARTIAL")
 
 
-def run_pairs(spec: str, xen_override: str | None, json_path: str | None) -> int:
+def run_pairs(spec: str, xen_override: str | None, json_path: str | None,
+              keep_dir: str | None = None) -> int:
     import json
     try:
         directions = [Direction(s, d) for s, d in parse_pairs(spec, series_mod.names())]
@@ -451,14 +479,16 @@ def run_pairs(spec: str, xen_override: str | None, json_path: str | None) -> int
     results: dict[str, xen.XenResult] = {}
     stage_logs: dict[str, dict[str, list[str]]] = {}
     t0 = time.monotonic()
+    keep = keep_dir is not None
     with tempfile.TemporaryDirectory(prefix="bench-xen-pairs-") as tmp_s:
-        tmp = Path(tmp_s)
-        script = tmp / "t.sh"
+        tmp = Path(keep_dir) if keep else Path(tmp_s)
+        tmp.mkdir(parents=True, exist_ok=True)
+        script = Path(tmp_s) / "t.sh"
         script.write_text(GEN_TEST)
         for dom0 in dom0s:
             incoming = [d for d in directions if d.dom0 == dom0]
             for d in incoming:
-                bridge_direction(d, tmp)
+                bridge_direction(d, tmp, keep)
                 print(f"{', '.join(FRONTENDS)} of {d.source} bridged for {d.dom0}: "
                       f"{len(d.kos)} module(s) built in {d.bridge_seconds:.0f} s"
                       + "".join(f"; {n} BLOCKED: {w}" for n, w in d.blocked.items()), flush=True)
@@ -546,10 +576,13 @@ def main() -> int:
     ap.add_argument("--strategy", choices=("layer", "inline"), default="layer")
     ap.add_argument("--pairs", metavar="all|A:B,...",
                     help="the generations: each pair's front-ends bridged both ways under Xen")
-    ap.add_argument("--json", metavar="FILE", help="--pairs: the results as JSON")
+    ap.add_argument("--json", metavar="FILE", help="--pairs: the results as JSON (and each "
+                    "dom0's console as FILE.dom0-SERIES.console)")
+    ap.add_argument("--keep", metavar="DIR", help="--pairs: bridge and build into DIR and reuse "
+                    "what an earlier run built there")
     args = ap.parse_args()
     if args.pairs:
-        return run_pairs(args.pairs, (args.xen_version or [None])[0], args.json)
+        return run_pairs(args.pairs, (args.xen_version or [None])[0], args.json, args.keep)
     if args.matrix:
         return matrix_column(args.strategy, (args.xen_version or [None])[0])
     versions = args.xen_version or list(xen.VERSIONS)

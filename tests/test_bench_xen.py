@@ -170,3 +170,40 @@ def test_stage_seconds_from_dmesg_marks(bench) -> None:  # type: ignore[no-untyp
         "@@KBRIDGE dmesg-end"])
     assert bench.stage_seconds(console, [["a", "b"], ["c"]]) == [21.0, 20.2]
     assert bench.stage_seconds(console, [["a", "b"], ["c"], ["d"]])[2] is None
+
+
+def test_the_kernels_view_the_test_prints_joins_the_differential(bench) -> None:  # type: ignore[no-untyped-def]
+    """blk-mq's tag set flags (debugfs) are compared like the queue limits: a bridged
+    blkfront whose tag set lacks a flag the native one has is a difference."""
+    def with_flags(flags: str) -> xen.StageResult:
+        st = _stage()
+        st.test_output = (f'view-begin\n/sys/kernel/debug/block/xvdb/hctx0/flags = "{flags}"\n'
+                          f'/sys/kernel/debug/block/xvdb/hctx1/flags = "{flags}"\nview-end\n'
+                          + st.test_output)
+        return st
+    native, bridged = with_flags("alloc_policy=FIFO SHOULD_MERGE"), with_flags("alloc_policy=FIFO")
+    assert bench.negotiation(native)["/sys/kernel/debug/block/xvdb/hctx/flags"] == \
+        "alloc_policy=FIFO SHOULD_MERGE"
+    cmp, unexplained = bench.differential(native, bridged, with_flags("alloc_policy=FIFO"))
+    assert cmp.differences == {"/sys/kernel/debug/block/xvdb/hctx/flags":
+                               ("alloc_policy=FIFO SHOULD_MERGE", "alloc_policy=FIFO")}
+    assert not unexplained          # the source's own kernel shows the same: explained
+    assert bench.check_stage(bridged) == []
+
+
+def test_under_a_xen_with_its_own_libc_the_test_calls_xl_with_dom0s_libraries() -> None:
+    """Xen 4.20's tools need a newer glibc than the host's (own_libc): a test script
+    that calls xl (test_xen's re-attach, bench_xen's) must not inherit the tools disk's
+    LD_LIBRARY_PATH (its older libc: "version `GLIBC_2.38' not found (required by xl)",
+    seen in bench_xen --pairs on the 7.3 dom0); the disk's tools find their libraries
+    through their own loader's --library-path instead. Without own libc: as before."""
+    from kbridge.actions.guest import tools
+    for own in (True, False):
+        init = xen.init_script(deps=[], stages=[("s", ["xen_blkfront"], ("disk",))],
+                               version="4.20", has_test=True, test_timeout=10, tools=True,
+                               own_loader=own)
+        cmd = next(line for line in init.splitlines() if "/kbridge/test.sh" in line)
+        assert ("LD_LIBRARY_PATH" in cmd) == (not own), cmd
+        pre = tools.prelude(own_loader=own)
+        assert all((f"--library-path {tools.MOUNT}/{tools.LIBDIR} " in line) == own
+                   for line in pre.splitlines()), pre
