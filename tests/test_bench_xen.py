@@ -207,3 +207,31 @@ def test_under_a_xen_with_its_own_libc_the_test_calls_xl_with_dom0s_libraries() 
         pre = tools.prelude(own_loader=own)
         assert all((f"--library-path {tools.MOUNT}/{tools.LIBDIR} " in line) == own
                    for line in pre.splitlines()), pre
+
+
+def test_a_dom0_log_that_wrapped_past_the_marks_still_fails_the_run() -> None:
+    """A flood of reports (xen-netfront@5.10 on 6.12: 53 'Bad page state' BUGs with their
+    traces) wraps dom0's kernel log past the marks /init wrote before the first module:
+    the dump then starts mid-report and its first mark is the last rmmod. Everything in
+    such a log came after the modules loaded, so every BUG/WARNING in it fails the run
+    (the run passed before: only the lines after that last mark were judged)."""
+    M = "@@KBRIDGE"
+    console = "\n".join([
+        f"{M} begin 6.12.1-amd64", f"{M} xen-setup xenstored 0 ",
+        f"{M} xen-stage module begin", f"{M} insmod 0 xen_netfront ",
+        f"{M} xen-attach module vif 0 eth0 ", f"{M} test 0",
+        f"{M} test-output-begin", "ok", f"{M} test-output-end",
+        f"{M} xen-rmmod module 0 xen_netfront tries=1 ", f"{M} xen-stage module end",
+        f"{M} xl-dmesg-begin", "(XEN) Freed 656kB init memory", f"{M} xl-dmesg-end",
+        f"{M} dmesg-begin",
+        "[   25.154622]  ? skb_copy_bits+0x136/0x250",
+        "[   25.155090] BUG: Bad page state in process ip  pfn:05d8b",
+        "[   25.155100] page dumped because: page_pool leak",
+        "[   30.870626] WARNING: CPU: 0 PID: 30 at net/core/dev_addr_lists.c:1 dev_addr_flush+0x12/0x30",
+        "[   30.873535] kbridge-guest: rmmod xen_netfront",
+        "[   30.950724] kbridge-guest: done", f"{M} dmesg-end", f"{M} end", ""])
+    res = xen.judge("6.12.1-amd64", "4.17", xen.XenBoot(console, 1.0, False, 0, [], None),
+                    ["module"])
+    assert not res.ok, res.reasons
+    assert any("Bad page state" in p for p in res.problems), res.problems
+    assert any("dev_addr_flush" in p for p in res.problems), res.problems

@@ -815,6 +815,11 @@ def judge(release: str, version: str, b: XenBoot, stage_names: list[str]) -> Xen
             if n not in chunks:
                 reasons.append(f"stage {n} never ran")
     first = next((i for i, line in enumerate(dmesg) if line.startswith(KMSG_MARK)), len(dmesg))
+    # /init marks the log before it loads anything ("insmod dep ..." first); a log whose
+    # first mark is a later one wrapped past them (a flood of reports): all of it came
+    # after the modules loaded, so all of it is judged
+    if first < len(dmesg) and not dmesg[first].startswith(f"{KMSG_MARK} insmod dep "):
+        first = 0
     problems = problem_lines(dmesg[first:])
     # Xen's own log after dom0 took over ("Freed ... init memory"): a hypervisor
     # warning or assertion during the run fails it as a kernel one would
