@@ -464,13 +464,15 @@ def judge_direction(d: Direction, res: xen.XenResult, own: xen.StageResult | Non
 
 
 def run_pairs(spec: str, xen_override: str | None, json_path: str | None,
-              keep_dir: str | None = None) -> int:
+              keep_dir: str | None = None, only_dom0: list[str] | None = None) -> int:
     import json
     try:
         directions = [Direction(s, d) for s, d in parse_pairs(spec, series_mod.names())]
     except ValueError as exc:
         print(f"bench_xen: error: {exc}", file=sys.stderr)
         return 2
+    if only_dom0:
+        directions = [d for d in directions if d.dom0 in only_dom0]
     sys.path.insert(0, str(REPO / "tests"))
     import test_xen  # noqa: E402  (the suite's negotiation keys)
     # newest dom0 first; each dom0's incoming directions are bridged right before its boot
@@ -578,11 +580,14 @@ def main() -> int:
                     help="the generations: each pair's front-ends bridged both ways under Xen")
     ap.add_argument("--json", metavar="FILE", help="--pairs: the results as JSON (and each "
                     "dom0's console as FILE.dom0-SERIES.console)")
+    ap.add_argument("--dom0", action="append", metavar="SERIES",
+                    help="--pairs: boot only these dom0s (the others' directions are left out)")
     ap.add_argument("--keep", metavar="DIR", help="--pairs: bridge and build into DIR and reuse "
                     "what an earlier run built there")
     args = ap.parse_args()
     if args.pairs:
-        return run_pairs(args.pairs, (args.xen_version or [None])[0], args.json, args.keep)
+        return run_pairs(args.pairs, (args.xen_version or [None])[0], args.json, args.keep,
+                         args.dom0)
     if args.matrix:
         return matrix_column(args.strategy, (args.xen_version or [None])[0])
     versions = args.xen_version or list(xen.VERSIONS)
