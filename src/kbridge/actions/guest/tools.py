@@ -133,8 +133,11 @@ PRELUDE = "/kbridge/tools.sh"
 
 def prelude(tools: tuple[str, ...] = tuple(TOOLS), *, own_loader: bool = False) -> str:
     """Shell functions that call each tool by name; *own_loader*: through the disk's own
-    dynamic loader (a guest whose /lib64 loader belongs to another glibc)."""
-    via = f"{MOUNT}/{LIBDIR}/{Path(LOADER).name} " if own_loader else ""
+    dynamic loader (a guest whose /lib64 loader belongs to another glibc), which finds the
+    disk's libraries by --library-path, so the test's environment needs no
+    LD_LIBRARY_PATH that would hand the other glibc's programs (Xen's xl) the disk's."""
+    via = (f"{MOUNT}/{LIBDIR}/{Path(LOADER).name} --library-path {MOUNT}/{LIBDIR} "
+           if own_loader else "")
     return "".join(f'{t}() {{ {via}{MOUNT}/bin/{t} "$@"; }}\n' for t in tools)
 
 

@@ -278,13 +278,17 @@ def _host(tool: str) -> Path:
 
 def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...], *,
                  has_test: bool, test_timeout: int, tools: bool = False,
-                 params: tuple[tuple[str, str], ...] = ()) -> list[str]:
+                 params: tuple[tuple[str, str], ...] = (), own_loader: bool = False) -> list[str]:
     q = shlex.quote
     test_cmd = "sh /kbridge/test.sh"
     if tools:
         from kbridge.actions.guest.tools import LIBDIR, MOUNT, PRELUDE
-        # the tools' libraries only for the test: xl and xenstored keep dom0's own
-        test_cmd = (f"env LD_LIBRARY_PATH={MOUNT}/{LIBDIR} PATH={MOUNT}/bin:$PATH "
+        # the tools' libraries only for the test: xl and xenstored keep dom0's own. With
+        # dom0's own (newer) glibc (*own_loader*) not even for the test, which may call
+        # xl (a re-attach) and would get the disk's older libc: the prelude's tools find
+        # their libraries through their loader's --library-path
+        lib = "" if own_loader else f"LD_LIBRARY_PATH={MOUNT}/{LIBDIR} "
+        test_cmd = (f"env {lib}PATH={MOUNT}/bin:$PATH "
                     f"sh -c '. {PRELUDE} && . /kbridge/test.sh'")
     lines = [f'echo "{MARK} xen-stage {stage} begin"']
     for i, m in enumerate(names):
@@ -375,7 +379,8 @@ def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...
 
 def init_script(*, deps: list[str], stages: list[tuple[str, list[str], tuple[str, ...]]],
                 version: str, has_test: bool, test_timeout: int, tools: bool = False,
-                params: dict[str, tuple[tuple[str, str], ...]] | None = None) -> str:
+                params: dict[str, tuple[tuple[str, str], ...]] | None = None,
+                own_loader: bool = False) -> str:
     """dom0's /init: back-ends, xenstored, xen-init-dom0, a bridge and a loop disk, the stages."""
     libexec = f"/usr/lib/xen-{version}/bin"
     lines = [
@@ -426,7 +431,7 @@ def init_script(*, deps: list[str], stages: list[tuple[str, list[str], tuple[str
     for name, names, kinds in stages:
         lines += stage_script(name, names, first, kinds, has_test=has_test,
                               test_timeout=test_timeout, tools=tools,
-                              params=(params or {}).get(name, ()))
+                              params=(params or {}).get(name, ()), own_loader=own_loader)
         lines += ["[ \"$ok\" = 1 ] || sok=0"]
         first += len(names)
     lines += closing_lines(f'echo "{MARK} xl-dmesg-begin"; xl dmesg 2>&1; echo "{MARK} xl-dmesg-end"')
@@ -506,7 +511,8 @@ def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[X
                 own_loader=dist.loader is not None)
     pack(tree, init_script(deps=deps, stages=staged, version=dist.version,
                            has_test=test_script is not None, test_timeout=test_timeout, tools=tools,
-                           params={st.name: st.params for st in stages}),
+                           params={st.name: st.params for st in stages},
+                           own_loader=dist.loader is not None),
          dest)
     return XenInitramfs(dest, deps, staged)
 
@@ -809,6 +815,11 @@ def judge(release: str, version: str, b: XenBoot, stage_names: list[str]) -> Xen
             if n not in chunks:
                 reasons.append(f"stage {n} never ran")
     first = next((i for i, line in enumerate(dmesg) if line.startswith(KMSG_MARK)), len(dmesg))
+    # /init marks the log before it loads anything ("insmod dep ..." first); a log whose
+    # first mark is a later one wrapped past them (a flood of reports): all of it came
+    # after the modules loaded, so all of it is judged
+    if first < len(dmesg) and not dmesg[first].startswith(f"{KMSG_MARK} insmod dep "):
+        first = 0
     problems = problem_lines(dmesg[first:])
     # Xen's own log after dom0 took over ("Freed ... init memory"): a hypervisor
     # warning or assertion during the run fails it as a kernel one would
