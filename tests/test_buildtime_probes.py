@@ -265,3 +265,28 @@ def test_a_rule_another_shim_builds_on_keeps_its_guard_with_no_shim_of_its_own()
     assert "netdev_lltx" in {s.rule.id for s in p.shims}
     probed = [r.id for r in p.probed]
     assert "netdev_change_proto_down" in probed
+
+
+def test_a_wrapper_serves_only_the_directions_its_rule_declares():  # type: ignore[no-untyped-def]
+    """rq_list_type declares new_on_old only; its wrapper of <linux/blk-mq.h> retypes
+    blk_mq_ops.queue_rqs (5.17) for a newer driver. A driver whose own kernel answers
+    "old" (wild set, seed 1: 5.10's sg, whose struct sg_fd has a member named rq_list)
+    got an old_on_new "shim" made of that wrapper alone, active on 5.10 itself, and no
+    longer built there (own+: 'struct blk_mq_ops' has no member named 'queue_rqs').
+    Failed before the fix: rq_list_type was in p.shims as old_on_new."""
+    from kbridge.actions.bridge import layer
+    lib = rules_mod.load()
+    rule = rules_mod.by_id(lib)["rq_list_type"]
+    assert set(rule.shims) == {"new_on_old"} and rule.wrapped_headers
+    drv = drv_mod.load(FIXTURES / "layer" / "kbtest_net_new")   # any driver: the rule is forced in
+    needed = layer.needed_rules(lib, drv, frozenset({"rq_list_type"}))
+    home = {r.id: "new" for r in needed} | {"rq_list_type": "old"}
+    p = layer.plan(lib, drv, home, [home, {**home, "rq_list_type": "new"}], ["5.10", "7.3"],
+                   frozenset({"rq_list_type"}))
+    assert [(s.rule.id, s.direction) for s in p.shims if s.rule.id == "rq_list_type"] == []
+    # the direction it declares still carries the wrapper
+    home_new = {**home, "rq_list_type": "new"}
+    p = layer.plan(lib, drv, home_new, [home_new, {**home, "rq_list_type": "old"}], ["7.3", "5.10"],
+                   frozenset({"rq_list_type"}))
+    [s] = [s for s in p.shims if s.rule.id == "rq_list_type"]
+    assert s.direction == "new_on_old" and "linux/blk-mq.h" in s.wrappers

@@ -203,7 +203,13 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                       if home_new is None or home_new == new]
         for d in directions:
             text_path = r.shim_dir / f"{d}.h"
-            wrappers = tuple(p.relative_to(r.shim_dir / "include").as_posix() for p in r.wrapped_headers)
+            # the rule's wrapper headers serve the directions it declares ([rule.shim.<d>]),
+            # never another one: rq_list_type's wrapper of <linux/blk-mq.h> retypes 5.17's
+            # queue_rqs for a newer driver, and shipped for an old driver whose own kernel
+            # answers "old" (5.10's sg, by its member named rq_list) it broke that driver
+            # on its own kernel, which has no queue_rqs
+            wrappers = tuple(p.relative_to(r.shim_dir / "include").as_posix() for p in r.wrapped_headers
+                             ) if d in r.shims else ()
             meta = r.manifest.direction(d)
             if meta.noop is not None:
                 continue        # this direction needs nothing (the manifest says why)
