@@ -98,6 +98,27 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
                           cwd=cwd, input=input)
 
 
+def assert_builds_clean(out: Path, tree) -> Path:  # type: ignore[no-untyped-def]
+    """A real kbuild of the module directory *out* on *tree*: exit 0, no diagnostic
+    (error or warning), no undefined symbol (the shim tests' bar for a bridged OUT)."""
+    from kbridge.actions.kbuild import parse_log, run_kbuild
+    proc = run_kbuild(out, tree)
+    diags, undefined = parse_log(proc.stdout, out)
+    assert proc.returncode == 0 and not diags and not undefined, (tree.release, proc.stdout[-3000:])
+    return out
+
+
+def probe_states(series: str, rule_ids) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """`kbridge probe SERIES --json --rule ...`: rule id -> the state its probe finds there."""
+    import json
+    args = ["probe", series, "--json"]
+    for rid in rule_ids:
+        args += ["--rule", rid]
+    proc = run_cli(*args)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return {r["rule"]: r["state"] for r in json.loads(proc.stdout)["results"]}
+
+
 def assert_bad_input(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
     """Exit status 2 and exactly one line on stderr that mentions each needle."""
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)

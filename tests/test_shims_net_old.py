@@ -19,9 +19,8 @@ import json
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, assert_builds_clean, run_cli
 from kbridge.actions.bridge import bridge, inline
-from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import intree
 from kbridge.knowledge.rules import SHIMS_DIR
@@ -30,11 +29,6 @@ MOD = FIXTURES / "layer" / "kbtest_net_old"
 RULES = ("ethtool_kernel_ts_info", "netdev_change_proto_down", "netdev_lltx")
 
 
-def _clean_build(out, tree):  # type: ignore[no-untyped-def]
-    proc = run_kbuild(out, tree)
-    diags, undefined = parse_log(proc.stdout, out)
-    assert proc.returncode == 0 and not diags and not undefined, proc.stdout[-3000:]
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +55,7 @@ def test_old_api_module_builds_clean_on_612_and_61(bridged_layer, tree61, tree61
     for tree in (tree612, tree61):
         out = tmp_path / tree.release
         shutil.copytree(bridged_layer, out)
-        _clean_build(out, tree)
+        assert_builds_clean(out, tree)
         config = (out / "compat" / "kb_config.h").read_text()
         for guard in ("KB_HAVE_NETDEV_LLTX", "KB_HAVE_NETDEV_CHANGE_PROTO_DOWN",
                       "KB_HAVE_ETHTOOL_KERNEL_TS_INFO"):
@@ -114,7 +108,7 @@ def test_macvlan_61_bridged_builds_clean_on_both_kernels(tree61, tree612, tmp_pa
     for tree in (tree612, tree61):
         b = tmp_path / tree.release
         shutil.copytree(out, b)
-        _clean_build(b, tree)
+        assert_builds_clean(b, tree)
         assert (b / "macvlan.ko").is_file()
 
 

@@ -24,7 +24,7 @@ import shutil
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, probe_states, run_cli
 from kbridge.actions.bridge import bridge
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
@@ -52,12 +52,7 @@ STATES = {
 
 @pytest.mark.parametrize("series", SERIES)
 def test_probe_states_on_every_series(series, roots_ready):  # type: ignore[no-untyped-def]
-    args = ["probe", series, "--json"]
-    for rid in STATES:
-        args += ["--rule", rid]
-    proc = run_cli(*args)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    got = {r["rule"]: r["state"] for r in json.loads(proc.stdout)["results"]}
+    got = probe_states(series, STATES)
     want = {rid: states[SERIES.index(series)] for rid, states in STATES.items()}
     assert got == want
 

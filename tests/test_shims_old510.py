@@ -22,11 +22,10 @@ differ; with kb_swiotlb_nr_tbl() returning 0 nr_tbl differs from io_tlb_nslabs.
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, probe_states
 from kbridge.actions.bridge import bridge
 from kbridge.actions.guest import qemu
 from kbridge.actions.kbuild import parse_log, run_kbuild
@@ -52,12 +51,7 @@ STATES = {
 
 @pytest.mark.parametrize("series", SERIES)
 def test_probe_states_on_every_series(series, roots_ready):  # type: ignore[no-untyped-def]
-    args = ["probe", series, "--json"]
-    for rid in STATES:
-        args += ["--rule", rid]
-    proc = run_cli(*args)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    got = {r["rule"]: r["state"] for r in json.loads(proc.stdout)["results"]}
+    got = probe_states(series, STATES)
     assert got == {rid: st[SERIES.index(series)] for rid, st in STATES.items()}
 
 

@@ -21,9 +21,8 @@ import json
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, assert_builds_clean, probe_states, run_cli
 from kbridge.actions.bridge import bridge
-from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
 
@@ -48,17 +47,8 @@ def ptrees(trees):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("series", sorted(STATES))
 def test_p9net_rules_probe_each_series(series, roots_ready):  # type: ignore[no-untyped-def]
-    args = [a for r in RULES for a in ("--rule", r)]
-    proc = run_cli("probe", series, *args, "--json")
-    assert proc.returncode == 0, proc.stderr
-    got = {r["rule"]: r["state"] for r in json.loads(proc.stdout)["results"]}
-    assert got == STATES[series]
+    assert probe_states(series, RULES) == STATES[series]
 
-
-def _clean_build(out, tree):  # type: ignore[no-untyped-def]
-    proc = run_kbuild(out, tree)
-    diags, undefined = parse_log(proc.stdout, out)
-    assert proc.returncode == 0 and not diags and not undefined, (tree.release, proc.stdout[-3000:])
 
 
 @pytest.mark.slow
@@ -75,7 +65,7 @@ def test_kbtest_p9net_bridged_builds_clean(mod, home, others, want, strategy, pt
     if strategy == "layer":     # the driver's own file is untouched
         assert (out / f"{mod.name}.c").read_bytes() == (mod / f"{mod.name}.c").read_bytes()
     for series in (*others, home):
-        _clean_build(out, ptrees[series])
+        assert_builds_clean(out, ptrees[series])
 
 
 @pytest.mark.slow

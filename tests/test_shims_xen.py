@@ -28,9 +28,8 @@ import shutil
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, assert_builds_clean, probe_states, run_cli
 from kbridge.actions.bridge import bridge
-from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
 
@@ -57,11 +56,7 @@ def xtrees(trees):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("series", sorted(STATES))
 def test_xen_rules_probe_each_series(series, roots_ready):  # type: ignore[no-untyped-def]
-    args = [a for r in RULES for a in ("--rule", r)]
-    proc = run_cli("probe", series, *args, "--json")
-    assert proc.returncode == 0, proc.stderr
-    got = {r["rule"]: r["state"] for r in json.loads(proc.stdout)["results"]}
-    assert got == STATES[series]
+    assert probe_states(series, RULES) == STATES[series]
 
 
 def _bridged(mod, trees, strategy, out):  # type: ignore[no-untyped-def]
@@ -69,11 +64,6 @@ def _bridged(mod, trees, strategy, out):  # type: ignore[no-untyped-def]
     assert not rep.unbridged, rep.unbridged
     return rep
 
-
-def _clean_build(out, tree):  # type: ignore[no-untyped-def]
-    proc = run_kbuild(out, tree)
-    diags, undefined = parse_log(proc.stdout, out)
-    assert proc.returncode == 0 and not diags and not undefined, (tree.release, proc.stdout[-3000:])
 
 
 @pytest.mark.slow
@@ -92,7 +82,7 @@ def test_kbtest_xen_bridged_builds_clean_on_both(mod, home, other, strategy, xtr
     for series in (other, home):
         build = tmp_path / series
         shutil.copytree(out, build)
-        _clean_build(build, xtrees[series])
+        assert_builds_clean(build, xtrees[series])
 
 
 @pytest.mark.slow
