@@ -118,3 +118,28 @@ def test_new_tag_set_merges_like_native_on_612(trees, tmp_path):  # type: ignore
     assert kbq.get("bridged") == kbq.get("native"), kbq
     assert kbq.get("nomerges") == "0", kbq
     assert g.ok, (g.reasons, g.problems)
+
+
+def test_inline_alias_leaves_the_other_shims_kb_name() -> None:
+    """On a kernel where both rq_list_type and blk_mq_f_should_merge_removed apply (6.1 for a
+    7.x driver with .queue_rqs), the inline spot's kb_blk_mq_alloc_tag_set must stay
+    rq_list_type's function (which calls the merge wrapper included before it), not the
+    alias to blk_mq_alloc_tag_set -- which rq_list_type's tail #undefs to the kernel's bare
+    function, dropping both shims. Where only the merge shim applies the alias is kept."""
+    from kbridge.actions.bridge import inline, layer
+    from kbridge.knowledge import rules as rules_mod
+
+    by_id = rules_mod.by_id(rules_mod.load())
+    ids = ["blk_mq_f_should_merge_removed", "rq_list_type"]
+    drv = drv_mod.load(FIXTURES / "layer" / "kbtest_rq_list")
+    p = layer.plan([by_id[i] for i in ids], drv, dict.fromkeys(ids, "new"), [dict.fromkeys(ids, "old")])
+    assert sorted((s.rule.id, s.direction) for s in p.shims) == [(i, "new_on_old") for i in ids]
+    names = {s.rule.id: inline.shim_names(s.text) for s in p.shims}
+    text = inline.inline_header(p, names)
+    alias = "#define kb_blk_mq_alloc_tag_set(...) blk_mq_alloc_tag_set(__VA_ARGS__)"
+    lines = text.splitlines()
+    i = lines.index(alias)
+    assert lines[i - 1] == "#ifndef KB_INLINE_OWN_blk_mq_alloc_tag_set", text
+    rq = text.index("#ifndef KB_HAVE_RQ_LIST_TYPE\n#undef")
+    assert "#define KB_INLINE_OWN_blk_mq_alloc_tag_set" in text[rq:text.index("#endif", rq)], text
+    assert text.index("#define KB_INLINE_OWN_blk_mq_alloc_tag_set") < text.index(alias), text
