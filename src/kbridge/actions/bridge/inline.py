@@ -29,7 +29,9 @@ the shims, so that the kernel's names keep the kernel's meaning and a spot
 kbridge missed fails to build instead of being bridged behind the reader's
 back. A shim that redefines a function-like N without a ``kb_N`` gets the
 alias ``#define kb_N(...) N(__VA_ARGS__)`` (N stays redefined: the behaviour
-is the shim's macro). Names a shim adds without clashing with the kernel
+is the shim's macro; unless another shim that applies on the same kernel
+defines kb_N itself: that one is kept, and it calls the wrapper included
+before it). Names a shim adds without clashing with the kernel
 (BLK_FEAT_*, blk_mode_t) are not renamed: the compat header declares them.
 A moved header is a spot where the driver includes it: the other branch
 holds the #include lines the shim's wrapper uses on those kernels. The
@@ -520,14 +522,27 @@ def inline_header(p: layer.LayerPlan, names: dict[str, ShimNames]) -> str:
                 f" * since {r.since}, commit {r.commit} (\"{r.commit_title}\") */",
                 s.condition, f'#include "rules/{r.id}/{s.direction}.h"', "#endif", ""]
     tail: list[str] = []
+    # a name one shim only wraps (an alias) while another defines kb_<name> itself (both
+    # rules' shims apply on some kernel: blk_mq_alloc_tag_set of blk_mq_f_should_merge_removed
+    # and of rq_list_type): where that other shim is in, its kb_<name> is the driver's -- it
+    # calls the wrapper included before it -- and the alias must not hide it
+    owned = {u for s in p.shims if (n := names.get(s.rule.id)) is not None for u in n.undef}
+    aliases: list[str] = []
     for s in p.shims:
         n = names.get(s.rule.id)
         if n is None or not (n.undef or n.alias):
             continue
-        tail.append(s.condition)
-        tail += [f"#undef {u}" for u in n.undef]
-        tail += [f"#define {kb_name(a)}(...) {a}(__VA_ARGS__)" for a in n.alias]
-        tail.append("#endif")
+        block = [f"#undef {u}" for u in n.undef]
+        block += [f"#define KB_INLINE_OWN_{u}" for u in n.undef if u in owned and any(
+            u in (m.alias if (m := names.get(x.rule.id)) else ()) for x in p.shims)]
+        block += [f"#define {kb_name(a)}(...) {a}(__VA_ARGS__)" for a in n.alias if a not in owned]
+        if block:
+            tail += [s.condition, *block, "#endif"]
+        for a in n.alias:
+            if a in owned:
+                aliases += [s.condition, f"#ifndef KB_INLINE_OWN_{a}",
+                            f"#define {kb_name(a)}(...) {a}(__VA_ARGS__)", "#endif", "#endif"]
+    tail += aliases
     if tail:
         out += ["/* The driver writes kb_<name>; <name> is the kernel's again. A shim that",
                 " * redefines a function-like <name> without a kb_<name> of its own keeps it,",

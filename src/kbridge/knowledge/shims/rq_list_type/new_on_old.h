@@ -211,7 +211,10 @@ static inline void kb_blk_mq_free_tag_set(struct blk_mq_tag_set *set)
 	kb_rq_list_unbox_ops(set);
 }
 
+/* another shim may have wrapped them first (blk_mq_f_should_merge_removed): ours call it */
+#undef blk_mq_alloc_tag_set
 #define blk_mq_alloc_tag_set(set)	kb_blk_mq_alloc_tag_set(set)
+#undef blk_mq_alloc_sq_tag_set
 #define blk_mq_alloc_sq_tag_set(set, ops, queue_depth, set_flags) \
 	kb_blk_mq_alloc_sq_tag_set(set, ops, queue_depth, set_flags)
 #define blk_mq_free_tag_set(set)	kb_blk_mq_free_tag_set(set)
