@@ -37,3 +37,28 @@ def test_int_remove_alone_still_bridges_to_the_union_kernel(tmp_path):  # type: 
                  [targets.resolve("6.1"), targets.resolve("6.12")], "layer", tmp_path / "out")
     assert rep.ok, rep.unbridged
     assert "platform_driver_remove_void" in {s["rule"] for s in rep.shims}
+
+
+def test_rtnl_stand_in_lock_is_one_per_module_and_builds_clean(tmp_path):  # type: ignore[no-untyped-def]
+    """rtnl_link_register_locked_removed old_on_new: its stand-in for pernet_ops_rwsem was a
+    static DECLARE_RWSEM in the shim header, so every file of a module that includes
+    <net/rtnetlink.h> without taking the lock drew gcc's "'kb_pernet_ops_rwsem' defined but
+    not used" (and files taking it got one lock each: a down_write in one file and the
+    up_write in another would have unlocked a lock never taken). One weak definition per
+    module now, as the bus_remove fragment keeps its list."""
+    import subprocess
+
+    from conftest import newest_series
+    from kbridge.actions.kbuild import parse_log, run_kbuild
+
+    tree = targets.resolve(newest_series())
+    out = tmp_path / "out"
+    rep = bridge(drv_mod.load(LAYER / "kbtest_rtnl_twofile"), [targets.resolve("5.10"), tree], "layer", out)
+    assert rep.ok, rep.unbridged
+    assert "rtnl_link_register_locked_removed" in {s["rule"] for s in rep.shims}
+    proc = run_kbuild(out, tree)
+    diags, undefined = parse_log(proc.stdout, out)
+    assert proc.returncode == 0 and not diags and not undefined, (diags, proc.stdout[-3000:])
+    syms = subprocess.run(["nm", str(out / "kbtest_rtnl_twofile.ko")], capture_output=True,
+                          text=True, check=True).stdout
+    assert [ln.split()[-1] for ln in syms.splitlines()].count("kb_pernet_ops_rwsem") == 1, syms
