@@ -62,3 +62,30 @@ def test_rtnl_stand_in_lock_is_one_per_module_and_builds_clean(tmp_path):  # typ
     syms = subprocess.run(["nm", str(out / "kbtest_rtnl_twofile.ko")], capture_output=True,
                           text=True, check=True).stdout
     assert [ln.split()[-1] for ln in syms.splitlines()].count("kb_pernet_ops_rwsem") == 1, syms
+
+
+@pytest.mark.slow
+def test_p9_create_trampoline_is_one_per_module_in_guest(tmp_path):  # type: ignore[no-untyped-def]
+    """p9_trans_create_fs_context: v9fs_register_trans/v9fs_unregister_trans recognised the
+    trampoline by the address of a static function, one copy per file. A transport registered
+    in one file and unregistered in another kept the trampoline in its slot (not recognised),
+    and registered again there took that trampoline for the driver's callback: the client's
+    create called the trampoline forever (5.10 guest: stack overflow). fixture
+    kbtest_p9_twofile: main.c registers, reg.c unregisters and registers again."""
+    import json
+
+    from conftest import run_cli
+
+    out = tmp_path / "out"
+    rep = bridge(drv_mod.load(LAYER / "kbtest_p9_twofile"), [targets.resolve("7.3"), targets.resolve("5.10")],
+                 "layer", out)
+    assert not rep.unbridged, rep.unbridged
+    assert "p9_trans_create_fs_context" in {s["rule"] for s in rep.shims}
+    proc = run_cli("run", str(out), "--kernel", "5.10", "--json")
+    res = json.loads(proc.stdout)
+    guest = res["guest"]
+    lines = [line for ld in (guest or {}).get("loads", [])
+             for line in (ld["dmesg"] if isinstance(ld["dmesg"], list) else ld["dmesg"].splitlines())]
+    assert proc.returncode == 0 and res["ok"], (guest and guest["reasons"], lines[-30:],
+                                                 res["build"]["diagnostics"][:5])
+    assert any("kbtest_p9_twofile: ok" in line for line in lines), lines[-20:]
