@@ -89,3 +89,19 @@ def test_p9_create_trampoline_is_one_per_module_in_guest(tmp_path):  # type: ign
     assert proc.returncode == 0 and res["ok"], (guest and guest["reasons"], lines[-30:],
                                                  res["build"]["diagnostics"][:5])
     assert any("kbtest_p9_twofile: ok" in line for line in lines), lines[-20:]
+
+
+def test_remove_new_assigned_at_run_time_is_refused_too(tmp_path):  # type: ignore[no-untyped-def]
+    # the same slot when the driver assigns .remove_new instead of initializing it
+    d = tmp_path / "drv"
+    d.mkdir()
+    src = (LAYER / "kbtest_plat_mixed" / "kbtest_plat_mixed.c").read_text()
+    src = src.replace("\t.remove_new = kbtest_remove_b,\n", "").replace(
+        "\tint err = platform_register_drivers(",
+        "\tint err;\n\n\tkbtest_driver_b.remove_new = kbtest_remove_b;\n\terr = platform_register_drivers(")
+    assert "kbtest_driver_b.remove_new = kbtest_remove_b;" in src
+    (d / "kbtest_plat_mixed.c").write_text(src)
+    (d / "Kbuild").write_text("obj-m += kbtest_plat_mixed.o\n")
+    rep = bridge(drv_mod.load(d), [targets.resolve("6.1"), targets.resolve("6.12")], "layer", tmp_path / "out")
+    mine = [u for u in rep.unbridged if u.rule == "platform_driver_remove_void"]
+    assert not rep.ok and mine and "reads ->remove_new" in mine[0].why, rep.unbridged
