@@ -648,7 +648,8 @@ SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next
              "impossible": "why this direction cannot be bridged (reported as not bridged)",
              "refused_reads": "members a driver must not read or write by name (x.m, x->m) for the shim to stay faithful",
              "refused_includes": "headers a driver must not include for the shim to stay faithful",
-             "refused_why": "why (required with refused_reads / refused_includes; reported as not bridged)"}
+             "refused_inits": "members a driver must not set in a designated initializer (.m = v) for the shim to stay faithful",
+             "refused_why": "why (required with refused_reads / refused_includes / refused_inits; reported as not bridged)"}
 
 
 @dataclass(frozen=True)
@@ -662,6 +663,7 @@ class ShimDirection:
     refused_reads: tuple[str, ...] = ()
     refused_includes: tuple[str, ...] = ()
     refused_why: str | None = None
+    refused_inits: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -768,19 +770,21 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                 raise fail(_key_line(text, k, d) or _table_line(text, d) or 1,
                            f"'{d}.{k}' must be a non-empty string")
         for k, what in (("cflags", "compiler flags"), ("refused_reads", "member names"),
-                        ("refused_includes", "header paths")):
+                        ("refused_includes", "header paths"), ("refused_inits", "member names")):
             v = t.get(k, [])
             if not isinstance(v, list) or not all(isinstance(c, str) and c for c in v):
                 raise fail(_key_line(text, k, d) or _table_line(text, d) or 1,
                            f"'{d}.{k}' must be a list of {what}")
-        if (t.get("refused_reads") or t.get("refused_includes")) and "refused_why" not in t:
+        if (t.get("refused_reads") or t.get("refused_includes") or t.get("refused_inits")) \
+                and "refused_why" not in t:
             raise fail(_table_line(text, d) or 1, f"[{d}] refuses uses without 'refused_why'")
         if "noop" in t and "impossible" in t:
             raise fail(_key_line(text, "impossible", d) or _table_line(text, d) or 1,
                        f"[{d}] is both noop and impossible")
         directions.append((d, ShimDirection(t.get("after"), tuple(t.get("cflags", [])), t.get("noop"),
                                             t.get("impossible"), tuple(t.get("refused_reads", [])),
-                                            tuple(t.get("refused_includes", [])), t.get("refused_why"))))
+                                            tuple(t.get("refused_includes", [])), t.get("refused_why"),
+                                            tuple(t.get("refused_inits", [])))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
                         tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments))
 

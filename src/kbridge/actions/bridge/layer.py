@@ -282,13 +282,16 @@ def _released_before(a: Rule, b: Rule) -> bool:
 def _refused_uses(meta: ShimDirection, driver: Driver) -> str:
     """What the driver does that a shim cannot keep faithful (manifest keys refused_reads:
     members it must not read or write by name, x.m / x->m; refused_includes: headers it
-    must not include), as one phrase; "" when nothing."""
-    reads, includes = meta.refused_reads, meta.refused_includes
-    if not (reads or includes):
+    must not include; refused_inits: members it must not set in a designated initializer,
+    .m = v), as one phrase; "" when nothing."""
+    reads, includes, inits = meta.refused_reads, meta.refused_includes, meta.refused_inits
+    if not (reads or includes or inits):
         return ""
     names = scan.driver_names(driver)
     found = [f"reads ->{m}" for m in reads if m in names.fields]
     found += [f"includes <{h}>" for h in includes if h in names.includes]
+    designated = {m for _, m in names.designated}
+    found += [f"sets .{m} in an initializer" for m in inits if m in designated]
     return ", ".join(found)
 
 

@@ -34,7 +34,15 @@ static_assert(offsetof(struct p9_trans_module, kb_kernel_create) ==
 	      "show_options is not its last; the p9_trans_create_fs_context wrapper does not fit it");
 
 
-static int __maybe_unused kb_p9_create_old(struct p9_client *client, struct fs_context *fc)
+/*
+ * One per module, whichever of its files defines it first (a weak definition): the
+ * registration wrappers below recognise the trampoline in the slot by its address, so
+ * a transport registered in one file and unregistered or registered again in another
+ * must meet the same function (a static one per file took another file's trampoline
+ * for the driver's callback, and create then called itself).
+ */
+int kb_p9_create_old(struct p9_client *client, struct fs_context *fc);
+int __attribute__((weak)) kb_p9_create_old(struct p9_client *client, struct fs_context *fc)
 {
 	return client->trans_mod->kb_drv_create(client, fc->source, NULL);
 }

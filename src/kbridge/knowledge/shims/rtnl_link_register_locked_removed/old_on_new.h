@@ -33,7 +33,14 @@
 #include <linux/rwsem.h>
 #include <net/rtnetlink.h>
 
-static DECLARE_RWSEM(kb_pernet_ops_rwsem);
+/*
+ * One per module, whichever of its files defines it first (a weak definition, as
+ * the bus_remove fragment keeps its list): every file that includes this header
+ * sees the same lock -- a down_write() in one file and the up_write() in another
+ * pair up -- and a file that never takes it draws no "defined but not used".
+ */
+struct rw_semaphore kb_pernet_ops_rwsem __attribute__((weak)) =
+	__RWSEM_INITIALIZER(kb_pernet_ops_rwsem);
 #define pernet_ops_rwsem	kb_pernet_ops_rwsem
 
 static inline int kb___rtnl_link_register(struct rtnl_link_ops *ops)
