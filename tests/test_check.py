@@ -239,3 +239,23 @@ def test_gnu_named_variadic_macro_takes_calls_without_its_variadic_arguments(tre
     # a fixed-arity macro keeps its count
     t = api.macro("timer_container_of")
     assert t is not None and (t.nparams, t.variadic) == (3, False), t
+
+
+def test_a_renamed_struct_breaks_only_drivers_that_name_it(tmp_path):
+    """7.x renamed struct drm_atomic_state to struct drm_atomic_commit, and each prototype
+    and member with it: drm_atomic_get_new_plane_state(old_plane_state->state, plane) builds
+    on both sides (the argument's type is the kernel's own), so check must not predict an
+    error for it (before: "passing argument 1 ... from incompatible pointer type" for
+    drm_xen_front of every series across 6.12/7.x, whose real builds have no such line); a
+    driver that names the old tag still breaks, and is predicted to. Each prediction is
+    compared with the real build on 7.3."""
+    from kbridge.actions.kbuild import build
+    from kbridge.facts import targets
+    for name, expected in (("renamed_struct", 0), ("renamed_struct_named", 1)):
+        proc = run_cli("check", str(FIXTURES / "scan" / name), "--target", "7.3",
+                       "--against", "6.12", "--json")
+        found = [f for f in json.loads(proc.stdout)["findings"]
+                 if f["api"] == "drm_atomic_get_new_plane_state"]
+        assert len(found) == expected, (name, found)
+        res = build(drivers.load(FIXTURES / "scan" / name), targets.resolve("7.3"))
+        assert res.ok == (expected == 0), (name, res.diagnostics)

@@ -150,3 +150,23 @@ def test_cli_bad_input(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
     assert_bad_input(run_cli("prune", str(tmp_path / "d" / "a.c"), "--min-kernel", "6.1", "-o",
                              str(tmp_path / "missing" / "a.c")), "does not exist")
+
+
+def test_old_api_guards_from_rules_that_state_their_old_releases() -> None:
+    # A rule with old_since answers "neither" below it: inline output guards the old API's
+    # shim with KB_OLD_<ID> too (inline.py), and prune decides it like KB_HAVE_<ID>.
+    from kbridge.knowledge import rules
+    rule = next(r for r in rules.load() if r.old_bounded and r.old_since and r.since != "unknown")
+    g, o = rule.guard, rule.old_guard
+    text = f"#if !defined({g}) && defined({o})\nshim\n#endif\n#ifdef {o}\nold\n#endif\n"
+    old_since = pr.parse_kernel(rule.old_since)
+    # below old_since: neither API, so the old-API shim and branch go
+    assert pr.prune_text(text, min_kernel="4.19", max_kernel=old_since - 1) == ""
+    # between old_since and since: the old API only
+    assert pr.prune_text(text, min_kernel=old_since,
+                         max_kernel=pr.parse_kernel(rule.since) - 1) == "shim\nold\n"
+    # from since on (and old_until defaults to since): the new API only
+    assert pr.prune_text(text, min_kernel=rule.since) == ""
+    # a range across old_since decides nothing about KB_OLD_
+    assert f"defined({o})" in pr.prune_text(text, min_kernel="4.19",
+                                            max_kernel=pr.parse_kernel(rule.since) - 1)

@@ -36,3 +36,69 @@ def test_old_drm_driver_keeps_its_date_and_drm_info(tmp_path, target):
     assert g.ok, (g.reasons, g.problems, g.test_output)
     assert "kbdrm date=20180221 name=kbdrm alloc=0" in g.dmesg, [x for x in g.dmesg if "kbdrm" in x]
     assert any("kbdrm DRM_INFO works" in x for x in g.dmesg), [x for x in g.dmesg if "kbdrm" in x]
+
+
+FBC_SCRIPT = FIXTURES / "layer" / "drm_fbc.sh"
+
+
+def _fbc_lines(output: str, module: str) -> dict[str, list[str]]:
+    """ROUND -> the lines of *module* in that round, in order, the driver's tag dropped."""
+    rounds: dict[str, list[str]] = {}
+    for line in output.splitlines():
+        words = line.split()
+        if len(words) >= 4 and words[:2] == ["kbfbc", module]:
+            rounds.setdefault(words[2], []).append(" ".join(words[3:]))
+    return rounds
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target,native,bridged", [
+    ("6.12", "kbtest_fbc_old", ("kbtest_fbc_new", "7.3")),
+    ("7.3", "kbtest_fbc_new", ("kbtest_fbc_old", "6.12")),
+])
+def test_fb_create_gets_the_kernels_framebuffer_requests_bridged(tmp_path, target, native, bridged):
+    """drm_fb_create_format_info (6.17, 81112eaac559): a DRM driver whose .fb_create has the
+    other kernel's arguments, bridged, is called for every framebuffer request of a real
+    DRM_IOCTL_MODE_ADDFB2 (the guest helper kbridge-drmfb: dumb buffer, XRGB8888, two-plane
+    NV12, a bad GEM handle, a zero width, an unknown fourcc, RMFB) exactly as the target's
+    own dialect of the same driver is: the same format info (fourcc, planes, cpp), the same
+    framebuffer or errno, the driver's error path (fail_create=1: the framebuffer made and
+    put back, -ENOSPC to user space) and a module reload (the layer's copy of the funcs is
+    the device's and goes with it). Unbridged, neither fixture builds on the other kernel.
+    Failed with the trampoline stubbed (kb_fbc_install returning 0 without installing it:
+    the driver's function called with the kernel's arguments) -- the guest oopsed."""
+    mod, home = bridged
+    out = tmp_path / "out"
+    proc = run_cli("bridge", str(FIXTURES / "layer" / mod), "--target", home, "--target", target,
+                   "-o", str(out), "--no-abi-check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rel = release(target)
+    kos = []
+    for d, name in ((FIXTURES / "layer" / native, "native"), (out, "bridged")):
+        build, built = runner.build_for(d, rel, tmp_path / name)
+        assert build.ok, build.log[-3000:]
+        kos += built
+    g = runner.run_guest(kos, rel, test_script=FBC_SCRIPT, timeout=300)
+    assert g.ok, (g.reasons, g.problems, g.test_output[-3000:])
+    want, got = _fbc_lines(g.test_output, native), _fbc_lines(g.test_output, mod)
+    assert set(want) == {"first", "failing", "reloaded", "rmmod"}, g.test_output[-3000:]
+    # the 7.x dialect's fb_create says what info it was given (native on 7.3, bridged on
+    # 6.12): the format of the request, the very info the framebuffer was made with
+    given = [x for r in ("first", "failing", "reloaded")
+             for x in (want if native == "kbtest_fbc_new" else got)[r] if x.startswith("given ")]
+    assert len(given) == 9, given               # xrgb8888, nv12, bad handle; three rounds
+    for x in given:
+        f = dict(w.split("=") for w in x.split()[1:])
+        assert f["fmt"] == f["info"] and f["planes"] in ("1", "2"), x
+    # made with it for XRGB8888 and NV12 in each round (fail_create puts it back after);
+    # the bad handle fails in the helper, before a framebuffer exists
+    assert sum(x.endswith("same=1") for x in given) == 6, given
+    want = {r: [x for x in v if not x.startswith("given ")] for r, v in want.items()}
+    got = {r: [x for x in v if not x.startswith("given ")] for r, v in got.items()}
+    # what the test exercises, on the target's own dialect: each request reached fb_create
+    # or was refused before it, as the kernel decides
+    assert want["first"][:3] == ["dumb ok", "xrgb8888 ok", "nv12 ok"], want
+    assert "xrgb8888 ENOSPC" in want["failing"], want
+    assert sum(x.startswith("fb_create ") for x in want["first"]) == 3, want   # xrgb, nv12, bad handle
+    assert got == want, "\n".join(f"{r}: {a!r} vs {b!r}" for r in want
+                                   for a, b in zip(got.get(r, []), want[r]) if a != b) or (got, want)

@@ -102,7 +102,7 @@ class Env:
 
 
 def rule_guard_values(lo: int, hi: int, rules: Iterable[object] | None = None) -> dict[str, bool]:
-    """KB_HAVE_* guards whose answer the kernel range [lo, hi] fixes, from the rules' ``since``.
+    """KB_HAVE_* (and KB_OLD_*) guards whose answer the range [lo, hi] fixes, from the rules' releases.
 
     kbridge's config header (actions/probe.py) defines a true guard as 1 and
     leaves a false one undefined, so a decided guard is exactly a -D or a -U.
@@ -123,6 +123,12 @@ def rule_guard_values(lo: int, hi: int, rules: Iterable[object] | None = None) -
     for r in rules:
         if getattr(r, "guard", None) and (v := r.guard_over(lo, hi)) is not None:
             out[r.guard] = v
+        # a two-sided rule that states its old API's releases (old_since/old_until) also
+        # fixes KB_OLD_<ID>, the inline strategy's "the kernel has the old API" guard, by
+        # the same mainline assumption (Rule.old_over: None where the range straddles a bound)
+        if getattr(r, "guard", None) and getattr(r, "old_bounded", False) and \
+                (o := r.old_over(lo, hi)) is not None:
+            out[r.old_guard] = o
     return out
 
 
