@@ -188,3 +188,43 @@ def test_manifest_fragments_are_validated(tmp_path) -> None:  # type: ignore[no-
     m.write_text('fragments = "bus_remove"\n')
     with pytest.raises(rules_mod.RuleError, match="must be a list of fragment names"):
         rules_mod._parse_manifest(m, "x", set())
+
+
+def test_a_remove_of_the_drivers_own_struct_is_not_the_bus_slot(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """refused_reads = ["remove"] refuses a driver that reads its registered
+    platform_driver's ->remove (the trampoline is there); a driver that calls ->remove of
+    a struct of its own (a table of callbacks) reads nothing of the kind and bridges.
+    Before, any ``->remove`` in the driver refused it (the review's doubt 3). A read of the
+    bus struct's slot is still refused."""
+    src = (LAYER / "kbtest_plat_void" / "kbtest_plat_void.c").read_text()
+    own = src.replace("static struct platform_device *kbtest_pdev;\n", """static struct platform_device *kbtest_pdev;
+
+struct kbtest_ops {
+	void (*remove)(void);
+};
+
+static void kbtest_ops_remove(void)
+{
+	pr_info("kbtest_plat_void: own remove\\n");
+}
+
+static const struct kbtest_ops kbtest_ops = { .remove = kbtest_ops_remove };
+static const struct kbtest_ops *kbtest_ops_p = &kbtest_ops;
+""").replace("\tpr_info(\"kbtest_plat_void: remove %s\\n\", dev_name(&pdev->dev));\n",
+             "\tpr_info(\"kbtest_plat_void: remove %s\\n\", dev_name(&pdev->dev));\n\tkbtest_ops_p->remove();\n")
+    assert "kbtest_ops_p->remove();" in own
+    bus = own.replace("\tkbtest_ops_p->remove();\n", "\tif (kbtest_driver.remove)\n\t\tkbtest_ops_p->remove();\n")
+    bus = bus.replace("static void kbtest_remove(struct platform_device *pdev)",
+                      "static struct platform_driver kbtest_driver;\n\nstatic void kbtest_remove(struct platform_device *pdev)")
+    for name, text, refused in (("own", own, False), ("bus", bus, True)):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "kbtest_plat_void.c").write_text(text)
+        (d / "Kbuild").write_text("obj-m += kbtest_plat_void.o\n")
+        rep = bridge(drv_mod.load(d), [_tree("6.12"), _tree("6.1")], "layer", tmp_path / f"out-{name}")
+        mine = [u for u in rep.unbridged if u.rule == "platform_driver_remove_void"]
+        assert bool(mine) == refused, (name, rep.unbridged)
+        if refused:
+            assert "reads ->remove" in mine[0].why, mine
+        else:
+            assert rep.ok, rep.unbridged

@@ -225,7 +225,7 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                     r.id, r.api, d, f"no {d} shim in knowledge/shims/{r.id}: kbridge cannot bridge "
                     f"{', '.join(r.api)} yet ({r.summary})"))
                 continue
-            refused = _refused_uses(meta, driver)
+            refused = _refused_uses(meta, driver, r)
             if refused:
                 out.unbridged.append(Unbridged(r.id, r.api, d, f"{meta.refused_why} (the driver {refused})"))
                 continue
@@ -279,19 +279,42 @@ def _released_before(a: Rule, b: Rule) -> bool:
     return a.since_code is not None and b.since_code is not None and a.since_code < b.since_code
 
 
-def _refused_uses(meta: ShimDirection, driver: Driver) -> str:
+def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None) -> str:
     """What the driver does that a shim cannot keep faithful (manifest keys refused_reads:
     members it must not read or write by name, x.m / x->m; refused_includes: headers it
     must not include; refused_inits: members it must not set in a designated initializer,
-    .m = v), as one phrase; "" when nothing."""
+    .m = v), as one phrase; "" when nothing.
+
+    A refused member that *rule* names as ``struct S.m`` is refused only where the
+    owner-resolving scan finds it on S, or cannot tell the owner: ``ops->remove()`` on the
+    driver's own struct of callbacks is not the platform_driver slot the trampoline holds
+    (before, any ``->remove`` in the driver refused platform_driver_remove_void). A member
+    the rule does not name keeps the name match."""
     reads, includes, inits = meta.refused_reads, meta.refused_includes, meta.refused_inits
     if not (reads or includes or inits):
         return ""
     names = scan.driver_names(driver)
-    found = [f"reads ->{m}" for m in reads if m in names.fields]
+    owners: dict[str, set[str]] = {}
+    for a in (rule.uses if rule is not None else ()):
+        if a.form == "member":
+            owners.setdefault(a.member, set()).add(a.struct)
+    uses = scan.scan(driver).uses if owners and set(owners) & (set(reads) | set(inits)) else []
+
+    def on_the_struct(m: str, kinds: tuple[str, ...], by_name: bool) -> bool:
+        if m not in owners:
+            return by_name
+        for u in uses:
+            if u.kind in kinds and u.name == m:
+                owner = u.owner.removeprefix("struct ").strip()
+                if not owner or owner in owners[m]:
+                    return True
+        return False
+
+    found = [f"reads ->{m}" for m in reads if on_the_struct(m, ("member",), m in names.fields)]
     found += [f"includes <{h}>" for h in includes if h in names.includes]
     designated = {m for _, m in names.designated}
-    found += [f"sets .{m} in an initializer" for m in inits if m in designated]
+    found += [f"sets .{m} in an initializer" for m in inits
+              if on_the_struct(m, ("init",), m in designated)]
     return ", ".join(found)
 
 
