@@ -1,12 +1,15 @@
 """The bus_remove class (rules/bus.toml, knowledge/fragments/bus_remove.h): a bus
-driver's remove callback int <-> void, bridged both ways.
+driver's remove callback int <-> void, and i2c_driver.probe's id argument
+(probe(client, id) <-> probe(client), probe_new), bridged both ways.
 
 Behaviour: kbtest_plat in three forms (int .remove of <= 6.10, void .remove of
 >= 6.11, .remove_new of 6.3..6.12) and kbtest_i2c in two (int .remove of 5.10,
 void of >= 6.1; the module makes its own adapter and client), each bridged
-onto the kernels of the other form and run in one guest boot per kernel
-(5.10, 6.12, the newest series):
-remove runs exactly once per unbind (sysfs unbind, rmmod), never after a
+onto the kernels of the other form, and kbtest_i2c_p1 (7.3's one-argument
+.probe), kbtest_i2c_p2 (5.10's probe(client, id)) and kbtest_i2c_pn (6.1's
+.probe_new), run in one guest boot per kernel (5.10, 6.1, 6.12, the newest
+series): probe sees the client's own id-table entry every time (handed in by
+the trampoline as the older core did, or asked for by the driver), remove runs exactly once per unbind (sysfs unbind, rmmod), never after a
 failed probe, a reload works, the int form's non-zero return gets the old
 core's dev_warn on a void-slot kernel, and no WARNING/BUG (the runner fails
 on those). Build: modules registering an i2c and an spi driver in both forms
@@ -63,14 +66,29 @@ EXPECTED = {"loaded-probe": "1", "remove": "0", "unbind-remove": "1", "bind-prob
             "reload-probe": "4", "reload-remove": "3"}
 
 
+# the id each kbtest_i2c_p* module's probe saw, once per probe (4 probes: load, bind,
+# the failing one, reload): the second entry of its own table (the client's name)
+def _ids(output: str, mod: str) -> list[str]:
+    return [line.split(None, 2)[2] for line in output.splitlines() if line.startswith(f"kbid {mod} ")]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("series,cases", [
-    # int slots: platform's void .remove and .remove_new of 6.12, i2c's void .remove of 6.12
-    ("5.10", [("kbtest_plat_void", "6.12"), ("kbtest_plat_new", "6.12"), ("kbtest_i2c_void", "6.12")]),
-    # void slot, remove_new beside it: platform's int .remove of 6.1
-    ("6.12", [("kbtest_plat_int", "6.1")]),
-    # void slots, no remove_new: platform's int .remove of 6.1, i2c's int .remove of 5.10
-    ("newest", [("kbtest_plat_int", "6.1"), ("kbtest_i2c_int", "5.10")]),
+    # int remove slots, probe(client, id): platform's void .remove and .remove_new of 6.12;
+    # i2c's void .remove of 6.12; 7.3's one-argument .probe + void .remove (probe and remove
+    # bridged together, i2c_client_get_device_id copied by the compat object); 6.1's .probe_new
+    ("5.10", [("kbtest_plat_void", "6.12"), ("kbtest_plat_new", "6.12"), ("kbtest_i2c_void", "6.12"),
+              ("kbtest_i2c_p1", "7.3"), ("kbtest_i2c_pn", "6.1")]),
+    # void remove slot, probe(client, id): 7.3's one-argument .probe (probe alone bridged);
+    # 5.10's int .remove with its two-argument probe (remove alone bridged)
+    ("6.1", [("kbtest_i2c_p1", "7.3"), ("kbtest_i2c_p2", "5.10")]),
+    # void slot, remove_new beside it, probe(client): platform's int .remove of 6.1; 5.10's
+    # probe(client, id) + int .remove (both bridged); 6.1's .probe_new (spelled .probe)
+    ("6.12", [("kbtest_plat_int", "6.1"), ("kbtest_i2c_p2", "5.10"), ("kbtest_i2c_pn", "6.1")]),
+    # void slots, no remove_new, probe(client): platform's int .remove of 6.1, i2c's int
+    # .remove of 5.10, and the two probe forms of the older kernels
+    ("newest", [("kbtest_plat_int", "6.1"), ("kbtest_i2c_int", "5.10"), ("kbtest_i2c_p2", "5.10"),
+                ("kbtest_i2c_pn", "6.1")]),
 ])
 def test_platform_remove_bridged_in_guest(series, cases, tmp_path):  # type: ignore[no-untyped-def]
     from kbridge.actions.guest.runner import run_guest
@@ -81,57 +99,88 @@ def test_platform_remove_bridged_in_guest(series, cases, tmp_path):  # type: ign
     g = run_guest(kos, tree.release, test_script=SCRIPT, timeout=300)
     assert g.ok, (tree.release, g.reasons, g.problems, g.test_output[-2000:])
     ev = _events(g.test_output)
+    void_slot = series != "5.10"
     for mod, _ in cases:
         got = ev.get(mod, {})
         assert {k: got.get(k) for k in EXPECTED} == EXPECTED, (mod, got, g.test_output[-2000:])
-        # the int form returned -5 once, on a void-slot kernel: the old core's dev_warn, once
-        assert got.get("warned") == ("1" if mod.endswith("_int") else "0"), (mod, got)
+        # an int form returned -5 once, on a void-slot kernel: the old core's dev_warn, once
+        int_remove = mod.endswith("_int") or mod == "kbtest_i2c_p2"
+        assert got.get("warned") == ("1" if int_remove and void_slot else "0"), (mod, got)
+        if mod.startswith("kbtest_i2c_p"):
+            # probe ran with the client's own entry of the driver's table, every time: handed
+            # in by the trampoline (p2 on 6.12/7.x: i2c_match_id, as the older core did) or
+            # asked for by the driver (p1, pn: i2c_client_get_device_id)
+            assert _ids(g.test_output, mod) == [f"id {mod} data 7 entry 1"] * 4, (mod, g.test_output[-2000:])
 
 
-I2C_SPI = {
+# bus: header, device struct, driver struct, registration (a module_X_driver macro, or
+# "REG/UNREG" for explicit init/exit), other initializer entries
+BUSES = {
     "i2c": ("linux/i2c.h", "i2c_client", "i2c_driver", "module_i2c_driver", ""),
     "spi": ("linux/spi/spi.h", "spi_device", "spi_driver", "module_spi_driver", ".probe = kb_probe,"),
+    "hv": ("linux/hyperv.h", "hv_device", "hv_driver", "vmbus_driver_register/vmbus_driver_unregister",
+           '.name = "kbtest_hv_rm",'),
+    "mei": ("linux/mei_cl_bus.h", "mei_cl_device", "mei_cl_driver", "module_mei_cl_driver",
+            '.name = "kbtest_mei_rm",'),
 }
 
 
 def _bus_module(bus: str, rtype: str, d: Path) -> None:
-    header, dev, drv, module_macro, probe = I2C_SPI[bus]
+    header, dev, drv, module_macro, extra = BUSES[bus]
     d.mkdir(parents=True)
     (d / "Kbuild").write_text(f"obj-m += kbtest_{bus}_rm.o\n")
     ret = "\n\treturn 0;" if rtype == "int" else ""
-    probe_fn = f"static int kb_probe(struct {dev} *d)\n{{\n\treturn 0;\n}}\n\n" if probe else ""
-    probe = probe + "\n\t" if probe else ""
+    probe_fn = f"static int kb_probe(struct {dev} *d)\n{{\n\treturn 0;\n}}\n\n" if "kb_probe" in extra else ""
+    extra = extra + "\n\t" if extra else ""
+    devm = "device" if bus == "hv" else "dev"
+    if "/" in module_macro:
+        reg, unreg = module_macro.split("/")
+        module = (f"static int __init kb_init(void)\n{{\n\treturn {reg}(&kb_driver);\n}}\n\n"
+                  f"static void __exit kb_exit(void)\n{{\n\t{unreg}(&kb_driver);\n}}\n"
+                  "module_init(kb_init);\nmodule_exit(kb_exit);\n")
+    else:
+        module = f"{module_macro}(kb_driver);\n"
     (d / f"kbtest_{bus}_rm.c").write_text(f"""// SPDX-License-Identifier: GPL-2.0
 #include <linux/module.h>
 #include <{header}>
 
 {probe_fn}static {rtype} kb_remove(struct {dev} *d)
 {{
-	dev_info(&d->dev, "remove\\n");{ret}
+	dev_info(&d->{devm}, "remove\\n");{ret}
 }}
 
 static struct {drv} kb_driver = {{
-	{probe}.remove = kb_remove,
+	{extra}.remove = kb_remove,
 	.driver = {{ .name = "kbtest_{bus}_rm" }},
 }};
-{module_macro}(kb_driver);
-MODULE_LICENSE("GPL");
+{module}MODULE_LICENSE("GPL");
 """)
 
 
-@pytest.mark.parametrize("bus", ["i2c", "spi"])
-def test_i2c_spi_remove_bridged_builds_on_every_kernel(bus, tmp_path):  # type: ignore[no-untyped-def]
-    # int form written for 5.10, void form for 6.12; each bridged for every series
+@pytest.mark.parametrize("bus,homes", [
+    ("i2c", ("5.10", "6.12")), ("spi", ("5.10", "6.12")),
+    # the driver core cannot bind a VMBus or MEI device under QEMU (no Hyper-V, no ME):
+    # these two buses are checked by building, the slot's layout by the fragment's static_asserts
+    ("hv", ("6.1", "6.12")), ("mei", ("5.10", "6.1")),
+])
+@pytest.mark.parametrize("strategy", ["layer", "inline"])
+def test_bus_remove_bridged_builds_on_every_kernel(bus, homes, strategy, tmp_path):  # type: ignore[no-untyped-def]
+    # the int form written for homes[0], the void form for homes[1]; each bridged for every series
     every = ["5.10", "6.1", "6.12", "7.2", "7.3"]
-    for rtype, home in (("int", "5.10"), ("void", "6.12")):
+    for rtype, home in zip(("int", "void"), homes):
         d = tmp_path / f"{bus}-{rtype}"
         _bus_module(bus, rtype, d)
         out = tmp_path / f"out-{bus}-{rtype}"
         rep = bridge(drv_mod.load(d), [_tree(s) for s in [home, *[s for s in every if s != home]]],
-                     "layer", out)
+                     strategy, out)
         assert rep.ok, rep.unbridged
-        assert f"{bus}_driver_remove_void" in {s["rule"] for s in rep.shims}
-        for s in every:
+        assert f"{bus}_driver_remove_void" in {s["rule"] for s in rep.shims} or \
+            f"{bus}_cl_driver_remove_void" in {s["rule"] for s in rep.shims}
+        # i2c and spi with the layer on every kernel; the rest (and inline: the same shims,
+        # another delivery) on the form's own kernel and the two ends of the range, where
+        # one form is bridged and the other native
+        wide = strategy == "layer" and bus in ("i2c", "spi")
+        for s in every if wide else sorted({home, "5.10", "7.3"}):
             proc = run_kbuild(out, _tree(s))
             diags, undefined = parse_log(proc.stdout, out)
             assert proc.returncode == 0 and not diags and not undefined, (bus, rtype, s, proc.stdout[-3000:])
@@ -140,7 +189,8 @@ def test_i2c_spi_remove_bridged_builds_on_every_kernel(bus, tmp_path):  # type: 
 # --- the engine: shim.toml `fragments` ---------------------------------------------
 
 BUS_RULES = ("platform_driver_remove_void", "platform_driver_remove_new", "i2c_driver_remove_void",
-             "spi_driver_remove_void", "xenbus_driver_remove_void")
+             "i2c_driver_probe_one_arg", "spi_driver_remove_void", "xenbus_driver_remove_void",
+             "hv_driver_remove_void", "mei_cl_driver_remove_void")
 
 
 def test_bus_remove_rules_share_one_fragment() -> None:
@@ -151,10 +201,13 @@ def test_bus_remove_rules_share_one_fragment() -> None:
         assert by_id[rid].manifest.fragments == ("bus_remove",), rid
         for w in by_id[rid].wrapped_headers:      # each wrapper instantiates it, no copy of its C
             text = w.read_text()
-            assert '#include "kb_fragments/bus_remove.h"' in text and "kb_br_find" not in text, w
-    # the two platform rules ship one wrapper, byte for byte (the layer keeps one copy)
-    a, b = (by_id[r].wrapped_headers for r in ("platform_driver_remove_void", "platform_driver_remove_new"))
-    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b] and len(a) == 1
+            assert '#include "kb_fragments/bus_remove.h"' in text and "kb_br_list" not in text, w
+    # the two platform rules ship one wrapper, byte for byte (the layer keeps one copy), and
+    # so do the two i2c rules (remove and probe: one wrapper bridges either slot or both)
+    for pair in (("platform_driver_remove_void", "platform_driver_remove_new"),
+                 ("i2c_driver_remove_void", "i2c_driver_probe_one_arg")):
+        a, b = (by_id[r].wrapped_headers for r in pair)
+        assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b] and len(a) == 1, pair
 
 
 def test_layer_carries_the_fragment_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
