@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, run_cli
 from kbridge.actions.bridge import bridge, layer
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import corpus as corpus_mod
@@ -56,6 +56,24 @@ def test_rules_chosen_for_the_old_driver_only():  # type: ignore[no-untyped-def]
     for target in ("old", "new"):
         p61 = layer.plan(rules, nf61, dict.fromkeys(RULES, "new"), [dict.fromkeys(RULES, target)])
         assert not p61.shims and not p61.unbridged, (target, p61.shims, p61.unbridged)
+
+
+def test_check_sees_writes_through_dev_addr():  # type: ignore[no-untyped-def]
+    """kbridge check (and so bridge's self-check) names what gcc only warns about: a write
+    through net_device.dev_addr, which points to const from 5.17 -- memcpy or
+    ether_addr_copy into it, a store through it, the driver's own parser filling it -- and
+    not its reads (a source argument, a comparison, an explicit cast)."""
+    import json
+
+    proc = run_cli("check", str(FIXTURES / "scan" / "kbtest_devaddr_write"), "--target", "6.12",
+                   "--against", "5.10", "--json")
+    found = [(f["line"], f["kind"], f["api"]) for f in json.loads(proc.stdout)["findings"]]
+    assert found == [(line, "const-changed", "struct net_device.dev_addr") for line in (11, 12, 13, 14)], found
+    proc = run_cli("check", str(LAYER / FIXTURE), "--target", "6.12", "--against", "5.10", "--json")
+    found = [f["line"] for f in json.loads(proc.stdout)["findings"] if f["api"] == "struct net_device.dev_addr"]
+    assert found == [110, 121], found   # kbtest_read_mac(dev->dev_addr, ...), twice
+    proc = run_cli("check", str(LAYER / FIXTURE), "--target", "5.10", "--against", "5.10", "--json")
+    assert json.loads(proc.stdout)["findings"] == []
 
 
 def _build(out, tree):  # type: ignore[no-untyped-def]
