@@ -76,6 +76,21 @@ def test_check_sees_writes_through_dev_addr():  # type: ignore[no-untyped-def]
     assert json.loads(proc.stdout)["findings"] == []
 
 
+def test_probes_batched_with_skb_mark_for_recycle_on_510():  # type: ignore[no-untyped-def]
+    """The build-time probes run in one gcc unit, where gcc reports an implicit declaration
+    once, at the first call: page_pool_skb_unmarked's probe asks for sk_buff.pp_recycle, not
+    for a call of skb_mark_for_recycle as rule skb_mark_for_recycle's probe does -- with two
+    such calls 5.10 answered "new" for the second rule, and 6.1's netfront bridged to 5.10
+    lost its skb_mark_for_recycle shim (implicit declaration, a build error)."""
+    import json
+
+    proc = run_cli("probe", "5.10", "--rule", "page_pool_skb_unmarked", "--rule", "skb_mark_for_recycle",
+                   "--rule", "netdev_dev_addr_shadow", "--method", "compile", "--no-cache", "--json")
+    states = {r["rule"]: r["state"] for r in json.loads(proc.stdout)["results"]}
+    assert states == dict.fromkeys(("page_pool_skb_unmarked", "skb_mark_for_recycle",
+                                    "netdev_dev_addr_shadow"), "old"), states
+
+
 def _build(out, tree):  # type: ignore[no-untyped-def]
     proc = run_kbuild(out, tree)
     diags, undefined = parse_log(proc.stdout, out)
