@@ -104,6 +104,16 @@ class TypeRef:
         return TypeRef(self.base, self.ptr + 1)
 
 
+def _stored_field(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The x->m of an assignment's left side x->m[i] or *x->m, else None."""
+    inner = node.child_by_field_name("argument")
+    if inner is not None and node.type == "pointer_expression":
+        op = node.child_by_field_name("operator")
+        if op is None or op.type != "*":
+            return None
+    return inner if inner is not None and inner.type == "field_expression" else None
+
+
 class TypeOracle(Protocol):
     """What the scanner asks a kernel index (kbridge.facts.index.ApiIndex fits)."""
 
@@ -126,6 +136,10 @@ class Use:
     stmt: int = 0             # line where the enclosing statement/declaration starts
     func: str = ""            # enclosing function definition ("" at file scope)
     write: bool = False       # member: assigned to (x->m = ..., x->m |= ..., x->m++)
+    # member: written THROUGH (the member is a pointer or array): "store" for x->m[i] = ...
+    # or *x->m = ...; "arg F I" when x->m is passed as argument I (from 0) of a call of F,
+    # which may write through it (the checker asks F's parameter type)
+    through: str = ""
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"file": self.file, "line": self.line, "col": self.col,
@@ -140,6 +154,8 @@ class Use:
             out["guarded"] = True
         if self.write:
             out["write"] = True
+        if self.through:
+            out["through"] = self.through
         return out
 
 
@@ -659,6 +675,13 @@ class _FileScanner:
             right = node.child_by_field_name("right")
             if left is not None and left.type == "field_expression":
                 self.visit_field(left, write=True)
+            elif left is not None and left.type in ("subscript_expression", "pointer_expression") \
+                    and _stored_field(left) is not None:
+                # x->m[i] = ..., *x->m = ...: a store through the member
+                self.visit_field(_stored_field(left), through="store")
+                idx = left.child_by_field_name("index")
+                if idx is not None:
+                    self.visit(idx)
             elif left is not None:
                 self.visit(left)
             if right is not None:
@@ -839,6 +862,10 @@ class _FileScanner:
                     continue
                 if owner is not None and owner.base in self.scan.structs:
                     continue   # a member of the driver's own struct
+            if name and len(g) == 1 and g[0].type == "field_expression":
+                # x->m passed as it is (no cast): the callee may write through it
+                self.visit_field(g[0], through=f"arg {name} {i}")
+                continue
             for c in g:
                 self.visit(c)
 
@@ -856,7 +883,7 @@ class _FileScanner:
                 and " " not in ty.base and ty.base not in _C_WORDS:
             self.add(group[0], "type", ty.base)
 
-    def visit_field(self, node: tree_sitter.Node, write: bool = False) -> None:
+    def visit_field(self, node: tree_sitter.Node, write: bool = False, through: str = "") -> None:
         arg = node.child_by_field_name("argument")
         if arg is not None:
             self.visit(arg)
@@ -873,7 +900,7 @@ class _FileScanner:
             return
         if owner is not None and owner.base.startswith(("struct ", "union ")) \
                 and owner.base not in self.scan.structs:
-            self.add(fld, "member", _text(self.src, fld), owner=owner.base, write=write)
+            self.add(fld, "member", _text(self.src, fld), owner=owner.base, write=write, through=through)
 
     def visit_initializer(self, node: tree_sitter.Node, expect: TypeRef | None) -> None:
         struct = expect.base if expect is not None and expect.ptr == 0 \

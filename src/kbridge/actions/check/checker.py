@@ -323,6 +323,14 @@ class Checker:
                      f"on {self.t.name}", f"{u.owner} member {u.name}: {mt[u.name]}",
                      f"{u.owner} member {u.name}: {ma[u.name]}")
             return
+        if u.through and self._pointee_const(mt[u.name]) and not self._pointee_const(ma[u.name]):
+            lost = self._written_through(u)
+            if lost:
+                self.add(u, "error", "const-changed", f"{u.owner}.{u.name}",
+                         f"{lost}: '{u.owner}.{u.name}' points to const on {self.t.name} "
+                         f"(written through it)", f"{u.owner} member {u.name}: {mt[u.name]}",
+                         f"{u.owner} member {u.name}: {ma[u.name]}")
+                return
         if u.kind == "init" and u.value and "(" in ma[u.name] \
                 and self.a.canon(ma[u.name]) != self.t.canon(mt[u.name]) \
                 and not self._kernel_fn_fits(u.value, mt[u.name]):
@@ -369,6 +377,46 @@ class Checker:
         """The member itself is const (not a pointer to const)."""
         words = _norm(member_type).split()
         return "const" in words and "*" not in words and "(" not in words
+
+    @staticmethod
+    def _pointee_const(member_type: str) -> bool:
+        """The member is a pointer (or array) to const: ``const unsigned char *``."""
+        words = _norm(member_type).split()
+        if "(" in words:
+            return False
+        if "*" in words:
+            words = words[:len(words) - words[::-1].index("*") - 1]
+        return "const" in words
+
+    def _written_through(self, u: Use) -> str:
+        """What gcc says when the driver writes through member *u* that now points to
+        const: a store (``x->m[i] = v``), or the member passed to a parameter that is a
+        pointer (or array) to non-const -- of the driver's own function or of the
+        target's (``xen_net_read_mac(dev, nd->dev_addr)``, ``memcpy(nd->dev_addr, ...)``);
+        "" when nothing is written."""
+        if u.through == "store":
+            return f"assignment of read-only location through '{u.name}'"
+        kind, _, rest = u.through.partition(" ")
+        callee, _, index = rest.partition(" ")
+        if kind != "arg" or not index.isdigit():
+            return ""
+        i = int(index)
+        own = self.scan.functions.get(callee)
+        if own is not None:
+            params = own.params
+        else:
+            f = self.t.function(callee)
+            if f is None or "?" in f.params:
+                return ""
+            params = list(f.params)
+        if i >= len(params):
+            return ""
+        words = _norm(params[i].replace("[", " * [")).split()
+        if "*" not in words or "(" in words:
+            return ""
+        if "const" in words[:len(words) - words[::-1].index("*") - 1]:
+            return ""
+        return f"passing argument {i + 1} of '{callee}' discards 'const' qualifier"
 
     def _export(self, u: Use, fa: Func | None, ft: Func | None) -> None:
         if fa is None or ft is None or fa.inline or ft.inline:
