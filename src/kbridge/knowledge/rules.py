@@ -648,7 +648,10 @@ SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next
              "impossible": "why this direction cannot be bridged (reported as not bridged)",
              "refused_reads": "members a driver must not read or write by name (x.m, x->m) for the shim to stay faithful",
              "refused_includes": "headers a driver must not include for the shim to stay faithful",
-             "refused_why": "why (required with refused_reads / refused_includes; reported as not bridged)"}
+             "refused_why": "why (required with refused_reads / refused_includes; reported as not bridged)",
+             "anchors": "kernel struct members the shim's C hooks in the kernel's header text: a list whose "
+                        "entries are a 'struct S.m' or a list of alternatives (a kernel must have one of each "
+                        "entry; each alternative is probed at build time as KB_ANCHOR_S_M)"}
 
 
 @dataclass(frozen=True)
@@ -662,6 +665,22 @@ class ShimDirection:
     refused_reads: tuple[str, ...] = ()
     refused_includes: tuple[str, ...] = ()
     refused_why: str | None = None
+    # the kernel struct members the direction's C hooks in the kernel's header text (a wrapper
+    # that appends after a struct's last member, or names the member around a slot): each
+    # entry lists alternatives ("struct S.m"), one per kernel variant the C knows; a kernel
+    # must have one alternative of every entry, else the shim cannot serve it (bridge reports
+    # the rule not bridged there, and its self-check does not count the API as covered)
+    anchors: tuple[tuple[str, ...], ...] = ()
+
+
+def anchor_macro(anchor: str) -> str:
+    """The build-time macro of an anchor ``struct S.m``: ``KB_ANCHOR_S_M``, defined when the
+    target's struct S has member m (:func:`kbridge.actions.bridge.buildtime.snippets`)."""
+    _, name = anchor.split(" ", 1)
+    return "KB_ANCHOR_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+ANCHOR_RE = re.compile(r"(struct|union) [A-Za-z_]\w*\.[A-Za-z_]\w*")
 
 
 @dataclass(frozen=True)
@@ -773,6 +792,12 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
             if not isinstance(v, list) or not all(isinstance(c, str) and c for c in v):
                 raise fail(_key_line(text, k, d) or _table_line(text, d) or 1,
                            f"'{d}.{k}' must be a list of {what}")
+        anchors = t.get("anchors", [])
+        entries = [[a] if isinstance(a, str) else a for a in anchors] if isinstance(anchors, list) else None
+        if entries is None or not all(isinstance(e, list) and e and all(
+                isinstance(a, str) and ANCHOR_RE.fullmatch(a) for a in e) for e in entries):
+            raise fail(_key_line(text, "anchors", d) or _table_line(text, d) or 1,
+                       f"'{d}.anchors' must be a list of 'struct S.member' names or lists of them")
         if (t.get("refused_reads") or t.get("refused_includes")) and "refused_why" not in t:
             raise fail(_table_line(text, d) or 1, f"[{d}] refuses uses without 'refused_why'")
         if "noop" in t and "impossible" in t:
@@ -780,7 +805,8 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                        f"[{d}] is both noop and impossible")
         directions.append((d, ShimDirection(t.get("after"), tuple(t.get("cflags", [])), t.get("noop"),
                                             t.get("impossible"), tuple(t.get("refused_reads", [])),
-                                            tuple(t.get("refused_includes", [])), t.get("refused_why"))))
+                                            tuple(t.get("refused_includes", [])), t.get("refused_why"),
+                                            tuple(tuple(e) for e in entries))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
                         tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments))
 

@@ -125,7 +125,39 @@ def snippets(rules: list[Rule]) -> list[Snippet]:
         # implicit declaration of a missing function would make the second compile
         others.append(Snippet(f"{r.id}.{o.side}", macro[o.side], r, o.includes, o.code, o.absent, False,
                               True))
-    return out + others
+    return out + others + anchor_snippets(rules)
+
+
+def anchor_snippets(rules: list[Rule]) -> list[Snippet]:
+    """The anchors of *rules*' shims (shim.toml ``anchors``: kernel struct members a wrapper
+    hooks), each a probe of its own: ``KB_ANCHOR_S_M`` is defined when the target's struct S
+    has member m, so that a wrapper picks the variant the kernel's header text fits (5.10's
+    struct net_device ends with xdp_state, 6.1's with offload_xstats_l3). After every
+    rule's snippets, so that a rule's number in the batch does not depend on them; each
+    anchor once, in the rules' order."""
+    from kbridge.knowledge.rules import anchor_macro
+
+    out: list[Snippet] = []
+    seen: set[str] = set()
+    for r in rules:
+        for d, meta in r.manifest.directions:
+            if not meta.anchors:
+                continue
+            heads = ((meta.after,) if meta.after else tuple(
+                p.relative_to(r.shim_dir / "include").as_posix() for p in r.wrapped_headers))
+            for alt in (a for entry in meta.anchors for a in entry):
+                macro = anchor_macro(alt)
+                if macro in seen:
+                    continue
+                seen.add(macro)
+                owner, member = alt.split(".", 1)
+                code = (f"static inline unsigned long kb_probe(void)\n{{\n"
+                        f"\treturn sizeof(((({owner} *)0)->{member}));\n}}\n")
+                absent = (f"has no member named '{member}'|invalid use of undefined type|"
+                          f"No such file or directory")
+                out.append(Snippet(f"anchor.{macro[len('KB_ANCHOR_'):].lower()}", macro, r, heads, code,
+                                   absent, False, False))
+    return out
 
 
 def side_names(rule: Rule) -> dict[str, str]:

@@ -147,7 +147,10 @@ def predict(driver: Any, trees: list[Any], report: Any, rules: list[Any], *,
         out.against = out.against or str(chk["against"])
         findings = chk["findings"]
         out.predicted[tree.name] = sum(1 for f in findings if f["severity"] != "warning")  # type: ignore[union-attr]
-        done, left = classify(tree.name, findings, shimmed, unbridged, drafts,  # type: ignore[arg-type]
+        # a shim in OUT that cannot serve this target (its anchors: bridge's shim_gaps) covers nothing here
+        gaps = getattr(report, "gaps", {}).get(tree.name, {})
+        done, left = classify(tree.name, findings, shimmed - set(gaps),  # type: ignore[arg-type]
+                              {**unbridged, **{i: f"on {tree.name}: {w}" for i, w in gaps.items()}}, drafts,
                               getattr(report, "drafts", None), getattr(report, "compat", None))
         out.bridged[tree.name] = done
         out.remaining.extend(left)
