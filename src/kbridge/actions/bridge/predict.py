@@ -154,4 +154,17 @@ def predict(driver: Any, trees: list[Any], report: Any, rules: list[Any], *,
                               getattr(report, "drafts", None), getattr(report, "compat", None))
         out.bridged[tree.name] = done
         out.remaining.extend(left)
+        # the shim itself stops the build there, whether or not check predicts an error of
+        # its API (a driver's .get_ts_info = ethtool_op_get_ts_info compiles on both
+        # kernels, yet OUT carries the wrapper): one entry per such rule not yet named
+        named = {i for x in left for i in x.rules}
+        for rid, why in sorted(gaps.items()):
+            if rid in named or rid not in by_id:
+                continue
+            r = by_id[rid]
+            where = next((f"compat/include/{p.relative_to(r.shim_dir / 'include').as_posix()}"
+                          for p in r.wrapped_headers), "compat/kb_compat.h")
+            out.remaining.append(Remaining(tree.name, where, 0, 0, "shim-cannot-serve", ", ".join(r.api),
+                                           f"OUT's shim of {rid} does not fit this kernel", "rule",
+                                           (rid,), f"on {tree.name}: {why}"))
     return out

@@ -94,7 +94,7 @@ static_assert(sizeof(struct net_device) ==
 /*
  * A driver written for NETIF_F_LLTX on a kernel with dev->lltx (old_on_new):
  * the driver's view of struct net_device_ops gets one member after the
- * kernel's last (ndo_hwtstamp_set), kb_drv_fix_features, where the layer's
+ * kernel's last (ndo_hwtstamp_set, or 7.3's net_shaper_ops after it), kb_drv_fix_features, where the layer's
  * designator macro puts the driver's ndo_fix_features while the kernel's
  * slot gets the trampoline (rules/netdev_lltx/old_on_new.h): the kernel
  * keeps reading the driver's own table. Same construction as
@@ -118,14 +118,17 @@ static_assert(sizeof(struct net_device) ==
 #ifdef CONFIG_RANDSTRUCT
 #error "kbridge: netdev_lltx cannot extend net_device_ops on a kernel built with CONFIG_RANDSTRUCT"
 #endif
+/* the appended member follows the anonymous struct that holds the kernel's members
+ * from ndo_hwtstamp_set on (7.3 with CONFIG_NET_SHAPER: net_shaper_ops after it;
+ * pointers only, so none moves) and ends the struct */
 static_assert(offsetof(struct net_device_ops, ndo_hwtstamp_set) ==
 	      offsetof(struct net_device_ops, ndo_hwtstamp_get) + sizeof(void (*)(void)) &&
-	      offsetof(struct net_device_ops, kb_drv_fix_features) ==
+	      offsetof(struct net_device_ops, kb_drv_fix_features) >=
 	      offsetof(struct net_device_ops, ndo_hwtstamp_set) + sizeof(void (*)(void)) &&
+	      offsetof(struct net_device_ops, kb_drv_fix_features) % sizeof(void (*)(void)) == 0 &&
 	      sizeof(struct net_device_ops) ==
 	      offsetof(struct net_device_ops, kb_drv_fix_features) + sizeof(void (*)(void)),
-	      "kbridge: this kernel's struct net_device_ops does not end with ndo_hwtstamp_get, "
-	      "ndo_hwtstamp_set; the netdev_lltx wrapper does not fit it");
+	      "kbridge: the netdev_lltx wrapper does not fit this kernel's struct net_device_ops");
 #else
 #include_next <linux/netdevice.h>
 #endif
