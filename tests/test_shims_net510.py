@@ -99,9 +99,27 @@ def test_unknown_anchor_is_not_counted_as_covered(trees, tmp_path):  # type: ign
 NET_NEW = FIXTURES / "layer" / "kbtest_net_new"
 
 
+def test_what_510_cannot_have_is_reported(trees, tmp_path):  # type: ignore[no-untyped-def]
+    """kbtest_net_new as it is, for 5.10: dev->change_proto_down (5.10 has neither side of
+    the rule) and IFLA_MACVLAN_BC_CUTOFF (its shim's anchor, IFLA_MACVLAN_BC_QUEUE_LEN_USED,
+    is a 5.11 attribute) are reported not bridged there, and the self-check does not
+    predict a clean build; 6.1 keeps both."""
+    old, home = targets.resolve(OLDEST, trees=trees), targets.resolve("6.12", trees=trees)
+    t61 = targets.resolve("6.1", trees=trees)
+    drv = drv_mod.load(NET_NEW)
+    rep = bridge(drv, [home, t61, old], "layer", tmp_path / "out")
+    why = {u.rule: u.why for u in rep.unbridged}
+    assert set(why) == {"netdev_change_proto_down", "ifla_macvlan_bc_cutoff"}, rep.unbridged
+    assert old.name in why["netdev_change_proto_down"] and "neither" in why["netdev_change_proto_down"]
+    assert old.name in why["ifla_macvlan_bc_cutoff"] and "IFLA_MACVLAN_BC_QUEUE_LEN_USED" in \
+        why["ifla_macvlan_bc_cutoff"]
+    pred = predict(drv, [home, t61, old], rep, rules_mod.load(), home=home_tree(rep.home, [home, t61, old]))
+    assert not pred.ok and {x.target for x in pred.remaining} == {old.name}, pred.to_json()
+
+
 def _net_new_for_510(dest):  # type: ignore[no-untyped-def]
     """kbtest_net_new without dev->change_proto_down (5.10 has neither side of that rule:
-    reported not bridged, tests/test_version_states.py), with 5.10's ioctl slot read as
+    reported not bridged) and without IFLA_MACVLAN_BC_CUTOFF (see below), with 5.10's ioctl slot read as
     the 5.10 core reads it, and two more checks: xdp_features written and read back,
     and what the slot answers for the ioctls 5.10's core sends there that the newer core
     sends elsewhere (a private one, an MII one without ndo_eth_ioctl)."""
@@ -109,6 +127,11 @@ def _net_new_for_510(dest):  # type: ignore[no-untyped-def]
     c = dest / "kbtest_net.c"
     s = c.read_text()
     for old, new in (
+            # IFLA_MACVLAN_BC_CUTOFF follows IFLA_MACVLAN_BC_QUEUE_LEN_USED (5.11), which 5.10 lacks:
+            # its rule's anchor, reported not bridged there (test_bc_cutoff_not_bridged_on_510)
+            ("static_assert(IFLA_MACVLAN_BC_CUTOFF == 9);\n"
+             "static_assert(IFLA_MACVLAN_BC_CUTOFF == IFLA_MACVLAN_BC_QUEUE_LEN_USED + 1);\n"
+             "static_assert(IFLA_MACVLAN_MAX == IFLA_MACVLAN_BC_CUTOFF);\n", ""),
             ("\tdev->change_proto_down = true;\n", ""),
             ('pr_info("kbnet lltx=%d change_proto_down=%d\\n", kbtest_dev->lltx, kbtest_dev->change_proto_down);',
              'kbtest_dev->xdp_features = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT;\n'

@@ -649,9 +649,9 @@ SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next
              "refused_reads": "members a driver must not read or write by name (x.m, x->m) for the shim to stay faithful",
              "refused_includes": "headers a driver must not include for the shim to stay faithful",
              "refused_why": "why (required with refused_reads / refused_includes; reported as not bridged)",
-             "anchors": "kernel struct members the shim's C hooks in the kernel's header text: a list whose "
-                        "entries are a 'struct S.m' or a list of alternatives (a kernel must have one of each "
-                        "entry; each alternative is probed at build time as KB_ANCHOR_S_M)"}
+             "anchors": "what the shim's C hooks or builds on in the kernel's headers: a list whose entries "
+                        "are a 'struct S.m' member, a NAME (enum constant or macro) or a list of alternatives "
+                        "(a kernel must have one of each entry; each is probed at build time as KB_ANCHOR_...)"}
 
 
 @dataclass(frozen=True)
@@ -674,13 +674,15 @@ class ShimDirection:
 
 
 def anchor_macro(anchor: str) -> str:
-    """The build-time macro of an anchor ``struct S.m``: ``KB_ANCHOR_S_M``, defined when the
-    target's struct S has member m (:func:`kbridge.actions.bridge.buildtime.snippets`)."""
-    _, name = anchor.split(" ", 1)
+    """The build-time macro of an anchor: ``struct S.m`` -> ``KB_ANCHOR_S_M``, defined when
+    the target's struct S has member m; a bare ``NAME`` (an enum constant or a macro the
+    shim's C builds on) -> ``KB_ANCHOR_NAME``, defined when the target declares it
+    (:func:`kbridge.actions.bridge.buildtime.anchor_snippets`)."""
+    name = anchor.split(" ", 1)[1] if " " in anchor else anchor
     return "KB_ANCHOR_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 
-ANCHOR_RE = re.compile(r"(struct|union) [A-Za-z_]\w*\.[A-Za-z_]\w*")
+ANCHOR_RE = re.compile(r"(struct|union) [A-Za-z_]\w*\.[A-Za-z_]\w*|[A-Za-z_]\w*")
 
 
 @dataclass(frozen=True)
@@ -797,7 +799,7 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
         if entries is None or not all(isinstance(e, list) and e and all(
                 isinstance(a, str) and ANCHOR_RE.fullmatch(a) for a in e) for e in entries):
             raise fail(_key_line(text, "anchors", d) or _table_line(text, d) or 1,
-                       f"'{d}.anchors' must be a list of 'struct S.member' names or lists of them")
+                       f"'{d}.anchors' must be a list of 'struct S.member' or NAME entries, or lists of them")
         if (t.get("refused_reads") or t.get("refused_includes")) and "refused_why" not in t:
             raise fail(_table_line(text, d) or 1, f"[{d}] refuses uses without 'refused_why'")
         if "noop" in t and "impossible" in t:

@@ -150,11 +150,15 @@ def anchor_snippets(rules: list[Rule]) -> list[Snippet]:
                 if macro in seen:
                     continue
                 seen.add(macro)
-                owner, member = alt.split(".", 1)
-                code = (f"static inline unsigned long kb_probe(void)\n{{\n"
-                        f"\treturn sizeof(((({owner} *)0)->{member}));\n}}\n")
-                absent = (f"has no member named '{member}'|invalid use of undefined type|"
-                          f"No such file or directory")
+                if "." in alt:
+                    owner, member = alt.split(".", 1)
+                    code = (f"static inline unsigned long kb_probe(void)\n{{\n"
+                            f"\treturn sizeof(((({owner} *)0)->{member}));\n}}\n")
+                    absent = (f"has no member named '{member}'|invalid use of undefined type|"
+                              f"No such file or directory")
+                else:       # an enum constant or a macro
+                    code = f"static inline long kb_probe(void)\n{{\n\treturn (long)({alt});\n}}\n"
+                    absent = f"'{alt}' undeclared|No such file or directory"
                 out.append(Snippet(f"anchor.{macro[len('KB_ANCHOR_'):].lower()}", macro, r, heads, code,
                                    absent, False, False))
     return out

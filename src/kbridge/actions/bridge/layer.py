@@ -247,10 +247,13 @@ def anchor_gaps(shims: list[tuple[Rule, str]], index: Any) -> dict[str, str]:
         for entry in r.manifest.direction(d).anchors:
             have = False
             for alt in entry:
-                owner, member = alt.split(".", 1)
-                st = index.struct(owner.split(" ", 1)[1])
-                m = st.member(member) if st is not None else None
-                if m is not None and m.active is not False:
+                if "." in alt:
+                    owner, member = alt.split(".", 1)
+                    st = index.struct(owner.split(" ", 1)[1])
+                    found = st.member(member) if st is not None else None
+                else:       # an enum constant or a macro
+                    found = index.enum_constant(alt) or index.macro(alt)
+                if found is not None and found.active is not False:
                     have = True
                     break
             if not have:

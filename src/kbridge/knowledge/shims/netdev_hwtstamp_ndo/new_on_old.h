@@ -329,6 +329,16 @@ static __maybe_unused int kb_netdev_bits_event(struct notifier_block *nb, unsign
 extern struct notifier_block kb_netdev_bits_notifier;
 static struct notifier_block *const kb_netdev_bits_ref __used = &kb_netdev_bits_notifier;
 
+/* what the kernel's own module_init/module_exit add after the alias: 6.1 and later
+ * keep init_module/cleanup_module addressable (___ADDRESSABLE(sym, section)); 5.10's
+ * have no such line (and no two-argument ___ADDRESSABLE) */
+#ifndef KB_MODULE_ADDRESSABLE
+#ifdef ___ADDRESSABLE
+#define KB_MODULE_ADDRESSABLE(sym, attrs)	___ADDRESSABLE(sym, attrs);
+#else
+#define KB_MODULE_ADDRESSABLE(sym, attrs)
+#endif
+#endif
 #define KB_NETDEV_MODULE_INIT(initfn)						\
 	struct notifier_block kb_netdev_bits_notifier = {			\
 		.notifier_call = kb_netdev_bits_event,				\
@@ -348,7 +358,7 @@ static struct notifier_block *const kb_netdev_bits_ref __used = &kb_netdev_bits_
 	{ return initfn; }							\
 	int init_module(void) __copy(kb_netdev_module_init)			\
 		__attribute__((alias("kb_netdev_module_init")));		\
-	___ADDRESSABLE(init_module, __initdata);
+	KB_MODULE_ADDRESSABLE(init_module, __initdata)
 #define KB_NETDEV_MODULE_EXIT(exitfn)						\
 	static void __exit kb_netdev_module_exit(void)				\
 	{									\
@@ -359,7 +369,7 @@ static struct notifier_block *const kb_netdev_bits_ref __used = &kb_netdev_bits_
 	{ return exitfn; }							\
 	void cleanup_module(void) __copy(kb_netdev_module_exit)		\
 		__attribute__((alias("kb_netdev_module_exit")));		\
-	___ADDRESSABLE(cleanup_module, __exitdata);
+	KB_MODULE_ADDRESSABLE(cleanup_module, __exitdata)
 #ifdef MODULE
 #undef module_init
 #undef module_exit
