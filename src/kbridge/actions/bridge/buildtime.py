@@ -107,9 +107,11 @@ class Snippet:
     isolated: bool
 
 
-def snippets(rules: list[Rule]) -> list[Snippet]:
+def snippets(rules: list[Rule], anchor_rules: list[Rule] | None = None) -> list[Snippet]:
     """Every snippet of *rules*: each rule's own code in the rules' order, then the other
-    sides of the two-sided ones (so that a rule's number in the batch does not depend on them)."""
+    sides of the two-sided ones (so that a rule's number in the batch does not depend on them),
+    then the anchors of *anchor_rules*' shims (default: *rules*; inline's version guards probe
+    only the rules of unknown release, but every shim's anchors)."""
     out: list[Snippet] = []
     others: list[Snippet] = []
     for r in rules:
@@ -125,7 +127,7 @@ def snippets(rules: list[Rule]) -> list[Snippet]:
         # implicit declaration of a missing function would make the second compile
         others.append(Snippet(f"{r.id}.{o.side}", macro[o.side], r, o.includes, o.code, o.absent, False,
                               True))
-    return out + others + anchor_snippets(rules)
+    return out + others + anchor_snippets(rules if anchor_rules is None else anchor_rules)
 
 
 def anchor_snippets(rules: list[Rule]) -> list[Snippet]:
@@ -188,7 +190,7 @@ def _map_line(s: Snippet, first: int, last: int) -> str:
             f"{int(s.isolated)} {absent}").rstrip(" ")
 
 
-def probes_unit(rules: list[Rule]) -> tuple[str, str]:
+def probes_unit(rules: list[Rule], anchor_rules: list[Rule] | None = None) -> tuple[str, str]:
     """(kb_probes.c, kb_probes.map): the batchable probes in one unit, and every probe's line range.
 
     Map line N (1-based) is snippet N (:func:`snippets`: a rule, or one side
@@ -198,7 +200,7 @@ def probes_unit(rules: list[Rule]) -> tuple[str, str]:
     ``kb_sentinel_N``. Isolated probes (whose answer depends on which headers
     are in) get "0 0" and always run alone.
     """
-    all_snippets = snippets(rules)
+    all_snippets = snippets(rules, anchor_rules)
     batch = [s for s in all_snippets if not s.isolated]
     includes: list[str] = []
     for s in batch:
@@ -254,11 +256,11 @@ def probe_alone(rule: Rule) -> str:
     return snippet_alone(snippets([rule])[0])
 
 
-def runner_files(rules: list[Rule]) -> dict[str, str]:
+def runner_files(rules: list[Rule], anchor_rules: list[Rule] | None = None) -> dict[str, str]:
     """The runner's files, relative to compat/: what OUT ships and what `kbridge probe` runs."""
-    unit, ranges = probes_unit(rules)
+    unit, ranges = probes_unit(rules, anchor_rules)
     files = {"kb_probes.c": unit, "kb_probes.map": ranges, "kb_conftest.sh": CONFTEST_SH}
-    for s in snippets(rules):
+    for s in snippets(rules, anchor_rules):
         files[f"probes/{s.name}.c"] = snippet_alone(s)
     return files
 
