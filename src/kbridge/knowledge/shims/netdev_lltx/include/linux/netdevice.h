@@ -7,7 +7,7 @@
  * both guards are always computed and this wrapper is always there.
  *
  * As for xdp_features (netdev_xdp_features), the members are appended after
- * struct net_device's last member, offload_xstats_l3, while the kernel's
+ * struct net_device's last member (offload_xstats_l3 on 6.1, xdp_state[] on 5.10), while the kernel's
  * header is read: they name one byte of the struct's tail padding (the
  * kernel allocates struct net_device zeroed and rounded up to its alignment,
  * and never uses those bytes), every kernel member keeps its offset, and the

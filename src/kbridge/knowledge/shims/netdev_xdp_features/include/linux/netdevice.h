@@ -15,7 +15,7 @@
  * to its (cache-line) alignment; the bytes after its last member up to that
  * size belong to the object and are never used by the kernel. While the
  * kernel's header is read, this wrapper appends xdp_features after the last
- * member (offload_xstats_l3), so the driver's view names four of those tail
+ * member (offload_xstats_l3 on 6.1, xdp_state[] on 5.10: see below), so the driver's view names four of those tail
  * bytes; every kernel member keeps its offset. The static_assert below
  * proves at build time that the member fits in the tail -- sizeof(struct
  * net_device), and so netdev_priv(), are exactly the kernel's -- and stops
