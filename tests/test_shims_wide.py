@@ -1,4 +1,4 @@
-"""Shims for the oldest and the newest series (rules/net_wide.toml, timer.toml's hrtimer_setup),
+"""Shims for the oldest and the newest series (rules/net.toml, timer.toml's hrtimer_setup),
 proven on both kernels.
 
 Two hand-written modules (tests/fixtures/layer/): kbtest_wide_old, written

@@ -649,7 +649,10 @@ SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next
              "refused_reads": "members a driver must not read or write by name (x.m, x->m) for the shim to stay faithful",
              "refused_includes": "headers a driver must not include for the shim to stay faithful",
              "refused_inits": "members a driver must not set in a designated initializer (.m = v) for the shim to stay faithful",
-             "refused_why": "why (required with refused_reads / refused_includes / refused_inits; reported as not bridged)"}
+             "refused_why": "why (required with refused_reads / refused_includes / refused_inits; reported as not bridged)",
+             "anchors": "what the shim's C hooks or builds on in the kernel's headers: a list whose entries "
+                        "are a 'struct S.m' member, a NAME (enum constant or macro) or a list of alternatives "
+                        "(a kernel must have one of each entry; each is probed at build time as KB_ANCHOR_...)"}
 
 
 @dataclass(frozen=True)
@@ -663,7 +666,25 @@ class ShimDirection:
     refused_reads: tuple[str, ...] = ()
     refused_includes: tuple[str, ...] = ()
     refused_why: str | None = None
+    # the kernel struct members the direction's C hooks in the kernel's header text (a wrapper
+    # that appends after a struct's last member, or names the member around a slot): each
+    # entry lists alternatives ("struct S.m"), one per kernel variant the C knows; a kernel
+    # must have one alternative of every entry, else the shim cannot serve it (bridge reports
+    # the rule not bridged there, and its self-check does not count the API as covered)
+    anchors: tuple[tuple[str, ...], ...] = ()
     refused_inits: tuple[str, ...] = ()
+
+
+def anchor_macro(anchor: str) -> str:
+    """The build-time macro of an anchor: ``struct S.m`` -> ``KB_ANCHOR_S_M``, defined when
+    the target's struct S has member m; a bare ``NAME`` (an enum constant or a macro the
+    shim's C builds on) -> ``KB_ANCHOR_NAME``, defined when the target declares it
+    (:func:`kbridge.actions.bridge.buildtime.anchor_snippets`)."""
+    name = anchor.split(" ", 1)[1] if " " in anchor else anchor
+    return "KB_ANCHOR_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+ANCHOR_RE = re.compile(r"(struct|union) [A-Za-z_]\w*\.[A-Za-z_]\w*|[A-Za-z_]\w*")
 
 
 @dataclass(frozen=True)
@@ -775,6 +796,12 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
             if not isinstance(v, list) or not all(isinstance(c, str) and c for c in v):
                 raise fail(_key_line(text, k, d) or _table_line(text, d) or 1,
                            f"'{d}.{k}' must be a list of {what}")
+        anchors = t.get("anchors", [])
+        entries = [[a] if isinstance(a, str) else a for a in anchors] if isinstance(anchors, list) else None
+        if entries is None or not all(isinstance(e, list) and e and all(
+                isinstance(a, str) and ANCHOR_RE.fullmatch(a) for a in e) for e in entries):
+            raise fail(_key_line(text, "anchors", d) or _table_line(text, d) or 1,
+                       f"'{d}.anchors' must be a list of 'struct S.member' or NAME entries, or lists of them")
         if (t.get("refused_reads") or t.get("refused_includes") or t.get("refused_inits")) \
                 and "refused_why" not in t:
             raise fail(_table_line(text, d) or 1, f"[{d}] refuses uses without 'refused_why'")
@@ -784,6 +811,7 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
         directions.append((d, ShimDirection(t.get("after"), tuple(t.get("cflags", [])), t.get("noop"),
                                             t.get("impossible"), tuple(t.get("refused_reads", [])),
                                             tuple(t.get("refused_includes", [])), t.get("refused_why"),
+                                            tuple(tuple(e) for e in entries),
                                             tuple(t.get("refused_inits", [])))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
                         tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments))

@@ -45,6 +45,8 @@ class BridgeReport:
     spots: list[dict[str, object]] = field(default_factory=list)   # inline: the guarded spots
     drafts: Any = None                          # draft.DraftPlan: headers, macros, inlines drafted
     compat: Any = None                          # compatobj.DraftPlan: exported functions copied
+    # target name -> {rule id: why}: shims in OUT that cannot serve that target (anchors missing)
+    gaps: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -112,8 +114,14 @@ def _plan_once(driver: Driver, home: str, trees: list[KernelTree], strategy: str
     """One planning of OUT: the layer plan, the header drafts, the files, the compat object."""
     needed = layer.needed_rules(rules, driver, want_rules)
     home_answers = _answers(home_tree(home, trees), home, needed)
-    p = layer.plan(rules, driver, home_answers, [_answers(t, t.version or "0", needed) for t in trees],
-                   [t.name for t in trees], want_rules)
+    answers = [_answers(t, t.version or "0", needed) for t in trees]
+    p = layer.plan(rules, driver, home_answers, answers, [t.name for t in trees], want_rules)
+    gaps = shim_gaps(p, trees, answers)
+    for t in trees:
+        for s in p.shims:
+            if s.rule.id in gaps.get(t.name, {}):
+                p.unbridged.append(layer.Unbridged(s.rule.id, s.rule.api, s.direction,
+                                                   f"kernel {t.name}: {gaps[t.name][s.rule.id]}"))
     # drafted bridges: the home kernel's own code for what no rule covers (draft.py)
     from kbridge.actions.bridge import draft
     drafted = (draft.for_bridge(driver, home, trees, p, rules, cache=cache, extra=want_names)
@@ -132,7 +140,26 @@ def _plan_once(driver: Driver, home: str, trees: list[KernelTree], strategy: str
     compat = (compatobj.apply(driver, home_tree(home, trees), trees, rules, {s.rule.id for s in p.shims},
                               content if strategy == "layer" else None)
               if drafts else compatobj.DraftPlan())
-    return p, drafted, content, own, spots, compat
+    return p, drafted, content, own, spots, compat, gaps
+
+
+def shim_gaps(p: layer.LayerPlan, trees: list[KernelTree], answers: list[layer.Answers]
+              ) -> dict[str, dict[str, str]]:
+    """Target name -> {rule id: why} for the shims of *p* that apply on that target (its
+    answer is the side they bridge from) and cannot serve it: their anchors (shim.toml),
+    looked up in the target's index, are missing (:func:`.layer.anchor_gaps`)."""
+    from kbridge.facts.index import open_index
+
+    out: dict[str, dict[str, str]] = {}
+    for t, ans in zip(trees, answers):
+        applying = [(s.rule, s.direction) for s in p.shims if ans.get(s.rule.id) == layer.FROM[s.direction]]
+        if not any(r.manifest.direction(d).anchors for r, d in applying):
+            continue
+        with open_index(t) as ix:
+            gaps = layer.anchor_gaps(applying, ix)
+        if gaps:
+            out[t.name] = gaps
+    return out
 
 
 def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
@@ -165,7 +192,7 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
     # (the inline strategy carries no compat object: its copies are refused, nothing fed back)
     for _ in range(MAX_ROUNDS if strategy == "layer" else 1):
         planned = used
-        p, drafted, content, own, spots, compat = _plan_once(
+        p, drafted, content, own, spots, compat, gaps = _plan_once(
             driver, home, trees, strategy, rules, guards, drafts, cache, *used)
         for k, ids in compat.wants_rules.items():
             hist_rules.setdefault(k, set()).update(ids)
@@ -178,7 +205,7 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
     # what only copies that were refused in the end wanted is not carried
     kept = _wants(hist_rules, hist_names, {(d.name, t) for d in compat.drafts for t in d.targets})
     if kept != planned and strategy == "layer":
-        p, drafted, content, own, spots, compat = _plan_once(
+        p, drafted, content, own, spots, compat, gaps = _plan_once(
             driver, home, trees, strategy, rules, guards, drafts, cache, *kept)
     if out.exists() and not out.is_dir():
         raise KbridgeError(f"{out}: exists and is not a directory; choose another -o")
@@ -197,7 +224,7 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
                if s.rule.subsystem != "draft"],
         unbridged=p.unbridged, files=list(content), driver_files=own,
         guards=(guards or "feature") if strategy == "inline" else None, spots=spots, drafts=drafted,
-        compat=compat)
+        compat=compat, gaps=gaps)
 
 
 def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] | None = None,

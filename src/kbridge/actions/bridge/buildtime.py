@@ -107,9 +107,11 @@ class Snippet:
     isolated: bool
 
 
-def snippets(rules: list[Rule]) -> list[Snippet]:
+def snippets(rules: list[Rule], anchor_rules: list[Rule] | None = None) -> list[Snippet]:
     """Every snippet of *rules*: each rule's own code in the rules' order, then the other
-    sides of the two-sided ones (so that a rule's number in the batch does not depend on them)."""
+    sides of the two-sided ones (so that a rule's number in the batch does not depend on them),
+    then the anchors of *anchor_rules*' shims (default: *rules*; inline's version guards probe
+    only the rules of unknown release, but every shim's anchors)."""
     out: list[Snippet] = []
     others: list[Snippet] = []
     for r in rules:
@@ -125,7 +127,43 @@ def snippets(rules: list[Rule]) -> list[Snippet]:
         # implicit declaration of a missing function would make the second compile
         others.append(Snippet(f"{r.id}.{o.side}", macro[o.side], r, o.includes, o.code, o.absent, False,
                               True))
-    return out + others
+    return out + others + anchor_snippets(rules if anchor_rules is None else anchor_rules)
+
+
+def anchor_snippets(rules: list[Rule]) -> list[Snippet]:
+    """The anchors of *rules*' shims (shim.toml ``anchors``: kernel struct members a wrapper
+    hooks), each a probe of its own: ``KB_ANCHOR_S_M`` is defined when the target's struct S
+    has member m, so that a wrapper picks the variant the kernel's header text fits (5.10's
+    struct net_device ends with xdp_state, 6.1's with offload_xstats_l3). After every
+    rule's snippets, so that a rule's number in the batch does not depend on them; each
+    anchor once, in the rules' order."""
+    from kbridge.knowledge.rules import anchor_macro
+
+    out: list[Snippet] = []
+    seen: set[str] = set()
+    for r in rules:
+        for d, meta in r.manifest.directions:
+            if not meta.anchors:
+                continue
+            heads = ((meta.after,) if meta.after else tuple(
+                p.relative_to(r.shim_dir / "include").as_posix() for p in r.wrapped_headers))
+            for alt in (a for entry in meta.anchors for a in entry):
+                macro = anchor_macro(alt)
+                if macro in seen:
+                    continue
+                seen.add(macro)
+                if "." in alt:
+                    owner, member = alt.split(".", 1)
+                    code = (f"static inline unsigned long kb_probe(void)\n{{\n"
+                            f"\treturn sizeof(((({owner} *)0)->{member}));\n}}\n")
+                    absent = (f"has no member named '{member}'|invalid use of undefined type|"
+                              f"No such file or directory")
+                else:       # an enum constant or a macro
+                    code = f"static inline long kb_probe(void)\n{{\n\treturn (long)({alt});\n}}\n"
+                    absent = f"'{alt}' undeclared|No such file or directory"
+                out.append(Snippet(f"anchor.{macro[len('KB_ANCHOR_'):].lower()}", macro, r, heads, code,
+                                   absent, False, False))
+    return out
 
 
 def side_names(rule: Rule) -> dict[str, str]:
@@ -152,7 +190,7 @@ def _map_line(s: Snippet, first: int, last: int) -> str:
             f"{int(s.isolated)} {absent}").rstrip(" ")
 
 
-def probes_unit(rules: list[Rule]) -> tuple[str, str]:
+def probes_unit(rules: list[Rule], anchor_rules: list[Rule] | None = None) -> tuple[str, str]:
     """(kb_probes.c, kb_probes.map): the batchable probes in one unit, and every probe's line range.
 
     Map line N (1-based) is snippet N (:func:`snippets`: a rule, or one side
@@ -162,7 +200,7 @@ def probes_unit(rules: list[Rule]) -> tuple[str, str]:
     ``kb_sentinel_N``. Isolated probes (whose answer depends on which headers
     are in) get "0 0" and always run alone.
     """
-    all_snippets = snippets(rules)
+    all_snippets = snippets(rules, anchor_rules)
     batch = [s for s in all_snippets if not s.isolated]
     includes: list[str] = []
     for s in batch:
@@ -218,11 +256,11 @@ def probe_alone(rule: Rule) -> str:
     return snippet_alone(snippets([rule])[0])
 
 
-def runner_files(rules: list[Rule]) -> dict[str, str]:
+def runner_files(rules: list[Rule], anchor_rules: list[Rule] | None = None) -> dict[str, str]:
     """The runner's files, relative to compat/: what OUT ships and what `kbridge probe` runs."""
-    unit, ranges = probes_unit(rules)
+    unit, ranges = probes_unit(rules, anchor_rules)
     files = {"kb_probes.c": unit, "kb_probes.map": ranges, "kb_conftest.sh": CONFTEST_SH}
-    for s in snippets(rules):
+    for s in snippets(rules, anchor_rules):
         files[f"probes/{s.name}.c"] = snippet_alone(s)
     return files
 

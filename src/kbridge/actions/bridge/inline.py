@@ -590,7 +590,8 @@ def kbuild_text(driver_kbuild: str | None, style: str, rule_ids: list[str], wrap
     probes = style == "feature" if probes is None else probes
     if probes:
         if style == "version":
-            purpose = ":\n#    compat/kb_config.h defines the guards of the rules whose release is unknown."
+            purpose = (":\n#    compat/kb_config.h defines the guards of the rules whose release is unknown"
+                       "\n#    and the shims' anchors (KB_ANCHOR_*).")
             guards_header = "$(KB_COMPAT)/kb_version.h -include $(KB_COMPAT)/kb_config.h"
         else:
             purpose = ":\n#    compat/kb_config.h defines the KB_HAVE_* guards of the driver's #ifdef's."
@@ -716,9 +717,12 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
                 ["compat/kb_conftest.sh"]:
             content.pop(rel, None)
         unknown = [r for r in p.probed if r.since == "unknown"]
-        probes = bool(unknown)
-        if unknown:     # these keep feature guards: probe them at build time, as feature mode does
-            for rel, text in buildtime.runner_files(unknown).items():
+        # a shim's anchors (shim.toml) are no release: the wrappers pick their variant from
+        # build-time probes in either guard style
+        anchored = any(m.anchors for r in p.probed for _, m in r.manifest.directions)
+        probes = bool(unknown) or anchored
+        if probes:      # these keep feature guards: probe them at build time, as feature mode does
+            for rel, text in buildtime.runner_files(unknown, anchor_rules=p.probed).items():
                 content[f"compat/{rel}"] = text.encode()
             content["compat/kb_version.h"] = version_config(p.probed, "KB_VERSION_H").encode()
         else:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from kbridge.actions.bridge import buildtime
 from kbridge.errors import KbridgeError
@@ -233,6 +234,43 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                                       text_path.read_text() if text_path.is_file() else "", wrappers))
         out.probed.append(r)
     return out
+
+
+def anchor_gaps(shims: list[tuple[Rule, str]], index: Any) -> dict[str, str]:
+    """Rule id -> why its shim of the given direction cannot serve the kernel of *index*
+    (a :class:`kbridge.facts.index.ApiIndex`): an entry of the direction's ``anchors``
+    (the struct members its C hooks in the kernel's header text) none of whose
+    alternatives the kernel's struct has. A rule whose shim builds on one that cannot
+    serve (``needs``) cannot serve either: its C includes the other's."""
+    gaps: dict[str, str] = {}
+    for r, d in shims:
+        for entry in r.manifest.direction(d).anchors:
+            have = False
+            for alt in entry:
+                if "." in alt:
+                    owner, member = alt.split(".", 1)
+                    st = index.struct(owner.split(" ", 1)[1])
+                    found = st.member(member) if st is not None else None
+                else:       # an enum constant or a macro
+                    found = index.enum_constant(alt) or index.macro(alt)
+                if found is not None and found.active is not False:
+                    have = True
+                    break
+            if not have:
+                gaps[r.id] = (f"its {d} shim hooks {' or '.join(entry)} in the kernel's header, "
+                              f"which this kernel lacks: the shim knows no variant for it")
+                break
+    ids = {r.id for r, _ in shims}
+    by_id = {r.id: r for r, _ in shims}
+    changed = True
+    while changed:
+        changed = False
+        for i in sorted(ids - set(gaps)):
+            bad = [n for n in by_id[i].all_needs if n in gaps]
+            if bad:
+                gaps[i] = f"it builds on {bad[0]}, whose shim cannot serve this kernel ({gaps[bad[0]]})"
+                changed = True
+    return gaps
 
 
 def _members_elsewhere(r: Rule, driver: Driver) -> bool:

@@ -147,8 +147,24 @@ def predict(driver: Any, trees: list[Any], report: Any, rules: list[Any], *,
         out.against = out.against or str(chk["against"])
         findings = chk["findings"]
         out.predicted[tree.name] = sum(1 for f in findings if f["severity"] != "warning")  # type: ignore[union-attr]
-        done, left = classify(tree.name, findings, shimmed, unbridged, drafts,  # type: ignore[arg-type]
+        # a shim in OUT that cannot serve this target (its anchors: bridge's shim_gaps) covers nothing here
+        gaps = getattr(report, "gaps", {}).get(tree.name, {})
+        done, left = classify(tree.name, findings, shimmed - set(gaps),  # type: ignore[arg-type]
+                              {**unbridged, **{i: f"on {tree.name}: {w}" for i, w in gaps.items()}}, drafts,
                               getattr(report, "drafts", None), getattr(report, "compat", None))
         out.bridged[tree.name] = done
         out.remaining.extend(left)
+        # the shim itself stops the build there, whether or not check predicts an error of
+        # its API (a driver's .get_ts_info = ethtool_op_get_ts_info compiles on both
+        # kernels, yet OUT carries the wrapper): one entry per such rule not yet named
+        named = {i for x in left for i in x.rules}
+        for rid, why in sorted(gaps.items()):
+            if rid in named or rid not in by_id:
+                continue
+            r = by_id[rid]
+            where = next((f"compat/include/{p.relative_to(r.shim_dir / 'include').as_posix()}"
+                          for p in r.wrapped_headers), "compat/kb_compat.h")
+            out.remaining.append(Remaining(tree.name, where, 0, 0, "shim-cannot-serve", ", ".join(r.api),
+                                           f"OUT's shim of {rid} does not fit this kernel", "rule",
+                                           (rid,), f"on {tree.name}: {why}"))
     return out

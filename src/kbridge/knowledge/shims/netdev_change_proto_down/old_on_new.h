@@ -24,11 +24,7 @@
  * ignores it).
  *
  * In the wide word, `priv_flags &= ~IFF_X` must clear only IFF_X, as in 6.1's
- * 64-bit priv_flags. Every enumerator of 6.12's enum netdev_priv_flags is an
- * int, whose complement sign-extends to all 64 bits, except
- * IFF_TX_SKB_NO_LINEAR (BIT_ULL(31) does not fit an int: an unsigned int,
- * whose complement would also clear bits 32 (lltx) and 63): it is made an
- * unsigned long here (static_asserts: that one is the only such enumerator).
+ * 64-bit priv_flags: every flag is made an unsigned long (below).
  *
  * Limits (named, not hidden): setting the flag only after registration is
  * not converted; `dev->priv_flags = x` (plain assignment, which no in-tree
@@ -60,11 +56,60 @@ static_assert(sizeof(((struct net_device *)0)->kb_priv_flags) * 8 == 64,
 	      "kbridge: kb_priv_flags is not 64 bits wide");
 #define priv_flags			kb_priv_flags
 
-static_assert(__builtin_types_compatible_p(typeof(IFF_NO_ADDRCONF), int) &&
-	      IFF_TX_SKB_NO_LINEAR == 0x80000000u && IFF_NO_ADDRCONF == 1 << 30,
-	      "kbridge: this kernel's enum netdev_priv_flags is not the one the "
-	      "netdev_change_proto_down shim widens (IFF_TX_SKB_NO_LINEAR the only flag beyond int)");
-#define IFF_TX_SKB_NO_LINEAR		((unsigned long)IFF_TX_SKB_NO_LINEAR)
+/*
+ * Every priv flag the driver names is widened to unsigned long, so that
+ * `priv_flags &= ~IFF_X` clears IFF_X alone in the 64-bit word, whatever type
+ * the kernel's compiler gives the enumerators: 6.12's gcc-12 makes them int
+ * (whose complement sign-extends: every bit but IFF_X's) except
+ * IFF_TX_SKB_NO_LINEAR = BIT_ULL(31) (unsigned int); 7.2's and 7.3's gcc-16
+ * applies C23's rule in gnu11 too -- an enum with a value beyond int gives
+ * every enumerator the enum's type, unsigned int -- so there EVERY ~IFF_X
+ * would zero-extend and also clear bit 32 (lltx) and bit 63 (the driver's
+ * IFF_CHANGE_PROTO_DOWN). A cast of a non-negative enumerator to unsigned long
+ * keeps its value, so the widened flags are the kernel's flags. The list is
+ * the union of enum netdev_priv_flags of 6.1 .. 7.3 (a name this kernel lacks
+ * stays undeclared where the driver uses it, as without the macro).
+ */
+static_assert(IFF_TX_SKB_NO_LINEAR == 0x80000000u && IFF_NO_ADDRCONF == 1 << 30 &&
+	      sizeof(enum netdev_priv_flags) <= sizeof(unsigned int),
+	      "kbridge: this kernel's enum netdev_priv_flags is not the 32 flags the "
+	      "netdev_change_proto_down shim widens");
+#define KB_IFF_WIDE(x)	((unsigned long)(x))
+#define IFF_802_1Q_VLAN			KB_IFF_WIDE(IFF_802_1Q_VLAN)
+#define IFF_EBRIDGE			KB_IFF_WIDE(IFF_EBRIDGE)
+#define IFF_BONDING			KB_IFF_WIDE(IFF_BONDING)
+#define IFF_ISATAP			KB_IFF_WIDE(IFF_ISATAP)
+#define IFF_WAN_HDLC			KB_IFF_WIDE(IFF_WAN_HDLC)
+#define IFF_XMIT_DST_RELEASE		KB_IFF_WIDE(IFF_XMIT_DST_RELEASE)
+#define IFF_DONT_BRIDGE			KB_IFF_WIDE(IFF_DONT_BRIDGE)
+#define IFF_DISABLE_NETPOLL		KB_IFF_WIDE(IFF_DISABLE_NETPOLL)
+#define IFF_MACVLAN_PORT		KB_IFF_WIDE(IFF_MACVLAN_PORT)
+#define IFF_BRIDGE_PORT			KB_IFF_WIDE(IFF_BRIDGE_PORT)
+#define IFF_OVS_DATAPATH		KB_IFF_WIDE(IFF_OVS_DATAPATH)
+#define IFF_TX_SKB_SHARING		KB_IFF_WIDE(IFF_TX_SKB_SHARING)
+#define IFF_UNICAST_FLT			KB_IFF_WIDE(IFF_UNICAST_FLT)
+#define IFF_TEAM_PORT			KB_IFF_WIDE(IFF_TEAM_PORT)
+#define IFF_SUPP_NOFCS			KB_IFF_WIDE(IFF_SUPP_NOFCS)
+#define IFF_LIVE_ADDR_CHANGE		KB_IFF_WIDE(IFF_LIVE_ADDR_CHANGE)
+#define IFF_MACVLAN			KB_IFF_WIDE(IFF_MACVLAN)
+#define IFF_XMIT_DST_RELEASE_PERM	KB_IFF_WIDE(IFF_XMIT_DST_RELEASE_PERM)
+#define IFF_L3MDEV_MASTER		KB_IFF_WIDE(IFF_L3MDEV_MASTER)
+#define IFF_NO_QUEUE			KB_IFF_WIDE(IFF_NO_QUEUE)
+#define IFF_OPENVSWITCH			KB_IFF_WIDE(IFF_OPENVSWITCH)
+#define IFF_L3MDEV_SLAVE		KB_IFF_WIDE(IFF_L3MDEV_SLAVE)
+#define IFF_TEAM			KB_IFF_WIDE(IFF_TEAM)
+#define IFF_RXFH_CONFIGURED		KB_IFF_WIDE(IFF_RXFH_CONFIGURED)
+#define IFF_PHONY_HEADROOM		KB_IFF_WIDE(IFF_PHONY_HEADROOM)
+#define IFF_MACSEC			KB_IFF_WIDE(IFF_MACSEC)
+#define IFF_NO_RX_HANDLER		KB_IFF_WIDE(IFF_NO_RX_HANDLER)
+#define IFF_FAILOVER			KB_IFF_WIDE(IFF_FAILOVER)
+#define IFF_FAILOVER_SLAVE		KB_IFF_WIDE(IFF_FAILOVER_SLAVE)
+#define IFF_L3MDEV_RX_HANDLER		KB_IFF_WIDE(IFF_L3MDEV_RX_HANDLER)
+#define IFF_LIVE_RENAME_OK		KB_IFF_WIDE(IFF_LIVE_RENAME_OK)
+#define IFF_NO_ADDRCONF			KB_IFF_WIDE(IFF_NO_ADDRCONF)
+#define IFF_TX_SKB_NO_LINEAR		KB_IFF_WIDE(IFF_TX_SKB_NO_LINEAR)
+static_assert(sizeof(~IFF_MACVLAN) == sizeof(unsigned long) && (~IFF_MACVLAN >> 32) == 0xffffffffUL,
+	      "kbridge: a widened priv flag's complement must keep bits 32..63");
 
 static inline void kb_change_proto_down_post_init(struct net_device *dev)
 {

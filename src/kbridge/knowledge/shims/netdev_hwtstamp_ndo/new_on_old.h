@@ -21,6 +21,8 @@
  *
  *   .ndo_hwtstamp_get/.ndo_hwtstamp_set = fn  also fill ndo_eth_ioctl's slot
  *   .ndo_eth_ioctl = fn       the slot: the trampoline; fn: kb_drv_eth_ioctl
+ *   .ndo_do_ioctl = fn        (5.10, whose slot is ndo_do_ioctl) the slot: the
+ *                             trampoline; fn: kb_drv_do_ioctl
  *   .ndo_fix_features = fn    the slot: the trampoline; fn: kb_drv_fix_features
  *                             (only when lltx is bridged)
  *   .get_ts_info = fn         the slot: the trampoline; fn: kb_drv_get_ts_info
@@ -228,6 +230,31 @@ static __maybe_unused int kb_netdev_eth_ioctl_tramp(struct net_device *dev, stru
 			return phy_mii_ioctl(dev->phydev, ifr, cmd);
 		return cmd == SIOCGHWTSTAMP ? kb_dev_get_hwtstamp(dev, ifr) : kb_dev_set_hwtstamp(dev, ifr);
 	}
+#ifdef KB_NETDEV_IOCTL_SLOT_DO
+	/*
+	 * 5.10: this slot is ndo_do_ioctl, which gets every device ioctl the core
+	 * does not handle. The newer core (net/core/dev_ioctl.c, dev_ifsioc) gives
+	 * the MII and time-stamping ones to ndo_eth_ioctl alone, the private range
+	 * to ndo_siocdevprivate, the bonding ones to ndo_siocbond and SIOCWANDEV
+	 * to ndo_siocwandev -- members this kernel's net_device_ops lacks, so a
+	 * driver built here has none of them: -EOPNOTSUPP, as the newer core
+	 * answers without them. What else reaches the slot (callers of
+	 * ndo_do_ioctl elsewhere in the kernel) goes to the driver's ndo_do_ioctl.
+	 */
+	switch (cmd) {
+	case SIOCGMIIPHY: case SIOCGMIIREG: case SIOCSMIIREG:
+	case SIOCSHWTSTAMP: case SIOCGHWTSTAMP:
+		break;
+	case SIOCBONDENSLAVE: case SIOCBONDRELEASE: case SIOCBONDSETHWADDR:
+	case SIOCBONDSLAVEINFOQUERY: case SIOCBONDINFOQUERY: case SIOCBONDCHANGEACTIVE:
+	case SIOCWANDEV:
+		return -EOPNOTSUPP;
+	default:
+		if (cmd >= SIOCDEVPRIVATE && cmd <= SIOCDEVPRIVATE + 15)
+			return -EOPNOTSUPP;
+		return drv->kb_drv_do_ioctl ? drv->kb_drv_do_ioctl(dev, ifr, cmd) : -EOPNOTSUPP;
+	}
+#endif
 	return drv->kb_drv_eth_ioctl ? drv->kb_drv_eth_ioctl(dev, ifr, cmd) : -EOPNOTSUPP;
 }
 
@@ -302,6 +329,16 @@ static __maybe_unused int kb_netdev_bits_event(struct notifier_block *nb, unsign
 extern struct notifier_block kb_netdev_bits_notifier;
 static struct notifier_block *const kb_netdev_bits_ref __used = &kb_netdev_bits_notifier;
 
+/* what the kernel's own module_init/module_exit add after the alias: 6.1 and later
+ * keep init_module/cleanup_module addressable (___ADDRESSABLE(sym, section)); 5.10's
+ * have no such line (and no two-argument ___ADDRESSABLE) */
+#ifndef KB_MODULE_ADDRESSABLE
+#ifdef ___ADDRESSABLE
+#define KB_MODULE_ADDRESSABLE(sym, attrs)	___ADDRESSABLE(sym, attrs);
+#else
+#define KB_MODULE_ADDRESSABLE(sym, attrs)
+#endif
+#endif
 #define KB_NETDEV_MODULE_INIT(initfn)						\
 	struct notifier_block kb_netdev_bits_notifier = {			\
 		.notifier_call = kb_netdev_bits_event,				\
@@ -321,7 +358,7 @@ static struct notifier_block *const kb_netdev_bits_ref __used = &kb_netdev_bits_
 	{ return initfn; }							\
 	int init_module(void) __copy(kb_netdev_module_init)			\
 		__attribute__((alias("kb_netdev_module_init")));		\
-	___ADDRESSABLE(init_module, __initdata);
+	KB_MODULE_ADDRESSABLE(init_module, __initdata)
 #define KB_NETDEV_MODULE_EXIT(exitfn)						\
 	static void __exit kb_netdev_module_exit(void)				\
 	{									\
@@ -332,7 +369,7 @@ static struct notifier_block *const kb_netdev_bits_ref __used = &kb_netdev_bits_
 	{ return exitfn; }							\
 	void cleanup_module(void) __copy(kb_netdev_module_exit)		\
 		__attribute__((alias("kb_netdev_module_exit")));		\
-	___ADDRESSABLE(cleanup_module, __exitdata);
+	KB_MODULE_ADDRESSABLE(cleanup_module, __exitdata)
 #ifdef MODULE
 #undef module_init
 #undef module_exit
@@ -350,6 +387,12 @@ static struct notifier_block *const kb_netdev_bits_ref __used = &kb_netdev_bits_
 #define ndo_eth_ioctl		kb_kernel_eth_ioctl = kb_netdev_eth_ioctl_tramp, .kb_drv_eth_ioctl
 #define ndo_hwtstamp_get	kb_kernel_eth_ioctl = kb_netdev_eth_ioctl_tramp, .ndo_hwtstamp_get
 #define ndo_hwtstamp_set	kb_kernel_eth_ioctl = kb_netdev_eth_ioctl_tramp, .ndo_hwtstamp_set
+#ifdef KB_NETDEV_IOCTL_SLOT_DO
+#ifdef ndo_do_ioctl
+#error "kbridge: ndo_do_ioctl is already a macro; the netdev shims cannot fill the driver's tables"
+#endif
+#define ndo_do_ioctl		kb_kernel_eth_ioctl = kb_netdev_eth_ioctl_tramp, .kb_drv_do_ioctl
+#endif
 #ifdef KB_NETDEV_LLTX_BRIDGED
 #define ndo_fix_features	ndo_fix_features = kb_netdev_fix_features_tramp, .kb_drv_fix_features
 #endif

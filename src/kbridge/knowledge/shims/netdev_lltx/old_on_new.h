@@ -107,6 +107,16 @@ static inline netdev_features_t kb_lltx_ndo_fix_features(struct net_device *dev,
 extern struct notifier_block kb_netdev_old_notifier;
 static struct notifier_block *const kb_netdev_old_ref __used = &kb_netdev_old_notifier;
 
+/* what the kernel's own module_init/module_exit add after the alias: 6.1 and later
+ * keep init_module/cleanup_module addressable (___ADDRESSABLE(sym, section)); 5.10's
+ * have no such line (and no two-argument ___ADDRESSABLE) */
+#ifndef KB_MODULE_ADDRESSABLE
+#ifdef ___ADDRESSABLE
+#define KB_MODULE_ADDRESSABLE(sym, attrs)	___ADDRESSABLE(sym, attrs);
+#else
+#define KB_MODULE_ADDRESSABLE(sym, attrs)
+#endif
+#endif
 #define KB_NETDEV_OLD_MODULE_INIT(initfn)					\
 	static int kb_netdev_old_event(struct notifier_block *nb, unsigned long event, void *ptr) \
 	{									\
@@ -136,7 +146,7 @@ static struct notifier_block *const kb_netdev_old_ref __used = &kb_netdev_old_no
 	{ return initfn; }							\
 	int init_module(void) __copy(kb_netdev_old_module_init)			\
 		__attribute__((alias("kb_netdev_old_module_init")));		\
-	___ADDRESSABLE(init_module, __initdata);
+	KB_MODULE_ADDRESSABLE(init_module, __initdata)
 #define KB_NETDEV_OLD_MODULE_EXIT(exitfn)					\
 	static void __exit kb_netdev_old_module_exit(void)			\
 	{									\
@@ -147,7 +157,7 @@ static struct notifier_block *const kb_netdev_old_ref __used = &kb_netdev_old_no
 	{ return exitfn; }							\
 	void cleanup_module(void) __copy(kb_netdev_old_module_exit)		\
 		__attribute__((alias("kb_netdev_old_module_exit")));		\
-	___ADDRESSABLE(cleanup_module, __exitdata);
+	KB_MODULE_ADDRESSABLE(cleanup_module, __exitdata)
 #ifdef MODULE
 #undef module_init
 #undef module_exit

@@ -23,8 +23,9 @@
  *	};					closes struct ethtool_ops
  *	int ethtool_check_ops(...);		the kernel's next declaration
  *
- * (macros for get_ts_info, set_module_power_mode and ethtool_check_ops, which
- * occur once each in the text the kernel's <linux/ethtool.h> reads; a macro
+ * (6.1's layout; 5.10's last member is set_phy_tunable: see below. Macros for
+ * get_ts_info, the last member and ethtool_check_ops, which occur once each in
+ * the text the kernel's <linux/ethtool.h> reads; a macro
  * does not re-expand its own name). After <linux/netdevice.h> the layer's
  * designator macro makes the driver's `.get_ts_info = fn` fill both: the
  * kernel's slot with a trampoline of the kernel's type, kb_drv_get_ts_info
@@ -55,17 +56,35 @@ struct kernel_ethtool_ts_info {
 	enum hwtstamp_rx_filters rx_filters;
 };
 
-#if defined(get_ts_info) || defined(set_module_power_mode) || defined(ethtool_check_ops)
-#error "kbridge: get_ts_info, set_module_power_mode or ethtool_check_ops is already a macro; ethtool_kernel_ts_info cannot retype ethtool_ops.get_ts_info"
+/*
+ * The member that opens the anonymous struct is the kernel's last, which differs
+ * by kernel: set_module_power_mode (6.1's), set_phy_tunable (5.10's), each found
+ * by a build-time probe (shim.toml's anchors: KB_ANCHOR_ETHTOOL_OPS_*) and each
+ * occurring once in the text the kernel's <linux/ethtool.h> reads.
+ */
+#if defined(get_ts_info) || defined(set_module_power_mode) || defined(set_phy_tunable) || \
+	defined(ethtool_check_ops)
+#error "kbridge: get_ts_info, set_module_power_mode, set_phy_tunable or ethtool_check_ops is already a macro; ethtool_kernel_ts_info cannot retype ethtool_ops.get_ts_info"
+#endif
+#if defined(KB_ANCHOR_ETHTOOL_OPS_SET_MODULE_POWER_MODE)
+#define set_module_power_mode	kb_eo_last_pad[0])(void); struct { int (*set_module_power_mode
+#define KB_ETHTOOL_OPS_LAST	set_module_power_mode
+#define KB_ETHTOOL_OPS_BEFORE_LAST	get_module_power_mode
+#elif defined(KB_ANCHOR_ETHTOOL_OPS_SET_PHY_TUNABLE)
+#define set_phy_tunable		kb_eo_last_pad[0])(void); struct { int (*set_phy_tunable
+#define KB_ETHTOOL_OPS_LAST	set_phy_tunable
+#define KB_ETHTOOL_OPS_BEFORE_LAST	get_phy_tunable
+#else
+#error "kbridge: this kernel's struct ethtool_ops has neither set_module_power_mode nor set_phy_tunable (the build-time anchors); the ethtool_kernel_ts_info wrapper knows no variant for it"
 #endif
 #define get_ts_info		kb_get_ts_info_ethtool_ts_info
-#define set_module_power_mode	kb_smpm_pad[0])(void); struct { int (*set_module_power_mode
 #define ethtool_check_ops	kb_ecp_pad[0];								\
 	int (*kb_drv_get_ts_info)(struct net_device *, struct kernel_ethtool_ts_info *);	\
 	}; int ethtool_check_ops
 #include_next <linux/ethtool.h>
 #undef get_ts_info
 #undef set_module_power_mode
+#undef set_phy_tunable
 #undef ethtool_check_ops
 
 #ifdef CONFIG_RANDSTRUCT
@@ -77,14 +96,14 @@ static_assert(__builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_
 	      "struct ethtool_ts_info *); the ethtool_kernel_ts_info wrapper does not fit it");
 static_assert(offsetof(struct ethtool_ops, get_module_info) ==
 	      offsetof(struct ethtool_ops, kb_get_ts_info_ethtool_ts_info) + sizeof(void (*)(void)) &&
-	      offsetof(struct ethtool_ops, set_module_power_mode) ==
-	      offsetof(struct ethtool_ops, get_module_power_mode) + sizeof(void (*)(void)) &&
+	      offsetof(struct ethtool_ops, KB_ETHTOOL_OPS_LAST) ==
+	      offsetof(struct ethtool_ops, KB_ETHTOOL_OPS_BEFORE_LAST) + sizeof(void (*)(void)) &&
 	      offsetof(struct ethtool_ops, kb_drv_get_ts_info) ==
-	      offsetof(struct ethtool_ops, set_module_power_mode) + sizeof(void (*)(void)) &&
+	      offsetof(struct ethtool_ops, KB_ETHTOOL_OPS_LAST) + sizeof(void (*)(void)) &&
 	      sizeof(struct ethtool_ops) ==
 	      offsetof(struct ethtool_ops, kb_drv_get_ts_info) + sizeof(void (*)(void)),
 	      "kbridge: appending to this kernel's struct ethtool_ops would move a member, or "
-	      "set_module_power_mode is not its last; the ethtool_kernel_ts_info wrapper does not fit it");
+	      "the anchor is not its last member; the ethtool_kernel_ts_info wrapper does not fit it");
 #else
 #include_next <linux/ethtool.h>
 #endif

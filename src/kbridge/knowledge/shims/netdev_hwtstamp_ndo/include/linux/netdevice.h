@@ -54,16 +54,48 @@ struct net_device;
 struct kernel_hwtstamp_config;
 struct netlink_ext_ack;
 
-#if defined(ndo_fill_forward_path) || defined(netdev_priv_flags) || \
-	defined(ndo_eth_ioctl) || defined(ndo_siocbond)
-#error "kbridge: ndo_fill_forward_path, netdev_priv_flags, ndo_eth_ioctl or ndo_siocbond is already a macro; netdev_hwtstamp_ndo cannot extend struct net_device_ops"
+#if defined(ndo_fill_forward_path) || defined(ndo_get_peer_dev) || defined(netdev_priv_flags) || \
+	defined(ndo_eth_ioctl) || defined(ndo_siocbond) || defined(ndo_do_ioctl) || defined(ndo_set_config)
+#error "kbridge: a net_device_ops member name the netdev_hwtstamp_ndo wrapper hooks is already a macro; it cannot extend struct net_device_ops"
 #endif
 struct ifreq;
+/*
+ * Two variants, by what the kernel has (build-time probes, shim.toml's anchors):
+ *  - ndo_eth_ioctl (5.15+, where SIOCGHWTSTAMP/SIOCSHWTSTAMP and the MII ioctls
+ *    go): its slot is named twice, the union closed at ndo_siocbond, its next
+ *    member; the tail opened at ndo_fill_forward_path (6.1's last but one);
+ *  - ndo_do_ioctl only (5.10: every device ioctl the core does not handle goes
+ *    there, SIOCxHWTSTAMP and the MII ones included): ndo_do_ioctl's slot is
+ *    named twice, the union closed at ndo_set_config, its next member; the tail
+ *    opened at ndo_get_peer_dev, 5.10's last member. A driver designating
+ *    .ndo_do_ioctl there gets the trampoline in the slot and its function in
+ *    kb_drv_do_ioctl (rules/netdev_hwtstamp_ndo/new_on_old.h).
+ * Each hooked name occurs once in the text the kernel's <linux/netdevice.h> reads.
+ */
+#if defined(KB_ANCHOR_NET_DEVICE_OPS_NDO_ETH_IOCTL) && defined(KB_ANCHOR_NET_DEVICE_OPS_NDO_FILL_FORWARD_PATH)
+#define KB_NETDEV_IOCTL_SLOT_ETH	1
 #define ndo_eth_ioctl	kb_eio_pad[0])(void); union {					\
 	int (*kb_kernel_eth_ioctl)(struct net_device *, struct ifreq *, int);		\
 	int (*ndo_eth_ioctl
 #define ndo_siocbond	kb_eio_pad2[0])(void); }; int (*ndo_siocbond
 #define ndo_fill_forward_path	kb_nfp_pad[0])(void); struct { int (*ndo_fill_forward_path
+#define KB_NETDEV_OPS_SLOT	ndo_eth_ioctl
+#define KB_NETDEV_OPS_SLOT_NEXT	ndo_siocbond
+#define KB_NETDEV_OPS_TAIL	ndo_fill_forward_path
+#elif defined(KB_ANCHOR_NET_DEVICE_OPS_NDO_DO_IOCTL) && defined(KB_ANCHOR_NET_DEVICE_OPS_NDO_GET_PEER_DEV) && \
+	!defined(KB_ANCHOR_NET_DEVICE_OPS_NDO_ETH_IOCTL)
+#define KB_NETDEV_IOCTL_SLOT_DO	1
+#define ndo_do_ioctl	kb_eio_pad[0])(void); union {					\
+	int (*kb_kernel_eth_ioctl)(struct net_device *, struct ifreq *, int);		\
+	int (*ndo_do_ioctl
+#define ndo_set_config	kb_eio_pad2[0])(void); }; int (*ndo_set_config
+#define ndo_get_peer_dev	kb_nfp_pad[0])(void); struct { struct net_device *(*ndo_get_peer_dev
+#define KB_NETDEV_OPS_SLOT	ndo_do_ioctl
+#define KB_NETDEV_OPS_SLOT_NEXT	ndo_set_config
+#define KB_NETDEV_OPS_TAIL	ndo_get_peer_dev
+#else
+#error "kbridge: this kernel's struct net_device_ops has neither ndo_eth_ioctl with ndo_fill_forward_path nor ndo_do_ioctl with ndo_get_peer_dev (the build-time anchors); the netdev_hwtstamp_ndo wrapper knows no variant for it"
+#endif
 #define netdev_priv_flags	kb_npf_pad { KB_NPF_PAD_UNUSED } kb_npf_pad_member[0];		\
 	int (*ndo_hwtstamp_get)(struct net_device *dev,					\
 				struct kernel_hwtstamp_config *kernel_config);		\
@@ -71,33 +103,37 @@ struct ifreq;
 				struct kernel_hwtstamp_config *kernel_config,		\
 				struct netlink_ext_ack *extack);			\
 	int (*kb_drv_eth_ioctl)(struct net_device *, struct ifreq *, int);		\
+	int (*kb_drv_do_ioctl)(struct net_device *, struct ifreq *, int);		\
 	netdev_features_t (*kb_drv_fix_features)(struct net_device *, netdev_features_t); \
 	}; enum netdev_priv_flags
 #include_next <linux/netdevice.h>
 #undef ndo_fill_forward_path
+#undef ndo_get_peer_dev
 #undef netdev_priv_flags
 #undef ndo_eth_ioctl
 #undef ndo_siocbond
+#undef ndo_do_ioctl
+#undef ndo_set_config
 
 #ifdef CONFIG_RANDSTRUCT
 /* the randstruct plugin shuffles all-function-pointer structs by their declared shape */
 #error "kbridge: netdev_hwtstamp_ndo cannot extend net_device_ops on a kernel built with CONFIG_RANDSTRUCT"
 #endif
-static_assert(offsetof(struct net_device_ops, ndo_get_tstamp) ==
-	      offsetof(struct net_device_ops, ndo_fill_forward_path) + sizeof(void (*)(void)) &&
-	      offsetof(struct net_device_ops, ndo_hwtstamp_get) ==
-	      offsetof(struct net_device_ops, ndo_get_tstamp) + sizeof(void (*)(void)) &&
+/* the appended members follow the anonymous struct that holds the kernel's last
+ * members (pointers only: it has their alignment, so none moves) and end the struct */
+static_assert(offsetof(struct net_device_ops, ndo_hwtstamp_get) >=
+	      offsetof(struct net_device_ops, KB_NETDEV_OPS_TAIL) + sizeof(void (*)(void)) &&
+	      offsetof(struct net_device_ops, ndo_hwtstamp_get) % sizeof(void (*)(void)) == 0 &&
 	      sizeof(struct net_device_ops) ==
 	      offsetof(struct net_device_ops, kb_drv_fix_features) + sizeof(void (*)(void)),
-	      "kbridge: this kernel's struct net_device_ops does not end with ndo_fill_forward_path, "
-	      "ndo_get_tstamp; the netdev_hwtstamp_ndo wrapper does not fit it");
+	      "kbridge: the netdev_hwtstamp_ndo wrapper does not fit this kernel's struct net_device_ops");
 static_assert(offsetof(struct net_device_ops, kb_kernel_eth_ioctl) ==
-	      offsetof(struct net_device_ops, ndo_eth_ioctl) &&
-	      offsetof(struct net_device_ops, ndo_siocbond) ==
-	      offsetof(struct net_device_ops, ndo_eth_ioctl) + sizeof(void (*)(void)) &&
+	      offsetof(struct net_device_ops, KB_NETDEV_OPS_SLOT) &&
+	      offsetof(struct net_device_ops, KB_NETDEV_OPS_SLOT_NEXT) ==
+	      offsetof(struct net_device_ops, KB_NETDEV_OPS_SLOT) + sizeof(void (*)(void)) &&
 	      __builtin_types_compatible_p(typeof(((struct net_device_ops *)0)->kb_kernel_eth_ioctl),
-					   typeof(((struct net_device_ops *)0)->ndo_eth_ioctl)),
-	      "kbridge: naming this kernel's ndo_eth_ioctl slot twice would move a member; "
+					   typeof(((struct net_device_ops *)0)->KB_NETDEV_OPS_SLOT)),
+	      "kbridge: naming this kernel's ioctl slot twice would move a member; "
 	      "the netdev_hwtstamp_ndo wrapper does not fit it");
 #else
 #include_next <linux/netdevice.h>

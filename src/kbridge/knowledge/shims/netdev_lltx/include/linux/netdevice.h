@@ -7,7 +7,7 @@
  * both guards are always computed and this wrapper is always there.
  *
  * As for xdp_features (netdev_xdp_features), the members are appended after
- * struct net_device's last member, offload_xstats_l3, while the kernel's
+ * struct net_device's last member (offload_xstats_l3 on 6.1, xdp_state[] on 5.10), while the kernel's
  * header is read: they name one byte of the struct's tail padding (the
  * kernel allocates struct net_device zeroed and rounded up to its alignment,
  * and never uses those bytes), every kernel member keeps its offset, and the
@@ -37,7 +37,9 @@
 #else
 #define KB_NETDEV_LLTX_MEMBER
 #endif
-#ifndef KB_HAVE_NETDEV_CHANGE_PROTO_DOWN
+/* only where the kernel has the old side, IFF_CHANGE_PROTO_DOWN (5.10 has neither:
+ * the rule is reported not bridged there, and the driver's member stays unknown) */
+#if !defined(KB_HAVE_NETDEV_CHANGE_PROTO_DOWN) && defined(KB_OLD_NETDEV_CHANGE_PROTO_DOWN)
 #define KB_NETDEV_CPD_MEMBER		unsigned char change_proto_down:1;
 #define KB_NETDEV_CPD_BRIDGED		1
 #else
@@ -54,16 +56,36 @@
 #ifndef KB_NETDEV_TAIL_XDP
 #define KB_NETDEV_TAIL_XDP
 #endif
+/*
+ * The anchor is struct net_device's last member, which differs by kernel (a
+ * build-time probe of each, shim.toml's anchors): the pointer offload_xstats_l3
+ * (6.1's) or the array xdp_state[__MAX_XDP_MODE] (5.10's), each occurring once in
+ * the text the kernel's <linux/netdevice.h> reads. After the array the macro
+ * opens a zero-size array of empty structs that takes the kernel's own
+ * "[__MAX_XDP_MODE];", so the tail members follow the array and take no room.
+ */
+#if defined(KB_ANCHOR_NET_DEVICE_OFFLOAD_XSTATS_L3)
 #ifndef offload_xstats_l3
 #define offload_xstats_l3	offload_xstats_l3; KB_NETDEV_TAIL_XDP KB_NETDEV_TAIL_BITS
 #endif
+#define KB_NETDEV_TAIL_ANCHOR	offload_xstats_l3
+#elif defined(KB_ANCHOR_NET_DEVICE_XDP_STATE)
+#ifndef xdp_state
+#define xdp_state	xdp_state[__MAX_XDP_MODE]; KB_NETDEV_TAIL_XDP KB_NETDEV_TAIL_BITS struct { } kb_xdp_state_pad
+#endif
+#define KB_NETDEV_TAIL_ANCHOR	xdp_state
+#else
+#error "kbridge: this kernel's struct net_device has neither offload_xstats_l3 nor xdp_state (the build-time anchors); the net_device tail wrappers know no variant for it"
+#endif
 #include_next <linux/netdevice.h>
 #undef offload_xstats_l3
+#undef xdp_state
 
-/* the kernel's struct ends with the pointer offload_xstats_l3: its size is
- * that end rounded up to the struct's alignment, and ours must be the same */
+/* the kernel's struct ends with its anchor: its size is that end rounded up
+ * to the struct's alignment, and ours must be the same */
 static_assert(sizeof(struct net_device) ==
-	      ALIGN(offsetof(struct net_device, offload_xstats_l3) + sizeof(void *),
+	      ALIGN(offsetof(struct net_device, KB_NETDEV_TAIL_ANCHOR) +
+		    sizeof(((struct net_device *)0)->KB_NETDEV_TAIL_ANCHOR),
 		    __alignof__(struct net_device)),
 	      "kbridge: no room for lltx/change_proto_down in this kernel's struct net_device tail; "
 	      "this layer cannot bridge them here");
@@ -72,7 +94,7 @@ static_assert(sizeof(struct net_device) ==
 /*
  * A driver written for NETIF_F_LLTX on a kernel with dev->lltx (old_on_new):
  * the driver's view of struct net_device_ops gets one member after the
- * kernel's last (ndo_hwtstamp_set), kb_drv_fix_features, where the layer's
+ * kernel's last (ndo_hwtstamp_set, or 7.3's net_shaper_ops after it), kb_drv_fix_features, where the layer's
  * designator macro puts the driver's ndo_fix_features while the kernel's
  * slot gets the trampoline (rules/netdev_lltx/old_on_new.h): the kernel
  * keeps reading the driver's own table. Same construction as
@@ -96,14 +118,17 @@ static_assert(sizeof(struct net_device) ==
 #ifdef CONFIG_RANDSTRUCT
 #error "kbridge: netdev_lltx cannot extend net_device_ops on a kernel built with CONFIG_RANDSTRUCT"
 #endif
+/* the appended member follows the anonymous struct that holds the kernel's members
+ * from ndo_hwtstamp_set on (7.3 with CONFIG_NET_SHAPER: net_shaper_ops after it;
+ * pointers only, so none moves) and ends the struct */
 static_assert(offsetof(struct net_device_ops, ndo_hwtstamp_set) ==
 	      offsetof(struct net_device_ops, ndo_hwtstamp_get) + sizeof(void (*)(void)) &&
-	      offsetof(struct net_device_ops, kb_drv_fix_features) ==
+	      offsetof(struct net_device_ops, kb_drv_fix_features) >=
 	      offsetof(struct net_device_ops, ndo_hwtstamp_set) + sizeof(void (*)(void)) &&
+	      offsetof(struct net_device_ops, kb_drv_fix_features) % sizeof(void (*)(void)) == 0 &&
 	      sizeof(struct net_device_ops) ==
 	      offsetof(struct net_device_ops, kb_drv_fix_features) + sizeof(void (*)(void)),
-	      "kbridge: this kernel's struct net_device_ops does not end with ndo_hwtstamp_get, "
-	      "ndo_hwtstamp_set; the netdev_lltx wrapper does not fit it");
+	      "kbridge: the netdev_lltx wrapper does not fit this kernel's struct net_device_ops");
 #else
 #include_next <linux/netdevice.h>
 #endif

@@ -15,7 +15,7 @@
  * to its (cache-line) alignment; the bytes after its last member up to that
  * size belong to the object and are never used by the kernel. While the
  * kernel's header is read, this wrapper appends xdp_features after the last
- * member (offload_xstats_l3), so the driver's view names four of those tail
+ * member (offload_xstats_l3 on 6.1, xdp_state[] on 5.10: see below), so the driver's view names four of those tail
  * bytes; every kernel member keeps its offset. The static_assert below
  * proves at build time that the member fits in the tail -- sizeof(struct
  * net_device), and so netdev_priv(), are exactly the kernel's -- and stops
@@ -44,19 +44,40 @@ typedef u32 xdp_features_t;
 #ifndef KB_NETDEV_TAIL_BITS
 #define KB_NETDEV_TAIL_BITS
 #endif
+/*
+ * The anchor is struct net_device's last member, which differs by kernel (a
+ * build-time probe of each, shim.toml's anchors): the pointer offload_xstats_l3
+ * (6.1's) or the array xdp_state[__MAX_XDP_MODE] (5.10's), each occurring once in
+ * the text the kernel's <linux/netdevice.h> reads. After the array the macro
+ * opens a zero-size array of empty structs that takes the kernel's own
+ * "[__MAX_XDP_MODE];", so the tail members follow the array and take no room.
+ */
+#if defined(KB_ANCHOR_NET_DEVICE_OFFLOAD_XSTATS_L3)
 #ifndef offload_xstats_l3
 #define offload_xstats_l3	offload_xstats_l3; KB_NETDEV_TAIL_XDP KB_NETDEV_TAIL_BITS
 #endif
+#define KB_NETDEV_TAIL_ANCHOR	offload_xstats_l3
+#elif defined(KB_ANCHOR_NET_DEVICE_XDP_STATE)
+#ifndef xdp_state
+#define xdp_state	xdp_state[__MAX_XDP_MODE]; KB_NETDEV_TAIL_XDP KB_NETDEV_TAIL_BITS struct { } kb_xdp_state_pad
+#endif
+#define KB_NETDEV_TAIL_ANCHOR	xdp_state
+#else
+#error "kbridge: this kernel's struct net_device has neither offload_xstats_l3 nor xdp_state (the build-time anchors); the net_device tail wrappers know no variant for it"
+#endif
 #include_next <linux/netdevice.h>
 #undef offload_xstats_l3
+#undef xdp_state
 
-/* the kernel's struct ends with the pointer offload_xstats_l3: its size is
- * that end rounded up to the struct's alignment, and ours must be the same */
+/* the kernel's struct ends with its anchor: its size is that end rounded up
+ * to the struct's alignment, and ours must be the same */
 static_assert(sizeof(struct net_device) ==
-	      ALIGN(offsetof(struct net_device, offload_xstats_l3) + sizeof(void *),
+	      ALIGN(offsetof(struct net_device, KB_NETDEV_TAIL_ANCHOR) +
+		    sizeof(((struct net_device *)0)->KB_NETDEV_TAIL_ANCHOR),
 		    __alignof__(struct net_device)) &&
 	      offsetof(struct net_device, xdp_features) >=
-	      offsetof(struct net_device, offload_xstats_l3) + sizeof(void *),
+	      offsetof(struct net_device, KB_NETDEV_TAIL_ANCHOR) +
+	      sizeof(((struct net_device *)0)->KB_NETDEV_TAIL_ANCHOR),
 	      "kbridge: no room for xdp_features in this kernel's struct net_device tail; "
 	      "this layer cannot bridge net_device.xdp_features here");
 
