@@ -1,4 +1,5 @@
-"""The newer blk-mq callbacks on 5.10 (rule blk_mq_ops_newer_signatures, new_on_old).
+"""The newer blk-mq callbacks on 5.10 (rule blk_mq_ops_newer_signatures, new_on_old), and the
+newer name of the request operation type (rule enum_req_op: enum req_op, 5.10's enum req_opf).
 
 tests/fixtures/layer/kbtest_bmo_new is written for the newest kernels' blk_mq_ops: .timeout(rq)
 without the reserved flag, .poll(hctx, iob) completing through blk_mq_add_to_batch() /
@@ -21,7 +22,11 @@ tag set a copy of its ops whose slots are trampolines of 5.10's types.
   called (every request goes through .queue_rq, as the newer kernel does without it) and no
   completion is batched (5.10 polls without a batch, the newest batches every polled one).
 
-Checked to fail first: with the map_queues trampoline stubbed to return 0 without calling the
+The fixture's kb_moves_data(enum req_op op) decides which requests carry data, so the round
+trips also check that req_op(rq) still gives 5.10's operation through the renamed tag.
+
+Checked to fail first: with enum_req_op's shim emptied the 5.10 build failed (parameter 1
+('op') has incomplete type); with the map_queues trampoline stubbed to return 0 without calling the
 driver's, the 5.10 run fails (one hardware queue instead of two, map_calls 0).
 """
 
@@ -69,6 +74,7 @@ def layer_out(tmp_path_factory, kernels):  # type: ignore[no-untyped-def]
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert f"shim {RULE} (new_on_old" in proc.stdout, proc.stdout
     assert "shim rq_list_type (new_on_old" in proc.stdout, proc.stdout
+    assert "shim enum_req_op (new_on_old" in proc.stdout, proc.stdout
     return out
 
 
