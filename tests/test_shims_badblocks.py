@@ -9,7 +9,9 @@ natively on its own kernel and bridged with the layer on the other side (the new
 6.1, the old one on the newest): the bridged answers must equal the native ones, except the
 shifted table's check results, where the kernels' table code itself differs (5.10 reports the
 first bad block and length in blocks, the newest in unrounded sectors) -- the shim does not
-change the table code. One boot per kernel (two modules on each of 5.10 and the newest).
+change the table code. One boot per kernel (two modules on each of 5.10 and the newest). kbtest_bb_old also names
+the request operation type by its 5.10 name, enum req_opf (rule enum_req_op, old_on_new, on
+the newest kernel): req_opf=10 on both.
 
 Checked to fail first: with set/clear stubbed on both sides to return the kernel's value as is
 (the silent inversion a plain rebuild gives), the 5.10 run printed set_acked=0, big_set=0 and
@@ -73,6 +75,7 @@ def test_native_and_bridged_tables_answer_alike(trees, tmp_path):  # type: ignor
         seen[s] = {side: _answers(g.dmesg, side) for side in ("new", "old")}
     native_new, native_old = seen[newest]["new"], seen["5.10"]["old"]
     assert native_new["set_acked"] == "1" and native_old["set_acked"] == "0", (native_new, native_old)
+    assert native_old["req_opf"] == "10", native_old
     for s in ("5.10", "6.1"):
         got = seen[s]["new"]
         assert {k: v for k, v in got.items() if k not in KERNEL_INTERNAL} == \
