@@ -107,7 +107,10 @@ def test_wrapper_refuses_a_header_it_does_not_fit(tmp_path):  # type: ignore[no-
     wrap = tmp_path / "wrap" / "linux"
     wrap.mkdir(parents=True)
     shutil.copy(WRAPPER, wrap / "blk-mq.h")
-    (tmp_path / "wrap" / "kb_config.h").write_text("/* KB_HAVE_RQ_LIST_TYPE: not this kernel */\n")
+    # a kernel with a queue_rqs slot (5.16+: blk_mq_ops_newer_signatures says new) and
+    # without struct rq_list
+    (tmp_path / "wrap" / "kb_config.h").write_text(
+        "#define KB_HAVE_BLK_MQ_OPS_NEWER_SIGNATURES 1\n/* KB_HAVE_RQ_LIST_TYPE: not this kernel */\n")
     (tmp_path / "t.c").write_text("#include <linux/blk-mq.h>\n")
     proc = subprocess.run(["gcc", "-fsyntax-only", "-std=gnu11", f"-I{tmp_path / 'wrap'}",
                            f"-I{tmp_path / 'inc'}", str(tmp_path / "t.c")],

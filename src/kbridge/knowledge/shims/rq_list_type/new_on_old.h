@@ -33,9 +33,20 @@
  *   freed, so the driver sees the set as it left it.
  */
 #include <linux/blk-mq.h>
-#include <linux/container_of.h>
+#include <linux/kernel.h>
 #include <linux/err.h>
 #include <linux/slab.h>
+
+/*
+ * The link: rq_next, which the newer kernels (and 5.16+) keep in a union with
+ * queuelist, i.e. in queuelist's first word; 5.10 has no rq_next member, so
+ * the list uses that same word.
+ */
+#ifdef KB_HAVE_BLK_MQ_OPS_NEWER_SIGNATURES
+#define KB_RQ_NEXT(rq)	((rq)->rq_next)
+#else
+#define KB_RQ_NEXT(rq)	(*(struct request **)&(rq)->queuelist.next)
+#endif
 
 static inline int kb_rq_list_empty(const struct rq_list *rl)
 {
@@ -50,9 +61,9 @@ static inline void kb_rq_list_init(struct rq_list *rl)
 
 static inline void kb_rq_list_add_tail(struct rq_list *rl, struct request *rq)
 {
-	rq->rq_next = NULL;
+	KB_RQ_NEXT(rq) = NULL;
 	if (rl->tail)
-		rl->tail->rq_next = rq;
+		KB_RQ_NEXT(rl->tail) = rq;
 	else
 		rl->head = rq;
 	rl->tail = rq;
@@ -60,7 +71,7 @@ static inline void kb_rq_list_add_tail(struct rq_list *rl, struct request *rq)
 
 static inline void kb_rq_list_add_head(struct rq_list *rl, struct request *rq)
 {
-	rq->rq_next = rl->head;
+	KB_RQ_NEXT(rq) = rl->head;
 	rl->head = rq;
 	if (!rl->tail)
 		rl->tail = rq;
@@ -72,10 +83,10 @@ static inline struct request *kb_rq_list_pop(struct rq_list *rl)
 
 	if (!rq)
 		return NULL;
-	rl->head = rq->rq_next;
+	rl->head = KB_RQ_NEXT(rq);
 	if (!rl->head)
 		rl->tail = NULL;
-	rq->rq_next = NULL;
+	KB_RQ_NEXT(rq) = NULL;
 	return rq;
 }
 
@@ -85,11 +96,11 @@ static inline struct request *kb_rq_list_peek(struct rq_list *rl)
 }
 
 #define kb_rq_list_for_each(rl, pos) \
-	for (pos = kb_rq_list_peek(rl); pos; pos = pos->rq_next)
+	for (pos = kb_rq_list_peek(rl); pos; pos = KB_RQ_NEXT(pos))
 
 #define kb_rq_list_for_each_safe(rl, pos, nxt) \
-	for (pos = kb_rq_list_peek(rl), nxt = pos ? pos->rq_next : NULL; \
-	     pos; pos = nxt, nxt = pos ? pos->rq_next : NULL)
+	for (pos = kb_rq_list_peek(rl), nxt = pos ? KB_RQ_NEXT(pos) : NULL; \
+	     pos; pos = nxt, nxt = pos ? KB_RQ_NEXT(pos) : NULL)
 
 #undef rq_list_empty
 #undef rq_list_add_tail
@@ -106,6 +117,7 @@ static inline struct request *kb_rq_list_peek(struct rq_list *rl)
 #define rq_list_for_each(rl, pos)		kb_rq_list_for_each(rl, pos)
 #define rq_list_for_each_safe(rl, pos, nxt)	kb_rq_list_for_each_safe(rl, pos, nxt)
 
+#ifdef KB_HAVE_BLK_MQ_OPS_NEWER_SIGNATURES
 /* A tag set's ops as this kernel calls them, and the driver's queue_rqs. */
 struct kb_rq_list_ops_box {
 	struct blk_mq_ops ops;
@@ -218,3 +230,4 @@ static inline void kb_blk_mq_free_tag_set(struct blk_mq_tag_set *set)
 #define blk_mq_alloc_sq_tag_set(set, ops, queue_depth, set_flags) \
 	kb_blk_mq_alloc_sq_tag_set(set, ops, queue_depth, set_flags)
 #define blk_mq_free_tag_set(set)	kb_blk_mq_free_tag_set(set)
+#endif /* KB_HAVE_BLK_MQ_OPS_NEWER_SIGNATURES */

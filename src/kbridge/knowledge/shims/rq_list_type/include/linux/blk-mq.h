@@ -29,17 +29,24 @@
  * layer swaps the ops a tag set uses when the set is allocated.
  */
 #include "kb_config.h"
-#if !defined(KB_HAVE_RQ_LIST_TYPE) && !defined(KB_RQ_LIST_TYPE_WRAP)
-#define KB_RQ_LIST_TYPE_WRAP
-#include <linux/build_bug.h>
-#include <linux/stddef.h>
-
+#if !defined(KB_HAVE_RQ_LIST_TYPE) && !defined(KB_RQ_LIST_TYPE_LIST)
+#define KB_RQ_LIST_TYPE_LIST
 struct request;
 /* Linux >= 6.13's list of requests (documented in its <linux/blkdev.h>) */
 struct rq_list {
 	struct request *head;
 	struct request *tail;
 };
+#endif
+/*
+ * A kernel without any queue_rqs slot (5.10: rule blk_mq_ops_newer_signatures
+ * says "old", and its wrapper keeps the driver's queue_rqs) has nothing to retype.
+ */
+#if !defined(KB_HAVE_RQ_LIST_TYPE) && defined(KB_HAVE_BLK_MQ_OPS_NEWER_SIGNATURES) && \
+	!defined(KB_RQ_LIST_TYPE_WRAP)
+#define KB_RQ_LIST_TYPE_WRAP
+#include <linux/build_bug.h>
+#include <linux/stddef.h>
 
 #if defined(queue_rqs) || defined(rqlist)
 #error "kbridge: queue_rqs or rqlist is already a macro; the rq_list_type wrapper of <linux/blk-mq.h> cannot retype blk_mq_ops.queue_rqs"
