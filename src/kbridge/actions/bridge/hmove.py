@@ -143,7 +143,8 @@ def _struct_defined(api: Any, kind: str, name: str) -> bool:
 def _where(t: Any, name: str, kind: str) -> set[str]:
     """Files of target *t* declaring *name* (a struct/union: defining it)."""
     if kind in ("struct", "union"):
-        return {s.file for s in t.index.structs(name) if s.kind == kind and s.active is not False}
+        found = [s for s in t.index.structs(name) if s.kind == kind and s.active is not False]
+        return {s.file for s in found if s.members} or {s.file for s in found}
     return set(t.declared_in(name))
 
 
@@ -243,7 +244,12 @@ def header_move(a: Any, ts: list[Any], path: str, used: set[str] | None = None,
             d = _differs(a, t, n, api[n])
             if d is not None:
                 if n in (ruled or {}).get(t.name, set()):
-                    continue        # a rule of the bridge bridges that name's change
+                    # a rule of the bridge bridges that name's change; the wrapper still
+                    # reaches the target's declaration, where there is one
+                    w = _where(t, n, api[n])
+                    if w:
+                        where[n] = w
+                    continue
                 src = next((h for h, f in moved if n in _file_decls(a, f)), path)
                 why = (f"<{path}> moved on {t.name}, but not every declaration the driver uses from it "
                        f"(<{src}> of {a.name}) did: {d}")
