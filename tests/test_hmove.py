@@ -111,6 +111,70 @@ def _resolve(series: str):  # type: ignore[no-untyped-def]
     return targets.resolve(series)
 
 
+# Real moves between the installed kernels, found with `kbridge diff A B --kind header`
+# and the declarations of each removed header (a driver's names as *used*): home, the
+# header, the targets lacking it, the names, the header(s) the wrapper must include.
+MOVES = [
+    # 6.12 moved <asm/unaligned.h> (6.1: one line, '#include <asm-generic/unaligned.h>')
+    ("6.1", "asm/unaligned.h", ("6.12", "7.3"), {"get_unaligned_le32", "put_unaligned_be16"},
+     ("linux/unaligned.h",)),
+    # ... and back: one header holding 7.3's (5.10's <asm/unaligned.h>), not the two
+    # files of 5.10 that each define get_unaligned_le32 (access_ok.h, le_struct.h)
+    ("7.3", "linux/unaligned.h", ("5.10",), {"get_unaligned_le32", "get_unaligned"},
+     ("linux/unaligned/packed_struct.h", "asm/unaligned.h")),
+    # 6.6 split <net/page_pool.h> into <net/page_pool/types.h> and <.../helpers.h>
+    ("6.1", "net/page_pool.h", ("6.12", "7.3"),
+     {"page_pool_create", "page_pool_dev_alloc_pages", "page_pool_put_full_page", "page_pool_params"},
+     ("net/page_pool/helpers.h",)),
+    # 5.18 folded <linux/genhd.h> into <linux/blkdev.h> (what genhd.h included and
+    # blkdev.h does not reach stays: <asm/local.h>, <linux/major.h>)
+    ("5.10", "linux/genhd.h", ("7.3",), {"set_capacity", "get_capacity", "disk_to_dev", "gendisk"},
+     ("asm/local.h", "linux/major.h", "linux/blkdev.h")),
+    # <linux/kernel.h> split up (5.16 container_of.h, 6.8 sprintf.h): on 5.10 kernel.h
+    ("7.3", "linux/container_of.h", ("5.10",), {"container_of"}, ("linux/kernel.h",)),
+    ("7.3", "linux/sprintf.h", ("5.10", "6.1"), {"sprintf", "snprintf", "scnprintf"}, ("linux/kernel.h",)),
+    # 5.14 moved the generated <asm-generic/atomic-long.h> to <linux/atomic/atomic-long.h>,
+    # which only <linux/atomic.h> includes: the public header, not the internal one
+    ("5.10", "asm-generic/atomic-long.h", ("7.3",), {"atomic_long_read", "atomic_long_t"},
+     ("linux/atomic.h",)),
+]
+
+
+@pytest.mark.parametrize("home,path,targets,used,includes", MOVES, ids=[m[1] for m in MOVES])
+def test_real_header_moves_between_the_installed_kernels(roots_ready, home, path, targets, used, includes):  # type: ignore[no-untyped-def]
+    from kbridge.actions.bridge import hmove
+    from kbridge.actions.check import open_api
+    a = open_api(_resolve(home))
+    ts = [open_api(_resolve(s)) for s in targets]
+    move, why = hmove.header_move(a, ts, path, used)
+    assert why == {} and move is not None, why
+    assert tuple(move.includes) == includes and move.targets == [t.name for t in ts]
+    assert move.names == used and move.guarded == set()
+
+
+def test_a_real_move_with_a_changed_declaration_is_refused_unless_a_rule_covers_it(roots_ready):  # type: ignore[no-untyped-def]
+    """5.10's add_disk (void) is 7.3's blkdev.h add_disk (int, __must_check): the move of
+    <linux/genhd.h> is refused naming it; with a rule of the bridge covering add_disk it
+    is that rule's, and the header moves."""
+    from kbridge.actions.bridge import hmove
+    from kbridge.actions.check import open_api
+    a, t = open_api(_resolve("5.10")), open_api(_resolve("7.3"))
+    move, why = hmove.header_move(a, [t], "linux/genhd.h", {"add_disk", "set_capacity"})
+    assert move is None and "'add_disk' has another prototype" in why[t.name], why
+    move, why = hmove.header_move(a, [t], "linux/genhd.h", {"add_disk", "set_capacity"},
+                                  {t.name: {"add_disk"}})
+    assert move is not None and "linux/blkdev.h" in move.includes and why == {}
+
+
+def test_an_object_like_alias_of_a_callable_is_that_callable(roots_ready):  # type: ignore[no-untyped-def]
+    """5.10's ``#define get_unaligned __get_unaligned_le`` (a macro of one argument) is
+    called as 7.3's get_unaligned(ptr) is."""
+    from kbridge.actions.check import open_api
+    a, t = open_api(_resolve("7.3")), open_api(_resolve("5.10"))
+    assert draft._same(a, t, "get_unaligned") is None
+    assert draft._same(t, a, "put_unaligned") is None
+
+
 @pytest.mark.slow
 def test_unaligned_moves_build_with_the_layer_on_the_installed_kernels(roots_ready, tmp_path):  # type: ignore[no-untyped-def]
     """6.12 moved <asm/unaligned.h> to <linux/unaligned.h>: each way, the layer's drafted

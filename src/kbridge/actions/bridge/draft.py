@@ -317,6 +317,26 @@ def _declared(api: Any, name: str) -> str | None:
     return None
 
 
+def _macro_sig(api: Any, m: Any, depth: int = 0) -> tuple[object, ...]:
+    """What a macro is to a caller: ("call", arity, variadic) or ("object", body). An
+    object-like macro whose body is one identifier naming a function-like macro or a
+    function is that callable (5.10's ``#define get_unaligned __get_unaligned_le``, where
+    __get_unaligned_le takes (ptr), is called as 7.3's get_unaligned(ptr) is)."""
+    if m.params is not None:
+        return ("call", len(m.params), bool(m.variadic))
+    body = " ".join((m.body or "").split())
+    if depth < 4 and re.fullmatch(r"[A-Za-z_]\w*", body) and body != m.name:
+        inner = api.index.macro(body)
+        if inner is not None:
+            sig = _macro_sig(api, inner, depth + 1)
+            if sig[0] == "call":
+                return sig
+        f = api.function(body)
+        if f is not None:
+            return ("call", len(f.params), bool(f.variadic))
+    return ("object", body)
+
+
 def _same(a: Any, t: Any, name: str) -> str | None:
     """None when *name* has the same declaration on home (*a*) and target (*t*), else why not."""
     ta, tt = a.typedef(name), t.typedef(name)
@@ -334,8 +354,9 @@ def _same(a: Any, t: Any, name: str) -> str | None:
         # same allocator); an object-like macro and a function are not
         m = a.index.macro(name) if ka == "macro" else t.index.macro(name)
         f = t.function(name) if ka == "macro" else a.function(name)
-        if m is None or f is None or m.params is None or not (
-                m.variadic or (len(m.params) == len(f.params) and not f.variadic)):
+        sig = _macro_sig(a if ka == "macro" else t, m) if m is not None else ("object", "")
+        if f is None or sig[0] != "call" or not (
+                sig[2] or (sig[1] == len(f.params) and not f.variadic)):
             return f"'{name}' is a {ka} on {a.name} but a {kt} on {t.name}"
         return None
     if ka != kt and {ka, kt} != {"inline", "function"}:
@@ -343,10 +364,10 @@ def _same(a: Any, t: Any, name: str) -> str | None:
         return f"'{name}' is a {ka} on {a.name} but a {kt} on {t.name}"
     if ka == "macro":
         ma, mt = a.index.macro(name), t.index.macro(name)
-        if (ma.params is None) != (mt.params is None) or (ma.params is not None and (
-                len(ma.params) != len(mt.params) or ma.variadic != mt.variadic)):
+        sa, st = _macro_sig(a, ma), _macro_sig(t, mt)
+        if sa[0] != st[0] or (sa[0] == "call" and sa != st):
             return f"macro '{name}' takes other arguments on {t.name} ({mt.definition})"
-        if ma.params is None and " ".join(ma.body.split()) != " ".join(mt.body.split()):
+        if sa[0] == "object" and sa != st:
             return f"macro '{name}' has another value on {t.name} ({mt.definition})"
         return None
     if ka in ("inline", "function"):

@@ -167,18 +167,51 @@ class _Rev:
         self.t = t
         paths = [r[0] for r in t.index.db.execute("SELECT DISTINCT path FROM headers ORDER BY path")]
         t.reachable(paths)
-        graph = t._load_graph()
+        self.graph = t._load_graph()
+        self._file: dict[str, str | None] = {}
+        self._clos: dict[str, frozenset[str]] = {}
         self.rev: dict[str, set[str]] = {}
         self.path_of: dict[str, list[str]] = {}
         for p in paths:
-            f = t._file_of(p)
+            f = self.file_of(p)
             if f is not None:
                 self.path_of.setdefault(f, []).append(p)
-            for inc in graph.get(p, ()):
-                g = t._file_of(inc)
+            for inc in self.graph.get(p, ()):
+                g = self.file_of(inc)
                 if g is not None:
                     self.rev.setdefault(g, set()).add(p)
+        # how many declarations each file holds (the size of what including it brings in)
+        self.decls: dict[str, int] = {}
+        for table in ("macros", "functions", "typedefs", "enum_constants", "structs"):
+            for f, n in t.index.db.execute(f"SELECT file, COUNT(*) FROM {table} GROUP BY file"):
+                self.decls[f] = self.decls.get(f, 0) + n
         t.save()
+
+    def file_of(self, h: str) -> str | None:
+        if h not in self._file:
+            self._file[h] = self.t._file_of(h)
+        return self._file[h]
+
+    def closure(self, h: str) -> frozenset[str]:
+        """The files ``#include <h>`` reaches (IndexApi.reachable, memoized on this graph)."""
+        if h not in self._clos:
+            seen: set[str] = set()
+            files: set[str] = set()
+            todo = [h]
+            while todo:
+                x = todo.pop()
+                if x in seen:
+                    continue
+                seen.add(x)
+                f = self.file_of(x)
+                if f is None:
+                    continue
+                files.add(f)
+                if x not in self.graph:
+                    self.t.reachable([x])
+                todo.extend(self.graph.get(x, ()))
+            self._clos[h] = frozenset(files)
+        return self._clos[h]
 
     def upward(self, files: set[str]) -> list[str]:
         """Header paths of *files* and of the headers including them, nearest first."""
@@ -193,7 +226,7 @@ class _Rev:
                         seen.add(p)
                         out.append(p)
                 for p in sorted(self.rev.get(f, ())):
-                    g = self.t._file_of(p)
+                    g = self.file_of(p)
                     if g is not None:
                         nxt.add(g)
             frontier = sorted(nxt)
@@ -308,32 +341,38 @@ def _choose(ok: list[Any], per: dict[str, tuple[list[str], dict[str, set[str]]]]
     for t in ok:
         api_where[t.name] = {n: set(t.declared_in(n)) or {
             s.file for s in t.index.structs(n) if s.active is not False} for n in sorted(api)}
-    cover: dict[str, tuple[dict[str, set[str]], int, int, int]] = {}
+    cover: dict[str, tuple[dict[str, set[str]], float, int, int]] = {}
     for c in cands:
         need_c: dict[str, set[str]] = {}
-        n_api = 0
+        like = 0.0
         size = 0
         indeg = 0
         for t in ok:
             if not t.has_header(c):
                 continue
-            clos = t.reachable([c]) or set()
+            r = _rev(t)
+            clos = r.closure(c)
             size += len(clos)
-            indeg += len(_rev(t).rev.get(t._file_of(c) or "", ()))
+            indeg += len(r.rev.get(r.file_of(c) or "", ()))
             need_c[t.name] = {n for n, fs in per[t.name][1].items() if fs & clos}
-            n_api += sum(1 for fs in api_where[t.name].values() if fs & clos)
-        cover[c] = (need_c, n_api, size, indeg)
+            # how alike the candidate is to the moved part: the share of the declarations
+            # the two hold together that both hold (Jaccard, the closure's declarations
+            # counted per file): a header holding the moved API and little else
+            n_api = sum(1 for fs in api_where[t.name].values() if fs & clos)
+            total = sum(r.decls.get(f, 0) for f in clos)
+            like += n_api / max(1, len(api) + total - n_api)
+        cover[c] = (need_c, like, size, indeg)
     chosen: list[str] = []
     while any(rest.values()):
         best = None
         for c in cands:
             if c in chosen:
                 continue
-            need_c, n_api, size, indeg = cover[c]
+            need_c, like, size, indeg = cover[c]
             gain = sum(len(need_c.get(tn, set()) & r) for tn, r in rest.items())
             if gain == 0:
                 continue
-            key = (-gain, -n_api, size, -indeg, c)
+            key = (-gain, -round(like, 9), size, -indeg, c)
             if best is None or key < best[0]:
                 best = (key, c)
         if best is None:
