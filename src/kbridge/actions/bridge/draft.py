@@ -4,10 +4,12 @@ Some differences between kernels need no hand-written rule, because the
 kernel the driver was written for ("home") already holds the faithful shim:
 
 * (a) a header that moved, split or was renamed -- the same declarations are
-  now reached through another path. The draft is a wrapper: a missing
-  header becomes a header of the layer's compat include directory that
-  includes the headers declaring, on the target, the names the driver uses
-  from it (``draft_kind`` "header"); a name declared on the target in a
+  now reached through another path, decided by the declarations reachable
+  through the header's include closure on both kernels (:mod:`.hmove`). The
+  draft is a wrapper: a missing header becomes a header of the layer's compat
+  include directory that includes the target's headers holding, with the same
+  declarations, what the driver uses of it (``draft_kind`` "header"); a name
+  declared on the target in a
   header the driver's includes no longer reach gets that header included
   right after the driver's include that reached it on home ("include").
 * (b) a static inline function, a macro or an enum constant that home's
