@@ -9,8 +9,8 @@ headers of home:
 * <asm/kbt_unal.h> is one line, ``#include <asm-generic/kbt_unal.h>`` (6.1's
   <asm/unaligned.h>), and the target has neither: its kbt_get_le32 is in
   <linux/kbt_unal.h> -> <linux/kbt_unal/le.h>; <linux/kbt_unal/packed.h> defines it too
-  (another arch's variant: including both collides). Drafted: a wrapper of
-  <linux/kbt_unal.h> alone;
+  (another arch's variant: including both collides); its KBT_UNAL_MAX is home's 4
+  spelled (KBT_UNAL_WORD). Drafted: a wrapper of <linux/kbt_unal.h> alone;
 * <linux/kbt_split.h> (and the <linux/kbt_split_types.h> it includes) is split on the
   target over <linux/kbt_split_dev.h> (the struct) and <linux/kbt_split_ops.h> (the
   function, the flag): a wrapper of both;
@@ -64,7 +64,7 @@ def test_a_move_through_an_include_chain_is_drafted(fx):  # type: ignore[no-unty
     # the target's header holding the moved declarations, not the two files that each
     # define kbt_get_le32 (le.h and packed.h collide when both are included)
     assert d.includes == ("linux/kbt_unal.h",)
-    assert "kbt_get_le32" in d.provides and (t, "asm/kbt_unal.h") not in dp.refused
+    assert {"kbt_get_le32", "KBT_UNAL_MAX"} <= set(d.provides) and (t, "asm/kbt_unal.h") not in dp.refused
     text = draft.header_file(d)
     assert "#if __has_include_next(<asm/kbt_unal.h>)\n#include_next <asm/kbt_unal.h>\n#else\n" \
         "#include <linux/kbt_unal.h>\n#endif\n" in text
@@ -168,11 +168,15 @@ def test_a_real_move_with_a_changed_declaration_is_refused_unless_a_rule_covers_
 
 def test_an_object_like_alias_of_a_callable_is_that_callable(roots_ready):  # type: ignore[no-untyped-def]
     """5.10's ``#define get_unaligned __get_unaligned_le`` (a macro of one argument) is
-    called as 7.3's get_unaligned(ptr) is."""
+    called as 7.3's get_unaligned(ptr) is; a constant spelled otherwise is the same value."""
     from kbridge.actions.check import open_api
     a, t = open_api(_resolve("7.3")), open_api(_resolve("5.10"))
     assert draft._same(a, t, "get_unaligned") is None
     assert draft._same(t, a, "put_unaligned") is None
+    # one value spelled two ways: 5.10's (GPIOF_DIR_IN), GPIOF_DIR_IN being (1 << 0), and
+    # 7.3's ((1 << 0)); a constant of another value still differs
+    assert draft._same(a, t, "GPIOF_IN") is None
+    assert "has another value" in (draft._same(a, t, "MAX_SKB_FRAGS") or "")   # 16UL on 5.10
 
 
 @pytest.mark.slow

@@ -339,6 +339,33 @@ def _macro_sig(api: Any, m: Any, depth: int = 0) -> tuple[object, ...]:
     return ("object", body)
 
 
+def _expanded(api: Any, body: str, depth: int = 0) -> str:
+    """An object-like macro's body with every object-like macro it names replaced by its
+    own body, as the preprocessor does, in tokens joined by one space: two spellings of
+    one value compare equal (5.10's ``GPIOF_IN (GPIOF_DIR_IN)``, GPIOF_DIR_IN being
+    ``(1 << 0)``, is 7.3's ``GPIOF_IN ((1 << 0))``)."""
+    out = []
+    for tok in re.findall(r"[A-Za-z_]\w*|\d\w*|\S", body):
+        m = api.index.macro(tok) if depth < 6 and re.match(r"[A-Za-z_]", tok) else None
+        if m is not None and m.params is None and m.name == tok and (m.body or "").strip() != tok:
+            out.append(_expanded(api, m.body or "", depth + 1))
+        else:
+            out.append(tok)
+    return _unparen(" ".join(x for x in out if x))
+
+
+def _unparen(expr: str) -> str:
+    """*expr* (tokens joined by one space) without the parentheses around all of it."""
+    while expr.startswith("( ") and expr.endswith(" )"):
+        depth = 0
+        for i, c in enumerate(expr):
+            depth += (c == "(") - (c == ")")
+            if depth == 0 and i < len(expr) - 1:
+                return expr        # the first "(" closes before the end: (a) + (b)
+        expr = expr[2:-2]
+    return expr
+
+
 def _same(a: Any, t: Any, name: str) -> str | None:
     """None when *name* has the same declaration on home (*a*) and target (*t*), else why not."""
     ta, tt = a.typedef(name), t.typedef(name)
@@ -369,7 +396,7 @@ def _same(a: Any, t: Any, name: str) -> str | None:
         sa, st = _macro_sig(a, ma), _macro_sig(t, mt)
         if sa[0] != st[0] or (sa[0] == "call" and sa != st):
             return f"macro '{name}' takes other arguments on {t.name} ({mt.definition})"
-        if sa[0] == "object" and sa != st:
+        if sa[0] == "object" and sa != st and _expanded(a, str(sa[1])) != _expanded(t, str(st[1])):
             return f"macro '{name}' has another value on {t.name} ({mt.definition})"
         return None
     if ka in ("inline", "function"):
