@@ -166,6 +166,22 @@ def test_a_real_move_with_a_changed_declaration_is_refused_unless_a_rule_covers_
     assert move is not None and "linux/blkdev.h" in move.includes and why == {}
 
 
+def test_a_wrapper_never_defines_again_what_the_drivers_other_includes_define(roots_ready):  # type: ignore[no-untyped-def]
+    """A 7.3 driver using get_unaligned_le16 from <linux/unaligned.h> on 5.10: five files of
+    5.10 define it; <linux/etherdevice.h>, which the driver also includes, brings in
+    <asm/unaligned.h> -> access_ok.h, so the wrapper must not include another of them
+    (le_byteshift.h: 'redefinition of get_unaligned_le16', winbond-840's tulip.h)."""
+    from kbridge.actions.bridge import hmove
+    from kbridge.actions.check import open_api
+    a, t = open_api(_resolve("7.3")), open_api(_resolve("5.10"))
+    ctx = ["linux/netdevice.h", "linux/etherdevice.h", "linux/unaligned.h"]
+    move, why = hmove.header_move(a, [t], "linux/unaligned.h", {"get_unaligned_le16"}, None, ctx)
+    assert move is not None and why == {}
+    assert "asm/unaligned.h" in move.includes, move.includes
+    assert not {"linux/unaligned/le_byteshift.h", "linux/unaligned/le_struct.h",
+                "linux/unaligned/le_memmove.h"} & set(move.includes), move.includes
+
+
 def test_an_object_like_alias_of_a_callable_is_that_callable(roots_ready):  # type: ignore[no-untyped-def]
     """5.10's ``#define get_unaligned __get_unaligned_le`` (a macro of one argument) is
     called as 7.3's get_unaligned(ptr) is; a constant spelled otherwise is the same value."""

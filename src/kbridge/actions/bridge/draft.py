@@ -728,8 +728,9 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
                 if tname not in [t.name for t in ts]:
                     ts.append(open_api(by_name[tname], cache))
     used = {u.name for u in scan.uses}
+    context = list(dict.fromkeys(u.name for u in scan.uses if u.kind == "include"))
     for path in sorted(missing):
-        cand, why = _header_draft(dr, missing[path], path, used, ruled or {})
+        cand, why = _header_draft(dr, missing[path], path, used, ruled or {}, context)
         for tname, w in why.items():
             out.refused[(tname, path)] = w
         if cand is not None:
@@ -865,7 +866,8 @@ def _to_drafts(dr: Drafter, home: Any) -> list[Draft]:
 
 
 def _header_draft(dr: Drafter, ts: list[Any], path: str, used: set[str],
-                  ruled: dict[str, set[str]]) -> tuple[_Candidate | None, dict[str, str]]:
+                  ruled: dict[str, set[str]], context: list[str] | None = None
+                  ) -> tuple[_Candidate | None, dict[str, str]]:
     """A header missing on the targets *ts*: (the draft, or None; target -> why not).
 
     Decided by declarations, not by the file's text (:mod:`.hmove`): where the target
@@ -903,7 +905,7 @@ def _header_draft(dr: Drafter, ts: list[Any], path: str, used: set[str],
             new.append(t)
     cand: _Candidate | None = None
     if movers:
-        m, why = hmove.header_move(a, movers, path, used, ruled)
+        m, why = hmove.header_move(a, movers, path, used, ruled, context)
         refused.update(why)
         if m is not None:
             cand = _Candidate(path, "header", f"{src}", "", set(m.names) | {path},

@@ -213,6 +213,12 @@ class _Rev:
             self._clos[h] = frozenset(files)
         return self._clos[h]
 
+    def closure_of(self, hs: list[str]) -> frozenset[str]:
+        out: set[str] = set()
+        for h in hs:
+            out |= self.closure(h)
+        return frozenset(out)
+
     def upward(self, files: set[str]) -> list[str]:
         """Header paths of *files* and of the headers including them, nearest first."""
         out: list[str] = []
@@ -247,13 +253,17 @@ def _rev(t: Any) -> _Rev:
 
 
 def header_move(a: Any, ts: list[Any], path: str, used: set[str] | None = None,
-                ruled: dict[str, set[str]] | None = None) -> tuple[Move | None, dict[str, str]]:
+                ruled: dict[str, set[str]] | None = None,
+                context: list[str] | None = None) -> tuple[Move | None, dict[str, str]]:
     """The wrapper for home header *path* on the targets *ts* (IndexApis lacking it):
     (the move, or None when no target takes it; target name -> why not, for the rest).
 
     *used*: the names the driver uses (None: every declaration of the moved part, to
     survey a kernel pair); *ruled*: target name -> names whose difference a rule of the
-    bridge covers there."""
+    bridge covers there; *context*: every header the driver's files include (what the
+    wrapper is compiled beside: a header defining again a name one of them already
+    defines, from another file, is never chosen -- 5.10's le_byteshift.h beside the
+    access_ok.h that <linux/etherdevice.h> brings in: redefinition of get_unaligned_le16)."""
     refused: dict[str, str] = {}
     hd = a.index.header(path)
     if hd is None:
@@ -310,7 +320,9 @@ def header_move(a: Any, ts: list[Any], path: str, used: set[str] | None = None,
         reach = t.reachable([h for h in kept_all if t.has_header(h)]) or set()
         rest[t.name] = {n for n, fs in per[t.name][1].items() if not fs & reach}
     if any(rest.values()):
-        chosen = _choose(ok, per, rest, move.api, a)
+        base = {t.name: _rev(t).closure_of([h for h in (context or []) if h != path and t.has_header(h)])
+                for t in ok}
+        chosen = _choose(ok, per, rest, move.api, a, base)
         left = [t.name for t in ok if rest[t.name]]
         for tn in left:
             refused[tn] = (f"<{path}> moved on {tn}, but no header there reaches "
@@ -326,8 +338,11 @@ def header_move(a: Any, ts: list[Any], path: str, used: set[str] | None = None,
 
 
 def _choose(ok: list[Any], per: dict[str, tuple[list[str], dict[str, set[str]]]],
-            rest: dict[str, set[str]], api: set[str], a: Any) -> list[str]:
-    """Greedy: the target headers covering *rest* (target -> names, emptied in place)."""
+            rest: dict[str, set[str]], api: set[str], a: Any,
+            base: dict[str, frozenset[str]] | None = None) -> list[str]:
+    """Greedy: the target headers covering *rest* (target -> names, emptied in place),
+    none of them defining again, from another file, a name *base* (target -> files the
+    driver's other includes reach) defines."""
     cands: list[str] = []
     for t in ok:
         files: set[str] = set()
@@ -341,32 +356,53 @@ def _choose(ok: list[Any], per: dict[str, tuple[list[str], dict[str, set[str]]]]
     for t in ok:
         api_where[t.name] = {n: set(t.declared_in(n)) or {
             s.file for s in t.index.structs(n) if s.active is not False} for n in sorted(api)}
+    # per target, the files of a second definition of a name the driver's includes define
+    others: dict[str, set[str]] = {}
+    for t in ok:
+        b = (base or {}).get(t.name, frozenset())
+        out: set[str] = set()
+        names = set(api_where[t.name]) | set(per[t.name][1])
+        for n in sorted(names):
+            fs = api_where[t.name].get(n) or per[t.name][1].get(n) or set()
+            f = t.function(n)
+            if not fs & b or (f is not None and not f.inline and t.macro(n) is None):
+                continue            # not defined by the driver's includes, or a prototype
+            out |= fs - b
+        others[t.name] = out
     cover: dict[str, tuple[dict[str, set[str]], float, int, int]] = {}
     for c in cands:
         need_c: dict[str, set[str]] = {}
         like = 0.0
         size = 0
         indeg = 0
+        clash = False
         for t in ok:
             if not t.has_header(c):
                 continue
             r = _rev(t)
             clos = r.closure(c)
+            if clos & others[t.name]:
+                clash = True
+                break
             size += len(clos)
             indeg += len(r.rev.get(r.file_of(c) or "", ()))
             need_c[t.name] = {n for n, fs in per[t.name][1].items() if fs & clos}
             # how alike the candidate is to the moved part: the share of the declarations
             # the two hold together that both hold (Jaccard, the closure's declarations
-            # counted per file): a header holding the moved API and little else
+            # counted per file, those the driver's includes bring in anyway aside): a
+            # header holding the moved API and adding little else
             n_api = sum(1 for fs in api_where[t.name].values() if fs & clos)
-            total = sum(r.decls.get(f, 0) for f in clos)
+            b = (base or {}).get(t.name, frozenset())
+            total = sum(r.decls.get(f, 0) for f in clos - b)
             like += n_api / max(1, len(api) + total - n_api)
+        if clash:
+            continue
         cover[c] = (need_c, like, size, indeg)
     chosen: list[str] = []
     while any(rest.values()):
         best = None
         for c in cands:
-            if c in chosen:
+            if c in chosen or c not in cover:
                 continue
             need_c, like, size, indeg = cover[c]
             gain = sum(len(need_c.get(tn, set()) & r) for tn, r in rest.items())
