@@ -4,10 +4,12 @@ Some differences between kernels need no hand-written rule, because the
 kernel the driver was written for ("home") already holds the faithful shim:
 
 * (a) a header that moved, split or was renamed -- the same declarations are
-  now reached through another path. The draft is a wrapper: a missing
-  header becomes a header of the layer's compat include directory that
-  includes the headers declaring, on the target, the names the driver uses
-  from it (``draft_kind`` "header"); a name declared on the target in a
+  now reached through another path, decided by the declarations reachable
+  through the header's include closure on both kernels (:mod:`.hmove`). The
+  draft is a wrapper: a missing header becomes a header of the layer's compat
+  include directory that includes the target's headers holding, with the same
+  declarations, what the driver uses of it (``draft_kind`` "header"); a name
+  declared on the target in a
   header the driver's includes no longer reach gets that header included
   right after the driver's include that reached it on home ("include").
 * (b) a static inline function, a macro or an enum constant that home's
@@ -101,12 +103,14 @@ class Draft:
     needs: tuple[str, ...] = ()
     includes: tuple[str, ...] = ()
     provides: tuple[str, ...] = ()
+    body: str = ""      # a header wrapper's #include lines, in order (a header absent on some
+                        # target it applies to under __has_include)
 
     def to_json(self) -> dict[str, object]:
         return {"api": self.api, "kind": self.kind, "source": self.source, "kernel": self.kernel,
                 "guard": self.guard, "targets": list(self.targets), "after": list(self.after),
                 "needs": list(self.needs), "includes": list(self.includes),
-                "provides": list(self.provides), "text": self.text}
+                "provides": list(self.provides), "text": self.text, "body": self.body}
 
 
 @dataclass
@@ -315,6 +319,53 @@ def _declared(api: Any, name: str) -> str | None:
     return None
 
 
+def _macro_sig(api: Any, m: Any, depth: int = 0) -> tuple[object, ...]:
+    """What a macro is to a caller: ("call", arity, variadic) or ("object", body). An
+    object-like macro whose body is one identifier naming a function-like macro or a
+    function is that callable (5.10's ``#define get_unaligned __get_unaligned_le``, where
+    __get_unaligned_le takes (ptr), is called as 7.3's get_unaligned(ptr) is)."""
+    if m.params is not None:
+        return ("call", len(m.params), bool(m.variadic))
+    body = " ".join((m.body or "").split())
+    if depth < 4 and re.fullmatch(r"[A-Za-z_]\w*", body) and body != m.name:
+        inner = api.index.macro(body)
+        if inner is not None:
+            sig = _macro_sig(api, inner, depth + 1)
+            if sig[0] == "call":
+                return sig
+        f = api.function(body)
+        if f is not None:
+            return ("call", len(f.params), bool(f.variadic))
+    return ("object", body)
+
+
+def _expanded(api: Any, body: str, depth: int = 0) -> str:
+    """An object-like macro's body with every object-like macro it names replaced by its
+    own body, as the preprocessor does, in tokens joined by one space: two spellings of
+    one value compare equal (5.10's ``GPIOF_IN (GPIOF_DIR_IN)``, GPIOF_DIR_IN being
+    ``(1 << 0)``, is 7.3's ``GPIOF_IN ((1 << 0))``)."""
+    out = []
+    for tok in re.findall(r"[A-Za-z_]\w*|\d\w*|\S", body):
+        m = api.index.macro(tok) if depth < 6 and re.match(r"[A-Za-z_]", tok) else None
+        if m is not None and m.params is None and m.name == tok and (m.body or "").strip() != tok:
+            out.append(_expanded(api, m.body or "", depth + 1))
+        else:
+            out.append(tok)
+    return _unparen(" ".join(x for x in out if x))
+
+
+def _unparen(expr: str) -> str:
+    """*expr* (tokens joined by one space) without the parentheses around all of it."""
+    while expr.startswith("( ") and expr.endswith(" )"):
+        depth = 0
+        for i, c in enumerate(expr):
+            depth += (c == "(") - (c == ")")
+            if depth == 0 and i < len(expr) - 1:
+                return expr        # the first "(" closes before the end: (a) + (b)
+        expr = expr[2:-2]
+    return expr
+
+
 def _same(a: Any, t: Any, name: str) -> str | None:
     """None when *name* has the same declaration on home (*a*) and target (*t*), else why not."""
     ta, tt = a.typedef(name), t.typedef(name)
@@ -332,16 +383,20 @@ def _same(a: Any, t: Any, name: str) -> str | None:
         # same allocator); an object-like macro and a function are not
         m = a.index.macro(name) if ka == "macro" else t.index.macro(name)
         f = t.function(name) if ka == "macro" else a.function(name)
-        if m is None or f is None or m.params is None or not (
-                m.variadic or (len(m.params) == len(f.params) and not f.variadic)):
+        sig = _macro_sig(a if ka == "macro" else t, m) if m is not None else ("object", "")
+        if f is None or sig[0] != "call" or not (
+                sig[2] or (sig[1] == len(f.params) and not f.variadic)):
             return f"'{name}' is a {ka} on {a.name} but a {kt} on {t.name}"
         return None
+    if ka != kt and {ka, kt} != {"inline", "function"}:
+        # a function on one kernel and a typedef or a constant on the other
+        return f"'{name}' is a {ka} on {a.name} but a {kt} on {t.name}"
     if ka == "macro":
         ma, mt = a.index.macro(name), t.index.macro(name)
-        if (ma.params is None) != (mt.params is None) or (ma.params is not None and (
-                len(ma.params) != len(mt.params) or ma.variadic != mt.variadic)):
+        sa, st = _macro_sig(a, ma), _macro_sig(t, mt)
+        if sa[0] != st[0] or (sa[0] == "call" and sa != st):
             return f"macro '{name}' takes other arguments on {t.name} ({mt.definition})"
-        if ma.params is None and " ".join(ma.body.split()) != " ".join(mt.body.split()):
+        if sa[0] == "object" and sa != st and _expanded(a, str(sa[1])) != _expanded(t, str(st[1])):
             return f"macro '{name}' has another value on {t.name} ({mt.definition})"
         return None
     if ka in ("inline", "function"):
@@ -454,6 +509,7 @@ class _Candidate:
     includes: set[str] = field(default_factory=set)
     targets: set[str] = field(default_factory=set)
     inc_t: dict[str, set[str]] = field(default_factory=dict)   # target -> headers declaring deps
+    body: str = ""                                              # a header wrapper's #include lines
 
 
 class NotDraftable(str):
@@ -641,9 +697,12 @@ def _reaching_include(a: Any, scan: Any, file: str, decl_files: set[str]) -> str
 
 
 def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict[str, Any]]],
-         *, cache: Any = None, compile_check: bool = True) -> DraftPlan:
+         *, cache: Any = None, compile_check: bool = True,
+         ruled: dict[str, set[str]] | None = None) -> DraftPlan:
     """The drafts for *findings* (target name -> check's findings of the unbridged driver
-    against *home* that no rule covers) on *trees*."""
+    against *home* that no rule covers) on *trees*. *ruled*: target name -> the names whose
+    findings there a rule of the bridge covers (a moved header's name whose declaration
+    changed is then the rule's, not a reason to refuse the move)."""
     from kbridge.actions.check import open_api
     from kbridge.actions.check.run import load_driver_scan
 
@@ -654,21 +713,31 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
     headers: dict[str, _Candidate] = {}
     includes: dict[tuple[str, str], _Candidate] = {}
     by_name = {t.name: t for t in trees}
+
+    def draftable(tname: str) -> list[dict[str, Any]]:
+        return [f for f in findings[tname] if f["kind"] in DRAFTABLE_FINDINGS and not f["rules"]
+                and f["severity"] != "warning"]
+
+    # whole headers first, over every target lacking each (one compat/include file serves
+    # them all): the names they declare need no draft of their own
+    missing: dict[str, list[Any]] = {}
+    for tname in sorted(findings):
+        for f in draftable(tname):
+            if f["kind"] == "missing-header":
+                ts = missing.setdefault(f["api"], [])
+                if tname not in [t.name for t in ts]:
+                    ts.append(open_api(by_name[tname], cache))
+    used = {u.name for u in scan.uses}
+    context = list(dict.fromkeys(u.name for u in scan.uses if u.kind == "include"))
+    for path in sorted(missing):
+        cand, why = _header_draft(dr, missing[path], path, used, ruled or {}, context)
+        for tname, w in why.items():
+            out.refused[(tname, path)] = w
+        if cand is not None:
+            headers[path] = cand
     for tname in sorted(findings):
         t = open_api(by_name[tname], cache)
-        fs = [f for f in findings[tname] if f["kind"] in DRAFTABLE_FINDINGS and not f["rules"]
-              and f["severity"] != "warning"]
-        # whole headers first: the names they declare need no draft of their own
-        for f in fs:
-            if f["kind"] != "missing-header":
-                continue
-            res = _header_draft(dr, t, f["api"], scan)
-            if isinstance(res, str):
-                out.refused[(tname, f["api"])] = res
-                continue
-            c = headers.setdefault(f["api"], res)
-            c.targets.add(tname)
-            c.includes |= res.includes
+        fs = draftable(tname)
         covered = {n for c in headers.values() if tname in c.targets for n in c.provides}
         for f in fs:
             api = f["api"]
@@ -796,42 +865,84 @@ def _to_drafts(dr: Drafter, home: Any) -> list[Draft]:
     return out
 
 
-def _header_draft(dr: Drafter, t: Any, path: str, scan: Any) -> _Candidate | str:
-    """A header missing on target *t*: a wrapper of the headers now declaring what the
-    driver uses from it (class a), or the header itself when the target has none of it."""
+def _header_draft(dr: Drafter, ts: list[Any], path: str, used: set[str],
+                  ruled: dict[str, set[str]], context: list[str] | None = None
+                  ) -> tuple[_Candidate | None, dict[str, str]]:
+    """A header missing on the targets *ts*: (the draft, or None; target -> why not).
+
+    Decided by declarations, not by the file's text (:mod:`.hmove`): where the target
+    declares any of what the header and the headers it includes that the target lacks
+    too (its moved part) declare at home, the header moved, split or was renamed, and
+    the draft is a wrapper including the target's headers that hold, with the same
+    declarations, what the driver uses of it (refused with the name and the difference
+    when one is missing or differs); where the target declares none of it, the header
+    is new and is copied whole. A target that has the header is never drafted over."""
+    from kbridge.actions.bridge import hmove
     a = dr.a
+    refused: dict[str, str] = {}
     hd = a.index.header(path)
     if hd is None:
-        return f"<{path}> is not a header of {a.name}"
+        return None, {t.name: f"<{path}> is not a header of {a.name}" for t in ts}
+    got = _read(dr.home, hd.file)
+    if got is None:
+        return None, {t.name: f"cannot read <{path}> of {a.name}" for t in ts}
+    src, data = got
+    movers: list[Any] = []
+    new: list[Any] = []
+    for t in ts:
+        if t.has_header(path):
+            refused[t.name] = f"{t.name} has its own <{path}>: never drafted over the kernel's header"
+            continue
+        moved, _kept = hmove.moved_part(a, t, path)
+        api: dict[str, str] = {}
+        for _, f in moved:
+            for n, k in hmove._file_decls(a, f).items():
+                api.setdefault(n, k)
+        if any(_declared(t, n) is not None or (k in ("struct", "union") and hmove._struct_defined(t, k, n))
+               for n, k in api.items()):
+            movers.append(t)
+        else:
+            new.append(t)
+    cand: _Candidate | None = None
+    if movers:
+        m, why = hmove.header_move(a, movers, path, used, ruled, context)
+        refused.update(why)
+        if m is not None:
+            cand = _Candidate(path, "header", f"{src}", "", set(m.names) | {path},
+                              includes=set(m.includes), targets=set(m.targets), body=m.body())
+    for t in new:
+        if cand is not None:
+            refused[t.name] = (f"<{path}> moved on {', '.join(sorted(cand.targets))} but is new on {t.name}: "
+                               "one compat header cannot be both")
+            continue
+        res = _whole_copy(a, t, path, src, data)
+        if isinstance(res, str):
+            refused[t.name] = res
+        else:
+            cand = res
+            cand.targets.add(t.name)
+    if cand is not None:
+        for t in new:
+            if t.name not in refused:
+                cand.targets.add(t.name)
+    return cand, refused
+
+
+def _whole_copy(a: Any, t: Any, path: str, src: Path, data: bytes) -> _Candidate | str:
+    """A header target *t* lacks entirely, none of whose declarations it has: its copy."""
+    from kbridge.actions.check.adapter import _include_lines
+    hd = a.index.header(path)
     db = a.index.db
     declared = sorted({n for (n,) in db.execute(
         "SELECT name FROM macros WHERE file=? UNION SELECT name FROM functions WHERE file=? "
         "UNION SELECT name FROM typedefs WHERE file=? UNION SELECT name FROM enum_constants WHERE file=? "
         "UNION SELECT name FROM structs WHERE file=?", (hd.file,) * 5)})
-    used = sorted({u.name for u in scan.uses} & set(declared))
-    got = _read(dr.home, hd.file)
-    if got is None:
-        return f"cannot read <{path}> of {a.name}"
-    src, data = got
-    if used and all(_declared(t, n) is not None or t.members(f"struct {n}") is not None for n in used):
-        diffs = [d for n in used if (d := _same(a, t, n))]
-        if diffs:
-            return f"moved, but not the same: {diffs[0]}"
-        hs = sorted({h for n in used for h in dr._headers_of(t, n)} |
-                    {h for n in used for f in ([s.file for s in t.index.structs(n)]) if (h := _header_of(t, f))})
-        return _Candidate(path, "header", f"{src}", "", set(used), includes=set(hs))
-    present = [n for n in declared if _declared(t, n) is not None]
-    if present:
-        return (f"<{path}> is partly on {t.name} ({', '.join(present[:3])}...) and the driver uses what "
-                "is not: neither a move nor a whole new header")
-    from kbridge.actions.check.adapter import _include_lines
     missing = [h for h in _include_lines(data, path) if "/" in h and not t.has_header(h)
                and not h.startswith(path.rsplit("/", 1)[0] + "/../")]
     missing = [h for h in missing if a.has_header(h)]
     if missing:
         return f"<{path}> includes <{missing[0]}>, which {t.name} lacks"
-    c = _Candidate(path, "header", f"{src}:1", _bracket_includes(data, path), set(declared) | {path})
-    return c
+    return _Candidate(path, "header", f"{src}:1", _bracket_includes(data, path), set(declared) | {path})
 
 
 def _bracket_includes(data: bytes, path: str) -> str:
@@ -854,7 +965,7 @@ def _header_drafts(headers: dict[str, _Candidate], home: Any) -> list[Draft]:
         whole = bool(c.text)
         out.append(Draft(path, "header", c.source, home.name, "", f"__has_include_next(<{path}>)",
                          tuple(sorted(c.targets)), (), (), tuple(sorted(c.includes)),
-                         tuple(sorted(c.provides | {path}))) if not whole else
+                         tuple(sorted(c.provides | {path})), c.body) if not whole else
                    Draft(path, "header", c.source, home.name, c.text, f"__has_include_next(<{path}>)",
                          tuple(sorted(c.targets)), (), (), (), tuple(sorted(c.provides))))
     return out
@@ -875,10 +986,11 @@ def _include_drafts(includes: dict[tuple[str, str], _Candidate], home: Any) -> l
 
 def header_file(d: Draft) -> str:
     """compat/include/<path> of a header draft: the kernel's own when it has one."""
-    body = d.text if d.text else "".join(f"#include <{h}>\n" for h in d.includes)
+    body = d.text if d.text else (d.body or "".join(f"#include <{h}>\n" for h in d.includes))
     what = (f"a copy of <{d.api}> of Linux {d.kernel} ({d.source})" if d.text else
             f"<{d.api}> of Linux {d.kernel} moved: its declarations the driver uses are in "
-            f"{', '.join(f'<{h}>' for h in d.includes)}")
+            f"{', '.join(f'<{h}>' for h in d.includes)}" if d.includes else
+            f"<{d.api}> of Linux {d.kernel} moved, and the driver uses none of its declarations")
     return (f"/* Generated by kbridge (drafted): {what}; used only where the kernel has no <{d.api}>. */\n"
             f"#if {d.guard}\n#include_next <{d.api}>\n#else\n{body}\n#endif\n")
 
@@ -1089,6 +1201,7 @@ def for_bridge(driver: Any, home: str, trees: list[Any], p: layer.LayerPlan, rul
     taken = shimmed | {u.rule for u in p.unbridged}
     reaching = [s.rule for s in p.shims]
     findings: dict[str, list[dict[str, Any]]] = {}
+    ruled: dict[str, set[str]] = {}
     for t in trees:
         if t.path == ht.path:
             continue
@@ -1102,10 +1215,11 @@ def for_bridge(driver: Any, home: str, trees: list[Any], p: layer.LayerPlan, rul
         # not reachable through a header the target lacks) is drafted like any other
         findings[t.name] = [{**f, "rules": [i for i in f["rules"] if i in taken]}  # type: ignore[index]
                             for f in chk["findings"] if not (set(f["rules"]) & shimmed)]  # type: ignore[index]
+        ruled[t.name] = {str(f["api"]) for f in chk["findings"] if set(f["rules"]) & shimmed}  # type: ignore[index]
         have = {f["api"] for f in findings[t.name]}
         findings[t.name] += [{"kind": "missing-macro", "api": n, "file": "", "rules": [], "severity": "error"}
                              for n in sorted((extra or {}).get(t.name, ())) if n not in have]
-    dp = plan(driver, ht, [t for t in trees if t.name in findings], findings, cache=cache)
+    dp = plan(driver, ht, [t for t in trees if t.name in findings], findings, cache=cache, ruled=ruled)
     extend(p, dp)
     return dp
 
