@@ -293,3 +293,45 @@ def test_a_wrapper_serves_only_the_directions_its_rule_declares():  # type: igno
                    frozenset({"rq_list_type"}))
     [s] = [s for s in p.shims if s.rule.id == "rq_list_type"]
     assert s.direction == "new_on_old" and "linux/blk-mq.h" in s.wrappers
+
+
+def test_two_probes_calling_one_missing_function_both_answer_missing(tmp_path):  # type: ignore[no-untyped-def]
+    """The probes run in one gcc unit, and gcc reports an implicit declaration once, at the
+    first call: a second probe calling the same missing function compiled there and answered
+    "present" (the pp510 engineer found it: 6.1's netfront bridged to 5.10 lost a shim). A
+    "present" probe that calls a function some error of the unit called implicit is asked
+    again alone. Two user rules here, each calling a function no kernel has."""
+    import json
+
+    from conftest import run_cli
+
+    d = tmp_path / "mine"
+    (d / "rules").mkdir(parents=True)
+    text = ""
+    for name in ("kbtest_first", "kbtest_second"):
+        text += f"""
+[[rule]]
+id = "{name}"
+api = ["kb_no_such_fn"]
+kind = "added"
+summary = "a function no kernel has ({name})"
+since = "unknown"
+commit = "unknown"
+commit_title = "unknown"
+guard = "KB_HAVE_{name.upper()}"
+
+[rule.probe]
+includes = ["linux/types.h"]
+code = '''
+static inline int kb_probe(void) {{ return kb_no_such_fn(1); }}
+'''
+absent = "implicit declaration of function 'kb_no_such_fn'"
+"""
+        (d / "shims" / name).mkdir(parents=True)
+        (d / "shims" / name / "shim.toml").write_text('[new_on_old]\nnoop = "a test rule"\n')
+    (d / "rules" / "test.toml").write_text(text)
+    proc = run_cli("probe", "6.12", "--rule", "kbtest_first", "--rule", "kbtest_second",
+                   "--method", "compile", "--no-cache", "--json", "--rules", str(d))
+    assert proc.returncode == 0, proc.stderr
+    got = {r["rule"]: (r["result"], r["state"]) for r in json.loads(proc.stdout)["results"]}
+    assert got == {"kbtest_first": (False, "old"), "kbtest_second": (False, "old")}, got

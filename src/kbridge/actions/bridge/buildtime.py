@@ -299,6 +299,9 @@ BEGIN {
 		ne++
 		if (head ~ /warning:[ \t]+$/) { em[ne] = ""; next }	# warnings are not answers
 		nerr++
+		# gcc says "implicit declaration" once per unit, at the first call: a later probe
+		# calling the same function compiles in the batch (REDO below)
+		if (match(msg, /implicit declaration of function '[^']+'/)) implicit[substr(msg, RSTART + 34, RLENGTH - 35)] = 1
 		em[ne] = (head ~ /fatal error:[ \t]+$/ ? "fatal error: " : "error: ") msg
 		if (solo) eo[ne] = solo
 		else if (file == unit) eo[ne] = owner_of_line(ln)
@@ -332,6 +335,10 @@ END {
 		if (solo) { cnt[solo] = 1; first[solo] = orph; ev[solo] = orph }
 	}
 	if (!solo) print "ORPHANS", orphans, orph
+	if (!solo) {	# the unit's lines, to find a "present" probe that calls an implicit function
+		nl = 0
+		for (fn in implicit) { while ((getline l < unit) > 0) text[++nl] = l; close(unit); break }
+	}
 	for (i = 1; i <= n; i++) {
 		if (solo ? i != solo : iso[i]) { if (!solo) print "REDO", i, rid[i]; continue }
 		if (!cnt[i]) status = "present"
@@ -344,6 +351,10 @@ END {
 			if (fe ~ pat[i]) { status = "missing"; evd = fe } else status = "ambiguous"
 		}
 		if (status == "present") evd = ""
+		if (!solo && status == "present" && nl)
+			for (fn in implicit)
+				for (k = lo[i]; k <= hi[i] && status == "present"; k++)
+					if (index(text[k], fn "(")) status = "ambiguous"
 		if (solo) {
 			if (status == "ambiguous") {
 				status = "broken"
