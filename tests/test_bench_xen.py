@@ -254,7 +254,8 @@ case $cmd in
       ok) exit 0;;
       initwait) echo "libxl: error: libxl_device.c:1194:device_backend_callback: unable to add device with path /local/domain/0/backend/$k/0/$id - rc -9"
                 echo "libxl: error: libxl_device.c:1495:device_addrm_aocomplete: Unable to add $k with id $id"; exit 1;;
-      hotplug) echo "libxl: error: libxl_aoutils.c:539:async_exec_timeout: killing execution of /etc/xen/scripts/block add because of timeout"; exit 1;;
+      hotplug) case $cmd in block-*) s="block add";; *) s="vif-bridge online";; esac
+               echo "libxl: error: libxl_aoutils.c:539:async_exec_timeout: killing execution of /etc/xen/scripts/$s because of timeout"; exit 1;;
     esac;;
   *-detach) grep -v "^$3\$" $FAKE/devs > $FAKE/devs.n; mv $FAKE/devs.n $FAKE/devs;;
 esac
@@ -346,6 +347,11 @@ def test_a_stages_retries_are_reported_and_an_attach_that_ran_out_of_tries_says_
     ok = xen.parse_stage("s", "\n".join([f"{M} insmod 0 xen_blkfront ", f"{M} xen-attach s disk 0 ",
                                          f"{M} xen-retry s {line}"]))
     assert ok.ok and ok.retries == [line] and ok.to_json()["retries"] == [line]
+    # the corpus column's cell carries its stage's retries too
+    from kbridge.actions.guest import xencolumn
+    boot = xen.XenResult("r", "4.17", True, [], {}, [], [ok], [], [], [], "", 1.0, False, None)
+    cell = xencolumn.judge_cell("xen-blkfront@7.3", "5.10", "xen_blkfront", ok, None, boot)
+    assert cell.retries == [line] and cell.to_json()["retries"] == [line]
     bad = xen.parse_stage("s", "\n".join([f"{M} insmod 0 xen_blkfront ", f"{M} xen-attach s disk 1 ",
                                           f"{M} xen-retry s {line}"]))
     assert not bad.ok and "after 1 libxl time-out(s)" in bad.reasons[0], bad.reasons

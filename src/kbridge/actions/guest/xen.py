@@ -112,8 +112,8 @@ _XEN_PROBLEM = re.compile(r"(?:Assertion '|\bXen BUG\b|\bFATAL\b|Panic on CPU|\b
 # libxl's clocks are real time (libxl_internal.h: LIBXL_INIT_TIMEOUT 10 s for a back-end
 # to reach InitWait, LIBXL_HOTPLUG_TIMEOUT 40 s for a hotplug script; compiled in, no
 # xl.conf key or environment variable moves them, and xl.conf's run_hotplug_scripts is
-# read into the domain's create info only, never consulted for a device attached to a
-# running dom0). A TCG dom0 on a loaded host misses them while nothing is wrong. Every
+# parsed into the create info but read nowhere in libxl 4.14-4.20 since udev hotplug
+# was dropped). A TCG dom0 on a loaded host misses them while nothing is wrong. Every
 # attach goes through this helper (/bin/kbridge-xl-attach KIND SPEC, KIND block or
 # network): it runs `xl KIND-attach 0 SPEC` and tries again -- at most ATTACH_TRIES
 # times in all -- only when libxl gave up on one of those two clocks AND the back-end
@@ -142,7 +142,8 @@ while :; do
   cat $out
   [ "$rc" = 0 ] && { rm -f $out; exit 0; }
   be=$(sed -n 's/.*unable to add device with path \(\/local\/domain\/[^ ]*\).*/\1/p' $out | head -n 1)
-  if grep -q 'killing execution of .* add because of timeout' $out; then why=hotplug-script
+  # the script's action is "add" for a disk, "online" for a vif (vif-bridge online)
+  if grep -qE 'killing execution of .* (add|online) because of timeout' $out; then why=hotplug-script
   elif [ -n "$be" ]; then why=backend-initwait
   else rm -f $out; exit $rc; fi
   # the failed attempt's back-end (libxl names it only for the InitWait time-out)
