@@ -382,3 +382,16 @@ def test_a_direction_without_differences_needs_no_own_reference(bench) -> None: 
     res.stages[1].name = bench.stage_name("6.1")
     bench.judge_direction(d2, res, None, (), 10.0)
     assert d2.verdict == "FAIL" and any("no native run of 6.1" in p for p in d2.problems)
+
+
+def test_a_boots_budget_may_grow_while_it_runs_and_never_shrinks() -> None:
+    """The --pairs boot's budget follows the host's load while QEMU runs (a boot that
+    starts at load 7 and meets load 21 got 1200 s and was killed in its third stage):
+    boot() asks a callable budget every poll and keeps the largest answer."""
+    t = __import__("time").monotonic()
+    b = xen.boot(["sleep", "5"], timeout=lambda: 0.5)
+    assert b.timed_out and b.seconds < 3
+    answers = iter([0.5, 10.0])
+    b = xen.boot(["sleep", "1"], timeout=lambda: next(answers, 0.1))
+    assert not b.timed_out and b.returncode == 0, b
+    assert __import__("time").monotonic() - t < 8

@@ -47,6 +47,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -624,13 +625,18 @@ class XenBoot:
     init_seconds: float | None = None   # when dom0's /init first spoke
 
 
-def boot(cmd: list[str], *, timeout: float) -> XenBoot:
-    """Run QEMU until it exits or *timeout* passes; also when dom0's /init first spoke."""
+def boot(cmd: list[str], *, timeout: float | Callable[[], float]) -> XenBoot:
+    """Run QEMU until it exits or *timeout* passes; also when dom0's /init first spoke.
+
+    *timeout* may be a callable, asked every poll: the budget is then the largest it
+    has answered so far (e.g. one that grows with the host's load while the boot runs;
+    it never shrinks, so a boot slowed down earlier keeps the time it was given)."""
     if shutil.which(QEMU) is None:
         raise KbridgeError(f"{QEMU} not found: install qemu-system-x86 (scripts/setup.sh does)")
     start = time.monotonic()
     begin = f"{MARK} begin".encode()
     init_at: float | None = None
+    budget = 0.0
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         timed_out = False
@@ -640,7 +646,8 @@ def boot(cmd: list[str], *, timeout: float) -> XenBoot:
                 break
             if init_at is None and begin in os.pread(out.fileno(), 1 << 22, 0):
                 init_at = time.monotonic() - start
-            if time.monotonic() - start > timeout:
+            budget = max(budget, timeout()) if callable(timeout) else timeout
+            if time.monotonic() - start > budget:
                 timed_out = True
                 proc.kill()
                 _, status, usage = os.wait4(proc.pid, 0)
@@ -920,7 +927,7 @@ def judge(release: str, version: str, b: XenBoot, stage_names: list[str]) -> Xen
 
 
 def run_xen(stages: list[XenStage], release: str, *, test_script: Path | None = None,
-            version: str = DEFAULT_VERSION, timeout: float = DEFAULT_TIMEOUT,
+            version: str = DEFAULT_VERSION, timeout: float | Callable[[], float] = DEFAULT_TIMEOUT,
             test_timeout: int = 120, qemu_args: list[str] = (), cache: Path | None = None,
             image: GuestImage | None = None, tools: bool = False, smp: int = 1) -> XenResult:
     """Boot Xen with Debian's kernel *release* as dom0 and run *stages* on it, in order.
