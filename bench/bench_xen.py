@@ -484,7 +484,8 @@ def judge_direction(d: Direction, res: xen.XenResult, own: xen.StageResult | Non
 
 
 def run_pairs(spec: str, xen_override: str | None, json_path: str | None,
-              keep_dir: str | None = None, only_dom0: list[str] | None = None) -> int:
+              keep_dir: str | None = None, only_dom0: list[str] | None = None,
+              replay: dict[str, str] | None = None) -> int:
     import json
     try:
         directions = [Direction(s, d) for s, d in parse_pairs(spec, series_mod.names())]
@@ -534,12 +535,19 @@ def run_pairs(spec: str, xen_override: str | None, json_path: str | None,
 
             # the library's budget (600 s) is for a stage or two; a stage of GEN_TEST does
             # more (fio, dd, a re-attach, two pings, two TCP transfers): per stage
-            res = xen.run_xen(stages, rel, test_script=script, image=image, tools=True,
-                              version=v, smp=GEN_SMP, timeout=budget,
-                              test_timeout=int(TEST_BUDGET * scale))
+            if dom0 in (replay or {}):
+                # --replay: this dom0's boot is an earlier run's console, judged again
+                # (the same stages: the same directions, built with --keep)
+                console = Path(replay[dom0]).read_text()
+                res = xen.judge(rel, v, xen.XenBoot(console, 0.0, False, 0, [], None),
+                                [st.name for st in stages])
+            else:
+                res = xen.run_xen(stages, rel, test_script=script, image=image, tools=True,
+                                  version=v, smp=GEN_SMP, timeout=budget,
+                                  test_timeout=int(TEST_BUDGET * scale))
             scale = seen[0]
             results[dom0] = res
-            if json_path:
+            if json_path and dom0 not in (replay or {}):
                 Path(f"{json_path}.dom0-{dom0}.console").write_text(res.console)
             mods = [[xen.module_name(k) for k in st.kos] for st in stages]
             secs = stage_seconds(res.console, mods)
@@ -619,10 +627,21 @@ def main() -> int:
                     help="--pairs: boot only these dom0s (the others' directions are left out)")
     ap.add_argument("--keep", metavar="DIR", help="--pairs: bridge and build into DIR and reuse "
                     "what an earlier run built there")
+    ap.add_argument("--replay", action="append", metavar="SERIES=CONSOLE", default=[],
+                    help="--pairs: do not boot the SERIES dom0, judge the console an earlier "
+                         "run saved (FILE.dom0-SERIES.console; with --keep, the same builds)")
     args = ap.parse_args()
+    replay = {}
+    for item in args.replay:
+        series_name, sep, path = item.partition("=")
+        if not sep or not Path(path).is_file():
+            print(f"bench_xen: error: --replay {item!r}: write SERIES=CONSOLE of an existing "
+                  "console file", file=sys.stderr)
+            return 2
+        replay[series_name] = path
     if args.pairs:
         return run_pairs(args.pairs, (args.xen_version or [None])[0], args.json, args.keep,
-                         args.dom0)
+                         args.dom0, replay)
     if args.matrix:
         return matrix_column(args.strategy, (args.xen_version or [None])[0])
     versions = args.xen_version or list(xen.VERSIONS)
