@@ -374,7 +374,7 @@ def stage_seconds(console: str, stage_modules: list[list[str]]) -> list[float | 
     first = 0
     for mods in stage_modules:
         n = len(mods)
-        if first + n <= len(ins) and first + n <= len(rms):
+        if first + n <= len(ins) and first + n <= len(rms) and rms[first + n - 1] >= ins[first]:
             out.append(round(rms[first + n - 1] - ins[first], 1))
         else:
             out.append(None)
@@ -426,8 +426,12 @@ def bridge_direction(d: Direction, tmp: Path, keep: bool = False) -> None:
     for name in FRONTENDS:
         out = tmp / f"{name}-{d.source}-to-{d.dom0}"
         done = tmp / f"build-{out.name}"
+        refused = tmp / f"blocked-{out.name}.txt"
         if keep and done.is_dir() and modules_in(done):
             d.kos += modules_in(done)          # --keep: bridged and built by an earlier run
+            continue
+        if keep and refused.is_file():
+            d.blocked[name] = refused.read_text()   # --keep: refused by an earlier run
             continue
         proc = subprocess.run([sys.executable, "-m", "kbridge.cli.main", "bridge",
                                f"{name}@{d.source}", "--target", d.dom0, "-o", str(out)],
@@ -437,6 +441,8 @@ def bridge_direction(d: Direction, tmp: Path, keep: bool = False) -> None:
                 [(proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:][0][:200]
                  if (proc.stderr.strip() or proc.stdout.strip()) else f"exit {proc.returncode}"]
             d.blocked[name] = f"bridge exit {proc.returncode}: " + "; ".join(why[:4])
+            if keep:
+                refused.write_text(d.blocked[name])
             continue
         build, kos = build_for(str(out), rel, tmp / f"build-{out.name}")
         if not kos:
@@ -448,13 +454,34 @@ def bridge_direction(d: Direction, tmp: Path, keep: bool = False) -> None:
     d.bridge_seconds = time.monotonic() - t
 
 
-def log_problems(res: xen.XenResult, stage_modules: list[list[str]]) -> list[list[str]]:
+def _untimed(line: str) -> str:
+    """A kernel log line without its "[  12.345678] " time stamp."""
+    return re.sub(r"^\[\s*\d+\.\d+\]\s*", "", line.strip())
+
+
+def log_problems(res: xen.XenResult, stage_modules: list[list[str]],
+                 names: list[str] | None = None) -> list[list[str]]:
     """The log problems of each stage: dom0's BUG/WARNING/Oops lines while its modules
-    were the last loaded (xencolumn's split), plus, for every stage, what no stage
+    were the last loaded (xencolumn's split); a line the dump cannot place (a log that
+    wrapped past the stage's marks) goes to the stage (*names*) between whose
+    begin/end marks dom0's console printed it; plus, for every stage, what no stage
     owns (Xen's own log, a boot that stopped or timed out)."""
     from kbridge.actions.guest.xencolumn import _stage_problems
     per = _stage_problems(res.dmesg, stage_modules)
     owned = {p for ps in per for p in ps}
+    where: dict[str, int] = {}
+    if names:
+        current = None
+        for line in res.console.split("\n"):
+            w = line.split()
+            if w[:2] == [xen.MARK, "xen-stage"] and len(w) == 4:
+                current = names.index(w[2]) if w[3] == "begin" and w[2] in names else None
+            elif current is not None:
+                where.setdefault(_untimed(line), current)
+    for p in res.problems:
+        if p not in owned and _untimed(p) in where:
+            per[where[_untimed(p)]].append(p)
+            owned.add(p)
     common = [f"log: {p.strip()}" for p in res.problems if p not in owned]
     common += [r for r in res.reasons if r.startswith(("time-out", "dom0 stopped"))]
     return [[*(f"log: {p.strip()}" for p in ps), *common] for ps in per]
@@ -551,7 +578,8 @@ def run_pairs(spec: str, xen_override: str | None, json_path: str | None,
                 Path(f"{json_path}.dom0-{dom0}.console").write_text(res.console)
             mods = [[xen.module_name(k) for k in st.kos] for st in stages]
             secs = stage_seconds(res.console, mods)
-            stage_logs[dom0] = dict(zip((st.name for st in stages), log_problems(res, mods)))
+            stage_logs[dom0] = dict(zip((st.name for st in stages),
+                                        log_problems(res, mods, [st.name for st in stages])))
             boots[dom0] = {"release": rel, "xen": v, "ok": res.ok, "reasons": res.reasons,
                            "seconds": round(res.seconds, 1), "load": [round(load, 1),
                                                                       round(os.getloadavg()[0], 1)],

@@ -395,3 +395,22 @@ def test_a_boots_budget_may_grow_while_it_runs_and_never_shrinks() -> None:
     b = xen.boot(["sleep", "1"], timeout=lambda: next(answers, 0.1))
     assert not b.timed_out and b.returncode == 0, b
     assert __import__("time").monotonic() - t < 8
+
+
+def test_a_report_the_wrapped_dump_cannot_place_goes_to_the_stage_that_printed_it(bench) -> None:  # type: ignore[no-untyped-def]
+    """xen-netfront@5.10 on the 7.3 dom0: 'Bad page state' BUGs wrapped dmesg past the
+    marks, so the dump could not say whose they were and every stage of the boot got
+    them; dom0's console printed them live between the stage's begin/end marks."""
+    M = "@@KBRIDGE"
+    bug = "BUG: Bad page state in process xenwatch  pfn:0d052"
+    console = "\n".join([
+        f"{M} begin 7.3", f"{M} xen-stage native begin", f"{M} xen-stage native end",
+        f"{M} xen-stage from-5.10 begin", f"[  874.508781] {bug}", f"{M} xen-stage from-5.10 end",
+        f"{M} xen-stage from-6.1 begin", f"{M} xen-stage from-6.1 end",
+        f"{M} dmesg-begin", f"[  874.508781] {bug}", "[  876.2] kbridge-guest: rmmod xen_netfront",
+        f"{M} dmesg-end", f"{M} end", ""])
+    names = ["native", "from-5.10", "from-6.1"]
+    res = xen.judge("7.3", "4.20", xen.XenBoot(console, 1.0, False, 0, [], None), names)
+    assert res.problems == [bug]
+    got = bench.log_problems(res, [["xen_netfront"]] * 3, names)
+    assert got == [[], [f"log: {bug}"], []], got
