@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_xen.py --guest 5.10 --guest 7.2 [--xen-version V]...
     .venv/bin/python bench/bench_xen.py --matrix [--strategy layer|inline] [--xen-version V]
     .venv/bin/python bench/bench_xen.py --pairs all|A:B,... [--xen-version V] [--json F]
+        [--dom0 S]... [--keep DIR] [--replay S=CONSOLE]...
 
 Per kernel and Xen version (default: every version of xen.VERSIONS, 4.14 and
 4.17), one Xen boot with that kernel as dom0. Default: one stage,
@@ -31,6 +32,11 @@ set-up (two vCPUs, blkfront's 4-page ring); then the differential: the bridged
 stage's negotiation against the native one on the same dom0, each difference
 explained only if the source series' own front-end, native on its own dom0,
 negotiates the bridged value.
+Every attach goes through dom0's kbridge-xl-attach (xen.ATTACH_HELPER: an attach
+that libxl's real-time clock cut short while the back-end was merely slow is tried
+again, at most 3 tries, each reported); the boot's budgets stretch with the host's
+load (load_scale). --replay S=CONSOLE judges a saved console of dom0 S instead of
+booting it (with --keep: the same builds, so the same stages).
 Exit status 1 when a run fails: it is the check that runs on every change to a
 rule the Xen front-ends use (bench/README.md).
 """
