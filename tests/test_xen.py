@@ -57,7 +57,7 @@ echo "dd-md5 $a $b"; [ "$a" = "$b" ]
 xl block-detach 0 @VDEV@ > /dev/null
 w=0; while [ -e /sys/block/@VDEV@ ] && [ $w -lt 30 ]; do sleep 1; w=$((w+1)); done
 [ ! -e /sys/block/@VDEV@ ]
-xl block-attach 0 'format=raw,vdev=@VDEV@,access=rw,target=/dev/loop0' > /dev/null
+kbridge-xl-attach block 'format=raw,vdev=@VDEV@,access=rw,target=/dev/loop0' > /dev/null
 w=0; while [ ! -b $XEN_DISK ] && [ $w -lt 60 ]; do sleep 1; w=$((w+1)); done
 c=$(dd if=$XEN_DISK bs=1M skip=40 count=8 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
 echo "reattach-md5 $a $c"; [ "$a" = "$c" ]

@@ -47,6 +47,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +108,67 @@ FRONT_IP = "10.199.0.2"
 # Xen's own log fails a run on these (besides the kernel's patterns)
 _XEN_PROBLEM = re.compile(r"(?:Assertion '|\bXen BUG\b|\bFATAL\b|Panic on CPU|\bBUG:|"
                           r"\bWARNING:|Xen WARN|\bpage fault\b.*\bdom0\b)")
+
+
+# libxl's clocks are real time (libxl_internal.h: LIBXL_INIT_TIMEOUT 10 s for a back-end
+# to reach InitWait, LIBXL_HOTPLUG_TIMEOUT 40 s for a hotplug script; compiled in, no
+# xl.conf key or environment variable moves them, and xl.conf's run_hotplug_scripts is
+# parsed into the create info but read nowhere in libxl 4.14-4.20 since udev hotplug
+# was dropped). A TCG dom0 on a loaded host misses them while nothing is wrong. Every
+# attach goes through this helper (/bin/kbridge-xl-attach KIND SPEC, KIND block or
+# network): it runs `xl KIND-attach 0 SPEC` and tries again -- at most ATTACH_TRIES
+# times in all -- only when libxl gave up on one of those two clocks AND the back-end
+# was merely slow: after the InitWait time-out the back-end's state must reach InitWait
+# (2) or beyond within ATTACH_SETTLE polls, after a hotplug time-out the back-end must
+# be at InitWait or beyond (the script runs only then). A back-end that never gets
+# there (a hung xenwatch, e.g. a front-end callback that never returns) is not retried;
+# any other failure is xl's exit status as it was. Before a new try the failed
+# attempt's device is detached (libxl leaves a failed add's nodes; a second add of the
+# same device would be "device already exists"). Each try that timed out is one line in
+# ATTACH_LOG, which /init prints at the end of its stage ("xen-retry" marks) and the
+# judge reports: recorded, never silent. The scripts libxl runs stay Debian's own.
+ATTACH_TRIES = 3
+ATTACH_SETTLE = 120
+ATTACH_LOG = "/run/kbridge-attach-retries"
+ATTACH_HELPER = r"""#!/bin/busybox sh
+kind=$1; spec=$2
+tries=${KB_ATTACH_TRIES:-@TRIES@}; settle=${KB_ATTACH_SETTLE:-@SETTLE@}
+log=${KB_ATTACH_LOG:-@LOG@}; out=/tmp/kbridge-xl-attach.$$
+case "$kind" in block|network) ;; *) echo "usage: kbridge-xl-attach block|network SPEC" >&2; exit 2;; esac
+ids() { xl $kind-list 0 2>/dev/null | awk 'NR>1{print $1}' | tr '\n' ' '; }
+t=1
+while :; do
+  before=" $(ids)"
+  xl $kind-attach 0 "$spec" > $out 2>&1; rc=$?
+  cat $out
+  [ "$rc" = 0 ] && { rm -f $out; exit 0; }
+  be=$(sed -n 's/.*unable to add device with path \(\/local\/domain\/[^ ]*\).*/\1/p' $out | head -n 1)
+  # the script's action is "add" for a disk, "online" for a vif (vif-bridge online)
+  if grep -qE 'killing execution of .* (add|online) because of timeout' $out; then why=hotplug-script
+  elif [ -n "$be" ]; then why=backend-initwait
+  else rm -f $out; exit $rc; fi
+  # the failed attempt's back-end (libxl names it only for the InitWait time-out)
+  new=""; for d in $(ids); do case "$before " in *" $d "*) ;; *) new="$new $d";; esac; done
+  [ -z "$new" ] && [ "$kind" = block ] && new=$(echo "$spec" | sed -n 's/.*vdev=\([^,]*\).*/\1/p')
+  [ "$kind" = block ] && k=vbd || k=vif
+  if [ -z "$be" ]; then d=${new##* }; [ -n "$d" ] && be=/local/domain/0/backend/$k/0/$d; fi
+  w=0; state=""; [ -n "$be" ] && state=$(xenstore-read $be/state 2>/dev/null)
+  while [ -n "$be" ] && [ "${state:-0}" -lt 2 ] 2>/dev/null && [ $w -lt $settle ]; do
+    sleep 1; w=$((w+1)); state=$(xenstore-read $be/state 2>/dev/null)
+  done
+  slow=no; [ "${state:-0}" -ge 2 ] 2>/dev/null && slow=yes
+  echo "$kind try=$t rc=$rc why=$why backend=$be state=${state:-none} after=${w}s slow=$slow" >> $log
+  rm -f $out
+  [ $slow = yes ] && [ $t -lt $tries ] || exit $rc
+  # detached, and gone from dom0's xen bus (the front-end let go of it) before a new try
+  for d in $new; do
+    xl $kind-detach 0 $d > /dev/null 2>&1
+    w=0; while [ -e /sys/bus/xen/devices/$k-$d ] && [ $w -lt $settle ]; do sleep 1; w=$((w+1)); done
+  done
+  t=$((t+1))
+done
+""".replace("@TRIES@", str(ATTACH_TRIES)).replace("@SETTLE@", str(ATTACH_SETTLE)) \
+    .replace("@LOG@", ATTACH_LOG)
 
 
 def _packages(version: str) -> list[str]:
@@ -305,7 +367,7 @@ def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...
         spec = f"format=raw,vdev={DISK_VDEV},access=rw,target=/dev/loop0"
         lines += [
             f"  echo '{KMSG_MARK} xen-attach {stage} disk' > /dev/kmsg",
-            f"  xl block-attach 0 {q(spec)} > /tmp/xl.out 2>&1; rc=$?",
+            f"  kbridge-xl-attach block {q(spec)} > /tmp/xl.out 2>&1; rc=$?",
             f"  w=0; while [ $w -lt 60 ] && [ ! -e /sys/block/{DISK_VDEV} ]; do sleep 1; w=$((w+1)); done",
             f"  [ -e /sys/block/{DISK_VDEV} ] && disk=/dev/{DISK_VDEV} || rc=${{rc#0}}99",
             f'  echo "{MARK} xen-attach {stage} disk $rc $(oneline /tmp/xl.out)"',
@@ -314,7 +376,7 @@ def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...
     if "vif" in kinds:
         lines += [
             f"  echo '{KMSG_MARK} xen-attach {stage} vif' > /dev/kmsg",
-            f"  xl network-attach 0 bridge={BRIDGE} > /tmp/xl.out 2>&1; rc=$?",
+            f"  kbridge-xl-attach network bridge={BRIDGE} > /tmp/xl.out 2>&1; rc=$?",
             "  w=0; while [ $w -lt 60 ] && [ -z \"$netif\" ]; do",
             "    for n in /sys/class/net/*; do",
             # the front-end's device sits on the xen bus; vifD.N (netback) on xen-backend
@@ -373,6 +435,9 @@ def stage_script(stage: str, names: list[str], first: int, kinds: tuple[str, ...
                   "[ $t -ge 10 ] && break; t=$((t+1)); sleep 1; done; rc=0; "
                   f"lsmod | grep -q '^{m} ' && rc=1; "
                   f'echo "{MARK} xen-rmmod {stage} $rc {m} tries=$t $(oneline /tmp/rmmod.out)"']
+    # the attaches (the stage's and the test's) that libxl's clock cut short, retried
+    lines += [f"[ -s {ATTACH_LOG} ] && while read l; do echo \"{MARK} xen-retry {stage} $l\"; "
+              f"done < {ATTACH_LOG}; rm -f {ATTACH_LOG}"]
     lines += [f'echo "{MARK} xen-stage {stage} end"', "sok=1"]
     return lines
 
@@ -483,6 +548,8 @@ def build_initramfs(dest: Path, image: GuestImage, dist: XenDist, stages: list[X
     shutil.copyfile(xs, tree / "usr/bin/xenstore")
     os.chmod(tree / "usr/bin/xenstore", 0o755)
     binaries.append(xs)
+    (tree / "bin" / "kbridge-xl-attach").write_text(ATTACH_HELPER)
+    os.chmod(tree / "bin" / "kbridge-xl-attach", 0o755)
     for alias in ("read", "write", "rm", "ls", "list", "exists", "chmod", "watch"):
         os.symlink("xenstore", tree / "usr/bin" / f"xenstore-{alias}")
     for tool in ("bash", "flock"):
@@ -558,13 +625,18 @@ class XenBoot:
     init_seconds: float | None = None   # when dom0's /init first spoke
 
 
-def boot(cmd: list[str], *, timeout: float) -> XenBoot:
-    """Run QEMU until it exits or *timeout* passes; also when dom0's /init first spoke."""
+def boot(cmd: list[str], *, timeout: float | Callable[[], float]) -> XenBoot:
+    """Run QEMU until it exits or *timeout* passes; also when dom0's /init first spoke.
+
+    *timeout* may be a callable, asked every poll: the budget is then the largest it
+    has answered so far (e.g. one that grows with the host's load while the boot runs;
+    it never shrinks, so a boot slowed down earlier keeps the time it was given)."""
     if shutil.which(QEMU) is None:
         raise KbridgeError(f"{QEMU} not found: install qemu-system-x86 (scripts/setup.sh does)")
     start = time.monotonic()
     begin = f"{MARK} begin".encode()
     init_at: float | None = None
+    budget = 0.0
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         timed_out = False
@@ -574,7 +646,8 @@ def boot(cmd: list[str], *, timeout: float) -> XenBoot:
                 break
             if init_at is None and begin in os.pread(out.fileno(), 1 << 22, 0):
                 init_at = time.monotonic() - start
-            if time.monotonic() - start > timeout:
+            budget = max(budget, timeout()) if callable(timeout) else timeout
+            if time.monotonic() - start > budget:
                 timed_out = True
                 proc.kill()
                 _, status, usage = os.wait4(proc.pid, 0)
@@ -600,6 +673,9 @@ class StageResult:
     test_returncode: int | None
     test_output: str
     rmmod: dict[str, int]
+    # attaches libxl's real-time clock cut short and kbridge-xl-attach tried again
+    # (one line per timed-out try: "KIND try=N rc=R why=W backend=P state=S after=Ts slow=yes|no")
+    retries: list[str] = field(default_factory=list)
 
     def frontend(self, kind: str) -> dict[str, str]:
         """The front-end's own keys of the first *kind* device ("vbd"/"vif"), by key name."""
@@ -613,7 +689,7 @@ class StageResult:
         return {"name": self.name, "ok": self.ok, "reasons": self.reasons,
                 "loads": [m.to_json() for m in self.loads], "attach": self.attach,
                 "netif": self.netif, "test_returncode": self.test_returncode,
-                "test_output": self.test_output, "rmmod": self.rmmod,
+                "test_output": self.test_output, "rmmod": self.rmmod, "retries": self.retries,
                 "frontend": {"vbd": self.frontend("vbd"), "vif": self.frontend("vif")},
                 "backend": {"vbd": self.backend("vbd"), "vif": self.backend("vif")}}
 
@@ -724,6 +800,7 @@ def parse_stage(name: str, chunk: str) -> StageResult:
     detach: dict[str, int] = {}
     netif = None
     store: dict[str, str] = {}
+    retries: list[str] = []
     in_xs = False
     for line in chunk.split("\n"):
         if in_xs:
@@ -743,6 +820,8 @@ def parse_stage(name: str, chunk: str) -> StageResult:
             attach[words[2]] = int(words[3]) if words[3].lstrip("-").isdigit() else -1
             if words[2] == "vif" and len(words) >= 5 and not words[4].startswith("libxl"):
                 netif = words[4] or None
+        elif words[:1] == ["xen-retry"] and len(words) >= 3:
+            retries.append(" ".join(words[2:]))
         elif words[:1] == ["xen-detach"] and len(words) >= 4:
             detach[words[2]] = int(words[3]) if words[3].lstrip("-").isdigit() else -1
         elif words[:1] == ["xen-rmmod"] and len(words) >= 4:
@@ -753,7 +832,15 @@ def parse_stage(name: str, chunk: str) -> StageResult:
             reasons.append(f"{m.name} did not load: {m.errno or m.message or m.returncode}")
     for kind, rc in attach.items():
         if rc != 0:
-            reasons.append(f"{kind} attach failed (status {rc}): the front-end did not connect")
+            xl_kind = {"disk": "block", "vif": "network"}.get(kind, kind)
+            timed = [r for r in retries if r.split()[0] == xl_kind]
+            if timed:
+                # every try ran into libxl's clock: the load's doing or a stuck back-end
+                # (slow=no), not evidence about the front-end either way -- still a failure
+                reasons.append(f"{kind} attach failed (status {rc}) after {len(timed)} libxl "
+                               f"time-out(s): {timed[-1]}")
+            else:
+                reasons.append(f"{kind} attach failed (status {rc}): the front-end did not connect")
     for kind, rc in detach.items():
         if rc != 0:
             reasons.append(f"{kind} detach failed (status {rc})")
@@ -763,7 +850,7 @@ def parse_stage(name: str, chunk: str) -> StageResult:
     if test_rc not in (None, 0):
         reasons.append(f"test exited {test_rc}")
     return StageResult(name, not reasons, reasons, loads, attach, netif, store, test_rc, test_out,
-                       rmmod)
+                       rmmod, retries)
 
 
 def judge(release: str, version: str, b: XenBoot, stage_names: list[str]) -> XenResult:
@@ -840,7 +927,7 @@ def judge(release: str, version: str, b: XenBoot, stage_names: list[str]) -> Xen
 
 
 def run_xen(stages: list[XenStage], release: str, *, test_script: Path | None = None,
-            version: str = DEFAULT_VERSION, timeout: float = DEFAULT_TIMEOUT,
+            version: str = DEFAULT_VERSION, timeout: float | Callable[[], float] = DEFAULT_TIMEOUT,
             test_timeout: int = 120, qemu_args: list[str] = (), cache: Path | None = None,
             image: GuestImage | None = None, tools: bool = False, smp: int = 1) -> XenResult:
     """Boot Xen with Debian's kernel *release* as dom0 and run *stages* on it, in order.

@@ -85,6 +85,8 @@ class XenCell:
     differences: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     xen: str | None = None
     seconds: float | None = None       # the whole boot's (shared by the target's cells)
+    retries: list[str] = field(default_factory=list)   # attaches libxl's real-time clock
+                                       # cut short, tried again (xen.ATTACH_HELPER)
 
     @property
     def ok(self) -> bool:
@@ -93,6 +95,7 @@ class XenCell:
     def to_json(self) -> dict[str, object]:
         return {"driver": self.driver, "target": self.target, "outcome": self.outcome,
                 "ok": self.ok, "reasons": self.reasons, "xen": self.xen, "seconds": self.seconds,
+                "retries": self.retries,
                 "negotiation_differences": {k: {"native": a, "cell": b}
                                             for k, (a, b) in self.differences.items()}}
 
@@ -158,7 +161,7 @@ def judge_cell(label: str, target: str, module: str, stage, native, boot) -> Xen
              (kind == "disk" and k.startswith("/sys/block/")) or
              (kind == "vif" and k.startswith("/sys/class/net/"))}
     return XenCell(label, target, "io failed" if reasons else "io ok", sorted(set(reasons)),
-                   diffs, boot.version, round(boot.seconds, 1))
+                   diffs, boot.version, round(boot.seconds, 1), list(stage.retries))
 
 
 def xen_column(cells: list[tuple[Driver, KernelTree, BuildResult, Path]], *,
