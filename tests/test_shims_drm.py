@@ -138,3 +138,24 @@ def test_old_gem_callbacks_serve_the_objects_of_a_newer_kernel(tmp_path):
     assert "kbgem rmmod unloaded live=0" in want, want
     for target in ("6.1", "6.12"):
         assert seen[target] == want, (target, sorted(set(seen[target]) ^ set(want)))
+
+
+@pytest.mark.slow
+def test_firmware_drivers_only_answers_nomodeset_on_510(tmp_path):
+    """drm_firmware_drivers_only_added (6a2d2ddf2c34, 5.17): kbtest_fwonly, written for 6.1,
+    asks drm_firmware_drivers_only() at load; bridged for 5.10 it gets the answer of the same
+    boot parameter there (vgacon's "nomodeset"): 1 booted with nomodeset, 0 without, as 6.1
+    answers natively with nomodeset. Failed with the shim stubbed (returning false): 5.10
+    booted with nomodeset logged firmware_only=0."""
+    from kbridge.actions.guest.qemu import APPEND
+    out = tmp_path / "out"
+    proc = run_cli("bridge", str(FIXTURES / "layer" / "kbtest_fwonly"), "--target", "6.1",
+                   "--target", "5.10", "-o", str(out), "--no-abi-check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for target, extra, want in (("5.10", " nomodeset", 1), ("5.10", "", 0), ("6.1", " nomodeset", 1)):
+        rel = release(target)
+        build, kos = runner.build_for(out, rel, tmp_path / f"{target}{extra.strip()}")
+        assert build.ok, build.log[-3000:]
+        g = runner.run_guest(kos, rel, qemu_args=["-append", APPEND + extra], timeout=300)
+        assert g.ok, (target, extra, g.reasons, g.problems)
+        assert f"kbfw firmware_only={want}" in g.dmesg, (target, extra, [x for x in g.dmesg if "kbfw" in x])
