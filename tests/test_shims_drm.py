@@ -114,10 +114,13 @@ def test_old_gem_callbacks_serve_the_objects_of_a_newer_kernel(tmp_path):
     5.10 whose GEM callbacks are struct drm_driver members and whose objects carry no
     ->funcs, bridged for 6.1 and 6.12, serves the same requests as on 5.10 (kbridge-drmfb:
     a dumb buffer of its own objects, ADDFB2 on it through drm_gem_fb_create, a bad handle,
-    RMFB; an object made and put in the kernel at load; a reload; the unload): every object
-    is freed by the driver's .gem_free_object_unlocked, none left. Failed with the shim
-    stubbed (objects left without ->funcs): the 6.1 guest oopsed (NULL pointer dereference
-    freeing the load-time object)."""
+    RMFB; an object made at load, exported with PRIME and mapped through dma_buf_vmap, then
+    put; a reload; the unload): every object is freed by the driver's
+    .gem_free_object_unlocked, none left; the dma-buf's mapping is the address the driver's
+    .gem_prime_vmap returned and .gem_prime_vunmap gets it back. Failed with the shim
+    stubbed: objects left without ->funcs -- the 6.1 guest oopsed (NULL pointer dereference
+    freeing the load-time object); the vmap trampoline's slot left empty -- the mapping
+    failed (dmabuf vmap same=0, no vmap/vunmap lines)."""
     out = tmp_path / "out"
     proc = run_cli("bridge", str(GEMCB), "--target", "5.10", "--target", "6.1", "--target", "6.12",
                    "-o", str(out), "--no-abi-check")
@@ -135,6 +138,8 @@ def test_old_gem_callbacks_serve_the_objects_of_a_newer_kernel(tmp_path):
     for round in ("first", "reloaded"):
         assert f"kbgem {round} dumb 64x32 ret=0" in want and f"kbgem {round} xrgb8888 ok" in want, want
         assert want.count(f"kbgem {round} free size=8192 live=0") == 2, want
+        for x in ("vmap size=8192", "vunmap same=1", "dmabuf vmap same=1 ok"):
+            assert f"kbgem {round} {x}" in want, want
     assert "kbgem rmmod unloaded live=0" in want, want
     for target in ("6.1", "6.12"):
         assert seen[target] == want, (target, sorted(set(seen[target]) ^ set(want)))
