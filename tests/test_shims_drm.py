@@ -102,3 +102,65 @@ def test_fb_create_gets_the_kernels_framebuffer_requests_bridged(tmp_path, targe
     assert sum(x.startswith("fb_create ") for x in want["first"]) == 3, want   # xrgb, nv12, bad handle
     assert got == want, "\n".join(f"{r}: {a!r} vs {b!r}" for r in want
                                    for a, b in zip(got.get(r, []), want[r]) if a != b) or (got, want)
+
+
+GEMCB = FIXTURES / "layer" / "kbtest_gemcb"
+GEMCB_SCRIPT = FIXTURES / "layer" / "drm_gemcb.sh"
+
+
+@pytest.mark.slow
+def test_old_gem_callbacks_serve_the_objects_of_a_newer_kernel(tmp_path):
+    """drm_gem_callbacks_in_object_funcs (d693def4fd1c, 5.11): kbtest_gemcb, a DRM driver of
+    5.10 whose GEM callbacks are struct drm_driver members and whose objects carry no
+    ->funcs, bridged for 6.1 and 6.12, serves the same requests as on 5.10 (kbridge-drmfb:
+    a dumb buffer of its own objects, ADDFB2 on it through drm_gem_fb_create, a bad handle,
+    RMFB; an object made at load, exported with PRIME and mapped through dma_buf_vmap, then
+    put; a reload; the unload): every object is freed by the driver's
+    .gem_free_object_unlocked, none left; the dma-buf's mapping is the address the driver's
+    .gem_prime_vmap returned and .gem_prime_vunmap gets it back. Failed with the shim
+    stubbed: objects left without ->funcs -- the 6.1 guest oopsed (NULL pointer dereference
+    freeing the load-time object); the vmap trampoline's slot left empty -- the mapping
+    failed (dmabuf vmap same=0, no vmap/vunmap lines)."""
+    out = tmp_path / "out"
+    proc = run_cli("bridge", str(GEMCB), "--target", "5.10", "--target", "6.1", "--target", "6.12",
+                   "-o", str(out), "--no-abi-check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    seen = {}
+    for target in ("5.10", "6.1", "6.12"):
+        rel = release(target)
+        build, kos = runner.build_for(out, rel, tmp_path / target)
+        assert build.ok, build.log[-3000:]
+        g = runner.run_guest(kos, rel, test_script=GEMCB_SCRIPT, timeout=300)
+        assert g.ok, (target, g.reasons, g.problems, g.test_output[-3000:])
+        seen[target] = sorted(x for x in g.test_output.splitlines()
+                              if x.startswith("kbgem ") and " on minor " not in x)
+    want = seen["5.10"]
+    for round in ("first", "reloaded"):
+        assert f"kbgem {round} dumb 64x32 ret=0" in want and f"kbgem {round} xrgb8888 ok" in want, want
+        assert want.count(f"kbgem {round} free size=8192 live=0") == 2, want
+        for x in ("vmap size=8192", "vunmap same=1", "dmabuf vmap same=1 ok"):
+            assert f"kbgem {round} {x}" in want, want
+    assert "kbgem rmmod unloaded live=0" in want, want
+    for target in ("6.1", "6.12"):
+        assert seen[target] == want, (target, sorted(set(seen[target]) ^ set(want)))
+
+
+@pytest.mark.slow
+def test_firmware_drivers_only_answers_nomodeset_on_510(tmp_path):
+    """drm_firmware_drivers_only_added (6a2d2ddf2c34, 5.17): kbtest_fwonly, written for 6.1,
+    asks drm_firmware_drivers_only() at load; bridged for 5.10 it gets the answer of the same
+    boot parameter there (vgacon's "nomodeset"): 1 booted with nomodeset, 0 without, as 6.1
+    answers natively with nomodeset. Failed with the shim stubbed (returning false): 5.10
+    booted with nomodeset logged firmware_only=0."""
+    from kbridge.actions.guest.qemu import APPEND
+    out = tmp_path / "out"
+    proc = run_cli("bridge", str(FIXTURES / "layer" / "kbtest_fwonly"), "--target", "6.1",
+                   "--target", "5.10", "-o", str(out), "--no-abi-check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for target, extra, want in (("5.10", " nomodeset", 1), ("5.10", "", 0), ("6.1", " nomodeset", 1)):
+        rel = release(target)
+        build, kos = runner.build_for(out, rel, tmp_path / f"{target}{extra.strip()}")
+        assert build.ok, build.log[-3000:]
+        g = runner.run_guest(kos, rel, qemu_args=["-append", APPEND + extra], timeout=300)
+        assert g.ok, (target, extra, g.reasons, g.problems)
+        assert f"kbfw firmware_only={want}" in g.dmesg, (target, extra, [x for x in g.dmesg if "kbfw" in x])
