@@ -641,9 +641,14 @@ def _reaching_include(a: Any, scan: Any, file: str, decl_files: set[str]) -> str
 
 
 def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict[str, Any]]],
-         *, cache: Any = None, compile_check: bool = True) -> DraftPlan:
+         *, cache: Any = None, compile_check: bool = True,
+         cflags_when: list[tuple[str, str, tuple[str, ...]]] | None = None) -> DraftPlan:
     """The drafts for *findings* (target name -> check's findings of the unbridged driver
-    against *home* that no rule covers) on *trees*."""
+    against *home* that no rule covers) on *trees*.
+
+    *cflags_when*: the flags OUT's Kbuild adds on a kernel built with a given flag
+    (:func:`kbridge.actions.bridge.layer.shim_cflags_when`): the compile check uses them
+    where OUT will, so a draft is judged in the dialect it will be built in."""
     from kbridge.actions.check import open_api
     from kbridge.actions.check.run import load_driver_scan
 
@@ -744,7 +749,7 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
             if u.kind == "include" and u.name not in incs:
                 incs.append(u.name)
         prefix = {t.name: [h for h in incs if open_api(t, cache).has_header(h)] for t in trees}
-        drafts = _compile_check(drafts, trees, out, cache, prefix)
+        drafts = _compile_check(drafts, trees, out, cache, prefix, cflags_when)
     out.drafts = drafts
     return out
 
@@ -886,7 +891,8 @@ def header_file(d: Draft) -> str:
 # ------------------------------------------------------------------ compile check
 
 def _compile_check(drafts: list[Draft], trees: list[Any], out: DraftPlan, cache: Any,
-                   prefix: dict[str, list[str]] | None = None) -> list[Draft]:
+                   prefix: dict[str, list[str]] | None = None,
+                   cflags_when: list[tuple[str, str, tuple[str, ...]]] | None = None) -> list[Draft]:
     """Compile every draft on every target it applies to; drop it where gcc rejects it.
 
     The unit includes first what the driver includes (*prefix*: per target, the
@@ -921,7 +927,8 @@ def _compile_check(drafts: list[Draft], trees: list[Any], out: DraftPlan, cache:
                 unit, ranges = _unit(live, work, first)
                 (work / "kb_drafts.c").write_text(unit)
                 # the wrappers first on the include path, as OUT's NOSTDINC_FLAGS puts compat/include
-                argv = [cmd.argv[0], "-I", str(work / "inc"), *cmd.argv[1:], "-fsyntax-only",
+                extra = [f for _, when, flags in cflags_when or [] if when in cmd.argv for f in flags]
+                argv = [cmd.argv[0], "-I", str(work / "inc"), *cmd.argv[1:], *extra, "-fsyntax-only",
                         str(work / "kb_drafts.c")]
                 proc = run_tool(tree, argv, cwd=cmd.cwd, binds=(work,))
             if proc.returncode == 0:
@@ -1105,7 +1112,8 @@ def for_bridge(driver: Any, home: str, trees: list[Any], p: layer.LayerPlan, rul
         have = {f["api"] for f in findings[t.name]}
         findings[t.name] += [{"kind": "missing-macro", "api": n, "file": "", "rules": [], "severity": "error"}
                              for n in sorted((extra or {}).get(t.name, ())) if n not in have]
-    dp = plan(driver, ht, [t for t in trees if t.name in findings], findings, cache=cache)
+    dp = plan(driver, ht, [t for t in trees if t.name in findings], findings, cache=cache,
+              cflags_when=layer.shim_cflags_when(p.shims))
     extend(p, dp)
     return dp
 

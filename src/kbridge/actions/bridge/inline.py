@@ -580,7 +580,8 @@ def version_config(rules: list[Rule], name: str = "KB_CONFIG_H") -> str:
 
 
 def kbuild_text(driver_kbuild: str | None, style: str, rule_ids: list[str], wrappers: bool | list[str],
-                cflags: list[str] | None = None, probes: bool | None = None) -> str:
+                cflags: list[str] | None = None, probes: bool | None = None,
+                cflags_when: list[tuple[str, str, tuple[str, ...]]] | None = None) -> str:
     """OUT/Kbuild: (probe,) then the driver's own build file, then the guards' header first.
 
     *probes*: run the build-time probes (default: with feature guards); version
@@ -617,7 +618,7 @@ KB_COMPAT := $(src)/compat
 {include_driver}
 # 3. Every file of the driver sees its guards; compat/ holds kb_inline.h.
 ccflags-y += -I$(KB_COMPAT) -include {guards_header}
-{extra}{clean}"""
+{extra}{buildtime.cflags_when_text(cflags_when)}{clean}"""
 
 
 @dataclass
@@ -726,13 +727,10 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
     content["compat/kb_inline.h"] = inline_header(p, names).encode()
     driver_kbuild = "compat/Kbuild.driver" if "compat/Kbuild.driver" in base else (
         "Makefile" if "Makefile" in base else None)
-    cflags: list[str] = []
-    for s in p.shims:       # the shim library's manifest: flags a shim's C needs (as the layer)
-        for flag in s.rule.manifest.direction(s.direction).cflags:
-            if flag not in cflags:
-                cflags.append(flag)
+    # the shim library's manifest: flags a shim's C needs (as the layer)
+    cflags = layer.shim_cflags(p.shims)
     content["Kbuild"] = kbuild_text(driver_kbuild, style, sorted({s.rule.id for s in p.shims}),
-                                    wrappers, cflags, probes).encode()
+                                    wrappers, cflags, probes, layer.shim_cflags_when(p.shims)).encode()
     content["compat/INLINE.md"] = _inline_md(driver, home, p, edits, style).encode()
     return InlineResult(dict(sorted(content.items())), own, edits)
 
