@@ -89,6 +89,14 @@ def test_generated_ops_driver_maps_through_the_macros_mmap(tmp_path, target):
                        "-o", str(drv))
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert (drv / "compat" / "rules" / "fb_deferred_io_mmap_exported").is_dir()
+        # inline too: kb_inline.h keeps fb_deferred_io_mmap's shim meaning for the macro
+        # that expands to it at the driver's spot (it was #undef'd: modpost failed)
+        inl = tmp_path / "inline"
+        proc = run_cli("bridge", str(GEN_DRIVER), "--target", "5.10", "--target", "6.12",
+                       "--strategy", "inline", "-o", str(inl))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        b, _ = runner.build_for(inl, release(target), tmp_path / "inline-build")
+        assert b.ok and not b.undefined_symbols and not b.diagnostics, b.log
     rel = release(target)
     build, kos = runner.build_for(drv, rel, tmp_path / "build")
     assert build.ok and not build.undefined_symbols, build.log

@@ -59,6 +59,7 @@ guards, compat/kb_config.h the probed ones).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from kbridge.actions.bridge import buildtime, layer
@@ -532,7 +533,14 @@ def inline_header(p: layer.LayerPlan, names: dict[str, ShimNames]) -> str:
         n = names.get(s.rule.id)
         if n is None or not (n.undef or n.alias):
             continue
-        block = [f"#undef {u}" for u in n.undef]
+        # a name another shim's macro expands to in the driver (FB_DEFAULT_DEFERRED_OPS of
+        # fb_gen_default_deferred_sysmem_ops sets .fb_mmap = fb_deferred_io_mmap, which
+        # fb_deferred_io_mmap_exported bridges) keeps its shim's meaning: that macro is
+        # expanded at the driver's spot, after this tail, and the driver itself names it
+        # only in guarded spots, which say kb_<name>
+        by_others = {u for u in n.undef for o in p.shims
+                     if o.rule.id != s.rule.id and o.text and re.search(rf"\b{re.escape(u)}\b", o.text)}
+        block = [f"#undef {u}" for u in n.undef if u not in by_others]
         block += [f"#define KB_INLINE_OWN_{u}" for u in n.undef if u in owned and any(
             u in (m.alias if (m := names.get(x.rule.id)) else ()) for x in p.shims)]
         block += [f"#define {kb_name(a)}(...) {a}(__VA_ARGS__)" for a in n.alias if a not in owned]
