@@ -67,3 +67,45 @@ def test_new_deferred_io_driver_maps_and_sees_its_pagerefs(tmp_path, target):
     fields = dict(f.split("=", 1) for f in lines[0].split())
     assert fields["mmap"] == "0" and fields["bad"] == "0", lines
     assert sorted(fields["pages"].split(",")) == ["1", "3"], lines
+
+
+GEN_DRIVER = FIXTURES / "layer" / "kbtest_defio_gen"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["6.12", "5.10"])
+def test_generated_ops_driver_maps_through_the_macros_mmap(tmp_path, target):
+    """kbtest_defio_gen (as xen-fbfront@6.12): FB_DEFAULT_DEFERRED_OPS() sets .fb_mmap =
+    fb_deferred_io_mmap, which the driver never names. fb_gen_default_deferred_sysmem_ops's
+    shim builds on fb_deferred_io_mmap_exported (its manifest's needs), so on 5.10, which
+    declares but does not export fb_deferred_io_mmap, the module links and its framebuffer is
+    mapped by 5.10's own core, as natively on 6.12: the same pages reach the callback, and the
+    generated .fb_write writes the bytes and reports the damaged range (offset, length).
+    Without the needs, the 5.10 build failed at modpost (fb_deferred_io_mmap undefined)."""
+    drv = GEN_DRIVER
+    if target == "5.10":
+        drv = tmp_path / "out"
+        proc = run_cli("bridge", str(GEN_DRIVER), "--target", "5.10", "--target", "6.12",
+                       "-o", str(drv))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert (drv / "compat" / "rules" / "fb_deferred_io_mmap_exported").is_dir()
+        # inline too: kb_inline.h keeps fb_deferred_io_mmap's shim meaning for the macro
+        # that expands to it at the driver's spot (it was #undef'd: modpost failed)
+        inl = tmp_path / "inline"
+        proc = run_cli("bridge", str(GEN_DRIVER), "--target", "5.10", "--target", "6.12",
+                       "--strategy", "inline", "-o", str(inl))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        b, _ = runner.build_for(inl, release(target), tmp_path / "inline-build")
+        assert b.ok and not b.undefined_symbols and not b.diagnostics, b.log
+    rel = release(target)
+    build, kos = runner.build_for(drv, rel, tmp_path / "build")
+    assert build.ok and not build.undefined_symbols, build.log
+    g = runner.run_guest(kos, rel, timeout=300)
+    assert g.ok, (g.reasons, g.problems, g.test_output)
+    seen = [x.split("kbdefio ", 1)[1] for x in g.dmesg if "kbdefio " in x]
+    assert f"write=8 damage={2 * 4096},8" in seen, seen
+    lines = [x for x in seen if x.startswith("mmap=")]
+    assert len(lines) == 1, seen
+    fields = dict(f.split("=", 1) for f in lines[0].split())
+    assert fields["mmap"] == "0" and fields["bad"] == "0", lines
+    assert sorted(fields["pages"].split(",")) == ["1", "3"], lines

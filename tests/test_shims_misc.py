@@ -36,7 +36,8 @@ NEW = FIXTURES / "layer" / "kbtest_misc_new"
 OLD_RULES = {"timer_container_of", "del_timer_sync_removed", "del_timer_removed",
              "strlcpy_removed", "strncpy_removed", "no_llseek_removed",
              "module_supported_device_removed"}
-NEW_RULES = {"timer_container_of", "vma_get_page_prot", "hex_h"}
+# c_dialect_gnu11: the 7.3 module is gnu11 code, built -std=gnu11 on 5.10 (gnu89)
+NEW_RULES = {"timer_container_of", "vma_get_page_prot", "hex_h", "c_dialect_gnu11"}
 OLD_CHECKS = ["from_timer_identity", "from_timer_callback", "del_timer_sync_return",
               "del_timer_sync_inactive", "del_timer_return", "strlcpy_truncates", "strlcpy_fits",
               "strlcpy_size0", "strlcpy_boundary", "strncpy_pads", "strncpy_unterminated",

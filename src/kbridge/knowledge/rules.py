@@ -133,7 +133,7 @@ FRAGMENTS_DIR = Path(__file__).resolve().parent / "fragments"
 KINDS = frozenset({
     "added", "removed", "changed", "renamed", "header_moved", "header_added",
     "header_removed", "member_added", "member_removed", "member_changed",
-    "macro_added", "macro_removed", "const_changed", "export_changed",
+    "macro_added", "macro_removed", "const_changed", "export_changed", "dialect_changed",
 })
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _GUARD = re.compile(r"^KB_HAVE_[A-Z0-9_]+$")
@@ -153,7 +153,8 @@ class Api:
     """One entry of a rule's ``api`` and how a driver uses it.
 
     ``form``: "header" (the driver #includes it: entries ending in ``.h`` of
-    the header_* kinds), "member" (``struct S.m``: the driver names S and m,
+    the header_* kinds), "dialect" (the kernel's C dialect, kind dialect_changed:
+    every driver is written in its own kernel's), "member" (``struct S.m``: the driver names S and m,
     and reads or writes some x.m / x->m or designates .m in an initializer of
     a struct S), or "name" (every identifier of the entry, C keywords aside,
     appears in the driver: ``vm_flags_set``, ``struct rq_list``).
@@ -172,7 +173,11 @@ def api_uses(kind: str, api: tuple[str, ...]) -> tuple[Api, ...]:
     out = []
     for a in api:
         m = _MEMBER.match(a)
-        if kind in HEADER_KINDS and a.endswith(".h"):
+        if kind == "dialect_changed":
+            # the C dialect the kernel compiles with (``-std=gnu11``): every driver's code is
+            # written in its own kernel's dialect, so every driver "uses" it
+            out.append(Api(a, "dialect"))
+        elif kind in HEADER_KINDS and a.endswith(".h"):
             out.append(Api(a, "header"))
         elif m:
             out.append(Api(a, "member", (m.group(1), m.group(2)), m.group(1), m.group(2)))
@@ -644,6 +649,8 @@ def by_id(rules: list[Rule]) -> dict[str, Rule]:
 ABI_KEYS = ("extends", "grows", "renames")
 SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next's it, then applies the shim)",
              "cflags": "compiler flags the shim's C needs (added to the driver's ccflags-y)",
+             "cflags_when": "a flag of the kernel's own KBUILD_CFLAGS (-std=gnu89): the direction's cflags are "
+                            "added only on a kernel built with it (tested by OUT's Kbuild at build time)",
              "noop": "why this direction needs no shim",
              "impossible": "why this direction cannot be bridged (reported as not bridged)",
              "refused_reads": "members a driver must not read or write by name (x.m, x->m) for the shim to stay faithful",
@@ -673,6 +680,7 @@ class ShimDirection:
     # the rule not bridged there, and its self-check does not count the API as covered)
     anchors: tuple[tuple[str, ...], ...] = ()
     refused_inits: tuple[str, ...] = ()
+    cflags_when: str | None = None
 
 
 def anchor_macro(anchor: str) -> str:
@@ -786,7 +794,7 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
         if extra:
             raise fail(_key_line(text, sorted(extra)[0], d) or _table_line(text, d) or 1,
                        f"unknown key(s) {sorted(extra)} in [{d}]; expected {', '.join(SHIM_KEYS)}")
-        for k in ("after", "noop", "impossible", "refused_why"):
+        for k in ("after", "noop", "impossible", "refused_why", "cflags_when"):
             if k in t and (not isinstance(t[k], str) or not t[k].strip()):
                 raise fail(_key_line(text, k, d) or _table_line(text, d) or 1,
                            f"'{d}.{k}' must be a non-empty string")
@@ -808,11 +816,15 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
         if "noop" in t and "impossible" in t:
             raise fail(_key_line(text, "impossible", d) or _table_line(text, d) or 1,
                        f"[{d}] is both noop and impossible")
+        if "cflags_when" in t and not t.get("cflags"):
+            raise fail(_key_line(text, "cflags_when", d) or _table_line(text, d) or 1,
+                       f"[{d}] has 'cflags_when' without 'cflags'")
         directions.append((d, ShimDirection(t.get("after"), tuple(t.get("cflags", [])), t.get("noop"),
                                             t.get("impossible"), tuple(t.get("refused_reads", [])),
                                             tuple(t.get("refused_includes", [])), t.get("refused_why"),
                                             tuple(tuple(e) for e in entries),
-                                            tuple(t.get("refused_inits", [])))))
+                                            tuple(t.get("refused_inits", [])),
+                                            t.get("cflags_when"))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
                         tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments))
 

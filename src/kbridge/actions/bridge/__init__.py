@@ -220,8 +220,12 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
         driver=driver.label, strategy=strategy, out=out, home=home,
         targets=[t.name for t in trees],
         shims=[{"rule": s.rule.id, "direction": s.direction, "guard": s.rule.guard,
-                "after": s.after, "wrappers": list(s.wrappers)} for s in p.shims
-               if s.rule.subsystem != "draft"],
+                "after": s.after, "wrappers": list(s.wrappers),
+                # flags OUT's Kbuild adds on a kernel built with a given flag (c_dialect_gnu11)
+                **({"cflags_when": {"kernel_flag": w, "cflags": list(f)}}
+                   if (w := s.rule.manifest.direction(s.direction).cflags_when) is not None
+                   and (f := s.rule.manifest.direction(s.direction).cflags) else {})}
+               for s in p.shims if s.rule.subsystem != "draft"],
         unbridged=p.unbridged, files=list(content), driver_files=own,
         guards=(guards or "feature") if strategy == "inline" else None, spots=spots, drafts=drafted,
         compat=compat, gaps=gaps)

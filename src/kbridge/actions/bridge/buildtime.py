@@ -496,8 +496,22 @@ endif
 """
 
 
+def cflags_when_text(items: list[tuple[str, str, tuple[str, ...]]] | None) -> str:
+    """Kbuild lines adding each rule's flags only on a kernel whose own KBUILD_CFLAGS has
+    the rule's flag (shim.toml ``cflags_when``): asked of the kernel's kbuild itself, at
+    build time, so one OUT serves every kernel (layer and inline alike)."""
+    out = ""
+    for rid, when, flags in items or []:
+        out += (f"# {rid}: on a kernel built with {when}\n"
+                f"ifneq ($(filter {when},$(KBUILD_CFLAGS)),)\n"
+                f"ccflags-y += {' '.join(flags)}\n"
+                "endif\n")
+    return out
+
+
 def kbuild_text(driver_kbuild: str | None, rule_ids: list[str], cflags: list[str] | None = None,
-                include_dirs: list[str] | None = None) -> str:
+                include_dirs: list[str] | None = None,
+                cflags_when: list[tuple[str, str, tuple[str, ...]]] | None = None) -> str:
     """OUT/Kbuild: probe, then put compat/ in front of the kernel's headers, then the driver's Kbuild.
 
     *include_dirs*: the wrapper directories under compat/ in search order
@@ -521,4 +535,4 @@ NOSTDINC_FLAGS += {shadow} -I$(KB_COMPAT)
 {include_driver}
 # 4. Every file of the driver sees the answers and the shims that need no header.
 ccflags-y += -include $(KB_COMPAT)/kb_compat.h{(chr(10) + "# needed by the shims' compat structs" + chr(10) + "ccflags-y += " + " ".join(cflags)) if cflags else ""}
-{PROBE_CLEAN_FILES}"""
+{cflags_when_text(cflags_when)}{PROBE_CLEAN_FILES}"""

@@ -456,19 +456,28 @@ def _fields_same(a: Any, t: Any, structs: frozenset[str], fields: frozenset[str]
     return None
 
 
-def _macro_members_same(a: Any, t: Any, text: str, generic: int = 40) -> str | None:
+def _macro_members_same(a: Any, t: Any, text: str, generic: int = 40,
+                        file: str | None = None) -> str | None:
     """A macro body's ``->m`` / ``.m``: the macro's struct is not known, so every struct
     that has a member m at home and exists on the target must still have it, of the same
     type (5.10's dev_to_msi_list reads struct device.msi_list, which 6.1 does not have).
+    When some of them are declared in the macro's own header (*file*), those are its
+    structs and only they are checked (pci_resource_n of <linux/pci.h> reads struct
+    pci_dev.resource, not struct ttm_buffer_object.resource, which 5.10 lacks).
     A member name of more than *generic* structs at home (list, next) tells nothing and
     is left to the build."""
     names = {m.group(1) for m in re.finditer(r"(?:->|\.)\s*([A-Za-z_]\w*)", text)}
     for m in sorted(names):
-        owners = [r[0] for r in a.index.db.execute(
-            "SELECT DISTINCT s.kind || ' ' || s.name FROM members mb JOIN structs s ON s.id = mb.struct_id "
-            "WHERE mb.name = ? AND s.name IS NOT NULL AND s.name != ''", (m,))]
+        rows = a.index.db.execute(
+            "SELECT DISTINCT s.kind || ' ' || s.name, s.file FROM members mb JOIN structs s "
+            "ON s.id = mb.struct_id WHERE mb.name = ? AND s.name IS NOT NULL AND s.name != ''",
+            (m,)).fetchall()
+        owners = sorted({r[0] for r in rows})
         if not owners or len(owners) > generic:
             continue
+        local = sorted({r[0] for r in rows if file is not None and r[1] == file})
+        if local:
+            owners = local
         for owner in sorted(owners):
             ma, mt = a.members(owner), t.members(owner)
             if ma is None or m not in ma or mt is None:
@@ -568,7 +577,8 @@ class Drafter:
         if why is None and c.kind == "function":
             why = _fields_same(a, t, deps.structs, deps.fields)
         elif why is None and c.kind == "macro":
-            why = _macro_members_same(a, t, c.text)
+            mac = a.index.macro(c.api)
+            why = _macro_members_same(a, t, c.text, file=mac.file if mac is not None else None)
         elif why is None:
             for s in sorted(deps.structs):
                 if _struct_members(a, s) is not None and _struct_members(t, s) is None:
@@ -594,8 +604,31 @@ class Drafter:
             return function_deps(c.text)
         m = self.a.index.macro(c.api)
         if c.kind == "macro" and m is not None:
-            return macro_deps(m.body, m.params)
+            d = macro_deps(m.body, m.params)
+            pasted = self._pasted(m.body, m.params, m.file)
+            return Deps(d.names | pasted, d.structs, d.fields) if pasted else d
         return macro_deps(c.text.split("=", 1)[-1], None)
+
+    def _pasted(self, body: str, params: tuple[str, ...] | None, file: str) -> frozenset[str]:
+        """The macros a body names by pasting a prefix to an argument -- CONCATENATE(p, x),
+        __PASTE(p, x), p ## x -- which no token of it spells: every macro of the same
+        header named p and one more word (pci_dev_for_each_resource of 6.1 picks
+        __pci_dev_for_each_res0 or ...res1 by CONCATENATE(__pci_dev_for_each_res,
+        COUNT_ARGS(__VA_ARGS__))). The closure then drafts each, or refuses the macro."""
+        prefixes = set(re.findall(r"\b(?:CONCATENATE|__PASTE|___PASTE)\s*\(\s*([A-Za-z_]\w*)\s*,", body))
+        prefixes |= set(re.findall(r"\b([A-Za-z_]\w*)\s*##", body))
+        prefixes -= set(params or ()) | {"__VA_ARGS__"}
+        if not prefixes:
+            return frozenset()
+        out = set()
+        for p in prefixes:
+            like = p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = self.a.index.db.execute(
+                "SELECT name FROM macros WHERE name LIKE ? ESCAPE '\\' AND file=?", (like, file)).fetchall()
+            # the pasted part one word (a COUNT_ARGS() count, a mode): fb_ ## __mode ## _read
+            # names functions, not every fb_ macro of <linux/fb.h>
+            out |= {r[0] for r in rows if re.fullmatch(r"[A-Za-z0-9]+", r[0][len(p):])}
+        return frozenset(out)
 
     def _headers_of(self, t: Any, name: str) -> set[str]:
         return {h for f in sorted(t.declared_in(name)) if (h := _header_of(t, f))}
@@ -698,11 +731,16 @@ def _reaching_include(a: Any, scan: Any, file: str, decl_files: set[str]) -> str
 
 def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict[str, Any]]],
          *, cache: Any = None, compile_check: bool = True,
-         ruled: dict[str, set[str]] | None = None) -> DraftPlan:
+         ruled: dict[str, set[str]] | None = None,
+         cflags_when: list[tuple[str, str, tuple[str, ...]]] | None = None) -> DraftPlan:
     """The drafts for *findings* (target name -> check's findings of the unbridged driver
     against *home* that no rule covers) on *trees*. *ruled*: target name -> the names whose
     findings there a rule of the bridge covers (a moved header's name whose declaration
-    changed is then the rule's, not a reason to refuse the move)."""
+    changed is then the rule's, not a reason to refuse the move).
+
+    *cflags_when*: the flags OUT's Kbuild adds on a kernel built with a given flag
+    (:func:`kbridge.actions.bridge.layer.shim_cflags_when`): the compile check uses them
+    where OUT will, so a draft is judged in the dialect it will be built in."""
     from kbridge.actions.check import open_api
     from kbridge.actions.check.run import load_driver_scan
 
@@ -813,7 +851,7 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
             if u.kind == "include" and u.name not in incs:
                 incs.append(u.name)
         prefix = {t.name: [h for h in incs if open_api(t, cache).has_header(h)] for t in trees}
-        drafts = _compile_check(drafts, trees, out, cache, prefix)
+        drafts = _compile_check(drafts, trees, out, cache, prefix, cflags_when)
     out.drafts = drafts
     return out
 
@@ -998,7 +1036,8 @@ def header_file(d: Draft) -> str:
 # ------------------------------------------------------------------ compile check
 
 def _compile_check(drafts: list[Draft], trees: list[Any], out: DraftPlan, cache: Any,
-                   prefix: dict[str, list[str]] | None = None) -> list[Draft]:
+                   prefix: dict[str, list[str]] | None = None,
+                   cflags_when: list[tuple[str, str, tuple[str, ...]]] | None = None) -> list[Draft]:
     """Compile every draft on every target it applies to; drop it where gcc rejects it.
 
     The unit includes first what the driver includes (*prefix*: per target, the
@@ -1033,7 +1072,8 @@ def _compile_check(drafts: list[Draft], trees: list[Any], out: DraftPlan, cache:
                 unit, ranges = _unit(live, work, first)
                 (work / "kb_drafts.c").write_text(unit)
                 # the wrappers first on the include path, as OUT's NOSTDINC_FLAGS puts compat/include
-                argv = [cmd.argv[0], "-I", str(work / "inc"), *cmd.argv[1:], "-fsyntax-only",
+                extra = [f for _, when, flags in cflags_when or [] if when in cmd.argv for f in flags]
+                argv = [cmd.argv[0], "-I", str(work / "inc"), *cmd.argv[1:], *extra, "-fsyntax-only",
                         str(work / "kb_drafts.c")]
                 proc = run_tool(tree, argv, cwd=cmd.cwd, binds=(work,))
             if proc.returncode == 0:
@@ -1219,7 +1259,8 @@ def for_bridge(driver: Any, home: str, trees: list[Any], p: layer.LayerPlan, rul
         have = {f["api"] for f in findings[t.name]}
         findings[t.name] += [{"kind": "missing-macro", "api": n, "file": "", "rules": [], "severity": "error"}
                              for n in sorted((extra or {}).get(t.name, ())) if n not in have]
-    dp = plan(driver, ht, [t for t in trees if t.name in findings], findings, cache=cache, ruled=ruled)
+    dp = plan(driver, ht, [t for t in trees if t.name in findings], findings, cache=cache, ruled=ruled,
+              cflags_when=layer.shim_cflags_when(p.shims))
     extend(p, dp)
     return dp
 

@@ -59,6 +59,7 @@ guards, compat/kb_config.h the probed ones).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from kbridge.actions.bridge import buildtime, layer
@@ -532,7 +533,14 @@ def inline_header(p: layer.LayerPlan, names: dict[str, ShimNames]) -> str:
         n = names.get(s.rule.id)
         if n is None or not (n.undef or n.alias):
             continue
-        block = [f"#undef {u}" for u in n.undef]
+        # a name another shim's macro expands to in the driver (FB_DEFAULT_DEFERRED_OPS of
+        # fb_gen_default_deferred_sysmem_ops sets .fb_mmap = fb_deferred_io_mmap, which
+        # fb_deferred_io_mmap_exported bridges) keeps its shim's meaning: that macro is
+        # expanded at the driver's spot, after this tail, and the driver itself names it
+        # only in guarded spots, which say kb_<name>
+        by_others = {u for u in n.undef for o in p.shims
+                     if o.rule.id != s.rule.id and o.text and re.search(rf"\b{re.escape(u)}\b", o.text)}
+        block = [f"#undef {u}" for u in n.undef if u not in by_others]
         block += [f"#define KB_INLINE_OWN_{u}" for u in n.undef if u in owned and any(
             u in (m.alias if (m := names.get(x.rule.id)) else ()) for x in p.shims)]
         block += [f"#define {kb_name(a)}(...) {a}(__VA_ARGS__)" for a in n.alias if a not in owned]
@@ -580,7 +588,8 @@ def version_config(rules: list[Rule], name: str = "KB_CONFIG_H") -> str:
 
 
 def kbuild_text(driver_kbuild: str | None, style: str, rule_ids: list[str], wrappers: bool | list[str],
-                cflags: list[str] | None = None, probes: bool | None = None) -> str:
+                cflags: list[str] | None = None, probes: bool | None = None,
+                cflags_when: list[tuple[str, str, tuple[str, ...]]] | None = None) -> str:
     """OUT/Kbuild: (probe,) then the driver's own build file, then the guards' header first.
 
     *probes*: run the build-time probes (default: with feature guards); version
@@ -618,7 +627,7 @@ KB_COMPAT := $(src)/compat
 {include_driver}
 # 3. Every file of the driver sees its guards; compat/ holds kb_inline.h.
 ccflags-y += -I$(KB_COMPAT) -include {guards_header}
-{extra}{clean}"""
+{extra}{buildtime.cflags_when_text(cflags_when)}{clean}"""
 
 
 @dataclass
@@ -730,13 +739,10 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
     content["compat/kb_inline.h"] = inline_header(p, names).encode()
     driver_kbuild = "compat/Kbuild.driver" if "compat/Kbuild.driver" in base else (
         "Makefile" if "Makefile" in base else None)
-    cflags: list[str] = []
-    for s in p.shims:       # the shim library's manifest: flags a shim's C needs (as the layer)
-        for flag in s.rule.manifest.direction(s.direction).cflags:
-            if flag not in cflags:
-                cflags.append(flag)
+    # the shim library's manifest: flags a shim's C needs (as the layer)
+    cflags = layer.shim_cflags(p.shims)
     content["Kbuild"] = kbuild_text(driver_kbuild, style, sorted({s.rule.id for s in p.shims}),
-                                    wrappers, cflags, probes).encode()
+                                    wrappers, cflags, probes, layer.shim_cflags_when(p.shims)).encode()
     content["compat/INLINE.md"] = _inline_md(driver, home, p, edits, style).encode()
     return InlineResult(dict(sorted(content.items())), own, edits)
 

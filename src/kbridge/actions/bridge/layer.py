@@ -90,6 +90,8 @@ def _api_used(api: Api, names: frozenset[str], includes: frozenset[str]) -> bool
     """Does a file naming *names* and including *includes* use *api* (its form is the rule's)?"""
     if api.form == "header":
         return api.text in includes
+    if api.form == "dialect":
+        return True         # every driver is C of its own kernel's dialect
     return bool(api.names) and all(p in names for p in api.names)
 
 
@@ -219,7 +221,7 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                     continue    # the driver's x.m / x->m are members of other structs
                 out.unbridged.append(Unbridged(r.id, r.api, d, meta.impossible))
                 continue
-            if not (text_path.is_file() or wrappers):
+            if not (text_path.is_file() or wrappers or meta.cflags):
                 if home_new is None or r.id not in direct:
                     continue    # direction unknown, or only needed by another rule's shim
                 out.unbridged.append(Unbridged(
@@ -232,6 +234,8 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                 continue
             out.shims.append(ShimPlan(r, d, meta.after,
                                       text_path.read_text() if text_path.is_file() else "", wrappers))
+        if r.kind == "dialect_changed" and not any(s.rule.id == r.id for s in out.shims):
+            continue    # every driver "uses" the dialect: probed only where its flags are shipped
         out.probed.append(r)
     return out
 
@@ -467,6 +471,29 @@ def _rules_md(driver: Driver, home: str, p: LayerPlan) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def shim_cflags(shims: list[ShimPlan]) -> list[str]:
+    """The compiler flags the shims' C needs on every kernel (manifest ``cflags`` without
+    ``cflags_when``), each once, in the shims' order: both strategies' Kbuild."""
+    cflags: list[str] = []
+    for s in shims:
+        meta = s.rule.manifest.direction(s.direction)
+        if meta.cflags_when is None:
+            cflags += [f for f in meta.cflags if f not in cflags]
+    return cflags
+
+
+def shim_cflags_when(shims: list[ShimPlan]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(rule id, kernel flag, flags): the flags a shim adds only on a kernel whose own
+    KBUILD_CFLAGS has that flag (manifest ``cflags_when``; c_dialect_gnu11: the driver's
+    -std=gnu11 on a kernel built with -std=gnu89)."""
+    out = []
+    for s in shims:
+        meta = s.rule.manifest.direction(s.direction)
+        if meta.cflags_when is not None:
+            out.append((s.rule.id, meta.cflags_when, meta.cflags))
+    return out
+
+
 def include_dir(level: int) -> str:
     """The directory of link *level* of a wrapper chain (see :func:`files`)."""
     return "compat/include" if level == 0 else f"compat/include.{level}"
@@ -514,11 +541,7 @@ def files(driver: Driver, home: str, p: LayerPlan) -> tuple[dict[str, bytes], li
                 driver_kbuild = "Makefile"
                 build_text = data.decode(errors="replace")
     rule_ids = [s.rule.id for s in p.shims]
-    cflags: list[str] = []
-    for s in p.shims:
-        for flag in s.rule.manifest.direction(s.direction).cflags:
-            if flag not in cflags:
-                cflags.append(flag)
+    cflags = shim_cflags(p.shims)
     for rel, text in buildtime.runner_files(p.probed).items():
         out[f"compat/{rel}"] = text.encode()
     out["compat/kb_compat.h"] = _kb_compat(p.shims, p.probed).encode()
@@ -546,7 +569,7 @@ def files(driver: Driver, home: str, p: LayerPlan) -> tuple[dict[str, bytes], li
         for level, data in enumerate(chain):
             out[f"{include_dir(level)}/{header}"] = data
     out["Kbuild"] = buildtime.kbuild_text(driver_kbuild, sorted(set(rule_ids)), cflags,
-                                          include_dirs(out)).encode()
+                                          include_dirs(out), shim_cflags_when(p.shims)).encode()
     mods = _modules(build_text) or [driver.path.name]
     out["dkms.conf"] = _dkms_conf(mods, f"kbridge-{mods[0]}", home).encode()
     out["compat/RULES.md"] = _rules_md(driver, home, p).encode()

@@ -49,7 +49,9 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
             stdout.out(f"driver files unchanged: {len(report.driver_files)}; generated files: "
                        f"{len(report.files) - len(report.driver_files)}")
         for s in report.shims:
-            where = ("in compat/kb_inline.h" if report.strategy == "inline"
+            when = s.get("cflags_when")
+            where = (f"in Kbuild: {' '.join(when['cflags'])} on a kernel built with {when['kernel_flag']}"
+                     if when else "in compat/kb_inline.h" if report.strategy == "inline"
                      else f"after <{s['after']}>" if s["after"] else "in kb_compat.h")
             stdout.out(f"  shim {s['rule']} ({s['direction']}, {s['guard']}) {where}")
         for d in (report.drafts.drafts if report.drafts is not None else []):
