@@ -190,8 +190,7 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
     direct = set().union(*used_on) | set(extra) if used_on else \
         {r.id for r in used_rules(rules, driver)} | set(extra)
     names = names or [f"#{i + 1}" for i in range(len(targets))]
-    needed = needed_rules(rules, driver, extra, joined) if joined is not None or not targets else \
-        needed_rules(rules, driver, extra)
+    needed = needed_rules(rules, driver, extra, joined)
     if joined is not None:
         out.live_names = joined
     built_on = {n for x in needed for n in x.all_needs}
