@@ -89,6 +89,10 @@ class Env:
     undefined: frozenset[str] = frozenset()
     value_only: Mapping[str, Interval] = field(default_factory=dict)
     kernel_version_macro: bool = True
+    # every other symbol with this prefix is undefined (a kernel's autoconf: "CONFIG_"),
+    # except those of *unknown* (a string option: defined, but no integer value)
+    undefined_prefix: str = ""
+    unknown: frozenset[str] = frozenset()
 
     def lookup(self, name: str) -> tuple[str, Interval | None]:
         """("def", interval) | ("undef", None) | ("value", interval) | ("unknown", None)."""
@@ -98,6 +102,8 @@ class Env:
             return "undef", None
         if name in self.value_only:
             return "value", self.value_only[name]
+        if self.undefined_prefix and name.startswith(self.undefined_prefix) and name not in self.unknown:
+            return "undef", None
         return "unknown", None
 
 
@@ -258,6 +264,9 @@ class _Pruner:
         self.stifline = [0]
         self.out: list[str] = []
         self.changed = False
+        # per physical line: kept (printed, perhaps edited) or dropped; first line of tline
+        self.kept: list[bool] = [True] * len(self.lines)
+        self.row0 = 0
 
     # -- errors --------------------------------------------------------------
     def error(self, msg: str) -> PruneError:
@@ -532,6 +541,7 @@ class _Pruner:
     def parseline(self) -> int:
         wascomment = self.incomment
         self.linenum += 1
+        self.row0 = self.pos
         line = self.readline()
         if line is None:
             return LT_EOF
@@ -615,6 +625,8 @@ class _Pruner:
 
     def drop(self) -> None:
         self.changed = True
+        for r in range(self.row0, min(self.pos, len(self.kept))):
+            self.kept[r] = False
 
     def state(self, s: int) -> None:
         self.ifstate[self.depth] = s
@@ -723,6 +735,16 @@ def prune_text(text: str, *, min_kernel: str | int | None, max_kernel: str | int
 
 def prune_with_env(text: str, env: Env, *, name: str = "<text>") -> str:
     return _Pruner(text, env, name).run().text
+
+
+def kept_rows(text: str, env: Env, *, name: str = "<text>") -> list[bool]:
+    """Per physical line of *text* (0-based): does prune under *env* keep it (printed as
+    it is, or a directive edited in place) -- False for the lines of a dead branch and
+    for the directives it decides. The lines a kernel compiles, with every undecided
+    condition kept (both of its branches). Raises PruneError as prune_text does."""
+    p = _Pruner(text, env, name)
+    p.run()
+    return p.kept
 
 
 def evaluate(expr: str, env: Env) -> tuple[int, Interval | None]:

@@ -1205,7 +1205,8 @@ class FileNames(Names):
     rows: tuple[tuple[int, str], ...] = ()     # (0-based row, identifier), sorted, each once
 
 
-def file_names(data: bytes, what: str = "", tree: tree_sitter.Tree | None = None) -> FileNames:
+def file_names(data: bytes, what: str = "", tree: tree_sitter.Tree | None = None, *,
+               live: Any = None, switched: Any = None) -> FileNames:
     """What one C file names, read with tree-sitter-c, its #define bodies included.
 
     tree-sitter keeps a #define's body as one opaque preproc_arg; a driver that
@@ -1215,12 +1216,21 @@ def file_names(data: bytes, what: str = "", tree: tree_sitter.Tree | None = None
     macros), all bodies in one parse, each in a function of its own, and
     their identifiers are mapped back to the rows they came from.
     *tree*: the file's tree when the caller has parsed *data* already.
+
+    *live* (row -> bool, 0-based rows): only what sits on live rows counts (the code
+    the kernels in question compile: kbridge.actions.live). *switched* (row -> bool):
+    rows one of those kernels compiles and the other does not; a designated entry
+    ``.m = f`` whose function f has a declaration (return type, name, parameters) on
+    such a row is the driver's own version switch of that callback, not a use of .m.
     """
     root = (tree or cparse.parse_bounded(cparse.thread_parser(), data, what)).root_node
     rows: set[tuple[int, str]] = set()
     includes: set[str] = set()
     fields: set[str] = set()
     designated: set[tuple[str | None, str]] = set()
+
+    inits: list[tuple[str | None, str, str]] = []      # (owner, member, function named)
+    heads: set[str] = set()                             # functions declared on a switched row
 
     def walk(top: tree_sitter.Node, src: bytes, spans: list[tuple[int, int, int, int]] | None) -> None:
         # (text from *src*: node.text of a tree parsed through parse_bounded's callback
@@ -1231,6 +1241,10 @@ def file_names(data: bytes, what: str = "", tree: tree_sitter.Tree | None = None
         while stack:
             node = stack.pop()
             t = node.type
+            if live is not None and spans is None and t in _WANTED and not live(node.start_point[0]):
+                continue
+            if switched is not None and spans is None and t in ("function_definition", "declaration"):
+                _switched_head(node, src, switched, heads)
             if t in _WANTED:
                 if t == "preproc_include":
                     path = node.child_by_field_name("path")
@@ -1241,7 +1255,13 @@ def file_names(data: bytes, what: str = "", tree: tree_sitter.Tree | None = None
                     if f is not None:
                         fields.add(_text(src, f))
                 elif t == "field_designator":
-                    designated.add((_designated_owner(node, src), _text(src, node).lstrip(".").strip()))
+                    entry = (_designated_owner(node, src), _text(src, node).lstrip(".").strip())
+                    value = node.parent.child_by_field_name("value") if node.parent is not None and \
+                        node.parent.type == "initializer_pair" else None
+                    if value is not None and value.type == "identifier":
+                        inits.append((*entry, _text(src, value)))
+                    else:
+                        designated.add(entry)
                 else:
                     name = _text(src, node)
                     row = node.start_point[0]
@@ -1250,6 +1270,8 @@ def file_names(data: bytes, what: str = "", tree: tree_sitter.Tree | None = None
                         if k < 0 or node.start_byte >= spans[k][1]:
                             continue        # __kb_macro, outside every body
                         row = spans[k][3] + row - spans[k][2]
+                        if live is not None and not live(row):
+                            continue
                     if name:                # (a zero-width MISSING identifier of error recovery)
                         rows.add((row, name))
             stack.extend(node.children)
@@ -1272,8 +1294,27 @@ def file_names(data: bytes, what: str = "", tree: tree_sitter.Tree | None = None
         batch = cparse.parse_bounded(cparse.thread_parser(), src,
                                      f"{what} (macro bodies)" if what else "macro bodies")
         walk(batch.root_node, src, spans)
+    # a callback the driver declares differently on the two kernels is its own bridge
+    designated.update((o, m) for o, m, f in inits if f not in heads)
     return FileNames(frozenset(n for _, n in rows), frozenset(includes), frozenset(fields),
                      frozenset(designated), tuple(sorted(rows)))
+
+
+def _switched_head(node: tree_sitter.Node, src: bytes, switched: Any, heads: set[str]) -> None:
+    """Add to *heads* the function *node* (a definition or a prototype) declares when a
+    row of its head -- from its first token to its body -- is *switched*."""
+    decl = node.child_by_field_name("declarator")
+    while decl is not None and decl.type in ("pointer_declarator", "attributed_declarator"):
+        decl = decl.child_by_field_name("declarator")
+    if decl is None or decl.type != "function_declarator":
+        return
+    name = decl.child_by_field_name("declarator")
+    if name is None or name.type != "identifier":
+        return
+    body = node.child_by_field_name("body")
+    last = body.start_point[0] if body is not None else node.end_point[0]
+    if any(switched(r) for r in range(node.start_point[0], last + 1)):
+        heads.add(_text(src, name))
 
 
 def driver_names(driver: Driver) -> Names:

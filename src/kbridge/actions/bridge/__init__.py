@@ -21,6 +21,7 @@ from typing import Any
 
 from kbridge.actions.bridge import layer
 from kbridge.errors import KbridgeError
+from kbridge.facts import scan as scan_mod
 from kbridge.facts.driver import Driver
 from kbridge.facts.kversion import series_of
 from kbridge.facts.targets import KernelTree
@@ -112,16 +113,29 @@ def _plan_once(driver: Driver, home: str, trees: list[KernelTree], strategy: str
                rules: list[rules_mod.Rule], guards: str | None, drafts: bool, cache: Path | None,
                want_rules: frozenset[str], want_names: dict[str, frozenset[str]]):  # type: ignore[no-untyped-def]
     """One planning of OUT: the layer plan, the header drafts, the files, the compat object."""
-    needed = layer.needed_rules(rules, driver, want_rules)
-    home_answers = _answers(home_tree(home, trees), home, needed)
+    # the driver's own version switches: per target, only the code compiled on its home
+    # kernel and on that target chooses rules (kbridge.actions.live)
+    # (home: its version only -- the home tree's .config is one machine's, not the
+    # driver's; a target: its version and its .config, what OUT is built with there)
+    from kbridge.actions import live
+    h_tree = home_tree(home, trees)
+    h_kernel = live.kernel(home)
+    t_kernels = [live.kernel(t.version, t) for t in trees]
+    pairs = [live.pair_names(driver, h_kernel, k) for k in t_kernels]
+    needed = layer.needed_rules(rules, driver, want_rules, scan_mod.Names.union(pairs))
+    home_answers = _answers(h_tree, home, needed)
     answers = [_answers(t, t.version or "0", needed) for t in trees]
-    p = layer.plan(rules, driver, home_answers, answers, [t.name for t in trees], want_rules)
+    p = layer.plan(rules, driver, home_answers, answers, [t.name for t in trees], want_rules, live=pairs)
+    # a shim whose anchors a target lacks cannot serve it (netwide510)
     gaps = shim_gaps(p, trees, answers)
     for t in trees:
         for s in p.shims:
             if s.rule.id in gaps.get(t.name, {}):
                 p.unbridged.append(layer.Unbridged(s.rule.id, s.rule.api, s.direction,
                                                    f"kernel {t.name}: {gaps[t.name][s.rule.id]}"))
+    # inline renames every name but those in a branch the driver switches by version
+    # itself (versions only: a name in code another .config compiles is still renamed)
+    p.live_rows = live.live_rows(driver, h_kernel, [live.kernel(t.version) for t in trees])
     # drafted bridges: the home kernel's own code for what no rule covers (draft.py)
     from kbridge.actions.bridge import draft
     drafted = (draft.for_bridge(driver, home, trees, p, rules, cache=cache, extra=want_names)

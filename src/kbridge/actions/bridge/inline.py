@@ -390,13 +390,16 @@ def _split_lines(data: bytes) -> list[bytes]:
 
 
 def rewrite(rel: str, data: bytes, rename_rule: dict[str, tuple[str, str]], used: set[str],
-            guards: Guards, include_rule: dict[str, tuple[bytes, str]] | None = None) -> FileEdit:
+            guards: Guards, include_rule: dict[str, tuple[bytes, str]] | None = None,
+            live: frozenset[int] | None = None) -> FileEdit:
     """*data* with every spot guarded. rename_rule: kernel name -> (kb_ name, rule id).
 
     *used*: the rules whose names this file uses (its include of kb_inline.h
     is guarded on them too, for names the compat header provides unrenamed).
     *include_rule*: header path -> (the #include lines that replace it on the
-    other kernels, rule id), for headers that moved.
+    other kernels, rule id), for headers that moved. *live*: the rows (0-based) compiled
+    on the driver's own kernel and on a target (kbridge.actions.live); a name elsewhere
+    sits in a branch the driver switches itself by version and is left alone.
     """
     include_rule = include_rule or {}
     edit = FileEdit(rel)
@@ -405,6 +408,9 @@ def rewrite(rel: str, data: bytes, rename_rule: dict[str, tuple[str, str]], used
     # 1. every name to rename (and #include of a moved header), and the rows of its unit
     hits: list[tuple[int, int, object]] = []      # (lo, hi, ident or preproc_include node)
     for n in _walk(tree.root_node):
+        if live is not None and n.type in ("preproc_include", "identifier", "type_identifier") and \
+                n.start_point[0] not in live:
+            continue
         if n.type == "preproc_include":
             path = n.child_by_field_name("path")
             if path is not None and path.text.decode(errors="replace").strip('<>"') in include_rule:
@@ -707,7 +713,8 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature")
     for rel in driver.sources:
         data = base[rel]
         used = file_rules(rel, data, text_shims, names)
-        edit = rewrite(rel, data, rename_rule, used, guards, include_rule)
+        edit = rewrite(rel, data, rename_rule, used, guards, include_rule,
+                       p.live_rows.get(rel) if p.live_rows is not None else None)
         edits.append(edit)
         content[rel] = edit.text
     # the layer's OUT minus what only the layer uses: kb_compat.h, the "after" wrappers

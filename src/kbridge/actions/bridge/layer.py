@@ -72,6 +72,8 @@ class LayerPlan:
     shims: list[ShimPlan] = field(default_factory=list)
     unbridged: list[Unbridged] = field(default_factory=list)
     probed: list[Rule] = field(default_factory=list)      # every rule whose guard OUT computes
+    live_names: scan.Names | None = None    # what the live code names (plan's *live*, joined)
+    live_rows: dict[str, frozenset[int]] | None = None    # per file: rows live on home and a target
 
 
 # --- what the driver uses ---------------------------------------------------
@@ -138,12 +140,16 @@ Answers = dict[str, "str | None"]     # rule id -> its state on one kernel ("new
 FROM = {"new_on_old": "old", "old_on_new": "new"}
 
 
-def needed_rules(rules: list[Rule], driver: Driver, extra: frozenset[str] = frozenset()) -> list[Rule]:
+def needed_rules(rules: list[Rule], driver: Driver, extra: frozenset[str] = frozenset(),
+                 names: scan.Names | None = None) -> list[Rule]:
     """The rules whose API the driver uses (and the rules *extra* names: those whose API a
-    function copied into the compat object uses), plus what they need, in dependency order."""
+    function copied into the compat object uses), plus what they need, in dependency order.
+    *names*: what the driver's code live on its kernel and the targets names
+    (:func:`kbridge.actions.live.pair_names`, joined); default every branch."""
     by_id = {r.id: r for r in rules}
     chosen: dict[str, Rule] = {}
-    todo = [*used_rules(rules, driver), *(r for r in rules if r.id in extra)]
+    used = rules_named(rules, names) if names is not None else used_rules(rules, driver)
+    todo = [*used, *(r for r in rules if r.id in extra)]
     while todo:
         r = todo.pop(0)
         if r.id in chosen:
@@ -154,7 +160,8 @@ def needed_rules(rules: list[Rule], driver: Driver, extra: frozenset[str] = froz
 
 
 def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers],
-         names: list[str] | None = None, extra: frozenset[str] = frozenset()) -> LayerPlan:
+         names: list[str] | None = None, extra: frozenset[str] = frozenset(),
+         live: list[scan.Names] | None = None) -> LayerPlan:
     """The shims *driver* needs on kernels answering *targets* (named *names*), written for a
     kernel answering *home*.
 
@@ -168,12 +175,27 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
     from) and the rule is reported not bridged there. A rule whose home answer
     is "neither" is not the driver's (it built without either API); it is
     bridged only for the rules whose shims build on it, in their direction.
+
+    *live*: per target, what the driver's code compiled on its own kernel AND on that
+    target names (:func:`kbridge.actions.live.pair_names`): a rule is the driver's on a
+    target only when such code uses its API; code the driver itself switches by version
+    (its own ``#if LINUX_VERSION_CODE`` branches, a callback declared per kernel) is its
+    own bridge and chooses nothing. None: every branch counts, for every target.
     """
     out = LayerPlan()
     # *extra*: ids of rules a copied function of the compat object uses, as if the driver did
-    direct = {r.id for r in used_rules(rules, driver)} | set(extra)
+    if live is not None and len(live) == len(targets):
+        used_on = [{r.id for r in rules_named(rules, n)} for n in live]
+        joined: scan.Names | None = scan.Names.union(list(live))
+    else:
+        used_on = [{r.id for r in used_rules(rules, driver)}] * len(targets)
+        joined = None
+    direct = set().union(*used_on) | set(extra) if used_on else \
+        {r.id for r in used_rules(rules, driver)} | set(extra)
     names = names or [f"#{i + 1}" for i in range(len(targets))]
-    needed = needed_rules(rules, driver, extra)
+    needed = needed_rules(rules, driver, extra, joined)
+    if joined is not None:
+        out.live_names = joined
     built_on = {n for x in needed for n in x.all_needs}
     for r in needed:
         home_state = home.get(r.id)
@@ -187,13 +209,18 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
         home_new = {"new": True, "old": False}.get(home_state or "")
         if home_new is not None:
             d = "new_on_old" if home_new else "old_on_new"
+            # the targets on which the driver's live code uses the rule (a rule only
+            # another rule's shim builds on, or a copied function's, serves them all)
+            mine = [i for i in range(len(targets))
+                    if r.id in used_on[i] or r.id in extra or r.id not in direct]
             if r.id in direct:
-                for t, name in zip(targets, names):
+                for i in mine:
+                    t, name = targets[i], names[i]
                     if t.get(r.id) == "neither" and not _older_rule_bridges(r, needed, home, t):
                         out.unbridged.append(Unbridged(
                             r.id, r.api, d, f"kernel {name} has neither the old nor the new API of rule "
                             f"{r.id} ({r.summary}): no shim can bridge from it"))
-            if targets and not any(t.get(r.id) == FROM[d] for t in targets):
+            if targets and not any(targets[i].get(r.id) == FROM[d] for i in mine):
                 # no target has just the side the shim bridges from: nothing to do -- but a
                 # rule another rule's shim builds on keeps its guard, which that shim reads
                 # (netdev_lltx's wrapper tests KB_HAVE_NETDEV_CHANGE_PROTO_DOWN: 5.10 has
@@ -228,7 +255,7 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                     r.id, r.api, d, f"no {d} shim in knowledge/shims/{r.id}: kbridge cannot bridge "
                     f"{', '.join(r.api)} yet ({r.summary})"))
                 continue
-            refused = _refused_uses(meta, driver, r)
+            refused = _refused_uses(meta, driver, r, joined)
             if refused:
                 out.unbridged.append(Unbridged(r.id, r.api, d, f"{meta.refused_why} (the driver {refused})"))
                 continue
@@ -321,7 +348,8 @@ def _released_before(a: Rule, b: Rule) -> bool:
     return a.since_code is not None and b.since_code is not None and a.since_code < b.since_code
 
 
-def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None) -> str:
+def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None,
+                  live: scan.Names | None = None) -> str:
     """What the driver does that a shim cannot keep faithful (manifest keys refused_reads:
     members it must not read or write by name, x.m / x->m; refused_includes: headers it
     must not include; refused_inits: members it must not set in a designated initializer,
@@ -335,12 +363,14 @@ def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None)
     reads, includes, inits = meta.refused_reads, meta.refused_includes, meta.refused_inits
     if not (reads or includes or inits):
         return ""
-    names = scan.driver_names(driver)
+    names = live if live is not None else scan.driver_names(driver)
     owners: dict[str, set[str]] = {}
     for a in (rule.uses if rule is not None else ()):
         if a.form == "member":
             owners.setdefault(a.member, set()).add(a.struct)
     uses = scan.scan(driver).uses if owners and set(owners) & (set(reads) | set(inits)) else []
+    if live is not None:        # only the uses the live code makes (by name)
+        uses = [u for u in uses if u.name in live.fields or any(m == u.name for _, m in live.designated)]
 
     def on_the_struct(m: str, kinds: tuple[str, ...], by_name: bool) -> bool:
         if m not in owners:

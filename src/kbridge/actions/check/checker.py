@@ -333,7 +333,8 @@ class Checker:
                 return
         if u.kind == "init" and u.value and "(" in ma[u.name] \
                 and self.a.canon(ma[u.name]) != self.t.canon(mt[u.name]) \
-                and not self._kernel_fn_fits(u.value, mt[u.name]):
+                and not self._kernel_fn_fits(u.value, mt[u.name]) \
+                and not self._driver_fn_fits(u.value, mt[u.name]):
             self.add(u, "error", "ops-changed", f"{u.owner}.{u.name}",
                      f"initialization of '{u.owner}.{u.name}' from incompatible pointer type: "
                      f"'{u.value}' matches the member's type on {self.a.name}, not on {self.t.name}",
@@ -371,6 +372,29 @@ class Checker:
         if f.variadic:
             params += ", ..."
         return self.t.canon(f"{f.ret} (*)({params})") == self.t.canon(member_type)
+
+    def _driver_fn_fits(self, value: str, member_type: str) -> bool:
+        """The driver's own function set as an op, declared as the target's member wants it:
+        the scan reads the lines the target compiles (kbridge.actions.live), so a driver
+        that switches the callback's declaration by version itself (``void`` remove from
+        6.11 on, ``int`` before) has the target's return type and parameter count here."""
+        f = self.scan.functions.get(value)
+        if f is None or "(*)" not in member_type:
+            return False
+        ret, _, rest = member_type.partition("(*)")
+        inner = rest.strip()
+        if not (inner.startswith("(") and inner.endswith(")")):
+            return False
+        inner = inner[1:-1].strip()
+        depth, n = 0, (0 if inner in ("", "void") else 1)
+        for ch in inner:
+            depth += ch == "("
+            depth -= ch == ")"
+            n += ch == "," and depth == 0
+        mine = _norm(f.ret.base + " *" * f.ret.ptr)
+        words = [w for w in _norm(ret).split() if w not in ("const", "volatile")]
+        params = [p for p in f.params if p not in ("void", "")]
+        return bool(f.ret.base) and mine.split() == words and len(params) == n
 
     @staticmethod
     def _const(member_type: str) -> bool:

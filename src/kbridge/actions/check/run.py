@@ -113,7 +113,11 @@ def run_check(driver: Any, target: Any, against: Any = None, *, cache: Any = Non
             a_api = t_api
     else:
         a_api = t_api if against.path == target.path else open_api(against, cache)
-    full = load_driver_scan(driver, oracle=a_api, cond=target_conditions(t_api))
+    # the lines *target* compiles: the driver's own version switches decided by prune's
+    # evaluator (the branch dead there is no error, the one live only there is checked)
+    from kbridge.actions import live
+    seen = live.for_kernel(driver, live.kernel(getattr(target, "version", None), target))
+    full = load_driver_scan(seen, oracle=a_api, cond=target_conditions(t_api))
     findings = check(full, t_api, a_api)
     for api in {id(t_api): t_api, id(a_api): a_api}.values():
         api.save()
