@@ -164,3 +164,19 @@ def test_firmware_drivers_only_answers_nomodeset_on_510(tmp_path):
         g = runner.run_guest(kos, rel, qemu_args=["-append", APPEND + extra], timeout=300)
         assert g.ok, (target, extra, g.reasons, g.problems)
         assert f"kbfw firmware_only={want}" in g.dmesg, (target, extra, [x for x in g.dmesg if "kbfw" in x])
+
+
+@pytest.mark.slow
+def test_drm_gem_fb_prepare_fb_moved_bridges_510s_drm_front(tmp_path):  # type: ignore[no-untyped-def]
+    """drm_gem_fb_prepare_fb_moved (820c1707177c, 5.13), a rename: 5.10's drm_xen_front puts
+    drm_gem_fb_simple_display_pipe_prepare_fb in its simple pipe's funcs; bridged to 6.12 the
+    shim gives it 6.1's drm_gem_simple_display_pipe_prepare_fb() body (the moved plane helper,
+    drm_gem_plane_helper_prepare_fb, on the pipe's plane), a function of the old type. The
+    bridge names the rule and the OUT builds clean on 6.12 (unbridged: implicit declaration)."""
+    out = tmp_path / "out"
+    proc = run_cli("bridge", "drm_xen_front@5.10", "--target", "5.10", "--target", "6.12",
+                   "-o", str(out), "--no-abi-check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (out / "compat" / "rules" / "drm_gem_fb_prepare_fb_moved" / "old_on_new.h").is_file()
+    build, kos = runner.build_for(out, release("6.12"), tmp_path / "build")
+    assert build.ok and not build.warnings, build.log[-3000:]
