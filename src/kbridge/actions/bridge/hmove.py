@@ -193,24 +193,10 @@ class _Rev:
         return self._file[h]
 
     def closure(self, h: str) -> frozenset[str]:
-        """The files ``#include <h>`` reaches (IndexApi.reachable, memoized on this graph)."""
+        """The files ``#include <h>`` reaches: IndexApi.reachable (the one include walk),
+        memoized per header here."""
         if h not in self._clos:
-            seen: set[str] = set()
-            files: set[str] = set()
-            todo = [h]
-            while todo:
-                x = todo.pop()
-                if x in seen:
-                    continue
-                seen.add(x)
-                f = self.file_of(x)
-                if f is None:
-                    continue
-                files.add(f)
-                if x not in self.graph:
-                    self.t.reachable([x])
-                todo.extend(self.graph.get(x, ()))
-            self._clos[h] = frozenset(files)
+            self._clos[h] = frozenset(self.t.reachable([h]) or ())
         return self._clos[h]
 
     def closure_of(self, hs: list[str]) -> frozenset[str]:
