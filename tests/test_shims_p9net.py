@@ -54,8 +54,10 @@ def test_p9net_rules_probe_each_series(series, roots_ready):  # type: ignore[no-
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["layer", "inline"])
 @pytest.mark.parametrize("mod,home,others,want", [
-    # and c_dialect_gnu11: a 7.3 module is gnu11 code, 5.10 builds gnu89
-    (NEW, "7.3", ("5.10", "6.12"), {*RULES, "c_dialect_gnu11"}),
+    # and c_dialect_gnu11: a 7.3 module is gnu11 code, 5.10 builds gnu89; and
+    # strscpy_size_optional: the module calls strscpy(), whose size 5.10 requires (its
+    # three-argument call passes through the shim unchanged)
+    (NEW, "7.3", ("5.10", "6.12"), {*RULES, "c_dialect_gnu11", "strscpy_size_optional"}),
     (OLD, "6.12", ("7.3",), {"p9_trans_create_fs_context"}),
 ], ids=["new-on-5.10-6.12", "old-on-7.3"])
 def test_kbtest_p9net_bridged_builds_clean(mod, home, others, want, strategy, ptrees, tmp_path):  # type: ignore[no-untyped-def]
