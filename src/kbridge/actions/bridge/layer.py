@@ -368,19 +368,28 @@ def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None,
     for a in (rule.uses if rule is not None else ()):
         if a.form == "member":
             owners.setdefault(a.member, set()).add(a.struct)
-    uses = scan.scan(driver).uses if owners and set(owners) & (set(reads) | set(inits)) else []
+    sc = scan.scan(driver) if owners and set(owners) & (set(reads) | set(inits)) else None
+    uses = sc.uses if sc is not None else []
+    # members of the driver's own structs: the scan records no use of them (x->m on them
+    # is the driver's business), so a name it did not place may be one of these
+    own_members = {m for members in (sc.structs.values() if sc is not None else ()) for m in members}
     if live is not None:        # only the uses the live code makes (by name)
         uses = [u for u in uses if u.name in live.fields or any(m == u.name for _, m in live.designated)]
 
     def on_the_struct(m: str, kinds: tuple[str, ...], by_name: bool) -> bool:
-        if m not in owners:
+        if m not in owners or not by_name:
             return by_name
+        placed = False
         for u in uses:
             if u.kind in kinds and u.name == m:
-                owner = u.owner.removeprefix("struct ").strip()
+                placed = True
+                owner = u.owner.removeprefix("const ").removeprefix("struct ").strip()
                 if not owner or owner in owners[m]:
                     return True
-        return False
+        # named by the driver, but in no use the scan could place: a member of one of its
+        # own structs (not S.m), or x->ops->m through a type the scan cannot resolve
+        # without the kernel's index -- which may be S.m, so refused
+        return not placed and m not in own_members
 
     found = [f"reads ->{m}" for m in reads if on_the_struct(m, ("member",), m in names.fields)]
     found += [f"includes <{h}>" for h in includes if h in names.includes]
