@@ -180,3 +180,32 @@ def test_drm_gem_fb_prepare_fb_moved_bridges_510s_drm_front(tmp_path):  # type: 
     assert (out / "compat" / "rules" / "drm_gem_fb_prepare_fb_moved" / "old_on_new.h").is_file()
     build, kos = runner.build_for(out, release("6.12"), tmp_path / "build")
     assert build.ok and not build.warnings, build.log[-3000:]
+
+
+def test_fb_create_trampoline_is_one_per_module(tmp_path):  # type: ignore[no-untyped-def]
+    """kb_fbc_install() tells a device it already gave the trampoline by the trampoline's
+    address; a module whose files each call drm_dev_register() (a registration retried from
+    another file) must therefore have ONE trampoline, or the second file copies the first
+    file's copy and its trampoline calls the other with the driver's arguments. Built on
+    6.12 from kbtest_fbc_new plus a second file that registers too: one global (weak)
+    kb_fbc_tramp in the .ko; before (a static inline per file) there were two local ones."""
+    import shutil
+    import subprocess
+
+    drv = tmp_path / "drv"
+    shutil.copytree(FIXTURES / "layer" / "kbtest_fbc_new", drv)
+    (drv / "retry.c").write_text(
+        "// SPDX-License-Identifier: GPL-2.0\n#include <drm/drm_drv.h>\n"
+        "int kbt_register_again(struct drm_device *drm);\n"
+        "int kbt_register_again(struct drm_device *drm)\n{\n\treturn drm_dev_register(drm, 0);\n}\n")
+    (drv / "Kbuild").write_text("obj-m += kbtest_fbc_new.o\nkbtest_fbc_new-y := kbt_main.o retry.o\n")
+    (drv / "kbtest_fbc_new.c").rename(drv / "kbt_main.c")
+    out = tmp_path / "out"
+    proc = run_cli("bridge", str(drv), "--target", "7.3", "--target", "6.12", "-o", str(out),
+                   "--no-abi-check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    build, kos = runner.build_for(out, release("6.12"), tmp_path / "build")
+    assert build.ok, build.log[-3000:]
+    syms = subprocess.run(["nm", str(kos[0])], capture_output=True, text=True, check=True).stdout
+    tramps = [ln.split()[-2] for ln in syms.splitlines() if ln.endswith(" kb_fbc_tramp")]
+    assert tramps == ["W"], syms

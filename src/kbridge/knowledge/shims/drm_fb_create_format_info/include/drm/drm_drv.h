@@ -48,11 +48,24 @@ struct kb_fbc_funcs {
 	const struct drm_mode_config_funcs *driver;	/* the driver's own */
 };
 
-static inline struct drm_framebuffer *kb_fbc_tramp(struct drm_device *dev, struct drm_file *file,
+/*
+ * One per module, whichever of its files defines it first (a weak definition):
+ * kb_fbc_install() recognises the trampoline in a registered device's slot by its
+ * address, so a registration retried from another file must meet the same function
+ * (a static one per file would take the first file's trampoline for the driver's
+ * callback and copy the copy: the second trampoline would then call the first one
+ * with the driver's arguments -- the p9 create trampoline's bug, found by review).
+ */
+struct drm_framebuffer *kb_fbc_tramp(struct drm_device *dev, struct drm_file *file,
 #ifdef KB_FBC_NOINFO_DRIVER
-						   const struct drm_format_info *info,
+				     const struct drm_format_info *info,
 #endif
-						   const struct drm_mode_fb_cmd2 *mode_cmd)
+				     const struct drm_mode_fb_cmd2 *mode_cmd);
+struct drm_framebuffer * __attribute__((weak)) kb_fbc_tramp(struct drm_device *dev, struct drm_file *file,
+#ifdef KB_FBC_NOINFO_DRIVER
+							    const struct drm_format_info *info,
+#endif
+							    const struct drm_mode_fb_cmd2 *mode_cmd)
 {
 	const struct kb_fbc_funcs *f = container_of(dev->mode_config.funcs, struct kb_fbc_funcs, funcs);
 
