@@ -259,3 +259,101 @@ def test_a_renamed_struct_breaks_only_drivers_that_name_it(tmp_path):
         assert len(found) == expected, (name, found)
         res = build(drivers.load(FIXTURES / "scan" / name), targets.resolve("7.3"))
         assert res.ok == (expected == 0), (name, res.diagnostics)
+
+
+class _FakeApi:
+    """Just what Checker._own_macros asks of a kernel: macros, where they are declared,
+    what the driver's includes reach."""
+
+    def __init__(self, name: str, macros: dict[str, str], reach: set[str]):
+        from kbridge.actions.check.checker import Macro
+        self.name = name
+        self.canon = lambda t: t
+        self._m = {}
+        for n, text in macros.items():
+            params = text.split(n, 1)[1]
+            nparams = params[1:params.index(")")].count(",") + 1 if params.startswith("(") else None
+            self._m[n] = Macro(n, nparams, False, f"{text} (include/x/{n.lower()}.h:1)")
+        self._reach = reach
+
+    def macro(self, name):  # type: ignore[no-untyped-def]
+        return self._m.get(name)
+
+    def declared_in(self, name):  # type: ignore[no-untyped-def]
+        return {f"x/{name.lower()}.h"} if name in self._m else set()
+
+    def reachable(self, headers):  # type: ignore[no-untyped-def]
+        return self._reach
+
+    def function(self, name):  # type: ignore[no-untyped-def]
+        return None
+
+    def members(self, struct):  # type: ignore[no-untyped-def]
+        return None
+
+    def value(self, name):  # type: ignore[no-untyped-def]
+        return None
+
+    def typedef(self, name):  # type: ignore[no-untyped-def]
+        return None
+
+    def has_header(self, path):  # type: ignore[no-untyped-def]
+        return True
+
+    def exported(self, name):  # type: ignore[no-untyped-def]
+        return None
+
+
+@pytest.mark.parametrize("target_macros,reach,ref_macros,uses,expected", [
+    # the driver's own macro, defined by the target's header it reaches: gcc's warning
+    ({"BAD_REF": "#define BAD_REF ((u32)-1)"}, {"x/bad_ref.h"}, {}, [], ("warning", 3)),
+    # not reached on the target: no conflict
+    ({"BAD_REF": "#define BAD_REF ((u32)-1)"}, set(), {}, [], None),
+    # the driver's own kernel defines it too: the driver already lived with that
+    ({"BAD_REF": "#define BAD_REF ((u32)-1)"}, {"x/bad_ref.h"},
+     {"BAD_REF": "#define BAD_REF ((u32)-1)"}, [], None),
+    # a kernel macro the driver expands after its #define names it (through another):
+    # the kernel's macro would take the driver's value -- an error at the use
+    ({"BAD_REF": "#define BAD_REF ((u32)-1)", "IS_BAD(r)": "#define IS_BAD(r) (__IS_BAD(r))",
+      "__IS_BAD(r)": "#define __IS_BAD(r) ((r) == BAD_REF)"}, {"x/bad_ref.h", "x/is_bad.h"}, {},
+     [("IS_BAD", 10)], ("error", 10)),
+    # ... but a use before the #define expands the kernel's value there
+    ({"BAD_REF": "#define BAD_REF ((u32)-1)", "IS_BAD(r)": "#define IS_BAD(r) ((r) == BAD_REF)"},
+     {"x/bad_ref.h", "x/is_bad.h"}, {}, [("IS_BAD", 2)], ("warning", 3)),
+])
+def test_own_macro_redefined_by_the_target(target_macros, reach, ref_macros, uses, expected):  # type: ignore[no-untyped-def]
+    """A driver's own #define of a name a later kernel's header defines too (5.10's
+    xen-pcifront: INVALID_GRANT_REF (0); <xen/grant_table.h> after 5.10: ((grant_ref_t)-1), upstream "Xen/gnttab: introduce common INVALID_GRANT_{HANDLE,REF}"):
+    gcc only warns, and the driver's code after its #define sees its own value, as at home
+    -- unless a kernel macro it expands there names the same macro (then the kernel's macro
+    silently takes the driver's value: an error). Failed before the check existed (no
+    finding at all)."""
+    from kbridge.actions.check.checker import Checker
+    from kbridge.facts.scan import Scan, Use
+    fix = {k.split("(")[0]: v for k, v in target_macros.items()}
+    t = _FakeApi("T", fix, reach)
+    a = _FakeApi("A", ref_macros, reach)
+    scan = Scan("drv", ("d.c",), macros={"BAD_REF": ("d.c", 3)},
+                uses=[Use("d.c", 1, 10, "include", "x/bad_ref.h")]
+                + [Use("d.c", ln, 5, "call", n, arity=1) for n, ln in uses])
+    got = [f for f in Checker(scan, t, a).run() if f.kind == "macro-redefined"]
+    if expected is None:
+        assert got == []
+        return
+    assert [(f.severity, f.line) for f in got] == [expected], got
+    assert got[0].api == "BAD_REF" and got[0].decl_target.startswith("#define BAD_REF")
+
+
+def test_pcifront_510_invalid_grant_ref_is_gccs_warning(corpus, trees):  # type: ignore[no-untyped-def]
+    """The real case: kbridge check predicts the warning gcc gives, at its line and column."""
+    from kbridge.actions.kbuild import build
+    from kbridge.facts import targets
+    proc = run_cli("check", "xen-pcifront@5.10", "--target", "6.1", "--json")
+    found = [f for f in json.loads(proc.stdout)["findings"] if f["kind"] == "macro-redefined"]
+    drv = drivers.resolve("xen-pcifront@5.10")
+    ln, col = where(drv.path / "xen-pcifront.c", "#define INVALID_GRANT_REF", "INVALID_GRANT_REF")
+    assert [(f["api"], f["severity"], f["line"], f["col"]) for f in found] == [
+        ("INVALID_GRANT_REF", "warning", ln, col)], found
+    res = build(drv, targets.resolve("6.1", trees=trees))
+    assert any(d.severity == "warning" and d.line == ln and "INVALID_GRANT_REF" in d.message
+               and "redefined" in d.message for d in res.diagnostics), res.diagnostics

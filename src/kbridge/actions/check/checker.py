@@ -29,6 +29,13 @@ const-changed       a parameter lost ``const`` (gcc warns: discarded qualifiers)
 not-exported        a function the module links to that the target does not export
 not-reachable       declared on the target, but not in any header the driver's
                     includes reach there (gcc: implicit declaration)
+macro-redefined     a macro the driver defines itself that the target's headers
+                    (reached by its includes) define too, and the reference's do
+                    not: gcc warns '"X" redefined' and from the driver's #define on
+                    its code sees its own value, as on the reference (a warning);
+                    an error when a kernel macro the driver expands after that
+                    #define names X on the target (the kernel's macro would take
+                    the driver's value there: gcc is silent, the meaning changes)
 ==================  ==========================================================
 """
 
@@ -115,6 +122,7 @@ KIND_HELP = {
     "const-changed": "a parameter lost const-ness on the target (gcc warns)",
     "not-exported": "a function the module links to is not exported by the target",
     "not-reachable": "declared on the target, but in no header the driver's includes reach there",
+    "macro-redefined": "a macro the driver defines itself is also defined by the target's headers",
 }
 
 
@@ -200,6 +208,7 @@ class Checker:
             handler = getattr(self, f"_{u.kind}", None)
             if handler is not None:
                 handler(u)
+        self._own_macros()
         self.findings = self._as_gcc_reports(sorted(set(self.findings)))
         return self.findings
 
@@ -476,6 +485,73 @@ class Checker:
                      f"{', '.join(sorted(where_t))}, which this file's includes do not reach there "
                      f"(on {self.a.name} they reach {', '.join(sorted(where_a & ra))})",
                      ft.text if ft is not None else decl_t, "")
+
+    def _own_macros(self) -> None:
+        """The driver's own #define of a name the target's headers define and the
+        reference's do not (5.10's xen-pcifront defines INVALID_GRANT_REF (0), which
+        <xen/grant_table.h> defines as ((grant_ref_t)-1) after 5.10: Jan Beulich's
+        "Xen/gnttab: introduce common INVALID_GRANT_{HANDLE,REF}"). The driver keeps its
+        meaning in its own code, as at home; the hazard is a kernel macro the driver
+        expands after its #define whose body names the same macro."""
+        incs = [x.name for x in self.scan.uses if x.kind == "include"]
+        if not self.scan.macros or not incs:
+            return
+        rt = self.t.reachable(incs)
+        ra = self.a.reachable(incs)
+        if rt is None:
+            return
+        for name, (file, line) in sorted(self.scan.macros.items()):
+            mt = self.t.macro(name)
+            if mt is None or not (self.t.declared_in(name) & rt):
+                continue
+            ma = self.a.macro(name)
+            if ma is not None and (ra is None or self.a.declared_in(name) & ra):
+                continue        # the driver's own kernel defines it too: nothing new
+            users = sorted({(u.name, u.file, u.line) for u in self.scan.uses
+                            if u.kind in ("call", "ref") and u.name not in self.scan.declared
+                            and (u.file != file or u.line > line)
+                            and self._expands(u.name, name)})
+            at = f"{file}:{line}"
+            if users:
+                m, f, ln = users[0]
+                self.findings.append(Finding(
+                    f, ln, 1, "error", "macro-redefined", name,
+                    f"'{m}' expands '{name}', which this driver redefines ({at}): on "
+                    f"{self.t.name} the kernel's macro would take the driver's value, not "
+                    f"the kernel's", self.t.name, self.a.name, mt.text, ""))
+                continue
+            self.findings.append(Finding(
+                file, line, 9, "warning", "macro-redefined", name,   # gcc: the name after "#define "
+                f"\"{name}\" redefined (the driver's own macro; {self.t.name}'s headers define it "
+                f"too, {self.a.name}'s do not: the driver's code after this line sees the "
+                f"driver's value, as on {self.a.name}, and no kernel macro it expands names it)",
+                self.t.name, self.a.name, mt.text, ""))
+
+    def _expands(self, macro: str, name: str) -> bool:
+        """Whether the target's macro *macro* names *name* in its body, directly or through
+        the kernel macros it names (a few levels)."""
+        import re
+        seen: set[str] = set()
+        todo = [macro]
+        while todo and len(seen) < 64:
+            m = todo.pop()
+            if m in seen:
+                continue
+            seen.add(m)
+            mt = self.t.macro(m)
+            if mt is None:
+                continue
+            # Macro.text is "#define M(params) body (file:line)": the body alone
+            body = re.sub(r"\s*\([^()]*:\d+\)\s*$", "", mt.text)
+            body = re.sub(r"^\s*#\s*define\s+" + re.escape(m), "", body)
+            if mt.nparams is not None:
+                body = body.split(")", 1)[-1]
+            words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", body))
+            words.discard(m)
+            if name in words:
+                return True
+            todo.extend(w for w in words if w not in seen and not w.startswith("__kb"))
+        return False
 
     def _local_includes(self, rel: str) -> list[str]:
         """System includes of the driver's own headers (followed from *rel*)."""
