@@ -7,17 +7,22 @@ core made of the host (LUN 0 scanned through queuecommand and completed, LUN 1 r
 slave_configure, LUN 0 deleted) and what the module counted: the same on every kernel.
 
 kbtest_msi_510 walks every PCI device's MSI descriptors with for_each_pci_msi_entry()
-(for_each_pci_msi_entry_removed) and reads swiotlb_nr_tbl() (is_swiotlb_active_dev's
-old_on_new). The guest has a virtio-rng PCI device (MSI-X enabled by virtio_pci) and boots
+(for_each_pci_msi_entry_removed), reads each one's msi_attrib.entry_nr
+(msi_attrib_entry_nr_removed: msi_desc.msi_index from 5.17) and reads swiotlb_nr_tbl()
+(is_swiotlb_active_dev's old_on_new). The guest has a virtio-rng PCI device (MSI-X enabled by virtio_pci) and boots
 with swiotlb=force, so there are descriptors and a pool: the walk must find, per device,
-exactly the interrupts sysfs lists in msi_irqs/, and swiotlb_nr_tbl() must equal debugfs'
-swiotlb/io_tlb_nslabs (non-zero).
+exactly the interrupts sysfs lists in msi_irqs/, each descriptor's entry_nr must be its
+table entry (0, 1, ... in walk order: virtio_pci asks for entries 0..n-1; an MSI
+descriptor's is 0), and swiotlb_nr_tbl() must equal debugfs' swiotlb/io_tlb_nslabs
+(non-zero).
 
 Checked to fail first: with kb_scsi_cmnd_done stubbed (not completing) the 6.1 run fails (the
 module does not load: the scan's INQUIRY times out, the device is offlined); with the MSI
 walk stubbed to MSI_DESC_NOTASSOCIATED (the filter upstream's xen-pcifront conversion uses)
 it finds no descriptor of the enabled device (every one has an interrupt) and the irq lists
-differ; with kb_swiotlb_nr_tbl() returning 0 nr_tbl differs from io_tlb_nslabs.
+differ; with kb_swiotlb_nr_tbl() returning 0 nr_tbl differs from io_tlb_nslabs; with
+msi_attrib.entry_nr aliased to the high byte of msi_index instead of the whole u16 (the
+wrapper of <linux/msi.h> stubbed) every entry reads 0 on 6.1 and 7.3 and the entries differ.
 """
 
 from __future__ import annotations
@@ -147,7 +152,11 @@ def _behave_alike(series: list[str], trees, tmp_path) -> None:  # type: ignore[n
                                                                             kbmsi, kbs)
         for r in kbmsi:
             if " n=" in r:
-                assert int(r.split("n=")[1].split()[0]) == len(r.split("irqs=")[1].split(","))
+                n = int(r.split("n=")[1].split()[0])
+                assert n == len(r.split("irqs=")[1].split(","))
+                # msi_attrib.entry_nr: the MSI-X table entry, 0..n-1 in walk order
+                entries = r.split("entries=")[1].split()[0].split(",")
+                assert entries == [str(i) for i in range(n)], (tree.release, r)
         nslabs = [r.split("=", 1)[1] for r in kbs if r.startswith("nslabs=")]
         nr_tbl = [r.split("=", 1)[1] for r in kbs if r.startswith("nr_tbl=")]
         assert nslabs and nslabs[0].isdigit() and int(nslabs[0]) > 0, (tree.release, kbs)
