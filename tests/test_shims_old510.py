@@ -195,3 +195,27 @@ def test_cannot_bridge_member_rule_needs_its_struct(tmp_path, body, elsewhere): 
     drv = drv_mod.load(tmp_path)
     assert rule in layer.used_rules([rule], drv)
     assert layer._members_elsewhere(rule, drv) is elsewhere
+
+
+@pytest.mark.parametrize("read,refused", [
+    ("desc->msi_attrib.entry_nr", False),
+    ("desc->msi_attrib.is_msix", True),
+    ("desc->msi_attrib.default_irq", True),
+])
+def test_msi_attrib_alias_serves_only_entry_nr(tmp_path, read, refused):  # type: ignore[no-untyped-def]
+    """msi_attrib_entry_nr_removed's old_on_new aliases only entry_nr (onto msi_index): the
+    older msi_attrib's flags live in desc->pci.msi_attrib on 5.17+, at another offset, so a
+    5.10 driver reading them is refused with the reason instead of being taken up by the
+    rule (whose alias struct has no such member: gcc would stop at 'no member named
+    is_msix'). The two refusal cases failed with the manifest's refused_reads removed."""
+    from kbridge.actions.bridge import layer
+    from kbridge.knowledge import rules
+
+    (tmp_path / "kbt.c").write_text("#include <linux/msi.h>\n"
+                                    f"int kbt_f(struct msi_desc *desc) {{ return {read}; }}\n")
+    (tmp_path / "Kbuild").write_text("obj-m := kbt.o\n")
+    rule = rules.by_id(rules.load())["msi_attrib_entry_nr_removed"]
+    drv = drv_mod.load(tmp_path)
+    assert rule in layer.used_rules([rule], drv)
+    why = layer._refused_uses(rule.manifest.direction("old_on_new"), drv, rule)
+    assert bool(why) is refused, why
