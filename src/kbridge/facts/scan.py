@@ -176,6 +176,9 @@ class Scan:
     files: tuple[str, ...]
     uses: list[Use] = field(default_factory=list)
     macros: dict[str, tuple[str, int]] = field(default_factory=dict)       # name -> (file, line)
+    # name -> (parameter list text or "", replacement text): what gcc compares when a
+    # definition meets another of the same name (check's macro-redefined)
+    macro_defs: dict[str, tuple[str, str]] = field(default_factory=dict)
     functions: dict[str, FunctionDecl] = field(default_factory=dict)
     globals: dict[str, TypeRef] = field(default_factory=dict)
     structs: dict[str, dict[str, TypeRef]] = field(default_factory=dict)   # "struct x" -> members
@@ -381,6 +384,10 @@ class _FileScanner:
                 name = node.child_by_field_name("name")
                 if name is not None:
                     self.scan.macros.setdefault(_text(self.src, name), (self.rel, node.start_point[0] + 1))
+                    params, value = node.child_by_field_name("parameters"), node.child_by_field_name("value")
+                    self.scan.macro_defs.setdefault(_text(self.src, name), (
+                        _text(self.src, params) if params is not None else "",
+                        _text(self.src, value) if value is not None else ""))
                 continue
             if t == "function_definition":
                 self._collect_decl(node, defined=True)

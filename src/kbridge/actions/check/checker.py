@@ -507,6 +507,8 @@ class Checker:
             ma = self.a.macro(name)
             if ma is not None and (ra is None or self.a.declared_in(name) & ra):
                 continue        # the driver's own kernel defines it too: nothing new
+            if self._same_definition(name, mt):
+                continue        # the same definition: gcc accepts it silently, same meaning
             users = sorted({(u.name, u.file, u.line) for u in self.scan.uses
                             if u.kind in ("call", "ref") and u.name not in self.scan.declared
                             and (u.file != file or u.line > line)
@@ -526,6 +528,22 @@ class Checker:
                 f"too, {self.a.name}'s do not: the driver's code after this line sees the "
                 f"driver's value, as on {self.a.name}, and no kernel macro it expands names it)",
                 self.t.name, self.a.name, mt.text, ""))
+
+    def _same_definition(self, name: str, mt: Macro) -> bool:
+        """gcc's test for a benign redefinition: the same parameters and the same
+        replacement tokens (white space and comments aside)."""
+        import re
+        own = self.scan.macro_defs.get(name)
+        if own is None:
+            return False
+
+        def tokens(text: str) -> list[str]:
+            text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text.replace("\\\n", " "), flags=re.S)
+            return re.findall(r"[A-Za-z_0-9]+|\S", text)
+        kernel = re.sub(r"\s*\([^()]*:\d+\)\s*$", "", mt.text)
+        kernel = re.sub(r"^\s*#\s*define\s+" + re.escape(name), "", kernel)
+        params, value = own
+        return tokens(kernel) == tokens(params + " " + value)
 
     def _expands(self, macro: str, name: str) -> bool:
         """Whether the target's macro *macro* names *name* in its body, directly or through
