@@ -165,3 +165,47 @@ def test_switched_drivers_probe_and_remove_in_guest(tmp_path) -> None:  # type: 
         assert got.get("warned") == "0", (mod, got)
     assert _ids(g.test_output, "kbtest_i2c_vsw") == ["id kbtest_i2c_vsw data 7 entry 1"] * 4, \
         g.test_output[-2000:]
+
+
+def _own_switch(tmp_path: Path, how: str) -> Path:
+    """kbtest_strscpy_new (strscpy(dst, src), 6.8+) with its whole body under
+    #ifdef CONFIG_KBTEST_OWN, a symbol the driver sets itself (*how*: a #define in
+    the file, -D in its Kbuild) or, for "unset", nobody."""
+    d = tmp_path / how / "kbtest_strscpy_new"
+    shutil.copytree(LAYER / "kbtest_strscpy_new", d)
+    c = d / "kbtest_strscpy_new.c"
+    src = c.read_text()
+    head, sep, body = src.partition("static int failures;")
+    body, lic, tail = body.partition("MODULE_LICENSE")
+    if how == "define":
+        head = "#define CONFIG_KBTEST_OWN 1\n" + head
+    elif how == "kbuild":
+        (d / "Kbuild").write_text((d / "Kbuild").read_text() + "ccflags-y += -DCONFIG_KBTEST_OWN\n")
+    c.write_text(head + "#ifdef CONFIG_KBTEST_OWN\n" + sep + body + "#endif\n" + lic + tail)
+    return d
+
+
+def test_a_config_symbol_the_driver_sets_itself_is_not_the_kernels(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Review (session 8): the target's .config decided every CONFIG_* symbol, the
+    driver's own too (a #define, or ccflags -D in its Kbuild, as many out-of-tree
+    drivers set their switches): the code under it counted as dead on the target, the
+    rule was not chosen, bridge's self-check and kbridge check predicted nothing, and
+    the 5.10 build failed ('too few arguments to function strscpy'). Such a symbol is
+    unknown (both branches kept); one nobody defines is still the .config's."""
+    from kbridge.actions import live
+    from kbridge.actions.bridge import layer
+    from kbridge.knowledge import rules as rules_mod
+
+    rules = rules_mod.load()
+    t = _tree("5.10")
+    home, target = live.kernel(targets.resolve(EVERY[-1]).version), live.kernel(t.version, t)
+    call = b'strscpy(b4.d, kb_src("abc"));'
+    for how, chosen in (("define", True), ("kbuild", True), ("unset", False)):
+        drv = drv_mod.load(_own_switch(tmp_path, how))
+        ids = {r.id for r in layer.rules_named(rules, live.pair_names(drv, home, target))}
+        assert ("strscpy_size_optional" in ids) is chosen, (how, sorted(ids))
+        # kbridge check's view of the target (live.for_kernel) and the rows bridge counts
+        assert (call in live.for_kernel(drv, target).read("kbtest_strscpy_new.c")) is chosen, how
+        rows = live.live_rows(drv, home, [target])
+        row = drv.read("kbtest_strscpy_new.c").split(b"\n").index(b"\tr = " + call)
+        assert rows is not None and (row in rows["kbtest_strscpy_new.c"]) is chosen, how

@@ -14,6 +14,12 @@ y -> CONFIG_X, m -> CONFIG_X_MODULE, every other CONFIG_ undefined) when its
 tree is known, else unknown; KB_HAVE_* and every other symbol unknown. An
 undecided condition keeps both of its branches (today's behaviour: conservative).
 A file prune cannot read (unbalanced conditionals) is live everywhere.
+A symbol the driver defines or undefines itself -- ``#define``/``#undef`` in any
+of its files, ``-D``/``-U`` in its Kbuild or Makefile (out-of-tree drivers often
+set their own ``CONFIG_*`` switches so) -- is unknown whatever the kernel's
+.config says (:func:`own_symbols`): the evaluator reads no ``#define``, and the
+autoconf rule "every other CONFIG_ undefined" would blank code the real build
+compiles.
 
 What uses what stays the one scan (:func:`kbridge.facts.scan.file_names`,
 :func:`kbridge.facts.scan.scan`), fed the kernel's lines: the lines another
@@ -22,6 +28,8 @@ kernel compiles are blanked, rows and columns stay the file's.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +92,46 @@ def kernel(version: str | None, tree: Any = None) -> Kernel | None:
     return Kernel(getattr(tree, "name", None) or v, env, (code, str(cfgpath) if cfg else ""))
 
 
+_DIRECTIVE = re.compile(rb"^[ \t]*#[ \t]*(?:define|undef)[ \t]+([A-Za-z_]\w*)", re.M)
+_FLAG = re.compile(rb"(?<![\w-])-[DU][ \t]*([A-Za-z_]\w*)")
+
+
+def own_symbols(driver: Driver) -> frozenset[str]:
+    """The symbols *driver* defines or undefines itself: ``#define``/``#undef`` in its
+    sources, ``-D``/``-U`` in its Kbuild/Makefile files (LINUX_VERSION_CODE aside)."""
+    names: set[bytes] = set()
+    for rel in driver.sources:
+        try:
+            names.update(_DIRECTIVE.findall(driver.read(rel)))
+        except OSError:
+            continue
+    root = Path(driver.path)
+    for mk in [*root.rglob("Kbuild*"), *root.rglob("Makefile*"), *root.rglob("*.mk")]:
+        try:
+            if mk.is_file():
+                names.update(_FLAG.findall(mk.read_bytes()))
+        except OSError:
+            continue
+    return frozenset(n.decode() for n in names) - {prune.VERSION_SYMBOL}
+
+
+def with_driver(k: Kernel | None, driver: Driver) -> Kernel | None:
+    """*k* with the symbols *driver* sets itself unknown (neither the .config's value
+    nor autoconf's "undefined"): both of their branches stay."""
+    if k is None:
+        return None
+    own = own_symbols(driver)
+    if not own:
+        return k
+    env = dataclasses.replace(
+        k.env, values={n: v for n, v in k.env.values.items() if n not in own},
+        undefined=k.env.undefined - own, unknown=k.env.unknown | own,
+        value_only={n: v for n, v in k.env.value_only.items() if n not in own})
+    # an own symbol with the autoconf prefix is unknown through `unknown`; any other
+    # is unknown already once out of values/undefined
+    return Kernel(k.name, env, (*k.key, tuple(sorted(own))))
+
+
 _KEPT: dict[tuple[bytes, tuple[object, ...]], tuple[bool, ...] | None] = {}
 
 
@@ -137,6 +185,7 @@ def pair_names(driver: Driver, home: Kernel | None, target: Kernel | None) -> sc
     designated callbacks whose function the driver declares differently on the two
     (its own bridge of that slot)."""
     parts = []
+    home, target = with_driver(home, driver), with_driver(target, driver)
     for rel in driver.sources:
         data = driver.read(rel)
         p = Pair(kept(data, home), kept(data, target))
@@ -153,6 +202,8 @@ def live_rows(driver: Driver, home: Kernel | None, targets: list[Kernel | None])
     nothing is decided (no home version)."""
     if home is None:
         return None
+    home = with_driver(home, driver)
+    targets = [with_driver(t, driver) for t in targets]
     out: dict[str, frozenset[int]] = {}
     for rel in driver.sources:
         data = driver.read(rel)
@@ -178,4 +229,5 @@ def for_kernel(driver: Driver, k: Kernel | None) -> Driver:
     if k is None:
         return driver
     return KernelDriver(path=driver.path, label=driver.label, c_files=driver.c_files,
-                        h_files=driver.h_files, origin_version=driver.origin_version, kernel=k)
+                        h_files=driver.h_files, origin_version=driver.origin_version,
+                        kernel=with_driver(k, driver))

@@ -55,6 +55,20 @@
 #include <linux/err.h>
 #include <linux/slab.h>
 
+/*
+ * Linux >= 6.13's list of requests, which the batch below holds: rule rq_list_type's
+ * wrapper of <linux/blk-mq.h> defines it under the same guard when that rule is in the
+ * layer too (a driver with .queue_rqs); a driver with only the newer .timeout, .poll or
+ * .map_queues does not bring that rule, and this kernel has no struct rq_list.
+ */
+#ifndef KB_RQ_LIST_TYPE_LIST
+#define KB_RQ_LIST_TYPE_LIST
+struct rq_list {
+	struct request *head;
+	struct request *tail;
+};
+#endif
+
 /* Linux >= 5.16's batch of completions (its <linux/blkdev.h>) */
 struct io_comp_batch {
 	struct rq_list req_list;
