@@ -122,7 +122,8 @@ def _net_new_for_510(dest):  # type: ignore[no-untyped-def]
     reported not bridged) and without IFLA_MACVLAN_BC_CUTOFF (see below), with 5.10's ioctl slot read as
     the 5.10 core reads it, and two more checks: xdp_features written and read back,
     and what the slot answers for the ioctls 5.10's core sends there that the newer core
-    sends elsewhere (a private one, an MII one without ndo_eth_ioctl)."""
+    sends elsewhere (a private one, an MII one without ndo_eth_ioctl, the bridge ones), the
+    driver having its own ndo_do_ioctl."""
     shutil.copytree(NET_NEW, dest)
     c = dest / "kbtest_net.c"
     s = c.read_text()
@@ -143,7 +144,15 @@ def _net_new_for_510(dest):  # type: ignore[no-untyped-def]
             ('\tpr_info("kbnet hwtstamp_bad=%d\\n", bad);\n',
              '\tpr_info("kbnet hwtstamp_bad=%d\\n", bad);\n'
              '\tpr_info("kbnet hwtstamp_private=%d mii=%d\\n", eth_ioctl(dev, &ifr, SIOCDEVPRIVATE),\n'
-             '\t\teth_ioctl(dev, &ifr, SIOCGMIIPHY));\n')):
+             '\t\teth_ioctl(dev, &ifr, SIOCGMIIPHY));\n'
+             '\tpr_info("kbnet hwtstamp_bridge=%d delif=%d other=%d\\n", eth_ioctl(dev, &ifr, SIOCBRADDIF),\n'
+             '\t\teth_ioctl(dev, &ifr, SIOCBRDELIF), eth_ioctl(dev, &ifr, SIOCGIFADDR));\n'),
+            # the driver's own ndo_do_ioctl (on the newer kernel only ieee802154's socket calls it)
+            ("static const struct net_device_ops kbtest_netdev_ops = {\n",
+             "static int kbtest_do_ioctl(struct net_device *dev, struct ifreq *ifr, int cmd)\n"
+             "{\n\treturn -ENOTTY;\n}\n\n"
+             "static const struct net_device_ops kbtest_netdev_ops = {\n"
+             "\t.ndo_do_ioctl\t\t= kbtest_do_ioctl,\n")):
         assert old in s, old
         s = s.replace(old, new)
     assert "change_proto_down" not in s.split("*/", 1)[1]
@@ -188,6 +197,11 @@ def test_newest_api_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped
     # a private ioctl (the newer core: ndo_siocdevprivate, which this driver cannot have on
     # 5.10) and an MII one without ndo_eth_ioctl: -EOPNOTSUPP, as the newer core answers
     assert seen.get("hwtstamp_private") == "-95 mii=-95", g.test_output
+    # SIOCBRADDIF/SIOCBRDELIF, which 5.10's dev_ifsioc hands to this slot: the newer kernel's
+    # sock_ioctl gives them to br_ioctl_call, whose br_ioctl_stub answers -EOPNOTSUPP for a device
+    # that is not a bridge master (they never reach a driver's ndo_do_ioctl there); what else
+    # reaches the slot (ieee802154's SIOCGIFADDR) is the driver's own ndo_do_ioctl's (-ENOTTY)
+    assert seen.get("hwtstamp_bridge") == "-95 delif=-95 other=-25", g.test_output
     # the driver's xdp_features reads back what it wrote (5.10: the struct's tail padding)
     assert seen.get("xdp_features") == "0x3", g.test_output
 

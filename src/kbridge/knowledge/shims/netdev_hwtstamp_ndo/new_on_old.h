@@ -238,8 +238,16 @@ static __maybe_unused int kb_netdev_eth_ioctl_tramp(struct net_device *dev, stru
 	 * to ndo_siocdevprivate, the bonding ones to ndo_siocbond and SIOCWANDEV
 	 * to ndo_siocwandev -- members this kernel's net_device_ops lacks, so a
 	 * driver built here has none of them: -EOPNOTSUPP, as the newer core
-	 * answers without them. What else reaches the slot (callers of
-	 * ndo_do_ioctl elsewhere in the kernel) goes to the driver's ndo_do_ioctl.
+	 * answers without them. SIOCBRADDIF/SIOCBRDELIF (5.15+, ad2f99aedf8f
+	 * "net: bridge: move bridge ioctls out of .ndo_do_ioctl") never reach a
+	 * device's ops there: sock_ioctl hands them to br_ioctl_call, whose
+	 * br_ioctl_stub answers -EOPNOTSUPP for a device that is not a bridge
+	 * master (a driver's own device never is: IFF_EBRIDGE and the private
+	 * struct net_bridge are the bridge module's); this kernel has already
+	 * checked CAP_NET_ADMIN and the device's presence, as br_ioctl_stub does
+	 * first. What else reaches the slot (callers of ndo_do_ioctl elsewhere in
+	 * the kernel, such as ieee802154's socket, which the newer kernel keeps)
+	 * goes to the driver's ndo_do_ioctl.
 	 */
 	switch (cmd) {
 	case SIOCGMIIPHY: case SIOCGMIIREG: case SIOCSMIIREG:
@@ -248,6 +256,7 @@ static __maybe_unused int kb_netdev_eth_ioctl_tramp(struct net_device *dev, stru
 	case SIOCBONDENSLAVE: case SIOCBONDRELEASE: case SIOCBONDSETHWADDR:
 	case SIOCBONDSLAVEINFOQUERY: case SIOCBONDINFOQUERY: case SIOCBONDCHANGEACTIVE:
 	case SIOCWANDEV:
+	case SIOCBRADDIF: case SIOCBRDELIF:
 		return -EOPNOTSUPP;
 	default:
 		if (cmd >= SIOCDEVPRIVATE && cmd <= SIOCDEVPRIVATE + 15)
