@@ -10,6 +10,8 @@ and logs through DRM_INFO.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from conftest import FIXTURES, release, run_cli
@@ -209,3 +211,31 @@ def test_fb_create_trampoline_is_one_per_module(tmp_path):  # type: ignore[no-un
     syms = subprocess.run(["nm", str(kos[0])], capture_output=True, text=True, check=True).stdout
     tramps = [ln.split()[-2] for ln in syms.splitlines() if ln.endswith(" kb_fbc_tramp")]
     assert tramps == ["W"], syms
+
+
+def test_old_gem_vmap_that_takes_the_reservation_lock_is_refused(tmp_path):  # type: ignore[no-untyped-def]
+    """drm_gem_callbacks_in_object_funcs on 6.2+: the core calls obj->funcs->vmap/vunmap with
+    the object's reservation lock held (6.12's drm_gem_vmap/_locked: dma_resv_assert_held;
+    dma_buf_vmap and dma_buf_map_attachment -- get_sg_table -- assert the dma-buf's resv,
+    which is obj->resv for a GEM export); 5.10's drm_gem_vmap and dma_buf_vmap held no resv
+    (dmabuf->lock only), so a 5.10 driver's .gem_prime_vmap could take obj->resv itself (as
+    5.10's own drm_gem_vram_vmap did with ttm_bo_reserve) and would deadlock behind the
+    trampoline. Dropping the lock in the trampoline is not safe (dma_buf_vmap's
+    vmapping_counter/vmap_ptr and a caller's ww acquire context rely on it), so the layer
+    refuses such a driver (not bridged, bridge exits 1); kbtest_gemcb as it is (no lock in
+    its callbacks) is bridged. Failed before: the locking variant was reported bridged."""
+    src = tmp_path / "kbtest_gemcb"
+    shutil.copytree(GEMCB, src)
+    c = src / "kbtest_gemcb.c"
+    s = c.read_text()
+    old = '\tpr_info("kbgem vmap size=%zu\\n", obj->size);\n\treturn kbg_buf;\n'
+    assert old in s
+    c.write_text(s.replace(old, '\tdma_resv_lock(obj->resv, NULL);\n' + old.replace(
+        "\treturn kbg_buf;\n", "\tdma_resv_unlock(obj->resv);\n\treturn kbg_buf;\n")))
+    for driver, want in ((src, 1), (GEMCB, 0)):
+        out = tmp_path / f"out{want}"
+        proc = run_cli("bridge", str(driver), "--target", "5.10", "--target", "6.12",
+                       "-o", str(out), "--no-abi-check")
+        assert proc.returncode == want, proc.stdout + proc.stderr
+        refused = "calls dma_resv_lock() in its .gem_prime_vmap callback kbg_vmap()"
+        assert (refused in proc.stdout + proc.stderr) == bool(want), proc.stdout + proc.stderr

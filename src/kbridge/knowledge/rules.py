@@ -656,7 +656,11 @@ SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next
              "refused_reads": "members a driver must not read or write by name (x.m, x->m) for the shim to stay faithful",
              "refused_includes": "headers a driver must not include for the shim to stay faithful",
              "refused_inits": "members a driver must not set in a designated initializer (.m = v) for the shim to stay faithful",
-             "refused_why": "why (required with refused_reads / refused_includes / refused_inits; reported as not bridged)",
+             "refused_callback_calls": "a table member = [functions]: the function a driver designates for .member "
+                                       "(.m = fn in an initializer) must not call any of them in its own body for the "
+                                       "shim to stay faithful",
+             "refused_why": "why (required with refused_reads / refused_includes / refused_inits / "
+                            "refused_callback_calls; reported as not bridged)",
              "anchors": "what the shim's C hooks or builds on in the kernel's headers: a list whose entries "
                         "are a 'struct S.m' member, a NAME (enum constant or macro) or a list of alternatives "
                         "(a kernel must have one of each entry; each is probed at build time as KB_ANCHOR_...)"}
@@ -681,6 +685,8 @@ class ShimDirection:
     anchors: tuple[tuple[str, ...], ...] = ()
     refused_inits: tuple[str, ...] = ()
     cflags_when: str | None = None
+    # (member, functions): the driver's callback designated for .member must not call them
+    refused_callback_calls: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def anchor_macro(anchor: str) -> str:
@@ -804,14 +810,19 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
             if not isinstance(v, list) or not all(isinstance(c, str) and c for c in v):
                 raise fail(_key_line(text, k, d) or _table_line(text, d) or 1,
                            f"'{d}.{k}' must be a list of {what}")
+        cbc = t.get("refused_callback_calls", {})
+        if not isinstance(cbc, dict) or not all(
+                isinstance(v, list) and v and all(isinstance(c, str) and c for c in v) for v in cbc.values()):
+            raise fail(_key_line(text, "refused_callback_calls", d) or _table_line(text, d) or 1,
+                       f"'{d}.refused_callback_calls' must be a table of member = [function names]")
         anchors = t.get("anchors", [])
         entries = [[a] if isinstance(a, str) else a for a in anchors] if isinstance(anchors, list) else None
         if entries is None or not all(isinstance(e, list) and e and all(
                 isinstance(a, str) and ANCHOR_RE.fullmatch(a) for a in e) for e in entries):
             raise fail(_key_line(text, "anchors", d) or _table_line(text, d) or 1,
                        f"'{d}.anchors' must be a list of 'struct S.member' or NAME entries, or lists of them")
-        if (t.get("refused_reads") or t.get("refused_includes") or t.get("refused_inits")) \
-                and "refused_why" not in t:
+        if (t.get("refused_reads") or t.get("refused_includes") or t.get("refused_inits")
+                or t.get("refused_callback_calls")) and "refused_why" not in t:
             raise fail(_table_line(text, d) or 1, f"[{d}] refuses uses without 'refused_why'")
         if "noop" in t and "impossible" in t:
             raise fail(_key_line(text, "impossible", d) or _table_line(text, d) or 1,
@@ -824,7 +835,8 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                                             tuple(t.get("refused_includes", [])), t.get("refused_why"),
                                             tuple(tuple(e) for e in entries),
                                             tuple(t.get("refused_inits", [])),
-                                            t.get("cflags_when"))))
+                                            t.get("cflags_when"),
+                                            tuple((m, tuple(v)) for m, v in sorted(cbc.items())))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
                         tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments))
 

@@ -353,7 +353,9 @@ def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None,
     """What the driver does that a shim cannot keep faithful (manifest keys refused_reads:
     members it must not read or write by name, x.m / x->m; refused_includes: headers it
     must not include; refused_inits: members it must not set in a designated initializer,
-    .m = v), as one phrase; "" when nothing.
+    .m = v; refused_callback_calls: functions the driver's own function designated for .m
+    must not call in its body -- one level: a call through another function of the
+    driver is not seen), as one phrase; "" when nothing.
 
     A refused member that *rule* names as ``struct S.m`` is refused only where the
     owner-resolving scan finds it on S, or cannot tell the owner: ``ops->remove()`` on the
@@ -361,8 +363,11 @@ def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None,
     (before, any ``->remove`` in the driver refused platform_driver_remove_void). A member
     the rule does not name keeps the name match."""
     reads, includes, inits = meta.refused_reads, meta.refused_includes, meta.refused_inits
-    if not (reads or includes or inits):
+    if not (reads or includes or inits or meta.refused_callback_calls):
         return ""
+    callback_calls = _refused_callback_calls(meta, driver) if meta.refused_callback_calls else []
+    if not (reads or includes or inits):
+        return ", ".join(callback_calls)
     names = live if live is not None else scan.driver_names(driver)
     owners: dict[str, set[str]] = {}
     for a in (rule.uses if rule is not None else ()):
@@ -396,7 +401,26 @@ def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None,
     designated = {m for _, m in names.designated}
     found += [f"sets .{m} in an initializer" for m in inits
               if on_the_struct(m, ("init",), m in designated)]
-    return ", ".join(found)
+    return ", ".join(found + callback_calls)
+
+
+def _refused_callback_calls(meta: ShimDirection, driver: Driver) -> list[str]:
+    """refused_callback_calls: each call of a refused function in the body of a function
+    the driver designates for one of the members (``.m = fn``), as a phrase."""
+    sc = scan.scan(driver)
+    refused = dict(meta.refused_callback_calls)
+    callbacks: dict[str, set[str]] = {}
+    for u in sc.uses:
+        if u.kind == "init" and u.name in refused and u.value:
+            callbacks.setdefault(u.value, set()).add(u.name)
+    found: list[str] = []
+    for u in sorted(sc.uses):
+        for m in sorted(callbacks.get(u.func, ()) if u.kind == "call" else ()):
+            if u.name in refused[m]:
+                phrase = f"calls {u.name}() in its .{m} callback {u.func}() ({u.file}:{u.line})"
+                if phrase not in found:
+                    found.append(phrase)
+    return found
 
 
 def version_answers(rules: list[Rule], version: str) -> Answers:

@@ -31,6 +31,10 @@
  *    nothing, as in 5.10.
  * Limit: objects made by the kernel's GEM helpers (CMA/shmem/VRAM) carry those
  * helpers' funcs, as the helpers of the newer kernel set them.
+ * Locking: 6.2+ calls .vmap/.vunmap/.get_sg_table with obj->resv held, 5.10
+ * did not; the trampolines keep the caller's lock (dma_buf_vmap's counter and a
+ * caller's ww acquire context rely on it), and a driver whose callback takes
+ * the resv itself is refused (shim.toml, refused_callback_calls).
  */
 #include_next <drm/drm_gem.h>
 #include "kb_config.h"
