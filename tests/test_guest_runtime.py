@@ -229,9 +229,13 @@ class Differential:
     another). A 5.10 or 7.3 guest costs 12-20 s per boot here; one boot per target kernel
     instead of one per case (and one per own driver) is what keeps the cases affordable."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, selected: set[tuple[str, str, str, str]] | None = None) -> None:
         self.root = root
         self.memo: dict[str, dict[str, object]] = {}
+        # the (module, source, target, strategy) cells this session runs: a cell the run
+        # deselects (the sweep mark: conftest.SWEEP_CELLS) is neither bridged, built nor
+        # booted; None: every case
+        self.selected = selected
 
     def __call__(self, target: str) -> dict[str, object]:
         if target not in self.memo:
@@ -255,7 +259,8 @@ class Differential:
 
     def _run(self, target: str) -> dict[str, object]:
         start = time.monotonic()
-        cases = [(m, a, st) for m, a, b in CASES if b == target for st in STRATEGIES]
+        cases = [(m, a, st) for m, a, b in CASES if b == target for st in STRATEGIES
+                 if self.selected is None or (m, a, b, st) in self.selected]
         with ThreadPoolExecutor(max_workers=2) as pool:
             own_f = {m: pool.submit(self._build, intree.find(f"{m}@{target}").path, target,
                                     f"own-{m}@{target}") for m in MODULES
@@ -286,8 +291,12 @@ KERNEL_DIFFERENCES: dict[tuple[str, str, str], dict[str, tuple[str, str, str]]] 
 
 
 @pytest.fixture(scope="module")
-def differential(tmp_path_factory) -> Differential:
-    return Differential(tmp_path_factory.mktemp("differential"))
+def differential(request, tmp_path_factory) -> Differential:
+    selected = {(it.callspec.params["module"], it.callspec.params["source"],
+                 it.callspec.params["target"], it.callspec.params["strategy"])
+                for it in request.session.items
+                if getattr(it, "originalname", None) == "test_differential_bridged"}
+    return Differential(tmp_path_factory.mktemp("differential"), selected)
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
