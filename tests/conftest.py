@@ -260,6 +260,8 @@ SWEEP_CELLS: dict[str, str] = {
         "[5.10], [6.1] (bridged, strscpy_size_optional)",
     "tests/test_shims_sound.py::test_in_kernel_transfer_of_a_copy_user_only_driver[6.1]":
         "[6.12] (bridged, snd_pcm_ops_copy_iov_iter)",
+    "tests/test_shims_drm.py::test_old_drm_driver_keeps_its_date_and_drm_info[6.12]":
+        "[7.3] (bridged, drm_driver_date_removed + drm_print_h_not_implied)",
     # the same module, the same OUT, the same kernel: the Xen boot of the kept test loads it
     # in that kernel as dom0 (its init's ring / not_essential / XENVBD_MAJOR checks fail the
     # insmod, which fails the run) and then binds and removes a device
