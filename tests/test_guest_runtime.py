@@ -151,22 +151,36 @@ CASES = [(m, a, b) for m in MODULES for x, y in PAIRS for a, b in ((x, y), (y, x
 
 
 class OwnSnapshots:
-    """Snapshots of each in-tree driver on its own kernel, taken once per test module."""
+    """Snapshots of each in-tree driver on its own kernel, taken once per test module: the
+    differential's "own:MODULE" stage of that kernel's shared boot when this run has a
+    differential cell of the module on that kernel (the same build of the same driver,
+    snapshotted by the same scenario, first of the module's stages; the suite's budget:
+    no boot of its own), else a boot of its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, differential: "Differential | None" = None) -> None:
         self.memo: dict[tuple[str, str], dict[str, object]] = {}
+        self.differential = differential
 
     def __call__(self, module: str, series: str) -> dict[str, object]:
         key = (module, series)
         if key not in self.memo:
-            self.memo[key] = snapshot.snapshot(intree.find(f"{module}@{series}").path,
-                                               release(series), KIND[module])
+            d = self.differential
+            if d is not None and d.selected is not None and \
+                    any(m == module and b == series for m, _a, b, _st in d.selected):
+                run = d(series)
+                built = run["own"][module]
+                assert built["kos"], (f"{module}@{series} does not build on its own kernel",
+                                      built["diagnostics"])
+                self.memo[key] = run["snapshots"][f"own:{module}"]
+            else:
+                self.memo[key] = snapshot.snapshot(intree.find(f"{module}@{series}").path,
+                                                   release(series), KIND[module])
         return self.memo[key]
 
 
 @pytest.fixture(scope="module")
-def own() -> OwnSnapshots:
-    return OwnSnapshots()
+def own(differential) -> OwnSnapshots:
+    return OwnSnapshots(differential)
 
 
 @pytest.fixture(scope="module")
