@@ -245,6 +245,67 @@ SWEEP_CELLS: dict[str, str] = {
         "[6.12-6.1-layer], test_differential_bridged[null_blk-6.12-6.1-inline]",
     "tests/test_guest_tools.py::test_fio_verify_through_bridged_null_blk[6.1-6.12-layer]":
         "[6.1-6.12-inline], test_differential_bridged[null_blk-6.1-6.12-layer]",
+    # --- session 8 (bench/README.md "Suite budget", the second table) ---
+    # native cells: the unbridged module on its own kernel runs no shim (it is the test's
+    # reference; the expected values are literals the bridged cells assert on their own)
+    "tests/test_shims_fb_defio.py::test_old_deferred_io_driver_maps_and_sees_its_pages[5.10]":
+        "[6.1], [6.12] (bridged, fb_deferred_io_pagereflist)",
+    "tests/test_shims_fb_defio.py::test_new_deferred_io_driver_maps_and_sees_its_pagerefs[6.1]":
+        "[5.10] (bridged, fb_deferred_io_pagereflist)",
+    "tests/test_shims_fb_defio.py::test_generated_ops_driver_maps_through_the_macros_mmap[6.12]":
+        "[5.10] (bridged, fb_gen_default_deferred_sysmem_ops + fb_deferred_io_mmap_exported)",
+    "tests/test_shims_vm_flags.py::test_old_driver_writes_vm_flags_in_mmap[6.1]":
+        "[6.12], [newest] (bridged, vm_flags_const)",
+    "tests/test_shims_strscpy.py::test_bridged_and_native_copy_alike[newest]":
+        "[5.10], [6.1] (bridged, strscpy_size_optional)",
+    "tests/test_shims_sound.py::test_in_kernel_transfer_of_a_copy_user_only_driver[6.1]":
+        "[6.12] (bridged, snd_pcm_ops_copy_iov_iter)",
+    "tests/test_shims_drm.py::test_old_drm_driver_keeps_its_date_and_drm_info[6.12]":
+        "[7.3] (bridged, drm_driver_date_removed + drm_print_h_not_implied)",
+    "tests/test_guest_debug.py::test_discard_refusal_in_atomic_context_is_silent_on_debians_kernels[6.1]":
+        "[6.12] (the layer's blk_queue_max_discard_sectors shims from the IRQ handler)",
+    "tests/test_shims_net_old.py::test_old_api_module_behaves_in_guest[6.1]":
+        "[6.12] (netdev_lltx, netdev_change_proto_down, ethtool_kernel_ts_info); "
+        "test_old_api_module_builds_clean_on_612_and_61 checks every guard is off on 6.1",
+    # no shim: the misuse module (the debug kernels' control) is silent on Debian's kernels;
+    # one kernel keeps the claim in the default run
+    "tests/test_guest_debug.py::test_misuse_is_silent_on_debians_kernel[6.1]": "[6.12]",
+    # the same module, the same OUT, the same kernel: the Xen boot of the kept test loads it
+    # in that kernel as dom0 (its init's ring / not_essential / XENVBD_MAJOR checks fail the
+    # insmod, which fails the run) and then binds and removes a device
+    "tests/test_shims_xen.py::test_kbtest_xen_behaves_in_guest[old-on-7.3]":
+        "test_kbtest_xen_binds_and_removes_under_xen[old-on-7.3-xen4.20]",
+    "tests/test_shims_xen.py::test_kbtest_xen_behaves_in_guest[new-on-5.10]":
+        "test_kbtest_xen_binds_and_removes_under_xen[new-on-5.10-xen4.14]",
+    # 7.3's module on 6.12 applies a subset of the rules it applies on 5.10 (p9_trans_pooled_
+    # rbuffers and xdp_init_buff are 6.12's own), same direction, same strategy
+    "tests/test_shims_p9net.py::test_kbtest_p9net_behaves_in_guest[new-on-6.12]":
+        "[new-on-5.10]; test_kbtest_p9net_bridged_builds_clean[new-on-5.10-6.12-*] builds it on 6.12",
+    # the newer home: the same switched drivers, the same claim (no shim, no predicted error
+    # for a switched API, clean builds) as the 6.1 home, which builds on all four kernels
+    "tests/test_version_switch.py::test_switched_driver_bridges_and_builds_everywhere[kbtest_i2c_vsw-6.12-layer]":
+        "[kbtest_i2c_vsw-6.1-layer]",
+    "tests/test_version_switch.py::test_switched_driver_bridges_and_builds_everywhere[kbtest_i2c_vsw-6.12-inline]":
+        "[kbtest_i2c_vsw-6.1-inline]",
+    "tests/test_version_switch.py::test_switched_driver_bridges_and_builds_everywhere[kbtest_plat_vsw-6.12-layer]":
+        "[kbtest_plat_vsw-6.1-layer]",
+    "tests/test_version_switch.py::test_switched_driver_bridges_and_builds_everywhere[kbtest_plat_vsw-6.12-inline]":
+        "[kbtest_plat_vsw-6.1-inline]",
+    # the inline delivery of the bus_remove fragment (one fragment for every bus: test_bus_
+    # remove_rules_share_one_fragment) stays with i2c; spi, hv and mei keep their rule's
+    # layer cells (spi on every kernel)
+    "tests/test_shims_bus_remove.py::test_bus_remove_bridged_builds_on_every_kernel[inline-spi-homes1]":
+        "[layer-spi-homes1], [inline-i2c-homes0]",
+    "tests/test_shims_bus_remove.py::test_bus_remove_bridged_builds_on_every_kernel[inline-hv-homes2]":
+        "[layer-hv-homes2], [inline-i2c-homes0]",
+    "tests/test_shims_bus_remove.py::test_bus_remove_bridged_builds_on_every_kernel[inline-mei-homes3]":
+        "[layer-mei-homes3], [inline-i2c-homes0]",
+    # the bare boot of a root series' image: [7.3] stays; 5.10's and 7.2's images are fetched
+    # (ensure_image) and booted by the shim tests of those kernels in every run
+    "tests/test_guest_series.py::test_series_guest_boots_bare_to_init_and_powers_off[5.10]":
+        "[7.3]; test_shims_*'s 5.10 guests",
+    "tests/test_guest_series.py::test_series_guest_boots_bare_to_init_and_powers_off[7.2]":
+        "[7.3]; test_shims_getgeo, test_shims_sg, test_shims_scsi (7.2 guests)",
 }
 
 

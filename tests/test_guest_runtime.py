@@ -151,22 +151,36 @@ CASES = [(m, a, b) for m in MODULES for x, y in PAIRS for a, b in ((x, y), (y, x
 
 
 class OwnSnapshots:
-    """Snapshots of each in-tree driver on its own kernel, taken once per test module."""
+    """Snapshots of each in-tree driver on its own kernel, taken once per test module: the
+    differential's "own:MODULE" stage of that kernel's shared boot when this run has a
+    differential cell of the module on that kernel (the same build of the same driver,
+    snapshotted by the same scenario, first of the module's stages; the suite's budget:
+    no boot of its own), else a boot of its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, differential: "Differential | None" = None) -> None:
         self.memo: dict[tuple[str, str], dict[str, object]] = {}
+        self.differential = differential
 
     def __call__(self, module: str, series: str) -> dict[str, object]:
         key = (module, series)
         if key not in self.memo:
-            self.memo[key] = snapshot.snapshot(intree.find(f"{module}@{series}").path,
-                                               release(series), KIND[module])
+            d = self.differential
+            if d is not None and d.selected is not None and \
+                    any(m == module and b == series for m, _a, b, _st in d.selected):
+                run = d(series)
+                built = run["own"][module]
+                assert built["kos"], (f"{module}@{series} does not build on its own kernel",
+                                      built["diagnostics"])
+                self.memo[key] = run["snapshots"][f"own:{module}"]
+            else:
+                self.memo[key] = snapshot.snapshot(intree.find(f"{module}@{series}").path,
+                                                   release(series), KIND[module])
         return self.memo[key]
 
 
 @pytest.fixture(scope="module")
-def own() -> OwnSnapshots:
-    return OwnSnapshots()
+def own(differential) -> OwnSnapshots:
+    return OwnSnapshots(differential)
 
 
 @pytest.fixture(scope="module")
@@ -229,9 +243,13 @@ class Differential:
     another). A 5.10 or 7.3 guest costs 12-20 s per boot here; one boot per target kernel
     instead of one per case (and one per own driver) is what keeps the cases affordable."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, selected: set[tuple[str, str, str, str]] | None = None) -> None:
         self.root = root
         self.memo: dict[str, dict[str, object]] = {}
+        # the (module, source, target, strategy) cells this session runs: a cell the run
+        # deselects (the sweep mark: conftest.SWEEP_CELLS) is neither bridged, built nor
+        # booted; None: every case
+        self.selected = selected
 
     def __call__(self, target: str) -> dict[str, object]:
         if target not in self.memo:
@@ -255,7 +273,8 @@ class Differential:
 
     def _run(self, target: str) -> dict[str, object]:
         start = time.monotonic()
-        cases = [(m, a, st) for m, a, b in CASES if b == target for st in STRATEGIES]
+        cases = [(m, a, st) for m, a, b in CASES if b == target for st in STRATEGIES
+                 if self.selected is None or (m, a, b, st) in self.selected]
         with ThreadPoolExecutor(max_workers=2) as pool:
             own_f = {m: pool.submit(self._build, intree.find(f"{m}@{target}").path, target,
                                     f"own-{m}@{target}") for m in MODULES
@@ -286,8 +305,12 @@ KERNEL_DIFFERENCES: dict[tuple[str, str, str], dict[str, tuple[str, str, str]]] 
 
 
 @pytest.fixture(scope="module")
-def differential(tmp_path_factory) -> Differential:
-    return Differential(tmp_path_factory.mktemp("differential"))
+def differential(request, tmp_path_factory) -> Differential:
+    selected = {(it.callspec.params["module"], it.callspec.params["source"],
+                 it.callspec.params["target"], it.callspec.params["strategy"])
+                for it in request.session.items
+                if getattr(it, "originalname", None) == "test_differential_bridged"}
+    return Differential(tmp_path_factory.mktemp("differential"), selected)
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
