@@ -162,3 +162,28 @@ def test_ops_changed_member_maps_only_to_a_wrapper_that_names_it(tmp_path):  # t
         structs=lambda name: [SimpleNamespace(file="include/net/9p/transport.h")]))
     assert _rules_wrapping(rules, api, "struct p9_trans_module.create") == ["retypes"]
     assert _rules_wrapping(rules, api, "struct p9_trans_module.show_options") == ["appends"]
+
+
+def test_a_finding_of_a_rule_that_cannot_be_bridged_that_way_says_why():  # type: ignore[no-untyped-def]
+    """7.3's null_blk reads q->disk in a TRACE_EVENT argument of its trace.h (built on Debian's
+    5.10: CONFIG_BLK_DEV_ZONED and CONFIG_TRACING), which check predicts and the bridge's scan
+    does not see, so the plan never took rule request_queue_disk up and the remaining error
+    said only "no shim of request_queue_disk applies to this driver in this direction".
+    5.10's request_queue has no pointer to its disk: the rule's manifest says new_on_old is
+    impossible, and the finding carries that reason; the other direction has none."""
+    from types import SimpleNamespace
+
+    from kbridge.actions.bridge.predict import _impossible, classify
+    from kbridge.knowledge import rules as rules_mod
+
+    by_id = {r.id: r for r in rules_mod.load()}
+    assert "no pointer to its gendisk" in (by_id["request_queue_disk"].manifest.direction("new_on_old")
+                                            .impossible or "")
+    f = {"file": "trace.h", "line": 53, "col": 53, "kind": "missing-member", "message": "m",
+         "api": "struct request_queue.disk", "rules": ["request_queue_disk"], "severity": "error"}
+    home, t510 = SimpleNamespace(version="7.3.0"), SimpleNamespace(version="5.10.262")
+    why = _impossible([f], by_id, home, t510)["request_queue_disk"]
+    assert why.startswith("cannot be bridged (new_on_old): ") and "rq->rq_disk" in why
+    assert _impossible([f], by_id, t510, home) == {}
+    _, left = classify("5.10", [f], set(), _impossible([f], by_id, home, t510))
+    assert left[0].covered_by == "rule" and "no pointer to its gendisk" in left[0].why

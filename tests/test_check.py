@@ -361,3 +361,17 @@ def test_pcifront_510_invalid_grant_ref_is_gccs_warning(corpus, trees):  # type:
     res = build(drv, targets.resolve("6.1", trees=trees))
     assert any(d.severity == "warning" and d.line == ln and "INVALID_GRANT_REF" in d.message
                and "redefined" in d.message for d in res.diagnostics), res.diagnostics
+
+
+def test_a_macro_defined_with_several_arities_takes_a_call_that_fits_a_reached_one(roots_ready):
+    """7.3's null_blk trace.h calls the TRACE_EVENT stage macros __array(type, item, len) and
+    __field(type, item), which <trace/trace_events.h> (reached through
+    <trace/define_trace.h>) redefines per stage on 5.10 as on 7.3; 5.10's index reads first
+    drbd's <linux/genl_magic_func.h> __array of 9 arguments (and __field of 8), which no
+    include of the driver reaches. Not a changed prototype (before: 'macro "__array" takes 9
+    arguments, called with 3' and the same for __field, 5 false errors); a real one stays."""
+    proc = run_cli("check", "null_blk@7.3", "--target", "5.10", "--json")
+    found = json.loads(proc.stdout)["findings"]
+    assert not [f for f in found if f["api"] in ("__array", "__field")], found
+    # the 5.10 target still has the real ones of the same file
+    assert any(f["file"] == "trace.h" and f["api"] == "struct request_queue.disk" for f in found), found

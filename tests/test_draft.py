@@ -322,3 +322,38 @@ def test_a_macro_dispatching_by_pasted_names_is_drafted_whole(roots_ready, tree6
     assert "kbd pcires bad=0" in lines[tree61.name], lines
     assert len(lines[tree61.name]) > 2 and any(" used=0 " not in x for x in lines[tree61.name][:-1])
     assert lines[t510.name] == lines[tree61.name]
+
+
+SECTORS = FIXTURES / "draft" / "kbtest_draft_sectors"
+
+
+def test_a_dependency_only_an_unincluded_header_declares_is_drafted(roots_ready, tmp_path):  # type: ignore[no-untyped-def]
+    """7.3's SECTOR_MASK is (PAGE_SECTORS - 1), PAGE_SECTORS being 7.3's <linux/blk_types.h>
+    (1 << PAGE_SECTORS_SHIFT). 5.10 declares a PAGE_SECTORS of its own only in
+    <linux/device-mapper.h>: a driver that does not include it has no PAGE_SECTORS there, so
+    the dependency is drafted like any missing one (SECTOR_MASK was refused as "depends on
+    'PAGE_SECTORS', declared differently"); a driver that includes device-mapper.h keeps
+    the refusal. And kunmap_local() -> __kunmap_local(), whose x86 body names PAGE_SIZE:
+    PAGE_SIZE's headers are not included where the draft's place already reaches one of
+    them (asm-generic/page.h was included and #errors on x86, which refused the draft).
+    The bridged module builds clean on 5.10 (static_asserts on the values) and on 7.3."""
+    from kbridge.actions.check import open_api
+    from kbridge.actions.kbuild import build
+
+    t510, t73 = _resolve("5.10"), _resolve("7.3")
+    d = draft.Drafter(t73)
+    d.context = ["linux/module.h", "linux/blkdev.h"]
+    assert d.name("SECTOR_MASK", open_api(t510)) is None
+    assert d.cands["SECTOR_MASK"].needs == ["PAGE_SECTORS"]
+    dm = draft.Drafter(t73)
+    dm.context = ["linux/module.h", "linux/blkdev.h", "linux/device-mapper.h"]
+    why = dm.name("SECTOR_MASK", open_api(t510))
+    assert why is not None and "PAGE_SECTORS', declared differently" in why
+    out = tmp_path / "out"
+    rep, pred = _bridge(SECTORS, [t510, t73], out, home=t73.version)
+    assert {"SECTOR_MASK", "PAGE_SECTORS", "PAGE_SECTORS_SHIFT", "kmap_local_page", "kunmap_local",
+            "__kunmap_local"} <= {x.api for x in rep.drafts.drafts}, rep.drafts.refused
+    assert pred.ok, pred.remaining
+    for tree in (t510, t73):
+        res = build(drv_mod.load(out), tree)
+        assert res.ok and res.errors == 0 and res.warnings == 0, (tree.name, res.diagnostics)

@@ -9,6 +9,8 @@ the zoned code; 6.12's with struct rq_list and its .queue_rqs on 6.1).
 
 from __future__ import annotations
 
+import pytest
+
 from kbridge.actions.bridge import bridge
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
@@ -54,3 +56,15 @@ def test_member_api_counts_only_its_own_struct():  # type: ignore[no-untyped-def
         used = {r.id for r in layer.used_rules(rules_mod.load(), drv)}
         assert "block_device_operations_release_no_mode" not in used
         assert "queue_limits_features" in used or label == "null_blk@6.1"
+
+
+@pytest.mark.parametrize("series,state", [("5.10", "neither"), ("6.1", "old"), ("6.12", "new"),
+                                          ("7.3", "new")])
+def test_zoned_settings_probe_answers_neither_on_510(series, state, roots_ready):  # type: ignore[no-untyped-def]
+    """zoned_settings_in_queue_limits states both sides (the gendisk setters; BLK_FEAT_ZONED in
+    the queue limits): 5.10 has neither (its zoned model is blk_queue_set_zoned() and the
+    queue's own max_open_zones), so a newer driver's zoned calls there are reported as such
+    -- before, the one-sided probe took 5.10 for a newer kernel ("new")."""
+    from conftest import probe_states
+    rule = "zoned_settings_in_queue_limits"
+    assert probe_states(series, [rule])[rule] == state

@@ -517,7 +517,8 @@ class _Candidate:
     needs: list[str] = field(default_factory=list)
     includes: set[str] = field(default_factory=set)
     targets: set[str] = field(default_factory=set)
-    inc_t: dict[str, set[str]] = field(default_factory=dict)   # target -> headers declaring deps
+    # target -> per dependency, the headers declaring it there (one reached is enough)
+    inc_t: dict[str, list[frozenset[str]]] = field(default_factory=dict)
     body: str = ""                                              # a header wrapper's #include lines
 
 
@@ -535,6 +536,8 @@ class Drafter:
         self.cache = cache
         self.cands: dict[str, _Candidate] = {}
         self.refused: dict[tuple[str, str], str] = {}
+        self.context: list[str] = []        # the driver's #include <...>, set by plan()
+        self._reach: dict[str, set[str] | None] = {}
 
     # -- one name
     def name(self, name: str, t: Any, stack: tuple[str, ...] = ()) -> str | None:
@@ -557,7 +560,7 @@ class Drafter:
         why = None
         tname = t.name
         needs: list[str] = []
-        includes: set[str] = set()
+        includes: list[frozenset[str]] = []
         for d in sorted(deps.names):
             if d == name or _declared(a, d) is None:
                 continue            # a local, a builtin, or a name of the text itself
@@ -569,11 +572,23 @@ class Drafter:
                 needs.append(d)
                 continue
             diff = _same(a, t, d)
+            if diff is not None and self._hidden(t, d):
+                # the target declares it differently only in headers none of the driver's
+                # includes reaches there (5.10's PAGE_SECTORS, in <linux/device-mapper.h>,
+                # for 7.3's SECTOR_MASK): in the driver's files it is missing, not another
+                # declaration -- drafted like any missing dependency
+                sub = self.name(d, t, (*stack, name))
+                if sub is not None:
+                    why = f"depends on '{d}', which the driver's includes do not reach on {t.name} " \
+                          f"and which cannot be drafted: {sub}"
+                    break
+                needs.append(d)
+                continue
             if diff is not None:
                 why = f"depends on '{d}', declared differently: {diff}"
                 break
             if c.kind != "macro":   # a macro's dependencies are needed where it is used, not here
-                includes |= self._headers_of(t, d)
+                includes.append(frozenset(self._headers_of(t, d)))
         if why is None and c.kind == "function":
             why = _fields_same(a, t, deps.structs, deps.fields)
         elif why is None and c.kind == "macro":
@@ -587,11 +602,23 @@ class Drafter:
             return why
         self.cands[name] = c
         c.targets.add(t.name)
-        c.inc_t.setdefault(t.name, set()).update(includes)
+        groups = c.inc_t.setdefault(t.name, [])
+        groups.extend(g for g in includes if g and g not in groups)
         for n in needs:
             if n not in c.needs:
                 c.needs.append(n)
         return None
+
+    def _hidden(self, t: Any, name: str) -> bool:
+        """Is every declaration of *name* on target *t* in a header none of the driver's
+        includes (:attr:`context`) reaches there?"""
+        if not self.context:
+            return False
+        if t.name not in self._reach:
+            self._reach[t.name] = t.reachable([h for h in self.context if t.has_header(h)])
+        reach = self._reach[t.name]
+        files = t.declared_in(name)
+        return reach is not None and bool(files) and not files & reach
 
     def removed_on(self, t: Any) -> bool:
         """Is target *t* newer than the driver's own kernel (what it lacks was removed)?"""
@@ -767,6 +794,7 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
                     ts.append(open_api(by_name[tname], cache))
     used = {u.name for u in scan.uses}
     context = list(dict.fromkeys(u.name for u in scan.uses if u.kind == "include"))
+    dr.context = context
     for path in sorted(missing):
         cand, why = _header_draft(dr, missing[path], path, used, ruled or {}, context)
         for tname, w in why.items():
@@ -840,10 +868,14 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
             t = open_api(by_name[tname], cache)
             for h in sorted(c.after):
                 reach = t.reachable([h]) or set()
-                for inc in sorted(c.inc_t.get(tname, ())):
-                    hd = t.index.header(inc)
-                    if hd is not None and hd.file not in reach:
-                        c.includes.add(inc)
+                for group in c.inc_t.get(tname, ()):
+                    # a dependency declared in several headers (PAGE_SIZE: x86's
+                    # <asm/page_types.h> and <asm-generic/page.h>, which #errors on x86)
+                    # needs none of them where the place reaches one
+                    files = {hd.file: inc for inc in sorted(group)
+                             if (hd := t.index.header(inc)) is not None}
+                    if files and not set(files) & reach:
+                        c.includes.update(files.values())
     drafts = [*_to_drafts(dr, home), *_header_drafts(headers, home), *_include_drafts(includes, home)]
     if compile_check:
         incs: list[str] = []

@@ -124,6 +124,29 @@ def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
     return done, left
 
 
+def _impossible(findings: list[dict[str, Any]], by_id: dict[str, Any], home: Any, tree: Any) -> dict[str, str]:
+    """rule -> its manifest's reason for the direction from *home* to *tree*, for the rules
+    *findings* name that cannot be bridged that way: the why of an error the plan did not
+    take the rule up for (a member read only check sees -- 7.3's null_blk reads q->disk in
+    a TRACE_EVENT argument, which the bridge's scan does not parse -- is reported with the
+    reason it cannot be bridged rather than as "no shim applies")."""
+    from kbridge.facts.targets import version_tuple
+    hv = getattr(home, "version", None)
+    tv = getattr(getattr(getattr(tree, "index", None), "tree", None), "version", None) or \
+        getattr(tree, "version", None)
+    if not hv or not tv or version_tuple(hv) == version_tuple(tv):
+        return {}
+    d = "new_on_old" if version_tuple(hv) > version_tuple(tv) else "old_on_new"
+    out = {}
+    for f in findings:
+        for i in f.get("rules") or ():
+            r = by_id.get(i)
+            why = r.manifest.direction(d).impossible if r is not None else None
+            if why:
+                out[i] = f"cannot be bridged ({d}): {why}"
+    return out
+
+
 def predict(driver: Any, trees: list[Any], report: Any, rules: list[Any], *,
             home: Any = None, drafts: dict[str, str] | None = None, cache: Any = None) -> Prediction:
     """kbridge check of *driver* on each of *trees* (against *home*, the tree of the kernel
@@ -150,7 +173,8 @@ def predict(driver: Any, trees: list[Any], report: Any, rules: list[Any], *,
         # a shim in OUT that cannot serve this target (its anchors: bridge's shim_gaps) covers nothing here
         gaps = getattr(report, "gaps", {}).get(tree.name, {})
         done, left = classify(tree.name, findings, shimmed - set(gaps),  # type: ignore[arg-type]
-                              {**unbridged, **{i: f"on {tree.name}: {w}" for i, w in gaps.items()}}, drafts,
+                              {**_impossible(findings, by_id, home, tree), **unbridged,
+                               **{i: f"on {tree.name}: {w}" for i, w in gaps.items()}}, drafts,
                               getattr(report, "drafts", None), getattr(report, "compat", None))
         out.bridged[tree.name] = done
         out.remaining.extend(left)
