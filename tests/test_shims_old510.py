@@ -4,7 +4,10 @@ written for 5.10, bridged and booted on every later kernel of the table.
 kbtest_scsi_510 completes commands with cmd->scsi_done(cmd) (scsi_cmnd_scsi_done_removed on
 6.1 and later; on 7.2/7.3 also the host template rules); the guest script reads what the SCSI
 core made of the host (LUN 0 scanned through queuecommand and completed, LUN 1 refused by
-slave_configure, LUN 0 deleted) and what the module counted: the same on every kernel.
+slave_configure, LUN 0 deleted) and what the module counted: the same on every kernel. Its
+.shost_attrs/.sdev_attrs (scsi_host_attrs_to_groups on 6.1 and later) must give the same
+files, modes and values, and a user's writes (a valid one stored, a negative one refused
+with an error and not stored) must behave the same.
 
 kbtest_msi_510 walks every PCI device's MSI descriptors with for_each_pci_msi_entry()
 (for_each_pci_msi_entry_removed), reads each one's msi_attrib.entry_nr
@@ -41,7 +44,11 @@ LAYER = FIXTURES / "layer"
 SCRIPT = LAYER / "kbtest_old510_guest" / "old510.sh"
 SERIES = ("5.10", "6.1", "6.12", "7.2", "7.3")
 EXPECTED = {"lun0": "1", "lun0_type": "3", "lun0_vendor": "KBTEST", "lun1": "0",
-            "lun0_after_delete": "0", "configure_calls": "2", "right_host": "1"}
+            "lun0_after_delete": "0", "configure_calls": "2", "right_host": "1",
+            # .shost_attrs/.sdev_attrs (scsi_host_attrs_to_groups on 6.1 and later)
+            "knob_mode": "-rw-r--r--", "host_mode": "-r--r--r--", "lun_mode": "-r--r--r--",
+            "knob": "7", "host_attr": "1", "lun_attr": "0,1", "knob_write": "0",
+            "knob_after": "42", "knob_bad_write": "1", "knob_after_bad": "42"}
 
 
 # the state each rule's probe must find in each series' headers
@@ -51,6 +58,10 @@ STATES = {
     "scsi_cmnd_scsi_done_removed": ("old", "new", "new", "new", "new"),
     "scsi_cmnd_request_removed": ("old", "new", "new", "new", "new"),
     "page_index_removed": ("old", "old", "old", "new", "new"),
+    "scsi_host_attrs_to_groups": ("old", "new", "new", "new", "new"),
+    # two sides: sdev_configure (new) / slave_configure (old); 6.12's device_configure
+    # is the shim's anchor, not a state
+    "scsi_sdev_configure": ("old", "old", "old", "new", "new"),
 }
 
 

@@ -18,7 +18,7 @@
 
 #define KB_SCSI_SHT_COPIES 4
 
-static inline struct Scsi_Host *kb_scsi_host_alloc(const struct scsi_host_template *sht, int privsize)
+static inline struct Scsi_Host *kb_scsi_host_alloc_copy(const struct scsi_host_template *sht, int privsize)
 {
 	static DEFINE_MUTEX(lock);
 	static const struct scsi_host_template *orig[KB_SCSI_SHT_COPIES];
@@ -45,4 +45,10 @@ static inline struct Scsi_Host *kb_scsi_host_alloc(const struct scsi_host_templa
 	return scsi_host_alloc(use, privsize);
 }
 
-#define scsi_host_alloc(sht, privsize)	kb_scsi_host_alloc(sht, privsize)
+/*
+ * KB_SCSI_HOST_ALLOC_COPY: this shim is on (scsi_sdev_configure's new_on_old, which
+ * also hands the core a copy of some templates, calls kb_scsi_host_alloc_copy for
+ * the others instead of copying a copy)
+ */
+#define KB_SCSI_HOST_ALLOC_COPY	1
+#define scsi_host_alloc(sht, privsize)	kb_scsi_host_alloc_copy(sht, privsize)
