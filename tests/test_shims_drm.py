@@ -252,3 +252,21 @@ def test_iosys_map_vmap_callbacks_serve_510s_core(tmp_path):
     # the first load's unload is logged before the reload's lines
     assert "kbgv reloaded unloaded live=0" in got, got
     assert "kbgv rmmod ok" in got and "kbgv rmmod unloaded live=0" in got, got
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,home,other", [("kbtest_gfi_new", "7.3", "6.12"),
+                                             ("kbtest_gfi_old", "6.12", "7.3")])
+def test_drm_get_format_info_bridged_both_ways(tmp_path, name, home, other):
+    """drm_get_format_info_pixel_format (0e7d5874fb6b, 6.17), build-only (a pure change of how
+    the same two fields are passed): a module of 7.3 calling drm_get_format_info(dev,
+    pixel_format, modifier) builds on 6.12, one of 6.12 calling drm_get_format_info(dev,
+    mode_cmd) builds on 7.3, each bridged. Failed before the rule: bridge reported the call
+    not bridged (too many / too few arguments), exit 1."""
+    out = tmp_path / "out"
+    proc = run_cli("bridge", str(FIXTURES / "layer" / name), "--target", home, "--target", other,
+                   "-o", str(out), "--no-abi-check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "shim drm_get_format_info_pixel_format" in proc.stdout, proc.stdout
+    build, _ = runner.build_for(out, release(other), tmp_path / other)
+    assert build.ok, build.log[-3000:]
