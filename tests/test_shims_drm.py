@@ -239,3 +239,64 @@ def test_old_gem_vmap_that_takes_the_reservation_lock_is_refused(tmp_path):  # t
         assert proc.returncode == want, proc.stdout + proc.stderr
         refused = "calls dma_resv_lock() in its .gem_prime_vmap callback kbg_vmap()"
         assert (refused in proc.stdout + proc.stderr) == bool(want), proc.stdout + proc.stderr
+
+
+GEMV = FIXTURES / "layer" / "kbtest_gemv"
+GEMV_SCRIPT = FIXTURES / "layer" / "drm_gemv.sh"
+
+
+@pytest.mark.slow
+def test_iosys_map_vmap_callbacks_serve_510s_core(tmp_path):
+    """drm_gem_vmap_iosys_map (new_on_old), drm_driver_const, drm_gem_atomic_helper_h_added,
+    drm_simple_pipe_default_prepare_fb:
+    kbtest_gemv, a DRM driver of 6.1 (const struct drm_driver; GEM funcs whose .vmap fills an
+    iosys_map and returns an errno; <drm/drm_gem_atomic_helper.h>), bridged for 5.10, maps four objects through PRIME on 5.10 as 6.1's core would have
+    them mapped: system memory and I/O memory give the dma-buf the driver's address and come
+    back to .vunmap as a map of the same kind and address; -EIO and a NULL map fail the
+    mapping without a .vunmap; a simple pipe without .prepare_fb attaches the write fence of
+    its framebuffer's object to the plane state, as 5.15+'s default does; every object is
+    freed by the driver's .free; the same after a reload, none left at the unload. Failed
+    with the vmap shim stubbed (kb_gemv_install() a no-op, objects keep the driver's funcs):
+    5.10's core called the driver's vmap without a map (list_add corruption, the guest hung);
+    with the simple-pipe shim stubbed: prepare_fb ret=0 fence=0."""
+    out = tmp_path / "out"
+    proc = run_cli("bridge", str(GEMV), "--target", "5.10", "--target", "6.1", "-o", str(out),
+                   "--no-abi-check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    build, kos = runner.build_for(out, release("5.10"), tmp_path / "5.10")
+    assert build.ok, build.log[-3000:]
+    g = runner.run_guest(kos, release("5.10"), test_script=GEMV_SCRIPT, timeout=300)
+    assert g.ok, (g.reasons, g.problems, g.test_output[-3000:])
+    got = [x for x in g.test_output.splitlines() if x.startswith("kbgv ") and " on minor " not in x]
+    for round in ("first", "reloaded"):
+        lines = [x.removeprefix(f"kbgv {round} ") for x in got if x.startswith(f"kbgv {round} ")]
+        # an object is freed when its dma-buf's last reference goes (a deferred fput): any order
+        assert sorted(x.split()[1] for x in lines if x.startswith("free ")) == \
+            ["err", "fenced", "io", "null", "sys"], (round, got)
+        assert [x for x in lines if not x.startswith(("free ", "unloaded "))] == [
+            "vmap sys", "vunmap sys iomem=0 same=1", "dmabuf sys mapped=1 same=1",
+            "vmap io", "vunmap io iomem=1 same=1", "dmabuf io mapped=1 same=1",
+            "vmap err", "dmabuf err mapped=0 same=0",
+            "vmap null", "dmabuf null mapped=0 same=0",
+            "prepare_fb ret=0 fence=1", "registered 0"], (round, got)
+    # the first load's unload is logged before the reload's lines
+    assert "kbgv reloaded unloaded live=0" in got, got
+    assert "kbgv rmmod ok" in got and "kbgv rmmod unloaded live=0" in got, got
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,home,other", [("kbtest_gfi_new", "7.3", "6.12"),
+                                             ("kbtest_gfi_old", "6.12", "7.3")])
+def test_drm_get_format_info_bridged_both_ways(tmp_path, name, home, other):
+    """drm_get_format_info_pixel_format (0e7d5874fb6b, 6.17), build-only (a pure change of how
+    the same two fields are passed): a module of 7.3 calling drm_get_format_info(dev,
+    pixel_format, modifier) builds on 6.12, one of 6.12 calling drm_get_format_info(dev,
+    mode_cmd) builds on 7.3, each bridged. Failed before the rule: bridge reported the call
+    not bridged (too many / too few arguments), exit 1."""
+    out = tmp_path / "out"
+    proc = run_cli("bridge", str(FIXTURES / "layer" / name), "--target", home, "--target", other,
+                   "-o", str(out), "--no-abi-check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "shim drm_get_format_info_pixel_format" in proc.stdout, proc.stdout
+    build, _ = runner.build_for(out, release(other), tmp_path / other)
+    assert build.ok, build.log[-3000:]
