@@ -32,7 +32,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES, newest_series
-from kbridge.actions.bridge import bridge
+from kbridge.actions.bridge import abi, bridge
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
@@ -121,6 +121,13 @@ def test_macvlan_provider_newest_on_510_in_guest(trees, tmp_path):  # type: igno
                 "rtnl_newlink_params", "macvlan_bc_queue_len"} <= {str(s["rule"]) for s in rep.shims}
         ok, why = _build(out, old)
         assert ok, (strategy, why)
+        if strategy == "layer":
+            # struct macvlan_dev (dev_tracker, bc_queue_len_req added) and struct rtnl_link_ops
+            # (newlink renamed, kb_drv_newlink appended) against 5.10's BTF (the kernel's own
+            # macvlan.ko's split BTF: the module's name), with the rules' [abi] declarations
+            (res,) = abi.check_out(out, [old], drv_mod.load(MACVLAN_PROV),
+                                   rules=[s["rule"] for s in rep.shims])
+            assert res.ok and res.abi["ok"], ([d.message for d in res.diagnostics], res.abi)
     g = run_guest([tmp_path / "layer" / "macvlan.ko"], old.release, test_script=MACVLAN_PROV / "check.sh",
                   extra_modules=["dummy"], timeout=300, tools=True)
     assert g.ok, (g.reasons, g.problems, g.test_output)
