@@ -8,6 +8,9 @@
   namespace the core means, the driver's refusal and its extack message reach user
   space and leave no device behind, and the device is deleted. The lines are those
   the same module prints on its own kernel (7.3, measured: EXPECTED).
+* test_rtnl_newlink_params_older_on_newest_in_guest: the other direction, the same link
+  type with the five-argument newlink (home 6.12) bridged to the newest series: the same
+  lines in its guest (old_on_new trampoline).
 * test_macvlan_provider_newest_on_510_with_kernels_macvtap: a provider of
   <linux/if_macvlan.h> written for 6.15+ (tests/fixtures/layer/kbtest_macvlan_prov,
   module name macvlan: it defines and exports macvlan_common_newlink(dev, params,
@@ -28,6 +31,8 @@
 """
 
 from __future__ import annotations
+
+import shutil
 
 import pytest
 
@@ -91,6 +96,51 @@ def test_rtnl_newlink_params_newest_on_510_in_guest(trees, tmp_path):  # type: i
             if EXPECTED.get(k) != seen.get(k)}
     assert not diff, f"bridged on {old.name} (expected = the module on {NEWEST}): {diff}"
 
+
+
+def _rtnl_old(dest):  # type: ignore[no-untyped-def]
+    """kbtest_rtnl_new with the newlink callback written for kernels before 6.15 -- (src_net,
+    dev, tb, data, extack) -- printing the same line (the older core passes one net:
+    link_net ?: the socket's)."""
+    shutil.copytree(RTNL_NEW, dest)
+    c = dest / "kbtest_rtnl.c"
+    s = c.read_text()
+    old = s[s.index("static int kbrtnl_newlink("):s.index("\tif (!strncmp(dev->name")]
+    new = ("static int kbrtnl_newlink(struct net *src_net, struct net_device *dev, struct nlattr *tb[],\n"
+           "\t\t\t  struct nlattr *data[], struct netlink_ext_ack *extack)\n{\n"
+           "\tpr_info(\"kbrtnl newlink %s src_init=%d link_init=%d peer_init=%d link_net_set=%d \"\n"
+           "\t\t\"tb_ifname=%s tb_mtu=%u data=%d\\n\", dev->name,\n"
+           "\t\tnet_eq(src_net, &init_net), net_eq(src_net, &init_net), net_eq(src_net, &init_net),\n"
+           "\t\ttb[IFLA_LINK_NETNSID] != NULL,\n"
+           "\t\ttb[IFLA_IFNAME] ? (char *)nla_data(tb[IFLA_IFNAME]) : \"-\",\n"
+           "\t\ttb[IFLA_MTU] ? nla_get_u32(tb[IFLA_MTU]) : 0, data != NULL);\n")
+    c.write_text(s.replace(old, new))
+    return dest
+
+
+@pytest.mark.slow
+def test_rtnl_newlink_params_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def]
+    """The other direction: the same link type written for the five-argument newlink (home
+    6.12) bridged to the newest series (old_on_new trampoline) prints, in its guest, the
+    lines the newer module prints on its own kernel."""
+    from kbridge.actions.guest.runner import run_guest
+
+    own, new = targets.resolve("6.12", trees=trees), targets.resolve(NEWEST, trees=trees)
+    src = _rtnl_old(tmp_path / "kbtest_rtnl_old")
+    for strategy in ("inline", "layer"):       # inline: build only; layer: built and loaded
+        out = tmp_path / strategy
+        rep = bridge(drv_mod.load(src), [own, new], strategy, out)
+        assert rep.ok, rep.unbridged
+        assert ("rtnl_newlink_params", "old_on_new") in {(str(s["rule"]), s["direction"]) for s in rep.shims}
+        ok, why = _build(out, new)
+        assert ok, (strategy, why)
+    g = run_guest([tmp_path / "layer" / "kbtest_rtnl.ko"], new.release, test_script=RTNL_NEW / "check.sh",
+                  timeout=300, tools=True)
+    assert g.ok, (g.reasons, g.problems, g.test_output)
+    seen = _seen(g.test_output)
+    diff = {k: (EXPECTED.get(k), seen.get(k)) for k in sorted(EXPECTED.keys() | seen.keys())
+            if EXPECTED.get(k) != seen.get(k)}
+    assert not diff, f"bridged on {new.name}: {diff}"
 
 MACVLAN_PROV = FIXTURES / "layer" / "kbtest_macvlan_prov"
 
