@@ -1,36 +1,31 @@
-"""macvlan between the oldest and the newest series (issue 16): the rules it needs.
+"""macvlan between the oldest and the newest series (issue 16): the rules it needs, tested
+with small fixtures in one guest boot per kernel (the bridged macvlan itself does not build
+across 5.10 <-> 7.3 yet: bench/README.md, "macvlan 5.10 <-> 7.3, session 8").
 
-* test_rtnl_newlink_params_newest_on_510_in_guest: a link type written for 6.15+'s
-  rtnl_link_ops.newlink(dev, struct rtnl_newlink_params *, extack)
-  (tests/fixtures/layer/kbtest_rtnl_new) bridged to 5.10 and driven by Debian's
-  `ip link` in a 5.10 guest: the device is created through the trampoline with the
-  attributes the core parsed (tb: name, MTU), rtnl_newlink_link_net() is the
-  namespace the core means, the driver's refusal and its extack message reach user
-  space and leave no device behind, and the device is deleted. The lines are those
-  the same module prints on its own kernel (7.3, measured: EXPECTED).
-* test_rtnl_newlink_params_older_on_newest_in_guest: the other direction, the same link
-  type with the five-argument newlink (home 6.12) bridged to the newest series: the same
-  lines in its guest (old_on_new trampoline).
-* test_macvlan_provider_newest_on_510_with_kernels_macvtap: a provider of
-  <linux/if_macvlan.h> written for 6.15+ (tests/fixtures/layer/kbtest_macvlan_prov,
-  module name macvlan: it defines and exports macvlan_common_newlink(dev, params,
-  extack) and the other functions the kernel's header declares, and holds its lower
-  device with netdev_hold(&vlan->dev_tracker)) bridged to 5.10 and loaded in a 5.10
-  guest: its link type (kind macvlan) creates a device over a dummy through the renamed
-  macvlan_common_newlink with Debian's `ip ... type macvlan bcqueuelen 321` (the
-  attribute arrives with 5.10's core parsing it by the driver's policy, and `ip -d link
-  show` reads it back: IFLA_MACVLAN_BC_QUEUE_LEN(_USED) have their uapi numbers),
-  refuses one without a lower device, and its deletion drops the lower device's
-  reference (the lower device then goes without waiting); rules
-  macvlan_common_newlink_params, macvlan_dev_dev_tracker, netdev_hold_tracker,
-  macvlan_bc_queue_len, rtnl_newlink_params. The lines are the module's own on 7.3. Not covered: the kernel's own macvtap.ko binding to the
-  bridged exports -- their modversions CRCs differ from the kernel's macvlan's (the
-  CRC hashes the full text of the structs the types reach, and the layer's wrappers
-  append kb_ members to struct rtnl_link_ops / net_device), so 5.10 refuses to load
-  its macvtap on a bridged macvlan ("disagrees about version of symbol").
-* test_netif_rx_any_context_in_guest: __netif_rx() (7.x's macvlan) on 5.10 and
-  netif_rx_ni() (5.10's) on the newest series, 5 frames through the loopback device's
-  receive path (tests/fixtures/layer/kbtest_rx_new), all accepted and processed.
+* test_newest_on_510_in_guest (one 5.10 boot, Debian's ip):
+  - kbtest_rtnl_new, a link type written for 6.15+'s rtnl_link_ops.newlink(dev, struct
+    rtnl_newlink_params *, extack): created through the trampoline with the attributes the
+    core parsed (name, MTU), rtnl_newlink_link_net() the namespace the core means, the
+    driver's refusal and its extack message reach user space and leave no device, deleted;
+  - kbtest_macvlan_prov (module macvlan, kind macvlan): a provider of <linux/if_macvlan.h>
+    written for 6.15+ -- it defines and exports macvlan_common_newlink(dev, params, extack)
+    and the other functions the kernel's header declares, and holds its lower device with
+    netdev_hold(&vlan->dev_tracker): a device over a dummy with `bcqueuelen 321` (the
+    attribute at its uapi number, read back by `ip -d link show`), a refusal without a lower
+    device, deletion, and the lower device deleted without waiting for a leaked reference;
+    its layer OUT ABI-checked against 5.10's BTF (struct macvlan_dev keeps the kernel's
+    layout with 7.3's members);
+  - kbtest_rx_new: __netif_rx() under local_bh_disable(), 5 frames accepted and processed.
+  Every line is the one the same module prints on 7.3 (measured: EXPECTED, EXPECTED_PROV).
+* test_older_on_newest_in_guest (one boot of the newest series): the same link type with the
+  five-argument newlink and the receive fixture with netif_rx_ni(), bridged to it.
+
+Each check failed with its shim stubbed before it passed (the commit messages say how).
+Not covered: the kernel's own macvtap.ko binding to a bridged macvlan's exports -- their
+modversions CRCs differ from the kernel's macvlan's (genksyms hashes the full text of the
+structs the types reach, and the layer's wrappers append kb_ members to struct
+rtnl_link_ops / net_device), so 5.10 refuses to load its macvtap on a bridged macvlan
+("disagrees about version of symbol").
 """
 
 from __future__ import annotations
@@ -79,28 +74,6 @@ def _seen(output: str) -> dict[str, str]:
     return seen
 
 
-@pytest.mark.slow
-def test_rtnl_newlink_params_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def]
-    from kbridge.actions.guest.runner import run_guest
-
-    old, home = targets.resolve(OLDEST, trees=trees), targets.resolve(NEWEST, trees=trees)
-    for strategy in ("inline", "layer"):       # inline: build only; layer: built and loaded
-        out = tmp_path / strategy
-        rep = bridge(drv_mod.load(RTNL_NEW), [home, old], strategy, out)
-        assert rep.ok, rep.unbridged
-        assert "rtnl_newlink_params" in {str(s["rule"]) for s in rep.shims}
-        ok, why = _build(out, old)
-        assert ok, (strategy, why)
-    g = run_guest([tmp_path / "layer" / "kbtest_rtnl.ko"], old.release, test_script=RTNL_NEW / "check.sh",
-                  timeout=300, tools=True)
-    assert g.ok, (g.reasons, g.problems, g.test_output)
-    seen = _seen(g.test_output)
-    diff = {k: (EXPECTED.get(k), seen.get(k)) for k in sorted(EXPECTED.keys() | seen.keys())
-            if EXPECTED.get(k) != seen.get(k)}
-    assert not diff, f"bridged on {old.name} (expected = the module on {NEWEST}): {diff}"
-
-
-
 def _rtnl_old(dest):  # type: ignore[no-untyped-def]
     """kbtest_rtnl_new with the newlink callback written for kernels before 6.15 -- (src_net,
     dev, tb, data, extack) -- printing the same line (the older core passes one net:
@@ -121,30 +94,6 @@ def _rtnl_old(dest):  # type: ignore[no-untyped-def]
     return dest
 
 
-@pytest.mark.slow
-def test_rtnl_newlink_params_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def]
-    """The other direction: the same link type written for the five-argument newlink (home
-    6.12) bridged to the newest series (old_on_new trampoline) prints, in its guest, the
-    lines the newer module prints on its own kernel."""
-    from kbridge.actions.guest.runner import run_guest
-
-    own, new = targets.resolve("6.12", trees=trees), targets.resolve(NEWEST, trees=trees)
-    src = _rtnl_old(tmp_path / "kbtest_rtnl_old")
-    for strategy in ("inline", "layer"):       # inline: build only; layer: built and loaded
-        out = tmp_path / strategy
-        rep = bridge(drv_mod.load(src), [own, new], strategy, out)
-        assert rep.ok, rep.unbridged
-        assert ("rtnl_newlink_params", "old_on_new") in {(str(s["rule"]), s["direction"]) for s in rep.shims}
-        ok, why = _build(out, new)
-        assert ok, (strategy, why)
-    g = run_guest([tmp_path / "layer" / "kbtest_rtnl.ko"], new.release, test_script=RTNL_NEW / "check.sh",
-                  timeout=300, tools=True)
-    assert g.ok, (g.reasons, g.problems, g.test_output)
-    seen = _seen(g.test_output)
-    diff = {k: (EXPECTED.get(k), seen.get(k)) for k in sorted(EXPECTED.keys() | seen.keys())
-            if EXPECTED.get(k) != seen.get(k)}
-    assert not diff, f"bridged on {new.name}: {diff}"
-
 MACVLAN_PROV = FIXTURES / "layer" / "kbtest_macvlan_prov"
 
 # what the provider's check.sh prints on its own kernel (7.3, measured)
@@ -159,35 +108,6 @@ EXPECTED_PROV = {
     "show": "macvlan mode vepa bcqueuelen 321 usedbcqueuelen 321",
     "newlink_kbmv0": "lower=kbd0 data=1 bc_queue_len_req=321",
 }
-
-
-@pytest.mark.slow
-def test_macvlan_provider_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def]
-    from kbridge.actions.guest.runner import run_guest
-
-    old, home = targets.resolve(OLDEST, trees=trees), targets.resolve(NEWEST, trees=trees)
-    for strategy in ("inline", "layer"):       # inline: build only; layer: built and loaded
-        out = tmp_path / strategy
-        rep = bridge(drv_mod.load(MACVLAN_PROV), [home, old], strategy, out)
-        assert rep.ok, rep.unbridged
-        assert {"macvlan_common_newlink_params", "macvlan_dev_dev_tracker", "netdev_hold_tracker",
-                "rtnl_newlink_params", "macvlan_bc_queue_len"} <= {str(s["rule"]) for s in rep.shims}
-        ok, why = _build(out, old)
-        assert ok, (strategy, why)
-        if strategy == "layer":
-            # struct macvlan_dev (dev_tracker, bc_queue_len_req added) and struct rtnl_link_ops
-            # (newlink renamed, kb_drv_newlink appended) against 5.10's BTF (the kernel's own
-            # macvlan.ko's split BTF: the module's name), with the rules' [abi] declarations
-            (res,) = abi.check_out(out, [old], drv_mod.load(MACVLAN_PROV),
-                                   rules=[s["rule"] for s in rep.shims])
-            assert res.ok and res.abi["ok"], ([d.message for d in res.diagnostics], res.abi)
-    g = run_guest([tmp_path / "layer" / "macvlan.ko"], old.release, test_script=MACVLAN_PROV / "check.sh",
-                  extra_modules=["dummy"], timeout=300, tools=True)
-    assert g.ok, (g.reasons, g.problems, g.test_output)
-    seen = _seen(g.test_output.replace("kbm ", "kbr "))
-    diff = {k: (EXPECTED_PROV.get(k), seen.get(k)) for k in sorted(EXPECTED_PROV.keys() | seen.keys())
-            if EXPECTED_PROV.get(k) != seen.get(k)}
-    assert not diff, f"bridged provider on {old.name}: {diff}"
 
 
 RX_NEW = FIXTURES / "layer" / "kbtest_rx_new"
@@ -206,26 +126,92 @@ def _rx_old(dest):  # type: ignore[no-untyped-def]
     return dest
 
 
+def _bridged(fixtures, target, tmp_path):  # type: ignore[no-untyped-def]
+    """Each (name, source dir, home series, module) bridged from its home to *target* with
+    both strategies and built there; the reports and OUTs by (name, strategy)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(name, src, home, strategy):  # type: ignore[no-untyped-def]
+        out = tmp_path / f"{name}-{strategy}"
+        rep = bridge(drv_mod.load(src), [home, target], strategy, out)
+        assert rep.ok, (name, strategy, rep.unbridged)
+        ok, why = _build(out, target)
+        assert ok, (name, strategy, why)
+        return out, rep
+
+    with ThreadPoolExecutor(max_workers=1) as pool:   # bridge() in-process: one at a time
+        jobs = {(n, st): pool.submit(one, n, src, home, st)
+                for n, src, home in fixtures for st in ("inline", "layer")}
+        done = {k: f.result() for k, f in jobs.items()}
+    return done
+
+
+def _script(tmp_path, *parts):  # type: ignore[no-untyped-def]
+    script = tmp_path / "check.sh"
+    script.write_text("#!/bin/sh\n" + "\n".join(p.read_text().replace("#!/bin/sh\n", "")
+                                                 for p in parts))
+    script.chmod(0o755)
+    return script
+
+
+def _diff(expected, seen):  # type: ignore[no-untyped-def]
+    return {k: (expected.get(k), seen.get(k)) for k in sorted(expected.keys() | seen.keys())
+            if expected.get(k) != seen.get(k)}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("driver_series,target_series", [(NEWEST, OLDEST), ("5.10", NEWEST)])
-def test_netif_rx_any_context_in_guest(trees, tmp_path, driver_series, target_series):  # type: ignore[no-untyped-def]
-    """rule netif_rx_any_context, both ways: __netif_rx() (the newest series' driver) on 5.10
-    and netif_rx_ni() (5.10's) on the newest series: 5 frames handed to the loopback
-    device's receive path are all accepted and processed by the stack before the call
-    returns to process context, as the module measures on its own kernel (7.3: processed=5
-    success=5)."""
+def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def]
+    """The three 6.15+-style fixtures bridged to 5.10 (both strategies built; the layer's
+    loaded), one 5.10 boot with Debian's ip: kbtest_rtnl_new (rtnl_newlink_params),
+    kbtest_macvlan_prov (module macvlan: macvlan_common_newlink_params,
+    macvlan_dev_dev_tracker, netdev_hold_tracker, macvlan_bc_queue_len; its layer OUT
+    ABI-checked against 5.10's BTF with the rules' declarations) and kbtest_rx_new
+    (netif_rx_any_context). Every line is what the same module prints on 7.3."""
     from kbridge.actions.guest.runner import run_guest
 
-    own, other = targets.resolve(driver_series, trees=trees), targets.resolve(target_series, trees=trees)
-    src = RX_NEW if driver_series == NEWEST else _rx_old(tmp_path / "kbtest_rx_old")
-    for strategy in ("inline", "layer"):       # inline: build only; layer: built and loaded
-        out = tmp_path / strategy
-        rep = bridge(drv_mod.load(src), [own, other], strategy, out)
-        assert rep.ok, rep.unbridged
-        assert "netif_rx_any_context" in {str(s["rule"]) for s in rep.shims}
-        ok, why = _build(out, other)
-        assert ok, (strategy, why)
-    g = run_guest([tmp_path / "layer" / "kbtest_rx.ko"], other.release, test_script=RX_NEW / "check.sh",
-                  timeout=300)
+    old, home = targets.resolve(OLDEST, trees=trees), targets.resolve(NEWEST, trees=trees)
+    done = _bridged([("rtnl", RTNL_NEW, home), ("prov", MACVLAN_PROV, home), ("rx", RX_NEW, home)],
+                    old, tmp_path)
+    rules = {n: {str(x["rule"]) for x in done[(n, "layer")][1].shims} for n in ("rtnl", "prov", "rx")}
+    assert "rtnl_newlink_params" in rules["rtnl"] and "netif_rx_any_context" in rules["rx"]
+    assert {"macvlan_common_newlink_params", "macvlan_dev_dev_tracker", "netdev_hold_tracker",
+            "rtnl_newlink_params", "macvlan_bc_queue_len"} <= rules["prov"]
+    # struct macvlan_dev (dev_tracker, bc_queue_len_req added) and struct rtnl_link_ops
+    # (newlink renamed, kb_drv_newlink appended) against 5.10's BTF (the kernel's own
+    # macvlan.ko's split BTF: the module's name), with the rules' [abi] declarations
+    (res,) = abi.check_out(done[("prov", "layer")][0], [old], drv_mod.load(MACVLAN_PROV),
+                           rules=sorted(rules["prov"]))
+    assert res.ok and res.abi["ok"], ([d.message for d in res.diagnostics], res.abi)
+    kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("prov", "layer")][0] / "macvlan.ko",
+           done[("rx", "layer")][0] / "kbtest_rx.ko"]
+    script = _script(tmp_path, RTNL_NEW / "check.sh", MACVLAN_PROV / "check.sh", RX_NEW / "check.sh")
+    g = run_guest(kos, old.release, test_script=script, extra_modules=["dummy"], timeout=300, tools=True)
     assert g.ok, (g.reasons, g.problems, g.test_output)
+    assert not _diff(EXPECTED, _seen(g.test_output)), _diff(EXPECTED, _seen(g.test_output))
+    prov = _seen(g.test_output.replace("kbr ", "kb- ").replace("kbm ", "kbr "))
+    assert not _diff(EXPECTED_PROV, prov), _diff(EXPECTED_PROV, prov)
+    assert "kbx processed=5 success=5" in g.test_output.splitlines(), g.test_output
+
+
+@pytest.mark.slow
+def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def]
+    """The other direction, one boot of the newest series: kbtest_rtnl_new rewritten with the
+    five-argument newlink (home 6.12; rtnl_newlink_params old_on_new) and kbtest_rx_new
+    rewritten with netif_rx_ni() (home 5.10; netif_rx_any_context old_on_new): the lines
+    the newer modules print on their own kernel."""
+    from kbridge.actions.guest.runner import run_guest
+
+    new = targets.resolve(NEWEST, trees=trees)
+    done = _bridged([("rtnl", _rtnl_old(tmp_path / "kbtest_rtnl_old"), targets.resolve("6.12", trees=trees)),
+                     ("rx", _rx_old(tmp_path / "kbtest_rx_old"), targets.resolve(OLDEST, trees=trees))],
+                    new, tmp_path)
+    assert ("rtnl_newlink_params", "old_on_new") in \
+        {(str(x["rule"]), x["direction"]) for x in done[("rtnl", "layer")][1].shims}
+    assert ("netif_rx_any_context", "old_on_new") in \
+        {(str(x["rule"]), x["direction"]) for x in done[("rx", "layer")][1].shims}
+    kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("rx", "layer")][0] / "kbtest_rx.ko"]
+    script = _script(tmp_path, RTNL_NEW / "check.sh", RX_NEW / "check.sh")
+    g = run_guest(kos, new.release, test_script=script, timeout=300, tools=True)
+    assert g.ok, (g.reasons, g.problems, g.test_output)
+    assert not _diff(EXPECTED, _seen(g.test_output)), _diff(EXPECTED, _seen(g.test_output))
     assert "kbx processed=5 success=5" in g.test_output.splitlines(), g.test_output
