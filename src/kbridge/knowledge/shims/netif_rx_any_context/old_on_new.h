@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * netif_rx_ni() on a kernel since 5.18 (2655926aea9b "net: Remove
+ * netif_rx_any_context() and netif_rx_ni()."). The older netif_rx_ni() was the
+ * process-context entry: netif_rx_internal() with preemption disabled, then the
+ * pending softirqs run (do_softirq). The newer netif_rx() does the same from any
+ * context: in process context it disables bottom halves around __netif_rx(), and
+ * enabling them again runs the pending NET_RX softirq -- so the older driver's call
+ * becomes netif_rx(), same return values, the skb consumed either way.
+ */
+#include <linux/netdevice.h>
+
+static inline int netif_rx_ni(struct sk_buff *skb)
+{
+	return netif_rx(skb);
+}
