@@ -54,8 +54,20 @@ Design (settled here):
 Provenance: every copy is preceded by the package (linux-source-X and its
 Debian version) and file:line it came from; ``kbridge bridge`` lists each draft
 as drafted, and what it could not draft as ``covered_by: "draft"`` with the
-reason. Only the layer strategy carries a compat object; the inline strategy
-reports the drafts it would need as not used.
+reason.
+
+Both strategies carry the same compat object (:func:`apply`: the same plan,
+compile check, probes and Kbuild lines). The layer renames the driver's calls
+in header wrappers (``compat/include.draft``). Inline OUT shows them instead:
+each call of a copied function in the driver is a spot (``#ifdef
+KB_HAVE_EXPORT_<name>``: the driver's line; otherwise the same line calling
+``kb_<name>``, :mod:`.inline`), the copies are declared as ``kb_<name>`` by
+``compat/kb_drafts.h``, which ``kb_inline.h`` includes after the rules' shims;
+``kb_drafts.c`` itself includes ``kb_inline.h`` with ``KB_INLINE_LAYER_NAMES``
+defined, so the rules' shims mean in the copies what the layer makes them
+mean (the copies are the driver's kernel's code, not rewritten into spots).
+Pruned for the driver's own kernel (``-DKB_HAVE_EXPORT_<name>``: it exports
+them), inline OUT's driver files are the driver again.
 """
 
 from __future__ import annotations

@@ -39,6 +39,12 @@ wrappers themselves still ship in ``compat/include`` (first on the include
 path, as in the layer) for what only a wrapper can do, e.g. a struct member
 added around the kernel's <linux/netdevice.h>; such a rule has no spot.
 
+An exported function a target lacks and the compat object copies
+(:mod:`.compatobj`, the same object as the layer's) is a spot too: the
+driver's call under ``#ifdef KB_HAVE_EXPORT_<name>`` (OUT's Kbuild asks the
+target's Module.symvers), ``kb_<name>`` -- the copy in compat/kb_drafts.c,
+declared by compat/kb_drafts.h -- otherwise.
+
 Where a spot begins and ends is read from the tree-sitter syntax tree: the
 innermost statement, declaration, initializer entry, struct field or case
 label holding the name, cut to its head when the name sits before a body
