@@ -158,3 +158,20 @@ def test_inline_out_is_deterministic(bridged, pcifront, tree510, tmp_path):  # t
     a = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
     assert a == sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*") if p.is_file())
     assert all((out / f).read_bytes() == (tmp_path / "again" / f).read_bytes() for f in a)
+
+
+def test_a_drafted_whole_header_is_on_inline_outs_include_path(tmp_path):  # type: ignore[no-untyped-def]
+    # xen-hcd of 6.1 on 5.10: <xen/interface/io/usbif.h> came in 5.17 and is drafted whole
+    # into compat/include (the layer's wrapper directory). Inline drops the layer's "after"
+    # wrappers there; with no rule wrapper left in compat/include the directory was not on
+    # OUT's include path and the build stopped at the #include (every xen-hcd of 6.1..7.3 on
+    # 5.10, the layer's cells clean). Build-proved by the inline matrix (bench/README.md)
+    proc = run_cli("bridge", "xen-hcd@6.1", "--target", "5.10", "--strategy", "inline",
+                   "-o", str(tmp_path / "out"), "--no-abi-check", "--json")
+    res = json.loads(proc.stdout)
+    assert proc.returncode == 0 and res["prediction"]["remaining"] == [], proc.stdout[-2000:] + proc.stderr
+    out = tmp_path / "out"
+    assert (out / "compat" / "include" / "xen" / "interface" / "io" / "usbif.h").is_file()
+    dirs = [w for ln in (out / "Kbuild").read_text().splitlines() if ln.startswith("NOSTDINC_FLAGS +=")
+            for w in ln.split()[2:]]
+    assert "-I$(KB_COMPAT)/include" in dirs, dirs

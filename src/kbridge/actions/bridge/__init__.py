@@ -143,7 +143,7 @@ def _plan_once(driver: Driver, home: str, trees: list[KernelTree], strategy: str
     spots: list[dict[str, object]] = []
     if strategy == "inline":
         from kbridge.actions.bridge import inline
-        res = inline.files(driver, home, p, guards or "feature")
+        res = inline.files(driver, home, p, guards or "feature", extra=drafted.files)
         content, own, spots = res.content, res.driver_files, [s.to_json() for s in res.spots]
     else:
         content, own = layer.files(driver, home, p)
@@ -158,7 +158,7 @@ def _plan_once(driver: Driver, home: str, trees: list[KernelTree], strategy: str
     if strategy == "inline" and compat.drafts:
         # the driver's calls of the copies are spots too: the driver's files, kb_inline.h
         # (which then includes the copies' declarations) and INLINE.md again, with them
-        res = inline.files(driver, home, p, guards or "feature", compat)
+        res = inline.files(driver, home, p, guards or "feature", compat, extra=drafted.files)
         content.update({k: v for k, v in res.content.items() if k != "Kbuild"})
         spots = [s.to_json() for s in res.spots]
     return p, drafted, content, own, spots, compat, gaps

@@ -719,8 +719,12 @@ def copy_id(name: str) -> str:
 
 
 def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature",
-          compat: compatobj.DraftPlan | None = None) -> InlineResult:
+          compat: compatobj.DraftPlan | None = None,
+          extra: dict[str, bytes] | None = None) -> InlineResult:
     """Every file of inline OUT (relative path -> bytes).
+
+    *extra*: files OUT carries besides (the header drafts' whole headers in compat/include,
+    :mod:`.draft`): their directories are on the include path as the rules' wrappers are.
 
     *compat*: the compat object OUT carries (its files are the caller's): each name the
     driver calls of a copied function is a spot, ``#ifdef KB_HAVE_EXPORT_<name>`` over the
@@ -772,7 +776,9 @@ def files(driver: Driver, home: str, p: layer.LayerPlan, style: str = "feature",
         if rel in drop or rel in content:
             continue
         content[rel] = data
-    wrappers = layer.include_dirs(content)
+    # (a drafted whole header may be alone in compat/include: inline drops the "after"
+    # wrappers the layer has there, so the directory is on the path for the drafts too)
+    wrappers = layer.include_dirs({**content, **(extra or {})})
     probes = None
     if style == "version":
         for rel in [r for r in content if r.startswith(("compat/kb_probes", "compat/probes/"))] + \
