@@ -3,7 +3,9 @@
 ``audit(path)`` finds, in a driver or a whole tree:
 
 * ``kbridge_guard``: ``#if KB_HAVE_X`` / ``#ifdef KB_HAVE_X`` (the rule
-  library says which API and from which release);
+  library says which API and from which release; ``KB_HAVE_EXPORT_<name>``
+  is the compat object's, the API is <name>: no release, Module.symvers
+  decides at build time, so no kernel range decides it either);
 * ``version``: tests of ``LINUX_VERSION_CODE`` against ``KERNEL_VERSION(a, b,
   c)`` (or a number), in any form the preprocessor accepts: ``<``, ``>=``,
   ``==``, ``&&``, ``||``, ``!``, parentheses, ``#elif`` chains;
@@ -40,6 +42,7 @@ from kbridge.facts import ifexpr, scan
 from kbridge.facts.cparse import parse_bounded, thread_parser
 
 KB_GUARD_PREFIX = "KB_HAVE_"
+EXPORT_GUARD_PREFIX = "KB_HAVE_EXPORT_"     # the compat object's copies (actions/bridge/compatobj)
 WRAPPER_PREFIX = "kb_"
 VENDOR_SYMBOLS = frozenset({
     "RHEL_RELEASE_CODE", "RHEL_RELEASE_VERSION", "RHEL_MAJOR", "RHEL_MINOR",
@@ -685,9 +688,19 @@ def audit_text(text: str, name: str, *, env: pr.Env | None = None,
             known = [guards[s] for s in symbols if s in guards]
             api = sorted({a for r in known for a in getattr(r, "api", ())})
             rule = ",".join(getattr(r, "id", "") for r in known) or None
-            if not known:
+            exports = [s.removeprefix(EXPORT_GUARD_PREFIX) for s in symbols
+                       if s.startswith(EXPORT_GUARD_PREFIX)]
+            if not known and exports:
+                # a compat object's copy (kbridge bridge, either strategy): defined where the
+                # kernel's Module.symvers has the export, asked at build time (no release)
+                note = ("compat object: kb_" + ", kb_".join(exports) + " copied from the driver's "
+                        "kernel where the kernel does not export it (Module.symvers, at build time)")
+                api = exports
+            elif not known:
                 note = "guard not in the rule library"
                 api = _differing(branch_ids)
+            else:
+                api += [e for e in exports if e not in api]
         elif kind == "compat_define":
             api = [symbols[0]]
         else:

@@ -143,17 +143,24 @@ def _plan_once(driver: Driver, home: str, trees: list[KernelTree], strategy: str
     spots: list[dict[str, object]] = []
     if strategy == "inline":
         from kbridge.actions.bridge import inline
-        res = inline.files(driver, home, p, guards or "feature")
+        res = inline.files(driver, home, p, guards or "feature", extra=drafted.files)
         content, own, spots = res.content, res.driver_files, [s.to_json() for s in res.spots]
     else:
         content, own = layer.files(driver, home, p)
     content = {**content, **{k: v for k, v in drafted.files.items() if k not in content}}
     # exported functions a target lacks, copied from the source package into a compat object
-    # (after the header drafts are in OUT: a copy may need what they supply)
+    # (after the header drafts are in OUT: a copy may need what they supply); the same
+    # object, probes and compile check for both strategies (compatobj.apply)
     from kbridge.actions.bridge import compatobj
     compat = (compatobj.apply(driver, home_tree(home, trees), trees, rules, {s.rule.id for s in p.shims},
-                              content if strategy == "layer" else None)
-              if drafts else compatobj.DraftPlan())
+                              content, strategy=strategy)
+              if drafts else compatobj.DraftPlan(strategy=strategy))
+    if strategy == "inline" and compat.drafts:
+        # the driver's calls of the copies are spots too: the driver's files, kb_inline.h
+        # (which then includes the copies' declarations) and INLINE.md again, with them
+        res = inline.files(driver, home, p, guards or "feature", compat, extra=drafted.files)
+        content.update({k: v for k, v in res.content.items() if k != "Kbuild"})
+        spots = [s.to_json() for s in res.spots]
     return p, drafted, content, own, spots, compat, gaps
 
 
@@ -199,12 +206,11 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
     home = home or home_version(driver, trees)
     # a function copied into the compat object may need what the driver does not use itself
     # (a rule's shim for a callee, a header draft of a macro): fed back, and everything planned
-    # again, until nothing new is wanted (bounded; the compat object is the layer's only)
+    # again, until nothing new is wanted (bounded; both strategies carry the compat object)
     hist_rules: dict[tuple[str, str], set[str]] = {}
     hist_names: dict[tuple[str, str], set[str]] = {}
     used: Wants = (frozenset(), {})
-    # (the inline strategy carries no compat object: its copies are refused, nothing fed back)
-    for _ in range(MAX_ROUNDS if strategy == "layer" else 1):
+    for _ in range(MAX_ROUNDS):
         planned = used
         p, drafted, content, own, spots, compat, gaps = _plan_once(
             driver, home, trees, strategy, rules, guards, drafts, cache, *used)
@@ -218,7 +224,7 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
         used = nxt
     # what only copies that were refused in the end wanted is not carried
     kept = _wants(hist_rules, hist_names, {(d.name, t) for d in compat.drafts for t in d.targets})
-    if kept != planned and strategy == "layer":
+    if kept != planned:
         p, drafted, content, own, spots, compat, gaps = _plan_once(
             driver, home, trees, strategy, rules, guards, drafts, cache, *kept)
     if out.exists() and not out.is_dir():
