@@ -172,10 +172,11 @@ def _guarded_blocks(text: str) -> dict[str, str]:
 
 def test_shared_guarded_blocks_are_identical_in_every_shim():
     # two rules that change one kernel struct share a wrapper (struct kb_drm_driver of
-    # drm_gem_prime_mmap_removed and drm_driver_date_removed; the host-template box of
-    # scsi_queuecommand_qc_status and scsi_slave_configure_removed): each shim carries the
-    # same block under one include guard, and whichever comes first defines it for both,
-    # so copies that drift apart would give a driver the other rule's version silently
+    # drm_gem_prime_mmap_removed and drm_driver_date_removed; the net_device box): each
+    # shim carries the same block under one include guard, and whichever comes first
+    # defines it for both, so copies that drift apart would give a driver the other
+    # rule's version silently (shared C that needs no such care is a fragment:
+    # knowledge/fragments/, e.g. the SCSI host-template box)
     seen: dict[str, tuple[str, str]] = {}
     shared = 0
     for path in sorted(SHIMS_DIR.rglob("*.h")):
