@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import kernel_source_files
@@ -232,6 +233,8 @@ def test_hypothesis_nests_equal_unifdef(text: str, kernel: str) -> None:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(text="#ifdef A\n#endif\n#if U1\n#elif LINUX_VERSION_CODE < KERNEL_VERSION(5, 4, 0)\n"
+              "#elif B\n#endif /* X */\n", lo="4.19", hi="6.1", pick=0)
 @given(text=files, lo=st.sampled_from(("4.19", "5.4", "5.10")),
        hi=st.sampled_from(("6.1", "6.12")), pick=st.integers(0, 10_000))
 def test_hypothesis_range_then_kernel(text: str, lo: str, hi: str, pick: int) -> None:
@@ -245,4 +248,13 @@ def test_hypothesis_range_then_kernel(text: str, lo: str, hi: str, pick: int) ->
     v = a + pick * (b - a) // 10_000
     direct = unifdef(kv(text), {**DEFINES, pr.VERSION_SYMBOL: v}, UNDEFS)
     via = unifdef(kv(ranged), {**DEFINES, pr.VERSION_SYMBOL: v}, UNDEFS)
-    assert direct[1] == via[1]       # the text (the exit codes say "changed", which differs)
+    # the text (the exit codes say "changed", which differs), up to the comment on an
+    # #endif: unifdef 2.10 drops it when it deletes a false #elif that follows one it
+    # turned into #else (`#if U1 / #elif V < 5 / #elif B / #endif /* X */` with V=4, B=0
+    # gives a bare #endif; without the `#elif B` line, which the range prune already
+    # removed, it keeps the comment) -- unifdef's own quirk, not the prune's
+    assert _endif_bare(direct[1]) == _endif_bare(via[1])
+
+
+def _endif_bare(text: str) -> str:
+    return re.sub(r"(?m)^(\s*#\s*endif)\b.*$", r"\1", text)
