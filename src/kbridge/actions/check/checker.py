@@ -41,6 +41,7 @@ macro-redefined     a macro the driver defines itself that the target's headers
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -565,7 +566,6 @@ class Checker:
     def _same_definition(self, name: str, mt: Macro) -> bool:
         """gcc's test for a benign redefinition: the same parameters and the same
         replacement tokens (white space and comments aside)."""
-        import re
         own = self.scan.macro_defs.get(name)
         if own is None:
             return False
@@ -581,7 +581,6 @@ class Checker:
     def _expands(self, macro: str, name: str) -> bool:
         """Whether the target's macro *macro* names *name* in its body, directly or through
         the kernel macros it names (a few levels)."""
-        import re
         seen: set[str] = set()
         todo = [macro]
         while todo and len(seen) < 64:
