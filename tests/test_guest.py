@@ -91,6 +91,27 @@ def test_judge_reports_a_guest_that_never_reported():
     assert res.problems == ["Kernel panic - not syncing: VFS"]
 
 
+def test_judge_names_the_modules_own_kernel_line_not_the_last_one():
+    # CI at 9459c4e: under load the kernel's "clocksource: Switched to clocksource tsc"
+    # landed between the insmod marker and the end of the log, and the reason quoted it
+    # instead of the loader's own line about the module
+    own = ("module hello: .gnu.linkonce.this_module section size must match the kernel's "
+           "built struct module size at run time")
+    mark, kmsg = initramfs.MARK, initramfs.KMSG_MARK
+    console = "\n".join([f"{mark} begin x", f"{mark} insmod 1 hello errno 8 Exec format error",
+                          f"{mark} dmesg-begin", f"[    1.0] {kmsg} insmod hello",
+                          f"[    1.1] {own}", "[    1.2] clocksource: Switched to clocksource tsc",
+                          f"{mark} dmesg-end", f"{mark} end"]) + "\n"
+    res = runner.judge(R61, console, 3.0, False, "tcg", ["hello"])
+    assert not res.ok and res.modules[0].errno == "ENOEXEC"
+    assert res.reasons == [f"module hello did not load: ENOEXEC (Exec format error); kernel: {own}"]
+    # a module file named with '-' is known to the kernel with '_'
+    res = runner.judge(R61, console.replace("insmod 1 hello", "insmod 1 x-y")
+                       .replace("insmod hello", "insmod x-y").replace("module hello:", "module x_y:"),
+                       3.0, False, "tcg", ["x-y"])
+    assert res.reasons[0].endswith(own.replace("hello", "x_y"))
+
+
 @pytest.mark.slow
 def test_run_cli_param_and_test_pass_on_612():
     proc = run_cli("run", str(HELLO), "--kernel", "6.12", "--param", "greeting=7",

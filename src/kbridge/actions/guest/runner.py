@@ -54,6 +54,21 @@ _TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 _ERRNO = re.compile(r"^errno (\d+)\b")
 
 
+def own_kernel_line(name: str, lines: list[str]) -> str | None:
+    """The kernel's line about why module *name* did not load, among *lines*.
+
+    The lines between a module's insmod marker and the next marker are the
+    module's own, but the kernel goes on logging meanwhile (a clocksource
+    switch under TCG landed there in CI at 9459c4e): the loader's line names
+    the module ("module x_y: ...", "x_y: Unknown symbol ..."), as the kernel
+    knows it -- with '_' where the file name has '-'. Without such a line,
+    the last one."""
+    names = {name, name.replace("-", "_")}
+    own = re.compile(r"(?:^|\s)(?:%s):" % "|".join(re.escape(n) for n in sorted(names)))
+    mine = [line for line in lines if own.search(line)]
+    return (mine or lines or [None])[-1]
+
+
 def problem_lines(lines: list[str]) -> list[str]:
     """The kernel-log lines that fail a run: BUG, Oops, WARNING, panics, sanitizer reports."""
     return [line for line in lines if _PROBLEM.search(line)]
@@ -204,7 +219,7 @@ def judge(release: str, b_console: str, seconds: float, timed_out: bool, accel: 
             if m.version_errors:
                 why += f" ({m.version_errors[0]})"
             elif m.dmesg and not m.unknown_symbols:
-                why += f"; kernel: {m.dmesg[-1]}"
+                why += f"; kernel: {own_kernel_line(m.name, m.dmesg)}"
             reasons.append(f"{m.kind} {m.name} did not load: {why}")
     seen = {m.name for m in loads if m.kind == "module"}
     if ended:

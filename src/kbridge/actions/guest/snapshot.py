@@ -34,7 +34,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kbridge.actions.guest.runner import DEFAULT_TIMEOUT, GuestResult, build_for, run_guest
+from kbridge.actions.guest.runner import (DEFAULT_TIMEOUT, GuestResult, build_for, own_kernel_line,
+                                         run_guest)
 from kbridge.errors import KbridgeError
 
 SNAPSHOT_SCHEMA = 1
@@ -429,7 +430,7 @@ def take_many(stages: list[Stage], release: str, *, cache: Path | None = None,
                 if unknown:
                     why += f" (unknown symbols: {', '.join(unknown)})"
                 elif log:
-                    why += f"; kernel: {log[-1]}"
+                    why += f"; kernel: {own_kernel_line(name, log)}"
                 reasons.append(f"module {name} did not load: {why}")
         if parsed["test"] not in (None, 0):
             reasons.append(f"snapshot scenario exited {parsed['test']}: "
