@@ -278,7 +278,8 @@ def test_iosys_map_vmap_callbacks_serve_510s_core(tmp_path):
             "vmap io", "vunmap io iomem=1 same=1", "dmabuf io mapped=1 same=1",
             "vmap err", "dmabuf err mapped=0 same=0",
             "vmap null", "dmabuf null mapped=0 same=0",
-            "prepare_fb ret=0 fence=1", "registered 0"], (round, got)
+            "prepare_fb ret=0 fence=1", "shmem mapped=1 same=1 funcs=kernel",
+            "registered 0"], (round, got)
     # the first load's unload is logged before the reload's lines
     assert "kbgv reloaded unloaded live=0" in got, got
     assert "kbgv rmmod ok" in got and "kbgv rmmod unloaded live=0" in got, got

@@ -32,6 +32,10 @@
  *    for an address remembered, system memory otherwise). 5.10's core skips a
  *    NULL address as 5.18+'s skips a NULL map.
  *  A NULL slot stays NULL (5.10's core then has -EOPNOTSUPP/nothing, as 5.18+).
+ * Only the module's own funcs are the driver's type: an object of one of the
+ * kernel's GEM helpers (5.10's drm_gem_shmem_create() and the like, their
+ * funcs of the kernel's types, in the kernel) keeps its funcs when the driver
+ * gives it a handle itself, and the kernel calls its helper's own vmap.
  * Limit: obj->funcs is the copy, not the driver's own struct (a driver
  * comparing obj->funcs with its struct to recognise its objects finds another
  * pointer); more than KB_GEMV_MAX funcs structs in one module fail object
@@ -49,6 +53,7 @@
 #include <drm/drm_vma_manager.h>
 #include <linux/iosys-map.h>
 #include <linux/err.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 struct drm_gem_object;
@@ -169,6 +174,10 @@ static inline int kb_gemv_install(struct drm_gem_object *obj)
 	if ((const void *)f >= (const void *)kb_gemv_pool &&
 	    (const void *)f < (const void *)(kb_gemv_pool + KB_GEMV_MAX))
 		return 0;	/* the copy already */
+#ifdef MODULE
+	if (!within_module((unsigned long)f, THIS_MODULE))
+		return 0;	/* the kernel's own funcs (a GEM helper's object): the kernel's types */
+#endif
 	spin_lock(&kb_gemv_lock);
 	for (n = kb_gemv_pool; n < kb_gemv_pool + KB_GEMV_MAX; n++) {
 		if (n->driver == f)
