@@ -217,3 +217,40 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
     assert g.ok, (g.reasons, g.problems, g.test_output)
     assert not _diff(EXPECTED, _seen(g.test_output)), _diff(EXPECTED, _seen(g.test_output))
     assert "kbx processed=5 success=5" in g.test_output.splitlines(), g.test_output
+
+
+@pytest.mark.parametrize("direction,body,refused", [
+    # macvlan itself (7.3's form on 5.10): it defines the function the shim exports in the kernel's form
+    ("new_on_old", "int macvlan_common_newlink(struct net_device *dev, struct rtnl_newlink_params *p,\n"
+                   "\t\t\t   struct netlink_ext_ack *e) { return 0; }\n"
+                   "EXPORT_SYMBOL_GPL(macvlan_common_newlink);\n", False),
+    # a consumer (7.3's macvtap shape): calls the kernel's export, defines nothing
+    ("new_on_old", "int kbt_newlink(struct net_device *dev, struct rtnl_newlink_params *p,\n"
+                   "\t\t struct netlink_ext_ack *e) { return macvlan_common_newlink(dev, p, e); }\n", True),
+    # the same for a 5.10 consumer on 7.3
+    ("old_on_new", "int kbt_newlink(struct net *n, struct net_device *dev, struct nlattr *tb[],\n"
+                   "\t\t struct nlattr *data[], struct netlink_ext_ack *e)\n"
+                   "{ return macvlan_common_newlink(n, dev, tb, data, e); }\n", True),
+])
+def test_macvlan_common_newlink_shim_serves_only_its_provider(tmp_path, direction, body, refused):  # type: ignore[no-untyped-def]
+    """macvlan_common_newlink_params defines and exports macvlan_common_newlink in the kernel's
+    form and renames the driver's own definition to kb_drv_macvlan_common_newlink: right for
+    macvlan, the module that defines it. A module that only calls it (a macvtap of the other
+    kernel) got the same shim -- bridge exited 0 ('2 bridged, 0 not bridged' for a 7.3-style
+    consumer on 5.10) and the build stopped at modpost: 'kb_drv_macvlan_common_newlink
+    undefined!' (and the module would have exported a second macvlan_common_newlink). It is
+    now refused with the reason (refused_unless_defined). The two refusal cases failed before
+    (no manifest key: nothing refused); no build."""
+    from kbridge.actions.bridge import layer
+    from kbridge.knowledge import rules
+
+    (tmp_path / "kbt.c").write_text("#include <linux/module.h>\n#include <linux/if_macvlan.h>\n"
+                                    "#include <net/rtnetlink.h>\n" + body)
+    (tmp_path / "Kbuild").write_text("obj-m := kbt.o\n")
+    rule = rules.by_id(rules.load())["macvlan_common_newlink_params"]
+    drv = drv_mod.load(tmp_path)
+    assert rule in layer.used_rules([rule], drv)
+    why = layer._refused_uses(rule.manifest.direction(direction), drv, rule)
+    assert bool(why) is refused, why
+    if refused:
+        assert "uses macvlan_common_newlink() without defining it" in why, why

@@ -659,8 +659,11 @@ SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next
              "refused_callback_calls": "a table member = [functions]: the function a driver designates for .member "
                                        "(.m = fn in an initializer) must not call any of them in its own body for the "
                                        "shim to stay faithful",
+             "refused_unless_defined": "functions the driver must define itself (the shim supplies the kernel's "
+                                       "side of the driver's own definition); a driver that names them "
+                                       "without defining them is refused",
              "refused_why": "why (required with refused_reads / refused_includes / refused_inits / "
-                            "refused_callback_calls; reported as not bridged)",
+                            "refused_callback_calls / refused_unless_defined; reported as not bridged)",
              "anchors": "what the shim's C hooks or builds on in the kernel's headers: a list whose entries "
                         "are a 'struct S.m' member, a NAME (enum constant or macro) or a list of alternatives "
                         "(a kernel must have one of each entry; each is probed at build time as KB_ANCHOR_...)"}
@@ -687,6 +690,8 @@ class ShimDirection:
     cflags_when: str | None = None
     # (member, functions): the driver's callback designated for .member must not call them
     refused_callback_calls: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # functions the driver must define itself; naming one without defining it is refused
+    refused_unless_defined: tuple[str, ...] = ()
 
 
 def anchor_macro(anchor: str) -> str:
@@ -805,7 +810,8 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                 raise fail(_key_line(text, k, d) or _table_line(text, d) or 1,
                            f"'{d}.{k}' must be a non-empty string")
         for k, what in (("cflags", "compiler flags"), ("refused_reads", "member names"),
-                        ("refused_includes", "header paths"), ("refused_inits", "member names")):
+                        ("refused_includes", "header paths"), ("refused_inits", "member names"),
+                        ("refused_unless_defined", "function names")):
             v = t.get(k, [])
             if not isinstance(v, list) or not all(isinstance(c, str) and c for c in v):
                 raise fail(_key_line(text, k, d) or _table_line(text, d) or 1,
@@ -822,7 +828,7 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
             raise fail(_key_line(text, "anchors", d) or _table_line(text, d) or 1,
                        f"'{d}.anchors' must be a list of 'struct S.member' or NAME entries, or lists of them")
         if (t.get("refused_reads") or t.get("refused_includes") or t.get("refused_inits")
-                or t.get("refused_callback_calls")) and "refused_why" not in t:
+                or t.get("refused_callback_calls") or t.get("refused_unless_defined")) and "refused_why" not in t:
             raise fail(_table_line(text, d) or 1, f"[{d}] refuses uses without 'refused_why'")
         if "noop" in t and "impossible" in t:
             raise fail(_key_line(text, "impossible", d) or _table_line(text, d) or 1,
@@ -836,7 +842,8 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                                             tuple(tuple(e) for e in entries),
                                             tuple(t.get("refused_inits", [])),
                                             t.get("cflags_when"),
-                                            tuple((m, tuple(v)) for m, v in sorted(cbc.items())))))
+                                            tuple((m, tuple(v)) for m, v in sorted(cbc.items())),
+                                            tuple(t.get("refused_unless_defined", [])))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
                         tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments))
 

@@ -363,9 +363,10 @@ def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None,
     (before, any ``->remove`` in the driver refused platform_driver_remove_void). A member
     the rule does not name keeps the name match."""
     reads, includes, inits = meta.refused_reads, meta.refused_includes, meta.refused_inits
-    if not (reads or includes or inits or meta.refused_callback_calls):
+    if not (reads or includes or inits or meta.refused_callback_calls or meta.refused_unless_defined):
         return ""
     callback_calls = _refused_callback_calls(meta, driver) if meta.refused_callback_calls else []
+    callback_calls += _undefined_uses(meta, driver) if meta.refused_unless_defined else []
     if not (reads or includes or inits):
         return ", ".join(callback_calls)
     names = live if live is not None else scan.driver_names(driver)
@@ -402,6 +403,20 @@ def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None,
     found += [f"sets .{m} in an initializer" for m in inits
               if on_the_struct(m, ("init",), m in designated)]
     return ", ".join(found + callback_calls)
+
+
+def _undefined_uses(meta: ShimDirection, driver: Driver) -> list[str]:
+    """refused_unless_defined: each of the functions the driver names (calls or takes) without
+    defining it, as a phrase -- the shim supplies the kernel's side of the driver's own
+    definition, so a mere user of the kernel's function is not what it bridges."""
+    sc = scan.scan(driver)
+    named = {u.name for u in sc.uses if u.kind in ("call", "ref")}
+    found = []
+    for f in meta.refused_unless_defined:
+        decl = sc.functions.get(f)
+        if f in named and not (decl is not None and decl.defined):
+            found.append(f"uses {f}() without defining it")
+    return found
 
 
 def _refused_callback_calls(meta: ShimDirection, driver: Driver) -> list[str]:
