@@ -14,3 +14,14 @@ static inline int netif_rx_ni(struct sk_buff *skb)
 {
 	return netif_rx(skb);
 }
+
+/*
+ * netif_rx_any_context() (5.10 .. 5.17; removed by the same 2655926aea9b): the older
+ * kernel's any-context entry -- netif_rx() in interrupt context, netif_rx_ni()
+ * otherwise -- is what the newer netif_rx() does by itself (bottom halves disabled
+ * around the receive where none are off, the NET_RX softirq run on enabling them).
+ */
+static inline int netif_rx_any_context(struct sk_buff *skb)
+{
+	return netif_rx(skb);
+}
