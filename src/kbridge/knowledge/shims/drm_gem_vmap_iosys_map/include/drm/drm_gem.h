@@ -35,7 +35,9 @@
  * Only the module's own funcs are the driver's type: an object of one of the
  * kernel's GEM helpers (5.10's drm_gem_shmem_create() and the like, their
  * funcs of the kernel's types, in the kernel) keeps its funcs when the driver
- * gives it a handle itself, and the kernel calls its helper's own vmap.
+ * gives it a handle itself, and the kernel calls its helper's own vmap
+ * (limit: a driver split into modules whose funcs live in another of its
+ * modules than the one initializing the objects is taken for the kernel's).
  * Limit: obj->funcs is the copy, not the driver's own struct (a driver
  * comparing obj->funcs with its struct to recognise its objects finds another
  * pointer); more than KB_GEMV_MAX funcs structs in one module fail object
