@@ -250,6 +250,10 @@ SWEEP_CELLS: dict[str, str] = {
     # reference; the expected values are literals the bridged cells assert on their own)
     "tests/test_shims_fb_defio.py::test_old_deferred_io_driver_maps_and_sees_its_pages[5.10]":
         "[6.1], [6.12] (bridged, fb_deferred_io_pagereflist)",
+    # 7.2 and 7.3 bridge it with the same two rules (page_index_removed's wrapper, the
+    # trampoline's store of the index): [7.3] stays
+    "tests/test_shims_fb_defio.py::test_old_deferred_io_driver_maps_and_sees_its_pages[7.2]":
+        "[7.3] (bridged, page_index_removed + fb_deferred_io_pagereflist)",
     "tests/test_shims_fb_defio.py::test_new_deferred_io_driver_maps_and_sees_its_pagerefs[6.1]":
         "[5.10] (bridged, fb_deferred_io_pagereflist)",
     "tests/test_shims_fb_defio.py::test_generated_ops_driver_maps_through_the_macros_mmap[6.12]":

@@ -322,6 +322,29 @@ def test_a_member_renamed_in_place_only_where_a_shim_declares_it() -> None:
         "struct ethtool_ops": frozenset({"get_ts_info"})}
 
 
+def test_a_member_renamed_in_place_is_allowed_where_its_struct_is_embedded() -> None:
+    """page_index_removed spells struct page's __folio_index as index in place; struct folio
+    embeds struct page by value (its union with the folio's own members), so the declaration
+    must reach that nesting too -- before, xen-fbfront@5.10 on 7.2/7.3 failed the check with
+    'struct folio.page.__folio_index: the kernel's member (at offset 32) is missing here'.
+    Only the declared member of the declared type: a moved slot is still caught."""
+    page = btf.Layout("struct", "page", 48, (_m("flags", 0), _m("mapping", 192), _m("__folio_index", 256)))
+    mine_page = btf.Layout("struct", "page", 48, (_m("flags", 0), _m("mapping", 192), _m("index", 256)))
+    folio = btf.Layout("struct", "folio", 64, (_m("page", 0, 48, page), _m("index", 256)))
+    mine_folio = btf.Layout("struct", "folio", 64, (_m("page", 0, 48, mine_page), _m("index", 256)))
+    renamed = abi.renamed_members(["page_index_removed"])
+    assert renamed == {"struct page": frozenset({"__folio_index"})}
+    assert abi.first_difference(mine_folio, folio)[0] == "page.__folio_index"
+    assert abi.first_difference(mine_folio, folio, renamed_in=renamed) is None
+    assert abi.first_difference(mine_page, page, renamed=renamed["struct page"], renamed_in=renamed) is None
+    moved = btf.Layout("struct", "page", 48, (_m("flags", 0), _m("index", 192), _m("mapping", 256)))
+    assert abi.first_difference(btf.Layout("struct", "folio", 64, (_m("page", 0, 48, moved), _m("index", 256))),
+                                folio, renamed_in=renamed)[0] == "page.mapping"
+    # another struct's member of that name is not renamed by it
+    assert abi.first_difference(btf.Layout("struct", "folio", 64, (_m("page", 0, 48, page), _m("idx", 256))),
+                                folio, renamed_in=renamed)[0] == "index"
+
+
 @pytest.mark.slow
 def test_a_callback_parameter_of_a_renamed_struct_is_caught(tree61, tree612, tmp_path,
                                                             monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -195,7 +195,8 @@ def test_cannot_bridge_member_rule_needs_its_struct(tmp_path, body, elsewhere): 
     """A direction that cannot be bridged fails the whole bridge, so a member rule's is
     reported only when the driver may read S.m (used_rules matches members by name):
     page_index_removed must not fail snd_xen_front@6.12 on 7.3 (failed before the fix:
-    'NOT BRIDGED page_index_removed' for its stream->index), and must fail xen-fbfront@5.10."""
+    'NOT BRIDGED page_index_removed' for its stream->index), and must fail xen-fbfront@5.10
+    (while its old_on_new was impossible; it is bridged since, by a wrapper)."""
     from kbridge.actions.bridge import layer
     from kbridge.knowledge import rules
 

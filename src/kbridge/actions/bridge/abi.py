@@ -286,7 +286,8 @@ RENAMES = "renames"     # "struct S.m": the kernel's member m stands under anoth
 
 def first_difference(mine: btf.Layout, kernel: btf.Layout, path: str = "",
                      allowed: str | None = None,
-                     renamed: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+                     renamed: frozenset[str] = frozenset(),
+                     renamed_in: dict[str, frozenset[str]] | None = None) -> tuple[str, str] | None:
     """(member path, what differs) between the module's layout and the kernel's, None when the
     module's view keeps the kernel's layout.
 
@@ -298,7 +299,9 @@ def first_difference(mine: btf.Layout, kernel: btf.Layout, path: str = "",
     elsewhere (padding, the tail) only when a shim declared the struct *allowed* =
     :data:`EXTENDS` or :data:`GROWS`; a different size only with :data:`GROWS` (larger).
     A kernel member in *renamed* (a shim declared it :data:`RENAMES`) may stand under another
-    name, at the kernel's offset with its width and size.
+    name, at the kernel's offset with its width and size. *renamed_in* ("struct NAME" -> its
+    renamed members) carries the declarations into by-value members of those types: struct
+    folio embeds struct page, whose __folio_index page_index_removed spells index in place.
     """
     if mine == kernel:
         return None
@@ -322,7 +325,9 @@ def first_difference(mine: btf.Layout, kernel: btf.Layout, path: str = "",
             return where, f"{m.type_name or 'its type'} of {m.size} bytes here, " \
                           f"{k.type_name or 'its type'} of {k.size} bytes in the kernel"
         if m.nested is not None and k.nested is not None:
-            inner = first_difference(m.nested, k.nested, where + ".")
+            inner = first_difference(m.nested, k.nested, where + ".",
+                                     renamed=(renamed_in or {}).get(k.nested.title, frozenset()),
+                                     renamed_in=renamed_in)
             if inner is not None:
                 what = f"{m.type_name} here, {k.type_name} in the kernel: " if m.type_name != k.type_name else ""
                 return inner[0], what + inner[1]
@@ -460,7 +465,8 @@ def callback_differences(mine: btf.Btf, mine_id: int, kernel: list[tuple[btf.Btf
                     how = allowed.get(k[0])
                     if how == GROWS and where != "the pointer":
                         how = EXTENDS       # the kernel allocated what it passes to a callback
-                    diffs = [first_difference(lay, t, allowed=how, renamed=renamed.get(k[0], frozenset()))
+                    diffs = [first_difference(lay, t, allowed=how, renamed=renamed.get(k[0], frozenset()),
+                                              renamed_in=renamed)
                              for t in theirs]
                     memo[key] = None if not diffs or any(d is None for d in diffs) else diffs[0]
                 found = memo[key]
@@ -524,7 +530,8 @@ def check(kos: list[Path], release: str, *, own_types: frozenset[str] = frozense
             report.checked += 1
             for mine in variants:
                 diffs = [first_difference(mine, k, allowed=allowed.get(title),
-                                          renamed=renamed.get(title, frozenset())) for k in candidates]
+                                          renamed=renamed.get(title, frozenset()),
+                                          renamed_in=renamed) for k in candidates]
                 if any(d is None for d in diffs):
                     continue
                 member, detail = diffs[0]  # type: ignore[misc]
