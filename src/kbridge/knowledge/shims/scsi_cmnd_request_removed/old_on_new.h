@@ -15,9 +15,13 @@
  * store scsi_cmd_to_rq(cmd) there, then call what the slot held (the
  * driver's function, or another shim's trampoline): every command the core
  * hands the driver has it -- block-layer and error-handler submissions, the
- * error handler's and the reset ioctl's commands, timeouts; a command the
- * driver finds by tag or by scsi_host_busy_iter() was handed to it through
- * queuecommand first.
+ * error handler's and the reset ioctl's commands, timeouts. The newer core
+ * zeroes the appended bytes at each block-layer dispatch (below), before it
+ * starts the request: not bridged, a command the driver finds by tag or by
+ * scsi_host_busy_iter() in the moment between that start and the core's
+ * queuecommand call reads request NULL (5.10 stored it before the start).
+ * No init_cmd_priv trampoline (which would store it once per request): the
+ * core skips that zeroing for a template with init_cmd_priv.
  *
  * SCp: driver scratch that 5.10's scsi_init_command() zeroed with the rest
  * of the command each time it prepared one for the block layer. The newer
