@@ -58,6 +58,9 @@ kernel is:
                                            # by the kernel through a pointer only)
       renames = ["struct ethtool_ops.get_ts_info"]   # the kernel's slot under
                                            # another name, in place
+      appends = ["struct scsi_cmnd"]       # members only at or past the kernel's
+                                           # sizeof, in memory the kernel allocates
+                                           # larger at the shim's request
 
   and only when that rule is bridged in the OUT checked. Kernel members are
   checked in every case.
