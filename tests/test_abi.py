@@ -95,6 +95,29 @@ def test_members_only_the_module_has() -> None:
     assert "missing here" in abi.first_difference(missing, kernel, allowed=abi.GROWS)[1]
 
 
+def test_appends_allows_members_only_past_the_kernels_size() -> None:
+    """[abi] appends (scsi_cmnd_request_removed: request and SCp after the kernel's last
+    member, in the private area the kernel allocates larger): a member at or past the
+    kernel's sizeof and a larger size pass; a member in the kernel's tail padding, one
+    moving a kernel member, or a missing kernel member do not. Failed before APPENDS existed
+    (the appended members: 'no shim declares extending')."""
+    kernel = btf.Layout("struct", "scsi_cmnd", 24, (_m("host_scribble", 0), _m("flags", 64, 4),
+                                                    _m("result", 128, 4)))
+    appended = btf.Layout("struct", "scsi_cmnd", 40, (*kernel.members, _m("request", 192),
+                                                      _m("SCp", 256)))
+    assert abi.first_difference(appended, kernel, allowed=abi.APPENDS) is None
+    assert "no shim declares extending" in abi.first_difference(appended, kernel)[1]
+    in_padding = btf.Layout("struct", "scsi_cmnd", 24, (*kernel.members, _m("kb_x", 160, 4)))
+    assert abi.first_difference(in_padding, kernel, allowed=abi.APPENDS)[0] == "kb_x"
+    assert abi.first_difference(in_padding, kernel, allowed=abi.EXTENDS) is None
+    moved = btf.Layout("struct", "scsi_cmnd", 32, (_m("host_scribble", 0), _m("request", 64),
+                                                   _m("flags", 128, 4), _m("result", 192, 4)))
+    assert abi.first_difference(moved, kernel, allowed=abi.APPENDS)[0] == "flags"
+    smaller = btf.Layout("struct", "scsi_cmnd", 16, kernel.members[:2])
+    assert "missing here" in abi.first_difference(smaller, kernel, allowed=abi.APPENDS)[1]
+    assert abi.extensions(["scsi_cmnd_request_removed"]) == {"struct scsi_cmnd": abi.APPENDS}
+
+
 def test_shim_declarations_name_struct_titles() -> None:
     """[abi] extends/grows in shim.toml: read per rule; a typo'd kind would never match."""
     decl = abi.extensions(["netdev_hwtstamp_ndo", "netdev_xdp_features", "netdev_lltx"])

@@ -7,7 +7,13 @@ core made of the host (LUN 0 scanned through queuecommand and completed, LUN 1 r
 slave_configure, LUN 0 deleted) and what the module counted: the same on every kernel. Its
 .shost_attrs/.sdev_attrs (scsi_host_attrs_to_groups on 6.1 and later) must give the same
 files, modes and values, and a user's writes (a valid one stored, a negative one refused
-with an error and not stored) must behave the same.
+with an error and not stored) must behave the same. Its commands' cmd->request and cmd->SCp
+(scsi_cmnd_request_removed, scsi_cmnd_scp_removed on 6.1 and later: members appended to the
+driver's view of struct scsi_cmnd, in a private area the core allocates larger) must be right
+for every command: request the command's own (blk_mq_rq_from_pdu), on the device's queue,
+its unique tag finding the command (scsi_host_find_tag); SCp zeroed when queuecommand gets
+the command and kept, with the module's private data (cmd_size), until a work item completes
+it later.
 
 kbtest_msi_510 walks every PCI device's MSI descriptors with for_each_pci_msi_entry()
 (for_each_pci_msi_entry_removed), reads each one's msi_attrib.entry_nr
@@ -57,6 +63,7 @@ STATES = {
     "msi_attrib_entry_nr_removed": ("old", "new", "new", "new", "new"),
     "scsi_cmnd_scsi_done_removed": ("old", "new", "new", "new", "new"),
     "scsi_cmnd_request_removed": ("old", "new", "new", "new", "new"),
+    "scsi_cmnd_scp_removed": ("old", "new", "new", "new", "new"),
     "page_index_removed": ("old", "old", "old", "new", "new"),
     "scsi_host_attrs_to_groups": ("old", "new", "new", "new", "new"),
     # two sides: sdev_configure (new) / slave_configure (old); 6.12's device_configure
@@ -177,6 +184,9 @@ def _behave_alike(series: list[str], trees, tmp_path) -> None:  # type: ignore[n
             assert kbq.get(k) == v, (rel, k, kbq)
         assert int(kbq["qc_calls"]) >= 2 and kbq["done_calls"] == kbq["qc_calls"], (rel, kbq)
         assert int(kbq["destroy_calls"]) >= 1, (rel, kbq)
+        # cmd->request, SCp and the private data: right for every command
+        for k in ("req_ok", "scp_clean", "scp_kept", "priv_kept"):
+            assert kbq[k] == kbq["qc_calls"], (rel, k, kbq)
     counts = {r: (k["configure_calls"], k["destroy_calls"]) for r, k in seen.items()}
     assert len(set(counts.values())) == 1, counts
 

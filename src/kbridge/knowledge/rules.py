@@ -646,7 +646,7 @@ def by_id(rules: list[Rule]) -> dict[str, Rule]:
 
 # --------------------------------------------------------------------------- shim manifests
 
-ABI_KEYS = ("extends", "grows", "renames")
+ABI_KEYS = ("extends", "grows", "renames", "appends")
 SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next's it, then applies the shim)",
              "cflags": "compiler flags the shim's C needs (added to the driver's ccflags-y)",
              "cflags_when": "a flag of the kernel's own KBUILD_CFLAGS (-std=gnu89): the direction's cflags are "
@@ -727,6 +727,9 @@ class ShimManifest:
     # fragments: names of shared C files (knowledge/fragments/<name>.h) this rule's
     # shims include as "kb_fragments/<name>.h"; OUT carries each once
     fragments: tuple[str, ...] = ()
+    # appends: members only past the kernel's sizeof, the object allocated larger by the
+    # kernel at the shim's request (struct scsi_cmnd: the template copy's larger cmd_size)
+    abi_appends: tuple[str, ...] = ()
 
     def direction(self, d: str) -> ShimDirection:
         return dict(self.directions).get(d, ShimDirection())
@@ -845,7 +848,8 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                                             tuple((m, tuple(v)) for m, v in sorted(cbc.items())),
                                             tuple(t.get("refused_unless_defined", [])))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
-                        tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments))
+                        tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments),
+                        tuple(abi.get("appends", [])))
 
 
 # --------------------------------------------------------------------------- user rules

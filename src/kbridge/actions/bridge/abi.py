@@ -58,6 +58,9 @@ kernel is:
                                            # by the kernel through a pointer only)
       renames = ["struct ethtool_ops.get_ts_info"]   # the kernel's slot under
                                            # another name, in place
+      appends = ["struct scsi_cmnd"]       # members only at or past the kernel's
+                                           # sizeof, in memory the kernel allocates
+                                           # larger at the shim's request
 
   and only when that rule is bridged in the OUT checked. Kernel members are
   checked in every case.
@@ -281,6 +284,8 @@ def _slots(layout: btf.Layout, base: int = 0) -> dict[str, _Slot]:
 # what a shim may declare in its shim.toml (see extensions())
 EXTENDS = "extends"     # adds members in bytes the kernel leaves unused; size kept
 GROWS = "grows"         # may also be larger (a table the kernel only reads through a pointer)
+APPENDS = "appends"     # larger, members only past the kernel's size: an object the kernel
+                        # allocates larger on the shim's request (scsi_cmnd: the template's cmd_size)
 RENAMES = "renames"     # "struct S.m": the kernel's member m stands under another name in place
 
 
@@ -298,6 +303,7 @@ def first_difference(mine: btf.Layout, kernel: btf.Layout, path: str = "",
     module has is allowed when it takes no room or lies over a kernel member (an alias);
     elsewhere (padding, the tail) only when a shim declared the struct *allowed* =
     :data:`EXTENDS` or :data:`GROWS`; a different size only with :data:`GROWS` (larger).
+    :data:`APPENDS` allows members only at or past the kernel's size, and a larger size.
     A kernel member in *renamed* (a shim declared it :data:`RENAMES`) may stand under another
     name, at the kernel's offset with its width and size. *renamed_in* ("struct NAME" -> its
     renamed members) carries the declarations into by-value members of those types: struct
@@ -335,12 +341,14 @@ def first_difference(mine: btf.Layout, kernel: btf.Layout, path: str = "",
         for name, m in sorted(ms.items(), key=lambda kv: kv[1].bit_offset):
             if name in ks or m.end == m.bit_offset:
                 continue
+            if allowed == APPENDS and m.bit_offset >= kernel.size * 8:
+                continue
             if not any(k.bit_offset < m.end and m.bit_offset < k.end for k in ks.values()):
                 return path + name, f"member only here, at {_offset(m.bit_offset)}, where the kernel has " \
                                     f"no member (no shim declares extending {mine.title})"
-    if mine.size != kernel.size and not (allowed == GROWS and mine.size > kernel.size):
+    if mine.size != kernel.size and not (allowed in (GROWS, APPENDS) and mine.size > kernel.size):
         return path, f"size {mine.size} here, {kernel.size} in the kernel" + \
-            ("" if allowed == GROWS else f" (no shim declares growing {mine.title})")
+            ("" if allowed in (GROWS, APPENDS) else f" (no shim declares growing {mine.title})")
     return None
 
 
@@ -360,6 +368,8 @@ def extensions(rule_ids: list[str]) -> dict[str, str]:
         [abi]
         extends = ["struct net_device"]      # members added in its tail padding, size kept
         grows = ["struct net_device_ops"]    # members appended, the struct larger
+        appends = ["struct scsi_cmnd"]       # members only past the kernel's size, which the
+                                             # kernel allocates larger at the shim's request
 
     A declaration only lifts the rule against members the kernel lacks (and, for grows,
     against a larger size): every kernel member is still checked.
@@ -370,6 +380,8 @@ def extensions(rule_ids: list[str]) -> dict[str, str]:
             out.setdefault(title, EXTENDS)
         for title in m.abi_grows:
             out[title] = GROWS
+        for title in m.abi_appends:
+            out[title] = APPENDS
     return out
 
 

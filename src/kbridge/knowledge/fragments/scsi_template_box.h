@@ -2,7 +2,8 @@
 /*
  * kbridge fragment scsi_template_box: the copy of a SCSI host template that
  * the core gets, for the old_on_new shims of scsi_slave_configure_removed,
- * scsi_queuecommand_qc_status and scsi_host_attrs_to_groups (manifest
+ * scsi_queuecommand_qc_status, scsi_host_attrs_to_groups and
+ * scsi_cmnd_request_removed (manifest
  * `fragments = ["scsi_template_box"]`; each includes this file, the first one
  * defines it). scsi_host_alloc() hands the core a copy of the driver's
  * template -- made once per template and kept in the module's data, so it
@@ -37,6 +38,7 @@ struct kb_sht_box {
 	struct scsi_host_template sht;			/* what the core sees */
 	const struct scsi_host_template *driver;	/* the driver's own */
 	struct kb_sht_group shost, sdev;		/* scsi_host_attrs_to_groups */
+	struct scsi_host_template cmnd_next;		/* scsi_cmnd_request_removed: the slots it wraps */
 };
 
 /* the driver's own template of a host whose template is a kb_sht_box copy */
@@ -53,14 +55,15 @@ typedef bool (*kb_sht_patch_t)(const struct scsi_host_template *drv, struct scsi
 
 static inline struct scsi_host_template *kb_sht_box(const struct scsi_host_template *sht,
 						     kb_sht_patch_t p1, kb_sht_patch_t p2,
-						     kb_sht_patch_t p3)
+						     kb_sht_patch_t p3, kb_sht_patch_t p4)
 {
 	static DEFINE_MUTEX(lock);
 	static struct kb_sht_box boxes[KB_SHT_BOXES];
 	struct kb_sht_box *use = NULL;
 	int i;
 
-	if (!((p1 && p1(sht, NULL)) || (p2 && p2(sht, NULL)) || (p3 && p3(sht, NULL))))
+	if (!((p1 && p1(sht, NULL)) || (p2 && p2(sht, NULL)) || (p3 && p3(sht, NULL)) ||
+	      (p4 && p4(sht, NULL))))
 		return (struct scsi_host_template *)sht;
 	mutex_lock(&lock);
 	for (i = 0; i < KB_SHT_BOXES && boxes[i].driver && !use; i++)
@@ -78,6 +81,8 @@ static inline struct scsi_host_template *kb_sht_box(const struct scsi_host_templ
 			p2(sht, &use->sht);
 		if (p3)
 			p3(sht, &use->sht);
+		if (p4)		/* last: it wraps the slots as the others left them */
+			p4(sht, &use->sht);
 		use->driver = sht;
 	}
 	mutex_unlock(&lock);
@@ -86,7 +91,7 @@ static inline struct scsi_host_template *kb_sht_box(const struct scsi_host_templ
 
 #define scsi_host_alloc(sht, privsize)	\
 	scsi_host_alloc(kb_sht_box(sht, KB_SHT_PATCH_SLAVE_CONFIGURE, KB_SHT_PATCH_QUEUECOMMAND, \
-				   KB_SHT_PATCH_ATTRS), privsize)
+				   KB_SHT_PATCH_ATTRS, KB_SHT_PATCH_CMND), privsize)
 #endif
 #ifndef KB_SHT_PATCH_SLAVE_CONFIGURE
 #define KB_SHT_PATCH_SLAVE_CONFIGURE	NULL
@@ -96,4 +101,7 @@ static inline struct scsi_host_template *kb_sht_box(const struct scsi_host_templ
 #endif
 #ifndef KB_SHT_PATCH_ATTRS
 #define KB_SHT_PATCH_ATTRS	NULL
+#endif
+#ifndef KB_SHT_PATCH_CMND
+#define KB_SHT_PATCH_CMND	NULL
 #endif
