@@ -12,7 +12,12 @@ tpm.toml: tpm_cap_t_public). Proven on the real kernels:
    xdp_init_buff() sets frame_sz and rxq and nothing else, cap_t has the TPM 1.2
    layout; loaded in 7.3, kbtest_p9net_old's create(client, devname, args) is called,
    through the kernel's slot as the newer client calls it, with fc->source and no
-   option string.
+   option string;
+ - loaded in 6.1, 6.12, 7.2 and 7.3, kbtest_p9put_old (5.10's p9_req_put(r), rule
+   p9_req_put_client old_on_new) puts its requests as the kernel's own p9_req_put(c, r)
+   does, on the kernel's own clients: the transport's last put (hard IRQ and process
+   context) removes the tag from the right client's IDR and returns 1, a put before the
+   client's returns 0.
 """
 
 from __future__ import annotations
