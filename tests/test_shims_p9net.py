@@ -97,8 +97,10 @@ PUT = FIXTURES / "layer" / "kbtest_p9put_old"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("other", ["6.1", "6.12", "7.2", "7.3"])
-def test_kbtest_p9put_old_puts_as_the_kernel_in_guest(other, roots_ready, tmp_path):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("strategy,other", [("layer", "6.1"), ("layer", "6.12"), ("layer", "7.2"), ("layer", "7.3"),
+                                            ("inline", "7.3")],
+                         ids=["layer-6.1", "layer-6.12", "layer-7.2", "layer-7.3", "inline-7.3"])
+def test_kbtest_p9put_old_puts_as_the_kernel_in_guest(strategy, other, roots_ready, tmp_path):  # type: ignore[no-untyped-def]
     """Rule p9_req_put_client, old_on_new: kbtest_p9put_old (5.10's API: p9_req_put(r)) bridged
     to each kernel with the client-naming put. In the booted kernel, on its own
     p9_client_create/p9_client_destroy, the module runs one scenario with the driver's
@@ -108,11 +110,12 @@ def test_kbtest_p9put_old_puts_as_the_kernel_in_guest(other, roots_ready, tmp_pa
     context, then a put inside request() before the client's. The two logged lines must be
     equal, and say what the newer kernel does: the tag stays in its client's IDR while the
     transport holds the request, the transport's last put returns 1 and removes it, leaving
-    the other client's entry, and a put before the client's returns 0."""
+    the other client's entry, and a put before the client's returns 0. Inline carries the
+    same shim into the driver's files: one cell, 7.3 (with p9_trans_create_fs_context)."""
     home = targets.resolve("5.10")
     tree = targets.resolve(other)
     out = tmp_path / "out"
-    rep = bridge(drv_mod.load(PUT), [home, tree], "layer", out)
+    rep = bridge(drv_mod.load(PUT), [home, tree], strategy, out)
     assert not rep.unbridged, rep.unbridged
     assert "p9_req_put_client" in {s["rule"] for s in rep.shims}
     proc = run_cli("run", str(out), "--kernel", other, "--json")
