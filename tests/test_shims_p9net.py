@@ -12,7 +12,12 @@ tpm.toml: tpm_cap_t_public). Proven on the real kernels:
    xdp_init_buff() sets frame_sz and rxq and nothing else, cap_t has the TPM 1.2
    layout; loaded in 7.3, kbtest_p9net_old's create(client, devname, args) is called,
    through the kernel's slot as the newer client calls it, with fc->source and no
-   option string.
+   option string;
+ - loaded in 6.1, 6.12, 7.2 and 7.3, kbtest_p9put_old (5.10's p9_req_put(r), rule
+   p9_req_put_client old_on_new) puts its requests as the kernel's own p9_req_put(c, r)
+   does, on the kernel's own clients: the transport's last put (hard IRQ and process
+   context) removes the tag from the right client's IDR and returns 1, a put before the
+   client's returns 0.
 """
 
 from __future__ import annotations
@@ -86,3 +91,46 @@ def test_kbtest_p9net_behaves_in_guest(mod, home, other, ptrees, tmp_path):  # t
     lines = [line for ld in guest["loads"]
              for line in (ld["dmesg"] if isinstance(ld["dmesg"], list) else ld["dmesg"].splitlines())]
     assert any(f"{mod.name}: ok" in line for line in lines), lines[-20:]
+
+
+PUT = FIXTURES / "layer" / "kbtest_p9put_old"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy,other", [("layer", "6.1"), ("layer", "6.12"), ("layer", "7.2"), ("layer", "7.3"),
+                                            ("inline", "7.3")],
+                         ids=["layer-6.1", "layer-6.12", "layer-7.2", "layer-7.3", "inline-7.3"])
+def test_kbtest_p9put_old_puts_as_the_kernel_in_guest(strategy, other, roots_ready, tmp_path):  # type: ignore[no-untyped-def]
+    """Rule p9_req_put_client, old_on_new: kbtest_p9put_old (5.10's API: p9_req_put(r)) bridged
+    to each kernel with the client-naming put. In the booted kernel, on its own
+    p9_client_create/p9_client_destroy, the module runs one scenario with the driver's
+    p9_req_put(r) and the same with the kernel's own p9_req_put(c, r) (a call the layer does
+    not touch): two clients whose Tversion requests (tag P9_NOTAG in each client's IDR) the
+    transport keeps, the last put of one from hard IRQ context and of the other from process
+    context, then a put inside request() before the client's. The two logged lines must be
+    equal, and say what the newer kernel does: the tag stays in its client's IDR while the
+    transport holds the request, the transport's last put returns 1 and removes it, leaving
+    the other client's entry, and a put before the client's returns 0. Inline carries the
+    same shim into the driver's files: one cell, 7.3 (with p9_trans_create_fs_context)."""
+    home = targets.resolve("5.10")
+    tree = targets.resolve(other)
+    out = tmp_path / "out"
+    rep = bridge(drv_mod.load(PUT), [home, tree], strategy, out)
+    assert not rep.unbridged, rep.unbridged
+    assert "p9_req_put_client" in {s["rule"] for s in rep.shims}
+    proc = run_cli("run", str(out), "--kernel", other, "--json")
+    res = json.loads(proc.stdout)
+    guest = res["guest"]
+    assert proc.returncode == 0 and res["ok"], (guest and guest["reasons"], proc.stderr[-2000:],
+                                                res["build"]["diagnostics"][:5])
+    lines = [line for ld in guest["loads"]
+             for line in (ld["dmesg"] if isinstance(ld["dmesg"], list) else ld["dmesg"].splitlines())]
+    seen = {}
+    for line in lines:
+        for kind in ("native", "bridged"):
+            if f"kbtest_p9put_old: {kind}: " in line:
+                seen[kind] = line.split(f"kbtest_p9put_old: {kind}: ", 1)[1].strip()
+    want = ("before=r,r irq_put=1 hardirq=1 after=none other=r put=1 after=none "
+            "put_in_request=0 after=none creates=3 closes=3")
+    assert seen == {"native": want, "bridged": want}, lines[-30:]
+    assert any("kbtest_p9put_old: ok" in line for line in lines), lines[-30:]

@@ -69,5 +69,8 @@ static inline void kb_p9_unregister_trans(struct p9_trans_module *m)
 		m->create = m->kb_drv_create;
 }
 
+/* p9_req_put_client (old_on_new) wraps registration too, in either order */
+#undef v9fs_register_trans
+#undef v9fs_unregister_trans
 #define v9fs_register_trans(m)		kb_p9_register_trans(m)
 #define v9fs_unregister_trans(m)	kb_p9_unregister_trans(m)

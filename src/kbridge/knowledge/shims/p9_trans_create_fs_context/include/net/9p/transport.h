@@ -52,6 +52,9 @@ typedef int (*kb_p9_drv_create_t)(struct p9_client *client, struct fs_context *f
 #ifndef KB_P9_TAIL_POOLED
 #define KB_P9_TAIL_POOLED
 #endif
+#ifndef KB_P9_TAIL_TRACK
+#define KB_P9_TAIL_TRACK
+#endif
 #ifndef KB_P9_TAIL_OWNED
 #if defined(show_options)
 #error "kbridge: show_options is already a macro; p9_trans_create_fs_context cannot append to struct p9_trans_module"
@@ -59,7 +62,7 @@ typedef int (*kb_p9_drv_create_t)(struct p9_client *client, struct fs_context *f
 #define KB_P9_TAIL_OWNED
 #define KB_P9_TAIL_OWNER_CREATE
 #define show_options	show_options)(struct seq_file *, struct p9_client *);	\
-	KB_P9_TAIL_POOLED KB_P9_TAIL_CREATE				\
+	KB_P9_TAIL_POOLED KB_P9_TAIL_CREATE KB_P9_TAIL_TRACK		\
 	int (*kb_p9_show_options_pad
 #endif
 #define create		kb_kernel_create_pad[0])(void);			\

@@ -22,13 +22,17 @@
 #include <linux/stddef.h>
 struct p9_client;
 
-/* the members appended after show_options: this rule's, and p9_trans_create_fs_context's
- * kb_drv_create when its wrapper applies too (each wrapper sets its part; the first one
- * read defines show_options, expanded only when the kernel's header is read) */
+/* the members appended after show_options: this rule's, p9_trans_create_fs_context's
+ * kb_drv_create and p9_req_put_client's two callbacks when their wrappers apply too (each
+ * wrapper sets its part; the first one read defines show_options, expanded only when the
+ * kernel's header is read) */
 #undef KB_P9_TAIL_POOLED
 #define KB_P9_TAIL_POOLED	bool pooled_rbuffers;
 #ifndef KB_P9_TAIL_CREATE
 #define KB_P9_TAIL_CREATE
+#endif
+#ifndef KB_P9_TAIL_TRACK
+#define KB_P9_TAIL_TRACK
 #endif
 #ifndef KB_P9_TAIL_OWNED
 #if defined(show_options)
@@ -37,7 +41,7 @@ struct p9_client;
 #define KB_P9_TAIL_OWNED
 #define KB_P9_TAIL_OWNER_POOLED
 #define show_options	show_options)(struct seq_file *, struct p9_client *);	\
-	KB_P9_TAIL_POOLED KB_P9_TAIL_CREATE				\
+	KB_P9_TAIL_POOLED KB_P9_TAIL_CREATE KB_P9_TAIL_TRACK		\
 	int (*kb_p9_show_options_pad
 #endif
 #include_next <net/9p/transport.h>
