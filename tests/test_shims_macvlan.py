@@ -15,10 +15,19 @@ across 5.10 <-> 7.3 yet: bench/README.md, "macvlan 5.10 <-> 7.3, session 8").
     device, deletion, and the lower device deleted without waiting for a leaked reference;
     its layer OUT ABI-checked against 5.10's BTF (struct macvlan_dev keeps the kernel's
     layout with 7.3's members);
-  - kbtest_rx_new: __netif_rx() under local_bh_disable(), 5 frames accepted and processed.
+  - kbtest_rx_new: __netif_rx() under local_bh_disable(), 5 frames accepted and processed;
+  - kbtest_macaddr_new: dev_set_mac_address() with a struct sockaddr_storage (6.16+) on a
+    dummy device: accepted, a wrong family refused (-EINVAL), a multicast address refused by
+    the device (-EADDRNOTAVAIL), one NETDEV_CHANGEADDR, the address user space sees;
+  - kbtest_netmisc_new: dev_core_stats_*_inc() read back from sysfs (dev_core_stats_inc),
+    netif_inherit_tso_max() after netif_set_tso_max_size(), kfree_skb_reason() running the
+    skb's destructor (kfree_skb_reason), work on system_dfl_wq /
+    system_percpu_wq run by an unbound / a per-CPU kworker (system_dfl_percpu_wq).
   Every line is the one the same module prints on 7.3 (measured: EXPECTED, EXPECTED_PROV).
 * test_older_on_newest_in_guest (one boot of the newest series): the same link type with the
-  five-argument newlink and the receive fixture with netif_rx_ni(), bridged to it.
+  five-argument newlink, the receive fixture with netif_rx_ni() and the address fixture with
+  a struct sockaddr (before 6.16), bridged to it; and kbtest_netmisc_new built for that
+  kernel itself (its lines there are EXPECTED_MISC, which the 5.10 boot must print).
 
 Each check failed with its shim stubbed before it passed (the commit messages say how).
 Not covered: the kernel's own macvtap.ko binding to a bridged macvlan's exports -- their
@@ -129,6 +138,60 @@ def _rx_old(dest):  # type: ignore[no-untyped-def]
     return dest
 
 
+MACADDR_NEW = FIXTURES / "layer" / "kbtest_macaddr_new"
+
+# what kbtest_macaddr_new's check.sh prints on 7.3 (from 7.3's netif_set_mac_address():
+# family checked before the device's ndo, eth_mac_addr refusing a multicast address; the
+# same lines the bridged older fixture prints there)
+EXPECTED_MAC = {
+    "ok": "0 addr=02:11:22:33:44:55",
+    "fam": "-22 addr=02:11:22:33:44:55",
+    "mcast": "-99 addr=02:11:22:33:44:55",
+    "events": "1",
+    "link": "02:11:22:33:44:55",
+}
+
+
+MISC_NEW = FIXTURES / "layer" / "kbtest_netmisc_new"
+
+# what kbtest_netmisc_new's check.sh prints on its own kernel (the newest; test_older_on_newest
+# checks it there)
+EXPECTED_MISC = {
+    "rx_dropped": "3",
+    "tx_dropped": "2",
+    "rx_nohandler": "1",
+    "tso size": "30000 segs=65535",
+    "skb freed": "1",
+    "dfl worker": "1 unbound=1",
+    "percpu worker": "1 unbound=0",
+}
+
+
+def _seen_prefix(output: str, prefix: str) -> dict[str, str]:
+    return {k: v for k, _, v in (line[len(prefix):].partition("=") for line in output.splitlines()
+                                 if line.startswith(prefix))}
+
+
+def _seen_mac(output: str) -> dict[str, str]:
+    return {k: v for k, _, v in (line[4:].partition("=") for line in output.splitlines()
+                                 if line.startswith("kba "))}
+
+
+def _macaddr_old(dest):  # type: ignore[no-untyped-def]
+    """kbtest_macaddr_new written for kernels before 6.16: the address in a struct sockaddr
+    (sa_family, sa_data), as 5.10's macvlan sets its lower device's address."""
+    shutil.copytree(MACADDR_NEW, dest)
+    c = dest / "kbtest_macaddr.c"
+    s = c.read_text()
+    old = ("\tstruct sockaddr_storage ss = {};\n\n\tss.ss_family = family;\n"
+           "\tmemcpy(ss.__data, mac, dev->addr_len);\n\treturn dev_set_mac_address(dev, &ss, NULL);\n")
+    assert old in s
+    c.write_text(s.replace(old, "\tstruct sockaddr sa = {};\n\n\tsa.sa_family = family;\n"
+                                "\tmemcpy(sa.sa_data, mac, ETH_ALEN);\n"
+                                "\treturn dev_set_mac_address(dev, &sa, NULL);\n"))
+    return dest
+
+
 def _bridged(fixtures, target, tmp_path):  # type: ignore[no-untyped-def]
     """Each (name, source dir, home series, module) bridged from its home to *target* with
     both strategies and built there; the reports and OUTs by (name, strategy)."""
@@ -173,10 +236,14 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
     from kbridge.actions.guest.runner import run_guest
 
     old, home = targets.resolve(OLDEST, trees=trees), targets.resolve(NEWEST, trees=trees)
-    done = _bridged([("rtnl", RTNL_NEW, home), ("prov", MACVLAN_PROV, home), ("rx", RX_NEW, home)],
-                    old, tmp_path)
-    rules = {n: {str(x["rule"]) for x in done[(n, "layer")][1].shims} for n in ("rtnl", "prov", "rx")}
+    done = _bridged([("rtnl", RTNL_NEW, home), ("prov", MACVLAN_PROV, home), ("rx", RX_NEW, home),
+                     ("mac", MACADDR_NEW, home), ("misc", MISC_NEW, home)], old, tmp_path)
+    rules = {n: {str(x["rule"]) for x in done[(n, "layer")][1].shims}
+             for n in ("rtnl", "prov", "rx", "mac", "misc")}
+    assert {"dev_core_stats_inc", "netif_inherit_tso_max", "system_dfl_percpu_wq",
+            "kfree_skb_reason"} <= rules["misc"]
     assert "rtnl_newlink_params" in rules["rtnl"] and "netif_rx_any_context" in rules["rx"]
+    assert "dev_set_mac_address_sockaddr_storage" in rules["mac"]
     assert {"macvlan_common_newlink_params", "macvlan_dev_dev_tracker", "netdev_hold_tracker",
             "rtnl_newlink_params", "macvlan_bc_queue_len"} <= rules["prov"]
     # struct macvlan_dev (dev_tracker, bc_queue_len_req added) and struct rtnl_link_ops
@@ -186,8 +253,10 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
                            rules=sorted(rules["prov"]))
     assert res.ok and res.abi["ok"], ([d.message for d in res.diagnostics], res.abi)
     kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("prov", "layer")][0] / "macvlan.ko",
-           done[("rx", "layer")][0] / "kbtest_rx.ko"]
-    script = _script(tmp_path, RTNL_NEW / "check.sh", MACVLAN_PROV / "check.sh", RX_NEW / "check.sh")
+           done[("rx", "layer")][0] / "kbtest_rx.ko", done[("mac", "layer")][0] / "kbtest_macaddr.ko",
+           done[("misc", "layer")][0] / "kbtest_netmisc.ko"]
+    script = _script(tmp_path, RTNL_NEW / "check.sh", MACVLAN_PROV / "check.sh", RX_NEW / "check.sh",
+                     MACADDR_NEW / "check.sh", MISC_NEW / "check.sh")
     g = run_guest(kos, old.release, test_script=script, extra_modules=["dummy"], timeout=300, tools=True)
     assert g.ok, (g.reasons, g.problems, g.test_output)
     assert not _diff(EXPECTED, _seen(g.test_output)), _diff(EXPECTED, _seen(g.test_output))
@@ -196,6 +265,10 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
     assert "kbx processed=5 success=5" in g.test_output.splitlines(), g.test_output
     # plain netif_rx() from process context: 5.18+ processes the frames before it returns
     assert "kbx any processed=5 success=5" in g.test_output.splitlines(), g.test_output
+    # dev_set_mac_address(dev, &sockaddr_storage, extack) on 5.10's struct sockaddr * API
+    assert not _diff(EXPECTED_MAC, _seen_mac(g.test_output)), _diff(EXPECTED_MAC, _seen_mac(g.test_output))
+    misc = _seen_prefix(g.test_output, "kbn ")
+    assert not _diff(EXPECTED_MISC, misc), _diff(EXPECTED_MISC, misc)
 
 
 @pytest.mark.slow
@@ -208,20 +281,33 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
 
     new = targets.resolve(NEWEST, trees=trees)
     done = _bridged([("rtnl", _rtnl_old(tmp_path / "kbtest_rtnl_old"), targets.resolve("6.12", trees=trees)),
-                     ("rx", _rx_old(tmp_path / "kbtest_rx_old"), targets.resolve(OLDEST, trees=trees))],
+                     ("rx", _rx_old(tmp_path / "kbtest_rx_old"), targets.resolve(OLDEST, trees=trees)),
+                     ("mac", _macaddr_old(tmp_path / "kbtest_macaddr_old"), targets.resolve(OLDEST, trees=trees))],
                     new, tmp_path)
     assert ("rtnl_newlink_params", "old_on_new") in \
         {(str(x["rule"]), x["direction"]) for x in done[("rtnl", "layer")][1].shims}
     assert ("netif_rx_any_context", "old_on_new") in \
         {(str(x["rule"]), x["direction"]) for x in done[("rx", "layer")][1].shims}
-    kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("rx", "layer")][0] / "kbtest_rx.ko"]
-    script = _script(tmp_path, RTNL_NEW / "check.sh", RX_NEW / "check.sh")
-    g = run_guest(kos, new.release, test_script=script, timeout=300, tools=True)
+    assert ("dev_set_mac_address_sockaddr_storage", "old_on_new") in \
+        {(str(x["rule"]), x["direction"]) for x in done[("mac", "layer")][1].shims}
+    misc = tmp_path / "kbtest_netmisc_native"
+    shutil.copytree(MISC_NEW, misc)
+    ok, why = _build(misc, new)
+    assert ok, why
+    kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("rx", "layer")][0] / "kbtest_rx.ko",
+           done[("mac", "layer")][0] / "kbtest_macaddr.ko", misc / "kbtest_netmisc.ko"]
+    script = _script(tmp_path, RTNL_NEW / "check.sh", RX_NEW / "check.sh", MACADDR_NEW / "check.sh",
+                     MISC_NEW / "check.sh")
+    g = run_guest(kos, new.release, test_script=script, extra_modules=["dummy"], timeout=300, tools=True)
     assert g.ok, (g.reasons, g.problems, g.test_output)
     assert not _diff(EXPECTED, _seen(g.test_output)), _diff(EXPECTED, _seen(g.test_output))
     assert "kbx processed=5 success=5" in g.test_output.splitlines(), g.test_output
     # netif_rx_any_context() from process context: 7.3's netif_rx(), its replacement
     assert "kbx any processed=5 success=5" in g.test_output.splitlines(), g.test_output
+    assert not _diff(EXPECTED_MAC, _seen_mac(g.test_output)), _diff(EXPECTED_MAC, _seen_mac(g.test_output))
+    # the newest kernel's own answers for kbtest_netmisc_new (EXPECTED_MISC, which 5.10 must match)
+    assert not _diff(EXPECTED_MISC, _seen_prefix(g.test_output, "kbn ")), \
+        _diff(EXPECTED_MISC, _seen_prefix(g.test_output, "kbn "))
 
 
 @pytest.mark.parametrize("direction,body,refused", [
