@@ -314,3 +314,22 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
     for item in items:
         if item.nodeid in SWEEP_CELLS:
             item.add_marker(pytest.mark.sweep)
+
+
+# --- one boot per kernel for several files' init-time shim tests (tests/sharedboot.py) ----------
+def pytest_collection_finish(session):  # type: ignore[no-untyped-def]
+    import sharedboot
+    sharedboot.register_selected(session.items)
+
+
+@pytest.fixture(scope="session")
+def shared_boot(tmp_path_factory, roots_ready):  # type: ignore[no-untyped-def]
+    """shared_boot(entry) -> the entry's view of the one boot of its series that loads every
+    selected entry's modules (tests/sharedboot.py)."""
+    import sharedboot
+
+    def view(entry):  # type: ignore[no-untyped-def]
+        return sharedboot.REGISTRY.view(entry, lambda name: tmp_path_factory.mktemp(name))
+
+    return view
+
