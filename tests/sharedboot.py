@@ -52,6 +52,10 @@ class Entry:
     label: str
     series: str
     build: Callable[[Path], list[Path]]
+    # what else the modules claim by name in the kernel that two entries of one boot must
+    # not share (a platform device, a misc device): such entries boot apart, as modules of
+    # the same name do
+    claims: tuple[str, ...] = ()
 
 
 class SharedBoots:
@@ -90,8 +94,9 @@ class SharedBoots:
             built.append((e, list(kos), [module_name(Path(k)) for k in kos]))
         groups: list[list[tuple[Entry, list[Path], list[str]]]] = []
         for item in built:
+            mine = {*item[2], *item[0].claims}
             for g in groups:
-                if not {n for _, _, names in g for n in names} & set(item[2]):
+                if not {n for e, _, names in g for n in (*names, *e.claims)} & mine:
                     g.append(item)
                     break
             else:

@@ -20,6 +20,8 @@ from kbridge.actions.guest import runner
 from sharedboot import Entry
 
 DRIVER = FIXTURES / "layer" / "kbtest_defio_old"
+# every fixture of this file registers the platform device "kbdefio": one per shared boot
+CLAIMS = ("platform device kbdefio",)
 
 
 def _old_entry(target: str) -> Entry:
@@ -35,7 +37,7 @@ def _old_entry(target: str) -> Entry:
         assert build.ok, build.log
         return kos
 
-    return Entry(f"fb_defio:old:{target}", target, build)
+    return Entry(f"fb_defio:old:{target}", target, build, claims=CLAIMS)
 
 
 @pytest.mark.slow
@@ -62,7 +64,7 @@ def _new_entry(target: str) -> Entry:
         assert build.ok, build.log
         return kos
 
-    return Entry(f"fb_defio:new:{target}", target, build)
+    return Entry(f"fb_defio:new:{target}", target, build, claims=CLAIMS)
 
 
 @pytest.mark.slow
@@ -106,7 +108,7 @@ def _gen_entry(target: str) -> Entry:
         assert build.ok and not build.undefined_symbols, build.log
         return kos
 
-    return Entry(f"fb_defio:gen:{target}", target, build)
+    return Entry(f"fb_defio:gen:{target}", target, build, claims=CLAIMS)
 
 
 ENTRIES = {"test_old_deferred_io_driver_maps_and_sees_its_pages": _old_entry,
