@@ -322,3 +322,44 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
     for item in items:
         if item.nodeid in SWEEP_CELLS:
             item.add_marker(pytest.mark.sweep)
+
+
+# --- one boot per kernel for several files' init-time shim tests (tests/sharedboot.py) ----------
+def pytest_collection_finish(session):  # type: ignore[no-untyped-def]
+    import sharedboot
+    sharedboot.register_selected(session.items)
+
+
+@pytest.fixture(scope="session")
+def shared_boot(tmp_path_factory, roots_ready):  # type: ignore[no-untyped-def]
+    """shared_boot(entry) -> the entry's view of the one boot of its series that loads every
+    selected entry's modules (tests/sharedboot.py)."""
+    import sharedboot
+
+    def view(entry):  # type: ignore[no-untyped-def]
+        return sharedboot.REGISTRY.view(entry, lambda name: tmp_path_factory.mktemp(name))
+
+    return view
+
+
+@pytest.fixture(scope="session")
+def corpus_plain_builds(corpus, tree61, tree612):  # type: ignore[no-untyped-def]
+    """The 24 host-series corpus drivers built plain (no bridge) on both host series -- 48 real
+    kbuild runs through `kbridge matrix`'s runner (matrix.run, jobs=2) -- and `kbridge check`
+    of each cross cell against its own series, once per session: {"builds": {(label,
+    series): BuildResult}, "checks": {label: CheckResult}}. Shared, read-only, by
+    test_matrix_baseline (the matrix's verdicts) and test_check_accuracy (gcc's diagnostics of
+    the cross builds), which each made the same cross builds and checks before."""
+    from kbridge.actions import matrix
+    from kbridge.actions.check import run_check
+    from kbridge.facts import driver as drivers
+
+    trees = {"6.1": tree61, "6.12": tree612}
+    cells = [matrix.Cell(drivers.load(e.path, label=label), tree)
+             for label, e in sorted(corpus.items()) for tree in trees.values()]
+    builds = {(c.driver.label, c.tree.series): r for c, r in zip(cells, matrix.run(cells, jobs=2))}
+    checks = {}
+    for label, e in sorted(corpus.items()):
+        target = "6.12" if e.series == "6.1" else "6.1"
+        checks[label] = run_check(drivers.resolve(label), trees[target], trees[e.series])
+    return {"builds": builds, "checks": checks}

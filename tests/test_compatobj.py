@@ -54,14 +54,25 @@ def _copy_as(name: str, dest):  # type: ignore[no-untyped-def]
     return dest
 
 
+_MEMO: dict[str, object] = {}    # the module fixtures' bridges, shared with the guest entries
+
+
+def _bridged(base):  # type: ignore[no-untyped-def]
+    """MOD bridged twice (layer, 5.10 and 6.1) under *base* the first time, once per run."""
+    if "bridged" not in _MEMO:
+        base.mkdir(parents=True, exist_ok=True)
+        tree510, tree61 = targets.resolve("5.10"), targets.resolve("6.1")
+        before = _tree_hash(MOD)
+        rep = bridge(drv_mod.load(MOD), [tree510, tree61], "layer", base / "out")
+        rep2 = bridge(drv_mod.load(MOD), [tree510, tree61], "layer", base / "out2")
+        assert _tree_hash(MOD) == before          # the user's tree is never written
+        _MEMO["bridged"] = (rep, rep2, base)
+    return _MEMO["bridged"]
+
+
 @pytest.fixture(scope="module")
 def bridged(tmp_path_factory, tree510, tree61):  # type: ignore[no-untyped-def]
-    before = _tree_hash(MOD)
-    base = tmp_path_factory.mktemp("compatobj")
-    rep = bridge(drv_mod.load(MOD), [tree510, tree61], "layer", base / "out")
-    rep2 = bridge(drv_mod.load(MOD), [tree510, tree61], "layer", base / "out2")
-    assert _tree_hash(MOD) == before          # the user's tree is never written
-    return rep, rep2, base
+    return _bridged(tmp_path_factory.mktemp("compatobj"))
 
 
 def test_plan_drafts_the_closure_with_provenance(bridged, tree510):  # type: ignore[no-untyped-def]
@@ -143,21 +154,64 @@ def _lines(dmesg: list[str], mod: str) -> list[str]:
     return [ln for ln in dmesg if ln.startswith(f"{mod}: ") and "taint" not in ln]
 
 
-@pytest.mark.slow
-def test_copies_load_on_510_and_behave_like_61s_own(bridged, tree510, tree61, tmp_path):  # type: ignore[no-untyped-def]
-    from kbridge.actions.guest.runner import modules_in, run_guest
-    _, _, base = bridged
+def _copies_510(dest):  # type: ignore[no-untyped-def]
+    """5.10's guest: the bridged module and a second driver carrying the same copies."""
+    from kbridge.actions.guest.runner import modules_in
+    tree510, tree61 = targets.resolve("5.10"), targets.resolve("6.1")
+    _, _, base = _bridged(dest / "bridged")
     # a second driver carrying the same copies: both load in one guest, no clash
-    other = _copy_as("kbdraft_b", tmp_path / "b")
-    rep_b = bridge(drv_mod.load(other), [tree510, tree61], "layer", tmp_path / "out_b")
+    other = _copy_as("kbdraft_b", dest / "b")
+    rep_b = bridge(drv_mod.load(other), [tree510, tree61], "layer", dest / "out_b")
     assert {d.name for d in rep_b.compat.drafts} == DRAFTED
-    a = _build(base / "out", tree510, tmp_path / "a510")
-    b = _build(tmp_path / "out_b", tree510, tmp_path / "b510")
-    g510 = run_guest([*modules_in(a), *modules_in(b)], tree510.release)
+    a = _build(base / "out", tree510, dest / "a510")
+    b = _build(dest / "out_b", tree510, dest / "b510")
+    return [*modules_in(a), *modules_in(b)]
+
+
+def _own_61(dest):  # type: ignore[no-untyped-def]
+    """6.1's own functions: the same module built for 6.1 unbridged."""
+    from kbridge.actions.guest.runner import modules_in
+    return modules_in(_build(MOD, targets.resolve("6.1"), dest / "n61"))
+
+
+def _lim_61(dest):  # type: ignore[no-untyped-def]
+    from kbridge.actions.guest.runner import modules_in
+    tree61, tree612 = targets.resolve("6.1"), targets.resolve("6.12")
+    _, out = _bridged_lim(dest / "lim")
+    b61 = _build(out, tree61, dest / "61")
+    assert _symbols(b61 / "kbdraft_lim.ko").get("kb_queue_limits_commit_update_frozen") == "T"
+    _build(out, tree612, dest / "612b")
+    return modules_in(b61)
+
+
+def _lim_own_612(dest):  # type: ignore[no-untyped-def]
+    from kbridge.actions.guest.runner import modules_in
+    return modules_in(_build(LIM, targets.resolve("6.12"), dest / "612"))
+
+
+# each guest test's modules, for its kernel's shared boot (tests/sharedboot.py)
+ENTRIES = {"copies_510": ("5.10", _copies_510), "own_61": ("6.1", _own_61),
+           "lim_61": ("6.1", _lim_61), "lim_own_612": ("6.12", _lim_own_612)}
+GUEST_TESTS = {"test_copies_load_on_510_and_behave_like_61s_own": ("copies_510", "own_61"),
+               "test_copy_through_a_hand_rule_behaves_like_612s_own": ("lim_61", "lim_own_612")}
+
+
+def _entry(key: str):  # type: ignore[no-untyped-def]
+    from sharedboot import Entry
+    series, build = ENTRIES[key]
+    return Entry(f"compatobj:{key}", series, build)
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    return [_entry(k) for k in GUEST_TESTS.get(name, ())]
+
+
+@pytest.mark.slow
+def test_copies_load_on_510_and_behave_like_61s_own(shared_boot):  # type: ignore[no-untyped-def]
+    g510 = shared_boot(_entry("copies_510"))
     assert g510.ok and len(_mods(g510)) == 2, (g510.reasons, [ld.dmesg for ld in g510.loads])
     # 6.1's own functions: the same module built and loaded on 6.1 unbridged
-    n61 = _build(MOD, tree61, tmp_path / "n61")
-    g61 = run_guest(modules_in(n61), tree61.release)
+    g61 = shared_boot(_entry("own_61"))
     assert g61.ok, g61.reasons
     want = _lines(_mods(g61)[0].dmesg, "kbdraft")
     assert want[-1] == "kbdraft: ok" and "kbdraft: name 2 kbport-2" in want
@@ -251,9 +305,17 @@ LIM = FIXTURES / "compatobj" / "kbdraft_lim"
 
 @pytest.fixture(scope="module")
 def bridged_lim(tmp_path_factory, tree61, tree612):  # type: ignore[no-untyped-def]
-    out = tmp_path_factory.mktemp("compatobj_lim") / "out"
-    rep = bridge(drv_mod.load(LIM), [tree61, tree612], "layer", out)
-    return rep, out
+    return _bridged_lim(tmp_path_factory.mktemp("compatobj_lim"))
+
+
+def _bridged_lim(base):  # type: ignore[no-untyped-def]
+    """LIM bridged (layer, 6.1 and 6.12) under *base* the first time, once per run."""
+    if "lim" not in _MEMO:
+        base.mkdir(parents=True, exist_ok=True)
+        out = base / "out"
+        rep = bridge(drv_mod.load(LIM), [targets.resolve("6.1"), targets.resolve("6.12")], "layer", out)
+        _MEMO["lim"] = (rep, out)
+    return _MEMO["lim"]
 
 
 def test_copy_through_a_hand_rule(bridged_lim, tree61):  # type: ignore[no-untyped-def]
@@ -273,15 +335,9 @@ def test_copy_through_a_hand_rule(bridged_lim, tree61):  # type: ignore[no-untyp
 
 
 @pytest.mark.slow
-def test_copy_through_a_hand_rule_behaves_like_612s_own(bridged_lim, tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
-    from kbridge.actions.guest.runner import modules_in, run_guest
-    _, out = bridged_lim
-    b61 = _build(out, tree61, tmp_path / "61")
-    assert _symbols(b61 / "kbdraft_lim.ko").get("kb_queue_limits_commit_update_frozen") == "T"
-    _build(out, tree612, tmp_path / "612b")
-    n612 = _build(LIM, tree612, tmp_path / "612")
-    g61 = run_guest(modules_in(b61), tree61.release)
-    g612 = run_guest(modules_in(n612), tree612.release)
+def test_copy_through_a_hand_rule_behaves_like_612s_own(shared_boot):  # type: ignore[no-untyped-def]
+    g61 = shared_boot(_entry("lim_61"))
+    g612 = shared_boot(_entry("lim_own_612"))
     assert g61.ok and g612.ok, (g61.reasons, g612.reasons)
     want = _lines(_mods(g612)[0].dmesg, "kbdraft_lim")
     assert want == ["kbdraft_lim: commit 0 lbs 4096 pbs 4096 max_hw 64 max 64",

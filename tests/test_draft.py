@@ -27,6 +27,7 @@ from kbridge.actions.bridge import bridge, draft, home_tree
 from kbridge.actions.bridge.predict import predict
 from kbridge.facts import driver as drv_mod
 from kbridge.knowledge import rules as rules_mod
+from sharedboot import Entry
 
 NEW = FIXTURES / "draft" / "kbtest_draft_new"
 SEMANTIC = FIXTURES / "draft" / "kbtest_draft_semantic"
@@ -142,28 +143,60 @@ def test_inline_takes_the_drafts(tree61, tree612, tmp_path):  # type: ignore[no-
     assert pruned == (NEW / "kbtest_draft_new.c").read_text()
 
 
+_BUILT: dict[str, dict[str, Path]] = {}     # fixture -> {series: built .ko}, once per run
+
+
+def _built_new(dest: Path) -> dict[str, Path]:
+    """NEW bridged once for 6.1 and 6.12 and built clean on both: on 6.1 the drafts (6.12's
+    text) are on, on 6.12 the probes turn them off (the kernel's own definitions)."""
+    from kbridge.actions.kbuild import build
+
+    if "new" not in _BUILT:
+        tree61, tree612 = _resolve("6.1"), _resolve("6.12")
+        out = dest / "out"
+        _bridge(NEW, [tree61, tree612], out)
+        kos = {}
+        for tree in (tree61, tree612):
+            keep = dest / f"built-{tree.version}"
+            res = build(drv_mod.load(out), tree, keep=keep)
+            assert res.ok and res.errors == 0 and res.warnings == 0, res.diagnostics
+            kos[tree.series] = keep / "kbtest_draft_new.ko"
+            config = (keep / "compat/kb_config.h").read_text()
+            on = "#define KB_HAVE_DRAFT_SKB_POINTER_IF_LINEAR 1" in config
+            assert on == (tree is tree612), config
+        _BUILT["new"] = kos
+    return _BUILT["new"]
+
+
+def _entry(fixture: str, series: str) -> Entry:
+    """The fixture's module built for *series* (one bridge, built on both kernels), for the
+    kernel's shared boot (tests/sharedboot.py)."""
+    builder = {"new": _built_new, "xen": _built_xen, "pcires": _built_pcires}[fixture]
+    return Entry(f"draft:{fixture}:{series}", series, lambda dest: [builder(dest)[series]])
+
+
+GUEST_TESTS = {"test_drafted_definitions_build_and_match_the_newer_kernel_in_guests": ("new", ("6.1", "6.12")),
+               "test_drafted_ring_macros_and_inlines_on_5_10_match_7_3_in_guests": ("xen", ("5.10", "7.3")),
+               "test_a_macro_dispatching_by_pasted_names_is_drafted_whole": ("pcires", ("5.10", "6.1"))}
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    if name not in GUEST_TESTS:
+        return []
+    fixture, kernels = GUEST_TESTS[name]
+    return [_entry(fixture, s) for s in kernels]
+
+
 @pytest.mark.slow
-def test_drafted_definitions_build_and_match_the_newer_kernel_in_guests(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+def test_drafted_definitions_build_and_match_the_newer_kernel_in_guests(tree61, tree612, tmp_path, shared_boot):  # type: ignore[no-untyped-def]
     """One OUT built on both kernels: on 6.1 the drafts (6.12's text) run, on 6.12 the
     kernel's own definitions (the probes turn the drafts off); the module's printed
     values must be the same on both guests. Without drafts OUT does not build on 6.1."""
-    from kbridge.actions.guest.runner import run_guest
     from kbridge.actions.kbuild import build
 
-    out = tmp_path / "out"
-    _bridge(NEW, [tree61, tree612], out)
-    kos = {}
-    for tree in (tree61, tree612):
-        keep = tmp_path / f"built-{tree.version}"
-        res = build(drv_mod.load(out), tree, keep=keep)
-        assert res.ok and res.errors == 0 and res.warnings == 0, res.diagnostics
-        kos[tree.name] = keep / "kbtest_draft_new.ko"
-        config = (keep / "compat/kb_config.h").read_text()
-        on = "#define KB_HAVE_DRAFT_SKB_POINTER_IF_LINEAR 1" in config
-        assert on == (tree is tree612), config
     lines = {}
     for tree in (tree61, tree612):
-        g = run_guest([kos[tree.name]], tree.release, timeout=240)
+        g = shared_boot(_entry("new", tree.series))
         assert g.ok, (tree.release, g.reasons, g.problems)
         lines[tree.name] = [x[x.index("kbd "):] for x in g.modules[0].dmesg if "kbd " in x]
     assert len(lines[tree612.name]) == 5, lines
@@ -248,31 +281,42 @@ def test_kbridge_draft_writes_drafts_and_skeleton_rules(tree61, tree612, tmp_pat
 XEN = FIXTURES / "draft" / "kbtest_draft_xen"
 
 
+def _built_xen(dest: Path) -> dict[str, Path]:
+    """XEN bridged once for 5.10 from 7.3 (the drafts and the rule named) and built clean on
+    both."""
+    from kbridge.actions.kbuild import build
+
+    if "xen" not in _BUILT:
+        t510, t73 = _resolve("5.10"), _resolve("7.3")
+        out = dest / "out"
+        rep, pred = _bridge(XEN, [t510, t73], out)
+        assert {"XEN_FRONT_RING_INIT", "INVALID_GRANT_REF",
+                "xdp_prepare_buff", "set_status_byte", "kzalloc_obj"} <= {d.api for d in rep.drafts.drafts}
+        # XEN_RING_NR_UNCONSUMED_RESPONSES comes with a hand rule now (ring_has_unconsumed_is_bool:
+        # RING_HAS_UNCONSUMED_* changed meaning, a count became 0/1), and a rule goes first
+        assert "XEN_RING_NR_UNCONSUMED_RESPONSES" not in {d.api for d in rep.drafts.drafts}
+        assert "ring_has_unconsumed_is_bool" in {s["rule"] for s in rep.shims}
+        assert pred.ok, pred.remaining
+        kos = {}
+        for tree in (t510, t73):
+            keep = dest / f"built-{tree.version}"
+            res = build(drv_mod.load(out), tree, keep=keep)
+            assert res.ok and res.errors == 0 and res.warnings == 0, res.diagnostics
+            kos[tree.series] = keep / "kbtest_draft_xen.ko"
+        _BUILT["xen"] = kos
+    return _BUILT["xen"]
+
+
 @pytest.mark.slow
-def test_drafted_ring_macros_and_inlines_on_5_10_match_7_3_in_guests(roots_ready, tmp_path):  # type: ignore[no-untyped-def]
+def test_drafted_ring_macros_and_inlines_on_5_10_match_7_3_in_guests(roots_ready, shared_boot):  # type: ignore[no-untyped-def]
     """A 7.3 module using what the corpus' front-ends use and 5.10 lacks (XEN_FRONT_RING_INIT,
     XEN_RING_NR_UNCONSUMED_RESPONSES, INVALID_GRANT_REF, xdp_prepare_buff, set_status_byte,
     kzalloc_obj with its closure), bridged once: on 5.10 the drafts run, on 7.3 the kernel's
     own definitions; every printed value must be the same in both guests."""
-    from kbridge.actions.guest.runner import run_guest
-    from kbridge.actions.kbuild import build
-
     t510, t73 = _resolve("5.10"), _resolve("7.3")
-    out = tmp_path / "out"
-    rep, pred = _bridge(XEN, [t510, t73], out)
-    assert {"XEN_FRONT_RING_INIT", "INVALID_GRANT_REF",
-            "xdp_prepare_buff", "set_status_byte", "kzalloc_obj"} <= {d.api for d in rep.drafts.drafts}
-    # XEN_RING_NR_UNCONSUMED_RESPONSES comes with a hand rule now (ring_has_unconsumed_is_bool:
-    # RING_HAS_UNCONSUMED_* changed meaning, a count became 0/1), and a rule goes first
-    assert "XEN_RING_NR_UNCONSUMED_RESPONSES" not in {d.api for d in rep.drafts.drafts}
-    assert "ring_has_unconsumed_is_bool" in {s["rule"] for s in rep.shims}
-    assert pred.ok, pred.remaining
     lines = {}
     for tree in (t510, t73):
-        keep = tmp_path / f"built-{tree.version}"
-        res = build(drv_mod.load(out), tree, keep=keep)
-        assert res.ok and res.errors == 0 and res.warnings == 0, res.diagnostics
-        g = run_guest([keep / "kbtest_draft_xen.ko"], tree.release, timeout=300)
+        g = shared_boot(_entry("xen", tree.series))
         assert g.ok, (tree.release, g.reasons, g.problems)
         lines[tree.name] = [x[x.index("kbd "):] for x in g.modules[0].dmesg if "kbd " in x]
     assert len(lines[t73.name]) == 7, lines
@@ -293,8 +337,30 @@ def test_a_macro_reading_a_member_the_target_lacks_is_refused(roots_ready, tree6
 PCIRES = FIXTURES / "draft" / "kbtest_draft_pcires"
 
 
+def _built_pcires(dest: Path) -> dict[str, Path]:
+    """PCIRES bridged once for 5.10 from 6.1 (the whole closure drafted) and built clean on
+    both."""
+    from kbridge.actions.kbuild import build
+
+    if "pcires" not in _BUILT:
+        t510, tree61 = _resolve("5.10"), _resolve("6.1")
+        out = dest / "out"
+        rep, pred = _bridge(PCIRES, [t510, tree61], out, home=tree61.version)
+        assert {"pci_dev_for_each_resource", "__pci_dev_for_each_res0", "__pci_dev_for_each_res1",
+                "pci_resource_n"} <= {d.api for d in rep.drafts.drafts}, rep.drafts.refused
+        assert pred.ok, pred.remaining
+        kos = {}
+        for tree in (t510, tree61):
+            keep = dest / f"built-{tree.version}"
+            res = build(drv_mod.load(out), tree, keep=keep)
+            assert res.ok and res.errors == 0 and res.warnings == 0, res.diagnostics
+            kos[tree.series] = keep / "kbtest_draft_pcires.ko"
+        _BUILT["pcires"] = kos
+    return _BUILT["pcires"]
+
+
 @pytest.mark.slow
-def test_a_macro_dispatching_by_pasted_names_is_drafted_whole(roots_ready, tree61, tmp_path):  # type: ignore[no-untyped-def]
+def test_a_macro_dispatching_by_pasted_names_is_drafted_whole(roots_ready, tree61, shared_boot):  # type: ignore[no-untyped-def]
     """6.1's pci_dev_for_each_resource() picks __pci_dev_for_each_res0 or ...res1 by
     CONCATENATE(__pci_dev_for_each_res, COUNT_ARGS(__VA_ARGS__)): names no token of the body
     spells, which the closure missed (the macro was drafted alone and xen-pcifront@6.1..7.2
@@ -302,21 +368,10 @@ def test_a_macro_dispatching_by_pasted_names_is_drafted_whole(roots_ready, tree6
     both helpers come with it, and pci_resource_n(), whose (dev)->resource is struct
     pci_dev's (the macro's own header's struct), not ttm_buffer_object's, which 5.10 lacks.
     Bridged for 5.10 the module walks every PCI device's resources as natively on 6.1."""
-    from kbridge.actions.guest.runner import run_guest
-    from kbridge.actions.kbuild import build
-
     t510 = _resolve("5.10")
-    out = tmp_path / "out"
-    rep, pred = _bridge(PCIRES, [t510, tree61], out, home=tree61.version)
-    assert {"pci_dev_for_each_resource", "__pci_dev_for_each_res0", "__pci_dev_for_each_res1",
-            "pci_resource_n"} <= {d.api for d in rep.drafts.drafts}, rep.drafts.refused
-    assert pred.ok, pred.remaining
     lines = {}
     for tree in (t510, tree61):
-        keep = tmp_path / f"built-{tree.version}"
-        res = build(drv_mod.load(out), tree, keep=keep)
-        assert res.ok and res.errors == 0 and res.warnings == 0, res.diagnostics
-        g = run_guest([keep / "kbtest_draft_pcires.ko"], tree.release, timeout=300)
+        g = shared_boot(_entry("pcires", tree.series))
         assert g.ok, (tree.release, g.reasons, g.problems)
         lines[tree.name] = [x[x.index("kbd "):] for x in g.modules[0].dmesg if "kbd pcires" in x]
     assert "kbd pcires bad=0" in lines[tree61.name], lines

@@ -25,6 +25,7 @@ from kbridge.actions.bridge import bridge
 from kbridge.actions.guest import runner
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
+from sharedboot import Entry
 
 FIXTURE = FIXTURES / "layer" / "kbtest_accept_new"
 EXPECTED = "kbaccept nonblock=-11 err=-11 accept=0 peer=1 layout=16,0,4,8,12"
@@ -35,27 +36,61 @@ def test_probe_states(roots_ready):  # type: ignore[no-untyped-def]
         assert probe_states(series, ["proto_accept_arg"]) == {"proto_accept_arg": state}, series
 
 
-@pytest.mark.slow
-def test_accept_arg_module_behaves_alike_bridged_and_native(trees, tmp_path):  # type: ignore[no-untyped-def]
+SERIES = ("5.10", "6.1", "newest")
+
+
+_OUTS: dict[str, object] = {}
+
+
+def _outs(dest):  # type: ignore[no-untyped-def]
+    """The fixture bridged for 5.10 and 6.1 from the newest, layer and inline (the rule named),
+    once for the three kernels' entries (as the test bridged once before)."""
+    if _OUTS:
+        return _OUTS
     newest = newest_series()
-    kernels = [targets.resolve(s, trees=trees) for s in ("5.10", "6.1", newest)]
+    kernels = [targets.resolve(s) for s in ("5.10", "6.1", newest)]
     out = {}
     for strategy in ("layer", "inline"):
-        o = tmp_path / f"out-{strategy}" / "kbtest_accept_new"
+        o = dest / f"out-{strategy}" / "kbtest_accept_new"
         o.parent.mkdir()
         rep = bridge(drv_mod.load(FIXTURE), kernels, strategy, o, home=kernels[-1].version)
         assert rep.ok and not rep.unbridged, rep.unbridged
         assert "proto_accept_arg" in {s["rule"] for s in rep.shims}, rep.shims
         out[strategy] = o
-    for series in ("5.10", "6.1", newest):
+    _OUTS.update(out)
+    return _OUTS
+
+
+def _entry(cell: str) -> Entry:
+    """The module this kernel loads in its shared boot (tests/sharedboot.py): the layer's on
+    5.10 and 6.1, the fixture natively on the newest; the inline OUT builds clean too."""
+    newest = newest_series()
+    series = newest if cell == "newest" else cell
+
+    def build(dest):  # type: ignore[no-untyped-def]
+        out = _outs(dest)
         rel = release(series)
         # inline OUT builds clean too (its kb_ spots); the layer's module is loaded
-        b, _ = runner.build_for(out["inline"], rel, tmp_path / f"inline-{series}")
+        b, _ = runner.build_for(out["inline"], rel, dest / f"inline-{series}")
         assert b.ok and not b.diagnostics, (series, b.log)
         src = FIXTURE if series == newest else out["layer"]
-        b, kos = runner.build_for(src, rel, tmp_path / f"build-{series}")
+        b, kos = runner.build_for(src, rel, dest / f"build-{series}")
         assert b.ok and not b.diagnostics, (series, b.log)
-        g = runner.run_guest(kos, rel, timeout=300)
-        assert g.ok, (series, g.reasons, g.problems)
+        return kos
+
+    return Entry(f"accept:{cell}", series, build)
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    if name != "test_accept_arg_module_behaves_alike_bridged_and_native":
+        return []
+    return [_entry(cell) for cell in SERIES]
+
+
+@pytest.mark.slow
+def test_accept_arg_module_behaves_alike_bridged_and_native(shared_boot):  # type: ignore[no-untyped-def]
+    for cell in SERIES:
+        g = shared_boot(_entry(cell))
+        assert g.ok, (cell, g.reasons, g.problems)
         seen = [x[x.index("kbaccept "):] for x in g.dmesg if "kbaccept " in x]
-        assert seen == [EXPECTED], (series, seen)
+        assert seen == [EXPECTED], (cell, seen)

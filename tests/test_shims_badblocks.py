@@ -9,7 +9,8 @@ natively on its own kernel and bridged with the layer on the other side (the new
 6.1, the old one on the newest): the bridged answers must equal the native ones, except the
 shifted table's check results, where the kernels' table code itself differs (5.10 reports the
 first bad block and length in blocks, the newest in unrounded sectors) -- the shim does not
-change the table code. One boot per kernel (two modules on each of 5.10 and the newest). kbtest_bb_old also names
+change the table code. One boot per kernel, shared with other files' init-time modules
+(tests/sharedboot.py; two modules of this file on each of 5.10 and the newest). kbtest_bb_old also names
 the request operation type by its 5.10 name, enum req_opf (rule enum_req_op, old_on_new, on
 the newest kernel): req_opf=10 on both.
 
@@ -29,6 +30,7 @@ from kbridge.actions.bridge import bridge
 from kbridge.actions.guest import runner
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
+from sharedboot import Entry
 
 NEW = FIXTURES / "layer" / "kbtest_bb_new"
 OLD = FIXTURES / "layer" / "kbtest_bb_old"
@@ -51,10 +53,16 @@ def _answers(dmesg: list[str], side: str) -> dict[str, str]:
     return out
 
 
-@pytest.mark.slow
-def test_native_and_bridged_tables_answer_alike(trees, tmp_path):  # type: ignore[no-untyped-def]
+_KOS: dict[str, list] = {}
+
+
+def _kos(tmp_path) -> dict[str, list]:  # type: ignore[no-untyped-def]
+    """Each kernel's modules: each fixture natively on its own kernel and bridged with the
+    layer on the other side (the rule named in RULES.md), built once for the three kernels."""
+    if _KOS:
+        return _KOS
     newest = newest_series()
-    kernels = {s: targets.resolve(s, trees=trees) for s in ("5.10", "6.1", newest)}
+    kernels = {s: targets.resolve(s) for s in ("5.10", "6.1", newest)}
     kos: dict[str, list] = {s: [] for s in kernels}
     for src, home, others in ((NEW, newest, ("5.10", "6.1")), (OLD, "5.10", (newest,))):
         for s in (home, *others):
@@ -68,9 +76,27 @@ def test_native_and_bridged_tables_answer_alike(trees, tmp_path):  # type: ignor
             b, built = runner.build_for(path, release(s), tmp_path / f"b-{src.name}-{s}")
             assert b.ok, b.log
             kos[s] += built
+    _KOS.update(kos)
+    return _KOS
+
+
+def _entry(series: str) -> Entry:
+    """*series*' modules for its shared boot (tests/sharedboot.py)."""
+    return Entry(f"badblocks:{series}", series, lambda dest: _kos(dest)[series])
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    if name == "test_native_and_bridged_tables_answer_alike":
+        return [_entry(s) for s in ("5.10", "6.1", newest_series())]
+    return []
+
+
+@pytest.mark.slow
+def test_native_and_bridged_tables_answer_alike(shared_boot):  # type: ignore[no-untyped-def]
+    newest = newest_series()
     seen = {}
-    for s, ko_list in kos.items():
-        g = runner.run_guest(ko_list, release(s), timeout=240)
+    for s in ("5.10", "6.1", newest):
+        g = shared_boot(_entry(s))
         assert g.ok, (s, g.reasons, g.problems)
         seen[s] = {side: _answers(g.dmesg, side) for side in ("new", "old")}
     native_new, native_old = seen[newest]["new"], seen["5.10"]["old"]

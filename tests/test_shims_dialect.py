@@ -30,6 +30,7 @@ from kbridge.actions.guest import runner
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
+from sharedboot import Entry
 
 FIXTURE = FIXTURES / "layer" / "kbtest_dialect"
 CHECKS = ["for_scope", "guard_early_return", "guard_return", "scoped_guard", "scoped_guard_break"]
@@ -85,12 +86,29 @@ def test_abi_of_the_gnu11_build_is_5_10s(bridged, kernels):  # type: ignore[no-u
     assert res.abi["checked"] > 0
 
 
+def _entry() -> Entry:
+    """The layer's module on 5.10, for 5.10's shared boot (tests/sharedboot.py): bridged as
+    the module fixture `bridged` bridges it (that fixture is the other tests')."""
+    def build(dest):  # type: ignore[no-untyped-def]
+        kernels = [targets.resolve(s) for s in ("5.10", newest_series())]
+        o = dest / "kbtest_dialect"
+        rep = bridge(drv_mod.load(FIXTURE), kernels, "layer", o, home=kernels[-1].version)
+        assert rep.ok and not rep.unbridged, rep.unbridged
+        assert [s["rule"] for s in rep.shims] == ["c_dialect_gnu11"], rep.shims
+        b, kos = runner.build_for(o, release("5.10"), dest / "built")
+        assert b.ok, b.log
+        return kos
+
+    return Entry("dialect:5.10", "5.10", build)
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    return [_entry()] if name == "test_scoped_locks_hold_exactly_their_scope_on_5_10" else []
+
+
 @pytest.mark.slow
-def test_scoped_locks_hold_exactly_their_scope_on_5_10(bridged, tmp_path):  # type: ignore[no-untyped-def]
-    rel = release("5.10")
-    b, kos = runner.build_for(bridged["layer"], rel, tmp_path / "built")
-    assert b.ok, b.log
-    g = runner.run_guest(kos, rel, timeout=300)
+def test_scoped_locks_hold_exactly_their_scope_on_5_10(shared_boot):  # type: ignore[no-untyped-def]
+    g = shared_boot(_entry())
     seen = {}
     for line in g.dmesg:
         m = re.search(r"kbdialect (\w+) (ok|FAIL)$", line)

@@ -16,25 +16,39 @@ import pytest
 
 from conftest import FIXTURES, release, run_cli
 from kbridge.actions.guest import runner
+from sharedboot import Entry
 
 DRIVER = FIXTURES / "layer" / "kbtest_drm_old"
 
 
+def _date_entry(target: str) -> Entry:
+    """The cell's module for its kernel's shared boot (tests/sharedboot.py)."""
+    def build(tmp_path):  # type: ignore[no-untyped-def]
+        drv = DRIVER
+        if target != "6.12":
+            drv = tmp_path / "out"
+            proc = run_cli("bridge", str(DRIVER), "--target", "6.12", "--target", target,
+                           "-o", str(drv))
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            for rule in ("drm_driver_date_removed", "drm_print_h_not_implied"):
+                assert (drv / "compat" / "rules" / rule).is_dir(), rule
+        build, kos = runner.build_for(drv, release(target), tmp_path / "build")
+        assert build.ok, build.log
+        return kos
+
+    return Entry(f"drm:date:{target}", target, build)
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    if name == "test_old_drm_driver_keeps_its_date_and_drm_info":
+        return [_date_entry(params["target"])]
+    return []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("target", ["6.12", "7.3"])
-def test_old_drm_driver_keeps_its_date_and_drm_info(tmp_path, target):
-    drv = DRIVER
-    if target != "6.12":
-        drv = tmp_path / "out"
-        proc = run_cli("bridge", str(DRIVER), "--target", "6.12", "--target", target,
-                       "-o", str(drv))
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        for rule in ("drm_driver_date_removed", "drm_print_h_not_implied"):
-            assert (drv / "compat" / "rules" / rule).is_dir(), rule
-    rel = release(target)
-    build, kos = runner.build_for(drv, rel, tmp_path / "build")
-    assert build.ok, build.log
-    g = runner.run_guest(kos, rel, timeout=300)
+def test_old_drm_driver_keeps_its_date_and_drm_info(target, shared_boot):
+    g = shared_boot(_date_entry(target))
     assert g.ok, (g.reasons, g.problems, g.test_output)
     assert "kbdrm date=20180221 name=kbdrm alloc=0" in g.dmesg, [x for x in g.dmesg if "kbdrm" in x]
     assert any("kbdrm DRM_INFO works" in x for x in g.dmesg), [x for x in g.dmesg if "kbdrm" in x]

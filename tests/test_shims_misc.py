@@ -30,6 +30,7 @@ from kbridge.actions.guest import runner
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
+from sharedboot import Entry
 
 OLD = FIXTURES / "layer" / "kbtest_misc_old"
 NEW = FIXTURES / "layer" / "kbtest_misc_new"
@@ -99,18 +100,35 @@ def _checks(dmesg: list[str], side: str) -> dict[str, str]:
     return out
 
 
+def _entry(series: str) -> Entry:
+    """On each kernel: the other kernel's module bridged (layer, as the module fixture
+    `bridged` bridges it), and this kernel's own module natively, loaded together in the
+    kernel's shared boot (tests/sharedboot.py)."""
+    def build(tmp_path):  # type: ignore[no-untyped-def]
+        rel = release(series)
+        bridged_side, native_side = ("new", "old") if series == "5.10" else ("old", "new")
+        native_src = OLD if native_side == "old" else NEW
+        o = tmp_path / "out"
+        rep = bridge(drv_mod.load(NEW if bridged_side == "new" else OLD),
+                     [targets.resolve(s) for s in ("5.10", "7.3")], "layer", o)
+        assert not rep.unbridged, rep.unbridged
+        b, kos_b = runner.build_for(o, rel, tmp_path / "bridged")
+        assert b.ok, b.log
+        n, kos_n = runner.build_for(native_src, rel, tmp_path / "native")
+        assert n.ok, n.log
+        return [*kos_n, *kos_b]
+
+    return Entry(f"misc:{series}", series, build)
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    return [_entry(params["series"])] if name == "test_native_and_bridged_behave_alike_in_one_guest" else []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("series", ["5.10", "7.3"])
-def test_native_and_bridged_behave_alike_in_one_guest(bridged, kernels, tmp_path, series):  # type: ignore[no-untyped-def]
-    rel = release(series)
-    # on each kernel: the other kernel's module bridged, and this kernel's own module natively
-    bridged_side, native_side = ("new", "old") if series == "5.10" else ("old", "new")
-    native_src = OLD if native_side == "old" else NEW
-    b, kos_b = runner.build_for(bridged[bridged_side, "layer"], rel, tmp_path / "bridged")
-    assert b.ok, b.log
-    n, kos_n = runner.build_for(native_src, rel, tmp_path / "native")
-    assert n.ok, n.log
-    g = runner.run_guest([*kos_n, *kos_b], rel, timeout=300)
+def test_native_and_bridged_behave_alike_in_one_guest(series, shared_boot):  # type: ignore[no-untyped-def]
+    g = shared_boot(_entry(series))
     seen = {side: _checks(g.dmesg, side) for side in ("old", "new")}
     assert g.ok, (g.reasons, g.problems, seen)
     for side, names in (("old", OLD_CHECKS), ("new", NEW_CHECKS)):

@@ -15,7 +15,8 @@ XDP warning must read the same on every kernel; and two TPM test modules, one
 per form of tpm_class_ops.send, whose init calls the kernel's slot of their
 own table (a chip from tpm_chip_alloc(), chip->ops is the table) as the
 kernel's tpm_try_transmit() calls it, on kernels with either form. The guests:
-one boot per strategy and kernel loads every module that runs there (Guests).
+the shared boots of each kernel (tests/sharedboot.py) load every module that runs
+there, with the other files' init-time modules (Guests).
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ import shutil
 
 import pytest
 
-from conftest import FIXTURES, probe_states
+from conftest import FIXTURES, probe_states, release
 from kbridge.actions.bridge import bridge
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
+from sharedboot import Entry
 
 NET = FIXTURES / "layer" / "kbtest_netrules"
 TPM_OLD = FIXTURES / "layer" / "kbtest_tpm_old"
@@ -61,10 +63,6 @@ NET_SERIES = ("5.10", "6.1", "7.3")          # kbtest_netrules in the guests of 
 TPM_CELLS = [("old", "6.12"), ("old", "7.3"), ("new", "5.10"), ("new", "6.12"), ("new", "7.3")]
 PCI = FIXTURES / "layer" / "kbtest_pci_msi"
 PCI_SERIES = ("5.10", "6.1")
-# the kernels each module of this file is loaded in (the tests' parametrizations)
-ON = {"kbtest_netrules": NET_SERIES,
-      **{f"kbtest_tpm_{form}": tuple(s for f, s in TPM_CELLS if f == form) for form in ("old", "new")},
-      "kbtest_pci_msi": PCI_SERIES}
 
 
 def _bridged(src, home, strategy, root):  # type: ignore[no-untyped-def]
@@ -76,56 +74,78 @@ def _bridged(src, home, strategy, root):  # type: ignore[no-untyped-def]
     return out
 
 
-class Guests:
-    """The file's modules bridged once per strategy, and ONE guest boot per (strategy,
-    kernel) that loads every module whose tests run on that kernel (the suite's budget:
-    8 boots instead of 20, one per test cell before; bench/README.md "Suite budget").
-    Each module keeps its own verdict -- its init's dmesg -- and the boot's judgement (no
-    module may fail to load, no WARNING/BUG) still holds for every test that reads it."""
+_OUTS: dict[tuple[str, str], object] = {}     # (module, strategy) -> OUT, bridged once per run
 
-    def __init__(self, root) -> None:  # type: ignore[no-untyped-def]
+
+def _out(module: str, strategy: str, root):  # type: ignore[no-untyped-def]
+    """*module* bridged with *strategy* (under *root* the first time), once per run."""
+    key = (module, strategy)
+    if key not in _OUTS:
+        if module == "kbtest_pci_msi":
+            # 6.1's API for 5.10 (and 6.1 untouched) only: later kernels no longer export
+            # is_swiotlb_active() (xen.toml's pci_xen_swiotlb_init_late_removed)
+            out = root / f"{module}-{strategy}" / "out"
+            out.parent.mkdir()
+            rep = bridge(drv_mod.load(PCI), [targets.resolve(s) for s in ("6.1", "5.10")],
+                         strategy, out)
+            assert not rep.unbridged, rep.unbridged
+        else:
+            src, home = {"kbtest_netrules": (NET, "6.1"), "kbtest_tpm_old": (TPM_OLD, "6.12"),
+                         "kbtest_tpm_new": (TPM_NEW, "7.3")}[module]
+            out = _bridged(src, home, strategy, root)
+        _OUTS[key] = out
+    return _OUTS[key]
+
+
+def _entry(module: str, strategy: str, series: str) -> Entry:
+    """*module*'s *strategy* OUT built for *series*, for that kernel's shared boot
+    (tests/sharedboot.py). The layer and inline builds share the module's name, so they load
+    in different boots of the kernel; each test reads its own module's init messages."""
+    from kbridge.actions.guest.runner import build_for
+
+    def build(dest):  # type: ignore[no-untyped-def]
+        b, built = build_for(_out(module, strategy, dest), release(series), dest / "build")
+        assert built, (module, strategy, series, b.diagnostics[:5])
+        return built
+
+    return Entry(f"netrules:{module}:{strategy}:{series}", series, build)
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    """The modules each guest test cell reads (its parametrization: the module-scoped OUT
+    fixture's strategy, the kernel), for the shared boots."""
+    strategy = params.get("net_out") or params.get("tpm_outs") or params.get("strategy")
+    if name == "test_net_helpers_module_behaves_in_guest":
+        return [_entry("kbtest_netrules", strategy, params["series"])]
+    if name == "test_tpm_send_module_behaves_in_guest":
+        return [_entry(f"kbtest_tpm_{params['form']}", strategy, params["series"])]
+    if name == "test_pci_msi_module_builds_and_loads":
+        return [_entry("kbtest_pci_msi", strategy, s) for s in PCI_SERIES]
+    return []
+
+
+class Guests:
+    """The file's modules bridged once per strategy (the build tests' OUTs), and each guest
+    test's view of the shared boot of its kernel (tests/sharedboot.py: one boot per kernel
+    for the modules of several files; 8 boots of this file's own before, one per test cell
+    before that). Each module keeps its own verdict -- its init's dmesg -- and the boot's
+    judgement (its modules load, no WARNING/BUG anywhere in the boot) still holds for every
+    test that reads it."""
+
+    def __init__(self, root, shared_boot) -> None:  # type: ignore[no-untyped-def]
         self.root = root
-        self.outs: dict[tuple[str, str], object] = {}
-        self.boots: dict[tuple[str, str], object] = {}
+        self.shared_boot = shared_boot
 
     def out(self, module: str, strategy: str):  # type: ignore[no-untyped-def]
-        key = (module, strategy)
-        if key not in self.outs:
-            if module == "kbtest_pci_msi":
-                # 6.1's API for 5.10 (and 6.1 untouched) only: later kernels no longer export
-                # is_swiotlb_active() (xen.toml's pci_xen_swiotlb_init_late_removed)
-                out = self.root / f"{module}-{strategy}" / "out"
-                out.parent.mkdir()
-                rep = bridge(drv_mod.load(PCI), [targets.resolve(s) for s in ("6.1", "5.10")],
-                             strategy, out)
-                assert not rep.unbridged, rep.unbridged
-            else:
-                src, home = {"kbtest_netrules": (NET, "6.1"), "kbtest_tpm_old": (TPM_OLD, "6.12"),
-                             "kbtest_tpm_new": (TPM_NEW, "7.3")}[module]
-                out = _bridged(src, home, strategy, self.root)
-            self.outs[key] = out
-        return self.outs[key]
+        return _out(module, strategy, self.root)
 
-    def __call__(self, strategy: str, series: str):  # type: ignore[no-untyped-def]
-        from kbridge.actions.guest.runner import build_for, run_guest
-        from kbridge.facts import series as series_mod
-
-        key = (strategy, series)
-        if key not in self.boots:
-            rel = series_mod.release(series)
-            kos = []
-            for module in sorted(m for m, on in ON.items() if series in on):
-                build, built = build_for(self.out(module, strategy), rel,
-                                         self.root / f"build-{module}-{strategy}-{series}")
-                assert built, (module, strategy, series, build.diagnostics[:5])
-                kos += built
-            self.boots[key] = run_guest(kos, rel)
-        return self.boots[key]
+    def __call__(self, module: str, strategy: str, series: str):  # type: ignore[no-untyped-def]
+        return self.shared_boot(_entry(module, strategy, series))
 
 
 @pytest.fixture(scope="module")
-def guests(tmp_path_factory, roots_ready) -> Guests:  # type: ignore[no-untyped-def]
-    return Guests(tmp_path_factory.mktemp("netrules"))
+def guests(tmp_path_factory, shared_boot) -> Guests:  # type: ignore[no-untyped-def]
+    return Guests(tmp_path_factory.mktemp("netrules"), shared_boot)
 
 
 @pytest.fixture(scope="module", params=["layer", "inline"])
@@ -156,10 +176,10 @@ def test_net_helpers_module_builds_clean_on_every_series(net_out, tmp_path):  # 
 
 
 def _guest(guests, strategy, series, module):  # type: ignore[no-untyped-def]
-    """*module*'s kernel messages in the shared boot of (*strategy*, *series*), which must
-    pass as a whole (what `kbridge run` of the module alone asserted: every module loads,
-    no BUG/WARNING/Oops in the log)."""
-    g = guests(strategy, series)
+    """*module*'s kernel messages in the shared boot of *series* that loads its *strategy*
+    build, whose verdict must pass (what `kbridge run` of the module alone asserted: the
+    module loads, no BUG/WARNING/Oops in the log -- anywhere in the shared boot)."""
+    g = guests(module, strategy, series)
     assert g.ok, (g.release, g.reasons, g.problems)
     (load,) = [ld for ld in g.modules if ld.name == module]
     return load.dmesg

@@ -26,6 +26,7 @@ from kbridge.actions.guest import runner
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
+from sharedboot import Entry
 
 SRC = FIXTURES / "layer" / "kbtest_strscpy_new"
 CHECKS = ["fits_boundary", "truncates", "one_byte", "word_array", "member_array",
@@ -65,21 +66,35 @@ def test_inline_builds_clean_on_every_kernel(kernels, tmp_path):  # type: ignore
         assert proc.returncode == 0 and not diags and not undefined, (series, proc.stdout[-3000:])
 
 
+def _entry(cell: str) -> Entry:
+    """The cell's module (bridged with the layer on 5.10 and 6.1, native on the newest) for
+    its kernel's shared boot (tests/sharedboot.py)."""
+    series = newest_series() if cell == "newest" else cell
+
+    def build(dest):  # type: ignore[no-untyped-def]
+        if series in OLD:
+            kernels = [targets.resolve(s) for s in (*OLD, newest_series())]
+            out = dest / "layer"
+            rep = bridge(drv_mod.load(SRC), kernels, "layer", out)
+            assert not rep.unbridged, rep.unbridged
+            assert "## strscpy_size_optional (new_on_old)" in (out / "compat" / "RULES.md").read_text()
+        else:
+            out = SRC
+        b, kos = runner.build_for(out, release(series), dest / "build")
+        assert b.ok, b.log
+        return kos
+
+    return Entry(f"strscpy:{cell}", series, build)
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    return [_entry(params["series"])] if name == "test_bridged_and_native_copy_alike" else []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("series", [*OLD, "newest"])
-def test_bridged_and_native_copy_alike(kernels, tmp_path, series):  # type: ignore[no-untyped-def]
-    series = newest_series() if series == "newest" else series
-    rel = release(series)
-    if series in OLD:
-        out = tmp_path / "layer"
-        rep = bridge(drv_mod.load(SRC), list(kernels.values()), "layer", out)
-        assert not rep.unbridged, rep.unbridged
-        assert "## strscpy_size_optional (new_on_old)" in (out / "compat" / "RULES.md").read_text()
-    else:
-        out = SRC
-    b, kos = runner.build_for(out, rel, tmp_path / "build")
-    assert b.ok, b.log
-    g = runner.run_guest(kos, rel, timeout=300)
+def test_bridged_and_native_copy_alike(series, shared_boot):  # type: ignore[no-untyped-def]
+    g = shared_boot(_entry(series))
     seen = _checks(g.dmesg)
     assert g.ok, (g.reasons, g.problems, seen)
     assert seen == dict.fromkeys(CHECKS, "ok"), \

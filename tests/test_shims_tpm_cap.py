@@ -28,34 +28,51 @@ from kbridge.actions.guest import runner
 from kbridge.facts import corpus as corpus_mod
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
+from sharedboot import Entry
+
+
+def _entry(home: str) -> Entry:
+    """xen-tpmfront@HOME bridged for 7.3 (the checks of the bridge, the inline build and the
+    ABI as before), its layer module for 7.3's shared boot (tests/sharedboot.py; the two
+    homes' modules share the name xen_tpmfront, so they load in two boots)."""
+    def build(tmp_path):  # type: ignore[no-untyped-def]
+        e = corpus_mod.find(f"xen-tpmfront@{home}")
+        drv = drv_mod.load(e.path, label=e.label, origin_version=e.version)
+        t73 = targets.resolve("7.3")
+        own = targets.resolve(home)
+        out, shimmed = {}, []
+        for strategy in ("layer", "inline"):
+            o = tmp_path / strategy / "xen-tpmfront"
+            o.parent.mkdir()
+            rep = bridge(drv, [t73, own], strategy, o, home=e.version)
+            assert rep.ok and not rep.unbridged, rep.unbridged
+            assert ("tpm_cap_t_public", "old_on_new") in {(s["rule"], s["direction"]) for s in rep.shims}
+            out[strategy] = o
+            if strategy == "layer":
+                shimmed = [s["rule"] for s in rep.shims]
+        rel = release("7.3")
+        if home != "5.10":      # 5.10's also needs xenbus_grant_ring, a compat object copy: layer only
+            b, _ = runner.build_for(out["inline"], rel, tmp_path / "inline-build")
+            assert b.ok and not b.diagnostics, b.log
+        # the rules' own [abi] declarations apply (tpm_send_bufsiz renames and grows tpm_class_ops)
+        (res,) = abi.check_out(out["layer"], [t73], drv, rules=shimmed)
+        assert res.ok and not res.diagnostics and res.abi["ok"], ([d.message for d in res.diagnostics], res.abi)
+        b, kos = runner.build_for(out["layer"], rel, tmp_path / "layer-build")
+        assert b.ok and not b.diagnostics, b.log
+        return kos
+
+    return Entry(f"tpm_cap:{home}", "7.3", build)
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    if name == "test_older_tpmfront_bridged_for_7_3_builds_and_loads_as_7_3s_own":
+        return [_entry(params["home"])]
+    return []
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("home", ["5.10", "6.1"])
-def test_older_tpmfront_bridged_for_7_3_builds_and_loads_as_7_3s_own(home, trees, roots_ready, tmp_path):  # type: ignore[no-untyped-def]
-    e = corpus_mod.find(f"xen-tpmfront@{home}")
-    drv = drv_mod.load(e.path, label=e.label, origin_version=e.version)
-    t73 = targets.resolve("7.3", trees=trees)
-    own = targets.resolve(home, trees=trees)
-    out, shimmed = {}, []
-    for strategy in ("layer", "inline"):
-        o = tmp_path / strategy / "xen-tpmfront"
-        o.parent.mkdir()
-        rep = bridge(drv, [t73, own], strategy, o, home=e.version)
-        assert rep.ok and not rep.unbridged, rep.unbridged
-        assert ("tpm_cap_t_public", "old_on_new") in {(s["rule"], s["direction"]) for s in rep.shims}
-        out[strategy] = o
-        if strategy == "layer":
-            shimmed = [s["rule"] for s in rep.shims]
-    rel = release("7.3")
-    if home != "5.10":      # 5.10's also needs xenbus_grant_ring, a compat object copy: layer only
-        b, _ = runner.build_for(out["inline"], rel, tmp_path / "inline-build")
-        assert b.ok and not b.diagnostics, b.log
-    # the rules' own [abi] declarations apply (tpm_send_bufsiz renames and grows tpm_class_ops)
-    (res,) = abi.check_out(out["layer"], [t73], drv, rules=shimmed)
-    assert res.ok and not res.diagnostics and res.abi["ok"], ([d.message for d in res.diagnostics], res.abi)
-    b, kos = runner.build_for(out["layer"], rel, tmp_path / "layer-build")
-    assert b.ok and not b.diagnostics, b.log
-    g = runner.run_guest(kos, rel, timeout=300)
+def test_older_tpmfront_bridged_for_7_3_builds_and_loads_as_7_3s_own(home, shared_boot):  # type: ignore[no-untyped-def]
+    g = shared_boot(_entry(home))
     (m,) = g.modules
     assert m.errno == "ENODEV" and not m.unknown_symbols and not g.problems, (m.to_json(), g.problems)

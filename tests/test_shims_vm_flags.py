@@ -13,24 +13,38 @@ import pytest
 
 from conftest import FIXTURES, newest_series, release, run_cli
 from kbridge.actions.guest import runner
+from sharedboot import Entry
 
 DRIVER = FIXTURES / "layer" / "kbtest_vmflags_old"
 EXPECTED = "kbvmf before_had=0 set=1 cleared=1 kept_dontexpand=1 kept_dontdump=0"
 
 
+def _entry(target: str) -> Entry:
+    """The cell's module (native on 6.1, bridged from 6.1 elsewhere) for its kernel's shared
+    boot (tests/sharedboot.py)."""
+    series = newest_series() if target == "newest" else target
+
+    def build(dest):  # type: ignore[no-untyped-def]
+        drv = DRIVER
+        if series != "6.1":
+            drv = dest / "out"
+            proc = run_cli("bridge", str(DRIVER), "--target", "6.1", "--target", series, "-o", str(drv))
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            assert (drv / "compat" / "rules" / "vm_flags_const").is_dir()
+        build, kos = runner.build_for(drv, release(series), dest / "build")
+        assert build.ok, build.log[-3000:]
+        return kos
+
+    return Entry(f"vm_flags:{target}", series, build)
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    return [_entry(params["target"])] if name == "test_old_driver_writes_vm_flags_in_mmap" else []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("target", ["6.1", "6.12", "newest"])
-def test_old_driver_writes_vm_flags_in_mmap(tmp_path, target):  # type: ignore[no-untyped-def]
-    target = newest_series() if target == "newest" else target
-    drv = DRIVER
-    if target != "6.1":
-        drv = tmp_path / "out"
-        proc = run_cli("bridge", str(DRIVER), "--target", "6.1", "--target", target, "-o", str(drv))
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert (drv / "compat" / "rules" / "vm_flags_const").is_dir()
-    rel = release(target)
-    build, kos = runner.build_for(drv, rel, tmp_path / "build")
-    assert build.ok, build.log[-3000:]
-    g = runner.run_guest(kos, rel, timeout=300)
+def test_old_driver_writes_vm_flags_in_mmap(target, shared_boot):  # type: ignore[no-untyped-def]
+    g = shared_boot(_entry(target))
     assert g.ok, (g.reasons, g.problems)
     assert any(EXPECTED in x for x in g.dmesg), [x for x in g.dmesg if "kbvmf" in x]

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FIXTURES, newest_series, release
+from conftest import FIXTURES, newest_series
 from kbridge.actions.bridge import bridge
-from kbridge.actions.guest.runner import modules_in, run_guest
+from kbridge.actions.guest.runner import modules_in
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
+from sharedboot import Entry
 
 pytestmark = pytest.mark.slow
 
@@ -37,17 +38,20 @@ RULES = {"kbtest_wide_old": ["hrtimer_setup", "rtnl_link_register_locked_removed
                              "netif_set_tso_max_size"]}
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, trees):  # type: ignore[no-untyped-def]
-    """Each module bridged (layer) for its two kernels and built clean on both: {series: [.ko]}."""
+_BUILT: dict[str, list] = {}
+
+
+def _built(root):  # type: ignore[no-untyped-def]
+    """Each module bridged (layer) for its two kernels and built clean on both: {series: [.ko]}
+    (once for both kernels' entries)."""
     import shutil
-    root = tmp_path_factory.mktemp("wide")
+    if _BUILT:
+        return _BUILT
     kos: dict[str, list] = {OLDEST: [], NEWEST: []}
     for name, (home, other) in MODULES.items():
         out = root / name
         rep = bridge(drv_mod.load(FIXTURES / "layer" / name),
-                     [targets.resolve(home, trees=trees), targets.resolve(other, trees=trees)],
-                     "layer", out)
+                     [targets.resolve(home), targets.resolve(other)], "layer", out)
         assert not rep.unbridged, rep.unbridged
         rules_md = (out / "compat" / "RULES.md").read_text()
         for rid in RULES[name]:
@@ -55,17 +59,28 @@ def built(tmp_path_factory, trees):  # type: ignore[no-untyped-def]
         for series in (home, other):
             b = root / f"{name}-{series}"
             shutil.copytree(out, b)
-            proc = run_kbuild(b, targets.resolve(series, trees=trees))
+            proc = run_kbuild(b, targets.resolve(series))
             diags, undefined = parse_log(proc.stdout, b)
             assert proc.returncode == 0 and not diags and not undefined, (name, series,
                                                                            proc.stdout[-3000:])
             kos[series] += modules_in(b)
-    return kos
+    _BUILT.update(kos)
+    return _BUILT
+
+
+def _entry(series: str) -> Entry:
+    """Both modules on *series* (one bridged, one its own), for its shared boot
+    (tests/sharedboot.py)."""
+    return Entry(f"wide:{series}", series, lambda dest: _built(dest)[series])
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    return [_entry(params["series"])] if name == "test_wide_shims_behave_like_the_kernels_own_api" else []
 
 
 @pytest.mark.parametrize("series", [OLDEST, NEWEST])
-def test_wide_shims_behave_like_the_kernels_own_api(built, series):  # type: ignore[no-untyped-def]
-    g = run_guest(built[series], release(series))
+def test_wide_shims_behave_like_the_kernels_own_api(series, shared_boot):  # type: ignore[no-untyped-def]
+    g = shared_boot(_entry(series))
     assert g.ok, (series, g.reasons, [m.dmesg for m in g.modules])
     for name in MODULES:
         load = next(m for m in g.modules if m.name == name)
