@@ -412,3 +412,146 @@ def test_a_dependency_only_an_unincluded_header_declares_is_drafted(roots_ready,
     for tree in (t510, t73):
         res = build(drv_mod.load(out), tree)
         assert res.ok and res.errors == 0 and res.warnings == 0, (tree.name, res.diagnostics)
+
+
+# ------------------------------------------------------------------ other kernels: donors, aliases
+
+DONOR = FIXTURES / "draft" / "donor"
+
+
+def _donor_trees():  # type: ignore[no-untyped-def]
+    """Three hand-written header trees (tests/fixtures/draft/donor): "old" (5.10) declares
+    kbt_del, kbt_stop and kbt_drop as exported functions; "mid" (6.1) has the new names
+    kbt_delete, kbt_halt, kbt_free, and the old ones as static inlines calling them;
+    "new" (6.12) has only the new names, kbt_halt with another prototype."""
+    from kbridge.actions.check import open_api
+    from kbridge.facts.targets import inspect
+    old, mid, new = (inspect(DONOR / n) for n in ("old", "mid", "new"))
+    return old, mid, new, open_api(old), open_api(new)
+
+
+def test_a_definition_home_lacks_is_drafted_from_a_donor_kernel():  # type: ignore[no-untyped-def]
+    """Home ("old") has kbt_del only as an exported function; "mid" defines it as a static
+    inline calling kbt_delete(), which the target ("new") declares as mid does, and mid
+    declares kbt_del as home does: mid's definition is drafted, with mid's file:line."""
+    old, mid, new, _a, t = _donor_trees()
+    d = draft.Drafter(old)
+    d.donors = [mid]
+    assert d.name("kbt_del", t) is None
+    c = d.cands["kbt_del"]
+    assert c.kind == "function" and c.kernel == mid.name
+    assert c.source == f"{DONOR / 'mid/include/linux/kbt_tm.h'}:11"
+    assert "return kbt_delete(timer);" in c.text
+    assert draft.draft_text(c, old.name).startswith(
+        f"/* drafted by kbridge from {c.source} (Linux {mid.name}) */")
+    # without a donor: home's answer (an exported function: the compat object's job)
+    d0 = draft.Drafter(old)
+    d0.donors = []
+    d0.aliasing = False
+    assert isinstance(d0.name("kbt_del", t), draft.NotDraftable)
+
+
+def test_a_donor_whose_dependency_the_target_declares_otherwise_is_refused():  # type: ignore[no-untyped-def]
+    """mid's kbt_stop() calls kbt_halt(timer, 0); "new" declares kbt_halt with another
+    prototype: not drafted, and the reason names it (home's own answer stays the kind)."""
+    old, mid, new, _a, t = _donor_trees()
+    d = draft.Drafter(old)
+    d.donors = [mid]
+    why = d.name("kbt_stop", t)
+    assert why is not None and isinstance(why, draft.NotDraftable)
+    assert f"from {mid.name}: depends on 'kbt_halt', declared differently" in why
+    assert "kbt_stop" not in d.cands
+
+
+def test_a_compat_alias_is_inverted_on_the_kernel_with_the_old_name():  # type: ignore[no-untyped-def]
+    """A driver of "new" calls kbt_delete(), which "old" lacks; old has kbt_del(), and mid
+    defines kbt_del() as only `return kbt_delete(timer);` of the same signature: on old,
+    kbt_delete is drafted as forwarding to kbt_del, its provenance saying so."""
+    old, mid, new, _a, _t = _donor_trees()
+    from kbridge.actions.check import open_api
+    d = draft.Drafter(new)
+    d.donors = [mid]
+    assert d.name("kbt_delete", open_api(old)) is None
+    c = d.cands["kbt_delete"]
+    assert c.kind == "function" and c.kernel == mid.name
+    assert " ".join(c.text.split()) == \
+        "static inline int kbt_delete(struct kbt_timer *timer) { return kbt_del(timer); }"
+    text = draft.draft_text(c, new.name)
+    assert text.startswith(f"/* drafted by kbridge from {c.source} (Linux {mid.name}), inverted: there "
+                           "kbt_del is a pure forwarding alias of kbt_delete of the same signature")
+    assert c.inc_t[old.name] == [frozenset({"linux/kbt_tm.h"})]
+
+
+def test_an_alias_of_another_signature_is_not_inverted():  # type: ignore[no-untyped-def]
+    """mid's kbt_drop() returns kbt_free(timer) but as a long, kbt_free an int: no pure
+    alias, so kbt_free is not drafted on old as forwarding to kbt_drop."""
+    old, mid, new, _a, _t = _donor_trees()
+    from kbridge.actions.check import open_api
+    d = draft.Drafter(new)
+    d.donors = [mid]
+    why = d.name("kbt_free", open_api(old))
+    assert why is not None and "kbt_free" not in d.cands
+    assert "kbt_drop forwards to kbt_free, but not as a pure alias: the signatures differ" in why
+
+
+def test_del_timer_and_timer_delete_across_the_installed_kernels(roots_ready):  # type: ignore[no-untyped-def]
+    """The real case: 5.10's del_timer() is an exported function and 7.3 has none; 6.1's and
+    6.12's <linux/timer.h> define it as `return timer_delete(timer);`, which 7.3 declares the
+    same: drafted from 6.12 (the series nearest 7.3 that has it). The other way, 7.3's
+    timer_delete() on 5.10 (which has del_timer, not timer_delete): 6.1's alias inverted."""
+    from kbridge.actions.check import open_api
+    t510, t73 = _resolve("5.10"), _resolve("7.3")
+    d = draft.Drafter(t510)
+    assert d.name("del_timer", open_api(t73)) is None
+    c = d.cands["del_timer"]
+    assert c.kernel == _resolve("6.12").name and c.source.endswith(tuple(f"include/linux/timer.h:{n}"
+                                                                          for n in range(150, 260)))
+    assert "return timer_delete(timer);" in c.text
+    d = draft.Drafter(t73)
+    assert d.name("timer_delete", open_api(t510)) is None
+    c = d.cands["timer_delete"]
+    assert c.kernel == _resolve("6.1").name and c.note and "return del_timer(timer);" in c.text
+
+
+DELTIMER = FIXTURES / "draft" / "kbtest_draft_deltimer"
+TIMERDELETE = FIXTURES / "draft" / "kbtest_draft_timerdelete"
+
+
+@pytest.mark.slow
+def test_donor_and_inverted_alias_build_and_run_as_the_kernels_own(roots_ready, tmp_path):  # type: ignore[no-untyped-def]
+    """Both classes through the whole bridge, on 5.10 and 7.3. A 5.10 module calling
+    del_timer() (the hand rule del_timer_removed left out, as for an API nobody wrote a rule
+    for) bridged to 7.3 gets 6.12's static inline drafted; a 7.3 module calling
+    timer_delete() bridged to 5.10 gets 6.1's alias inverted. Each OUT builds clean on both
+    kernels (the probe turns the draft off where the kernel has the name), and in one guest
+    of each kernel both modules print what they print on their own kernel (1,0: pending,
+    then not)."""
+    from kbridge.actions.guest.runner import run_guest
+    from kbridge.actions.kbuild import build
+
+    t510, t73 = _resolve("5.10"), _resolve("7.3")
+    rules = [r for r in rules_mod.load() if r.id != "del_timer_removed"]
+    kos: dict[str, list[Path]] = {t510.name: [], t73.name: []}
+    for path, home, want in ((DELTIMER, t510, "del_timer"), (TIMERDELETE, t73, "timer_delete")):
+        out = tmp_path / path.name
+        drv = drv_mod.load(path)
+        rep = bridge(drv, [t510, t73], "layer", out, rules=rules, home=home.version)
+        pred = predict(drv, [t510, t73], rep, rules, home=home_tree(rep.home, [t510, t73]))
+        by = {d.api: d for d in rep.drafts.drafts}
+        other = t73 if home is t510 else t510
+        assert set(by) == {want} and by[want].targets == (other.name,), (by, rep.drafts.refused)
+        assert by[want].kernel == _resolve("6.12" if want == "del_timer" else "6.1").name
+        assert pred.ok, pred.remaining
+        assert not rep.compat.drafts            # never copied into the compat object as well
+        for tree in (t510, t73):
+            keep = tmp_path / f"built-{path.name}-{tree.version}"
+            res = build(drv_mod.load(out), tree, keep=keep)
+            assert res.ok and res.errors == 0 and res.warnings == 0, (tree.name, res.diagnostics)
+            kos[tree.name].append(keep / f"{path.name}.ko")
+    lines = {}
+    for tree in (t510, t73):
+        g = run_guest(kos[tree.name], tree.release, timeout=300)
+        assert g.ok, (tree.release, g.reasons, g.problems)
+        lines[tree.name] = sorted(x[x.index("kbd "):] for m in g.modules for x in m.dmesg if "kbd " in x)
+    assert lines[t73.name] == ["kbd del_timer=1,0", "kbd timer_delete=1,0"], lines
+    assert lines[t510.name] == lines[t73.name]

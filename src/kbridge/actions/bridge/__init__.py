@@ -153,7 +153,8 @@ def _plan_once(driver: Driver, home: str, trees: list[KernelTree], strategy: str
     # object, probes and compile check for both strategies (compatobj.apply)
     from kbridge.actions.bridge import compatobj
     compat = (compatobj.apply(driver, home_tree(home, trees), trees, rules, {s.rule.id for s in p.shims},
-                              content, strategy=strategy)
+                              content, strategy=strategy,
+                              drafted={(t, n) for d in drafted.drafts for t in d.targets for n in d.provides})
               if drafts else compatobj.DraftPlan(strategy=strategy))
     if strategy == "inline" and compat.drafts:
         # the driver's calls of the copies are spots too: the driver's files, kb_inline.h

@@ -519,7 +519,7 @@ def _rule_names(rules: list[Any]) -> dict[str, list[str]]:
 
 
 def plan(driver: Any, home: Any, targets: list[Any], rules: list[Any], shimmed: set[str], *,
-         cache: Path | None = None) -> DraftPlan:
+         cache: Path | None = None, drafted: set[tuple[str, str]] | None = None) -> DraftPlan:
     """The drafts *driver* (written for the kernel of tree *home*) needs on *targets*.
 
     *rules*: the rule library (a callee a rule names is bridged by it when OUT carries
@@ -544,7 +544,7 @@ def plan(driver: Any, home: Any, targets: list[Any], rules: list[Any], shimmed: 
     for t in targets:
         with open_index(t, cache) as ti:
             for n in wanted:
-                if not ti.is_exported(n) and not _offered(ti, n):
+                if not ti.is_exported(n) and not _offered(ti, n) and (t.name, n) not in (drafted or ()):
                     lacking.setdefault(n, []).append(t.name)
     if not lacking:
         return out
@@ -966,14 +966,17 @@ def _wanted(p: DraftPlan, home: Any, trees: list[Any], rules: list[Any], cache: 
 
 
 def apply(driver: Any, home: Any, trees: list[Any], rules: list[Any], shimmed: set[str],
-          content: dict[str, bytes], *, cache: Path | None = None, strategy: str = "layer") -> DraftPlan:
+          content: dict[str, bytes], *, cache: Path | None = None, strategy: str = "layer",
+          drafted: set[tuple[str, str]] | None = None) -> DraftPlan:
     """The hook of both strategies: plan the drafts, compile them on each target, and add
     the compat object to *content* (OUT's files, changed in place) when any copy is used.
     *strategy*: the OUT's ("layer": header wrappers rename the driver's calls; "inline":
     the driver's spots call kb_<name>, which :func:`drafts_h` declares -- the inline
-    strategy writes those spots once this returns, :func:`.inline.files`)."""
+    strategy writes those spots once this returns, :func:`.inline.files`).
+    *drafted*: (target name, API) a header draft already supplies there (another kernel's
+    static inline, :mod:`.draft`): never copied for that target too."""
     from kbridge.actions.bridge import layer
-    p = plan(driver, home, trees, rules, shimmed, cache=cache)
+    p = plan(driver, home, trees, rules, shimmed, cache=cache, drafted=drafted)
     p.strategy = strategy
     if not p.drafts:
         return p

@@ -24,6 +24,27 @@ kernel the driver was written for ("home") already holds the faithful shim:
   entirely, none of whose names the target declares, is drafted whole (its
   text copied, used only where ``__has_include_next`` finds no kernel copy).
 
+Other installed kernels (:func:`donor_trees`: one tree of each series of the table).
+Where home cannot supply a definition -- it has the name only as an exported
+function, or its definition does not carry over -- two more sources, both through
+the same checks, compile check and probe guard:
+
+* a donor: another kernel defining the name (static inline, macro, constant) is
+  drafted from, when it declares the name as home does (the driver was written
+  against home's declaration) and its definition's every dependency resolves on
+  the target with the same declaration as on the donor (its closure drafted from
+  the same donor): 5.10's exported del_timer() on 7.3 is 6.12's static inline
+  calling timer_delete(). The nearest series to the target first. One draft per
+  name: a closure name already drafted from another kernel is a conflict, refused;
+* an inverted alias (a rename with a compat alias): the target lacks X but has Y,
+  and some installed kernel D defines Y as a pure forwarding alias of X (``#define
+  Y X``, ``#define Y(a, b) X(a, b)``, a static inline whose body is only ``return
+  X(its parameters in order);``) of the same signature, X on D declared as on home
+  and Y on the target as on D: X is drafted as forwarding to Y (D's text, the two
+  names swapped), its provenance comment naming D's alias and why it is the same
+  call: 7.3's timer_delete() on 5.10 forwards to del_timer(), as 6.1's del_timer()
+  forwards to timer_delete(). An alias of another signature is refused.
+
 Never drafted: a change of semantics. A name both kernels declare
 differently (a signature, a struct layout, a constant's value), a dependency
 declared differently on the target (a macro's dependencies are every
@@ -520,6 +541,8 @@ class _Candidate:
     # target -> per dependency, the headers declaring it there (one reached is enough)
     inc_t: dict[str, list[frozenset[str]]] = field(default_factory=dict)
     body: str = ""                                              # a header wrapper's #include lines
+    kernel: str = ""            # the tree the text was read from, when not home's (a donor)
+    note: str = ""              # an inverted alias: why it is faithful (its provenance comment)
 
 
 class NotDraftable(str):
@@ -538,10 +561,46 @@ class Drafter:
         self.refused: dict[tuple[str, str], str] = {}
         self.context: list[str] = []        # the driver's #include <...>, set by plan()
         self._reach: dict[str, set[str] | None] = {}
+        # the other installed kernels (donors, :meth:`_from_donors`; None: discovered when
+        # first needed) and whether aliases are inverted (:meth:`_inverted`); a donor's own
+        # drafter has neither
+        self.donors: list[Any] | None = None
+        self.aliasing = True
+        self._subs: dict[str, Drafter] = {}
+        self._aliases: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {}
 
-    # -- one name
+    # -- one name, from home, else from a donor kernel, else as an inverted alias
     def name(self, name: str, t: Any, stack: tuple[str, ...] = ()) -> str | None:
-        """Draft *name* (missing on target *t*) with its closure; None when done, else why not."""
+        """Draft *name* (missing on target *t*) with its closure; None when done, else why not.
+
+        Home's definition first; when home cannot supply one (an exported function, or a
+        definition that does not carry over), another installed kernel's (a donor,
+        :meth:`_from_donors`), then a compat alias inverted (:meth:`_inverted`)."""
+        c = self.cands.get(name)
+        if c is not None and c.kernel and name not in stack:
+            # drafted from another kernel for an earlier target: the same text or nothing
+            if c.note:
+                return self._inverted(name, t, stack)
+            sub = self._subs[c.kernel]
+            why = sub.name(name, t, stack)
+            return self._adopt(sub, name, t) if why is None else why
+        why = self._home_name(name, t, stack)
+        if why is None or name in stack or (not self.aliasing and not self.donors):
+            return why
+        more = []
+        got = self._from_donors(name, t, stack, more)
+        if got is None:
+            return None
+        if self.aliasing:
+            got = self._inverted(name, t, stack, more)
+            if got is None:
+                return None
+        if not more:
+            return why
+        return type(why)(f"{why}; " + "; ".join(more))
+
+    def _home_name(self, name: str, t: Any, stack: tuple[str, ...] = ()) -> str | None:
+        """:meth:`name` from this drafter's own kernel only."""
         a = self.a
         if name in stack:
             return f"'{name}' depends on itself"
@@ -620,6 +679,181 @@ class Drafter:
         files = t.declared_in(name)
         return reach is not None and bool(files) and not files & reach
 
+    # -- other kernels: donors and inverted aliases
+    def _donor_list(self, t: Any) -> list[Any]:
+        """The installed kernels other than home and *t*, the nearest to *t* first (its
+        definition is the likeliest to build there), a newer one first on a tie."""
+        from kbridge.facts.targets import version_tuple
+        if self.donors is None:
+            self.donors = donor_trees(self.home)
+        tv = version_tuple(t.index.tree.version) if t.index.tree is not None and t.index.tree.version \
+            else None
+        out = [d for d in self.donors if d.name != t.name and d.path != self.home.path
+               and (t.index.tree is None or d.path != t.index.tree.path)]
+
+        vs = sorted({version_tuple(d.version or "0") for d in out} | ({tv} if tv else set()))
+
+        def key(d: Any) -> tuple[object, ...]:
+            dv = version_tuple(d.version or "0")
+            dist = abs(vs.index(dv) - vs.index(tv)) if tv else 0
+            return (dist, tuple(-x for x in dv), d.name)
+        return sorted(out, key=key)
+
+    def _sub(self, d: Any) -> "Drafter":
+        sub = self._subs.get(d.name)
+        if sub is None:
+            sub = Drafter(d, self.cache)
+            sub.donors, sub.aliasing = [], False
+            sub.context = self.context
+            sub._reach = self._reach             # per target: the same driver includes
+            sub.removed_on = self.removed_on     # type: ignore[method-assign]  # removed since *home*
+            self._subs[d.name] = sub
+        return sub
+
+    def _from_donors(self, name: str, t: Any, stack: tuple[str, ...], why: list[str]) -> str | None:
+        """Draft *name* on *t* from another installed kernel (a donor) that defines it -- a
+        static inline, a macro, a constant -- where home cannot: only when the donor declares
+        it as home does (the driver was written against home's declaration) and the donor's
+        definition carries over to *t* by the same checks as home's (its closure drafted from
+        the same donor). None when drafted; else the reasons are added to *why*."""
+        a = self.a
+        for d in self._donor_list(t):
+            sub = self._sub(d)
+            da = sub.a
+            if _declared(da, name) is None:
+                continue
+            diff = _same(a, da, name)
+            if diff is not None:
+                why.append(f"{da.name} defines it, but declared otherwise than on {a.name}: {diff}")
+                continue
+            w = sub.name(name, t, stack)
+            if w is None:
+                w = self._adopt(sub, name, t)
+                if w is None:
+                    return None
+            if not isinstance(w, NotDraftable):
+                why.append(f"from {da.name}: {w}")
+        return "no donor"
+
+    def _adopt(self, sub: "Drafter", name: str, t: Any) -> str | None:
+        """Take *sub*'s (a donor's) draft of *name* and its closure into this plan; a name
+        already drafted from another kernel is a conflict (one draft per name)."""
+        closure: list[str] = []
+        todo = [name]
+        while todo:
+            n = todo.pop()
+            if n in closure:
+                continue
+            closure.append(n)
+            todo.extend(sub.cands[n].needs)
+        clash = [n for n in closure if n in self.cands and self.cands[n] is not sub.cands[n]]
+        if clash:
+            other = self.cands[clash[0]].kernel or self.a.name
+            return (f"'{clash[0]}' would be drafted from both {sub.a.name} and {other} "
+                    "(one draft per name)")
+        for n in closure:
+            sub.cands[n].kernel = sub.home.name
+            self.cands[n] = sub.cands[n]
+        return None
+
+    def _inverted(self, name: str, t: Any, stack: tuple[str, ...] = (),
+                  why: list[str] | None = None) -> str | None:
+        """A rename with a compat alias, inverted: target *t* lacks *name* (X) but has Y, and
+        some installed kernel D (home or another) defines Y as a pure forwarding alias of X --
+        ``#define Y X``, ``#define Y(a, b) X(a, b)``, or a static inline whose body is only
+        ``return X(its parameters, in order);`` -- X and Y of the same signature there, X on
+        D declared as on home and Y on *t* as on D. Then X forwarding to Y is what D says X
+        is: drafted so (D's text, X and Y swapped), with D's file:line and the reason as
+        provenance. Refused when the signatures differ (not a pure alias). None when drafted."""
+        a = self.a
+        why = why if why is not None else []
+        if _declared(a, name) is None or name in stack:
+            return "not declared at home"
+        kernels = [self.home, *self._donor_list(t)]
+        for d in kernels:
+            da = self.a if d is self.home else self._sub(d).a
+            if _declared(da, name) is None:
+                continue
+            for y, kind, src, text in self._aliases_of(d, da, name):
+                if _declared(t, y) is None or y == name:
+                    continue
+                if d is not self.home and (diff := _same(a, da, name)) is not None:
+                    why.append(f"{da.name}'s {y} forwards to {name}, but {diff}")
+                    continue
+                if (diff := _same(da, t, y)) is not None:
+                    why.append(f"{da.name}'s {y} forwards to {name}, but {diff}")
+                    continue
+                if (diff := _alias_sig(da, name, y)) is not None:
+                    why.append(f"{da.name}'s {y} forwards to {name}, but not as a pure alias: {diff}")
+                    continue
+                note = (f"/* drafted by kbridge from {src} (Linux {da.name}), inverted: there {y} is a pure "
+                        f"forwarding alias of {name} of the same signature, so on {t.name}, which has "
+                        f"{y} (declared as there) and lacks {name}, {name} forwarding to {y} is the same "
+                        "call */")
+                c = self.cands.get(name)
+                if c is not None and (c.text != text or c.kernel != da.name):
+                    why.append(f"'{name}' is drafted otherwise for another target ({c.source})")
+                    continue
+                if c is None:
+                    c = _Candidate(name, kind, src, text, {name}, kernel=da.name, note=note)
+                    self.cands[name] = c
+                c.targets.add(t.name)
+                groups = c.inc_t.setdefault(t.name, [])
+                g = frozenset(self._headers_of(t, y))
+                if g and g not in groups:
+                    groups.append(g)
+                return None
+        return "no alias"
+
+    def _aliases_of(self, d: Any, da: Any, x: str) -> list[tuple[str, str, str, str]]:
+        """(Y, kind, file:line, X's draft text) for every pure forwarding alias Y of *x* that
+        kernel *d* defines (see :meth:`_inverted`)."""
+        key = (d.name, x)
+        if key in self._aliases:
+            return self._aliases[key]
+        out: list[tuple[str, str, str, str]] = []
+        db = da.index.db
+        for (y,) in db.execute("SELECT DISTINCT name FROM macros WHERE body LIKE ? AND name != ?",
+                               (f"%{x}%", x)).fetchall():
+            m = da.index.macro(y)
+            if m is None or m.active is False or m.variadic:
+                continue
+            body = " ".join((m.body or "").split())
+            ps = tuple(m.params or ())
+            if m.params is None:
+                ok = re.fullmatch(rf"\(?\s*{re.escape(x)}\s*\)?", body) is not None
+                text = f"#define {x} {y}"
+            else:
+                args = r"\s*,\s*".join(re.escape(p) for p in ps)
+                ok = re.fullmatch(rf"\(?\s*{re.escape(x)}\s*\(\s*{args}\s*\)\s*\)?", body) is not None
+                text = f"#define {x}({', '.join(ps)}) {y}({', '.join(ps)})"
+            got = _read(d, m.file) if ok else None
+            if got is not None:
+                out.append((y, "macro", f"{got[0]}:{m.line}", text))
+        fx = da.index.function(x)
+        if fx is not None:
+            import json
+            rows = db.execute("SELECT name, return_type, params FROM functions WHERE inline=1 AND arity=? "
+                              "AND name != ? AND variadic=0", (len(fx.params), x)).fetchall()
+            want = " ".join(fx.return_type.split()), tuple(" ".join(p.type.split()) for p in fx.params)
+            # one of the two parts the same (an alias whose other part differs is refused by
+            # name, below; reading every inline of the arity would be too slow)
+            names = sorted({y for y, ret, ps in rows if " ".join(ret.split()) == want[0] or tuple(
+                " ".join(str(p[0]).split()) for p in json.loads(ps)) == want[1]})
+            for y in names:
+                fy = da.index.function(y)
+                if fy is None or fy.active is False or not fy.inline:
+                    continue
+                got = _read(d, fy.file)
+                text = function_text(got[1], fy.line, y) if got else None
+                if text is None or not _forwards(text, y, x, tuple(p.name for p in fy.params)):
+                    continue
+                swapped = re.sub(rf"\b({re.escape(x)}|{re.escape(y)})\b",
+                                 lambda mm: y if mm.group(1) == x else x, text)
+                out.append((y, "function", f"{got[0]}:{fy.line}", swapped))
+        self._aliases[key] = out
+        return out
+
     def removed_on(self, t: Any) -> bool:
         """Is target *t* newer than the driver's own kernel (what it lacks was removed)?"""
         from kbridge.facts.targets import version_tuple
@@ -690,10 +924,65 @@ class Drafter:
                             f"on {a.name}")
 
 
+def _forwards(text: str, y: str, x: str, params: tuple[str, ...]) -> bool:
+    """Is static inline *y*'s definition *text* only ``return x(params in order);`` (or, for
+    a void function, ``x(params);``)?"""
+    i, j = text.find("{"), text.rfind("}")
+    if i < 0 or j < i:
+        return False
+    body = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text[i + 1:j], flags=re.S)
+    body = " ".join(re.findall(r"[A-Za-z_]\w*|\S", body))
+    call = f"{x} ( {' , '.join(params)} ) ;" if params else f"{x} ( ) ;"
+    return body in (f"return {call}", call)
+
+
+def _alias_sig(d: Any, x: str, y: str) -> str | None:
+    """None when *y* and *x* have the same signature on kernel *d* (*y* a forwarding alias
+    of *x*), else how they differ."""
+    m = d.index.macro(y)
+    if m is not None and m.params is None:
+        return None                      # #define Y X: the same entity
+    fx, mx = d.function(x), d.index.macro(x)
+    if m is not None:
+        n = len(m.params or ())
+        if mx is not None:
+            sx = _macro_sig(d, mx)
+            return None if sx == ("call", n, False) else f"{y}() takes {n} arguments, {x} {sx}"
+        if fx is not None and len(fx.params) == n and not fx.variadic:
+            return None
+        return f"{y}() takes {n} arguments, {x} {fx.text if fx else 'is no function'}"
+    fy = d.function(y)
+    if fy is None or fx is None:
+        return f"{y} or {x} is no function on {d.name}"
+    if d.canon(fx.ret) != d.canon(fy.ret) or len(fx.params) != len(fy.params) or fx.variadic != fy.variadic \
+            or any(d.canon(p) != d.canon(q) for p, q in zip(fx.params, fy.params)):
+        return f"the signatures differ: {fy.text} vs {fx.text}"
+    return None
+
+
+def donor_trees(home: Any) -> list[Any]:
+    """One configured installed tree of each series of the table but home's (the kernels a
+    definition may be drafted from, :meth:`Drafter._from_donors`)."""
+    from kbridge.facts import series as series_mod
+    from kbridge.facts.kversion import series_of
+    from kbridge.facts.targets import discover
+    hs = series_of(home.version) if home.version else None
+    out = []
+    found = [t for t in sorted(discover(), key=lambda t: t.name) if t.configured and t.version]
+    for s in series_mod.all_series():
+        if s.name == hs:
+            continue
+        t = next((t for t in found if series_of(t.version) == s.name and t.flavour == "generic"), None) \
+            or next((t for t in found if series_of(t.version) == s.name), None)
+        if t is not None:
+            out.append(t)
+    return out
+
+
 # ------------------------------------------------------------------ texts
 
 def _provenance(c: _Candidate, kernel: str) -> str:
-    return f"/* drafted by kbridge from {c.source} (Linux {kernel}) */"
+    return c.note or f"/* drafted by kbridge from {c.source} (Linux {c.kernel or kernel}) */"
 
 
 def draft_text(c: _Candidate, kernel: str) -> str:
@@ -721,6 +1010,9 @@ def _probe_rule(d: Draft) -> Rule:
                       "kb_absent|No such file or directory")
     why = (f"the definition of Linux {d.kernel} itself ({d.source}), whose every dependency has the "
            f"same declaration on the targets it applies to ({', '.join(d.targets)})")
+    if ", inverted: " in d.text.split("\n", 1)[0]:
+        why = (f"Linux {d.kernel}'s forwarding alias ({d.source}) inverted: {name} forwards to the name "
+               f"it aliases there, which the targets it applies to ({', '.join(d.targets)}) declare the same")
     return Rule(id=draft_id(name), subsystem="draft", api=(name,), kind="added",
                 summary=f"{name}: drafted from {d.source}", since="unknown", commit="unknown",
                 commit_title="unknown", guard=_guard_macro(name), probe=probe, source=d.source,
@@ -759,7 +1051,8 @@ def _reaching_include(a: Any, scan: Any, file: str, decl_files: set[str]) -> str
 def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict[str, Any]]],
          *, cache: Any = None, compile_check: bool = True,
          ruled: dict[str, set[str]] | None = None,
-         cflags_when: list[tuple[str, str, tuple[str, ...]]] | None = None) -> DraftPlan:
+         cflags_when: list[tuple[str, str, tuple[str, ...]]] | None = None,
+         donors: list[Any] | None = None) -> DraftPlan:
     """The drafts for *findings* (target name -> check's findings of the unbridged driver
     against *home* that no rule covers) on *trees*. *ruled*: target name -> the names whose
     findings there a rule of the bridge covers (a moved header's name whose declaration
@@ -767,11 +1060,16 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
 
     *cflags_when*: the flags OUT's Kbuild adds on a kernel built with a given flag
     (:func:`kbridge.actions.bridge.layer.shim_cflags_when`): the compile check uses them
-    where OUT will, so a draft is judged in the dialect it will be built in."""
+    where OUT will, so a draft is judged in the dialect it will be built in.
+
+    *donors*: the other kernels a definition home cannot supply may be drafted from
+    (:meth:`Drafter._from_donors`, :meth:`Drafter._inverted`); None: every installed
+    series' (:func:`donor_trees`), opened only when needed."""
     from kbridge.actions.check import open_api
     from kbridge.actions.check.run import load_driver_scan
 
     dr = Drafter(home, cache)
+    dr.donors = donors
     a = dr.a
     scan = load_driver_scan(driver)
     out = DraftPlan()
@@ -847,6 +1145,15 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
                     if h and t.has_header(h):
                         place = h
                         break
+                c = dr.cands[api]
+                if place is None and c.kernel and c.kernel in dr._subs:
+                    # drafted from a donor: after the header declaring it there
+                    da = dr._subs[c.kernel].a
+                    for df in sorted(da.declared_in(api)):
+                        h = _header_of(da, df)
+                        if h and t.has_header(h):
+                            place = h
+                            break
             if place is None:
                 out.refused[(tname, api)] = "no header of the driver's to put it after exists on the target"
                 dr.cands[api].targets.discard(tname)
@@ -929,7 +1236,7 @@ def _to_drafts(dr: Drafter, home: Any) -> list[Draft]:
         if not c.targets or not c.after:
             continue
         guard = f"#ifndef {c.api}" if c.kind == "macro" else _guard_macro(c.api)
-        out.append(Draft(c.api, c.kind, c.source, home.name, draft_text(c, home.name), guard,
+        out.append(Draft(c.api, c.kind, c.source, c.kernel or home.name, draft_text(c, home.name), guard,
                          tuple(sorted(c.targets)), tuple(sorted(c.after)), tuple(c.needs),
                          tuple(sorted(c.includes)), tuple(sorted(c.provides))))
     return out
