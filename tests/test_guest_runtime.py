@@ -145,7 +145,10 @@ PAIRS = (("6.1", "6.12"), (OLDEST, newest_series()))
 # what blocks each. The suite keeps the pairs' cases that bridge, so it stays green and
 # any regression in them fails it.
 NOT_BRIDGED_YET = {(m, a, b) for m in ("null_blk", "macvlan")
-                   for a, b in ((OLDEST, newest_series()), (newest_series(), OLDEST))}
+                   for a, b in ((OLDEST, newest_series()), (newest_series(), OLDEST))} - {
+    # the newest null_blk on 5.10: its zoned mode is built as 5.10 would without
+    # CONFIG_BLK_DEV_ZONED (rule zoned_settings_in_queue_limits, [configured_out])
+    ("null_blk", newest_series(), OLDEST)}
 CASES = [(m, a, b) for m in MODULES for x, y in PAIRS for a, b in ((x, y), (y, x))
          if (m, a, b) not in NOT_BRIDGED_YET]
 
