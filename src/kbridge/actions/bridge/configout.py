@@ -85,12 +85,14 @@ def compiled(driver: Driver, config: str, tree: Any) -> Any:
     its code (lines 1-based; a row prune cannot decide counts as compiled)."""
     from kbridge.actions import live
     gone = files_not_built(driver, config)
-    k = live.kernel(getattr(tree, "version", None), tree)
-    if k is not None:
-        drop = {config, f"{config}_MODULE"}
-        env = dataclasses.replace(k.env, values={n: v for n, v in k.env.values.items() if n not in drop},
-                                  undefined=k.env.undefined | drop)
-        k = live.with_driver(live.Kernel(k.name, env, (*k.key, "without", config)), driver)
+    from kbridge.actions import prune
+    k = live.kernel(getattr(tree, "version", None), tree) if tree is not None else None
+    drop = frozenset({config, f"{config}_MODULE"})
+    if k is None:       # nothing known of the kernel but the option, which is off
+        k = live.Kernel("?", prune.Env(undefined=drop), ())
+    env = dataclasses.replace(k.env, values={n: v for n, v in k.env.values.items() if n not in drop},
+                              undefined=k.env.undefined | drop)
+    k = live.with_driver(live.Kernel(k.name, env, (*k.key, "without", config)), driver)
     rows: dict[str, Any] = {}
 
     def test(file: str, line: int) -> bool:

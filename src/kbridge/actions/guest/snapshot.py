@@ -452,6 +452,8 @@ def take_many(stages: list[Stage], release: str, *, cache: Path | None = None,
         results[label] = {"schema": SNAPSHOT_SCHEMA, "module": names[-1], "release": release,
                           "kind": st.kind, "ok": not reasons, "reasons": reasons,
                           "attributes": attrs, "boot_seconds": round(guest.seconds, 1),
+                          # what the kernel logged while the stage ran (a refusal's own words)
+                          "kernel_log": [line.rstrip() for line in log][-40:],
                           "stages_in_boot": len(stages)}
     return results
 
