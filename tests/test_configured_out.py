@@ -88,3 +88,10 @@ def test_zoned_rule_names_every_510_header_that_tests_the_option():
     testing = {p.relative_to(inc).as_posix() for p in inc.rglob("*.h")
                if re.search(rb"\bCONFIG_BLK_DEV_ZONED\b", p.read_bytes())}
     assert testing and testing <= set(co.headers), testing - set(co.headers)
+
+
+def test_matrix_reports_the_configured_out_shim_active_where_the_kernel_has_neither():
+    from kbridge.actions.matrix import shim_applies
+    assert shim_applies({"state": "neither"}, "configured_out") is True
+    assert shim_applies({"state": "new"}, "configured_out") is False
+    assert shim_applies({"state": "old"}, "new_on_old") and shim_applies({"state": "new"}, "old_on_new")
