@@ -145,7 +145,10 @@ PAIRS = (("6.1", "6.12"), (OLDEST, newest_series()))
 # what blocks each. The suite keeps the pairs' cases that bridge, so it stays green and
 # any regression in them fails it.
 NOT_BRIDGED_YET = {(m, a, b) for m in ("null_blk", "macvlan")
-                   for a, b in ((OLDEST, newest_series()), (newest_series(), OLDEST))}
+                   for a, b in ((OLDEST, newest_series()), (newest_series(), OLDEST))} - {
+    # the newest null_blk on 5.10: its zoned mode is built as 5.10 would without
+    # CONFIG_BLK_DEV_ZONED (rule zoned_settings_in_queue_limits, [configured_out])
+    ("null_blk", newest_series(), OLDEST)}
 CASES = [(m, a, b) for m in MODULES for x, y in PAIRS for a, b in ((x, y), (y, x))
          if (m, a, b) not in NOT_BRIDGED_YET]
 
@@ -287,11 +290,20 @@ class Differential:
                   for m, b in own_built.items() if b["kos"]]
         stages += [snapshot.Stage(label(*c), tuple(p["kos"]), KIND[c[0]])  # type: ignore[arg-type]
                    for c, p in prepared.items() if p["kos"]]
+        # the newest null_blk's zoned mode on the oldest kernel, configured out there (rule
+        # zoned_settings_in_queue_limits, [configured_out]): last in the boot, as the refused
+        # scenario leaves its configfs item (the module stays loaded)
+        zoned = ("null_blk", newest_series(), "layer")
+        if target == OLDEST and prepared.get(zoned, {}).get("kos"):
+            stages.append(snapshot.Stage(ZONED_STAGE, tuple(prepared[zoned]["kos"]), "zoned"))  # type: ignore[arg-type]
         snaps = snapshot.take_many(stages, release(target))
         print(f"differential on {target}: {len(cases)} cases bridged and built with "
               f"{len(MODULES)} own drivers in {built - start:.0f} s, one boot of "
               f"{len(stages)} stages in {time.monotonic() - built:.0f} s")
         return {"own": own_built, "cases": prepared, "snapshots": snaps}
+
+
+ZONED_STAGE = "zoned:null_blk@newest:layer"
 
 
 def label(module: str, source: str, strategy: str) -> str:
@@ -301,7 +313,27 @@ def label(module: str, source: str, strategy: str) -> str:
 # What the two kernels' own drivers do differently and no shim can or should hide, per
 # (module, driver's series, target series): attribute -> (bridged value, own value, why).
 # Each entry must match exactly (a stale one fails the test), and nothing else may differ.
-KERNEL_DIFFERENCES: dict[tuple[str, str, str], dict[str, tuple[str, str, str]]] = {}
+_POLL = ("7.3's null_blk has one poll queue by default (g_poll_queues = 1), 5.10's has no poll "
+         "queues at all: the driver's own default, shown by the kernel's io_poll")
+_SCHED = ("with that poll queue the 7.3 driver's tag set has two hardware queues, and 5.10's "
+          "elevator_init_mq() gives mq-deadline by default only to a single-queue device "
+          "(block/elevator.c: q->nr_hw_queues != 1 -> none)")
+_NR_REQ = ("follows the scheduler: without one 5.10 keeps the tag set's depth (64, blk-mq.c: "
+           "q->nr_requests = set->queue_depth); mq-deadline gets twice that")
+_ROUND = ("the newer block layer rounds max_hw_sectors down to the logical block size "
+          "(blk_validate_limits, which the queue_limits_features shim reproduces for the 7.3 "
+          "driver: 255 sectors -> 248 with 4 KiB blocks); 5.10's blk_queue_max_hw_sectors() stores "
+          "255 as given (block/blk-settings.c; 6.1's setter already rounds, so the 6.x cells "
+          "agree), so its own driver's 4 KiB device says 127")
+KERNEL_DIFFERENCES: dict[tuple[str, str, str], dict[str, tuple[str, str, str]]] = {
+    ("null_blk", newest_series(), OLDEST): {
+        "q0/io_poll": ("1", "0", _POLL), "q1/io_poll": ("1", "0", _POLL),
+        "q0/scheduler": ("[none] mq-deadline", "[mq-deadline] none", _SCHED),
+        "q1/scheduler": ("[none] mq-deadline", "[mq-deadline] none", _SCHED),
+        "q0/nr_requests": ("64", "128", _NR_REQ), "q1/nr_requests": ("64", "128", _NR_REQ),
+        "q1/max_hw_sectors_kb": ("124", "127", _ROUND), "q1/max_sectors_kb": ("124", "127", _ROUND),
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -310,6 +342,9 @@ def differential(request, tmp_path_factory) -> Differential:
                  it.callspec.params["target"], it.callspec.params["strategy"])
                 for it in request.session.items
                 if getattr(it, "originalname", None) == "test_differential_bridged"}
+    if any(getattr(it, "originalname", None) == "test_newest_null_blk_zoned_mode_refused_on_oldest"
+           for it in request.session.items):
+        selected.add(("null_blk", newest_series(), OLDEST, "layer"))
     return Differential(tmp_path_factory.mktemp("differential"), selected)
 
 
@@ -342,6 +377,25 @@ def test_differential_bridged(differential, module, source, target, strategy):
         assert cmp.different.get(attr) == (a, b), (f"stale exception {attr}", cmp.different.get(attr))
     rest = {k: v for k, v in cmp.different.items() if k not in allowed}
     assert not rest, f"shim bug: {rest}"
+
+
+def test_newest_null_blk_zoned_mode_refused_on_oldest(differential):
+    """The newest null_blk bridged to 5.10, zoned=1: refused as on a kernel without zoned
+    support (rule zoned_settings_in_queue_limits, [configured_out]: 5.10 has neither zoned
+    interface, so the driver is built as without CONFIG_BLK_DEV_ZONED and its own stub
+    refuses: "CONFIG_BLK_DEV_ZONED not enabled", -EINVAL at power-on). The zoned scenario
+    runs in the differential's 5.10 boot (a stage of its own, last): no boot of its own.
+    With the option not configured out the bridge does not build at all (the differential)."""
+    run = differential(OLDEST)
+    case = run["cases"][("null_blk", newest_series(), "layer")]
+    assert case["bridge_rc"] == 0 and case["kos"], case
+    snap = run["snapshots"][ZONED_STAGE]
+    reasons = " ".join(snap["reasons"])
+    # the module loaded (the driver itself is fine), the zoned device was refused at power-on
+    assert "did not load" not in reasons and "kernel log:" not in reasons, snap["reasons"]
+    assert "snapshot scenario exited 1" in reasons and "Invalid argument" in reasons, snap["reasons"]
+    assert any("CONFIG_BLK_DEV_ZONED not enabled" in line for line in snap["kernel_log"]), snap["kernel_log"]
+    assert not snap["attributes"]
 
 
 def test_run_cli_snapshot_json():

@@ -321,13 +321,14 @@ def probe_answer(p) -> dict[str, object]:  # type: ignore[no-untyped-def]
 def shim_applies(answer: object, direction: str) -> bool | None:
     """Whether a shim of *direction* is on for a target that gave *answer* (a
     :func:`probe_answer`; a bare bool from results written before states): ``new_on_old``
-    where the state is "old", ``old_on_new`` where it is "new"; None when unanswered."""
+    where the state is "old", ``old_on_new`` where it is "new", ``configured_out`` (an
+    option the driver is built without) where it is "neither"; None when unanswered."""
     if isinstance(answer, bool):                      # a result saved before probe states
         answer = {"result": answer, "state": "new" if answer else "old"}
     state = answer.get("state") if isinstance(answer, dict) else None
     if state is None:
         return None
-    return state == ("old" if direction == "new_on_old" else "new")
+    return state == {"new_on_old": "old", "configured_out": "neither"}.get(direction, "new")
 
 
 def cell_json(cell: Cell, result: BuildResult, *, index: int, strategy: str | None,

@@ -404,6 +404,8 @@ class Rule:
         from (no shim on "neither") and no shim where the side it provides exists ("both")."""
         if not self.probe.two_sided:
             return f"#ifndef {self.guard}" if direction == "new_on_old" else f"#ifdef {self.guard}"
+        if direction == "configured_out":     # a kernel with neither side
+            return f"#if !defined({self.guard}) && !defined({self.old_guard})"
         if direction == "new_on_old":
             return f"#if !defined({self.guard}) && defined({self.old_guard})"
         return f"#if defined({self.guard}) && !defined({self.old_guard})"
@@ -703,6 +705,20 @@ def anchor_macro(anchor: str) -> str:
     return "KB_ANCHOR_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 
+@dataclass(frozen=True)
+class ConfiguredOut:
+    """``[configured_out]`` of a shim manifest: a feature of the driver that a kernel with
+    neither side of the rule cannot be given faithfully is built as that kernel would build
+    it without ``config`` (the driver's own ``!CONFIG_X`` code: its Makefile's objects and
+    its ``#ifdef``'s). ``headers``: every header of such a kernel that tests the option,
+    read with the kernel's own value before it is undefined for the driver (the kernel's
+    struct layouts stay the kernel's); ``why``: why this is the honest answer there."""
+
+    config: str
+    headers: tuple[str, ...]
+    why: str
+
+
 ANCHOR_RE = re.compile(r"(struct|union) [A-Za-z_]\w*\.[A-Za-z_]\w*|[A-Za-z_]\w*")
 
 
@@ -730,6 +746,9 @@ class ShimManifest:
     # appends: members only past the kernel's sizeof, the object allocated larger by the
     # kernel at the shim's request (struct scsi_cmnd: the template copy's larger cmd_size)
     abi_appends: tuple[str, ...] = ()
+    # [configured_out]: on a kernel answering "neither" (a two-sided rule whose kernel has
+    # neither API), the driver is built as for that kernel configured without this option
+    configured_out: "ConfiguredOut | None" = None
 
     def direction(self, d: str) -> ShimDirection:
         return dict(self.directions).get(d, ShimDirection())
@@ -767,11 +786,24 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise fail(int(m.group(1)) if m else 1, str(exc)) from None
-    extra = set(data) - {"needs", "fragments", "abi", *DIRECTIONS}
+    extra = set(data) - {"needs", "fragments", "abi", "configured_out", *DIRECTIONS}
     if extra:
         k = sorted(extra)[0]
         raise fail(_key_line(text, k) or _table_line(text, k) or 1,
-                   f"unknown key(s) {sorted(extra)}; expected needs, fragments, [new_on_old], [old_on_new], [abi]")
+                   f"unknown key(s) {sorted(extra)}; expected needs, fragments, [new_on_old], [old_on_new], [abi], "
+                   "[configured_out]")
+    co = data.get("configured_out")
+    configured_out = None
+    if co is not None:
+        if not isinstance(co, dict) or set(co) != {"config", "headers", "why"} or \
+                not (isinstance(co["config"], str) and re.fullmatch(r"CONFIG_[A-Z0-9_]+", co["config"])) or \
+                not (isinstance(co["headers"], list) and co["headers"] and
+                     all(isinstance(h, str) and h.endswith(".h") for h in co["headers"])) or \
+                not (isinstance(co["why"], str) and co["why"].strip()):
+            raise fail(_table_line(text, "configured_out") or 1,
+                       "[configured_out] needs config = \"CONFIG_X\", headers = [\"linux/x.h\", ...] "
+                       "(the kernel's headers that test it) and why")
+        configured_out = ConfiguredOut(co["config"], tuple(co["headers"]), co["why"])
     fragments = data.get("fragments", [])
     if not isinstance(fragments, list) or not all(isinstance(f, str) and _ID.match(f) for f in fragments):
         raise fail(_key_line(text, "fragments") or 1, "'fragments' must be a list of fragment names")
@@ -849,7 +881,7 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                                             tuple(t.get("refused_unless_defined", [])))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
                         tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments),
-                        tuple(abi.get("appends", [])))
+                        tuple(abi.get("appends", [])), configured_out)
 
 
 # --------------------------------------------------------------------------- user rules

@@ -48,6 +48,8 @@ class BridgeReport:
     compat: Any = None                          # compatobj.DraftPlan: exported functions copied
     # target name -> {rule id: why}: shims in OUT that cannot serve that target (anchors missing)
     gaps: dict[str, dict[str, str]] = field(default_factory=dict)
+    # rule id -> targets on which OUT builds the driver without the rule's [configured_out] option
+    configured_out: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -59,6 +61,7 @@ class BridgeReport:
                 "shims": self.shims, "unbridged": [u.to_json() for u in self.unbridged],
                 "files": self.files, "driver_files": self.driver_files,
                 "drafts": self.drafts.to_json() if self.drafts is not None else [],
+                "configured_out": self.configured_out,
                 "compat": self.compat.to_json() if self.compat is not None else None,
                 **({"guards": self.guards, "spots": self.spots} if self.strategy == "inline" else {})}
 
@@ -249,7 +252,7 @@ def bridge(driver: Driver, trees: list[KernelTree], strategy: str, out: Path, *,
                for s in p.shims if s.rule.subsystem != "draft"],
         unbridged=p.unbridged, files=list(content), driver_files=own,
         guards=(guards or "feature") if strategy == "inline" else None, spots=spots, drafts=drafted,
-        compat=compat, gaps=gaps)
+        compat=compat, gaps=gaps, configured_out=dict(p.configured_out))
 
 
 def build_layer(driver: Driver, tree: KernelTree, *, targets: list[KernelTree] | None = None,

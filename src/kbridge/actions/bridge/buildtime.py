@@ -511,8 +511,12 @@ def cflags_when_text(items: list[tuple[str, str, tuple[str, ...]]] | None) -> st
 
 def kbuild_text(driver_kbuild: str | None, rule_ids: list[str], cflags: list[str] | None = None,
                 include_dirs: list[str] | None = None,
-                cflags_when: list[tuple[str, str, tuple[str, ...]]] | None = None) -> str:
+                cflags_when: list[tuple[str, str, tuple[str, ...]]] | None = None,
+                configured_out: str = "") -> str:
     """OUT/Kbuild: probe, then put compat/ in front of the kernel's headers, then the driver's Kbuild.
+
+    *configured_out*: lines clearing an option before the driver's build file reads it
+    (:func:`kbridge.actions.bridge.layer.configured_out_kbuild`).
 
     *include_dirs*: the wrapper directories under compat/ in search order
     (default: just ``include``).
@@ -532,7 +536,7 @@ KB_COMPAT := $(src)/compat
 NOSTDINC_FLAGS += {shadow} -I$(KB_COMPAT)
 
 # 3. The driver, built as its own build file says.
-{include_driver}
+{configured_out}{include_driver}
 # 4. Every file of the driver sees the answers and the shims that need no header.
 ccflags-y += -include $(KB_COMPAT)/kb_compat.h{(chr(10) + "# needed by the shims' compat structs" + chr(10) + "ccflags-y += " + " ".join(cflags)) if cflags else ""}
 {cflags_when_text(cflags_when)}{PROBE_CLEAN_FILES}"""

@@ -1559,7 +1559,7 @@ def extend(p: layer.LayerPlan, dp: DraftPlan) -> None:
         r = _probe_rule(d)
         cond = (f"#ifndef {r.guard}" if d.kind in ("function", "constant") else "#if 1")
         for h in d.after:
-            p.shims.append(DraftShim(r, "new_on_old", h, d.text, (), cond))
+            p.shims.append(DraftShim(r, "new_on_old", h, d.text, (), cond=cond))
         p.probed.append(r)
 
 

@@ -63,6 +63,8 @@ class Prediction:
     bridged: dict[str, int] = field(default_factory=dict)
     remaining: list[Remaining] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    # target -> findings in code OUT does not compile there (an option configured out)
+    configured_out: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -71,7 +73,7 @@ class Prediction:
     def to_json(self) -> dict[str, object]:
         return {"ok": self.ok, "against": self.against, "predicted": self.predicted,
                 "bridged": self.bridged, "remaining": [r.to_json() for r in self.remaining],
-                "failed": self.failed}
+                "failed": self.failed, "configured_out": self.configured_out}
 
 
 def classify(target: str, findings: list[dict[str, Any]], shimmed: set[str],
@@ -169,14 +171,25 @@ def predict(driver: Any, trees: list[Any], report: Any, rules: list[Any], *,
             continue
         out.against = out.against or str(chk["against"])
         findings = chk["findings"]
-        out.predicted[tree.name] = sum(1 for f in findings if f["severity"] != "warning")  # type: ignore[union-attr]
+        # code the bridge configures out on this target is not compiled there: bridged
+        # (a [configured_out] option of a rule the target has neither side of: configout.py)
+        outs = [c for rid, names in getattr(report, "configured_out", {}).items() if tree.name in names
+                for c in [by_id[rid].manifest.configured_out] if rid in by_id and c is not None]
+        if outs:
+            from kbridge.actions.bridge import configout
+            tests = [configout.compiled(driver, c.config, tree) for c in outs]
+            findings = [f for f in findings
+                        if all(t(f) for t in tests)]
+            out.configured_out[tree.name] = len(chk["findings"]) - len(findings)
+        out.predicted[tree.name] = sum(1 for f in chk["findings"] if f["severity"] != "warning")  # type: ignore[union-attr]
         # a shim in OUT that cannot serve this target (its anchors: bridge's shim_gaps) covers nothing here
         gaps = getattr(report, "gaps", {}).get(tree.name, {})
         done, left = classify(tree.name, findings, shimmed - set(gaps),  # type: ignore[arg-type]
                               {**_impossible(findings, by_id, home, tree), **unbridged,
                                **{i: f"on {tree.name}: {w}" for i, w in gaps.items()}}, drafts,
                               getattr(report, "drafts", None), getattr(report, "compat", None))
-        out.bridged[tree.name] = done
+        out.bridged[tree.name] = done + sum(1 for f in chk["findings"] if f["severity"] != "warning") - \
+            sum(1 for f in findings if f["severity"] != "warning")
         out.remaining.extend(left)
         # the shim itself stops the build there, whether or not check predicts an error of
         # its API (a driver's .get_ts_info = ethtool_op_get_ts_info compiles on both

@@ -68,9 +68,11 @@ echo 64 > $d/size && echo 4096 > $d/blocksize && echo 1 > $d/memory_backed \
     && echo 1 > $d/discard && echo 1 > $d/power || exit 1
 # a configfs-made device is named after its configfs directory (null_add_dev() in
 # null_blk/main.c of both 6.1 and 6.12: "Use configfs dir name as the
-# device name"; upstream commit: unknown)
+# device name"; upstream commit: unknown); 5.10's null_blk names every device
+# nullb<index> (its configfs "index" attribute)
 dev=kb
-[ -b /dev/$dev ] || { echo "no /dev/$dev" >&2; exit 1; }
+[ -b /dev/$dev ] || dev=nullb$(cat $d/index 2>/dev/null)
+[ -b /dev/$dev ] || { echo "no /dev/kb, no /dev/$dev" >&2; exit 1; }
 dump /sys/block/$dev/queue q1/
 echo "size1=$(cat /sys/block/$dev/size)"
 # 65536 lines of 32 bytes: exactly 2 MiB of a pattern that shows any misplaced block
@@ -450,6 +452,8 @@ def take_many(stages: list[Stage], release: str, *, cache: Path | None = None,
         results[label] = {"schema": SNAPSHOT_SCHEMA, "module": names[-1], "release": release,
                           "kind": st.kind, "ok": not reasons, "reasons": reasons,
                           "attributes": attrs, "boot_seconds": round(guest.seconds, 1),
+                          # what the kernel logged while the stage ran (a refusal's own words)
+                          "kernel_log": [line.rstrip() for line in log][-40:],
                           "stages_in_boot": len(stages)}
     return results
 

@@ -57,6 +57,11 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
         for d in (report.drafts.drafts if report.drafts is not None else []):
             stdout.out(f"  drafted {d.api} ({d.kind}) from {d.source} for {', '.join(d.targets)}"
                        + (f", after <{'>, <'.join(d.after)}>" if d.after else ""))
+        for rid, names in report.configured_out.items():
+            co = next((s for s in rules if s.id == rid), None)
+            opt = co.manifest.configured_out.config if co is not None and co.manifest.configured_out else "?"
+            stdout.out(f"  CONFIGURED OUT {rid} on {', '.join(names)}: neither API there; the driver is "
+                       f"built as without {opt} (its own code for a kernel without it)")
         for u in report.unbridged:
             stdout.out(f"  NOT BRIDGED {u.rule} ({u.direction}): {', '.join(u.api)}: {u.why}")
         for d in (report.compat.drafts if report.compat is not None else []):
@@ -68,7 +73,9 @@ def run(*, driver: str, targets: list[str], strategy: str, out: Path, as_json: b
             left = [r for r in pred.remaining if r.target == name]
             stdout.out(f"check on {name}{' against ' + pred.against if pred.against else ''}: "
                        f"{n} errors predicted for the unbridged driver, {pred.bridged[name]} bridged, "
-                       f"{len(left)} not bridged")
+                       f"{len(left)} not bridged"
+                       + (f" ({pred.configured_out[name]} in code configured out there)"
+                          if pred.configured_out.get(name) else ""))
             for r in left:
                 cover = (f"rule {', '.join(r.rules)} covers it, not bridged: {r.why}" if r.covered_by == "rule"
                          else f"kbridge drafts this kind of change, but not this one: {r.why.removeprefix('not drafted: ')}"
