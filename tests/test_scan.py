@@ -240,3 +240,7 @@ def test_lone_designator_under_ifdef_in_an_initializer_is_an_init():
     inits = [(u.line, u.name, u.owner) for u in scan_sources([("a.c", src)]).uses if u.kind == "init"]
     assert (6, "ndo_netpoll_setup", "struct net_device_ops") in inits, inits
     assert [n for _, n, _ in inits] == ["ndo_start_xmit", "ndo_netpoll_setup", "ndo_fdb_add"]
+    # the names the layer picks rules by (bridge: ndo_netpoll_setup_no_info was not shipped)
+    from kbridge.facts.scan import file_names
+    names = file_names(src)
+    assert ("net_device_ops", "ndo_netpoll_setup") in names.designated and "ndo_netpoll_setup" in names.names
