@@ -375,3 +375,40 @@ def test_a_macro_defined_with_several_arities_takes_a_call_that_fits_a_reached_o
     assert not [f for f in found if f["api"] in ("__array", "__field")], found
     # the 5.10 target still has the real ones of the same file
     assert any(f["file"] == "trace.h" and f["api"] == "struct request_queue.disk" for f in found), found
+
+
+class _MembersApi(_FakeApi):
+    """A kernel whose struct vlan_pcpu_stats has the given member types (typedefs resolved
+    by a small table, as the index's canon does)."""
+
+    def __init__(self, name: str, members: dict[str, str], canon: dict[str, str]):
+        super().__init__(name, {}, set())
+        self._mem = members
+        self.canon = lambda t: canon.get(t, t)
+
+    def members(self, struct):  # type: ignore[no-untyped-def]
+        return self._mem if struct == "struct vlan_pcpu_stats" else None
+
+
+@pytest.mark.parametrize("ref,tgt,expected", [
+    ("u64", "u64_stats_t", True),            # 5.10's macvlan on 7.3: p->rx_packets++
+    ("u64_stats_t", "u64", True),            # 7.3's on 5.10: u64_stats_inc(&p->rx_packets)
+    ("u64", "u32", False),                   # both arithmetic: integer conversions
+    ("u64 *", "u64_stats_t *", False),       # pointers: other checks' business
+])
+def test_member_retyped_between_arithmetic_and_struct(ref, tgt, expected):  # type: ignore[no-untyped-def]
+    """struct vlan_pcpu_stats' counters: u64 on 5.10, u64_stats_t (a struct) on 7.3. check
+    predicted nothing for the driver's ++/+=/reads on one side and u64_stats_*(&m) on the
+    other (7 and 6 build errors of macvlan 7.3 <-> 5.10 were "not predicted"). Failed before
+    (no member-retyped finding)."""
+    from kbridge.actions.check.checker import Checker
+    from kbridge.facts.scan import Scan, Use
+    canon = {"u64": "long long unsigned int", "u32": "unsigned int",
+             "u64_stats_t": "struct u64_stats_t_anon", "u64 *": "long long unsigned int *",
+             "u64_stats_t *": "struct u64_stats_t_anon *"}
+    a = _MembersApi("A", {"rx_packets": ref}, canon)
+    t = _MembersApi("T", {"rx_packets": tgt}, canon)
+    scan = Scan("drv", ("d.c",), uses=[Use("d.c", 7, 12, "member", "rx_packets",
+                                           owner="struct vlan_pcpu_stats")])
+    got = [f for f in Checker(scan, t, a).run() if f.kind == "member-retyped"]
+    assert [(f.line, f.api) for f in got] == ([(7, "struct vlan_pcpu_stats.rx_packets")] if expected else [])

@@ -140,7 +140,8 @@ OLDEST = "5.10"
 PAIRS = (("6.1", "6.12"), (OLDEST, newest_series()))
 # null_blk and macvlan do not bridge between 5.10 and the newest series yet (kbridge bridge
 # exits 1 on their unbridged APIs: the old bio-based queue, alloc_disk_node, zoned and
-# batching changes; macvlan implements the kernel's own <linux/if_macvlan.h> API):
+# batching changes; macvlan, since session 10: struct vlan_pcpu_stats' counters u64 <->
+# u64_stats_t, proto-down (5.10's ndo slot, 7.3's bit) and 7.3's dev->rx_dropped):
 # bench/bench_differential.py runs every module of every pair and bench/README.md lists
 # what blocks each. The suite keeps the pairs' cases that bridge, so it stays green and
 # any regression in them fails it.

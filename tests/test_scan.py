@@ -226,3 +226,21 @@ def test_open_literals_are_closed_before_parsing():
     ok = b'x = "a\\"b"; /* " */ // "\nc = \'"\';\n'
     assert close_open_literals(ok) == ok
     scan_sources([("hang.c", hang)])
+
+
+def test_lone_designator_under_ifdef_in_an_initializer_is_an_init():
+    """`#ifdef CONFIG_X` + a single `.m = fn,` inside an ops table: tree-sitter recovers it as
+    the assignment `CONFIG_X.m = fn` after an ERROR node, and the scanner lost the init (a
+    driver's `.ndo_netpoll_setup` under CONFIG_NET_POLL_CONTROLLER, alone in its block, got no
+    rule: the bridged build failed on the slot's type). Failed before the fix: m not found."""
+    src = (b"#include <linux/netdevice.h>\nstatic int f(struct net_device *d) { return 0; }\n"
+           b"static const struct net_device_ops o = {\n\t.ndo_start_xmit = g,\n"
+           b"#ifdef CONFIG_NET_POLL_CONTROLLER\n\t.ndo_netpoll_setup = f,\n#endif\n"
+           b"\t.ndo_fdb_add = h,\n};\n")
+    inits = [(u.line, u.name, u.owner) for u in scan_sources([("a.c", src)]).uses if u.kind == "init"]
+    assert (6, "ndo_netpoll_setup", "struct net_device_ops") in inits, inits
+    assert [n for _, n, _ in inits] == ["ndo_start_xmit", "ndo_netpoll_setup", "ndo_fdb_add"]
+    # the names the layer picks rules by (bridge: ndo_netpoll_setup_no_info was not shipped)
+    from kbridge.facts.scan import file_names
+    names = file_names(src)
+    assert ("net_device_ops", "ndo_netpoll_setup") in names.designated and "ndo_netpoll_setup" in names.names

@@ -167,6 +167,54 @@ EXPECTED_MISC = {
 }
 
 
+FDB_NEW = FIXTURES / "layer" / "kbtest_fdb_new"
+
+# what kbtest_fdb_new's check.sh prints for its device on its own kernel (the newest;
+# test_older_on_newest checks it there): `bridge fdb add/del ... self` reach the driver's
+# ndo_fdb_add/del with notified false, the core sends one RTM_NEWNEIGH and one RTM_DELNEIGH,
+# the entry is listed while it exists; a netconsole target reaches ndo_netpoll_setup before
+# dev->npinfo is linked
+EXPECTED_FDB = {
+    "add_rc": "0",
+    "shown": "1",
+    "del_rc": "0",
+    "shown_after": "0",
+    "mon_add": "1",
+    "mon_del": "1",
+    "netconsole": "1",
+    "add addr": "02:aa:bb:cc:dd:01 vid=0 flags=0x605 notified=0",
+    "del addr": "02:aa:bb:cc:dd:01 vid=0 notified=0",
+    "netpoll linked": "0",
+}
+
+
+def _seen_fdb(output: str, dev: str) -> dict[str, str]:
+    return _seen_prefix(output, f"kbf {dev} ")
+
+
+def _fdb_old(dest):  # type: ignore[no-untyped-def]
+    """kbtest_fdb_new written for 5.10: ndo_fdb_add without notified, ndo_fdb_del(ndm, tb, dev,
+    addr, vid), ndo_netpoll_setup(dev, npinfo); its device kbfdb1 (the newest kernel's own
+    build of the newer module makes kbfdb0 in the same boot), printing the same lines."""
+    shutil.copytree(FDB_NEW, dest)
+    c = dest / "kbtest_fdb.c"
+    s = c.read_text()
+    subs = [("u16 vid, u16 flags, bool *notified,", "u16 vid, u16 flags,"),
+            ("flags,\n\t\t*notified);", "flags, 0);"),
+            ("u16 vid, bool *notified,\n\t\t\t struct netlink_ext_ack *extack)", "u16 vid)"),
+            ("vid, *notified);", "vid, 0);"),
+            ("kbfdb_netpoll_setup(struct net_device *dev)",
+             "kbfdb_netpoll_setup(struct net_device *dev, struct netpoll_info *npinfo)"),
+            ('"kbfdb0"', '"kbfdb1"')]
+    for old, new in subs:
+        assert s.count(old) == 1, old
+        s = s.replace(old, new)
+    c.unlink()
+    (dest / "kbtest_fdb_old.c").write_text(s)
+    (dest / "Kbuild").write_text("obj-m += kbtest_fdb_old.o\n")
+    return dest
+
+
 def _seen_prefix(output: str, prefix: str) -> dict[str, str]:
     return {k: v for k, _, v in (line[len(prefix):].partition("=") for line in output.splitlines()
                                  if line.startswith(prefix))}
@@ -237,9 +285,11 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
 
     old, home = targets.resolve(OLDEST, trees=trees), targets.resolve(NEWEST, trees=trees)
     done = _bridged([("rtnl", RTNL_NEW, home), ("prov", MACVLAN_PROV, home), ("rx", RX_NEW, home),
-                     ("mac", MACADDR_NEW, home), ("misc", MISC_NEW, home)], old, tmp_path)
+                     ("mac", MACADDR_NEW, home), ("misc", MISC_NEW, home), ("fdb", FDB_NEW, home)],
+                    old, tmp_path)
     rules = {n: {str(x["rule"]) for x in done[(n, "layer")][1].shims}
-             for n in ("rtnl", "prov", "rx", "mac", "misc")}
+             for n in ("rtnl", "prov", "rx", "mac", "misc", "fdb")}
+    assert {"ndo_fdb_add_notified", "ndo_fdb_del_notified", "ndo_netpoll_setup_no_info"} <= rules["fdb"]
     assert {"dev_core_stats_inc", "netif_inherit_tso_max", "system_dfl_percpu_wq",
             "kfree_skb_reason"} <= rules["misc"]
     assert "rtnl_newlink_params" in rules["rtnl"] and "netif_rx_any_context" in rules["rx"]
@@ -254,10 +304,11 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
     assert res.ok and res.abi["ok"], ([d.message for d in res.diagnostics], res.abi)
     kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("prov", "layer")][0] / "macvlan.ko",
            done[("rx", "layer")][0] / "kbtest_rx.ko", done[("mac", "layer")][0] / "kbtest_macaddr.ko",
-           done[("misc", "layer")][0] / "kbtest_netmisc.ko"]
+           done[("misc", "layer")][0] / "kbtest_netmisc.ko", done[("fdb", "layer")][0] / "kbtest_fdb.ko"]
     script = _script(tmp_path, RTNL_NEW / "check.sh", MACVLAN_PROV / "check.sh", RX_NEW / "check.sh",
-                     MACADDR_NEW / "check.sh", MISC_NEW / "check.sh")
-    g = run_guest(kos, old.release, test_script=script, extra_modules=["dummy"], timeout=300, tools=True)
+                     MACADDR_NEW / "check.sh", MISC_NEW / "check.sh", FDB_NEW / "check.sh")
+    g = run_guest(kos, old.release, test_script=script, extra_modules=["dummy", "netconsole"], timeout=300,
+                  tools=True)
     assert g.ok, (g.reasons, g.problems, g.test_output)
     assert not _diff(EXPECTED, _seen(g.test_output)), _diff(EXPECTED, _seen(g.test_output))
     prov = _seen(g.test_output.replace("kbr ", "kb- ").replace("kbm ", "kbr "))
@@ -269,6 +320,10 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
     assert not _diff(EXPECTED_MAC, _seen_mac(g.test_output)), _diff(EXPECTED_MAC, _seen_mac(g.test_output))
     misc = _seen_prefix(g.test_output, "kbn ")
     assert not _diff(EXPECTED_MISC, misc), _diff(EXPECTED_MISC, misc)
+    # ndo_fdb_add/del with notified and ndo_netpoll_setup(dev) through 5.10's slots (the
+    # rules' trampolines): what the module prints on the newest kernel
+    fdb = _seen_fdb(g.test_output, "kbfdb0")
+    assert not _diff(EXPECTED_FDB, fdb), _diff(EXPECTED_FDB, fdb)
 
 
 @pytest.mark.slow
@@ -282,8 +337,12 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
     new = targets.resolve(NEWEST, trees=trees)
     done = _bridged([("rtnl", _rtnl_old(tmp_path / "kbtest_rtnl_old"), targets.resolve("6.12", trees=trees)),
                      ("rx", _rx_old(tmp_path / "kbtest_rx_old"), targets.resolve(OLDEST, trees=trees)),
-                     ("mac", _macaddr_old(tmp_path / "kbtest_macaddr_old"), targets.resolve(OLDEST, trees=trees))],
+                     ("mac", _macaddr_old(tmp_path / "kbtest_macaddr_old"), targets.resolve(OLDEST, trees=trees)),
+                     ("fdb", _fdb_old(tmp_path / "kbtest_fdb_old"), targets.resolve(OLDEST, trees=trees))],
                     new, tmp_path)
+    assert {("ndo_fdb_add_notified", "old_on_new"), ("ndo_fdb_del_notified", "old_on_new"),
+            ("ndo_netpoll_setup_no_info", "old_on_new")} <= \
+        {(str(x["rule"]), x["direction"]) for x in done[("fdb", "layer")][1].shims}
     assert ("rtnl_newlink_params", "old_on_new") in \
         {(str(x["rule"]), x["direction"]) for x in done[("rtnl", "layer")][1].shims}
     assert ("netif_rx_any_context", "old_on_new") in \
@@ -294,11 +353,17 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
     shutil.copytree(MISC_NEW, misc)
     ok, why = _build(misc, new)
     assert ok, why
+    fdb = tmp_path / "kbtest_fdb_native"
+    shutil.copytree(FDB_NEW, fdb)
+    ok, why = _build(fdb, new)
+    assert ok, why
     kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("rx", "layer")][0] / "kbtest_rx.ko",
-           done[("mac", "layer")][0] / "kbtest_macaddr.ko", misc / "kbtest_netmisc.ko"]
+           done[("mac", "layer")][0] / "kbtest_macaddr.ko", misc / "kbtest_netmisc.ko",
+           fdb / "kbtest_fdb.ko", done[("fdb", "layer")][0] / "kbtest_fdb_old.ko"]
     script = _script(tmp_path, RTNL_NEW / "check.sh", RX_NEW / "check.sh", MACADDR_NEW / "check.sh",
-                     MISC_NEW / "check.sh")
-    g = run_guest(kos, new.release, test_script=script, extra_modules=["dummy"], timeout=300, tools=True)
+                     MISC_NEW / "check.sh", FDB_NEW / "check.sh")
+    g = run_guest(kos, new.release, test_script=script, extra_modules=["dummy", "netconsole"], timeout=300,
+                  tools=True)
     assert g.ok, (g.reasons, g.problems, g.test_output)
     assert not _diff(EXPECTED, _seen(g.test_output)), _diff(EXPECTED, _seen(g.test_output))
     assert "kbx processed=5 success=5" in g.test_output.splitlines(), g.test_output
@@ -308,6 +373,10 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
     # the newest kernel's own answers for kbtest_netmisc_new (EXPECTED_MISC, which 5.10 must match)
     assert not _diff(EXPECTED_MISC, _seen_prefix(g.test_output, "kbn ")), \
         _diff(EXPECTED_MISC, _seen_prefix(g.test_output, "kbn "))
+    # the newest kernel's own kbtest_fdb_new (EXPECTED_FDB, which 5.10 must match), and the
+    # 5.10-form module through the rules' old_on_new trampolines printing the same
+    assert not _diff(EXPECTED_FDB, _seen_fdb(g.test_output, "kbfdb0")), _diff(EXPECTED_FDB, _seen_fdb(g.test_output, "kbfdb0"))
+    assert not _diff(EXPECTED_FDB, _seen_fdb(g.test_output, "kbfdb1")), _diff(EXPECTED_FDB, _seen_fdb(g.test_output, "kbfdb1"))
 
 
 @pytest.mark.parametrize("direction,body,refused", [
@@ -345,3 +414,33 @@ def test_macvlan_common_newlink_shim_serves_only_its_provider(tmp_path, directio
     assert bool(why) is refused, why
     if refused:
         assert "uses macvlan_common_newlink() without defining it" in why, why
+
+
+@pytest.mark.slow
+def test_bc_cutoff_has_its_uapi_value_on_510(trees, tmp_path):  # type: ignore[no-untyped-def]
+    """IFLA_MACVLAN_BC_CUTOFF on 5.10 (whose uapi stops at IFLA_MACVLAN_MACADDR_COUNT = 6):
+    ifla_macvlan_bc_cutoff needs macvlan_bc_queue_len, whose shim gives BC_QUEUE_LEN 7 and
+    BC_QUEUE_LEN_USED 8, so BC_CUTOFF is 9 -- the number iproute2 sends -- and
+    IFLA_MACVLAN_MAX 9 (a driver's policy array reaches it; the 5.10 core parses a link
+    type's IFLA_INFO_DATA with the driver's maxtype and policy). A 7.3-style module with
+    static_asserts on the uapi numbers, bridged (layer) and built for 5.10. Before: bridge
+    reported the rule not bridged on 5.10 (the anchor IFLA_MACVLAN_BC_QUEUE_LEN_USED);
+    with the shim's value stubbed (+2) the build fails."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "kbt_bc.c").write_text(
+        "#include <linux/module.h>\n#include <linux/if_link.h>\n#include <net/netlink.h>\n"
+        "static const struct nla_policy kbt_policy[IFLA_MACVLAN_MAX + 1] = {\n"
+        "\t[IFLA_MACVLAN_BC_QUEUE_LEN] = { .type = NLA_U32 },\n"
+        "\t[IFLA_MACVLAN_BC_CUTOFF] = { .type = NLA_S32 },\n};\n"
+        "static_assert(IFLA_MACVLAN_BC_QUEUE_LEN == 7 && IFLA_MACVLAN_BC_QUEUE_LEN_USED == 8);\n"
+        "static_assert(IFLA_MACVLAN_BC_CUTOFF == 9 && IFLA_MACVLAN_MAX == 9);\n"
+        "static int __init kbt_init(void) { return kbt_policy[IFLA_MACVLAN_BC_CUTOFF].type == NLA_S32 ? 0 : -EINVAL; }\n"
+        "module_init(kbt_init);\nMODULE_LICENSE(\"GPL\");\n")
+    (tmp_path / "src" / "Kbuild").write_text("obj-m := kbt_bc.o\n")
+    old, home = targets.resolve(OLDEST, trees=trees), targets.resolve(NEWEST, trees=trees)
+    out = tmp_path / "out"
+    rep = bridge(drv_mod.load(tmp_path / "src"), [home, old], "layer", out)
+    assert rep.ok, rep.unbridged
+    assert {"ifla_macvlan_bc_cutoff", "macvlan_bc_queue_len"} <= {str(x["rule"]) for x in rep.shims}
+    ok, why = _build(out, old)
+    assert ok, why

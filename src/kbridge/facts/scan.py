@@ -909,10 +909,27 @@ class _FileScanner:
                 and owner.base not in self.scan.structs:
             self.add(fld, "member", _text(self.src, fld), owner=owner.base, write=write, through=through)
 
+    def _ifdef_pair(self, node: tree_sitter.Node) -> bool:
+        return ifdef_recovered_pair(node, self.src)
+
     def visit_initializer(self, node: tree_sitter.Node, expect: TypeRef | None) -> None:
         struct = expect.base if expect is not None and expect.ptr == 0 \
             and expect.base.startswith(("struct ", "union ")) else None
         for c in node.named_children:
+            if c.type == "assignment_expression" and struct is not None and self._ifdef_pair(c):
+                # `#ifdef CONFIG_X` right before a lone `.m = v` inside an initializer list:
+                # tree-sitter's recovery reads `CONFIG_X .m = v` as an assignment to a
+                # member of CONFIG_X (the directive an ERROR node before it); it is the
+                # designated member m of the struct (a driver's ops table slot)
+                fld = c.child_by_field_name("left").child_by_field_name("field")  # type: ignore[union-attr]
+                value = c.child_by_field_name("right")
+                member = _text(self.src, fld)
+                if struct not in self.scan.structs:
+                    val = _text(self.src, value) if value is not None and value.type == "identifier" else ""
+                    self.add(fld, "init", member, owner=struct, value=val)
+                if value is not None:
+                    self.visit(value, self.resolve_typedef(self.member_type(struct, member)))
+                continue
             if c.type != "initializer_pair":
                 # positional: an array of structs keeps the element type
                 self.visit(c, TypeRef(expect.base, expect.ptr - 1) if expect and expect.ptr else None)
@@ -1177,6 +1194,25 @@ def _macro_bodies(root: tree_sitter.Node) -> list[tree_sitter.Node]:
     return out
 
 
+def ifdef_recovered_pair(node: tree_sitter.Node, src: bytes) -> bool:
+    """Whether *node* (an assignment_expression in an initializer list) is tree-sitter's
+    recovery of `#if.. COND` + a lone `.member = value`: its left side a field access
+    `X.m` on a plain identifier, and the node before it an ERROR holding the directive
+    (the designated member m, not an assignment)."""
+    if node.type != "assignment_expression" or node.parent is None or \
+            node.parent.type != "initializer_list":
+        return False
+    left = node.child_by_field_name("left")
+    if left is None or left.type != "field_expression":
+        return False
+    arg, op = left.child_by_field_name("argument"), left.child_by_field_name("operator")
+    if arg is None or arg.type != "identifier" or op is None or _text(src, op) != ".":
+        return False
+    prev = node.prev_sibling
+    return prev is not None and prev.type == "ERROR" and \
+        _text(src, prev).lstrip().startswith(("#if", "#elif", "#else"))
+
+
 def _designated_owner(designator: tree_sitter.Node, src: bytes) -> str | None:
     """The struct a designator belongs to: the tag of the nearest enclosing declaration
     when its type is spelled ``struct S``, else None (a typedef, or no declaration)."""
@@ -1252,6 +1288,20 @@ def file_names(data: bytes, what: str = "", tree: tree_sitter.Tree | None = None
                 continue
             if switched is not None and spans is None and t in ("function_definition", "declaration"):
                 _switched_head(node, src, switched, heads)
+            if t == "assignment_expression" and ifdef_recovered_pair(node, src):
+                # `#ifdef X` + a lone `.m = f` in an initializer (ScanVisitor.visit_initializer)
+                fld = node.child_by_field_name("left").child_by_field_name("field")  # type: ignore[union-attr]
+                value = node.child_by_field_name("right")
+                if fld is not None and (live is None or spans is not None or live(fld.start_point[0])):
+                    entry = (_designated_owner(node, src), _text(src, fld))
+                    if value is not None and value.type == "identifier":
+                        inits.append((*entry, _text(src, value)))
+                    else:
+                        designated.add(entry)
+                    rows.add((fld.start_point[0], entry[1]))
+                if value is not None:
+                    stack.append(value)
+                continue
             if t in _WANTED:
                 if t == "preproc_include":
                     path = node.child_by_field_name("path")

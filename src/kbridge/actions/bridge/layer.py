@@ -63,9 +63,16 @@ class Unbridged:
     api: tuple[str, ...]
     direction: str
     why: str
+    # the one target kernel this applies to, when the rule is bridged on the others (a
+    # target with neither side of it): OUT's shim of the rule covers nothing there
+    target: str = ""
 
     def to_json(self) -> dict[str, object]:
-        return {"rule": self.rule, "api": list(self.api), "direction": self.direction, "why": self.why}
+        out: dict[str, object] = {"rule": self.rule, "api": list(self.api), "direction": self.direction,
+                                  "why": self.why}
+        if self.target:
+            out["target"] = self.target
+        return out
 
 
 @dataclass
@@ -226,7 +233,7 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                             continue
                         out.unbridged.append(Unbridged(
                             r.id, r.api, d, f"kernel {name} has neither the old nor the new API of rule "
-                            f"{r.id} ({r.summary}): no shim can bridge from it"))
+                            f"{r.id} ({r.summary}): no shim can bridge from it", target=name))
             if r.id in out.configured_out:
                 co = r.manifest.configured_out
                 assert co is not None

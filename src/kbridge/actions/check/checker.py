@@ -25,6 +25,9 @@ missing-member      ``x->m``, ``x.m`` or ``.m =`` on a kernel struct lacking m
 changed-prototype   a call whose argument count no longer matches; a pointer
                     parameter whose pointee changed
 ops-changed         ``.op = fn`` where the member's function-pointer type changed
+member-retyped      ``x->m`` / ``x.m`` where m changed between an arithmetic type and
+                    a struct (u64 -> u64_stats_t): ``++``, ``+=``, reads into an
+                    integer and ``&m`` passed on no longer fit
 const-changed       a parameter lost ``const`` (gcc warns: discarded qualifiers)
 not-exported        a function the module links to that the target does not export
 not-reachable       declared on the target, but not in any header the driver's
@@ -120,6 +123,7 @@ KIND_HELP = {
     "missing-member": "a struct member the driver uses is gone on the target",
     "changed-prototype": "a function or macro the driver calls takes different arguments on the target",
     "ops-changed": "an ops-struct member the driver sets has a different function-pointer type",
+    "member-retyped": "a struct member the driver uses changed between an arithmetic type and a struct",
     "const-changed": "a parameter lost const-ness on the target (gcc warns)",
     "not-exported": "a function the module links to is not exported by the target",
     "not-reachable": "declared on the target, but in no header the driver's includes reach there",
@@ -352,7 +356,32 @@ class Checker:
                      f"'{u.value}' matches the member's type on {self.a.name}, not on {self.t.name}",
                      f"{u.owner} member {u.name}: {mt[u.name]}", f"{u.owner} member {u.name}: {ma[u.name]}")
 
+        if u.kind == "member" and self._retyped(ma[u.name], mt[u.name]):
+            self.add(u, "error", "member-retyped", f"{u.owner}.{u.name}",
+                     f"'{u.owner}.{u.name}' is '{mt[u.name]}' on {self.t.name}, not "
+                     f"'{ma[u.name]}': an arithmetic member and a struct do not take the same "
+                     f"operators or pointers", f"{u.owner} member {u.name}: {mt[u.name]}",
+                     f"{u.owner} member {u.name}: {ma[u.name]}")
+
     _init = _member
+
+    _ARITH = frozenset({"unsigned", "signed", "char", "short", "int", "long", "_Bool", "bool"})
+
+    def _retyped(self, ref: str, tgt: str) -> bool:
+        """One of the two member types is arithmetic and the other a struct or union (no
+        pointer, array or function on either side): vlan_pcpu_stats.rx_packets, u64 on
+        5.10 and u64_stats_t on 7.3 -- the driver's ++, += and integer reads on one, its
+        u64_stats_inc(&m) on the other do not compile across."""
+        def shape(text: str, canon: Callable[[str], str]) -> str | None:
+            c = _norm(canon(text))
+            if any(ch in c for ch in "*[("):
+                return None
+            words = c.split()
+            if words and words[0] in ("struct", "union"):
+                return "record"
+            return "arith" if words and set(words) <= self._ARITH else None
+        a, t = shape(ref, self.a.canon), shape(tgt, self.t.canon)
+        return a is not None and t is not None and a != t
 
     def _renamed_struct(self, old: str, new: str) -> bool:
         """*old* (defined on the reference only) and *new* (on the target only): the kernel

@@ -31,7 +31,7 @@ from kbridge.errors import KbridgeError
 
 # command -> Debian package that ships it (what set-up installs)
 TOOLS = {"fio": "fio", "ip": "iproute2", "ethtool": "ethtool", "blkdiscard": "util-linux",
-         "blockdev": "util-linux"}
+         "blockdev": "util-linux", "bridge": "iproute2"}
 # the guest modules that give /init the disk: virtio_pci finds the device,
 # virtio_blk makes /dev/vda of it, ext4 reads it; ext4's mount asks the crypto
 # API for "crc32c" whatever the filesystem's features (ext4_fill_super), which

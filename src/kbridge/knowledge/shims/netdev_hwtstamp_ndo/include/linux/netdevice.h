@@ -105,8 +105,42 @@ struct ifreq;
 	int (*kb_drv_eth_ioctl)(struct net_device *, struct ifreq *, int);		\
 	int (*kb_drv_do_ioctl)(struct net_device *, struct ifreq *, int);		\
 	netdev_features_t (*kb_drv_fix_features)(struct net_device *, netdev_features_t); \
+	int (*kb_drv_fdb_add)(struct ndmsg *, struct nlattr *[], struct net_device *,	\
+			      const unsigned char *, u16, u16, bool *,			\
+			      struct netlink_ext_ack *);				\
+	int (*kb_drv_fdb_del)(struct ndmsg *, struct nlattr *[], struct net_device *,	\
+			      const unsigned char *, u16, bool *,			\
+			      struct netlink_ext_ack *);				\
+	int (*kb_drv_netpoll_setup)(struct net_device *);				\
 	}; enum netdev_priv_flags
+/*
+ * net_device_ops slots whose prototype changed after 6.12 (rules ndo_fdb_add_notified,
+ * ndo_fdb_del_notified, ndo_netpoll_setup_no_info; each renamed only when its
+ * new_on_old shim is in this OUT): the kernel's slot gets another name,
+ * kb_kernel_<x> (same offset, the kernel's type), so that the driver's table cannot
+ * put a function of the newer type there; the rule's designator macro (its
+ * new_on_old.h) fills it with a trampoline of the kernel's type and the appended
+ * kb_drv_<x> above with the driver's function. Each name occurs once in the text the
+ * kernel's <linux/netdevice.h> reads (5.10 .. 6.1: the member declaration).
+ */
+struct ndmsg;
+struct nlattr;
+#if defined(ndo_fdb_add) || defined(ndo_fdb_del) || defined(ndo_netpoll_setup)
+#error "kbridge: ndo_fdb_add, ndo_fdb_del or ndo_netpoll_setup is already a macro; the netdev_hwtstamp_ndo wrapper cannot rename the kernel's slot"
+#endif
+#if __has_include("rules/ndo_fdb_add_notified/new_on_old.h")
+#define ndo_fdb_add		kb_kernel_fdb_add
+#endif
+#if __has_include("rules/ndo_fdb_del_notified/new_on_old.h")
+#define ndo_fdb_del		kb_kernel_fdb_del
+#endif
+#if __has_include("rules/ndo_netpoll_setup_no_info/new_on_old.h")
+#define ndo_netpoll_setup	kb_kernel_netpoll_setup
+#endif
 #include_next <linux/netdevice.h>
+#undef ndo_fdb_add
+#undef ndo_fdb_del
+#undef ndo_netpoll_setup
 #undef ndo_fill_forward_path
 #undef ndo_get_peer_dev
 #undef netdev_priv_flags
@@ -125,7 +159,7 @@ static_assert(offsetof(struct net_device_ops, ndo_hwtstamp_get) >=
 	      offsetof(struct net_device_ops, KB_NETDEV_OPS_TAIL) + sizeof(void (*)(void)) &&
 	      offsetof(struct net_device_ops, ndo_hwtstamp_get) % sizeof(void (*)(void)) == 0 &&
 	      sizeof(struct net_device_ops) ==
-	      offsetof(struct net_device_ops, kb_drv_fix_features) + sizeof(void (*)(void)),
+	      offsetof(struct net_device_ops, kb_drv_netpoll_setup) + sizeof(void (*)(void)),
 	      "kbridge: the netdev_hwtstamp_ndo wrapper does not fit this kernel's struct net_device_ops");
 static_assert(offsetof(struct net_device_ops, kb_kernel_eth_ioctl) ==
 	      offsetof(struct net_device_ops, KB_NETDEV_OPS_SLOT) &&

@@ -89,8 +89,11 @@ static_assert(sizeof(struct net_device) ==
 		    __alignof__(struct net_device)),
 	      "kbridge: no room for lltx/change_proto_down in this kernel's struct net_device tail; "
 	      "this layer cannot bridge them here");
-#elif defined(KB_HAVE_NETDEV_LLTX) && !defined(KB_NETDEV_OPS_FIX_FEATURES_WRAP) && \
-	__has_include("rules/netdev_lltx/old_on_new.h")
+#elif !defined(KB_NETDEV_OPS_FIX_FEATURES_WRAP) && \
+	((defined(KB_HAVE_NETDEV_LLTX) && __has_include("rules/netdev_lltx/old_on_new.h")) || \
+	 __has_include("rules/ndo_fdb_add_notified/old_on_new.h") || \
+	 __has_include("rules/ndo_fdb_del_notified/old_on_new.h") || \
+	 __has_include("rules/ndo_netpoll_setup_no_info/old_on_new.h"))
 /*
  * A driver written for NETIF_F_LLTX on a kernel with dev->lltx (old_on_new):
  * the driver's view of struct net_device_ops gets one member after the
@@ -111,8 +114,40 @@ static_assert(sizeof(struct net_device) ==
 #define ndo_hwtstamp_set	kb_nhs_pad[0])(void); struct { int (*ndo_hwtstamp_set
 #define netdev_priv_flags	kb_npf2_pad { KB_NPF2_PAD_UNUSED } kb_npf2_pad_member[0];	\
 	netdev_features_t (*kb_drv_fix_features)(struct net_device *, netdev_features_t);	\
+	int (*kb_drv_fdb_add)(struct ndmsg *, struct nlattr *[], struct net_device *,	\
+			      const unsigned char *, u16, u16, struct netlink_ext_ack *);	\
+	int (*kb_drv_fdb_del)(struct ndmsg *, struct nlattr *[], struct net_device *,	\
+			      const unsigned char *, u16);				\
+	int (*kb_drv_netpoll_setup)(struct net_device *, struct netpoll_info *);	\
 	}; enum netdev_priv_flags
+/*
+ * The same for the net_device_ops slots whose prototype changed after 6.12 (rules
+ * ndo_fdb_add_notified, ndo_fdb_del_notified, ndo_netpoll_setup_no_info, old_on_new,
+ * each renamed only when its shim is in this OUT): the kernel's slot is renamed
+ * kb_kernel_<x> (same offset, the kernel's type; one occurrence each in the text the
+ * kernel's header reads), the driver's 5.10-typed function goes to the appended
+ * kb_drv_<x> above through the rule's designator macro, the trampoline of the
+ * kernel's type to the slot (shims/<rule>/old_on_new.h).
+ */
+struct ndmsg;
+struct nlattr;
+struct netpoll_info;
+#if defined(ndo_fdb_add) || defined(ndo_fdb_del) || defined(ndo_netpoll_setup)
+#error "kbridge: ndo_fdb_add, ndo_fdb_del or ndo_netpoll_setup is already a macro; the netdev_lltx wrapper cannot rename the kernel's slot"
+#endif
+#if __has_include("rules/ndo_fdb_add_notified/old_on_new.h")
+#define ndo_fdb_add		kb_kernel_fdb_add
+#endif
+#if __has_include("rules/ndo_fdb_del_notified/old_on_new.h")
+#define ndo_fdb_del		kb_kernel_fdb_del
+#endif
+#if __has_include("rules/ndo_netpoll_setup_no_info/old_on_new.h")
+#define ndo_netpoll_setup	kb_kernel_netpoll_setup
+#endif
 #include_next <linux/netdevice.h>
+#undef ndo_fdb_add
+#undef ndo_fdb_del
+#undef ndo_netpoll_setup
 #undef ndo_hwtstamp_set
 #undef netdev_priv_flags
 #ifdef CONFIG_RANDSTRUCT
@@ -127,7 +162,7 @@ static_assert(offsetof(struct net_device_ops, ndo_hwtstamp_set) ==
 	      offsetof(struct net_device_ops, ndo_hwtstamp_set) + sizeof(void (*)(void)) &&
 	      offsetof(struct net_device_ops, kb_drv_fix_features) % sizeof(void (*)(void)) == 0 &&
 	      sizeof(struct net_device_ops) ==
-	      offsetof(struct net_device_ops, kb_drv_fix_features) + sizeof(void (*)(void)),
+	      offsetof(struct net_device_ops, kb_drv_netpoll_setup) + sizeof(void (*)(void)),
 	      "kbridge: the netdev_lltx wrapper does not fit this kernel's struct net_device_ops");
 #else
 #include_next <linux/netdevice.h>

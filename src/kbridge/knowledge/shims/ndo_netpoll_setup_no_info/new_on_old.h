@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * net_device_ops.ndo_netpoll_setup(dev) (the newer kernels) on a kernel whose
+ * slot is ndo_netpoll_setup(dev, struct netpoll_info *). Both cores call it
+ * at the same point of __netpoll_setup(): the device's first netpoll, its
+ * netpoll_info allocated and not yet linked to dev->npinfo, an error undoing
+ * the setup.
+ *
+ * netdev_hwtstamp_ndo's wrapper of <linux/netdevice.h> renamed the kernel's
+ * slot kb_kernel_netpoll_setup and appended kb_drv_netpoll_setup of the newer
+ * type; the designator macro below makes the driver's `.ndo_netpoll_setup =
+ * fn` put fn there and the trampoline in the kernel's slot of the driver's own
+ * table: the driver is called with the device alone and its value returned
+ * (the core calls a device's own ops, dev->netdev_ops, with that device).
+ */
+#include <linux/netdevice.h>	/* the layer applies it after this header; inline may not */
+#ifndef KB_NETDEV_HWTSTAMP_NDO_WRAP
+#error "kbridge: ndo_netpoll_setup_no_info renames the kernel's slot in netdev_hwtstamp_ndo's wrapper of <linux/netdevice.h>, which serves kernels before 6.6 only"
+#endif
+
+#ifdef CONFIG_NET_POLL_CONTROLLER
+static __maybe_unused int kb_ndo_netpoll_setup_tramp(struct net_device *dev,
+						     struct netpoll_info *info)
+{
+	return dev->netdev_ops->kb_drv_netpoll_setup(dev);
+}
+#endif
+
+#ifdef ndo_netpoll_setup
+#error "kbridge: ndo_netpoll_setup is already a macro; ndo_netpoll_setup_no_info cannot fill the driver's tables"
+#endif
+#define ndo_netpoll_setup	kb_kernel_netpoll_setup = kb_ndo_netpoll_setup_tramp, .kb_drv_netpoll_setup
