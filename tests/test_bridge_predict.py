@@ -187,3 +187,32 @@ def test_a_finding_of_a_rule_that_cannot_be_bridged_that_way_says_why():  # type
     assert _impossible([f], by_id, t510, home) == {}
     _, left = classify("5.10", [f], set(), _impossible([f], by_id, home, t510))
     assert left[0].covered_by == "rule" and "no pointer to its gendisk" in left[0].why
+
+
+def test_the_old_disk_allocation_says_why_it_cannot_be_bridged():  # type: ignore[no-untyped-def]
+    """5.10's xen-blkfront on 6.1..7.3: alloc_disk() (a disk without a queue, paired with the
+    driver's queue by a plain store to disk->queue) is gone from 5.15 on. Before, no rule named
+    it: the finding at alloc_disk said nothing of why (the cell was refused only through
+    bd_mutex_to_open_mutex). Rule alloc_disk_removed's manifest says old_on_new is impossible
+    -- blk_mq_init_queue() does not name the disk, so pairing it with one is a guess that 5.10's
+    own drivers break (nvme makes the queue first) -- and the finding carries that reason; the
+    other direction (a 6.1 driver on 5.10 never calls alloc_disk) has none."""
+    from types import SimpleNamespace
+
+    from kbridge.actions.bridge.predict import _impossible, classify
+    from kbridge.knowledge import rules as rules_mod
+
+    by_id = {r.id: r for r in rules_mod.load()}
+    r = by_id["alloc_disk_removed"]
+    assert r.since == "5.15" and set(r.api) >= {"alloc_disk", "alloc_disk_node"}
+    why_rule = r.manifest.direction("old_on_new").impossible or ""
+    assert "does not name the disk" in why_rule and "blk_mq_init_allocated_queue" in why_rule
+    assert r.manifest.direction("new_on_old").impossible is None
+    f = {"file": "xen-blkfront.c", "line": 1173, "col": 14, "kind": "missing", "message": "m",
+         "api": "alloc_disk", "rules": ["alloc_disk_removed"], "severity": "error"}
+    t510, t61 = SimpleNamespace(version="5.10.0"), SimpleNamespace(version="6.1.0")
+    why = _impossible([f], by_id, t510, t61)["alloc_disk_removed"]
+    assert why.startswith("cannot be bridged (old_on_new): ") and "nvme" in why
+    assert _impossible([f], by_id, t61, t510) == {}
+    _, left = classify("6.1", [f], set(), _impossible([f], by_id, t510, t61))
+    assert left[0].covered_by == "rule" and "does not name the disk" in left[0].why

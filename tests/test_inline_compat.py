@@ -175,3 +175,38 @@ def test_a_drafted_whole_header_is_on_inline_outs_include_path(tmp_path):  # typ
     dirs = [w for ln in (out / "Kbuild").read_text().splitlines() if ln.startswith("NOSTDINC_FLAGS +=")
             for w in ln.split()[2:]]
     assert "-I$(KB_COMPAT)/include" in dirs, dirs
+
+
+def test_a_copied_function_in_a_driver_macro_body_is_a_spot():  # type: ignore[no-untyped-def]
+    """A driver macro whose body calls a copied function (tree-sitter leaves macro bodies as
+    text): the whole #define is the spot, the kernel's name under KB_HAVE_EXPORT_<name>, the
+    copy's otherwise -- the layer's header wrapper renames it there too. Before, inline OUT
+    left the body alone: where the macro expanded on 5.10, the kernel's undeclared
+    bitmap_zalloc_node stopped the build (implicit declaration) while bridge said ok. A name
+    in the body's string literal or comment is not renamed."""
+    from kbridge.actions.bridge import inline
+
+    rid = "compat_bitmap_zalloc_node"
+    guards = inline.Guards("feature", {rid: inline.CopyGuard(rid, "KB_HAVE_EXPORT_bitmap_zalloc_node")},
+                           {rid: True})
+    data = (b"#include <linux/bitmap.h>\n"
+            b"#define KBM_ZALLOC(n)\tbitmap_zalloc_node(n, GFP_KERNEL, \\\n"
+            b"\t\t\t\t   NUMA_NO_NODE) /* bitmap_zalloc_node */\n"
+            b'#define KBM_NAME "bitmap_zalloc_node"\n'
+            b"static unsigned long *f(void) { return KBM_ZALLOC(3); }\n")
+    edit = inline.rewrite("x.c", data, {"bitmap_zalloc_node": ("kb_bitmap_zalloc_node", rid)},
+                          set(), guards)
+    text = edit.text.decode()
+    assert ("#ifdef KB_HAVE_EXPORT_bitmap_zalloc_node\n"
+            "#define KBM_ZALLOC(n)\tbitmap_zalloc_node(n, GFP_KERNEL, \\\n"
+            "\t\t\t\t   NUMA_NO_NODE) /* bitmap_zalloc_node */\n"
+            "#else\n"
+            "#define KBM_ZALLOC(n)\tkb_bitmap_zalloc_node(n, GFP_KERNEL, \\\n"
+            "\t\t\t\t   NUMA_NO_NODE) /* bitmap_zalloc_node */\n"
+            "#endif\n") in text, text
+    assert '#define KBM_NAME "bitmap_zalloc_node"\n' in text and "kb_bitmap_zalloc_node(3)" not in text
+    assert [(s.first, s.last) for s in edit.spots] == [(2, 3)]
+    # pruned for the driver's own kernel (it exports the function), the driver's lines again
+    pruned = prune_text(text, min_kernel=None, defines={"KB_HAVE_EXPORT_bitmap_zalloc_node": 1},
+                        use_rules=False)
+    assert "kb_bitmap_zalloc_node" not in pruned and "#define KBM_ZALLOC(n)\tbitmap_zalloc_node(n," in pruned

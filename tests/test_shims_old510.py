@@ -13,7 +13,9 @@ driver's view of struct scsi_cmnd, in a private area the core allocates larger) 
 for every command: request the command's own (blk_mq_rq_from_pdu), on the device's queue,
 its unique tag finding the command (scsi_host_find_tag); SCp zeroed when queuecommand gets
 the command and kept, with the module's private data (cmd_size), until a work item completes
-it later.
+it later. The SG_SCSI_RESET ioctl on LUN 0's sg node (the guest helper kbridge-sgreset) makes
+the core build a command of its own, never queued, and call ->eh_device_reset_handler with
+it: there too cmd->request must be the request before the command, SCp zeroed.
 
 kbtest_msi_510 walks every PCI device's MSI descriptors with for_each_pci_msi_entry()
 (for_each_pci_msi_entry_removed), reads each one's msi_attrib.entry_nr
@@ -25,7 +27,9 @@ table entry (0, 1, ... in walk order: virtio_pci asks for entries 0..n-1; an MSI
 descriptor's is 0), and swiotlb_nr_tbl() must equal debugfs' swiotlb/io_tlb_nslabs
 (non-zero).
 
-Checked to fail first: with kb_scsi_cmnd_done stubbed (not completing) the 6.1 run fails (the
+Checked to fail first: with the copy's eh_device_reset_handler left to the driver's own
+(mutation scsi_cmnd_request_eh_slot) the reset's command reaches it with cmd->request NULL
+on 6.1 and 7.3 (eh_req_ok 0); with kb_scsi_cmnd_done stubbed (not completing) the 6.1 run fails (the
 module does not load: the scan's INQUIRY times out, the device is offlined); with the MSI
 walk stubbed to MSI_DESC_NOTASSOCIATED (the filter upstream's xen-pcifront conversion uses)
 it finds no descriptor of the enabled device (every one has an interrupt) and the irq lists
@@ -54,7 +58,11 @@ EXPECTED = {"lun0": "1", "lun0_type": "3", "lun0_vendor": "KBTEST", "lun1": "0",
             # .shost_attrs/.sdev_attrs (scsi_host_attrs_to_groups on 6.1 and later)
             "knob_mode": "-rw-r--r--", "host_mode": "-r--r--r--", "lun_mode": "-r--r--r--",
             "knob": "7", "host_attr": "1", "lun_attr": "0,1", "knob_write": "0",
-            "knob_after": "42", "knob_bad_write": "1", "knob_after_bad": "42"}
+            "knob_after": "42", "knob_bad_write": "1", "knob_after_bad": "42",
+            # the SG_SCSI_RESET ioctl: the core's own command to ->eh_device_reset_handler
+            # (scsi_cmnd_request_removed's trampoline on 6.1 and later)
+            "sgreset": "sgreset_0", "eh_calls": "1", "eh_req_ok": "1", "eh_scp_clean": "1",
+            "eh_priv_ok": "1"}
 
 
 # the state each rule's probe must find in each series' headers
@@ -149,7 +157,7 @@ def _behave_alike(series: list[str], trees, tmp_path) -> None:  # type: ignore[n
             ko.write_bytes((out / f"{fixture}.ko").read_bytes())
             kos.append(ko)
         image = ensure_image(tree.release)
-        extra = [m for m in ("virtio_pci", "virtio_rng") if m in ModuleIndex.load(image).paths]
+        extra = [m for m in ("virtio_pci", "virtio_rng", "sg") if m in ModuleIndex.load(image).paths]
         g = run_guest(kos, tree.release, test_script=SCRIPT, timeout=300, image=image,
                       extra_modules=extra,
                       qemu_args=["-device", "virtio-rng-pci",

@@ -83,3 +83,54 @@ def test_scsi_host_behaves_alike_on_every_kernel(fixture, home, others, trees, t
         assert int(kbq["destroy_calls"]) >= 1, (release, kbq)
     counts = {r: (k["configure_calls"], k["destroy_calls"]) for r, k in seen.items()}
     assert len(set(counts.values())) == 1, counts
+
+
+# --- scsi_host_template_const (new_on_old): the template copy across module reloads --------
+CONST_SCRIPT = LAYER / "kbtest_scsi_guest" / "const.sh"
+CONST_EXPECTED = {"luns": "2", "rmmod": "0", "leaked_per_reload": "0", "luns_reloaded": "2"}
+# where the guest kernel has CONFIG_SCSI_PROC_FS (none of Debian's: the script says so)
+CONST_PROC_EXPECTED = {"proc_file": "1", "proc_dir_after_rmmod": "0", "proc_file_reloaded": "1",
+                       "proc_hosts_reloaded": "1"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("series", ["6.1", "5.10", "6.12"])
+def test_const_template_with_proc_survives_reloads_without_leak(series, trees, tmp_path):  # type: ignore[no-untyped-def]
+    """kbtest_scsi_const (6.12: two const templates, one with .show_info, each host with
+    LUN 0) bridged for 6.1 and 5.10 (scsi_host_template_const) and native on 6.12. The older
+    core writes to a host's template -- scsi_device_dev_release() clears its module pointer
+    when rmmod removes the host's devices, and .show_info templates keep /proc/scsi counters
+    (no Debian kernel has CONFIG_SCSI_PROC_FS: checked only where /proc/scsi exists) -- so
+    the core must get a writable copy of every template; 64 loads and unloads must leave
+    no copy behind (the copy is the module's data, as the driver's own template is).
+    Checked to fail first on 6.1: with session 9's shim (a kmemdup copy for .show_info
+    templates only) rmmod oopses writing the plain template's module pointer (Oops 0003 at
+    a module address); with the oops avoided but the copy still kmemdup'ed, the kmalloc
+    cache of the template's size grows by one object per reload (leaked_per_reload=1)."""
+    from kbridge.actions.guest.image import ensure_image
+    from kbridge.actions.guest.runner import run_guest
+
+    home = targets.resolve("6.12", trees=trees)
+    tree = targets.resolve(series, trees=trees)
+    ensure_image(tree.release)
+    out = tmp_path / "kbtest_scsi_const"
+    others = [tree] if series != "6.12" else []
+    rep = bridge(drv_mod.load(LAYER / "kbtest_scsi_const"), [home, *others], "layer", out,
+                 home=home.version)
+    assert rep.ok, rep.unbridged
+    if others:
+        assert "scsi_host_template_const" in {s["rule"] for s in rep.shims}
+    proc = run_kbuild(out, tree)
+    diags, undefined = parse_log(proc.stdout, out)
+    assert proc.returncode == 0 and not diags and not undefined, (
+        tree.name, diags, undefined, proc.stdout[-3000:])
+    ko = tmp_path / "kbtest_scsi_const.ko"
+    ko.write_bytes((out / "kbtest_scsi_const.ko").read_bytes())
+    g = run_guest([ko], tree.release, test_script=CONST_SCRIPT, timeout=300)
+    assert [m.returncode for m in g.modules] == [0], (tree.release, g.reasons)
+    assert g.test_returncode == 0, g.test_output
+    assert g.ok, (tree.release, g.reasons, g.problems)
+    kbq = _kbq(g.test_output)
+    expected = dict(CONST_EXPECTED, **(CONST_PROC_EXPECTED if kbq.get("scsi_procfs") == "1" else {}))
+    for k, v in expected.items():
+        assert kbq.get(k) == v, (tree.release, k, kbq)

@@ -414,13 +414,23 @@ def rewrite(rel: str, data: bytes, rename_rule: dict[str, tuple[str, str]], used
     # 1. every name to rename (and #include of a moved header), and the rows of its unit
     hits: list[tuple[int, int, object]] = []      # (lo, hi, ident or preproc_include node)
     for n in _walk(tree.root_node):
-        if live is not None and n.type in ("preproc_include", "identifier", "type_identifier") and \
+        if live is not None and n.type in ("preproc_include", "identifier", "type_identifier",
+                                           "preproc_def", "preproc_function_def") and \
                 n.start_point[0] not in live:
             continue
         if n.type == "preproc_include":
             path = n.child_by_field_name("path")
             if path is not None and path.text.decode(errors="replace").strip('<>"') in include_rule:
                 hits.append((n.start_point[0], n.start_point[0], n))
+            continue
+        if n.type in ("preproc_def", "preproc_function_def"):
+            # a macro body of the driver's is opaque to tree-sitter: its renamed names make the
+            # whole #define a spot (the kernel's name would come back where the macro expands)
+            val = n.child_by_field_name("value")
+            if val is not None:
+                found = [t for t in _macro_idents(val) if t.text.decode() in rename_rule]
+                hi = val.end_point[0] - (1 if val.end_point[1] == 0 and val.end_point[0] > 0 else 0)
+                hits += [(n.start_point[0], hi, t) for t in found]
             continue
         if n.type not in ("identifier", "type_identifier"):
             continue
@@ -483,6 +493,52 @@ def rewrite(rel: str, data: bytes, rename_rule: dict[str, tuple[str, str]], used
         row = hi + 1
     edit.text = b"".join(out)
     return edit
+
+
+@dataclass(frozen=True)
+class _MacroIdent:
+    """An identifier inside a macro body (which tree-sitter leaves as text), as a spot reads a
+    name node: its type, text and byte range in the file."""
+
+    text: bytes
+    start_byte: int
+    end_byte: int
+    type: str = "identifier"
+
+
+def _macro_idents(val) -> list[_MacroIdent]:  # type: ignore[no-untyped-def]
+    """The identifier tokens of macro body *val* (a preproc_arg node), outside comments and
+    string or character literals."""
+    body: bytes = val.text
+    out: list[_MacroIdent] = []
+    i, n = 0, len(body)
+    while i < n:
+        c = body[i:i + 1]
+        if body.startswith(b"/*", i):
+            j = body.find(b"*/", i + 2)
+            i = n if j < 0 else j + 2
+        elif body.startswith(b"//", i):
+            j = body.find(b"\n", i)
+            i = n if j < 0 else j
+        elif c in (b'"', b"'"):
+            j = i + 1
+            while j < n and body[j:j + 1] != c:
+                j += 2 if body[j:j + 1] == b"\\" else 1
+            i = j + 1
+        elif c == b"_" or c.isalpha():
+            j = i + 1
+            while j < n and (body[j:j + 1] == b"_" or body[j:j + 1].isalnum()):
+                j += 1
+            out.append(_MacroIdent(body[i:j], val.start_byte + i, val.start_byte + j))
+            i = j
+        elif c.isdigit():       # a number's letters (0x1f, 10UL) are no name
+            j = i + 1
+            while j < n and (body[j:j + 1] in (b"_", b".") or body[j:j + 1].isalnum()):
+                j += 1
+            i = j
+        else:
+            i += 1
+    return out
 
 
 def _hit_name(n) -> str:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ takes no time to build):
     /bin/kbridge-insmod          loads a module once, reports the errno (helpers/)
     /bin/kbridge-netfeatures     `ethtool -k` for guests without ethtool (helpers/)
     /bin/kbridge-drmfb           dumb buffer + ADDFB2/RMFB on a DRM device, no libdrm (helpers/)
+    /bin/kbridge-sgreset         the SG_SCSI_RESET ioctl, sg_reset for guests without sg3_utils (helpers/)
     /kbridge/deps/NN-name.ko     in-kernel modules the tested ones need, in load order
     /kbridge/mod/NN-name.ko      the modules under test, in load order
     /kbridge/test.sh             the user's test script (optional)
@@ -36,7 +37,7 @@ from pathlib import Path
 from kbridge.actions.guest.image import GuestImage, file_lock, guest_root
 from kbridge.errors import KbridgeError
 
-HELPERS = ("kbridge-insmod", "kbridge-netfeatures", "kbridge-drmfb")
+HELPERS = ("kbridge-insmod", "kbridge-netfeatures", "kbridge-drmfb", "kbridge-sgreset")
 _HELPER_SRC = Path(__file__).resolve().parent / "helpers"
 
 # Serial-console markers. Every line /init reports starts with this, so the

@@ -2,42 +2,46 @@
 /*
  * scsi_host_alloc(const struct scsi_host_template *, int) on a kernel whose
  * scsi_host_alloc() takes a writable template. The newer kernel made the
- * template const because the SCSI core no longer writes to it. This kernel
- * writes to it in one case only: hosts with a /proc/scsi entry (.show_info
- * set) count their instances and keep the proc directory in the template
- * (present, proc_dir). Otherwise it only reads it, so passing the driver's
- * const template is the same as before. For a template with .show_info the
- * shim hands the core a writable copy made once per template (the first
- * time it is used) and used for every host of that template, so the
- * counters the core keeps stay per template as they should; a driver with
- * more such templates than the shim's table gets -ENOMEM (NULL) loudly.
+ * template const because its SCSI core no longer writes to it. This kernel
+ * (5.10's and 6.1's drivers/scsi) writes to the host's template in two
+ * places: scsi_device_dev_release() sets its module pointer to NULL when a
+ * device of the host is released while the module is going (rmmod: the
+ * driver's exit removes its hosts), for every template; and hosts with a
+ * /proc/scsi entry (.show_info, CONFIG_SCSI_PROC_FS) count their instances and
+ * keep the proc directory in the template (present, proc_dir). A const
+ * template lies in the module's read-only data, where the first write oopses
+ * (the removal that 6.1 does at every rmmod of a host with devices). So the
+ * shim hands the core a writable copy of every template, made once per
+ * template (the first time it is used) and used for every host of that
+ * template, so the counters the core keeps stay per template as they should;
+ * a driver with more templates than the shim's table gets -ENOMEM (NULL)
+ * loudly. The copies are the module's data (a static table), as the driver's
+ * own template is: they live exactly as long as it, and a module loaded again
+ * starts with a fresh table (a heap copy would outlive the module: one leaked
+ * per load). Not bridged: shost->hostt is the copy, so a driver comparing it
+ * with the address of its own template finds them different.
  */
 #include <scsi/scsi_host.h>
 #include <linux/mutex.h>
-#include <linux/slab.h>
 
-#define KB_SCSI_SHT_COPIES 4
+#define KB_SCSI_SHT_COPIES 8
 
 static inline struct Scsi_Host *kb_scsi_host_alloc_copy(const struct scsi_host_template *sht, int privsize)
 {
 	static DEFINE_MUTEX(lock);
 	static const struct scsi_host_template *orig[KB_SCSI_SHT_COPIES];
-	static struct scsi_host_template *copy[KB_SCSI_SHT_COPIES];
+	static struct scsi_host_template copy[KB_SCSI_SHT_COPIES];
 	struct scsi_host_template *use = NULL;
 	int i;
 
-	if (!sht->show_info)
-		return scsi_host_alloc((struct scsi_host_template *)sht, privsize);
 	mutex_lock(&lock);
 	for (i = 0; i < KB_SCSI_SHT_COPIES && orig[i]; i++)
 		if (orig[i] == sht)
-			use = copy[i];
+			use = &copy[i];
 	if (!use && i < KB_SCSI_SHT_COPIES) {
-		use = kmemdup(sht, sizeof(*sht), GFP_KERNEL);	/* lives as long as the module */
-		if (use) {
-			orig[i] = sht;
-			copy[i] = use;
-		}
+		use = &copy[i];		/* the module's data: unloaded with it */
+		*use = *sht;
+		orig[i] = sht;
 	}
 	mutex_unlock(&lock);
 	if (WARN_ON(!use))
