@@ -65,7 +65,9 @@ def cells(labels: list[str]) -> int:
     trees = targets.discover()
     t = {s: targets.resolve(s, trees=trees) for s in ("6.1", "6.12")}
     other = {"6.1": "6.12", "6.12": "6.1"}
-    entries = [(e.label, e.path, e.version, e.series) for e in corpus.corpus()]
+    # the sweeps' cells are the two host series' (tests/conftest.py corpus: host_series()); the
+    # corpus now spans every series of the table (5.10 ... 7.3)
+    entries = [(e.label, e.path, e.version, e.series) for e in corpus.corpus(series=tuple(t))]
     for s in t:
         entries += [(e.label, e.path, e.version, s) for _, e in sorted(intree.extract(s).items())]
     got: dict[str, dict[str, set[str]]] = {"layer": {}, "inline": {}}

@@ -327,6 +327,56 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
     for item in items:
         if item.nodeid in SWEEP_CELLS:
             item.add_marker(pytest.mark.sweep)
+    _xdist_groups(items)
+
+
+# --- two workers (pytest-xdist, `-n auto --dist loadgroup` in pyproject's addopts) --------------
+# The suite is single-threaded almost everywhere (kbuild -j1, a TCG guest is one thread,
+# Python), so a 2-core machine runs it in about half the time on two workers. xdist's
+# loadgroup sends a *group* of tests to one worker; every test gets one:
+# - a test file is one group, so a module-scoped fixture (a file's guest boots) runs once;
+# - files that share a costly session fixture are one group, so it is made once: the shared
+#   guest boots (tests/sharedboot.py: every file defining shared_boot_entries), the plain
+#   corpus builds, the inline corpus bridges. Unrelated session fixtures (indexes, trees) are
+#   cheap or cached on disk, and the cache (kbridge.storage) is safe for concurrent runs.
+# Groups are ordered by cost, dearest first (the `slow` tests each boot or build; the rest
+# are fast), so the two workers end together instead of one finishing a big group alone;
+# pyproject passes --no-loadscope-reorder so xdist keeps that order.
+SHARED_FIXTURES = ("shared_boot", "corpus_plain_builds", "inline_corpus")
+
+
+def _xdist_groups(items) -> None:  # type: ignore[no-untyped-def]
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        parent[find(a)] = find(b)
+
+    def file_of(item) -> str:  # type: ignore[no-untyped-def]
+        return item.nodeid.split("::")[0]
+
+    for item in items:
+        f = file_of(item)
+        find(f)
+        if hasattr(getattr(item, "module", None), "shared_boot_entries"):
+            union(f, "<shared_boot>")
+        for fx in SHARED_FIXTURES:
+            if fx in getattr(item, "fixturenames", ()):
+                union(f, f"<{fx}>")
+    cost: dict[str, float] = {}
+    for item in items:
+        cost[find(file_of(item))] = cost.get(find(file_of(item)), 0.0) + (
+            1.0 if item.get_closest_marker("slow") else 0.02)
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(name=find(file_of(item)).strip("<>")))
+    first = {}
+    for i, item in enumerate(items):
+        first.setdefault(find(file_of(item)), i)
+    items.sort(key=lambda it: (-cost[find(file_of(it))], first[find(file_of(it))]))
 
 
 # --- one boot per kernel for several files' init-time shim tests (tests/sharedboot.py) ----------
@@ -368,3 +418,28 @@ def corpus_plain_builds(corpus, tree61, tree612):  # type: ignore[no-untyped-def
         target = "6.12" if e.series == "6.1" else "6.1"
         checks[label] = run_check(drivers.resolve(label), trees[target], trees[e.series])
     return {"builds": builds, "checks": checks}
+
+
+# --- where the suite's time goes (bench/README.md "Suite budget") -----------------------------
+# KBRIDGE_TEST_TIMES=FILE appends one line per test as it ends, from every xdist worker:
+# node id, wall seconds, CPU seconds of the worker and every child it waited for (kbuild, the
+# roots' bwrap, QEMU) -- setup, call and teardown together. CPU seconds hardly depend on the
+# machine's load, so a run beside other work still tells which tests cost what.
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):  # type: ignore[no-untyped-def]
+    path = os.environ.get("KBRIDGE_TEST_TIMES")
+    if not path:
+        yield
+        return
+    import resource
+    import time
+
+    def cpu() -> float:
+        s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+    t0, c0 = time.monotonic(), cpu()
+    yield
+    line = f"{item.nodeid}\t{time.monotonic() - t0:.1f}\t{cpu() - c0:.1f}\n"
+    with open(path, "a") as fh:   # one short write per line: workers' lines do not interleave
+        fh.write(line)
