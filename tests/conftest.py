@@ -9,6 +9,7 @@ the same machine, so only the first run pays for the extraction.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -330,22 +331,25 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
     _xdist_groups(items)
 
 
-# --- two workers (pytest-xdist, `-n auto --dist loadgroup` in pyproject's addopts) --------------
+# --- two workers (pytest-xdist, `-n auto --dist loadscope` in pyproject's addopts) --------------
 # The suite is single-threaded almost everywhere (kbuild -j1, a TCG guest is one thread,
-# Python), so a 2-core machine runs it in about half the time on two workers. xdist's
-# loadgroup sends a *group* of tests to one worker; every test gets one:
-# - a test file is one group, so a module-scoped fixture (a file's guest boots) runs once;
-# - files that share a costly session fixture are one group, so it is made once: the shared
-#   guest boots (tests/sharedboot.py: every file defining shared_boot_entries), the plain
-#   corpus builds, the inline corpus bridges. Unrelated session fixtures (indexes, trees) are
-#   cheap or cached on disk, and the cache (kbridge.storage) is safe for concurrent runs.
-# Groups are ordered by cost, dearest first (the `slow` tests each boot or build; the rest
-# are fast), so the two workers end together instead of one finishing a big group alone;
-# pyproject passes --no-loadscope-reorder so xdist keeps that order.
+# Python), so a 2-core machine runs it in about half the time on two workers. Each test file
+# is one unit of work (a module-scoped fixture -- a file's guest boots -- runs once), and the
+# files that share a costly session fixture are ONE unit, so it is made once: the shared
+# guest boots (tests/sharedboot.py: every file defining shared_boot_entries or asking for
+# shared_boot), the plain corpus builds, the inline corpus bridges. Unrelated session
+# fixtures (indexes, trees) are cheap or cached on disk, and the cache (kbridge.storage) is
+# safe for concurrent runs. The units are found from the files' text (:func:`work_units`),
+# because xdist's controller never collects: it schedules node ids (and pytest 9 ignores the
+# "@group" suffix xdist's own loadgroup writes into them, so that mode sends a group's tests
+# to both workers). Units go dearest first (the `slow` tests each boot or build; the rest
+# are fast) so the two workers end together; --no-loadscope-reorder keeps that order.
 SHARED_FIXTURES = ("shared_boot", "corpus_plain_builds", "inline_corpus")
+_UNIT_RE = re.compile(r"\b(shared_boot_entries|%s)\b" % "|".join(SHARED_FIXTURES))
 
 
-def _xdist_groups(items) -> None:  # type: ignore[no-untyped-def]
+def work_units(tests_dir: Path) -> dict[str, str]:
+    """test file (as node ids name it: tests/test_x.py) -> its unit of work for the workers."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -353,30 +357,46 @@ def _xdist_groups(items) -> None:  # type: ignore[no-untyped-def]
             x = parent[x]
         return x
 
-    def union(a: str, b: str) -> None:
-        parent[find(a)] = find(b)
+    files = sorted(tests_dir.glob("test_*.py"))
+    for f in files:
+        rel = f"{tests_dir.name}/{f.name}"
+        find(rel)
+        for m in _UNIT_RE.finditer(f.read_text(errors="replace")):
+            name = "shared_boot" if m.group(1) == "shared_boot_entries" else m.group(1)
+            parent[find(rel)] = find(f"<{name}>")
+    return {f"{tests_dir.name}/{f.name}": find(f"{tests_dir.name}/{f.name}") for f in files}
 
-    def file_of(item) -> str:  # type: ignore[no-untyped-def]
-        return item.nodeid.split("::")[0]
 
-    for item in items:
-        f = file_of(item)
-        find(f)
-        if hasattr(getattr(item, "module", None), "shared_boot_entries"):
-            union(f, "<shared_boot>")
-        for fx in SHARED_FIXTURES:
-            if fx in getattr(item, "fixturenames", ()):
-                union(f, f"<{fx}>")
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):  # type: ignore[no-untyped-def]
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+    units = work_units(Path(__file__).parent)
+
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            f = nodeid.split("::", 1)[0]
+            return units.get(f, f)
+
+    return UnitScheduling(config, log)
+
+
+def _xdist_groups(items) -> None:  # type: ignore[no-untyped-def]
+    """Order *items* unit by unit, dearest unit first (the scheduler sends units in this order)."""
+    units = work_units(Path(__file__).parent)
+
+    def unit(item) -> str:  # type: ignore[no-untyped-def]
+        f = item.nodeid.split("::", 1)[0]
+        return units.get(f, f)
+
     cost: dict[str, float] = {}
-    for item in items:
-        cost[find(file_of(item))] = cost.get(find(file_of(item)), 0.0) + (
-            1.0 if item.get_closest_marker("slow") else 0.02)
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(name=find(file_of(item)).strip("<>")))
-    first = {}
+    first: dict[str, int] = {}
     for i, item in enumerate(items):
-        first.setdefault(find(file_of(item)), i)
-    items.sort(key=lambda it: (-cost[find(file_of(it))], first[find(file_of(it))]))
+        u = unit(item)
+        cost[u] = cost.get(u, 0.0) + (1.0 if item.get_closest_marker("slow") else 0.02)
+        first.setdefault(u, i)
+    items.sort(key=lambda it: (-cost[unit(it)], first[unit(it)]))
 
 
 # --- one boot per kernel for several files' init-time shim tests (tests/sharedboot.py) ----------

@@ -84,3 +84,16 @@ def test_modules_sharing_a_name_boot_apart_and_a_failed_build_stays_its_own(monk
         assert "build failed" in str(exc)
     else:
         raise AssertionError("the failed build was not re-raised in its own test")
+
+
+def test_files_sharing_a_costly_session_fixture_are_one_unit_for_the_workers():
+    """The two xdist workers must not each make the shared boots or the corpus builds: every
+    file registering shared-boot entries is one unit with the others (conftest.work_units),
+    and a file with no shared fixture is a unit of its own. Before the scheduler read these
+    units, xdist's loadgroup marks were ignored under pytest 9 and a shared-boot file's
+    tests went to both workers (each booting every entry)."""
+    from conftest import work_units
+    units = work_units(Path(__file__).parent)
+    assert units["tests/test_shims_accept.py"] == units["tests/test_shims_vm_flags.py"] == "<shared_boot>"
+    assert units["tests/test_matrix_baseline.py"] == units["tests/test_check_accuracy.py"]
+    assert units["tests/test_ifexpr.py"] == "tests/test_ifexpr.py"
