@@ -337,8 +337,11 @@ class Rule:
     @property
     def old_bounded(self) -> bool:
         """Whether the rule states its old API's releases (``old_since``/``old_until``), so that
-        kernel versions answer all four states, "neither" and "both" too."""
-        return self.probe.two_sided and (self.old_since is not None or self.old_until is not None)
+        kernel versions answer all four states, "neither" and "both" too. Not when ``since`` is
+        "unknown": versions cannot tell where the new API starts, so they answer nothing and
+        the probes alone decide (ndo_fdb_del_notified: old until 5.19, new after 6.12)."""
+        return self.probe.two_sided and self.since != "unknown" and \
+            (self.old_since is not None or self.old_until is not None)
 
     def old_over(self, lo: int, hi: int) -> bool | None:
         """For every mainline or stable kernel with a version code in [lo, hi], is the OLD API
