@@ -328,7 +328,7 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
     for item in items:
         if item.nodeid in SWEEP_CELLS:
             item.add_marker(pytest.mark.sweep)
-    _xdist_groups(items)
+    _order_by_unit(items)
 
 
 # --- two workers (pytest-xdist, `-n auto --dist loadscope` in pyproject's addopts) --------------
@@ -382,7 +382,7 @@ def pytest_xdist_make_scheduler(config, log):  # type: ignore[no-untyped-def]
     return UnitScheduling(config, log)
 
 
-def _xdist_groups(items) -> None:  # type: ignore[no-untyped-def]
+def _order_by_unit(items) -> None:  # type: ignore[no-untyped-def]
     """Order *items* unit by unit, dearest unit first (the scheduler sends units in this order)."""
     units = work_units(Path(__file__).parent)
 
