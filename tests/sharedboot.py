@@ -58,6 +58,33 @@ class Entry:
     claims: tuple[str, ...] = ()
 
 
+def native_and_bridged(prefix: str, series: str, old: Path, new: Path, *,
+                       oldest: str = "5.10", newest: str = "7.3") -> Entry:
+    """The usual cell at each end of a range: on *series* (*oldest* or *newest*), the other
+    end's module bridged with the layer for both ends, and this kernel's own module built
+    natively, loaded together (native first). *old* is the module written for *oldest*,
+    *new* the one for *newest*; the bridge's and both builds' outcomes are asserted."""
+    def build(tmp_path: Path) -> list[Path]:
+        from conftest import release
+        from kbridge.actions.bridge import bridge
+        from kbridge.actions.guest import runner
+        from kbridge.facts import driver as drv_mod
+        from kbridge.facts import targets
+
+        bridged_src, native_src, home = (new, old, newest) if series == oldest else (old, new, oldest)
+        o = tmp_path / "out"
+        rep = bridge(drv_mod.load(bridged_src), [targets.resolve(s) for s in (oldest, newest)],
+                     "layer", o, home=home)
+        assert not rep.unbridged, rep.unbridged
+        b, kos_b = runner.build_for(o, release(series), tmp_path / "bridged")
+        assert b.ok, b.log
+        n, kos_n = runner.build_for(native_src, release(series), tmp_path / "native")
+        assert n.ok, n.log
+        return [*kos_n, *kos_b]
+
+    return Entry(f"{prefix}:{series}", series, build)
+
+
 class SharedBoots:
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}

@@ -17,13 +17,12 @@ import shutil
 
 import pytest
 
-from conftest import FIXTURES, release
+from conftest import FIXTURES
 from kbridge.actions.bridge import bridge
-from kbridge.actions.guest import runner
 from kbridge.actions.kbuild import build, parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
-from sharedboot import Entry
+from sharedboot import Entry, native_and_bridged
 
 OLD = FIXTURES / "layer" / "kbtest_class_old"
 NEW = FIXTURES / "layer" / "kbtest_class_new"
@@ -69,23 +68,11 @@ def test_bridged_between_5_10_and_7_3(roots_ready, trees, tmp_path, side):  # ty
     _clean_build(out, t510, tmp_path / "on510")
 
 
+
 def _entry(series: str) -> Entry:
     """On each end of the range: the other end's module bridged (layer) and this kernel's own
     module natively, loaded together in the kernel's shared boot (tests/sharedboot.py)."""
-    def build_(tmp_path):  # type: ignore[no-untyped-def]
-        rel = release(series)
-        bridged_src, native_src = (NEW, OLD) if series == "5.10" else (OLD, NEW)
-        o = tmp_path / "out"
-        rep = bridge(drv_mod.load(bridged_src), [targets.resolve(s) for s in ("5.10", "7.3")],
-                     "layer", o, home="7.3" if series == "5.10" else "5.10")
-        assert not rep.unbridged, rep.unbridged
-        b, kos_b = runner.build_for(o, rel, tmp_path / "bridged")
-        assert b.ok, b.log
-        n, kos_n = runner.build_for(native_src, rel, tmp_path / "native")
-        assert n.ok, n.log
-        return [*kos_n, *kos_b]
-
-    return Entry(f"class:{series}", series, build_)
+    return native_and_bridged("class", series, OLD, NEW)
 
 
 def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]

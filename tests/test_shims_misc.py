@@ -24,13 +24,12 @@ import shutil
 
 import pytest
 
-from conftest import FIXTURES, release
+from conftest import FIXTURES
 from kbridge.actions.bridge import bridge
-from kbridge.actions.guest import runner
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
-from sharedboot import Entry
+from sharedboot import Entry, native_and_bridged
 
 OLD = FIXTURES / "layer" / "kbtest_misc_old"
 NEW = FIXTURES / "layer" / "kbtest_misc_new"
@@ -100,25 +99,11 @@ def _checks(dmesg: list[str], side: str) -> dict[str, str]:
     return out
 
 
-def _entry(series: str) -> Entry:
-    """On each kernel: the other kernel's module bridged (layer, as the module fixture
-    `bridged` bridges it), and this kernel's own module natively, loaded together in the
-    kernel's shared boot (tests/sharedboot.py)."""
-    def build(tmp_path):  # type: ignore[no-untyped-def]
-        rel = release(series)
-        bridged_side, native_side = ("new", "old") if series == "5.10" else ("old", "new")
-        native_src = OLD if native_side == "old" else NEW
-        o = tmp_path / "out"
-        rep = bridge(drv_mod.load(NEW if bridged_side == "new" else OLD),
-                     [targets.resolve(s) for s in ("5.10", "7.3")], "layer", o)
-        assert not rep.unbridged, rep.unbridged
-        b, kos_b = runner.build_for(o, rel, tmp_path / "bridged")
-        assert b.ok, b.log
-        n, kos_n = runner.build_for(native_src, rel, tmp_path / "native")
-        assert n.ok, n.log
-        return [*kos_n, *kos_b]
 
-    return Entry(f"misc:{series}", series, build)
+def _entry(series: str) -> Entry:
+    """On each end of the range: the other end's module bridged (layer) and this kernel's own
+    module natively, loaded together in the kernel's shared boot (tests/sharedboot.py)."""
+    return native_and_bridged("misc", series, OLD, NEW)
 
 
 def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
