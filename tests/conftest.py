@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -463,3 +464,29 @@ def pytest_runtest_protocol(item, nextitem):  # type: ignore[no-untyped-def]
     line = f"{item.nodeid}\t{time.monotonic() - t0:.1f}\t{cpu() - c0:.1f}\n"
     with open(path, "a") as fh:   # one short write per line: workers' lines do not interleave
         fh.write(line)
+
+
+# --- one build cache per run (kbridge.actions.buildcache) ------------------------------------
+# `kbridge bridge` builds its OUT on every target (the ABI check) and the tests then build
+# the same OUT on the same kernel again; with the cache on, a run builds each distinct input
+# once. It is this run's own (made here, in the controller, before xdist starts the workers,
+# who inherit the variable; removed at the end), so the suite's time stays a cold cache's
+# and nothing one run built serves the next. A KBRIDGE_BUILD_CACHE set by the caller is
+# used as given and left in place.
+SUITE_BUILD_CACHE: str | None = None
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    global SUITE_BUILD_CACHE
+    import tempfile
+
+    from kbridge.actions import buildcache
+    if os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get(buildcache.ENV):
+        return
+    SUITE_BUILD_CACHE = tempfile.mkdtemp(prefix="kbridge-suite-builds-", dir="/var/tmp")
+    os.environ[buildcache.ENV] = SUITE_BUILD_CACHE
+
+
+def pytest_unconfigure(config):  # type: ignore[no-untyped-def]
+    if SUITE_BUILD_CACHE is not None:
+        shutil.rmtree(SUITE_BUILD_CACHE, ignore_errors=True)

@@ -105,10 +105,12 @@ def parse_log(log: str, build_dir: Path | None = None) -> tuple[list[Diagnostic]
     return diags, undefined
 
 
+_IGNORE = shutil.ignore_patterns(*BUILD_PRODUCTS)
+
+
 def copy_driver(src: Path, dest: Path) -> None:
     """Copy a driver's sources without stale build products."""
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(*BUILD_PRODUCTS), symlinks=False,
-                    dirs_exist_ok=True)
+    shutil.copytree(src, dest, ignore=_IGNORE, symlinks=False, dirs_exist_ok=True)
 
 
 def make_env() -> dict[str, str]:
@@ -151,26 +153,39 @@ def run_kbuild(module_dir: Path, tree: KernelTree, *, jobs: int = 1,
 
 def build(driver: Driver, tree: KernelTree, *, keep: Path | None = None, jobs: int = 1) -> BuildResult:
     """Build *driver* against *tree* in a temporary copy; *keep* receives the build directory."""
+    from kbridge.actions import buildcache
+
     start = time.monotonic()
+    cache = buildcache.directory()
+    argv = [f"-j{jobs}", "modules"]         # as run_kbuild runs make, the directory left out
     with tempfile.TemporaryDirectory(prefix="kbridge-build-") as tmp:
         work = Path(tmp) / "m"
-        copy_driver(driver.path, work)
-        proc = run_kbuild(work, tree, jobs=jobs)
-        diags, undefined = parse_log(proc.stdout, work)
+        k = buildcache.key(cache, driver.path, tree, argv, _IGNORE) if cache is not None else None
+        hit = buildcache.lookup(cache, k, work) if cache is not None and k is not None else None
+        if hit is not None:
+            stdout, returncode, start = hit.stdout, hit.returncode, time.monotonic() - hit.seconds
+        else:
+            copy_driver(driver.path, work)
+            proc = run_kbuild(work, tree, jobs=jobs)
+            stdout, returncode = proc.stdout, proc.returncode
+        diags, undefined = parse_log(stdout, work)
+        if cache is not None and k is not None and hit is None and (returncode == 0 or diags or undefined):
+            # a make that failed without gcc's or modpost's word may be the machine's fault
+            buildcache.store(cache, k, work, stdout, returncode, time.monotonic() - start)
         if keep is not None:
             if keep.exists():
                 shutil.rmtree(keep)
             shutil.copytree(work, keep)
-    log = proc.stdout.replace(str(work) + "/", "")
+    log = stdout.replace(str(work) + "/", "")
     errors = sum(1 for d in diags if d.severity != "warning")
     warnings = sum(1 for d in diags if d.severity == "warning")
-    if proc.returncode != 0 and errors == 0 and not undefined:
+    if returncode != 0 and errors == 0 and not undefined:
         # make failed for a reason gcc did not report (a Kbuild mistake, a missing tool)
         fails = [m.group("msg") for m in map(_MAKE_FAIL.match, log.splitlines()) if m]
-        diags.append(Diagnostic("", 0, 0, "error", fails[0] if fails else f"make exited {proc.returncode}"))
+        diags.append(Diagnostic("", 0, 0, "error", fails[0] if fails else f"make exited {returncode}"))
         errors = 1
     return BuildResult(
-        driver=driver.label, target=tree.name, ok=proc.returncode == 0,
+        driver=driver.label, target=tree.name, ok=returncode == 0,
         errors=errors, warnings=warnings, undefined_symbols=undefined,
         seconds=time.monotonic() - start, diagnostics=diags, log=log,
-        returncode=proc.returncode)
+        returncode=returncode)
