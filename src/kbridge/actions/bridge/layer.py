@@ -281,6 +281,15 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
             if refused:
                 out.unbridged.append(Unbridged(r.id, r.api, d, f"{meta.refused_why} (the driver {refused})"))
                 continue
+            # a target where the rule this direction's C builds on has no shim (only_where):
+            # the shim cannot serve it, whatever it does on the others
+            for other, states in meta.only_where:
+                for i, t in enumerate(targets):
+                    if t.get(r.id) == FROM[d] and r.id in used_on[i] and t.get(other) not in states:
+                        out.unbridged.append(Unbridged(
+                            r.id, r.api, d, f"its {d} shim builds on rule {other}'s, which exists only on a "
+                            f"kernel answering {' or '.join(states)} for it; kernel {names[i]} answers "
+                            f"{t.get(other)}: no shim serves it there", target=names[i]))
             out.shims.append(ShimPlan(r, d, meta.after,
                                       text_path.read_text() if text_path.is_file() else "", wrappers))
         if r.kind == "dialect_changed" and not any(s.rule.id == r.id for s in out.shims):
