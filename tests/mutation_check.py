@@ -96,7 +96,11 @@ def run(m: Mutation, *, python: str = sys.executable) -> Outcome:
         apply(m, dest)
         env = dict(os.environ, KBRIDGE_SHIMS_DIR=str(dest))
         t0 = time.monotonic()
-        proc = subprocess.run([python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", m.test],
+        # -n 0: pyproject's addopts run the suite on xdist workers, where -x ends a failing run
+        # as "interrupted" (exit 2, not 1): every caught mutation read MISSED (session 11)
+        # -m "": the test is named, so no mark of pyproject's -m deselects it (a sweep guest check)
+        proc = subprocess.run([python, "-m", "pytest", "-q", "-x", "-n", "0", "-m", "", "-p", "no:cacheprovider",
+                               m.test],
                               cwd=REPO, env=env, capture_output=True, text=True)
         lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
         why = [ln for ln in proc.stdout.splitlines() if ln.startswith("E ")][:2]

@@ -95,3 +95,49 @@ def test_matrix_reports_the_configured_out_shim_active_where_the_kernel_has_neit
     assert shim_applies({"state": "neither"}, "configured_out") is True
     assert shim_applies({"state": "new"}, "configured_out") is False
     assert shim_applies({"state": "old"}, "new_on_old") and shim_applies({"state": "new"}, "old_on_new")
+
+
+@pytest.mark.slow
+def test_a_listed_header_included_first_keeps_the_kernels_layout(trees, tmp_path):
+    """The option is undefined once the OUTERMOST of the rule's headers is complete. Before
+    (session 11 review) only the first header (linux/blkdev.h) had the wrapper: a file that
+    includes <linux/device-mapper.h> first (the usual order of a device-mapper target) reached
+    blkdev.h's wrapper from inside device-mapper.h, whose own include of device-mapper.h was
+    then a no-op (its guard already set), the option was undefined, and the rest of
+    device-mapper.h was read without it -- 5.10's struct target_type (CONFIG_BLK_DEV_ZONED=y in
+    Debian's 5.10) lost report_zones and every callback after it moved by one pointer. A
+    newer driver with the zoned rule's API, two files: sizeof(struct target_type) as an
+    array's size, device-mapper.h first in one, blkdev.h first in the other; bridged for 5.10
+    and built: both sizes must be the same (nm -S)."""
+    import subprocess
+    from kbridge.actions.bridge import bridge
+    from kbridge.actions.kbuild import run_kbuild
+    from kbridge.facts import targets
+    from conftest import newest_series
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "kbt_z.c").write_text(
+        "#include <linux/module.h>\n#include <linux/blkdev.h>\n#include <linux/device-mapper.h>\n"
+        "char kbt_tt_blkdev_first[sizeof(struct target_type)];\n"
+        "#ifdef CONFIG_BLK_DEV_ZONED\n"
+        "int kbt_revalidate(struct gendisk *disk) { return blk_revalidate_disk_zones(disk); }\n"
+        "#endif\n"
+        "static int __init kbt_init(void) { return 0; }\nmodule_init(kbt_init);\nMODULE_LICENSE(\"GPL\");\n")
+    (src / "kbt_dm.c").write_text(
+        "#include <linux/device-mapper.h>\n#include <linux/module.h>\n"
+        "char kbt_tt_dm_first[sizeof(struct target_type)];\n")
+    (src / "Kbuild").write_text("obj-m := kbt_co.o\nkbt_co-y := kbt_z.o kbt_dm.o\n")
+    old, home = targets.resolve("5.10", trees=trees), targets.resolve(newest_series(), trees=trees)
+    out = tmp_path / "out"
+    rep = bridge(drv_mod.load(src), [home, old], "layer", out)
+    assert rep.configured_out.get("zoned_settings_in_queue_limits") == [old.name], rep.to_json()
+    proc = run_kbuild(out, old)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    sizes = {}
+    for o in ("kbt_z.o", "kbt_dm.o"):
+        for line in subprocess.run(["nm", "-S", str(next(out.rglob(o)))], capture_output=True,
+                                   text=True, check=True).stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 4 and parts[3].startswith("kbt_tt_"):
+                sizes[parts[3]] = int(parts[1], 16)
+    assert len(sizes) == 2 and len(set(sizes.values())) == 1, sizes

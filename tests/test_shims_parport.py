@@ -17,11 +17,13 @@ import shutil
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, release
 from kbridge.actions.bridge import bridge
 from kbridge.actions.kbuild import build, parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
+from kbridge.actions.guest import runner
 from kbridge.facts import targets
+from sharedboot import Entry
 
 OLD = FIXTURES / "layer" / "kbtest_parport_old"
 RULE = "parport_driver_devmodel_removed"
@@ -59,3 +61,36 @@ def test_bridged_from_5_10_builds_on_7_3(roots_ready, trees, tmp_path):  # type:
     assert not rep.unbridged, rep.unbridged
     _clean_build(out, t73, tmp_path / "on73")
     _clean_build(out, t510, tmp_path / "on510")
+
+
+def _entry() -> Entry:
+    """kbtest_parport_old (5.10's .devmodel = true) bridged (layer) for 7.3, in 7.3's shared boot
+    (tests/sharedboot.py; the kernel's parport.ko loaded first, a modinfo dependency)."""
+    def build_(tmp_path):  # type: ignore[no-untyped-def]
+        o = tmp_path / "out"
+        rep = bridge(drv_mod.load(OLD), [targets.resolve(s) for s in ("5.10", "7.3")], "layer", o, home="5.10")
+        assert not rep.unbridged, rep.unbridged
+        b, kos = runner.build_for(o, release("7.3"), tmp_path / "bridged")
+        assert b.ok, b.log
+        return kos
+
+    return Entry("parport:7.3", "7.3", build_)
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    return [_entry()] if name == "test_bridged_client_registers_on_the_parport_bus_in_a_guest" else []
+
+
+@pytest.mark.slow
+def test_bridged_client_registers_on_the_parport_bus_in_a_guest(shared_boot):  # type: ignore[no-untyped-def]
+    """Session 11 review: the rule had no guest check. On 7.3 the bridged 5.10 client registers
+    (parport_register_driver: the newer core's driver_register on the parport bus), the core
+    fills the driver's embedded device_driver (bus "parport", its name) at the kernel's offsets
+    and leaves the driver's own table (probe, the appended devmodel) as it was, then
+    unregisters: "kbtest_parport_old: ok". No port: the guest has no parallel port
+    (-nodefaults), so match_port/probe are not called -- the shim adds no behaviour there, only
+    the member (its layout is proven at build time by the wrapper's static_asserts: mutation
+    parport_devmodel_layout)."""
+    g = shared_boot(_entry())
+    assert g.ok, (g.reasons, g.problems)
+    assert any("kbtest_parport_old: ok" in x for x in g.dmesg), [x for x in g.dmesg if "kbtest" in x]

@@ -669,6 +669,9 @@ SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next
                                        "without defining them is refused",
              "refused_why": "why (required with refused_reads / refused_includes / refused_inits / "
                             "refused_callback_calls / refused_unless_defined; reported as not bridged)",
+             "only_where": "a table rule = [states]: this direction's C builds on that rule's shim (a wrapper "
+                           "of the kernel's header), which exists only on kernels where that rule answers one "
+                           "of the states; a target where it answers otherwise is reported not bridged",
              "anchors": "what the shim's C hooks or builds on in the kernel's headers: a list whose entries "
                         "are a 'struct S.m' member, a NAME (enum constant or macro) or a list of alternatives "
                         "(a kernel must have one of each entry; each is probed at build time as KB_ANCHOR_...)"}
@@ -697,6 +700,10 @@ class ShimDirection:
     refused_callback_calls: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # functions the driver must define itself; naming one without defining it is refused
     refused_unless_defined: tuple[str, ...] = ()
+    # (rule, states): the direction's C builds on that rule's shim, which exists only where
+    # that rule answers one of the states (ndo_fdb_add_notified's new_on_old renames the
+    # kernel's slot in netdev_hwtstamp_ndo's wrapper, there only where that rule is "old")
+    only_where: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def anchor_macro(anchor: str) -> str:
@@ -868,6 +875,12 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
         if (t.get("refused_reads") or t.get("refused_includes") or t.get("refused_inits")
                 or t.get("refused_callback_calls") or t.get("refused_unless_defined")) and "refused_why" not in t:
             raise fail(_table_line(text, d) or 1, f"[{d}] refuses uses without 'refused_why'")
+        ow = t.get("only_where", {})
+        if not isinstance(ow, dict) or not all(
+                n in known and isinstance(v, list) and v and all(x in ("new", "old", "neither", "both") for x in v)
+                for n, v in ow.items()):
+            raise fail(_key_line(text, "only_where", d) or _table_line(text, d) or 1,
+                       f"'{d}.only_where' must be a table of known rule = [states: new, old, neither, both]")
         if "noop" in t and "impossible" in t:
             raise fail(_key_line(text, "impossible", d) or _table_line(text, d) or 1,
                        f"[{d}] is both noop and impossible")
@@ -881,7 +894,8 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                                             tuple(t.get("refused_inits", [])),
                                             t.get("cflags_when"),
                                             tuple((m, tuple(v)) for m, v in sorted(cbc.items())),
-                                            tuple(t.get("refused_unless_defined", [])))))
+                                            tuple(t.get("refused_unless_defined", [])),
+                                            tuple((n, tuple(v)) for n, v in sorted(ow.items())))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
                         tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments),
                         tuple(abi.get("appends", [])), configured_out)

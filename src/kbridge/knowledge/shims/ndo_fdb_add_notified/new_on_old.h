@@ -22,6 +22,7 @@
 #ifndef KB_NETDEV_HWTSTAMP_NDO_WRAP
 #error "kbridge: ndo_fdb_add_notified renames the kernel's slot in netdev_hwtstamp_ndo's wrapper of <linux/netdevice.h>, which serves kernels before 6.6 only"
 #endif
+#include <linux/rtnetlink.h>	/* ndo_dflt_fdb_add */
 
 static __maybe_unused int kb_ndo_fdb_add_tramp(struct ndmsg *ndm, struct nlattr *tb[],
 					       struct net_device *dev,
@@ -30,6 +31,10 @@ static __maybe_unused int kb_ndo_fdb_add_tramp(struct ndmsg *ndm, struct nlattr 
 {
 	bool notified = false;
 
+	/* a slot the driver named NULL (`.ndo_fdb_add = NULL`): the designator macro still puts the
+	 * trampoline in the kernel's slot, so it does what this core does with an empty slot */
+	if (!dev->netdev_ops->kb_drv_fdb_add)
+		return ndo_dflt_fdb_add(ndm, tb, dev, addr, vid, flags);
 	return dev->netdev_ops->kb_drv_fdb_add(ndm, tb, dev, addr, vid, flags, &notified, extack);
 }
 

@@ -22,6 +22,7 @@
 #ifndef KB_NETDEV_HWTSTAMP_NDO_WRAP
 #error "kbridge: ndo_fdb_del_notified renames the kernel's slot in netdev_hwtstamp_ndo's wrapper of <linux/netdevice.h>, which serves kernels before 6.6 only"
 #endif
+#include <linux/rtnetlink.h>	/* ndo_dflt_fdb_del */
 
 static __maybe_unused int kb_ndo_fdb_del_tramp(struct ndmsg *ndm, struct nlattr *tb[],
 					       struct net_device *dev,
@@ -29,6 +30,10 @@ static __maybe_unused int kb_ndo_fdb_del_tramp(struct ndmsg *ndm, struct nlattr 
 {
 	bool notified = false;
 
+	/* a slot the driver named NULL (`.ndo_fdb_del = NULL`): the designator macro still puts the
+	 * trampoline in the kernel's slot, so it does what this core does with an empty slot */
+	if (!dev->netdev_ops->kb_drv_fdb_del)
+		return ndo_dflt_fdb_del(ndm, tb, dev, addr, vid);
 	return dev->netdev_ops->kb_drv_fdb_del(ndm, tb, dev, addr, vid, &notified, NULL);
 }
 

@@ -19,12 +19,17 @@
 #ifndef KB_NETDEV_OPS_FIX_FEATURES_WRAP
 #error "kbridge: ndo_fdb_del_notified renames the kernel's slot in netdev_lltx's wrapper of <linux/netdevice.h>, which is not in effect"
 #endif
+#include <linux/rtnetlink.h>	/* ndo_dflt_fdb_del */
 
 static __maybe_unused int kb_ndo_fdb_del_tramp(struct ndmsg *ndm, struct nlattr *tb[],
 					       struct net_device *dev,
 					       const unsigned char *addr, u16 vid,
 					       bool *notified, struct netlink_ext_ack *extack)
 {
+	/* a slot the driver named NULL (`.ndo_fdb_del = NULL`): the designator macro still puts the
+	 * trampoline in the kernel's slot, so it does what this core does with an empty slot */
+	if (!dev->netdev_ops->kb_drv_fdb_del)
+		return ndo_dflt_fdb_del(ndm, tb, dev, addr, vid);
 	return dev->netdev_ops->kb_drv_fdb_del(ndm, tb, dev, addr, vid);
 }
 
