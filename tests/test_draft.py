@@ -334,6 +334,25 @@ def test_a_macro_reading_a_member_the_target_lacks_is_refused(roots_ready, tree6
     assert why is not None and "struct device has no member 'msi_list'" in why
 
 
+def test_a_removed_alias_macro_is_drafted_a_removed_value_is_not(roots_ready):  # type: ignore[no-untyped-def]
+    """5.10's PCI_DMA_TODEVICE (<linux/pci-dma-compat.h>, removed with it in 5.18 by
+    7968778914e5) is `#define PCI_DMA_TODEVICE DMA_TO_DEVICE`, and 7.3 declares
+    DMA_TO_DEVICE as 5.10 does (enum dma_data_direction, 1): a pure alias, drafted on 7.3
+    (it was refused as a removed constant whose meaning the headers cannot tell). A removed
+    constant whose body is a number (GENHD_FL_CD, a flag bit) stays refused."""
+    from kbridge.actions.check import open_api
+    t73 = open_api(_resolve("7.3"))
+    d = draft.Drafter(_resolve("5.10"))
+    for name, alias in (("PCI_DMA_TODEVICE", "DMA_TO_DEVICE"), ("PCI_DMA_FROMDEVICE", "DMA_FROM_DEVICE"),
+                        ("PCI_DMA_BIDIRECTIONAL", "DMA_BIDIRECTIONAL"), ("PCI_DMA_NONE", "DMA_NONE")):
+        assert d.name(name, t73) is None, name
+        c = d.cands[name]
+        assert c.kind == "macro" and c.source.endswith("include/linux/pci-dma-compat.h:" + c.source.split(":")[-1])
+        assert alias in c.text
+    why = d.name("GENHD_FL_CD", t73)
+    assert why is not None and "cannot be told from the headers" in why
+
+
 PCIRES = FIXTURES / "draft" / "kbtest_draft_pcires"
 
 

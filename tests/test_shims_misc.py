@@ -1,7 +1,7 @@
 """The cross-subsystem rules of 5.10..7.3 (issue 16 item 4): timers (timer_container_of,
-del_timer_sync_removed, del_timer_removed), strings (strlcpy_removed, strncpy_removed, hex_h),
-files (no_llseek_removed), module metadata (module_supported_device_removed) and mm
-(vma_get_page_prot).
+del_timer_sync_removed, del_timer_removed), workqueues (wq_percpu_flag), strings
+(strlcpy_removed, strncpy_removed, hex_h), files (no_llseek_removed), module metadata
+(module_supported_device_removed) and mm (vma_get_page_prot).
 
 Two fixture modules, tests/fixtures/layer/kbtest_misc_old (5.10's API) and kbtest_misc_new
 (7.3's API), whose init checks what the API does and prints one "kbmisc_<side> NAME ok|FAIL"
@@ -11,8 +11,9 @@ loads both: on 5.10 the bridged new-API module beside the native old-API one, on
 bridged old-API module beside the native new-API one -- the same checks pass natively and
 bridged: from_timer()/timer_container_of() give the embedding structure's pointer (in the
 callback and directly), del_timer_sync()/del_timer() return 1 on a pending timer and 0 on an
-idle one, strlcpy() returns strlen(src) and truncates without padding, strncpy() pads with
-NULs and leaves a long copy unterminated, lseek on a no_llseek file fails with -ESPIPE,
+idle one, a WQ_PERCPU workqueue runs work on the CPU it was queued on (5.10: bridged),
+strlcpy() returns strlen(src) and truncates without padding, strncpy() pads with NULs and
+leaves a long copy unterminated, lseek on a no_llseek file fails with -ESPIPE,
 vma_get_page_prot(vma) is vm_get_page_prot() of the VMA's flags, and <linux/hex.h>'s helpers
 work.
 """
@@ -37,13 +38,13 @@ OLD_RULES = {"timer_container_of", "del_timer_sync_removed", "del_timer_removed"
              "strlcpy_removed", "strncpy_removed", "no_llseek_removed",
              "module_supported_device_removed"}
 # c_dialect_gnu11: the 7.3 module is gnu11 code, built -std=gnu11 on 5.10 (gnu89)
-NEW_RULES = {"timer_container_of", "vma_get_page_prot", "hex_h", "c_dialect_gnu11"}
+NEW_RULES = {"timer_container_of", "wq_percpu_flag", "vma_get_page_prot", "hex_h", "c_dialect_gnu11"}
 OLD_CHECKS = ["from_timer_identity", "from_timer_callback", "del_timer_sync_return",
               "del_timer_sync_inactive", "del_timer_return", "strlcpy_truncates", "strlcpy_fits",
               "strlcpy_size0", "strlcpy_boundary", "strncpy_pads", "strncpy_unterminated",
               "strncpy_count0", "no_llseek"]
 NEW_CHECKS = ["timer_container_of_identity", "timer_container_of_callback",
-              "timer_delete_sync_return", "vma_get_page_prot", "hex"]
+              "timer_delete_sync_return", "wq_percpu", "vma_get_page_prot", "hex"]
 
 
 @pytest.fixture(scope="module")

@@ -387,6 +387,22 @@ def _unparen(expr: str) -> str:
     return expr
 
 
+def _alias_kept(a: Any, t: Any, name: str) -> bool:
+    """Is *name* on home (*a*) an object-like macro whose whole body is one other
+    identifier (optionally parenthesized) that target *t* declares the same way
+    (:func:`_same`)? Then the macro is a pure alias: drafting it gives the driver the
+    target's own name, not a number whose meaning the target may have changed."""
+    m = a.index.macro(name)
+    if m is None or m.params is not None:
+        return False
+    body = re.sub(r"/\*.*?\*/|//[^\n]*", " ", str(m.body or ""), flags=re.S).strip()
+    hit = re.fullmatch(r"\(?\s*([A-Za-z_]\w*)\s*\)?", body)
+    if hit is None or hit.group(1) == name:
+        return False
+    alias = hit.group(1)
+    return _declared(t, alias) is not None and _same(a, t, alias) is None
+
+
 def _same(a: Any, t: Any, name: str) -> str | None:
     """None when *name* has the same declaration on home (*a*) and target (*t*), else why not."""
     ta, tt = a.typedef(name), t.typedef(name)
@@ -610,9 +626,12 @@ class Drafter:
             if isinstance(c, str):
                 return c
         if self.removed_on(t) and (c.kind == "constant" or (c.kind == "macro" and not re.search(
-                rf"#\s*define\s+{re.escape(name)}\(", c.text))):
+                rf"#\s*define\s+{re.escape(name)}\(", c.text))) and not _alias_kept(a, t, name):
             # a value the newer kernel removed (QUEUE_FLAG_DISCARD, GENHD_FL_CD): its number
-            # may mean something else there (a flag bit reused): a semantic question for a rule
+            # may mean something else there (a flag bit reused): a semantic question for a rule.
+            # Not so an object-like macro that is only another name of a name the target
+            # declares the same (5.10's PCI_DMA_TODEVICE is DMA_TO_DEVICE, of the same enum
+            # with the same value on 7.3): the target's own name is what the driver meant
             return (f"'{name}' is a constant {t.name} removed: whether its value still means the same "
                     "there cannot be told from the headers (a rule's job)")
         deps = self._deps(c)
