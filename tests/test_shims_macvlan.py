@@ -274,6 +274,26 @@ def _seen_vlanstats(output: str) -> dict[str, str]:
                                  if line.startswith("kbv "))}
 
 
+RXDROP_OLD = FIXTURES / "layer" / "kbtest_rxdrop_old"
+
+# what kbtest_rxdrop_old (dev->rx_dropped etc., atomic_long_t before 5.18) prints on its own
+# kernel (5.10: built and loaded in the 5.10 boot) and, bridged, on the newest (rule
+# dev_core_stats_inc, old_on_new: the members' address -> dev->core_stats)
+EXPECTED_RXDROP = {"read": "rx_dropped=3 tx_dropped=2 rx_nohandler=1", "rx_dropped": "3",
+                   "tx_dropped": "2", "rx_nohandler": "1"}
+
+
+def _seen_rxdrop(output: str) -> dict[str, str]:
+    seen = {}
+    for line in output.splitlines():
+        if line.startswith("kbd read "):
+            seen["read"] = line[len("kbd read "):]
+        elif line.startswith("kbd "):
+            k, _, v = line[4:].partition("=")
+            seen[k] = v
+    return seen
+
+
 def _bridged(fixtures, target, tmp_path):  # type: ignore[no-untyped-def]
     """Each (name, source dir, home series, module) bridged from its home to *target* with
     both strategies and built there; the reports and OUTs by (name, strategy)."""
@@ -339,13 +359,17 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
     (res,) = abi.check_out(done[("prov", "layer")][0], [old], drv_mod.load(MACVLAN_PROV),
                            rules=sorted(rules["prov"]))
     assert res.ok and res.abi["ok"], ([d.message for d in res.diagnostics], res.abi)
+    rxdrop = tmp_path / "kbtest_rxdrop_native"
+    shutil.copytree(RXDROP_OLD, rxdrop)
+    ok, why = _build(rxdrop, old)
+    assert ok, why
     kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("prov", "layer")][0] / "macvlan.ko",
            done[("rx", "layer")][0] / "kbtest_rx.ko", done[("mac", "layer")][0] / "kbtest_macaddr.ko",
            done[("misc", "layer")][0] / "kbtest_netmisc.ko", done[("fdb", "layer")][0] / "kbtest_fdb.ko",
-           done[("vlanstats", "layer")][0] / "kbtest_vlanstats.ko"]
+           done[("vlanstats", "layer")][0] / "kbtest_vlanstats.ko", rxdrop / "kbtest_rxdrop.ko"]
     script = _script(tmp_path, RTNL_NEW / "check.sh", MACVLAN_PROV / "check.sh", RX_NEW / "check.sh",
                      MACADDR_NEW / "check.sh", MISC_NEW / "check.sh", FDB_NEW / "check.sh",
-                     VLANSTATS_NEW / "check.sh")
+                     VLANSTATS_NEW / "check.sh", RXDROP_OLD / "check.sh")
     g = run_guest(kos, old.release, test_script=script, extra_modules=["dummy", "netconsole"], timeout=300,
                   tools=True)
     assert g.ok, (g.reasons, g.problems, g.test_output)
@@ -366,6 +390,9 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
     # u64_stats_inc/add/read on 5.10's u64 counters, and 5.10's own macvlan_count_rx (++ on
     # them) into the same struct: the newest kernel's sums
     assert _seen_vlanstats(g.test_output) == {"kbtest_vlanstats": EXPECTED_VLANSTATS}, g.test_output
+    # the pre-5.18 drop counters on their own kernel: what the bridged module must print on
+    # the newest
+    assert _seen_rxdrop(g.test_output) == EXPECTED_RXDROP, g.test_output
 
 
 @pytest.mark.slow
@@ -382,7 +409,8 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
                      ("mac", _macaddr_old(tmp_path / "kbtest_macaddr_old"), targets.resolve(OLDEST, trees=trees)),
                      ("fdb", _fdb_old(tmp_path / "kbtest_fdb_old"), targets.resolve(OLDEST, trees=trees)),
                      ("vlanstats", _vlanstats_old(tmp_path / "kbtest_vlanstats_old"),
-                      targets.resolve(OLDEST, trees=trees))],
+                      targets.resolve(OLDEST, trees=trees)),
+                     ("rxdrop", RXDROP_OLD, targets.resolve(OLDEST, trees=trees))],
                     new, tmp_path)
     assert {("ndo_fdb_add_notified", "old_on_new"), ("ndo_fdb_del_notified", "old_on_new"),
             ("ndo_netpoll_setup_no_info", "old_on_new")} <= \
@@ -393,6 +421,8 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
         {(str(x["rule"]), x["direction"]) for x in done[("rx", "layer")][1].shims}
     assert ("dev_set_mac_address_sockaddr_storage", "old_on_new") in \
         {(str(x["rule"]), x["direction"]) for x in done[("mac", "layer")][1].shims}
+    assert ("dev_core_stats_inc", "old_on_new") in \
+        {(str(x["rule"]), x["direction"]) for x in done[("rxdrop", "layer")][1].shims}
     assert ("vlan_pcpu_stats_u64_stats_t", "old_on_new") in \
         {(str(x["rule"]), x["direction"]) for x in done[("vlanstats", "layer")][1].shims}
     vlanstats = tmp_path / "kbtest_vlanstats_native"
@@ -410,9 +440,11 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
     kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("rx", "layer")][0] / "kbtest_rx.ko",
            done[("mac", "layer")][0] / "kbtest_macaddr.ko", misc / "kbtest_netmisc.ko",
            fdb / "kbtest_fdb.ko", done[("fdb", "layer")][0] / "kbtest_fdb_old.ko",
-           vlanstats / "kbtest_vlanstats.ko", done[("vlanstats", "layer")][0] / "kbtest_vlanstats_old.ko"]
+           vlanstats / "kbtest_vlanstats.ko", done[("vlanstats", "layer")][0] / "kbtest_vlanstats_old.ko",
+           done[("rxdrop", "layer")][0] / "kbtest_rxdrop.ko"]
     script = _script(tmp_path, RTNL_NEW / "check.sh", RX_NEW / "check.sh", MACADDR_NEW / "check.sh",
-                     MISC_NEW / "check.sh", FDB_NEW / "check.sh", VLANSTATS_NEW / "check.sh")
+                     MISC_NEW / "check.sh", FDB_NEW / "check.sh", VLANSTATS_NEW / "check.sh",
+                     RXDROP_OLD / "check.sh")
     g = run_guest(kos, new.release, test_script=script, extra_modules=["dummy", "netconsole"], timeout=300,
                   tools=True)
     assert g.ok, (g.reasons, g.problems, g.test_output)
@@ -432,6 +464,9 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
     # plain reads) with the kernel's macvlan_count_rx (u64_stats_inc/add) on the same struct
     assert _seen_vlanstats(g.test_output) == {"kbtest_vlanstats": EXPECTED_VLANSTATS,
                                               "kbtest_vlanstats_old": EXPECTED_VLANSTATS}, g.test_output
+    # atomic_long_inc/add/read on dev->rx_dropped, tx_dropped, rx_nohandler (gone in 5.18)
+    # through dev->core_stats: what the module prints, and user space reads, on 5.10
+    assert _seen_rxdrop(g.test_output) == EXPECTED_RXDROP, g.test_output
 
 
 @pytest.mark.parametrize("direction,body,refused", [
