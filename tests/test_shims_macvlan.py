@@ -23,11 +23,16 @@ across 5.10 <-> 7.3 yet: bench/README.md, "macvlan 5.10 <-> 7.3, session 8").
     netif_inherit_tso_max() after netif_set_tso_max_size(), kfree_skb_reason() running the
     skb's destructor (kfree_skb_reason), work on system_dfl_wq /
     system_percpu_wq run by an unbound / a per-CPU kworker (system_dfl_percpu_wq).
+  - kbtest_vlanstats_new: struct vlan_pcpu_stats' counters through u64_stats_inc/add/read and
+    the kernel's macvlan_count_rx (vlan_pcpu_stats_u64_stats_t); kbtest_rxdrop_old built for
+    5.10 itself: the pre-5.18 drop counters, the lines its bridged build must print on 7.3.
   Every line is the one the same module prints on 7.3 (measured: EXPECTED, EXPECTED_PROV).
 * test_older_on_newest_in_guest (one boot of the newest series): the same link type with the
   five-argument newlink, the receive fixture with netif_rx_ni() and the address fixture with
   a struct sockaddr (before 6.16), bridged to it; and kbtest_netmisc_new built for that
   kernel itself (its lines there are EXPECTED_MISC, which the 5.10 boot must print).
+  Also kbtest_vlanstats_new natively and in its 5.10 form bridged (++, +=, plain reads on
+  u64_stats_t members), and kbtest_rxdrop_old bridged (dev_core_stats_inc old_on_new).
 
 Each check failed with its shim stubbed before it passed (the commit messages say how).
 Not covered: the kernel's own macvtap.ko binding to a bridged macvlan's exports -- their
