@@ -96,7 +96,9 @@ def run(m: Mutation, *, python: str = sys.executable) -> Outcome:
         apply(m, dest)
         env = dict(os.environ, KBRIDGE_SHIMS_DIR=str(dest))
         t0 = time.monotonic()
-        proc = subprocess.run([python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", m.test],
+        # -n 0: one test, no workers -- under xdist (pyproject's -n auto) -x ends a failed run
+        # with exit 2 (xdist.dsession.Interrupted), which read as "not a verdict"
+        proc = subprocess.run([python, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider", m.test],
                               cwd=REPO, env=env, capture_output=True, text=True)
         lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
         why = [ln for ln in proc.stdout.splitlines() if ln.startswith("E ")][:2]
