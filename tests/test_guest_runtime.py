@@ -149,7 +149,12 @@ NOT_BRIDGED_YET = {(m, a, b) for m in ("null_blk", "macvlan")
                    for a, b in ((OLDEST, newest_series()), (newest_series(), OLDEST))} - {
     # the newest null_blk on 5.10: its zoned mode is built as 5.10 would without
     # CONFIG_BLK_DEV_ZONED (rule zoned_settings_in_queue_limits, [configured_out])
-    ("null_blk", newest_series(), OLDEST)}
+    ("null_blk", newest_series(), OLDEST),
+    # 5.10's macvlan on the newest: vlan_pcpu_stats_u64_stats_t, dev_core_stats_inc and
+    # ndo_change_proto_down_removed (old_on_new; session 11) -- the scenario's protodown
+    # and counters included. The other way is left: the newest macvlan's
+    # dev->change_proto_down has no bridge to 5.10's ndo slot yet (bench/README.md)
+    ("macvlan", OLDEST, newest_series())}
 CASES = [(m, a, b) for m in MODULES for x, y in PAIRS for a, b in ((x, y), (y, x))
          if (m, a, b) not in NOT_BRIDGED_YET]
 

@@ -23,11 +23,16 @@ across 5.10 <-> 7.3 yet: bench/README.md, "macvlan 5.10 <-> 7.3, session 8").
     netif_inherit_tso_max() after netif_set_tso_max_size(), kfree_skb_reason() running the
     skb's destructor (kfree_skb_reason), work on system_dfl_wq /
     system_percpu_wq run by an unbound / a per-CPU kworker (system_dfl_percpu_wq).
+  - kbtest_vlanstats_new: struct vlan_pcpu_stats' counters through u64_stats_inc/add/read and
+    the kernel's macvlan_count_rx (vlan_pcpu_stats_u64_stats_t); kbtest_rxdrop_old built for
+    5.10 itself: the pre-5.18 drop counters, the lines its bridged build must print on 7.3.
   Every line is the one the same module prints on 7.3 (measured: EXPECTED, EXPECTED_PROV).
 * test_older_on_newest_in_guest (one boot of the newest series): the same link type with the
   five-argument newlink, the receive fixture with netif_rx_ni() and the address fixture with
   a struct sockaddr (before 6.16), bridged to it; and kbtest_netmisc_new built for that
   kernel itself (its lines there are EXPECTED_MISC, which the 5.10 boot must print).
+  Also kbtest_vlanstats_new natively and in its 5.10 form bridged (++, +=, plain reads on
+  u64_stats_t members), and kbtest_rxdrop_old bridged (dev_core_stats_inc old_on_new).
 
 Each check failed with its shim stubbed before it passed (the commit messages say how).
 Not covered: the kernel's own macvtap.ko binding to a bridged macvlan's exports -- their
@@ -240,6 +245,60 @@ def _macaddr_old(dest):  # type: ignore[no-untyped-def]
     return dest
 
 
+VLANSTATS_NEW = FIXTURES / "layer" / "kbtest_vlanstats_new"
+
+# what kbtest_vlanstats_new prints on its own kernel (7.3), and what its 5.10-form copy
+# must print on 7.3 and the newest-form build on 5.10 (rule vlan_pcpu_stats_u64_stats_t):
+# two frames counted by the kernel's macvlan_count_rx (100 + 60 bytes, one multicast, one
+# error), three sent by the module (1500 + 42 + 5000000000 bytes)
+EXPECTED_VLANSTATS = ("rx_packets=2 rx_bytes=160 rx_multicast=1 tx_packets=3 "
+                      "tx_bytes=5000001542 rx_errors=1")
+
+
+def _vlanstats_old(dest):  # type: ignore[no-untyped-def]
+    """kbtest_vlanstats_new written for kernels before struct vlan_pcpu_stats' counters became
+    u64_stats_t (5.10): ++, += and plain reads on u64 members, as 5.10's macvlan does."""
+    shutil.copytree(VLANSTATS_NEW, dest)
+    (dest / "kbtest_vlanstats.c").rename(dest / "kbtest_vlanstats_old.c")
+    (dest / "Kbuild").write_text("obj-m += kbtest_vlanstats_old.o\n")
+    c = dest / "kbtest_vlanstats_old.c"
+    s = c.read_text()
+    for old, new in (("u64_stats_inc(&p->tx_packets);", "p->tx_packets++;"),
+                     ("u64_stats_add(&p->tx_bytes, len);", "p->tx_bytes += len;")):
+        assert s.count(old) == 1
+        s = s.replace(old, new)
+    for m in ("rx_packets", "rx_bytes", "rx_multicast", "tx_packets", "tx_bytes"):
+        assert s.count(f"u64_stats_read(&p->{m})") == 1
+        s = s.replace(f"u64_stats_read(&p->{m})", f"p->{m}")
+    c.write_text(s)
+    return dest
+
+
+def _seen_vlanstats(output: str) -> dict[str, str]:
+    return {m: v for m, _, v in (line[4:].partition(" ") for line in output.splitlines()
+                                 if line.startswith("kbv "))}
+
+
+RXDROP_OLD = FIXTURES / "layer" / "kbtest_rxdrop_old"
+
+# what kbtest_rxdrop_old (dev->rx_dropped etc., atomic_long_t before 5.18) prints on its own
+# kernel (5.10: built and loaded in the 5.10 boot) and, bridged, on the newest (rule
+# dev_core_stats_inc, old_on_new: the members' address -> dev->core_stats)
+EXPECTED_RXDROP = {"read": "rx_dropped=3 tx_dropped=2 rx_nohandler=1", "rx_dropped": "3",
+                   "tx_dropped": "2", "rx_nohandler": "1"}
+
+
+def _seen_rxdrop(output: str) -> dict[str, str]:
+    seen = {}
+    for line in output.splitlines():
+        if line.startswith("kbd read "):
+            seen["read"] = line[len("kbd read "):]
+        elif line.startswith("kbd "):
+            k, _, v = line[4:].partition("=")
+            seen[k] = v
+    return seen
+
+
 def _bridged(fixtures, target, tmp_path):  # type: ignore[no-untyped-def]
     """Each (name, source dir, home series, module) bridged from its home to *target* with
     both strategies and built there; the reports and OUTs by (name, strategy)."""
@@ -285,7 +344,8 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
 
     old, home = targets.resolve(OLDEST, trees=trees), targets.resolve(NEWEST, trees=trees)
     done = _bridged([("rtnl", RTNL_NEW, home), ("prov", MACVLAN_PROV, home), ("rx", RX_NEW, home),
-                     ("mac", MACADDR_NEW, home), ("misc", MISC_NEW, home), ("fdb", FDB_NEW, home)],
+                     ("mac", MACADDR_NEW, home), ("misc", MISC_NEW, home), ("fdb", FDB_NEW, home),
+                     ("vlanstats", VLANSTATS_NEW, home)],
                     old, tmp_path)
     rules = {n: {str(x["rule"]) for x in done[(n, "layer")][1].shims}
              for n in ("rtnl", "prov", "rx", "mac", "misc", "fdb")}
@@ -294,6 +354,8 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
             "kfree_skb_reason"} <= rules["misc"]
     assert "rtnl_newlink_params" in rules["rtnl"] and "netif_rx_any_context" in rules["rx"]
     assert "dev_set_mac_address_sockaddr_storage" in rules["mac"]
+    assert ("vlan_pcpu_stats_u64_stats_t", "new_on_old") in \
+        {(str(x["rule"]), x["direction"]) for x in done[("vlanstats", "layer")][1].shims}
     assert {"macvlan_common_newlink_params", "macvlan_dev_dev_tracker", "netdev_hold_tracker",
             "rtnl_newlink_params", "macvlan_bc_queue_len"} <= rules["prov"]
     # struct macvlan_dev (dev_tracker, bc_queue_len_req added) and struct rtnl_link_ops
@@ -302,11 +364,17 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
     (res,) = abi.check_out(done[("prov", "layer")][0], [old], drv_mod.load(MACVLAN_PROV),
                            rules=sorted(rules["prov"]))
     assert res.ok and res.abi["ok"], ([d.message for d in res.diagnostics], res.abi)
+    rxdrop = tmp_path / "kbtest_rxdrop_native"
+    shutil.copytree(RXDROP_OLD, rxdrop)
+    ok, why = _build(rxdrop, old)
+    assert ok, why
     kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("prov", "layer")][0] / "macvlan.ko",
            done[("rx", "layer")][0] / "kbtest_rx.ko", done[("mac", "layer")][0] / "kbtest_macaddr.ko",
-           done[("misc", "layer")][0] / "kbtest_netmisc.ko", done[("fdb", "layer")][0] / "kbtest_fdb.ko"]
+           done[("misc", "layer")][0] / "kbtest_netmisc.ko", done[("fdb", "layer")][0] / "kbtest_fdb.ko",
+           done[("vlanstats", "layer")][0] / "kbtest_vlanstats.ko", rxdrop / "kbtest_rxdrop.ko"]
     script = _script(tmp_path, RTNL_NEW / "check.sh", MACVLAN_PROV / "check.sh", RX_NEW / "check.sh",
-                     MACADDR_NEW / "check.sh", MISC_NEW / "check.sh", FDB_NEW / "check.sh")
+                     MACADDR_NEW / "check.sh", MISC_NEW / "check.sh", FDB_NEW / "check.sh",
+                     VLANSTATS_NEW / "check.sh", RXDROP_OLD / "check.sh")
     g = run_guest(kos, old.release, test_script=script, extra_modules=["dummy", "netconsole"], timeout=300,
                   tools=True)
     assert g.ok, (g.reasons, g.problems, g.test_output)
@@ -324,6 +392,12 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
     # rules' trampolines): what the module prints on the newest kernel
     fdb = _seen_fdb(g.test_output, "kbfdb0")
     assert not _diff(EXPECTED_FDB, fdb), _diff(EXPECTED_FDB, fdb)
+    # u64_stats_inc/add/read on 5.10's u64 counters, and 5.10's own macvlan_count_rx (++ on
+    # them) into the same struct: the newest kernel's sums
+    assert _seen_vlanstats(g.test_output) == {"kbtest_vlanstats": EXPECTED_VLANSTATS}, g.test_output
+    # the pre-5.18 drop counters on their own kernel: what the bridged module must print on
+    # the newest
+    assert _seen_rxdrop(g.test_output) == EXPECTED_RXDROP, g.test_output
 
 
 @pytest.mark.slow
@@ -338,7 +412,10 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
     done = _bridged([("rtnl", _rtnl_old(tmp_path / "kbtest_rtnl_old"), targets.resolve("6.12", trees=trees)),
                      ("rx", _rx_old(tmp_path / "kbtest_rx_old"), targets.resolve(OLDEST, trees=trees)),
                      ("mac", _macaddr_old(tmp_path / "kbtest_macaddr_old"), targets.resolve(OLDEST, trees=trees)),
-                     ("fdb", _fdb_old(tmp_path / "kbtest_fdb_old"), targets.resolve(OLDEST, trees=trees))],
+                     ("fdb", _fdb_old(tmp_path / "kbtest_fdb_old"), targets.resolve(OLDEST, trees=trees)),
+                     ("vlanstats", _vlanstats_old(tmp_path / "kbtest_vlanstats_old"),
+                      targets.resolve(OLDEST, trees=trees)),
+                     ("rxdrop", RXDROP_OLD, targets.resolve(OLDEST, trees=trees))],
                     new, tmp_path)
     assert {("ndo_fdb_add_notified", "old_on_new"), ("ndo_fdb_del_notified", "old_on_new"),
             ("ndo_netpoll_setup_no_info", "old_on_new")} <= \
@@ -349,6 +426,14 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
         {(str(x["rule"]), x["direction"]) for x in done[("rx", "layer")][1].shims}
     assert ("dev_set_mac_address_sockaddr_storage", "old_on_new") in \
         {(str(x["rule"]), x["direction"]) for x in done[("mac", "layer")][1].shims}
+    assert ("dev_core_stats_inc", "old_on_new") in \
+        {(str(x["rule"]), x["direction"]) for x in done[("rxdrop", "layer")][1].shims}
+    assert ("vlan_pcpu_stats_u64_stats_t", "old_on_new") in \
+        {(str(x["rule"]), x["direction"]) for x in done[("vlanstats", "layer")][1].shims}
+    vlanstats = tmp_path / "kbtest_vlanstats_native"
+    shutil.copytree(VLANSTATS_NEW, vlanstats)
+    ok, why = _build(vlanstats, new)
+    assert ok, why
     misc = tmp_path / "kbtest_netmisc_native"
     shutil.copytree(MISC_NEW, misc)
     ok, why = _build(misc, new)
@@ -359,9 +444,12 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
     assert ok, why
     kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("rx", "layer")][0] / "kbtest_rx.ko",
            done[("mac", "layer")][0] / "kbtest_macaddr.ko", misc / "kbtest_netmisc.ko",
-           fdb / "kbtest_fdb.ko", done[("fdb", "layer")][0] / "kbtest_fdb_old.ko"]
+           fdb / "kbtest_fdb.ko", done[("fdb", "layer")][0] / "kbtest_fdb_old.ko",
+           vlanstats / "kbtest_vlanstats.ko", done[("vlanstats", "layer")][0] / "kbtest_vlanstats_old.ko",
+           done[("rxdrop", "layer")][0] / "kbtest_rxdrop.ko"]
     script = _script(tmp_path, RTNL_NEW / "check.sh", RX_NEW / "check.sh", MACADDR_NEW / "check.sh",
-                     MISC_NEW / "check.sh", FDB_NEW / "check.sh")
+                     MISC_NEW / "check.sh", FDB_NEW / "check.sh", VLANSTATS_NEW / "check.sh",
+                     RXDROP_OLD / "check.sh")
     g = run_guest(kos, new.release, test_script=script, extra_modules=["dummy", "netconsole"], timeout=300,
                   tools=True)
     assert g.ok, (g.reasons, g.problems, g.test_output)
@@ -377,6 +465,13 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
     # 5.10-form module through the rules' old_on_new trampolines printing the same
     assert not _diff(EXPECTED_FDB, _seen_fdb(g.test_output, "kbfdb0")), _diff(EXPECTED_FDB, _seen_fdb(g.test_output, "kbfdb0"))
     assert not _diff(EXPECTED_FDB, _seen_fdb(g.test_output, "kbfdb1")), _diff(EXPECTED_FDB, _seen_fdb(g.test_output, "kbfdb1"))
+    # struct vlan_pcpu_stats: the newest kernel's own build, and the 5.10-form module (++, +=,
+    # plain reads) with the kernel's macvlan_count_rx (u64_stats_inc/add) on the same struct
+    assert _seen_vlanstats(g.test_output) == {"kbtest_vlanstats": EXPECTED_VLANSTATS,
+                                              "kbtest_vlanstats_old": EXPECTED_VLANSTATS}, g.test_output
+    # atomic_long_inc/add/read on dev->rx_dropped, tx_dropped, rx_nohandler (gone in 5.18)
+    # through dev->core_stats: what the module prints, and user space reads, on 5.10
+    assert _seen_rxdrop(g.test_output) == EXPECTED_RXDROP, g.test_output
 
 
 @pytest.mark.parametrize("direction,body,refused", [

@@ -154,6 +154,39 @@ ip link add link d0 name mv0 type macvlan || exit 1
 snap mv0
 ip link del mv0
 ip link del d0
+# protodown, through sysfs (the core entry IFLA_PROTO_DOWN also takes): the macvlan
+# accepts it, its lower dummy device refuses it
+ip link add d1 type dummy || exit 1
+ip link add link d1 name mv1 type macvlan || exit 1
+ip link set d1 up
+ip link set mv1 up
+pd() { (echo $2 > /sys/class/net/$1/proto_down) 2>/dev/null && echo set || echo refused; }
+echo "protodown/lower=$(pd d1 1)"
+echo "protodown/on=$(pd mv1 1)"
+echo "protodown/on_value=$(cat /sys/class/net/mv1/proto_down)"
+echo "protodown/on_carrier=$(cat /sys/class/net/mv1/carrier 2>/dev/null)"
+echo "protodown/off=$(pd mv1 0)"
+echo "protodown/off_value=$(cat /sys/class/net/mv1/proto_down)"
+echo "protodown/off_carrier=$(cat /sys/class/net/mv1/carrier 2>/dev/null)"
+ip link del mv1
+ip link del d1
+# counters: a macvlan over one end of a veth pair (no IPv6: no traffic of its own);
+# ARP probes from the other end are received (broadcast), answered (sent)
+for f in all default; do echo 1 > /proc/sys/net/ipv6/conf/$f/disable_ipv6; done 2>/dev/null
+ip link add v0 type veth || exit 1
+ip link add link v0 name mv2 type macvlan || exit 1
+ip link set veth0 up || exit 1
+ip link set v0 up
+ip link set mv2 up
+ip addr add 192.0.2.1/24 dev mv2
+sleep 1
+arping -D -c 3 -w 5 -I veth0 192.0.2.1 >/dev/null 2>&1
+sleep 1
+for c in rx_packets rx_bytes multicast tx_packets tx_bytes rx_errors rx_dropped tx_dropped; do
+    echo "count/$c=$(cat /sys/class/net/mv2/statistics/$c)"
+done
+ip link del mv2
+ip link del v0
 ''',
     "ifb": _NET_COMMON + r'''
 [ -d /sys/class/net/ifb0 ] || { echo "no ifb0 after loading ifb" >&2; exit 1; }
@@ -161,7 +194,7 @@ echo "devices=$(ls /sys/class/net | grep -c '^ifb')"
 snap ifb0
 ''',
 }
-NET_EXTRA_MODULES = {"macvlan": ["dummy"], "ifb": []}
+NET_EXTRA_MODULES = {"macvlan": ["dummy", "veth"], "ifb": []}
 KINDS = ("block", "net", "zoned")
 
 

@@ -103,6 +103,10 @@ static inline netdev_features_t kb_lltx_ndo_fix_features(struct net_device *dev,
 #ifndef KB_NETDEV_POST_INIT_LLTX
 #define KB_NETDEV_POST_INIT_LLTX(dev)		do { } while (0)
 #endif
+/* rule ndo_change_proto_down_removed's old_on_new (.ndo_change_proto_down in the driver's table) */
+#ifndef KB_NETDEV_POST_INIT_NDO_PROTO_DOWN
+#define KB_NETDEV_POST_INIT_NDO_PROTO_DOWN(dev)	do { } while (0)
+#endif
 /* every file refers to it: a module_init in a file without this shim fails to link */
 extern struct notifier_block kb_netdev_old_notifier;
 static struct notifier_block *const kb_netdev_old_ref __used = &kb_netdev_old_notifier;
@@ -125,6 +129,7 @@ static struct notifier_block *const kb_netdev_old_ref __used = &kb_netdev_old_no
 		if (event == NETDEV_POST_INIT) {				\
 			KB_NETDEV_POST_INIT_LLTX(kb_dev_);			\
 			KB_NETDEV_POST_INIT_PROTO_DOWN(kb_dev_);		\
+			KB_NETDEV_POST_INIT_NDO_PROTO_DOWN(kb_dev_);		\
 		}								\
 		return NOTIFY_DONE;						\
 	}									\

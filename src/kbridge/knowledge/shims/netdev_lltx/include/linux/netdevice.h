@@ -91,9 +91,12 @@ static_assert(sizeof(struct net_device) ==
 	      "this layer cannot bridge them here");
 #elif !defined(KB_NETDEV_OPS_FIX_FEATURES_WRAP) && \
 	((defined(KB_HAVE_NETDEV_LLTX) && __has_include("rules/netdev_lltx/old_on_new.h")) || \
-	 __has_include("rules/ndo_fdb_add_notified/old_on_new.h") || \
-	 __has_include("rules/ndo_fdb_del_notified/old_on_new.h") || \
-	 __has_include("rules/ndo_netpoll_setup_no_info/old_on_new.h"))
+	 (defined(KB_HAVE_NDO_FDB_ADD_NOTIFIED) && __has_include("rules/ndo_fdb_add_notified/old_on_new.h")) || \
+	 (defined(KB_HAVE_NDO_FDB_DEL_NOTIFIED) && __has_include("rules/ndo_fdb_del_notified/old_on_new.h")) || \
+	 (defined(KB_HAVE_NDO_NETPOLL_SETUP_NO_INFO) && \
+	  __has_include("rules/ndo_netpoll_setup_no_info/old_on_new.h")) || \
+	 (defined(KB_HAVE_NDO_CHANGE_PROTO_DOWN_REMOVED) && \
+	  __has_include("rules/ndo_change_proto_down_removed/old_on_new.h")))
 /*
  * A driver written for NETIF_F_LLTX on a kernel with dev->lltx (old_on_new):
  * the driver's view of struct net_device_ops gets one member after the
@@ -114,6 +117,7 @@ static_assert(sizeof(struct net_device) ==
 #define ndo_hwtstamp_set	kb_nhs_pad[0])(void); struct { int (*ndo_hwtstamp_set
 #define netdev_priv_flags	kb_npf2_pad { KB_NPF2_PAD_UNUSED } kb_npf2_pad_member[0];	\
 	netdev_features_t (*kb_drv_fix_features)(struct net_device *, netdev_features_t);	\
+	struct kb_cpd_generic_only *kb_drv_change_proto_down;				\
 	int (*kb_drv_fdb_add)(struct ndmsg *, struct nlattr *[], struct net_device *,	\
 			      const unsigned char *, u16, u16, struct netlink_ext_ack *);	\
 	int (*kb_drv_fdb_del)(struct ndmsg *, struct nlattr *[], struct net_device *,	\
@@ -132,16 +136,20 @@ static_assert(sizeof(struct net_device) ==
 struct ndmsg;
 struct nlattr;
 struct netpoll_info;
+/* rule ndo_change_proto_down_removed (old_on_new): what the driver designated as
+ * .ndo_change_proto_down -- only dev_change_proto_down_generic can be bridged, and it
+ * is this type's marker (rules/ndo_change_proto_down_removed/old_on_new.h) */
+struct kb_cpd_generic_only;
 #if defined(ndo_fdb_add) || defined(ndo_fdb_del) || defined(ndo_netpoll_setup)
 #error "kbridge: ndo_fdb_add, ndo_fdb_del or ndo_netpoll_setup is already a macro; the netdev_lltx wrapper cannot rename the kernel's slot"
 #endif
-#if __has_include("rules/ndo_fdb_add_notified/old_on_new.h")
+#if defined(KB_HAVE_NDO_FDB_ADD_NOTIFIED) && __has_include("rules/ndo_fdb_add_notified/old_on_new.h")
 #define ndo_fdb_add		kb_kernel_fdb_add
 #endif
-#if __has_include("rules/ndo_fdb_del_notified/old_on_new.h")
+#if defined(KB_HAVE_NDO_FDB_DEL_NOTIFIED) && __has_include("rules/ndo_fdb_del_notified/old_on_new.h")
 #define ndo_fdb_del		kb_kernel_fdb_del
 #endif
-#if __has_include("rules/ndo_netpoll_setup_no_info/old_on_new.h")
+#if defined(KB_HAVE_NDO_NETPOLL_SETUP_NO_INFO) && __has_include("rules/ndo_netpoll_setup_no_info/old_on_new.h")
 #define ndo_netpoll_setup	kb_kernel_netpoll_setup
 #endif
 #include_next <linux/netdevice.h>
