@@ -1,0 +1,86 @@
+"""Issue 17's wild set, session 11: classes of API change met by SCSI and PCI drivers of the
+candidate list (bench/bench_wild.py), each bridged by a hand-written rule, both ways.
+
+- pci_irq_intx_renamed: pci_alloc_irq_vectors()'s INTx flag, PCI_IRQ_LEGACY (5.10, 6.1) ->
+  PCI_IRQ_INTX (6.12 on): the same bit at the same place. A module of each spelling bridged
+  onto the kernels of the other builds clean; without the rule neither does (undeclared).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import probe_states
+from kbridge.actions.bridge import bridge
+from kbridge.actions.kbuild import parse_log, run_kbuild
+from kbridge.facts import driver as drv_mod
+from kbridge.facts import targets
+
+
+def _write(d: Path, name: str, body: str) -> Path:
+    d.mkdir(parents=True)
+    (d / "Kbuild").write_text(f"obj-m += {name}.o\n")
+    (d / f"{name}.c").write_text(body)
+    return d
+
+
+def _bridge_and_build(d: Path, home: str, others: tuple[str, ...], strategy: str, rule: str,
+                      out: Path) -> None:
+    trees = [targets.resolve(s) for s in (home, *others)]
+    rep = bridge(drv_mod.load(d), trees, strategy, out)
+    assert rep.ok, rep.unbridged
+    assert rule in {s["rule"] for s in rep.shims}
+    for t in trees:
+        proc = run_kbuild(out, t)
+        diags, undefined = parse_log(proc.stdout, out)
+        assert proc.returncode == 0 and not diags and not undefined, (t.release, proc.stdout[-3000:])
+
+
+# --- pci_irq_intx_renamed -------------------------------------------------------------
+
+def _pci_module(flag: str, d: Path) -> Path:
+    return _write(d, "kbtest_pci_intx", f"""// SPDX-License-Identifier: GPL-2.0
+#include <linux/module.h>
+#include <linux/pci.h>
+
+static int kbt_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{{
+	int n = pci_alloc_irq_vectors(pdev, 1, 1, {flag} | PCI_IRQ_MSI);
+
+	return n < 0 ? n : 0;
+}}
+
+static void kbt_remove(struct pci_dev *pdev)
+{{
+	pci_free_irq_vectors(pdev);
+}}
+
+static const struct pci_device_id kbt_ids[] = {{ {{ PCI_DEVICE(0x1af4, 0x10ff) }}, {{ }} }};
+
+static struct pci_driver kbt_driver = {{
+	.name = "kbtest_pci_intx",
+	.id_table = kbt_ids,
+	.probe = kbt_probe,
+	.remove = kbt_remove,
+}};
+module_pci_driver(kbt_driver);
+MODULE_LICENSE("GPL");
+""")
+
+
+def test_pci_irq_intx_renamed_probes(roots_ready) -> None:  # type: ignore[no-untyped-def]
+    want = {"5.10": "old", "6.1": "old", "6.12": "new", "7.2": "new", "7.3": "new"}
+    assert {s: probe_states(s, ("pci_irq_intx_renamed",))["pci_irq_intx_renamed"]
+            for s in want} == want
+
+
+@pytest.mark.parametrize("flag,home,others,strategy", [
+    ("PCI_IRQ_LEGACY", "6.1", ("6.12",), "layer"), ("PCI_IRQ_LEGACY", "6.1", ("6.12",), "inline"),
+    ("PCI_IRQ_LEGACY", "5.10", ("7.3",), "layer"),
+    ("PCI_IRQ_INTX", "6.12", ("6.1",), "layer"), ("PCI_IRQ_INTX", "6.12", ("6.1",), "inline"),
+    ("PCI_IRQ_INTX", "7.3", ("5.10",), "layer")])
+def test_pci_irq_intx_renamed_builds(flag, home, others, strategy, tmp_path):  # type: ignore[no-untyped-def]
+    d = _pci_module(flag, tmp_path / "src")
+    _bridge_and_build(d, home, others, strategy, "pci_irq_intx_renamed", tmp_path / "out")
