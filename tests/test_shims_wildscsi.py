@@ -84,3 +84,80 @@ def test_pci_irq_intx_renamed_probes(roots_ready) -> None:  # type: ignore[no-un
 def test_pci_irq_intx_renamed_builds(flag, home, others, strategy, tmp_path):  # type: ignore[no-untyped-def]
     d = _pci_module(flag, tmp_path / "src")
     _bridge_and_build(d, home, others, strategy, "pci_irq_intx_renamed", tmp_path / "out")
+
+
+# --- scsi_queuecommand_lck_done_removed -----------------------------------------------
+
+def _qcmd_module(old: bool, d: Path) -> Path:
+    """A host template whose queuecommand is DEF_SCSI_QCMD's: 5.10's form (the _lck
+    function takes done, stores it into cmd->scsi_done and completes through it) or the
+    newer one (no done; scsi_done(cmd))."""
+    if old:
+        lck = """static int kbt_queue_lck(struct scsi_cmnd *cmd, void (*done)(struct scsi_cmnd *))
+{
+	cmd->scsi_done = done;
+	cmd->result = DID_NO_CONNECT << 16;
+	if (cmd->cmnd[0] == TEST_UNIT_READY)
+		done(cmd);
+	else
+		cmd->scsi_done(cmd);
+	return 0;
+}"""
+    else:
+        lck = """static int kbt_queue_lck(struct scsi_cmnd *cmd)
+{
+	cmd->result = DID_NO_CONNECT << 16;
+	scsi_done(cmd);
+	return 0;
+}"""
+    return _write(d, "kbtest_qcmd", f"""// SPDX-License-Identifier: GPL-2.0
+#include <linux/module.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_host.h>
+
+{lck}
+
+static DEF_SCSI_QCMD(kbt_queue)
+
+static struct scsi_host_template kbt_sht = {{
+	.module = THIS_MODULE,
+	.name = "kbtest_qcmd",
+	.queuecommand = kbt_queue,
+	.can_queue = 1,
+	.this_id = -1,
+}};
+
+static struct Scsi_Host *kbt_host;
+
+static int __init kbt_init(void)
+{{
+	kbt_host = scsi_host_alloc(&kbt_sht, 0);
+	return kbt_host ? 0 : -ENOMEM;
+}}
+
+static void __exit kbt_exit(void)
+{{
+	scsi_host_put(kbt_host);
+}}
+
+module_init(kbt_init);
+module_exit(kbt_exit);
+MODULE_LICENSE("GPL");
+""")
+
+
+def test_scsi_queuecommand_lck_done_removed_probes(roots_ready) -> None:  # type: ignore[no-untyped-def]
+    want = {"5.10": "old", "6.1": "new", "6.12": "new", "7.2": "new", "7.3": "new"}
+    assert {s: probe_states(s, ("scsi_queuecommand_lck_done_removed",))[
+        "scsi_queuecommand_lck_done_removed"] for s in want} == want
+
+
+@pytest.mark.parametrize("old,home,others,strategy", [
+    (True, "5.10", ("6.1", "7.3"), "layer"), (True, "5.10", ("6.12",), "inline"),
+    (False, "7.3", ("5.10",), "layer"), (False, "6.1", ("5.10",), "inline")])
+def test_scsi_queuecommand_lck_done_removed_builds(old, home, others, strategy, tmp_path):  # type: ignore[no-untyped-def]
+    d = _qcmd_module(old, tmp_path / "src")
+    _bridge_and_build(d, home, others, strategy, "scsi_queuecommand_lck_done_removed",
+                      tmp_path / "out")
+
