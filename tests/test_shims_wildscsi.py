@@ -161,3 +161,64 @@ def test_scsi_queuecommand_lck_done_removed_builds(old, home, others, strategy, 
     _bridge_and_build(d, home, others, strategy, "scsi_queuecommand_lck_done_removed",
                       tmp_path / "out")
 
+
+# --- scsi_bios_param_gendisk ----------------------------------------------------------
+
+def _bios_module(arg: str, d: Path) -> Path:
+    """A host template with .bios_param of one kernel's type (arg: "struct block_device"
+    or "struct gendisk") that asks the scsicam helpers with its argument."""
+    return _write(d, "kbtest_bios", f"""// SPDX-License-Identifier: GPL-2.0
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_host.h>
+#include <scsi/scsicam.h>
+
+static int kbt_bios_param(struct scsi_device *sdev, {arg} *b, sector_t capacity, int geom[])
+{{
+	unsigned char *p = scsi_bios_ptable(b);
+
+	kfree(p);
+	if (scsi_partsize(b, capacity, geom))
+		return 0;
+	return scsicam_bios_param(b, capacity, geom);
+}}
+
+static struct scsi_host_template kbt_sht = {{
+	.module = THIS_MODULE,
+	.name = "kbtest_bios",
+	.bios_param = kbt_bios_param,
+	.this_id = -1,
+}};
+
+static struct Scsi_Host *kbt_host;
+
+static int __init kbt_init(void)
+{{
+	kbt_host = scsi_host_alloc(&kbt_sht, 0);
+	return kbt_host ? 0 : -ENOMEM;
+}}
+
+static void __exit kbt_exit(void)
+{{
+	scsi_host_put(kbt_host);
+}}
+
+module_init(kbt_init);
+module_exit(kbt_exit);
+MODULE_LICENSE("GPL");
+""")
+
+
+def test_scsi_bios_param_gendisk_probes(roots_ready) -> None:  # type: ignore[no-untyped-def]
+    want = {"5.10": "old", "6.1": "old", "6.12": "old", "7.2": "new", "7.3": "new"}
+    assert {s: probe_states(s, ("scsi_bios_param_gendisk",))["scsi_bios_param_gendisk"]
+            for s in want} == want
+
+
+@pytest.mark.parametrize("arg,home,others,strategy", [
+    ("struct block_device", "5.10", ("7.3",), "layer"), ("struct block_device", "6.12", ("7.3",), "inline"),
+    ("struct gendisk", "7.3", ("5.10", "6.1"), "layer"), ("struct gendisk", "7.3", ("6.12",), "inline")])
+def test_scsi_bios_param_gendisk_builds(arg, home, others, strategy, tmp_path):  # type: ignore[no-untyped-def]
+    d = _bios_module(arg, tmp_path / "src")
+    _bridge_and_build(d, home, others, strategy, "scsi_bios_param_gendisk", tmp_path / "out")

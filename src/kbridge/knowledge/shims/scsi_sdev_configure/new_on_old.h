@@ -51,6 +51,9 @@ static inline struct Scsi_Host *kb_scsi_host_alloc(const struct scsi_host_templa
 #include <linux/mutex.h>
 #include <linux/slab.h>
 
+#ifdef KB_BP_HOST_ALLOC
+#error "kbridge: scsi_sdev_configure and scsi_bios_param_gendisk both hand the core a copy of the template on this kernel; not bridged together yet"
+#endif
 #define KB_SDC_BOXES 4
 
 struct kb_sdc_box {
