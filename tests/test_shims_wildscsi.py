@@ -4,6 +4,14 @@ candidate list (bench/bench_wild.py), each bridged by a hand-written rule, both 
 - pci_irq_intx_renamed: pci_alloc_irq_vectors()'s INTx flag, PCI_IRQ_LEGACY (5.10, 6.1) ->
   PCI_IRQ_INTX (6.12 on): the same bit at the same place. A module of each spelling bridged
   onto the kernels of the other builds clean; without the rule neither does (undeclared).
+- scsi_queuecommand_lck_done_removed: DEF_SCSI_QCMD's fn_lck(cmd, done) (5.10) <-> fn_lck(cmd)
+  (6.1 on). Its behaviour in a guest is checked by kbtest_scsi_510 (tests/test_shims_old510.py:
+  lck_ok, the _lck call under the host lock with the command's completion pointer; mutation
+  scsi_qcmd_done_arg).
+- scsi_bios_param_gendisk: scsi_host_template.bios_param and the scsicam helpers take the
+  gendisk (7.2 on) instead of a block_device (up to 6.12). Build checks only (HDIO_GETGEO
+  needs an sd disk on a test host).
+Each build test bridges with kbridge's own prediction (rep.ok: nothing predicted left).
 """
 
 from __future__ import annotations
