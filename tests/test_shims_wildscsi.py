@@ -112,10 +112,16 @@ def _qcmd_module(old: bool, d: Path) -> Path:
 	return 0;
 }"""
     else:
+        # upstream's conversion keeps a local done (= scsi_done) in many drivers
         lck = """static int kbt_queue_lck(struct scsi_cmnd *cmd)
 {
+	void (*done)(struct scsi_cmnd *) = scsi_done;
+
 	cmd->result = DID_NO_CONNECT << 16;
-	scsi_done(cmd);
+	if (cmd->cmnd[0] == TEST_UNIT_READY)
+		done(cmd);
+	else
+		scsi_done(cmd);
 	return 0;
 }"""
     return _write(d, "kbtest_qcmd", f"""// SPDX-License-Identifier: GPL-2.0
@@ -172,9 +178,13 @@ def test_scsi_queuecommand_lck_done_removed_builds(old, home, others, strategy, 
 
 # --- scsi_bios_param_gendisk ----------------------------------------------------------
 
-def _bios_module(arg: str, d: Path) -> Path:
+def _bios_module(arg: str, d: Path, configure: bool = False) -> Path:
     """A host template with .bios_param of one kernel's type (arg: "struct block_device"
-    or "struct gendisk") that asks the scsicam helpers with its argument."""
+    or "struct gendisk") that asks the scsicam helpers with its argument; *configure*: also
+    7.3's .sdev_configure (whose new_on_old hands the core a template copy of its own)."""
+    cfg = ("static int kbt_cfg(struct scsi_device *sdev, struct queue_limits *lim)\n"
+           "{\n\treturn 0;\n}\n") if configure else ""
+    slot = "\t.sdev_configure = kbt_cfg,\n" if configure else ""
     return _write(d, "kbtest_bios", f"""// SPDX-License-Identifier: GPL-2.0
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -192,11 +202,12 @@ static int kbt_bios_param(struct scsi_device *sdev, {arg} *b, sector_t capacity,
 	return scsicam_bios_param(b, capacity, geom);
 }}
 
+{cfg}
 static struct scsi_host_template kbt_sht = {{
 	.module = THIS_MODULE,
 	.name = "kbtest_bios",
 	.bios_param = kbt_bios_param,
-	.this_id = -1,
+{slot}	.this_id = -1,
 }};
 
 static struct Scsi_Host *kbt_host;
@@ -230,3 +241,12 @@ def test_scsi_bios_param_gendisk_probes(roots_ready) -> None:  # type: ignore[no
 def test_scsi_bios_param_gendisk_builds(arg, home, others, strategy, tmp_path):  # type: ignore[no-untyped-def]
     d = _bios_module(arg, tmp_path / "src")
     _bridge_and_build(d, home, others, strategy, "scsi_bios_param_gendisk", tmp_path / "out")
+
+
+def test_scsi_bios_param_gendisk_with_sdev_configure_builds(tmp_path):  # type: ignore[no-untyped-def]
+    """7.3's template with .sdev_configure and .bios_param on 5.10 and 6.1: both new_on_old
+    shims hand the core a template copy; they make one (before: the #error of the first
+    version, met by 3w-9xxx of 7.3 on 5.10 in the class measurement)."""
+    d = _bios_module("struct gendisk", tmp_path / "src", configure=True)
+    _bridge_and_build(d, "7.3", ("5.10", "6.1"), "layer", "scsi_bios_param_gendisk",
+                      tmp_path / "out")

@@ -33,12 +33,14 @@
  * -- which is also what scsi_host_template_const's copy gives a const
  * template here; a template without bios_param goes on to that copy, or to
  * the core unchanged. Past KB_BP_BOXES templates, scsi_host_alloc() fails
- * (NULL) with a warning. scsi_sdev_configure's new_on_old hands the core a
- * copy of its own on 5.10 and 6.1: both on one driver are refused at build
- * time (#error), never one silently dropped.
+ * (NULL) with a warning. scsi_sdev_configure's new_on_old (5.10, 6.1; its
+ * header comes after this one) hands the core one copy of its own for a
+ * template with sdev_configure, and puts this shim's trampoline in that copy
+ * too (its box has this one's layout, static_assert there); other templates
+ * it passes to kb_bp_host_alloc().
  */
 #if defined(KB_SDC_BOXES)
-#error "kbridge: scsi_bios_param_gendisk and scsi_sdev_configure both hand the core a copy of the template on this kernel; not bridged together yet"
+#error "kbridge: scsi_sdev_configure's header came before scsi_bios_param_gendisk's; the template copies cannot be merged"
 #endif
 #define KB_BP_HOST_ALLOC	1
 #define KB_BP_BOXES	4
