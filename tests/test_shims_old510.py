@@ -72,6 +72,7 @@ STATES = {
     "scsi_cmnd_scsi_done_removed": ("old", "new", "new", "new", "new"),
     "scsi_cmnd_request_removed": ("old", "new", "new", "new", "new"),
     "scsi_cmnd_scp_removed": ("old", "new", "new", "new", "new"),
+    "scsi_queuecommand_lck_done_removed": ("old", "new", "new", "new", "new"),
     "page_index_removed": ("old", "old", "old", "new", "new"),
     "scsi_host_attrs_to_groups": ("old", "new", "new", "new", "new"),
     # two sides: sdev_configure (new) / slave_configure (old); 6.12's device_configure
@@ -193,7 +194,9 @@ def _behave_alike(series: list[str], trees, tmp_path) -> None:  # type: ignore[n
         assert int(kbq["qc_calls"]) >= 2 and kbq["done_calls"] == kbq["qc_calls"], (rel, kbq)
         assert int(kbq["destroy_calls"]) >= 1, (rel, kbq)
         # cmd->request, SCp and the private data: right for every command
-        for k in ("req_ok", "scp_clean", "scp_kept", "priv_kept"):
+        # DEF_SCSI_QCMD's _lck: under the host lock, done the command's completion pointer
+        # (scsi_queuecommand_lck_done_removed on 6.1 and later)
+        for k in ("req_ok", "scp_clean", "scp_kept", "priv_kept", "lck_ok"):
             assert kbq[k] == kbq["qc_calls"], (rel, k, kbq)
     counts = {r: (k["configure_calls"], k["destroy_calls"]) for r, k in seen.items()}
     assert len(set(counts.values())) == 1, counts

@@ -3,7 +3,7 @@
  * kbridge fragment scsi_template_box: the copy of a SCSI host template that
  * the core gets, for the old_on_new shims of scsi_slave_configure_removed,
  * scsi_queuecommand_qc_status, scsi_host_attrs_to_groups and
- * scsi_cmnd_request_removed (manifest
+ * scsi_cmnd_request_removed, and both of scsi_bios_param_gendisk (manifest
  * `fragments = ["scsi_template_box"]`; each includes this file, the first one
  * defines it). scsi_host_alloc() hands the core a copy of the driver's
  * template -- made once per template and kept in the module's data, so it
@@ -55,7 +55,8 @@ typedef bool (*kb_sht_patch_t)(const struct scsi_host_template *drv, struct scsi
 
 static inline struct scsi_host_template *kb_sht_box(const struct scsi_host_template *sht,
 						     kb_sht_patch_t p1, kb_sht_patch_t p2,
-						     kb_sht_patch_t p3, kb_sht_patch_t p4)
+						     kb_sht_patch_t p3, kb_sht_patch_t p4,
+						     kb_sht_patch_t p5)
 {
 	static DEFINE_MUTEX(lock);
 	static struct kb_sht_box boxes[KB_SHT_BOXES];
@@ -63,7 +64,7 @@ static inline struct scsi_host_template *kb_sht_box(const struct scsi_host_templ
 	int i;
 
 	if (!((p1 && p1(sht, NULL)) || (p2 && p2(sht, NULL)) || (p3 && p3(sht, NULL)) ||
-	      (p4 && p4(sht, NULL))))
+	      (p4 && p4(sht, NULL)) || (p5 && p5(sht, NULL))))
 		return (struct scsi_host_template *)sht;
 	mutex_lock(&lock);
 	for (i = 0; i < KB_SHT_BOXES && boxes[i].driver && !use; i++)
@@ -81,6 +82,8 @@ static inline struct scsi_host_template *kb_sht_box(const struct scsi_host_templ
 			p2(sht, &use->sht);
 		if (p3)
 			p3(sht, &use->sht);
+		if (p5)
+			p5(sht, &use->sht);
 		if (p4)		/* last: it wraps the slots as the others left them */
 			p4(sht, &use->sht);
 		use->driver = sht;
@@ -91,7 +94,8 @@ static inline struct scsi_host_template *kb_sht_box(const struct scsi_host_templ
 
 #define scsi_host_alloc(sht, privsize)	\
 	scsi_host_alloc(kb_sht_box(sht, KB_SHT_PATCH_SLAVE_CONFIGURE, KB_SHT_PATCH_QUEUECOMMAND, \
-				   KB_SHT_PATCH_ATTRS, KB_SHT_PATCH_CMND), privsize)
+				   KB_SHT_PATCH_ATTRS, KB_SHT_PATCH_CMND, KB_SHT_PATCH_BIOS_PARAM), \
+			privsize)
 #endif
 #ifndef KB_SHT_PATCH_SLAVE_CONFIGURE
 #define KB_SHT_PATCH_SLAVE_CONFIGURE	NULL
@@ -104,4 +108,7 @@ static inline struct scsi_host_template *kb_sht_box(const struct scsi_host_templ
 #endif
 #ifndef KB_SHT_PATCH_CMND
 #define KB_SHT_PATCH_CMND	NULL
+#endif
+#ifndef KB_SHT_PATCH_BIOS_PARAM
+#define KB_SHT_PATCH_BIOS_PARAM	NULL
 #endif

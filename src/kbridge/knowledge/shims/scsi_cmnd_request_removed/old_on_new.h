@@ -23,6 +23,12 @@
  * No init_cmd_priv trampoline (which would store it once per request): the
  * core skips that zeroing for a template with init_cmd_priv.
  *
+ * scsi_done (scsi_queuecommand_lck_done_removed): 5.10's midlayer set
+ * cmd->scsi_done to the submitter's completion before each queuecommand
+ * call; the queuecommand trampoline sets it to the kernel's scsi_done(),
+ * which dispatches to those completions. A driver's own store (its _lck's
+ * done, or a completion of its own) stays until the next queuecommand.
+ *
  * SCp: driver scratch that 5.10's scsi_init_command() zeroed with the rest
  * of the command each time it prepared one for the block layer. The newer
  * core zeroes the private area (so the appended SCp) at each block-layer
@@ -59,6 +65,8 @@ static inline typeof(((struct scsi_host_template *)0)->KB_CMND_QC_SLOT((struct S
 kb_cmnd_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *cmd)
 {
 	kb_cmnd_enter(cmd);
+	/* 5.10's midlayer set the command's completion before each queuecommand call */
+	cmd->scsi_done = scsi_done;
 	if (kb_sht_driver(shost->hostt)->init_cmd_priv && cmd->submitter == SUBMITTED_BY_BLOCK_LAYER)
 		memset(&cmd->SCp, 0, sizeof(cmd->SCp));
 	return kb_cmnd_next(shost->hostt)->KB_CMND_QC_SLOT(shost, cmd);

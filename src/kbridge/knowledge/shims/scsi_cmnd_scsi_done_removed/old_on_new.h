@@ -21,12 +21,27 @@
  * of if/else, a void return); a comma instead of the conditional would draw
  * gcc's "left-hand operand of comma expression has no effect". A driver of
  * this API never calls scsi_done() by itself (the function did not exist for
- * drivers); one that assigns cmd->scsi_done does not build.
+ * drivers). One that assigns cmd->scsi_done builds only where the member is
+ * appended to its view (scsi_cmnd_request_removed's wrapper, which
+ * scsi_queuecommand_lck_done_removed brings): then the call goes to what
+ * the member holds, unless that is empty or scsi_done() itself.
  */
 #include <scsi/scsi_cmnd.h>
 
 static inline void kb_scsi_cmnd_done(struct scsi_cmnd *cmd)
 {
+#ifdef KB_SCSI_CMND_TAIL_WRAP
+	/*
+	 * The driver's view has the member (scsi_cmnd_request_removed's wrapper,
+	 * with scsi_queuecommand_lck_done_removed): call what it holds, as 5.10
+	 * did -- scsi_done() as the queuecommand trampoline set it, the _lck's
+	 * done the driver stored (scsi_done() too), or a completion of its own.
+	 */
+	if (cmd->scsi_done && cmd->scsi_done != scsi_done) {
+		cmd->scsi_done(cmd);
+		return;
+	}
+#endif
 	scsi_done(cmd);
 }
 

@@ -18,4 +18,11 @@ static inline void kb_scsi_done(struct scsi_cmnd *cmd)
 	cmd->scsi_done(cmd);
 }
 
-#define scsi_done(cmd)	kb_scsi_done(cmd)
+/*
+ * An object-like name, so that the newer drivers' `void (*done)(struct scsi_cmnd *) =
+ * scsi_done;` (upstream's conversion of the _lck functions) takes a function of the
+ * completion's type too. The member cmd->scsi_done is not named after this point by this
+ * kernel's headers (DEF_SCSI_QCMD's body, the one use, is replaced by
+ * scsi_queuecommand_lck_done_removed for such a driver), nor by a driver of the newer API.
+ */
+#define scsi_done	kb_scsi_done

@@ -57,6 +57,12 @@ struct kb_sdc_box {
 	struct scsi_host_template sht;			/* what the core sees */
 	const struct scsi_host_template *driver;	/* the driver's own */
 };
+#ifdef KB_BP_HOST_ALLOC
+/* kb_bios_param_trampoline finds the driver's template as in its own box */
+static_assert(offsetof(struct kb_sdc_box, sht) == offsetof(struct kb_bp_box, sht) &&
+	      offsetof(struct kb_sdc_box, driver) == offsetof(struct kb_bp_box, driver),
+	      "kbridge: scsi_sdev_configure's and scsi_bios_param_gendisk's template boxes differ");
+#endif
 
 static inline int kb_sdev_configure_trampoline(struct scsi_device *sdev)
 {
@@ -96,6 +102,11 @@ static inline struct scsi_host_template *kb_sdc_box(const struct scsi_host_templ
 	if (use->driver != sht) {
 		use->sht = *sht;
 		use->sht.slave_configure = kb_sdev_configure_trampoline;
+#ifdef KB_BP_HOST_ALLOC
+		/* scsi_bios_param_gendisk's new_on_old: its slot in this one copy (same box layout) */
+		if (sht->bios_param)
+			use->sht.kb_bios_param_kernel = kb_bios_param_trampoline;
+#endif
 		use->driver = sht;
 	}
 	mutex_unlock(&lock);
@@ -107,7 +118,9 @@ static inline struct Scsi_Host *kb_scsi_host_alloc(const struct scsi_host_templa
 {
 	if (sht->sdev_configure)
 		return scsi_host_alloc(kb_sdc_box(sht), privsize);
-#ifdef KB_SCSI_HOST_ALLOC_COPY
+#if defined(KB_BP_HOST_ALLOC)
+	return kb_bp_host_alloc(sht, privsize);	/* bios_param's copy, or the const shim's */
+#elif defined(KB_SCSI_HOST_ALLOC_COPY)
 	return kb_scsi_host_alloc_copy(sht, privsize);
 #else
 	return scsi_host_alloc((struct scsi_host_template *)sht, privsize);

@@ -12,6 +12,8 @@
  *	int result;			<- the kernel's last member, in place
  *	struct request *request;	<- appended: offset sizeof(kernel's struct)
  *	struct scsi_pointer SCp;	<- appended
+ *	void (*scsi_done)(struct scsi_cmnd *);	<- appended (5.10's completion pointer,
+ *					   for scsi_queuecommand_lck_done_removed)
  *	};				<- the end of struct scsi_cmnd
  *	struct kb_scsi_cmnd_kernel_tail { unsigned char *kb_host_scribble
  *
@@ -37,13 +39,15 @@
 
 struct request;
 
-#if defined(host_scribble) || defined(request) || defined(SCp) || defined(result)
-#error "kbridge: host_scribble, request, SCp or result is already a macro; the scsi_cmnd_request_removed wrapper of <scsi/scsi_cmnd.h> cannot append to struct scsi_cmnd"
+#if defined(host_scribble) || defined(request) || defined(SCp) || defined(result) || \
+	defined(scsi_done)
+#error "kbridge: host_scribble, request, SCp, result or scsi_done is already a macro; the scsi_cmnd_request_removed wrapper of <scsi/scsi_cmnd.h> cannot append to struct scsi_cmnd"
 #endif
 #define host_scribble	host_scribble; \
 		int result; \
 		struct request *request; \
 		struct scsi_pointer SCp; \
+		void (*scsi_done)(struct scsi_cmnd *); \
 	}; \
 	struct kb_scsi_cmnd_kernel_tail { \
 		unsigned char *kb_host_scribble
