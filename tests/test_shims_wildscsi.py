@@ -27,6 +27,26 @@ from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
 
 
+# the module around each fixture's host template kbt_sht: one host, allocated at init
+HOST_MAIN = """static struct Scsi_Host *kbt_host;
+
+static int __init kbt_init(void)
+{
+	kbt_host = scsi_host_alloc(&kbt_sht, 0);
+	return kbt_host ? 0 : -ENOMEM;
+}
+
+static void __exit kbt_exit(void)
+{
+	scsi_host_put(kbt_host);
+}
+
+module_init(kbt_init);
+module_exit(kbt_exit);
+MODULE_LICENSE("GPL");
+"""
+
+
 def _write(d: Path, name: str, body: str) -> Path:
     d.mkdir(parents=True)
     (d / "Kbuild").write_text(f"obj-m += {name}.o\n")
@@ -142,23 +162,7 @@ static struct scsi_host_template kbt_sht = {{
 	.this_id = -1,
 }};
 
-static struct Scsi_Host *kbt_host;
-
-static int __init kbt_init(void)
-{{
-	kbt_host = scsi_host_alloc(&kbt_sht, 0);
-	return kbt_host ? 0 : -ENOMEM;
-}}
-
-static void __exit kbt_exit(void)
-{{
-	scsi_host_put(kbt_host);
-}}
-
-module_init(kbt_init);
-module_exit(kbt_exit);
-MODULE_LICENSE("GPL");
-""")
+{HOST_MAIN}""")
 
 
 def test_scsi_queuecommand_lck_done_removed_probes(roots_ready) -> None:  # type: ignore[no-untyped-def]
@@ -210,23 +214,7 @@ static struct scsi_host_template kbt_sht = {{
 {slot}	.this_id = -1,
 }};
 
-static struct Scsi_Host *kbt_host;
-
-static int __init kbt_init(void)
-{{
-	kbt_host = scsi_host_alloc(&kbt_sht, 0);
-	return kbt_host ? 0 : -ENOMEM;
-}}
-
-static void __exit kbt_exit(void)
-{{
-	scsi_host_put(kbt_host);
-}}
-
-module_init(kbt_init);
-module_exit(kbt_exit);
-MODULE_LICENSE("GPL");
-""")
+{HOST_MAIN}""")
 
 
 def test_scsi_bios_param_gendisk_probes(roots_ready) -> None:  # type: ignore[no-untyped-def]
