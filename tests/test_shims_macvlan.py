@@ -590,17 +590,24 @@ def test_slots_named_null_take_the_cores_default_on_510(trees, tmp_path):  # typ
     trampoline called the NULL pointer on `bridge fdb add ... self` (an oops) where 5.10's
     core takes ndo_dflt_fdb_add. Now each trampoline does what the core does with an empty
     slot. Its own small boot (marked sweep: kept out of the default run)."""
+    _fdb_null_in_guest(FDB_NULL, NEWEST, targets.resolve(OLDEST, trees=trees), trees, tmp_path)
+
+
+def _fdb_null_in_guest(src, home: str, target, trees, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """kbtest_fdb_null (*src*, written for *home*) bridged with the layer for the oldest and
+    the newest kernel, built for *target* and run there: every slot trampoline chosen, and the
+    check script prints what the core does with the NULL slots (EXPECTED_FDB_NULL)."""
     from kbridge.actions.guest.runner import run_guest
 
-    old, home = targets.resolve(OLDEST, trees=trees), targets.resolve(NEWEST, trees=trees)
+    kernels = [targets.resolve(s, trees=trees) for s in (OLDEST, NEWEST)]
     out = tmp_path / "out"
-    rep = bridge(drv_mod.load(FDB_NULL), [home, old], "layer", out)
+    rep = bridge(drv_mod.load(src), kernels, "layer", out, home=home)
     assert rep.ok, rep.unbridged
     assert {"ndo_fdb_add_notified", "ndo_fdb_del_notified", "ndo_netpoll_setup_no_info"} <= \
         {str(x["rule"]) for x in rep.shims}
-    ok, why = _build(out, old)
+    ok, why = _build(out, target)
     assert ok, why
-    g = run_guest([out / "kbtest_fdbnull.ko"], old.release, test_script=_script(tmp_path, FDB_NULL / "check.sh"),
+    g = run_guest([out / "kbtest_fdbnull.ko"], target.release, test_script=_script(tmp_path, FDB_NULL / "check.sh"),
                   extra_modules=["netconsole"], timeout=300, tools=True)
     seen = _seen_prefix(g.test_output, "kbn ")
     assert g.ok and not _diff(EXPECTED_FDB_NULL, seen), (_diff(EXPECTED_FDB_NULL, seen), g.reasons, g.problems)
@@ -628,18 +635,5 @@ def test_slots_named_null_take_the_cores_default_on_newest(trees, tmp_path):  # 
     """The same for a 5.10-style table bridged to the newest kernel (old_on_new trampolines):
     the newest core with a NULL slot takes ndo_dflt_fdb_add/del (and notifies) and calls no
     netpoll callback; with the trampoline in the slot the NULL was called."""
-    from kbridge.actions.guest.runner import run_guest
-
-    old, new = targets.resolve(OLDEST, trees=trees), targets.resolve(NEWEST, trees=trees)
-    src = _fdb_null_old(tmp_path / "src")
-    out = tmp_path / "out"
-    rep = bridge(drv_mod.load(src), [old, new], "layer", out, home=OLDEST)
-    assert rep.ok, rep.unbridged
-    assert {"ndo_fdb_add_notified", "ndo_fdb_del_notified", "ndo_netpoll_setup_no_info"} <= \
-        {str(x["rule"]) for x in rep.shims}
-    ok, why = _build(out, new)
-    assert ok, why
-    g = run_guest([out / "kbtest_fdbnull.ko"], new.release, test_script=_script(tmp_path, FDB_NULL / "check.sh"),
-                  extra_modules=["netconsole"], timeout=300, tools=True)
-    seen = _seen_prefix(g.test_output, "kbn ")
-    assert g.ok and not _diff(EXPECTED_FDB_NULL, seen), (_diff(EXPECTED_FDB_NULL, seen), g.reasons, g.problems)
+    _fdb_null_in_guest(_fdb_null_old(tmp_path / "src"), OLDEST, targets.resolve(NEWEST, trees=trees),
+                       trees, tmp_path)
