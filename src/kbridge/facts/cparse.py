@@ -58,7 +58,8 @@ from kbridge.facts.kversion import VERSION_MACRO, VERSION_SYMBOL, kernel_version
 # Bump when the rows produced change meaning; it is part of the cache key.
 # 11: #if integer literals read as C reads them (010 is 8), ifexpr.c_integer.
 # 12: __GNUC__/__GNUC_MINOR__/__GNUC_PATCHLEVEL__ from the tree's CONFIG_GCC_VERSION.
-PARSER_VERSION = 12
+# 13: __SYSFS_FUNCTION_ALTERNATIVE(MEMBERS...) members flattened into their struct.
+PARSER_VERSION = 13
 
 _LANGUAGE = ts.Language(tsc.language())
 
@@ -181,7 +182,13 @@ _SKIP = (rb"/\*.*?(?:\*/|\Z)"                      # /* comment */ (possibly unt
 #   DECLARE_FLEX_ARRAY(TYPE, name)              -> TYPE name[]
 #   __bpf_md_ptr(TYPE, name)                    -> TYPE name
 #   DEFINE_SNMP_STAT(TYPE, name)                -> TYPE *name
-_GROUPS = {b"struct_group": 1, b"struct_group_attr": 2, b"struct_group_tagged": 2, b"__struct_group": 3}
+#   __SYSFS_FUNCTION_ALTERNATIVE(MEMBERS...)    -> MEMBERS... (7.x <linux/sysfs.h>: an
+#                                                  anonymous struct or union, no name to
+#                                                  drop; it wraps device_attribute.show/store,
+#                                                  attribute_group.is_visible, kobj_attribute)
+# The value is how many leading arguments are not members (the group's names).
+_GROUPS = {b"struct_group": 1, b"struct_group_attr": 2, b"struct_group_tagged": 2, b"__struct_group": 3,
+           b"__SYSFS_FUNCTION_ALTERNATIVE": 0}
 _MEMBER_MACROS = tuple(_GROUPS) + (b"DECLARE_BITMAP", b"DECLARE_FLEX_ARRAY", b"__DECLARE_FLEX_ARRAY",
                                    b"__bpf_md_ptr", b"DEFINE_SNMP_STAT")
 
