@@ -38,7 +38,7 @@ LOCK = Path(__file__).resolve().parent / "mutations.lock"
 @dataclass(frozen=True)
 class Mutation:
     name: str
-    file: str       # relative to SHIMS
+    file: str       # relative to SHIMS (a fragment: ../fragments/NAME.h)
     old: str
     new: str
     test: str       # pytest node id, relative to the repository
@@ -72,6 +72,7 @@ def apply(m: Mutation, dest: Path) -> None:
     """Copy the shim library to *dest* and apply *m* there; AssertionError if its text is not
     found exactly once (the table is stale)."""
     shutil.copytree(SHIMS, dest)
+    shutil.copytree(SHIMS.parent / "fragments", dest.parent / "fragments")
     f = dest / m.file
     text = f.read_text()
     count = text.count(m.old)
@@ -94,7 +95,7 @@ def run(m: Mutation, *, python: str = sys.executable) -> Outcome:
     with tempfile.TemporaryDirectory(prefix=f"kbridge-mutation-{m.name}-") as tmp:
         dest = Path(tmp) / "shims"
         apply(m, dest)
-        env = dict(os.environ, KBRIDGE_SHIMS_DIR=str(dest))
+        env = dict(os.environ, KBRIDGE_SHIMS_DIR=str(dest), KBRIDGE_FRAGMENTS_DIR=str(dest.parent / "fragments"))
         t0 = time.monotonic()
         # -n 0: pyproject's addopts run the suite on xdist workers, where -x ends a failing run
         # as "interrupted" (exit 2, not 1): every caught mutation read MISSED (session 11)

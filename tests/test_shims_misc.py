@@ -25,8 +25,9 @@ import shutil
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, newest_series, probe_states, release
 from kbridge.actions.bridge import bridge
+from kbridge.actions.guest import runner
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
@@ -108,6 +109,8 @@ def _entry(series: str) -> Entry:
 
 
 def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    if name == "test_wq_bh_percpu_runs_alike_on_612_and_newest":
+        return [_wq_bh_entry("6.12"), _wq_bh_entry(newest_series())]
     return [_entry(params["series"])] if name == "test_native_and_bridged_behave_alike_in_one_guest" else []
 
 
@@ -122,3 +125,42 @@ def test_native_and_bridged_behave_alike_in_one_guest(series, shared_boot):  # t
             "; ".join(f"{k}: {seen[side].get(k, 'missing')}" for k in names if seen[side].get(k) != "ok")
     assert any("kbtest_misc_old: ok" in x for x in g.dmesg)
     assert any("kbtest_misc_new: ok" in x for x in g.dmesg)
+
+
+# wq_percpu_flag on each series: 7.2 and 7.3 take WQ_PERCPU with WQ_BH (__WQ_BH_ALLOWS);
+# Debian's 6.12 declares the enumerator, never reads it, and refuses it beside WQ_BH
+# (alloc_workqueue: WARN, NULL), so a 7.3 driver's WQ_BH | WQ_PERCPU (rtw88_usb) needs the
+# shim there as on 5.10 and 6.1 (review12: 6.12 answered "new", and got no shim)
+@pytest.mark.parametrize("series", ["5.10", "6.1", "6.12", "7.2", "7.3"])
+def test_wq_percpu_flag_is_old_where_a_bh_workqueue_refuses_it(series, roots_ready):  # type: ignore[no-untyped-def]
+    want = "new" if series in ("7.2", "7.3") else "old"
+    assert probe_states(series, ["wq_percpu_flag"]) == {"wq_percpu_flag": want}
+
+
+WQ_BH = FIXTURES / "layer" / "kbtest_wq_bh"
+
+
+def _wq_bh_entry(series: str) -> Entry:
+    """kbtest_wq_bh (7.3's WQ_BH | WQ_PERCPU): natively on the newest kernel, bridged (layer)
+    on *series*, in that kernel's shared boot."""
+    def build(dest):  # type: ignore[no-untyped-def]
+        newest = newest_series()
+        path = WQ_BH
+        if series != newest:
+            path = dest / f"kbtest_wq_bh-{series}"
+            rep = bridge(drv_mod.load(WQ_BH), [targets.resolve(newest), targets.resolve(series)],
+                         "layer", path)
+            assert not rep.unbridged, rep.unbridged
+            assert "## wq_percpu_flag (new_on_old)" in (path / "compat" / "RULES.md").read_text()
+        b, built = runner.build_for(path, release(series), dest / f"b-{series}")
+        assert b.ok, b.log
+        return built
+    return Entry(f"misc:wq_bh:{series}", series, build)
+
+
+@pytest.mark.slow
+def test_wq_bh_percpu_runs_alike_on_612_and_newest(shared_boot):  # type: ignore[no-untyped-def]
+    for s in ("6.12", newest_series()):
+        g = shared_boot(_wq_bh_entry(s))
+        assert g.ok, (s, g.reasons, g.problems)
+        assert any("kbtest_wq_bh: ok" in x for x in g.dmesg), (s, g.dmesg)

@@ -62,7 +62,10 @@ EXPECTED = {"lun0": "1", "lun0_type": "3", "lun0_vendor": "KBTEST", "lun1": "0",
             # the SG_SCSI_RESET ioctl: the core's own command to ->eh_device_reset_handler
             # (scsi_cmnd_request_removed's trampoline on 6.1 and later)
             "sgreset": "sgreset_0", "eh_calls": "1", "eh_req_ok": "1", "eh_scp_clean": "1",
-            "eh_priv_ok": "1"}
+            "eh_priv_ok": "1",
+            # a second host of the template after the driver changed its can_queue: the
+            # template copy the core gets on 6.1 and later (scsi_template_box) follows it
+            "host2_can_queue": "3"}
 
 
 # the state each rule's probe must find in each series' headers
@@ -252,3 +255,37 @@ def test_msi_attrib_alias_serves_only_entry_nr(tmp_path, read, refused):  # type
     assert rule in layer.used_rules([rule], drv)
     why = layer._refused_uses(rule.manifest.direction("old_on_new"), drv, rule)
     assert bool(why) is refused, why
+
+
+# the rules whose shim hands the core a copy of the driver's SCSI host template
+TEMPLATE_COPIES = [("scsi_slave_configure_removed", "old_on_new"),
+                   ("scsi_queuecommand_qc_status", "old_on_new"),
+                   ("scsi_host_attrs_to_groups", "old_on_new"),
+                   ("scsi_cmnd_request_removed", "old_on_new"),
+                   ("scsi_bios_param_gendisk", "new_on_old"),
+                   ("scsi_bios_param_gendisk", "old_on_new"),
+                   ("scsi_host_template_const", "new_on_old"),
+                   ("scsi_sdev_configure", "new_on_old")]
+
+
+@pytest.mark.parametrize("rid,direction", TEMPLATE_COPIES)
+@pytest.mark.parametrize("cookie", [True, False])
+def test_a_raid_class_cookie_is_refused_where_the_core_gets_a_template_copy(tmp_path, rid, direction,
+                                                                           cookie):  # type: ignore[no-untyped-def]
+    """raid_class matches a SCSI device to a driver's raid_function_template by comparing its
+    .cookie (the driver's &template) with sdev->host->hostt, which is the shims' copy: the
+    driver's devices would silently get no raid_devices entries (mpt3sas, myrb, myrs). Each
+    rule whose shim hands the core a copy refuses a driver that sets .cookie (review12: none
+    did, the bridge counted such a driver as bridged); a driver without it is not refused."""
+    from kbridge.actions.bridge import layer
+    from kbridge.knowledge import rules
+
+    (tmp_path / "kbt.c").write_text(
+        "#include <scsi/scsi_host.h>\n#include <linux/raid_class.h>\n"
+        "static struct scsi_host_template kbt_sht = { .name = \"kbt\" };\n"
+        + ("static struct raid_function_template kbt_raid = { .cookie = &kbt_sht };\n" if cookie
+           else "static struct raid_function_template kbt_raid = { .is_raid = NULL };\n"))
+    (tmp_path / "Kbuild").write_text("obj-m := kbt.o\n")
+    rule = rules.by_id(rules.load())[rid]
+    why = layer._refused_uses(rule.manifest.direction(direction), drv_mod.load(tmp_path), rule)
+    assert ("sets .cookie in an initializer" in why) is cookie, why

@@ -127,8 +127,9 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 # (tests/mutation_check.py) points it at an edited copy, in its child processes too.
 SHIMS_DIR = Path(os.environ.get("KBRIDGE_SHIMS_DIR") or Path(__file__).resolve().parent / "shims")
 # shared C a rule's shims instantiate (shim.toml ``fragments``): one mechanism for a
-# class of changes, e.g. bus_remove.h for every bus whose driver remove went int -> void
-FRAGMENTS_DIR = Path(__file__).resolve().parent / "fragments"
+# class of changes, e.g. bus_remove.h for every bus whose driver remove went int -> void;
+# KBRIDGE_FRAGMENTS_DIR replaces them as KBRIDGE_SHIMS_DIR the shims (the mutation check)
+FRAGMENTS_DIR = Path(os.environ.get("KBRIDGE_FRAGMENTS_DIR") or Path(__file__).resolve().parent / "fragments")
 
 KINDS = frozenset({
     "added", "removed", "changed", "renamed", "header_moved", "header_added",

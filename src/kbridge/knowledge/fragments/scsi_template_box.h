@@ -15,6 +15,15 @@
  * no shim needs to patch goes to the core unchanged. Past KB_SHT_BOXES
  * templates in one file, a copy is allocated per host and never freed (a
  * small leak on a path no driver takes, never a wrong call).
+ *
+ * The core reads the template at each scsi_host_alloc(), and drivers change
+ * theirs between two hosts (storvsc's can_queue from the device's channels,
+ * aic7xxx's name, scsi_debug's can_queue from a module parameter): when the
+ * driver's template differs from the one its copy was made from, the copy is
+ * made again from it, in place (the hosts of the template keep one copy, as
+ * they share the driver's own), with every shim's patch -- and a byte of the
+ * copy that changed since it was made (what the core, or the driver through
+ * shost->hostt, wrote there: 6.1's proc counter and directory) stays as it is.
  */
 #ifndef KB_SHT_BOX_H
 #define KB_SHT_BOX_H
@@ -22,6 +31,7 @@
 #include <linux/kernel.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 
 #define KB_SHT_BOXES 4
@@ -39,7 +49,30 @@ struct kb_sht_box {
 	const struct scsi_host_template *driver;	/* the driver's own */
 	struct kb_sht_group shost, sdev;		/* scsi_host_attrs_to_groups */
 	struct scsi_host_template cmnd_next;		/* scsi_cmnd_request_removed: the slots it wraps */
+	struct scsi_host_template src;			/* the driver's template the copy was made from */
+	struct scsi_host_template made;			/* the copy as made, before anyone wrote to it */
 };
+
+/*
+ * After the copy *box->sht was made again from the driver's changed template:
+ * the bytes of *live (the copy before) that differ from box->made (written since
+ * it was made) go back, the copy as made is remembered. Under the box's lock.
+ */
+static inline void kb_sht_keep_written(struct scsi_host_template *copy,
+				       const struct scsi_host_template *live,
+				       struct scsi_host_template *made)
+{
+	static struct scsi_host_template fresh;		/* under the caller's lock */
+	const unsigned char *l = (const unsigned char *)live, *m = (const unsigned char *)made;
+	unsigned char *c = (unsigned char *)copy;
+	size_t i;
+
+	fresh = *copy;
+	for (i = 0; i < sizeof(*copy); i++)
+		if (l[i] != m[i])
+			c[i] = l[i];
+	*made = fresh;
+}
 
 /* the driver's own template of a host whose template is a kb_sht_box copy */
 static inline const struct scsi_host_template *kb_sht_driver(const struct scsi_host_template *hostt)
@@ -74,7 +107,12 @@ static inline struct scsi_host_template *kb_sht_box(const struct scsi_host_templ
 		use = &boxes[i];
 	if (!use)
 		use = kzalloc(sizeof(*use), GFP_KERNEL | __GFP_NOFAIL);
-	if (use->driver != sht) {
+	if (use->driver != sht || memcmp(&use->src, sht, sizeof(*sht))) {
+		static struct scsi_host_template live;	/* under the lock */
+		bool again = use->driver == sht;
+
+		if (again)
+			live = use->sht;
 		use->sht = *sht;
 		if (p1)
 			p1(sht, &use->sht);
@@ -86,6 +124,11 @@ static inline struct scsi_host_template *kb_sht_box(const struct scsi_host_templ
 			p5(sht, &use->sht);
 		if (p4)		/* last: it wraps the slots as the others left them */
 			p4(sht, &use->sht);
+		if (again)
+			kb_sht_keep_written(&use->sht, &live, &use->made);
+		else
+			use->made = use->sht;
+		use->src = *sht;
 		use->driver = sht;
 	}
 	mutex_unlock(&lock);

@@ -24,6 +24,7 @@
 #include <scsi/scsi_host.h>
 #include <linux/blkdev.h>
 #include <linux/mutex.h>
+#include <linux/string.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsicam.h>
 
@@ -48,6 +49,8 @@
 struct kb_bp_box {
 	struct scsi_host_template sht;			/* what the core sees */
 	const struct scsi_host_template *driver;	/* the driver's own */
+	struct scsi_host_template src;			/* the driver's template the copy was made from */
+	struct scsi_host_template made;			/* the copy as made, before the core wrote to it */
 };
 
 static inline int kb_bios_param_trampoline(struct scsi_device *sdev, struct block_device *bdev,
@@ -70,10 +73,30 @@ static inline struct scsi_host_template *kb_bp_box(const struct scsi_host_templa
 	for (i = 0; i < KB_BP_BOXES && boxes[i].driver && !use; i++)
 		if (boxes[i].driver == sht)
 			use = &boxes[i];
-	if (!use && i < KB_BP_BOXES) {
+	if (!use && i < KB_BP_BOXES)
 		use = &boxes[i];
+	/* made again when the driver changed its template since (the core reads it at each
+	 * scsi_host_alloc); a byte the core wrote in the copy (5.10's and 6.1's proc counter
+	 * and directory, the module pointer) stays as it is */
+	if (use && (use->driver != sht || memcmp(&use->src, sht, sizeof(*sht)))) {
+		static struct scsi_host_template live, fresh;	/* under the lock */
+		bool again = use->driver == sht;
+		const unsigned char *l = (const unsigned char *)&live;
+		const unsigned char *m = (const unsigned char *)&use->made;
+		unsigned char *c = (unsigned char *)&use->sht;
+		size_t b;
+
+		if (again)
+			live = use->sht;
 		use->sht = *sht;
 		use->sht.kb_bios_param_kernel = kb_bios_param_trampoline;
+		fresh = use->sht;
+		if (again)
+			for (b = 0; b < sizeof(use->sht); b++)
+				if (l[b] != m[b])
+					c[b] = l[b];
+		use->made = fresh;
+		use->src = *sht;
 		use->driver = sht;
 	}
 	mutex_unlock(&lock);
