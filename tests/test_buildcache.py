@@ -75,6 +75,22 @@ def test_a_changed_byte_or_kbuild_variable_builds_again(tree61, tmp_path, cache,
     assert len(counted) == 3
 
 
+def test_the_extra_symbols_files_contents_are_part_of_the_key(tree61, tmp_path, cache, counted, monkeypatch):  # type: ignore[no-untyped-def]
+    # KBUILD_EXTRA_SYMBOLS names Module.symvers files of other modules (a compat module's):
+    # modpost reads them, so the same path with other contents is another build (review12)
+    src = _copy(tmp_path)
+    sym = tmp_path / "other" / "Module.symvers"
+    sym.parent.mkdir()
+    sym.write_text("0x00000000\tkb_other_a\t/tmp/other/kb\tEXPORT_SYMBOL_GPL\t\n")
+    monkeypatch.setenv("KBUILD_EXTRA_SYMBOLS", str(sym))
+    kbuild.build(drv_mod.load(src), tree61)
+    sym.write_text("0x00000000\tkb_other_b\t/tmp/other/kb\tEXPORT_SYMBOL_GPL\t\n")
+    kbuild.build(drv_mod.load(src), tree61)
+    assert len(counted) == 2, "a changed KBUILD_EXTRA_SYMBOLS file was given the old build"
+    kbuild.build(drv_mod.load(src), tree61)     # now the same again
+    assert len(counted) == 2
+
+
 def test_a_compile_error_is_kept_with_its_diagnostics(tree61, tmp_path, cache, counted):  # type: ignore[no-untyped-def]
     src = _copy(tmp_path)
     c = src / "hello.c"

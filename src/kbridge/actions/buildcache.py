@@ -116,6 +116,18 @@ def _tree_digest(tree, cache: Path) -> str | None:  # type: ignore[no-untyped-de
     return h.hexdigest()
 
 
+def _extra_symbols() -> list[tuple[str, str]]:
+    """The contents of the Module.symvers files KBUILD_EXTRA_SYMBOLS names (modpost reads
+    them: the same path with other exports is another build); a missing file by its path."""
+    out = []
+    for name in os.environ.get("KBUILD_EXTRA_SYMBOLS", "").split():
+        try:
+            out.append((name, hashlib.sha256(Path(name).read_bytes()).hexdigest()))
+        except OSError:
+            out.append((name, ""))
+    return out
+
+
 def key(cache: Path, src: Path, tree, argv: list[str], ignore) -> str | None:  # type: ignore[no-untyped-def]
     """The key of building *src* on *tree* with make *argv* (the module directory's path
     left out), or None when the run cannot be cached (a tree without a compile command:
@@ -128,7 +140,8 @@ def key(cache: Path, src: Path, tree, argv: list[str], ignore) -> str | None:  #
         return None
     env = sorted((k, v) for k, v in os.environ.items() if k in _ENV_EXACT or _ENV_PREFIX.match(k))
     h = hashlib.sha256()
-    h.update(json.dumps([FORMAT, argv, env, tree_part, _driver_digest(src, ignore)]).encode())
+    h.update(json.dumps([FORMAT, argv, env, tree_part, _driver_digest(src, ignore),
+                         _extra_symbols()]).encode())
     return h.hexdigest()
 
 
