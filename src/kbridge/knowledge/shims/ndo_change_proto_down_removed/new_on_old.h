@@ -29,7 +29,7 @@
  * before the refusal and no extack message is given ("Protodown not supported by device"
  * on the newer kernel), and a device not present answers -ENODEV before -EOPNOTSUPP.
  * Carrier changes outside the proto-down request are this kernel's own core behaviour
- * for every device (the newer kernels keep the carrier off while proto_down is set,
+ * for every device (7.2 and later keep the carrier off while proto_down is set,
  * 99f8efac7f99, and turn it on when clearing proto_down only when the lower device has
  * carrier): the layer changes neither. A driver that reads ops->ndo_start_xmit by name
  * is refused (shim.toml), and a table without .ndo_start_xmit gets no trampoline: the
