@@ -216,3 +216,35 @@ def test_the_old_disk_allocation_says_why_it_cannot_be_bridged():  # type: ignor
     assert _impossible([f], by_id, t61, t510) == {}
     _, left = classify("6.1", [f], set(), _impossible([f], by_id, t510, t61))
     assert left[0].covered_by == "rule" and "does not name the disk" in left[0].why
+
+
+def test_an_argument_a_shims_macro_discards_is_not_compiled(tmp_path):  # type: ignore[no-untyped-def]
+    """kfree_skb_reason's new_on_old is kfree_skb(skb): the reason is never compiled, so a
+    subsystem's SKB_DROP_REASON_* the older kernel lacks inside it is no predicted error
+    (macvlan@7.3 on 5.10 was predicted one not bridged, and bridge exited 1, while OUT built
+    clean). Columns are gcc's (tabs every 8). Failed before discarded.py (no such module)."""
+    from kbridge.actions.bridge import discarded
+    from kbridge.knowledge.rules import SHIMS_DIR
+
+    text = (SHIMS_DIR / "kfree_skb_reason" / "new_on_old.h").read_text()
+    assert discarded.discarded_params(text) == {"kfree_skb_reason": (2, frozenset({1}))}
+    assert discarded.discarded_params("#define f(a, b) g(a, /* b */ 0)\n#define h(...) x\n") == \
+        {"f": (2, frozenset({1}))}
+    d = tmp_path / "drv"
+    d.mkdir()
+    src = ("void x(struct sk_buff *skb)\n{\n"
+           "\tkfree_skb_reason(skb, SKB_DROP_REASON_X);\n"
+           "\tkfree_skb_reason(f(skb, \",\"), g(SKB_DROP_REASON_Y, 1)); foo(SKB_DROP_REASON_Z);\n}\n")
+    (d / "a.c").write_text(src)
+
+    class Drv:
+        path = d
+
+    kept = discarded.not_compiled(Drv(), [text])
+    line3, line4 = src.split("\n")[2], src.split("\n")[3]
+    col = lambda line, name: 8 + line.index(name)   # noqa: E731  (one leading tab)
+    assert not kept({"file": "a.c", "line": 3, "col": col(line3, "SKB_DROP_REASON_X")})
+    assert not kept({"file": "a.c", "line": 4, "col": col(line4, "SKB_DROP_REASON_Y")})
+    assert kept({"file": "a.c", "line": 4, "col": col(line4, "SKB_DROP_REASON_Z")})
+    assert kept({"file": "a.c", "line": 3, "col": col(line3, "skb,")})     # the skb is compiled
+    assert discarded.not_compiled(Drv(), [])({"file": "a.c", "line": 3, "col": 1})

@@ -138,10 +138,9 @@ STRATEGIES = ("layer", "inline")
 # and the oldest series with the newest (derived from the table: 7.3 today).
 OLDEST = "5.10"
 PAIRS = (("6.1", "6.12"), (OLDEST, newest_series()))
-# null_blk and macvlan do not bridge between 5.10 and the newest series yet (kbridge bridge
-# exits 1 on their unbridged APIs: the old bio-based queue, alloc_disk_node, zoned and
-# batching changes; macvlan, since session 10: struct vlan_pcpu_stats' counters u64 <->
-# u64_stats_t, proto-down (5.10's ndo slot, 7.3's bit) and 7.3's dev->rx_dropped):
+# 5.10's null_blk does not bridge to the newest series yet (kbridge bridge exits 1 on its
+# unbridged APIs: the old bio-based queue, alloc_disk_node; macvlan bridges both ways since
+# session 12):
 # bench/bench_differential.py runs every module of every pair and bench/README.md lists
 # what blocks each. The suite keeps the pairs' cases that bridge, so it stays green and
 # any regression in them fails it.
@@ -152,9 +151,12 @@ NOT_BRIDGED_YET = {(m, a, b) for m in ("null_blk", "macvlan")
     ("null_blk", newest_series(), OLDEST),
     # 5.10's macvlan on the newest: vlan_pcpu_stats_u64_stats_t, dev_core_stats_inc and
     # ndo_change_proto_down_removed (old_on_new; session 11) -- the scenario's protodown
-    # and counters included. The other way is left: the newest macvlan's
-    # dev->change_proto_down has no bridge to 5.10's ndo slot yet (bench/README.md)
-    ("macvlan", OLDEST, newest_series())}
+    # and counters included
+    ("macvlan", OLDEST, newest_series()),
+    # the newest macvlan on 5.10 (session 12): its dev->change_proto_down through 5.10's
+    # ndo_change_proto_down slot (ndo_change_proto_down_removed, new_on_old: a trampoline
+    # reading the device's bit) and kfree_skb_reason's dropped reason not compiled
+    ("macvlan", newest_series(), OLDEST)}
 CASES = [(m, a, b) for m in MODULES for x, y in PAIRS for a, b in ((x, y), (y, x))
          if (m, a, b) not in NOT_BRIDGED_YET]
 

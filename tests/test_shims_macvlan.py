@@ -23,6 +23,9 @@ across 5.10 <-> 7.3 yet: bench/README.md, "macvlan 5.10 <-> 7.3, session 8").
     netif_inherit_tso_max() after netif_set_tso_max_size(), kfree_skb_reason() running the
     skb's destructor (kfree_skb_reason), work on system_dfl_wq /
     system_percpu_wq run by an unbound / a per-CPU kworker (system_dfl_percpu_wq).
+  - kbtest_pdown_new: two devices of one ops table, one setting dev->change_proto_down:
+    proto_down (sysfs, rtnetlink) accepted and carried out for it, refused for the other
+    (ndo_change_proto_down_removed, new_on_old: the trampoline in 5.10's slot reads the bit);
   - kbtest_vlanstats_new: struct vlan_pcpu_stats' counters through u64_stats_inc/add/read and
     the kernel's macvlan_count_rx (vlan_pcpu_stats_u64_stats_t); kbtest_rxdrop_old built for
     5.10 itself: the pre-5.18 drop counters, the lines its bridged build must print on 7.3.
@@ -32,7 +35,8 @@ across 5.10 <-> 7.3 yet: bench/README.md, "macvlan 5.10 <-> 7.3, session 8").
   a struct sockaddr (before 6.16), bridged to it; and kbtest_netmisc_new built for that
   kernel itself (its lines there are EXPECTED_MISC, which the 5.10 boot must print).
   Also kbtest_vlanstats_new natively and in its 5.10 form bridged (++, +=, plain reads on
-  u64_stats_t members), and kbtest_rxdrop_old bridged (dev_core_stats_inc old_on_new).
+  u64_stats_t members), and kbtest_rxdrop_old bridged (dev_core_stats_inc old_on_new);
+  kbtest_pdown_new built for that kernel itself (its lines are EXPECTED_PDOWN).
 
 Each check failed with its shim stubbed before it passed (the commit messages say how).
 Not covered: the kernel's own macvtap.ko binding to a bridged macvlan's exports -- their
@@ -197,6 +201,28 @@ def _seen_fdb(output: str, dev: str) -> dict[str, str]:
     return _seen_prefix(output, f"kbf {dev} ")
 
 
+PDOWN_NEW = FIXTURES / "layer" / "kbtest_pdown_new"
+
+# what kbtest_pdown_new's check.sh prints on its own kernel (the newest; test_older_on_newest
+# checks it there): proto_down through sysfs and rtnetlink is accepted for kbpd0, which sets
+# dev->change_proto_down (the carrier off while it is set, on again after), and refused for
+# kbpd1 of the same ops table, which does not (ip exits 2); 5.10 asks the table's
+# ndo_change_proto_down slot instead (ndo_change_proto_down_removed, new_on_old)
+_PD_ON = {"carrier0": "1", "sysfs_on": "set", "sysfs_on_value": "1", "sysfs_on_carrier": "0",
+          "sysfs_off": "set", "sysfs_off_value": "0", "sysfs_off_carrier": "1",
+          "nl_on_rc": "0", "nl_on_value": "1", "nl_on_carrier": "0",
+          "nl_off_rc": "0", "nl_off_value": "0", "nl_off_carrier": "1"}
+_PD_OFF = {"carrier0": "1", "sysfs_on": "refused", "sysfs_on_value": "0", "sysfs_on_carrier": "1",
+           "sysfs_off": "refused", "sysfs_off_value": "0", "sysfs_off_carrier": "1",
+           "nl_on_rc": "2", "nl_on_value": "0", "nl_on_carrier": "1",
+           "nl_off_rc": "2", "nl_off_value": "0", "nl_off_carrier": "1"}
+EXPECTED_PDOWN = {"kbpd0": _PD_ON, "kbpd1": _PD_OFF}
+
+
+def _seen_pdown(output: str) -> dict[str, dict[str, str]]:
+    return {d: _seen_prefix(output, f"kbp {d} ") for d in ("kbpd0", "kbpd1")}
+
+
 def _fdb_old(dest):  # type: ignore[no-untyped-def]
     """kbtest_fdb_new written for 5.10: ndo_fdb_add without notified, ndo_fdb_del(ndm, tb, dev,
     addr, vid), ndo_netpoll_setup(dev, npinfo); its device kbfdb1 (the newest kernel's own
@@ -345,7 +371,7 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
     old, home = targets.resolve(OLDEST, trees=trees), targets.resolve(NEWEST, trees=trees)
     done = _bridged([("rtnl", RTNL_NEW, home), ("prov", MACVLAN_PROV, home), ("rx", RX_NEW, home),
                      ("mac", MACADDR_NEW, home), ("misc", MISC_NEW, home), ("fdb", FDB_NEW, home),
-                     ("vlanstats", VLANSTATS_NEW, home)],
+                     ("vlanstats", VLANSTATS_NEW, home), ("pdown", PDOWN_NEW, home)],
                     old, tmp_path)
     rules = {n: {str(x["rule"]) for x in done[(n, "layer")][1].shims}
              for n in ("rtnl", "prov", "rx", "mac", "misc", "fdb")}
@@ -356,6 +382,8 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
     assert "dev_set_mac_address_sockaddr_storage" in rules["mac"]
     assert ("vlan_pcpu_stats_u64_stats_t", "new_on_old") in \
         {(str(x["rule"]), x["direction"]) for x in done[("vlanstats", "layer")][1].shims}
+    assert ("ndo_change_proto_down_removed", "new_on_old") in \
+        {(str(x["rule"]), x["direction"]) for x in done[("pdown", "layer")][1].shims}
     assert {"macvlan_common_newlink_params", "macvlan_dev_dev_tracker", "netdev_hold_tracker",
             "rtnl_newlink_params", "macvlan_bc_queue_len"} <= rules["prov"]
     # struct macvlan_dev (dev_tracker, bc_queue_len_req added) and struct rtnl_link_ops
@@ -371,10 +399,11 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
     kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("prov", "layer")][0] / "macvlan.ko",
            done[("rx", "layer")][0] / "kbtest_rx.ko", done[("mac", "layer")][0] / "kbtest_macaddr.ko",
            done[("misc", "layer")][0] / "kbtest_netmisc.ko", done[("fdb", "layer")][0] / "kbtest_fdb.ko",
-           done[("vlanstats", "layer")][0] / "kbtest_vlanstats.ko", rxdrop / "kbtest_rxdrop.ko"]
+           done[("vlanstats", "layer")][0] / "kbtest_vlanstats.ko", rxdrop / "kbtest_rxdrop.ko",
+           done[("pdown", "layer")][0] / "kbtest_pdown.ko"]
     script = _script(tmp_path, RTNL_NEW / "check.sh", MACVLAN_PROV / "check.sh", RX_NEW / "check.sh",
                      MACADDR_NEW / "check.sh", MISC_NEW / "check.sh", FDB_NEW / "check.sh",
-                     VLANSTATS_NEW / "check.sh", RXDROP_OLD / "check.sh")
+                     VLANSTATS_NEW / "check.sh", RXDROP_OLD / "check.sh", PDOWN_NEW / "check.sh")
     g = run_guest(kos, old.release, test_script=script, extra_modules=["dummy", "netconsole"], timeout=300,
                   tools=True)
     assert g.ok, (g.reasons, g.problems, g.test_output)
@@ -398,6 +427,9 @@ def test_newest_on_510_in_guest(trees, tmp_path):  # type: ignore[no-untyped-def
     # the pre-5.18 drop counters on their own kernel: what the bridged module must print on
     # the newest
     assert _seen_rxdrop(g.test_output) == EXPECTED_RXDROP, g.test_output
+    # dev->change_proto_down per device through 5.10's ndo_change_proto_down slot: the device
+    # that sets the bit accepted and carried out, its sibling of the same table refused
+    assert _seen_pdown(g.test_output) == EXPECTED_PDOWN, g.test_output
 
 
 @pytest.mark.slow
@@ -442,14 +474,18 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
     shutil.copytree(FDB_NEW, fdb)
     ok, why = _build(fdb, new)
     assert ok, why
+    pdown = tmp_path / "kbtest_pdown_native"
+    shutil.copytree(PDOWN_NEW, pdown)
+    ok, why = _build(pdown, new)
+    assert ok, why
     kos = [done[("rtnl", "layer")][0] / "kbtest_rtnl.ko", done[("rx", "layer")][0] / "kbtest_rx.ko",
            done[("mac", "layer")][0] / "kbtest_macaddr.ko", misc / "kbtest_netmisc.ko",
            fdb / "kbtest_fdb.ko", done[("fdb", "layer")][0] / "kbtest_fdb_old.ko",
            vlanstats / "kbtest_vlanstats.ko", done[("vlanstats", "layer")][0] / "kbtest_vlanstats_old.ko",
-           done[("rxdrop", "layer")][0] / "kbtest_rxdrop.ko"]
+           done[("rxdrop", "layer")][0] / "kbtest_rxdrop.ko", pdown / "kbtest_pdown.ko"]
     script = _script(tmp_path, RTNL_NEW / "check.sh", RX_NEW / "check.sh", MACADDR_NEW / "check.sh",
                      MISC_NEW / "check.sh", FDB_NEW / "check.sh", VLANSTATS_NEW / "check.sh",
-                     RXDROP_OLD / "check.sh")
+                     RXDROP_OLD / "check.sh", PDOWN_NEW / "check.sh")
     g = run_guest(kos, new.release, test_script=script, extra_modules=["dummy", "netconsole"], timeout=300,
                   tools=True)
     assert g.ok, (g.reasons, g.problems, g.test_output)
@@ -472,6 +508,8 @@ def test_older_on_newest_in_guest(trees, tmp_path):  # type: ignore[no-untyped-d
     # atomic_long_inc/add/read on dev->rx_dropped, tx_dropped, rx_nohandler (gone in 5.18)
     # through dev->core_stats: what the module prints, and user space reads, on 5.10
     assert _seen_rxdrop(g.test_output) == EXPECTED_RXDROP, g.test_output
+    # the newest kernel's own kbtest_pdown_new (EXPECTED_PDOWN, which 5.10 must match)
+    assert _seen_pdown(g.test_output) == EXPECTED_PDOWN, g.test_output
 
 
 @pytest.mark.parametrize("direction,body,refused", [

@@ -309,7 +309,7 @@ static inline int kb_phy_ts_info(struct phy_device *phydev, struct kernel_ethtoo
 /* --- the per-device bits, at NETDEV_POST_INIT ------------------------------ */
 
 /* only when a per-device bit is bridged (netdev_lltx / netdev_change_proto_down in this OUT) */
-#if defined(KB_NETDEV_LLTX_BRIDGED) || defined(KB_NETDEV_CPD_BRIDGED)
+#if defined(KB_NETDEV_LLTX_BRIDGED) || defined(KB_NETDEV_CPD_BRIDGED) || defined(KB_NETDEV_CPD_NDO)
 
 static __maybe_unused int kb_netdev_bits_event(struct notifier_block *nb, unsigned long event, void *ptr)
 {
@@ -324,6 +324,16 @@ static __maybe_unused int kb_netdev_bits_event(struct notifier_block *nb, unsign
 #ifdef KB_NETDEV_CPD_BRIDGED
 	if (dev->change_proto_down)
 		dev->priv_flags |= IFF_CHANGE_PROTO_DOWN;
+#endif
+#ifdef KB_NETDEV_CPD_NDO
+	/* 5.10 .. 5.16: the ops table's ndo_change_proto_down slot carries the bit's meaning
+	 * (rules/ndo_change_proto_down_removed/new_on_old.h fills it where the table
+	 * designates .ndo_start_xmit); a device whose table has no trampoline would be
+	 * refused IFLA_PROTO_DOWN silently: say so */
+	if (dev->change_proto_down && !dev->netdev_ops->ndo_change_proto_down)
+		netdev_warn(dev, "kbridge: change_proto_down is set but the device's net_device_ops "
+			    "has no ndo_change_proto_down trampoline (no .ndo_start_xmit designated): "
+			    "this kernel refuses IFLA_PROTO_DOWN for it\n");
 #endif
 	return NOTIFY_DONE;
 }

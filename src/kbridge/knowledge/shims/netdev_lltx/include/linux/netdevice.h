@@ -24,7 +24,8 @@
 #if (!defined(KB_HAVE_NETDEV_LLTX) || !defined(KB_HAVE_NETDEV_CHANGE_PROTO_DOWN)) && \
 	!defined(KB_NETDEV_TAIL_BITS_WRAP) && \
 	(__has_include("rules/netdev_lltx/new_on_old.h") || \
-	 __has_include("rules/netdev_change_proto_down/new_on_old.h"))
+	 __has_include("rules/netdev_change_proto_down/new_on_old.h") || \
+	 __has_include("rules/ndo_change_proto_down_removed/new_on_old.h"))
 #define KB_NETDEV_TAIL_BITS_WRAP
 #include <linux/build_bug.h>
 /* ALIGN(): <linux/align.h> since 5.11, <linux/kernel.h> before (5.10) */
@@ -37,11 +38,17 @@
 #else
 #define KB_NETDEV_LLTX_MEMBER
 #endif
-/* only where the kernel has the old side, IFF_CHANGE_PROTO_DOWN (5.10 has neither:
- * the rule is reported not bridged there, and the driver's member stays unknown) */
+/* where the kernel has the old side, IFF_CHANGE_PROTO_DOWN (5.17 .. 6.11: converted to
+ * that priv flag at NETDEV_POST_INIT); or, before it (5.10 .. 5.16), the ndo_change_proto_down
+ * slot, which rule ndo_change_proto_down_removed's new_on_old fills with a trampoline that
+ * reads this bit (KB_NETDEV_CPD_NDO). Elsewhere the driver's member stays unknown. */
 #if !defined(KB_HAVE_NETDEV_CHANGE_PROTO_DOWN) && defined(KB_OLD_NETDEV_CHANGE_PROTO_DOWN)
 #define KB_NETDEV_CPD_MEMBER		unsigned char change_proto_down:1;
 #define KB_NETDEV_CPD_BRIDGED		1
+#elif !defined(KB_HAVE_NETDEV_CHANGE_PROTO_DOWN) && !defined(KB_HAVE_NDO_CHANGE_PROTO_DOWN_REMOVED) && \
+	__has_include("rules/ndo_change_proto_down_removed/new_on_old.h")
+#define KB_NETDEV_CPD_MEMBER		unsigned char change_proto_down:1;
+#define KB_NETDEV_CPD_NDO		1
 #else
 #define KB_NETDEV_CPD_MEMBER
 #endif
