@@ -1,0 +1,75 @@
+"""net_device_ops' device-ioctl split (5.15: ndo_eth_ioctl, ndo_siocdevprivate, ndo_siocbond,
+ndo_siocwandev) across 5.10 <-> 7.3: rule ndo_ioctl_split (net.toml).
+
+kbtest_ndoioctl_new (written for the newer kernels: every split slot on kbiona, ndo_eth_ioctl
+only on kbionb) and kbtest_ndoioctl_old (written for 5.10: the same answers from ndo_do_ioctl,
+kbiooa/kbioob) are each loaded natively on their own kernel and bridged (layer) on the other;
+kbtest_ndoioctl_ex, built natively for the running kernel and loaded after them, sends the MII,
+private (SIOCDEVPRIVATE+5 with a data pointer), bonding and WAN ioctls the way that kernel's core
+does (5.10: ndo_do_ioctl; 7.3: dev_eth_ioctl() itself for MII, the core's slot routing for the
+rest), to an absent slot and to a detached device, and fails its init unless each answer is the
+driver's own on its own kernel (-EOPNOTSUPP for an empty slot, -ENODEV when detached). Without
+the trampolines the bridged module on 5.10 answers the private, bonding and WAN ioctls with
+-EOPNOTSUPP and the old one on 7.3 every one of them. The modules go into the shared boots of
+5.10 and 7.3 (tests/sharedboot.py): one entry per kernel, no boot of its own.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES, probe_states, release
+from sharedboot import Entry
+
+NEW = FIXTURES / "layer" / "kbtest_ndoioctl_new"
+OLD = FIXTURES / "layer" / "kbtest_ndoioctl_old"
+EX = FIXTURES / "layer" / "kbtest_ndoioctl_ex"
+SERIES = ("5.10", "6.1", "6.12", "7.2", "7.3")
+
+
+@pytest.mark.parametrize("series", SERIES)
+def test_probe_states(series, roots_ready):  # type: ignore[no-untyped-def]
+    want = "old" if series == "5.10" else "new"
+    assert probe_states(series, ["ndo_ioctl_split"]) == {"ndo_ioctl_split": want}
+
+
+def _entry(series: str) -> Entry:
+    """On *series* (5.10 or 7.3): its own fixture built natively, the other one bridged with
+    the layer from its home, then the exerciser."""
+    def build(tmp_path):  # type: ignore[no-untyped-def]
+        from kbridge.actions.bridge import bridge
+        from kbridge.actions.guest import runner
+        from kbridge.facts import driver as drv_mod
+        from kbridge.facts import targets
+
+        native, bridged, home = (OLD, NEW, "7.3") if series == "5.10" else (NEW, OLD, "5.10")
+        o = tmp_path / "out"
+        rep = bridge(drv_mod.load(bridged), [targets.resolve(s) for s in ("5.10", "7.3")],
+                     "layer", o, home=home)
+        assert not rep.unbridged, rep.unbridged
+        assert "ndo_ioctl_split" in {str(s["rule"]) for s in rep.shims}
+        kos = []
+        for name, src in (("native", native), ("bridged", o), ("ex", EX)):
+            b, built = runner.build_for(src, release(series), tmp_path / name)
+            assert built, (name, series, b.diagnostics[:5])
+            kos += built
+        return kos
+
+    return Entry(f"ndoioctl:{series}", series, build)
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    if name == "test_ioctls_reach_the_drivers_slots_in_guest":
+        return [_entry(params["series"])]
+    return []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("series", ["5.10", "7.3"])
+def test_ioctls_reach_the_drivers_slots_in_guest(series, shared_boot):  # type: ignore[no-untyped-def]
+    g = shared_boot(_entry(series))
+    assert g.ok, (g.release, g.reasons, g.problems)
+    (ex,) = [ld for ld in g.modules if ld.name == "kbtest_ndoioctl_ex"]
+    assert not [line for line in ex.dmesg if "FAIL" in line], ex.dmesg
+    assert "kbtest_ndoioctl_ex: kbion ok" in ex.dmesg
+    assert "kbtest_ndoioctl_ex: kbioo ok" in ex.dmesg
