@@ -68,7 +68,7 @@ def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("series", ["5.10", "7.3"])
 def test_ioctls_reach_the_drivers_slots_in_guest(series, shared_boot):  # type: ignore[no-untyped-def]
     g = shared_boot(_entry(series))
-    assert g.ok, (g.release, g.reasons, g.problems)
+    assert g.ok, (g.release, g.reasons, g.problems, [ln for ln in g.dmesg if "kbtest_ndoioctl" in ln])
     (ex,) = [ld for ld in g.modules if ld.name == "kbtest_ndoioctl_ex"]
     assert not [line for line in ex.dmesg if "FAIL" in line], ex.dmesg
     assert "kbtest_ndoioctl_ex: kbion ok" in ex.dmesg
