@@ -143,7 +143,7 @@ def rerouted_ops(scan: Scan, findings: list[Finding], target: Any, against: Any,
     for r in rules_mod.load():
         if r.probe.header is None:
             continue
-        for a in r.api:
+        for a in (*r.api, *r.reroutes):
             if a.startswith("struct ") and "." in a:
                 by_member.setdefault(a, []).append(r)
     hits = []
