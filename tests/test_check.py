@@ -412,3 +412,20 @@ def test_member_retyped_between_arithmetic_and_struct(ref, tgt, expected):  # ty
                                            owner="struct vlan_pcpu_stats")])
     got = [f for f in Checker(scan, t, a).run() if f.kind == "member-retyped"]
     assert [(f.line, f.api) for f in got] == ([(7, "struct vlan_pcpu_stats.rx_packets")] if expected else [])
+
+
+def test_a_slot_the_targets_core_calls_differently_is_a_warning(roots_ready):
+    """kbtest_ndoioctl_old (5.10: MII and private ioctls in .ndo_do_ioctl) builds on 7.3 and
+    silently loses them there (7.3's core calls ndo_eth_ioctl/ndo_siocdevprivate instead):
+    check warns at each .ndo_do_ioctl, naming rule ndo_ioctl_split, and predicts a clean
+    build; on its own kernel it warns nothing. Before: no finding (gcc has none)."""
+    drv = FIXTURES / "layer" / "kbtest_ndoioctl_old"
+    proc = run_cli("check", str(drv), "--target", "7.3", "--against", "5.10", "--json")
+    out = json.loads(proc.stdout)
+    found = [(f["line"], f["kind"], f["severity"]) for f in out["findings"]]
+    assert found == [(57, "ops-rerouted", "warning"), (62, "ops-rerouted", "warning")], out
+    assert all("ndo_ioctl_split" in f["message"] for f in out["findings"])
+    assert out["errors"] == 0
+    own = json.loads(run_cli("check", str(drv), "--target", "5.10", "--against", "5.10",
+                             "--json").stdout)
+    assert not [f for f in own["findings"] if f["kind"] == "ops-rerouted"], own

@@ -67,6 +67,7 @@ def test_every_rule_follows_the_conventions() -> None:
     (lambda t: t.replace('[rule.probe]', '[rule.probe]\ninverted = "yes"'), 3, "inverted"),
     (lambda t: t.replace('summary = "x"\n', ''), 3, "'summary'"),
     (lambda t: t.replace('api = ["x"]', 'api = ["x"'), 5, "line"),
+    (lambda t: t.replace('api = ["x"]', 'api = ["x"]\nreroutes = ["ndo_do_ioctl"]'), 3, "'reroutes'"),
 ])
 def test_broken_file_is_reported_with_file_and_line(tmp_path: Path, mutation, where, needle) -> None:
     (tmp_path / "demo.toml").write_text(mutation(GOOD))

@@ -290,6 +290,11 @@ class Rule:
     old_since_commit: str | None = None
     old_until: str | None = None
     old_until_commit: str | None = None
+    # ops members (``struct S.m``) declared alike on both sides whose calls the new side's
+    # core makes differently (5.15's ndo_do_ioctl: no longer called for the device ioctls):
+    # not part of ``api`` (a driver setting one needs no shim to build), read only by
+    # kbridge check's ops-rerouted warning (actions/check/run.py rerouted_ops)
+    reroutes: tuple[str, ...] = ()
 
     @property
     def uses(self) -> tuple[Api, ...]:
@@ -472,7 +477,7 @@ def _parse_file(path: Path, shims_root: Path | None = None, where: str | None = 
             return val
 
         allowed = {"id", "api", "kind", "summary", "since", "commit", "commit_title", "guard",
-                   "needs", "probe", "shim", *OLD_KEYS}
+                   "needs", "probe", "shim", "reroutes", *OLD_KEYS}
         extra = set(raw) - allowed
         if extra:
             raise fail(f"unknown key(s) {sorted(extra)}")
@@ -569,6 +574,9 @@ def _parse_file(path: Path, shims_root: Path | None = None, where: str | None = 
         needs = raw.get("needs", [])
         if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
             raise fail("'needs' must be a list of rule ids")
+        reroutes = raw.get("reroutes", [])
+        if not isinstance(reroutes, list) or not all(isinstance(m, str) and _MEMBER.match(m) for m in reroutes):
+            raise fail("'reroutes' must be a list of 'struct S.m' members")
         since = need_str("since", pattern=_RELEASE)
         old_keys = _old_side(raw, probe, since, need_str, fail)
         rules.append(Rule(
@@ -576,7 +584,8 @@ def _parse_file(path: Path, shims_root: Path | None = None, where: str | None = 
             summary=need_str("summary"), since=since,
             commit=need_str("commit", pattern=_COMMIT), commit_title=need_str("commit_title"),
             guard=need_str("guard", pattern=_GUARD), probe=probe, shims=shims,
-            needs=tuple(needs), source=f"{where}:{line}", shims_root=shims_root, **old_keys))
+            needs=tuple(needs), source=f"{where}:{line}", shims_root=shims_root,
+            reroutes=tuple(reroutes), **old_keys))
     return rules
 
 

@@ -39,6 +39,10 @@ macro-redefined     a macro the driver defines itself that the target's headers
                     an error when a kernel macro the driver expands after that
                     #define names X on the target (the kernel's macro would take
                     the driver's value there: gcc is silent, the meaning changes)
+ops-rerouted        ``.op = fn`` declared alike on both kernels, while a rule naming the
+                    member answers differently on them (its header probe): the
+                    target's core calls the slot differently (a warning; added by
+                    run.py's rerouted_ops, the only finding that reads the rules)
 ==================  ==========================================================
 """
 
@@ -128,6 +132,8 @@ KIND_HELP = {
     "not-exported": "a function the module links to is not exported by the target",
     "not-reachable": "declared on the target, but in no header the driver's includes reach there",
     "macro-redefined": "a macro the driver defines itself is also defined by the target's headers",
+    "ops-rerouted": "an ops-struct member the driver sets builds alike on both kernels, but a rule says "
+                    "the target's core calls it differently (it may never be called there)",
 }
 
 

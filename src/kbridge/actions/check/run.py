@@ -119,9 +119,64 @@ def run_check(driver: Any, target: Any, against: Any = None, *, cache: Any = Non
     seen = live.for_kernel(driver, live.kernel(getattr(target, "version", None), target))
     full = load_driver_scan(seen, oracle=a_api, cond=target_conditions(t_api))
     findings = check(full, t_api, a_api)
+    findings += rerouted_ops(full, findings, target, against, t_api, a_api)
     for api in {id(t_api): t_api, id(a_api): a_api}.values():
         api.save()
     return CheckResult(driver.label, t_api.name, a_api.name, findings, full, misses_by)
+
+
+def rerouted_ops(scan: Scan, findings: list[Finding], target: Any, against: Any,
+                 t_api: Any, a_api: Any) -> list[Finding]:
+    """``.m = fn`` of an ops struct whose member m is declared alike on both kernels (gcc is
+    silent) while a rule naming ``struct S.m`` answers differently on them: the kernels'
+    cores call the slot differently (5.10's ndo_do_ioctl gets the MII and private ioctls,
+    7.3's core never calls it for them). One warning per use, naming the rule; the state
+    comes from the rules' header probes (no build)."""
+    from kbridge.actions.probe import probe
+    from kbridge.knowledge import rules as rules_mod
+
+    found = {(f.file, f.line, f.col) for f in findings}
+    uses = [u for u in scan.uses if u.kind == "init" and u.value and (u.file, u.line, u.col) not in found]
+    if not uses:
+        return []
+    by_member: dict[str, list[Any]] = {}
+    for r in rules_mod.load():
+        if r.probe.header is None:
+            continue
+        for a in (*r.api, *r.reroutes):
+            if a.startswith("struct ") and "." in a:
+                by_member.setdefault(a, []).append(r)
+    hits = []
+    for u in uses:
+        owner = u.owner if u.owner.startswith("struct ") else f"struct {u.owner}"
+        rs = by_member.get(f"{owner}.{u.name}")
+        if not rs:
+            continue
+        ma, mt = a_api.members(u.owner), t_api.members(u.owner)
+        if not ma or not mt or u.name not in ma or u.name not in mt \
+                or a_api.canon(ma[u.name]) != t_api.canon(mt[u.name]):
+            continue
+        hits.append((u, rs, mt[u.name]))
+    if not hits:
+        return []
+    wanted = list({r.id: r for _, rs, _ in hits for r in rs}.values())
+    state = {}
+    for side, tree in (("t", target), ("a", against)):
+        for res in probe(tree, wanted, method="header", use_cache=False):
+            state[(side, res.rule)] = res.result
+    out = []
+    for u, rs, decl in hits:
+        for r in rs:
+            t, a = state.get(("t", r.id)), state.get(("a", r.id))
+            if t is None or a is None or t == a:
+                continue
+            out.append(Finding(u.file, u.line, u.col, "warning", "ops-rerouted",
+                               f"{u.owner if u.owner.startswith('struct ') else 'struct ' + u.owner}.{u.name}",
+                               f"'{u.name}' is set and builds on {t_api.name}, but its core calls it "
+                               f"differently there (rule {r.id}, {r.since}: {r.summary})",
+                               t_api.name, a_api.name, f"{u.owner} member {u.name}: {decl}",
+                               f"{u.owner} member {u.name}: {decl}"))
+    return out
 
 
 def declared_as(api: IndexApi, name: str) -> str:

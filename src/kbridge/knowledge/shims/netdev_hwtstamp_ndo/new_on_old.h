@@ -249,18 +249,47 @@ static __maybe_unused int kb_netdev_eth_ioctl_tramp(struct net_device *dev, stru
 	 * the kernel, such as ieee802154's socket, which the newer kernel keeps)
 	 * goes to the driver's ndo_do_ioctl.
 	 */
+	/*
+	 * With rule ndo_ioctl_split (a76053707dbf "dev_ioctl: split out ndo_eth_ioctl",
+	 * b9067f5dc4a0 "net: split out SIOCDEVPRIVATE ioctl handling", both 5.15) the
+	 * driver's table has those slots (appended by the wrapper, filled by the designator
+	 * macros below): each command goes where the newer core's dev_ifsioc sends it, with
+	 * its arguments -- ndo_siocbond(dev, ifr, cmd), ndo_siocwandev(dev,
+	 * &ifr->ifr_settings), ndo_siocdevprivate(dev, ifr, data, cmd) with data the
+	 * user's ifr_data (what get_user_ifreq() hands the newer core; this kernel's
+	 * sock_ioctl copied the whole ifreq, and its compat path compat_ifr_data_ioctl()
+	 * stored compat_ptr() of the 32-bit pointer there, as the newer compat path passes
+	 * it) -- and -EOPNOTSUPP for an empty slot, as dev_siocbond, dev_siocwandev and
+	 * dev_siocdevprivate answer. This kernel has checked netif_device_present()
+	 * (-ENODEV) before calling the slot, as the newer core does before each of these.
+	 */
 	switch (cmd) {
 	case SIOCGMIIPHY: case SIOCGMIIREG: case SIOCSMIIREG:
 	case SIOCSHWTSTAMP: case SIOCGHWTSTAMP:
 		break;
 	case SIOCBONDENSLAVE: case SIOCBONDRELEASE: case SIOCBONDSETHWADDR:
 	case SIOCBONDSLAVEINFOQUERY: case SIOCBONDINFOQUERY: case SIOCBONDCHANGEACTIVE:
+#ifdef KB_NETDEV_IOCTL_SPLIT_BRIDGED
+		return drv->ndo_siocbond ? drv->ndo_siocbond(dev, ifr, cmd) : -EOPNOTSUPP;
+#else
+		return -EOPNOTSUPP;
+#endif
 	case SIOCWANDEV:
+#ifdef KB_NETDEV_IOCTL_SPLIT_BRIDGED
+		return drv->ndo_siocwandev ? drv->ndo_siocwandev(dev, &ifr->ifr_settings) : -EOPNOTSUPP;
+#else
+		return -EOPNOTSUPP;
+#endif
 	case SIOCBRADDIF: case SIOCBRDELIF:
 		return -EOPNOTSUPP;
 	default:
-		if (cmd >= SIOCDEVPRIVATE && cmd <= SIOCDEVPRIVATE + 15)
+		if (cmd >= SIOCDEVPRIVATE && cmd <= SIOCDEVPRIVATE + 15) {
+#ifdef KB_NETDEV_IOCTL_SPLIT_BRIDGED
+			if (drv->ndo_siocdevprivate)
+				return drv->ndo_siocdevprivate(dev, ifr, ifr->ifr_data, cmd);
+#endif
 			return -EOPNOTSUPP;
+		}
 		return drv->kb_drv_do_ioctl ? drv->kb_drv_do_ioctl(dev, ifr, cmd) : -EOPNOTSUPP;
 	}
 #endif
@@ -411,6 +440,14 @@ static struct notifier_block *const kb_netdev_bits_ref __used = &kb_netdev_bits_
 #error "kbridge: ndo_do_ioctl is already a macro; the netdev shims cannot fill the driver's tables"
 #endif
 #define ndo_do_ioctl		kb_kernel_eth_ioctl = kb_netdev_eth_ioctl_tramp, .kb_drv_do_ioctl
+#endif
+#ifdef KB_NETDEV_IOCTL_SPLIT_BRIDGED
+#if defined(ndo_siocbond) || defined(ndo_siocwandev) || defined(ndo_siocdevprivate)
+#error "kbridge: ndo_siocbond, ndo_siocwandev or ndo_siocdevprivate is already a macro; the netdev shims cannot fill the driver's tables"
+#endif
+#define ndo_siocbond		kb_kernel_eth_ioctl = kb_netdev_eth_ioctl_tramp, .ndo_siocbond
+#define ndo_siocwandev		kb_kernel_eth_ioctl = kb_netdev_eth_ioctl_tramp, .ndo_siocwandev
+#define ndo_siocdevprivate	kb_kernel_eth_ioctl = kb_netdev_eth_ioctl_tramp, .ndo_siocdevprivate
 #endif
 #ifdef KB_NETDEV_LLTX_BRIDGED
 #define ndo_fix_features	ndo_fix_features = kb_netdev_fix_features_tramp, .kb_drv_fix_features

@@ -55,7 +55,8 @@ struct kernel_hwtstamp_config;
 struct netlink_ext_ack;
 
 #if defined(ndo_fill_forward_path) || defined(ndo_get_peer_dev) || defined(netdev_priv_flags) || \
-	defined(ndo_eth_ioctl) || defined(ndo_siocbond) || defined(ndo_do_ioctl) || defined(ndo_set_config)
+	defined(ndo_eth_ioctl) || defined(ndo_siocbond) || defined(ndo_do_ioctl) || defined(ndo_set_config) || \
+	defined(ndo_siocwandev) || defined(ndo_siocdevprivate)
 #error "kbridge: a net_device_ops member name the netdev_hwtstamp_ndo wrapper hooks is already a macro; it cannot extend struct net_device_ops"
 #endif
 struct ifreq;
@@ -96,12 +97,31 @@ struct ifreq;
 #else
 #error "kbridge: this kernel's struct net_device_ops has neither ndo_eth_ioctl with ndo_fill_forward_path nor ndo_do_ioctl with ndo_get_peer_dev (the build-time anchors); the netdev_hwtstamp_ndo wrapper knows no variant for it"
 #endif
+/*
+ * 5.10 (ndo_do_ioctl only) with rule ndo_ioctl_split in this OUT: the newer kernels'
+ * ioctl slots (5.15: ndo_eth_ioctl's siblings ndo_siocbond, ndo_siocwandev,
+ * ndo_siocdevprivate) are appended too, under their own names (this kernel's text
+ * names none of them); a designator fills the slot with the trampoline of
+ * rules/netdev_hwtstamp_ndo/new_on_old.h, which routes each command to them as the
+ * newer core's dev_ifsioc does.
+ */
+struct if_settings;
+#if defined(KB_NETDEV_IOCTL_SLOT_DO) && __has_include("rules/ndo_ioctl_split/new_on_old.h")
+#define KB_NETDEV_IOCTL_SPLIT_BRIDGED	1
+#define KB_NETDEV_SPLIT_SLOTS								\
+	int (*ndo_siocbond)(struct net_device *, struct ifreq *, int);			\
+	int (*ndo_siocwandev)(struct net_device *, struct if_settings *);		\
+	int (*ndo_siocdevprivate)(struct net_device *, struct ifreq *, void __user *, int);
+#else
+#define KB_NETDEV_SPLIT_SLOTS
+#endif
 #define netdev_priv_flags	kb_npf_pad { KB_NPF_PAD_UNUSED } kb_npf_pad_member[0];		\
 	int (*ndo_hwtstamp_get)(struct net_device *dev,					\
 				struct kernel_hwtstamp_config *kernel_config);		\
 	int (*ndo_hwtstamp_set)(struct net_device *dev,					\
 				struct kernel_hwtstamp_config *kernel_config,		\
 				struct netlink_ext_ack *extack);			\
+	KB_NETDEV_SPLIT_SLOTS								\
 	int (*kb_drv_eth_ioctl)(struct net_device *, struct ifreq *, int);		\
 	int (*kb_drv_do_ioctl)(struct net_device *, struct ifreq *, int);		\
 	netdev_features_t (*kb_drv_fix_features)(struct net_device *, netdev_features_t); \
