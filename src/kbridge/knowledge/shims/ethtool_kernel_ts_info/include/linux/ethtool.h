@@ -35,6 +35,20 @@
  * struct kernel_ethtool_ts_info is declared with the newer kernel's members
  * (include/linux/ethtool.h of 6.11+: cmd, so_timestamping, phc_index,
  * tx_types, rx_filters).
+ *
+ * The same wrapper is the one layout of struct ethtool_ops for the slots whose
+ * prototype gained a kernel_* struct and an extack (rules
+ * ethtool_coalesce_kernel_args, 5.15, and ethtool_ringparam_kernel_args, 5.17,
+ * which need this rule): where such a rule's new_on_old shim is in the OUT and
+ * the kernel has the older slots, get/set_coalesce (get/set_ringparam) are
+ * renamed kb_kernel_<slot> the same way and kb_drv_<slot> of the newer type
+ * appended after kb_drv_get_ts_info (with supported_ring_params, which the
+ * older kernel lacks); for a driver of the older API on a kernel with the
+ * newer slots (the rules' old_on_new), the second branch below renames the
+ * kernel's slots and appends kb_drv_<slot> of the older type after the
+ * kernel's last member (get_mm_stats, 6.3+; set_module_power_mode, 6.1).
+ * The trampolines and designator macros are in the rules' new_on_old.h and
+ * old_on_new.h.
  */
 #include "kb_config.h"
 /* only for a driver bridged new_on_old: a driver written for the older API
@@ -77,11 +91,78 @@ struct kernel_ethtool_ts_info {
 #else
 #error "kbridge: this kernel's struct ethtool_ops has neither set_module_power_mode nor set_phy_tunable (the build-time anchors); the ethtool_kernel_ts_info wrapper knows no variant for it"
 #endif
+/*
+ * Rules ethtool_coalesce_kernel_args / ethtool_ringparam_kernel_args (new_on_old, only
+ * where this kernel has the older slots): the newer kernel's structs (7.3's members),
+ * the kernel's slots renamed (one occurrence each in the text the kernel's header
+ * reads), the driver's appended.
+ */
+struct netlink_ext_ack;
+struct ethtool_coalesce;
+struct ethtool_ringparam;
+#if !defined(KB_HAVE_ETHTOOL_COALESCE_KERNEL_ARGS) && \
+	__has_include("rules/ethtool_coalesce_kernel_args/new_on_old.h")
+#define KB_ETHTOOL_COALESCE_KERNEL_ARGS_WRAP
+struct kernel_ethtool_coalesce {
+	u8 use_cqe_mode_tx;
+	u8 use_cqe_mode_rx;
+	u32 tx_aggr_max_bytes;
+	u32 tx_aggr_max_frames;
+	u32 tx_aggr_time_usecs;
+	u32 rx_cqe_frames;
+	u32 rx_cqe_nsecs;
+};
+#if defined(get_coalesce) || defined(set_coalesce)
+#error "kbridge: get_coalesce or set_coalesce is already a macro; ethtool_coalesce_kernel_args cannot retype the slots"
+#endif
+#define get_coalesce		kb_kernel_get_coalesce
+#define set_coalesce		kb_kernel_set_coalesce
+#define KB_ETHTOOL_OPS_TAIL_COALESCE								\
+	int (*kb_drv_get_coalesce)(struct net_device *, struct ethtool_coalesce *,		\
+				   struct kernel_ethtool_coalesce *, struct netlink_ext_ack *);	\
+	int (*kb_drv_set_coalesce)(struct net_device *, struct ethtool_coalesce *,		\
+				   struct kernel_ethtool_coalesce *, struct netlink_ext_ack *);
+#else
+#define KB_ETHTOOL_OPS_TAIL_COALESCE
+#endif
+#if !defined(KB_HAVE_ETHTOOL_RINGPARAM_KERNEL_ARGS) && \
+	__has_include("rules/ethtool_ringparam_kernel_args/new_on_old.h")
+#define KB_ETHTOOL_RINGPARAM_KERNEL_ARGS_WRAP
+struct kernel_ethtool_ringparam {
+	u32	rx_buf_len;
+	u8	tcp_data_split;
+	u8	tx_push;
+	u8	rx_push;
+	u32	cqe_size;
+	u32	tx_push_buf_len;
+	u32	tx_push_buf_max_len;
+	u32	hds_thresh;
+	u32	hds_thresh_max;
+};
+#if defined(get_ringparam) || defined(set_ringparam)
+#error "kbridge: get_ringparam or set_ringparam is already a macro; ethtool_ringparam_kernel_args cannot retype the slots"
+#endif
+#define get_ringparam		kb_kernel_get_ringparam
+#define set_ringparam		kb_kernel_set_ringparam
+#define KB_ETHTOOL_OPS_TAIL_RINGPARAM								\
+	void (*kb_drv_get_ringparam)(struct net_device *, struct ethtool_ringparam *,		\
+				     struct kernel_ethtool_ringparam *, struct netlink_ext_ack *); \
+	int (*kb_drv_set_ringparam)(struct net_device *, struct ethtool_ringparam *,		\
+				    struct kernel_ethtool_ringparam *, struct netlink_ext_ack *); \
+	u32 supported_ring_params;
+#else
+#define KB_ETHTOOL_OPS_TAIL_RINGPARAM
+#endif
 #define get_ts_info		kb_get_ts_info_ethtool_ts_info
 #define ethtool_check_ops	kb_ecp_pad[0];								\
 	int (*kb_drv_get_ts_info)(struct net_device *, struct kernel_ethtool_ts_info *);	\
+	KB_ETHTOOL_OPS_TAIL_COALESCE KB_ETHTOOL_OPS_TAIL_RINGPARAM				\
 	}; int ethtool_check_ops
 #include_next <linux/ethtool.h>
+#undef get_coalesce
+#undef set_coalesce
+#undef get_ringparam
+#undef set_ringparam
 #undef get_ts_info
 #undef set_module_power_mode
 #undef set_phy_tunable
@@ -99,11 +180,123 @@ static_assert(offsetof(struct ethtool_ops, get_module_info) ==
 	      offsetof(struct ethtool_ops, KB_ETHTOOL_OPS_LAST) ==
 	      offsetof(struct ethtool_ops, KB_ETHTOOL_OPS_BEFORE_LAST) + sizeof(void (*)(void)) &&
 	      offsetof(struct ethtool_ops, kb_drv_get_ts_info) ==
-	      offsetof(struct ethtool_ops, KB_ETHTOOL_OPS_LAST) + sizeof(void (*)(void)) &&
-	      sizeof(struct ethtool_ops) ==
-	      offsetof(struct ethtool_ops, kb_drv_get_ts_info) + sizeof(void (*)(void)),
+	      offsetof(struct ethtool_ops, KB_ETHTOOL_OPS_LAST) + sizeof(void (*)(void)),
 	      "kbridge: appending to this kernel's struct ethtool_ops would move a member, or "
 	      "the anchor is not its last member; the ethtool_kernel_ts_info wrapper does not fit it");
+#ifdef KB_ETHTOOL_COALESCE_KERNEL_ARGS_WRAP
+static_assert(__builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_kernel_get_coalesce),
+					   int (*)(struct net_device *, struct ethtool_coalesce *)) &&
+	      __builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_kernel_set_coalesce),
+					   int (*)(struct net_device *, struct ethtool_coalesce *)),
+	      "kbridge: this kernel's ethtool_ops.get/set_coalesce are not the two-argument ones; "
+	      "the ethtool_coalesce_kernel_args wrapper does not fit it");
+#endif
+#ifdef KB_ETHTOOL_RINGPARAM_KERNEL_ARGS_WRAP
+static_assert(__builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_kernel_get_ringparam),
+					   void (*)(struct net_device *, struct ethtool_ringparam *)) &&
+	      __builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_kernel_set_ringparam),
+					   int (*)(struct net_device *, struct ethtool_ringparam *)),
+	      "kbridge: this kernel's ethtool_ops.get/set_ringparam are not the two-argument ones; "
+	      "the ethtool_ringparam_kernel_args wrapper does not fit it");
+#endif
+#elif !defined(KB_ETHTOOL_OPS_OLD_SLOTS_WRAP) && \
+	((defined(KB_HAVE_ETHTOOL_COALESCE_KERNEL_ARGS) && \
+	  __has_include("rules/ethtool_coalesce_kernel_args/old_on_new.h")) || \
+	 (defined(KB_HAVE_ETHTOOL_RINGPARAM_KERNEL_ARGS) && \
+	  __has_include("rules/ethtool_ringparam_kernel_args/old_on_new.h")))
+/*
+ * A driver written for the two-argument get/set_coalesce (get/set_ringparam) on a
+ * kernel whose slots take the kernel_* struct and an extack (old_on_new): the
+ * kernel's slots are renamed kb_kernel_<slot> (same offset, the kernel's type;
+ * one occurrence each in the text the kernel's header reads) and kb_drv_<slot> of
+ * the older type appended after the kernel's last member, as above; the rules'
+ * designator macros (old_on_new.h) put the driver's function there and a
+ * trampoline of the kernel's type in the kernel's slot.
+ */
+#define KB_ETHTOOL_OPS_OLD_SLOTS_WRAP
+#include <linux/types.h>
+#include <linux/build_bug.h>
+#include <linux/stddef.h>
+struct net_device;
+struct ethtool_coalesce;
+struct ethtool_ringparam;
+#if defined(get_coalesce) || defined(set_coalesce) || defined(get_ringparam) || \
+	defined(set_ringparam) || defined(get_mm_stats) || defined(set_module_power_mode) || \
+	defined(ethtool_check_ops)
+#error "kbridge: an ethtool_ops member name or ethtool_check_ops is already a macro; the ethtool_ops wrapper cannot rename the kernel's slots"
+#endif
+#if defined(KB_HAVE_ETHTOOL_COALESCE_KERNEL_ARGS) && \
+	__has_include("rules/ethtool_coalesce_kernel_args/old_on_new.h")
+#define KB_ETHTOOL_COALESCE_OLD_SLOTS
+#define get_coalesce		kb_kernel_get_coalesce
+#define set_coalesce		kb_kernel_set_coalesce
+#define KB_ETHTOOL_OPS_OLD_TAIL_COALESCE							\
+	int (*kb_drv_get_coalesce)(struct net_device *, struct ethtool_coalesce *);		\
+	int (*kb_drv_set_coalesce)(struct net_device *, struct ethtool_coalesce *);
+#else
+#define KB_ETHTOOL_OPS_OLD_TAIL_COALESCE
+#endif
+#if defined(KB_HAVE_ETHTOOL_RINGPARAM_KERNEL_ARGS) && \
+	__has_include("rules/ethtool_ringparam_kernel_args/old_on_new.h")
+#define KB_ETHTOOL_RINGPARAM_OLD_SLOTS
+#define get_ringparam		kb_kernel_get_ringparam
+#define set_ringparam		kb_kernel_set_ringparam
+#define KB_ETHTOOL_OPS_OLD_TAIL_RINGPARAM							\
+	void (*kb_drv_get_ringparam)(struct net_device *, struct ethtool_ringparam *);		\
+	int (*kb_drv_set_ringparam)(struct net_device *, struct ethtool_ringparam *);
+#else
+#define KB_ETHTOOL_OPS_OLD_TAIL_RINGPARAM
+#endif
+/* the kernel's last member, found by a build-time probe (the rules' anchors) */
+#if defined(KB_ANCHOR_ETHTOOL_OPS_GET_MM_STATS)
+#define get_mm_stats		kb_eo_last_pad[0])(void); struct { void (*get_mm_stats
+#define KB_ETHTOOL_OPS_LAST	get_mm_stats
+#define KB_ETHTOOL_OPS_BEFORE_LAST	set_mm
+#elif defined(KB_ANCHOR_ETHTOOL_OPS_SET_MODULE_POWER_MODE)
+#define set_module_power_mode	kb_eo_last_pad[0])(void); struct { int (*set_module_power_mode
+#define KB_ETHTOOL_OPS_LAST	set_module_power_mode
+#define KB_ETHTOOL_OPS_BEFORE_LAST	get_module_power_mode
+#else
+#error "kbridge: this kernel's struct ethtool_ops has neither get_mm_stats nor set_module_power_mode (the build-time anchors); the ethtool_ops wrapper knows no variant for it"
+#endif
+#define ethtool_check_ops	kb_ecp_pad[0];								\
+	KB_ETHTOOL_OPS_OLD_TAIL_COALESCE KB_ETHTOOL_OPS_OLD_TAIL_RINGPARAM			\
+	}; int ethtool_check_ops
+#include_next <linux/ethtool.h>
+#undef get_coalesce
+#undef set_coalesce
+#undef get_ringparam
+#undef set_ringparam
+#undef get_mm_stats
+#undef set_module_power_mode
+#undef ethtool_check_ops
+#ifdef CONFIG_RANDSTRUCT
+#error "kbridge: the ethtool_ops wrapper cannot rename slots on a kernel built with CONFIG_RANDSTRUCT"
+#endif
+/* every kernel member keeps its offset: the appended ones follow the anonymous struct
+ * that holds the kernel's last member (pointers only) */
+static_assert(offsetof(struct ethtool_ops, KB_ETHTOOL_OPS_LAST) ==
+	      offsetof(struct ethtool_ops, KB_ETHTOOL_OPS_BEFORE_LAST) + sizeof(void (*)(void)),
+	      "kbridge: the anchor is not where this kernel's struct ethtool_ops ends; "
+	      "the ethtool_ops wrapper does not fit it");
+#ifdef KB_ETHTOOL_COALESCE_OLD_SLOTS
+static_assert(offsetof(struct ethtool_ops, kb_drv_get_coalesce) ==
+	      offsetof(struct ethtool_ops, KB_ETHTOOL_OPS_LAST) + sizeof(void (*)(void)) &&
+	      __builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_kernel_get_coalesce),
+					   int (*)(struct net_device *, struct ethtool_coalesce *,
+						   struct kernel_ethtool_coalesce *,
+						   struct netlink_ext_ack *)),
+	      "kbridge: the ethtool_coalesce_kernel_args wrapper does not fit this kernel's struct ethtool_ops");
+#endif
+#ifdef KB_ETHTOOL_RINGPARAM_OLD_SLOTS
+static_assert(offsetof(struct ethtool_ops, kb_drv_set_ringparam) ==
+	      offsetof(struct ethtool_ops, kb_drv_get_ringparam) + sizeof(void (*)(void)) &&
+	      __builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_kernel_get_ringparam),
+					   void (*)(struct net_device *, struct ethtool_ringparam *,
+						    struct kernel_ethtool_ringparam *,
+						    struct netlink_ext_ack *)),
+	      "kbridge: the ethtool_ringparam_kernel_args wrapper does not fit this kernel's struct ethtool_ops");
+#endif
 #else
 #include_next <linux/ethtool.h>
 #endif

@@ -1,0 +1,149 @@
+"""ethtool_ops slots whose prototype gained a kernel_* struct and an extack: get/set_coalesce
+(rule ethtool_coalesce_kernel_args, 5.15) and get/set_ringparam (ethtool_ringparam_kernel_args,
+5.17), bridged both ways between 5.10 and the newest series with trampolines in the driver's own
+ethtool_ops (ethtool_kernel_ts_info's wrapper of <linux/ethtool.h> renames the kernel's slots and
+appends the driver's).
+
+tests/fixtures/layer/kbtest_etr_old (the older form, device kbetro0) and kbtest_etr_new (the
+newer form, device kbetrn0) register the same device: ring maxima rx 4096 / tx 1024, rings
+256/128 and rx/tx usecs 3/5 at load, ETHTOOL_COALESCE_USECS advertised, no ring parameter
+advertised. The newer one's get callbacks report rx_buf_len 2048 and CQE mode rx on in the
+kernel structs, and its set callbacks print what the kernel structs hold when they are called.
+tests/fixtures/layer/kbtest_etr_new/etr.sh runs Debian's ethtool (the tools disk) on each
+device: -g, -G rx 100 tx 200, -G above the maximum, -c, -C rx-usecs 7 tx-usecs 9, -C rx-frames
+(not advertised), -C cqe-mode-rx on and -G rx-buf-len 4096 (the newer attributes).
+
+* the probes answer old on 5.10 only;
+* both fixtures bridge for 5.10 and the newest (layer, ABI-checked on both kernels by bridge);
+* sweep (one boot each, with the tools disk, so not a shared boot):
+  - test_newer_on_510_in_guest: on 5.10 the bridged kbtest_etr_new and the native
+    kbtest_etr_old answer every ethtool request alike, and the newer driver's set callbacks
+    get what the newest kernel gives them (the kernel struct filled by their get callback:
+    k_rx_buf_len=2048, k_cqe_rx=1 -- the newest kernel's ioctl and netlink paths both call get
+    first; measured on the newest kernel natively in the other test);
+  - test_older_on_newest_in_guest: on the newest kernel the bridged kbtest_etr_old and the
+    native kbtest_etr_new answer alike -- including the newer attributes, which the newest
+    kernel refuses for both (neither advertises them).
+
+Checked to fail first: without the rules the fixtures do not build on the other kernel
+(incompatible pointer type in the ethtool_ops initializer); with the set_ringparam trampoline
+of new_on_old stubbed to skip the driver's get (the mutation ethtool_ringparam_set_no_get) the
+5.10 run fails (k_rx_buf_len=0 instead of 2048).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, newest_series, probe_states, release
+from kbridge.actions.guest import runner
+
+OLD = FIXTURES / "layer" / "kbtest_etr_old"
+NEW = FIXTURES / "layer" / "kbtest_etr_new"
+SCRIPT = NEW / "etr.sh"
+RULES = ["ethtool_coalesce_kernel_args", "ethtool_ringparam_kernel_args"]
+NEWEST = newest_series()
+
+# what each device answers (both kernels, both forms): the ethtool requests of etr.sh
+EXPECTED = {"max_rx": "4096", "max_tx": "1024", "cur_rx": "256", "cur_tx": "128",
+            "set_ring_rc": "0", "max_rx_after": "4096", "cur_rx_after": "100",
+            "cur_tx_after": "200", "rx_usecs": "3", "tx_usecs": "5", "set_coal_rc": "0",
+            "after_rx_usecs": "7", "after_tx_usecs": "9", "final_rx_usecs": "7",
+            "final_tx_usecs": "9"}
+REFUSED = ["over_max_rc", "unadvertised_rc", "cqe_mode_rc", "rx_buf_len_rc"]
+
+
+@pytest.mark.parametrize("series,state", [("5.10", "old"), ("6.1", "new"), ("6.12", "new"),
+                                          (NEWEST, "new")])
+def test_probe_states(series, state, roots_ready):  # type: ignore[no-untyped-def]
+    assert probe_states(series, RULES) == {r: state for r in RULES}
+
+
+def _bridge(fixture: Path, out: Path, direction: str) -> Path:
+    exe = Path(sys.executable).parent / "kbridge"
+    proc = subprocess.run([str(exe), "bridge", str(fixture), "--target", NEWEST, "--target", "5.10",
+                           "-o", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    for r in RULES:
+        assert f"shim {r} ({direction}" in proc.stdout, proc.stdout
+    abi_ok = [ln for ln in proc.stdout.splitlines() if ln.startswith("ABI on") and ": ok:" in ln]
+    assert len(abi_ok) == 2, proc.stdout
+    return out
+
+
+@pytest.fixture(scope="module")
+def new_out(tmp_path_factory, roots_ready):  # type: ignore[no-untyped-def]
+    return _bridge(NEW, tmp_path_factory.mktemp("etrn") / "out", "new_on_old")
+
+
+@pytest.fixture(scope="module")
+def old_out(tmp_path_factory, roots_ready):  # type: ignore[no-untyped-def]
+    return _bridge(OLD, tmp_path_factory.mktemp("etro") / "out", "old_on_new")
+
+
+@pytest.mark.slow
+def test_both_forms_bridge_and_keep_the_kernels_layout(new_out, old_out):  # type: ignore[no-untyped-def]
+    # bridge built each OUT on both kernels for its ABI check ("ABI on ...: ok")
+    for out in (new_out, old_out):
+        notes = (out / "compat" / "RULES.md").read_text()
+        assert all(f"## {r}" in notes for r in RULES), notes
+
+
+def _answers(g) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
+    assert g.ok, (g.release, g.reasons, g.problems, g.test_output)
+    out: dict[str, dict[str, str]] = {}
+    for line in g.test_output.splitlines():
+        if not line.startswith("kbe "):
+            continue
+        _, dev, rest = line.split(" ", 2)
+        if rest.startswith(("set_ring ", "set_coal ")):
+            kind, values = rest.split(" ", 1)
+            out.setdefault(dev, {})[kind] = values
+        else:
+            key, value = rest.split("=", 1)
+            out.setdefault(dev, {})[key] = value
+    return out
+
+
+def _check_alike(ans: dict[str, dict[str, str]]) -> None:
+    old, new = ans.get("kbetro0", {}), ans.get("kbetrn0", {})
+    assert {k: old.get(k) for k in EXPECTED} == EXPECTED, ans
+    assert {k: new.get(k) for k in EXPECTED} == EXPECTED, ans
+    for k in REFUSED:
+        assert old.get(k, "0") != "0" and new.get(k, "0") != "0", (k, ans)
+    assert old["set_ring"] == "rx=100 tx=200" and old["set_coal"] == "rx_usecs=7 tx_usecs=9", ans
+
+
+# the newer driver's set callbacks on the newest kernel itself (native), what 5.10 must give
+NEW_SETS = {"set_ring": "rx=100 tx=200 k_rx_buf_len=2048 k_tcp_data_split=0",
+            "set_coal": "rx_usecs=7 tx_usecs=9 k_cqe_rx=1 k_cqe_tx=0"}
+
+
+@pytest.mark.slow
+@pytest.mark.sweep
+def test_newer_on_510_in_guest(new_out, tmp_path):  # type: ignore[no-untyped-def]
+    b, kos = runner.build_for(new_out, release("5.10"), tmp_path / "bridged")
+    assert b.ok, b.log
+    n, nkos = runner.build_for(OLD, release("5.10"), tmp_path / "native")
+    assert n.ok, n.log
+    ans = _answers(runner.run_guest(nkos + kos, release("5.10"), test_script=SCRIPT, tools=True,
+                                    timeout=300))
+    _check_alike(ans)
+    assert {k: ans["kbetrn0"].get(k) for k in NEW_SETS} == NEW_SETS, ans
+
+
+@pytest.mark.slow
+@pytest.mark.sweep
+def test_older_on_newest_in_guest(old_out, tmp_path):  # type: ignore[no-untyped-def]
+    b, kos = runner.build_for(old_out, release(NEWEST), tmp_path / "bridged")
+    assert b.ok, b.log
+    n, nkos = runner.build_for(NEW, release(NEWEST), tmp_path / "native")
+    assert n.ok, n.log
+    ans = _answers(runner.run_guest(nkos + kos, release(NEWEST), test_script=SCRIPT, tools=True,
+                                    timeout=300))
+    _check_alike(ans)
+    assert {k: ans["kbetrn0"].get(k) for k in NEW_SETS} == NEW_SETS, ans
