@@ -90,16 +90,18 @@ def discarded_spans(src: str, macros: dict[str, tuple[int, frozenset[int]]]) -> 
 
 
 def _offset(src: str, line: int, col: int) -> int:
-    """The offset in *src* of check's (line, col): gcc's display column, 1-based, a tab
-    advancing to the next multiple of 8 (:func:`kbridge.facts.scan._display_col`)."""
+    """The offset in *src* of check's (line, col): the column as the scan that check's findings
+    come from counts it (:func:`kbridge.facts.scan._display_col`: gcc's, a tab to the next
+    multiple of 8, over the line's bytes)."""
+    from kbridge.facts.scan import _display_col
     lines = src.split("\n")
     if not 1 <= line <= len(lines):
         return -1
-    text, shown = lines[line - 1], 0
-    for i, c in enumerate(text):
-        if shown + 1 >= col:
+    text = lines[line - 1]
+    raw = text.encode()
+    for i in range(len(text)):
+        if _display_col(raw, len(text[:i].encode())) >= col:
             return sum(len(x) + 1 for x in lines[: line - 1]) + i
-        shown = (shown // 8 + 1) * 8 if c == "\t" else shown + 1
     return -1
 
 
