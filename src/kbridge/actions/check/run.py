@@ -119,14 +119,14 @@ def run_check(driver: Any, target: Any, against: Any = None, *, cache: Any = Non
     seen = live.for_kernel(driver, live.kernel(getattr(target, "version", None), target))
     full = load_driver_scan(seen, oracle=a_api, cond=target_conditions(t_api))
     findings = check(full, t_api, a_api)
-    findings += rerouted_ops(full, findings, target, against, t_api, a_api)
+    findings += rerouted_ops(full, findings, target, against, t_api, a_api, cache=cache)
     for api in {id(t_api): t_api, id(a_api): a_api}.values():
         api.save()
     return CheckResult(driver.label, t_api.name, a_api.name, findings, full, misses_by)
 
 
 def rerouted_ops(scan: Scan, findings: list[Finding], target: Any, against: Any,
-                 t_api: Any, a_api: Any) -> list[Finding]:
+                 t_api: Any, a_api: Any, *, cache: Any = None) -> list[Finding]:
     """``.m = fn`` of an ops struct whose member m is declared alike on both kernels (gcc is
     silent) while a rule naming ``struct S.m`` answers differently on them: the kernels'
     cores call the slot differently (5.10's ndo_do_ioctl gets the MII and private ioctls,
@@ -162,7 +162,7 @@ def rerouted_ops(scan: Scan, findings: list[Finding], target: Any, against: Any,
     wanted = list({r.id: r for _, rs, _ in hits for r in rs}.values())
     state = {}
     for side, tree in (("t", target), ("a", against)):
-        for res in probe(tree, wanted, method="header", use_cache=False):
+        for res in probe(tree, wanted, cache, method="header"):     # the one probe cache
             state[(side, res.rule)] = res.result
     out = []
     for u, rs, decl in hits:
