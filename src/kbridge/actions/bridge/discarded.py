@@ -19,6 +19,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from kbridge.actions.bridge.draft import skip_literal
+
 _DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(\w+)\(([^)]*)\)((?:[^\n]*\\\n)*[^\n]*)", re.M)
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _WORD = re.compile(r"\w+")
@@ -39,23 +41,6 @@ def discarded_params(text: str) -> dict[str, tuple[int, frozenset[int]]]:
     return out
 
 
-def _skip_literal(src: str, i: int) -> int:
-    """The index after the string/char literal or comment starting at *i* (else *i*)."""
-    c = src[i]
-    if c in "\"'":
-        j = i + 1
-        while j < len(src) and src[j] != c:
-            j += 2 if src[j] == "\\" else 1
-        return j + 1
-    if src.startswith("/*", i):
-        j = src.find("*/", i + 2)
-        return len(src) if j < 0 else j + 2
-    if src.startswith("//", i):
-        j = src.find("\n", i)
-        return len(src) if j < 0 else j
-    return i
-
-
 def discarded_spans(src: str, macros: dict[str, tuple[int, frozenset[int]]]) -> list[tuple[int, int]]:
     """[start, end) offsets in *src* of the arguments *macros* discard, call by call (a call
     whose argument count is not the macro's is left alone: gcc stops on it anyway)."""
@@ -68,7 +53,7 @@ def discarded_spans(src: str, macros: dict[str, tuple[int, frozenset[int]]]) -> 
         args: list[tuple[int, int]] = []
         depth, start, i = 0, m.end(), m.end()
         while i < len(src):
-            j = _skip_literal(src, i)
+            j = skip_literal(src, i)
             if j != i:
                 i = j
                 continue

@@ -100,7 +100,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, AnyStr
 
 from kbridge.actions.bridge import layer
 from kbridge.errors import KbridgeError
@@ -174,19 +174,27 @@ def _read(tree: Any, rel: str) -> tuple[Path, bytes] | None:
     return None
 
 
-def _skip_literal(src: bytes, i: int) -> int:
-    """Index after the comment or literal starting at *i* (or *i* when none starts there)."""
-    if src.startswith(b"/*", i):
-        j = src.find(b"*/", i + 2)
+# The C lexemes skip_literal steps over, spelled as str and as bytes: draft.py reads kernel
+# headers as bytes, discarded.py reads a driver's text as str; one definition serves both.
+_LEX = {str: ("/*", "*/", "//", "\n", ('"', "'"), "\\"),
+        bytes: (b"/*", b"*/", b"//", b"\n", (b'"', b"'"), b"\\")}
+
+
+def skip_literal(src: AnyStr, i: int) -> int:
+    """Index after the comment or string/char literal starting at *i* (or *i* when none
+    starts there); *src* is str or bytes."""
+    open_c, close_c, line_c, nl, quotes, esc = _LEX[type(src)]
+    if src.startswith(open_c, i):
+        j = src.find(close_c, i + 2)
         return len(src) if j < 0 else j + 2
-    if src.startswith(b"//", i):
-        j = src.find(b"\n", i)
+    if src.startswith(line_c, i):
+        j = src.find(nl, i)
         return len(src) if j < 0 else j
-    if src[i:i + 1] in (b'"', b"'"):
-        q = src[i:i + 1]
+    q = src[i:i + 1]
+    if q in quotes:
         j = i + 1
         while j < len(src) and src[j:j + 1] != q:
-            j += 2 if src[j:j + 1] == b"\\" else 1
+            j += 2 if src[j:j + 1] == esc else 1
         return j + 1
     return i
 
@@ -215,7 +223,7 @@ def function_text(data: bytes, line: int, name: str) -> str | None:
         return None
     i, depth = start, 0
     while i < len(data):
-        j = _skip_literal(data, i)
+        j = skip_literal(data, i)
         if j != i:
             i = j
             continue
@@ -308,7 +316,7 @@ def _tokens(body: str) -> set[str]:
     out: set[str] = set()
     i = 0
     while i < len(src):
-        j = _skip_literal(src, i)
+        j = skip_literal(src, i)
         if j != i:
             i = j
             continue
