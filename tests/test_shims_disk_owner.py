@@ -128,3 +128,29 @@ def test_genhd_fl_cd_builds_on_the_newer_kernels(tree510, tree61, trees, tmp_pat
         proc = run_kbuild(out, tree)
         diags, undefined = parse_log(proc.stdout, out)
         assert proc.returncode == 0 and not diags and not undefined, (tree.name, diags, proc.stdout[-2000:])
+
+
+@pytest.mark.slow
+def test_shims_wait_for_blk_mq_h_a_driver_includes_first(tree510, tree61, tmp_path):  # type: ignore[no-untyped-def]
+    # 5.10's <linux/blk-mq.h> includes <linux/blkdev.h> before its own declarations. A driver
+    # that includes <linux/blk-mq.h> first (every SCSI driver does, through <scsi/scsi_cmnd.h>)
+    # had the <linux/blkdev.h> shims read inside it: blk_mq_alloc_disk_added's C then saw
+    # blk_mq_init_queue_data() undeclared and struct blk_mq_tag_set incomplete (7.3's myrs on
+    # 5.10: 3 errors in the shim). shim.toml 'complete' defers them to <linux/blk-mq.h>'s end.
+    src = tmp_path / "kbtest_own_new"
+    src.mkdir()
+    for f in (LAYER / "kbtest_own_new").iterdir():
+        text = f.read_text()
+        if f.suffix == ".c":
+            assert "#include <linux/blkdev.h>\n#include <linux/blk-mq.h>\n" in text
+            text = text.replace("#include <linux/blkdev.h>\n#include <linux/blk-mq.h>\n",
+                                "#include <linux/blk-mq.h>\n#include <linux/blkdev.h>\n")
+        (src / f.name).write_text(text)
+    out = tmp_path / "out"
+    rep = bridge(drv_mod.load(src), [tree510, tree61], "layer", out, home=tree61.version)
+    assert rep.ok, rep.unbridged
+    assert RULES <= {s["rule"] for s in rep.shims}, rep.shims
+    for tree in (tree510, tree61):
+        proc = run_kbuild(out, tree)
+        diags, undefined = parse_log(proc.stdout, out)
+        assert proc.returncode == 0 and not diags and not undefined, (tree.name, diags, proc.stdout[-3000:])

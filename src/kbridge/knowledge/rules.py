@@ -682,6 +682,10 @@ SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next
              "only_where": "a table rule = [states]: this direction's C builds on that rule's shim (a wrapper "
                            "of the kernel's header), which exists only on kernels where that rule answers one "
                            "of the states; a target where it answers otherwise is reported not bridged",
+             "complete": "kernel headers that must be complete when the shim is read: a kernel header that "
+                         "includes the 'after' header from its own top (5.10's <linux/blk-mq.h> includes "
+                         "<linux/blkdev.h> first) would otherwise have the shim read half-declared; there the "
+                         "shims of the 'after' header run once that header is complete",
              "anchors": "what the shim's C hooks or builds on in the kernel's headers: a list whose entries "
                         "are a 'struct S.m' member, a NAME (enum constant or macro) or a list of alternatives "
                         "(a kernel must have one of each entry; each is probed at build time as KB_ANCHOR_...)"}
@@ -714,6 +718,9 @@ class ShimDirection:
     # that rule answers one of the states (ndo_fdb_add_notified's new_on_old renames the
     # kernel's slot in netdev_hwtstamp_ndo's wrapper, there only where that rule is "old")
     only_where: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # kernel headers that must be complete when the shim is read (layer.files defers the
+    # 'after' header's shims to the end of one still open: blk_mq_alloc_disk_added on 5.10)
+    complete: tuple[str, ...] = ()
 
 
 def anchor_macro(anchor: str) -> str:
@@ -865,7 +872,7 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                 raise fail(_key_line(text, k, d) or _table_line(text, d) or 1,
                            f"'{d}.{k}' must be a non-empty string")
         for k, what in (("cflags", "compiler flags"), ("refused_reads", "member names"),
-                        ("refused_includes", "header paths"), ("refused_inits", "member names"),
+                        ("refused_includes", "header paths"), ("complete", "header paths"), ("refused_inits", "member names"),
                         ("refused_unless_defined", "function names")):
             v = t.get(k, [])
             if not isinstance(v, list) or not all(isinstance(c, str) and c for c in v):
@@ -894,6 +901,9 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
         if "noop" in t and "impossible" in t:
             raise fail(_key_line(text, "impossible", d) or _table_line(text, d) or 1,
                        f"[{d}] is both noop and impossible")
+        if t.get("complete") and "after" not in t:
+            raise fail(_key_line(text, "complete", d) or _table_line(text, d) or 1,
+                       f"[{d}] has 'complete' without 'after'")
         if "cflags_when" in t and not t.get("cflags"):
             raise fail(_key_line(text, "cflags_when", d) or _table_line(text, d) or 1,
                        f"[{d}] has 'cflags_when' without 'cflags'")
@@ -905,7 +915,8 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                                             t.get("cflags_when"),
                                             tuple((m, tuple(v)) for m, v in sorted(cbc.items())),
                                             tuple(t.get("refused_unless_defined", [])),
-                                            tuple((n, tuple(v)) for n, v in sorted(ow.items())))))
+                                            tuple((n, tuple(v)) for n, v in sorted(ow.items())),
+                                            tuple(t.get("complete", [])))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
                         tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments),
                         tuple(abi.get("appends", [])), configured_out)
