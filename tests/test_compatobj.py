@@ -370,3 +370,117 @@ def test_the_x86_definition_is_drafted_never_another_architectures():  # type: i
     assert _pick(["arch/s390/lib/string.c", "lib/string.c"]) == "lib/string.c"
     assert _pick(["arch/x86/lib/memcpy.c", "lib/string.c"]) == "arch/x86/lib/memcpy.c"
     assert _pick(["arch/arm64/lib/x.c"]) is None
+
+
+# A file tree-sitter cannot read whole (issue 17, session 13): a macro that expands to
+# statements without semicolons, five of its uses on one line inside a switch -- the shape of
+# 7.3's net/core/dev.c netdev_cmd_to_name, written anew here -- sends the parser's error
+# recovery off, and it read every definition after it as part of one function (or an ERROR
+# node): 7.3's dev_get_tstats64, 10000 lines further, was "a macro-made function".
+_MISREAD = b'''#include <linux/kernel.h>
+
+const char *kb_cmd_name(int cmd)
+{
+#define N(val) \\
+	case KB_##val: \\
+		return "KB_" __stringify(val);
+	switch (cmd) {
+	N(A) N(B) N(C) N(D) N(E)
+	}
+#undef N
+	return "KB_UNKNOWN";
+}
+
+static int kb_helper(int x)
+{
+	return x * 2;
+}
+
+int kb_after(int x)
+{
+	return kb_helper(x) + 1;
+}
+
+static int kb_late_state;
+
+int kb_reads_state(void)
+{
+	return kb_late_state;
+}
+
+int kb_calls_changed(int x)
+{
+	return kb_changed(x);
+}
+'''
+
+
+def test_definitions_after_a_part_the_parser_misreads_are_found():  # type: ignore[no-untyped-def]
+    from kbridge.actions.bridge.compatobj import parse_c
+    cf = parse_c(_MISREAD, "kb.c")
+    # failed before the fix: none of the four was found
+    assert {"kb_helper", "kb_after", "kb_reads_state", "kb_calls_changed"} <= set(cf.functions)
+    after = cf.functions["kb_after"]
+    assert after.line == 20 and not after.static and after.text.startswith("int kb_after(int x)\n{")
+    assert after.text.endswith("}") and "kb_late_state" not in after.text
+    assert cf.functions["kb_helper"].static
+    assert "kb_late_state" in cf.variables          # file-scope state after the misread part
+    assert cf.includes == ("linux/kernel.h",)
+    # the misread definition itself is never taken with a text that runs on past its end
+    mis = cf.functions.get("kb_cmd_name")
+    assert mis is None or "kb_after" not in mis.text
+
+
+def _planner(hi_sigs: dict[str, str], ti_sigs: dict[str, str]):  # type: ignore[no-untyped-def]
+    """A compatobj._Planner over fake indexes (name -> signature; all exported) and the
+    _MISREAD file as the source of every function."""
+    from types import SimpleNamespace
+
+    from kbridge.actions.bridge import compatobj as co
+
+    class Idx:
+        def __init__(self, sigs: dict[str, str]) -> None:
+            self.sigs = sigs
+
+        def function(self, n: str):  # type: ignore[no-untyped-def]
+            if n not in self.sigs:
+                return None
+            return SimpleNamespace(inline=False, file="include/linux/kb.h", name=n,
+                                   signature=lambda s=self.sigs[n]: s, text=f"int {n}(int x);",
+                                   declaration=f"int {n}(int x);")
+
+        def is_exported(self, n: str) -> bool:
+            return n in self.sigs
+
+        def macro(self, n: str) -> None:
+            return None
+
+    p = object.__new__(co._Planner)
+    p.hi, p.ti = Idx(hi_sigs), {"t": Idx(ti_sigs)}
+    p.tar = None
+    p.package = "kb-test 1"
+    p._exports = {n: "kb.c" for n in ("kb_after", "kb_reads_state", "kb_calls_changed", "kb_changed")}
+    p._files = {"kb.c": co.parse_c(_MISREAD, "kb.c")}
+    p.rule_names, p.shimmed, p.plan, p.memo, p.top = {}, set(), co.DraftPlan(), {}, ""
+    return p
+
+
+def test_a_function_after_the_misread_part_is_drafted_with_its_helper(monkeypatch):  # type: ignore[no-untyped-def]
+    from kbridge.actions.bridge import compatobj as co
+    monkeypatch.setattr(co, "_proto", lambda f: f.declaration)
+    p = _planner({"kb_after": "int(int)"}, {})
+    d = p.draft("kb_after", "t")
+    # failed before the fix: "kb.c exports it but kbridge found no definition there"
+    assert isinstance(d, co.Draft), d
+    assert d.line == 20 and d.helpers == ("kb.c:kb_helper",)
+
+
+def test_functions_after_the_misread_part_are_still_refused_by_their_dependencies(monkeypatch):  # type: ignore[no-untyped-def]
+    from kbridge.actions.bridge import compatobj as co
+    monkeypatch.setattr(co, "_proto", lambda f: f.declaration)
+    p = _planner({"kb_reads_state": "int(void)", "kb_calls_changed": "int(int)", "kb_changed": "int(int)"},
+                 {"kb_changed": "long(int)"})
+    why = p.draft("kb_reads_state", "t")
+    assert isinstance(why, str) and "kb_late_state, a variable of kb.c" in why
+    why = p.draft("kb_calls_changed", "t")      # its callee is declared differently on the target
+    assert isinstance(why, str) and "kb_changed" in why and "declared differently on t" in why

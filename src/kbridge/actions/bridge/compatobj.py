@@ -266,8 +266,42 @@ class CFile:
     types: dict[str, CFunction] = field(default_factory=dict)   # file-local struct/union/enum/typedef
 
 
+# the end of a top-level definition: a line that is only "}" (a function's closing brace)
+_TOP_END = re.compile(rb"^\}[ \t]*$", re.M)
+
+
 def parse_c(data: bytes, what: str) -> CFile:
-    """The function definitions, file-scope variables and <...> includes of a kernel .c file."""
+    """The function definitions, file-scope variables and <...> includes of a kernel .c file.
+
+    tree-sitter cannot read every kernel file whole: a macro that expands to statements
+    without semicolons (7.3's net/core/dev.c, netdev_cmd_to_name's ``N(UP) N(DOWN) ...``
+    inside a switch) sends its error recovery off, and the rest of the file becomes the body
+    of one function (or an ERROR node) -- every definition after it was "not found". A
+    file the parser did not read cleanly is read again in pieces, cut after each line that
+    is only ``}`` (a function's end), so a misread stays inside its piece; what the whole
+    read found outside a swallowing definition is kept, the pieces add what it lost."""
+    cf, clean = _parse_c(data, what, 0)
+    if clean:
+        return cf
+    cuts = [0, *(m.end() for m in _TOP_END.finditer(data)), len(data)]
+    for a, b in zip(cuts, cuts[1:]):
+        if a >= b:
+            continue
+        part, _ = _parse_c(data[a:b], what, data.count(b"\n", 0, a))
+        for k, v in part.functions.items():
+            cf.functions.setdefault(k, v)
+        for k, v in part.types.items():
+            cf.types.setdefault(k, v)
+        cf.variables = cf.variables | part.variables
+        cf.includes = tuple(dict.fromkeys((*cf.includes, *part.includes)))
+    return cf
+
+
+def _parse_c(data: bytes, what: str, first_line: int) -> tuple[CFile, bool]:
+    """One tree-sitter read of *data* (lines numbered from *first_line* + 1), and whether it
+    read without an error. A definition whose body holds another definition (C has no nested
+    functions: the parser swallowed the rest of the file into it) is not taken, its text is
+    not the function's."""
     from kbridge.facts import cparse
     tree = cparse.parse_bounded(cparse.thread_parser(), data, what)
     funcs: dict[str, CFunction] = {}
@@ -296,10 +330,12 @@ def parse_c(data: bytes, what: str) -> CFile:
                 body = c.child_by_field_name("body")
                 if name is None or body is None:
                     continue
+                if any(x.type == "function_definition" for x in body.children):
+                    continue
                 static = any(s.type == "storage_class_specifier" and data[s.start_byte:s.end_byte] == b"static"
                              for s in c.children)
                 n = data[name.start_byte:name.end_byte].decode()
-                funcs.setdefault(n, CFunction(n, static, c.start_point[0] + 1,
+                funcs.setdefault(n, CFunction(n, static, first_line + c.start_point[0] + 1,
                                               data[c.start_byte:c.end_byte].decode(errors="replace"),
                                               ident_names(body)))
             elif c.type in ("struct_specifier", "union_specifier", "enum_specifier", "type_definition") or \
@@ -320,7 +356,7 @@ def parse_c(data: bytes, what: str) -> CFile:
                 for nm in [tag, *names]:
                     if nm is not None:
                         key = "type:" + data[nm.start_byte:nm.end_byte].decode()
-                        types.setdefault(key, CFunction(key, True, c.start_point[0] + 1, text,
+                        types.setdefault(key, CFunction(key, True, first_line + c.start_point[0] + 1, text,
                                                         body_names - {key}))
             elif c.type == "declaration":
                 for d in c.children_by_field_name("declarator"):
@@ -339,7 +375,7 @@ def parse_c(data: bytes, what: str) -> CFile:
                 visit(c)
 
     visit(tree.root_node)
-    return CFile(funcs, frozenset(variables), tuple(includes), types)
+    return CFile(funcs, frozenset(variables), tuple(includes), types), not tree.root_node.has_error
 
 
 # --- the plan ---------------------------------------------------------------------
