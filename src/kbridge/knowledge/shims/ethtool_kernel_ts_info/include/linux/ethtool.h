@@ -47,6 +47,8 @@
  * newer slots (the rules' old_on_new), the second branch below renames the
  * kernel's slots and appends kb_drv_<slot> of the older type after the
  * kernel's last member (get_mm_stats, 6.3+; set_module_power_mode, 6.1).
+ * Rule ethtool_keee (get/set_eee: struct ethtool_eee -> struct ethtool_keee,
+ * 6.9) renames and appends its two slots the same way in both branches.
  * The trampolines and designator macros are in the rules' new_on_old.h and
  * old_on_new.h.
  */
@@ -153,16 +155,37 @@ struct kernel_ethtool_ringparam {
 #else
 #define KB_ETHTOOL_OPS_TAIL_RINGPARAM
 #endif
+/*
+ * Rule ethtool_keee (new_on_old, only where this kernel's get/set_eee take the uapi
+ * struct ethtool_eee): the slots renamed, the driver's of the newer type appended;
+ * struct ethtool_keee is defined after the kernel's header (its link-mode mask macro).
+ */
+struct ethtool_keee;
+#if !defined(KB_HAVE_ETHTOOL_KEEE) && __has_include("rules/ethtool_keee/new_on_old.h")
+#define KB_ETHTOOL_KEEE_WRAP
+#if defined(get_eee) || defined(set_eee)
+#error "kbridge: get_eee or set_eee is already a macro; ethtool_keee cannot retype the slots"
+#endif
+#define get_eee			kb_kernel_get_eee
+#define set_eee			kb_kernel_set_eee
+#define KB_ETHTOOL_OPS_TAIL_EEE									\
+	int (*kb_drv_get_eee)(struct net_device *, struct ethtool_keee *);			\
+	int (*kb_drv_set_eee)(struct net_device *, struct ethtool_keee *);
+#else
+#define KB_ETHTOOL_OPS_TAIL_EEE
+#endif
 #define get_ts_info		kb_get_ts_info_ethtool_ts_info
 #define ethtool_check_ops	kb_ecp_pad[0];								\
 	int (*kb_drv_get_ts_info)(struct net_device *, struct kernel_ethtool_ts_info *);	\
-	KB_ETHTOOL_OPS_TAIL_COALESCE KB_ETHTOOL_OPS_TAIL_RINGPARAM				\
+	KB_ETHTOOL_OPS_TAIL_COALESCE KB_ETHTOOL_OPS_TAIL_RINGPARAM KB_ETHTOOL_OPS_TAIL_EEE	\
 	}; int ethtool_check_ops
 #include_next <linux/ethtool.h>
 #undef get_coalesce
 #undef set_coalesce
 #undef get_ringparam
 #undef set_ringparam
+#undef get_eee
+#undef set_eee
 #undef get_ts_info
 #undef set_module_power_mode
 #undef set_phy_tunable
@@ -199,11 +222,30 @@ static_assert(__builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_
 	      "kbridge: this kernel's ethtool_ops.get/set_ringparam are not the two-argument ones; "
 	      "the ethtool_ringparam_kernel_args wrapper does not fit it");
 #endif
+#ifdef KB_ETHTOOL_KEEE_WRAP
+/* the newer kernel's struct (include/linux/ethtool.h of 6.12/7.3), this kernel's link-mode count */
+struct ethtool_keee {
+	__ETHTOOL_DECLARE_LINK_MODE_MASK(supported);
+	__ETHTOOL_DECLARE_LINK_MODE_MASK(advertised);
+	__ETHTOOL_DECLARE_LINK_MODE_MASK(lp_advertised);
+	u32	tx_lpi_timer;
+	bool	tx_lpi_enabled;
+	bool	eee_active;
+	bool	eee_enabled;
+};
+static_assert(__builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_kernel_get_eee),
+					   int (*)(struct net_device *, struct ethtool_eee *)) &&
+	      __builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_kernel_set_eee),
+					   int (*)(struct net_device *, struct ethtool_eee *)),
+	      "kbridge: this kernel's ethtool_ops.get/set_eee do not take struct ethtool_eee; "
+	      "the ethtool_keee wrapper does not fit it");
+#endif
 #elif !defined(KB_ETHTOOL_OPS_OLD_SLOTS_WRAP) && \
 	((defined(KB_HAVE_ETHTOOL_COALESCE_KERNEL_ARGS) && \
 	  __has_include("rules/ethtool_coalesce_kernel_args/old_on_new.h")) || \
 	 (defined(KB_HAVE_ETHTOOL_RINGPARAM_KERNEL_ARGS) && \
-	  __has_include("rules/ethtool_ringparam_kernel_args/old_on_new.h")))
+	  __has_include("rules/ethtool_ringparam_kernel_args/old_on_new.h")) || \
+	 (defined(KB_HAVE_ETHTOOL_KEEE) && __has_include("rules/ethtool_keee/old_on_new.h")))
 /*
  * A driver written for the two-argument get/set_coalesce (get/set_ringparam) on a
  * kernel whose slots take the kernel_* struct and an extack (old_on_new): the
@@ -220,9 +262,10 @@ static_assert(__builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_
 struct net_device;
 struct ethtool_coalesce;
 struct ethtool_ringparam;
+struct ethtool_eee;
 #if defined(get_coalesce) || defined(set_coalesce) || defined(get_ringparam) || \
-	defined(set_ringparam) || defined(get_mm_stats) || defined(set_module_power_mode) || \
-	defined(ethtool_check_ops)
+	defined(set_ringparam) || defined(get_eee) || defined(set_eee) || \
+	defined(get_mm_stats) || defined(set_module_power_mode) || defined(ethtool_check_ops)
 #error "kbridge: an ethtool_ops member name or ethtool_check_ops is already a macro; the ethtool_ops wrapper cannot rename the kernel's slots"
 #endif
 #if defined(KB_HAVE_ETHTOOL_COALESCE_KERNEL_ARGS) && \
@@ -247,6 +290,16 @@ struct ethtool_ringparam;
 #else
 #define KB_ETHTOOL_OPS_OLD_TAIL_RINGPARAM
 #endif
+#if defined(KB_HAVE_ETHTOOL_KEEE) && __has_include("rules/ethtool_keee/old_on_new.h")
+#define KB_ETHTOOL_KEEE_OLD_SLOTS
+#define get_eee			kb_kernel_get_eee
+#define set_eee			kb_kernel_set_eee
+#define KB_ETHTOOL_OPS_OLD_TAIL_EEE								\
+	int (*kb_drv_get_eee)(struct net_device *, struct ethtool_eee *);			\
+	int (*kb_drv_set_eee)(struct net_device *, struct ethtool_eee *);
+#else
+#define KB_ETHTOOL_OPS_OLD_TAIL_EEE
+#endif
 /* the kernel's last member, found by a build-time probe (the rules' anchors) */
 #if defined(KB_ANCHOR_ETHTOOL_OPS_GET_MM_STATS)
 #define get_mm_stats		kb_eo_last_pad[0])(void); struct { void (*get_mm_stats
@@ -261,12 +314,14 @@ struct ethtool_ringparam;
 #endif
 #define ethtool_check_ops	kb_ecp_pad[0];								\
 	KB_ETHTOOL_OPS_OLD_TAIL_COALESCE KB_ETHTOOL_OPS_OLD_TAIL_RINGPARAM			\
-	}; int ethtool_check_ops
+	KB_ETHTOOL_OPS_OLD_TAIL_EEE }; int ethtool_check_ops
 #include_next <linux/ethtool.h>
 #undef get_coalesce
 #undef set_coalesce
 #undef get_ringparam
 #undef set_ringparam
+#undef get_eee
+#undef set_eee
 #undef get_mm_stats
 #undef set_module_power_mode
 #undef ethtool_check_ops
@@ -296,6 +351,16 @@ static_assert(offsetof(struct ethtool_ops, kb_drv_set_ringparam) ==
 						    struct kernel_ethtool_ringparam *,
 						    struct netlink_ext_ack *)),
 	      "kbridge: the ethtool_ringparam_kernel_args wrapper does not fit this kernel's struct ethtool_ops");
+#endif
+#ifdef KB_ETHTOOL_KEEE_OLD_SLOTS
+static_assert(offsetof(struct ethtool_ops, kb_drv_set_eee) ==
+	      offsetof(struct ethtool_ops, kb_drv_get_eee) + sizeof(void (*)(void)) &&
+	      offsetof(struct ethtool_ops, kb_drv_get_eee) > offsetof(struct ethtool_ops, KB_ETHTOOL_OPS_LAST) &&
+	      __builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_kernel_get_eee),
+					   int (*)(struct net_device *, struct ethtool_keee *)) &&
+	      __builtin_types_compatible_p(typeof(((struct ethtool_ops *)0)->kb_kernel_set_eee),
+					   int (*)(struct net_device *, struct ethtool_keee *)),
+	      "kbridge: the ethtool_keee wrapper does not fit this kernel's struct ethtool_ops");
 #endif
 #else
 #include_next <linux/ethtool.h>
