@@ -147,3 +147,105 @@ def test_older_on_newest_in_guest(old_out, tmp_path):  # type: ignore[no-untyped
                                     timeout=300))
     _check_alike(ans)
     assert {k: ans["kbetrn0"].get(k) for k in NEW_SETS} == NEW_SETS, ans
+
+
+# --- slots designated NULL (session 13, review13) -------------------------------------------
+# kbtest_etn_old (5.10 form) and kbtest_etn_new (newest form) designate .get_ringparam,
+# .set_ringparam and .set_coalesce explicitly NULL, .get_coalesce a function, and advertise no
+# supported_coalesce_params. The kernels' cores decide "not supported" by the slot pointer
+# (ethtool_get_ringparam, rings_prepare_data, ethtool_set_coalesce: -EOPNOTSUPP), and
+# register_netdevice()'s ethtool_check_ops refuses (WARN, -EINVAL) a set_coalesce without
+# supported_coalesce_params: the layer's designator macros must leave those slots NULL.
+# Failed before the fix (layer.null_inits): the bridged module did not load on either kernel
+# (the set_coalesce trampoline: WARNING at net/ethtool/common.c ethtool_check_ops, -EINVAL).
+ETN_OLD = FIXTURES / "layer" / "kbtest_etn_old"
+ETN_NEW = FIXTURES / "layer" / "kbtest_etn_new"
+ETN_EX = FIXTURES / "layer" / "kbtest_etn_ex"
+
+
+def _etn_entry(series: str):  # type: ignore[no-untyped-def]
+    """On 5.10: kbtest_etn_old natively, kbtest_etn_new bridged from the newest; on the newest:
+    kbtest_etn_new natively, kbtest_etn_old bridged from 5.10; then the exerciser."""
+    from sharedboot import Entry
+
+    def build(tmp_path):  # type: ignore[no-untyped-def]
+        from kbridge.actions.bridge import bridge
+        from kbridge.facts import driver as drv_mod
+        from kbridge.facts import targets
+
+        native, other, home = (ETN_OLD, ETN_NEW, NEWEST) if series == "5.10" else (ETN_NEW, ETN_OLD, "5.10")
+        o = tmp_path / "out"
+        rep = bridge(drv_mod.load(other), [targets.resolve(s) for s in (home, series)], "layer", o,
+                     home=home)
+        assert not rep.unbridged, rep.unbridged
+        assert set(RULES) <= {str(s["rule"]) for s in rep.shims}, rep.shims
+        kos = []
+        for name, src in (("native", native), ("bridged", o), ("ex", ETN_EX)):
+            b, built = runner.build_for(src, release(series), tmp_path / name)
+            assert built, (name, series, b.diagnostics[:5])
+            kos += built
+        return kos
+
+    return Entry(f"ethtool_null:{series}", series, build)
+
+
+def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
+    if name == "test_null_designated_slots_stay_null_in_guest":
+        return [_etn_entry(params["series"])]
+    return []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("series", ["5.10", NEWEST])
+def test_null_designated_slots_stay_null_in_guest(series, shared_boot):  # type: ignore[no-untyped-def]
+    g = shared_boot(_etn_entry(series))
+    assert g.ok, (g.release, g.reasons, g.problems, [ln for ln in g.dmesg if "kbetn" in ln or "etn" in ln])
+    (ex,) = [ld for ld in g.modules if ld.name == "kbtest_etn_ex"]
+    assert not [line for line in ex.dmesg if "FAIL" in line], ex.dmesg
+    assert "kbtest_etn_ex: kbetno0 ok" in ex.dmesg and "kbtest_etn_ex: kbetnn0 ok" in ex.dmesg, ex.dmesg
+
+
+def test_a_null_designation_is_left_to_the_kernels_slot(tmp_path, roots_ready):  # type: ignore[no-untyped-def]
+    """The OUT of each fixture defines KB_NULL_INIT_<M> for the members designated only NULL
+    (before the direction's C, after its SPDX line), and none for get_coalesce."""
+    from kbridge.actions.bridge import bridge
+    from kbridge.facts import driver as drv_mod
+    from kbridge.facts import targets
+
+    for fixture, home, d in ((ETN_OLD, "5.10", "old_on_new"), (ETN_NEW, NEWEST, "new_on_old")):
+        other = NEWEST if home == "5.10" else "5.10"
+        o = tmp_path / fixture.name
+        rep = bridge(drv_mod.load(fixture), [targets.resolve(s) for s in (home, other)], "layer", o,
+                     home=home)
+        assert not rep.unbridged, rep.unbridged
+        ring = (o / "compat" / "rules" / "ethtool_ringparam_kernel_args" / f"{d}.h").read_text()
+        coal = (o / "compat" / "rules" / "ethtool_coalesce_kernel_args" / f"{d}.h").read_text()
+        assert ring.startswith("/* SPDX-License-Identifier") and coal.startswith("/* SPDX-License-Identifier")
+        assert "#define KB_NULL_INIT_GET_RINGPARAM 1" in ring and "#define KB_NULL_INIT_SET_RINGPARAM 1" in ring
+        assert "#define KB_NULL_INIT_SET_COALESCE 1" in coal and "KB_NULL_INIT_GET_COALESCE 1" not in coal
+
+
+def test_null_inits_reads_the_value_as_written(tmp_path):  # type: ignore[no-untyped-def]
+    """layer.null_inits: NULL (also 0, (void *)0) in every designation of a member -> the member;
+    NULL in one table and a function in another -> mixed (reported not bridged); a member of
+    another struct with the same name does not count."""
+    from kbridge.actions.bridge import layer
+    from kbridge.facts import driver as drv_mod
+    from kbridge.knowledge.rules import ShimDirection, load
+
+    (tmp_path / "Kbuild").write_text("obj-m += x.o\n")
+    (tmp_path / "x.c").write_text(
+        "#include <linux/ethtool.h>\n"
+        "static int gc(struct net_device *d, struct ethtool_coalesce *c) { return 0; }\n"
+        "struct other { void (*get_ringparam)(void); };\n"
+        "static const struct other o = { .get_ringparam = 0 };\n"
+        "static const struct ethtool_ops a = {\n\t.get_ringparam\t= NULL,\n\t.set_ringparam = (void *)0,\n"
+        "\t.get_coalesce = gc,\n\t.set_coalesce = NULL,\n};\n"
+        "static const struct ethtool_ops b = {\n\t.get_ringparam =\n\t\tNULL,\n\t.set_coalesce = gc,\n};\n")
+    rules = {r.id: r for r in load()}
+    drv = drv_mod.load(tmp_path)
+    meta = ShimDirection(null_inits=("get_ringparam", "set_ringparam"))
+    assert layer.null_inits(meta, drv, rules["ethtool_ringparam_kernel_args"]) == (
+        ["get_ringparam", "set_ringparam"], [])
+    meta = ShimDirection(null_inits=("get_coalesce", "set_coalesce"))
+    assert layer.null_inits(meta, drv, rules["ethtool_coalesce_kernel_args"]) == ([], ["set_coalesce"])

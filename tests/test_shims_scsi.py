@@ -41,7 +41,9 @@ EXPECTED = {"lun0": "1", "lun0_type": "3", "lun0_vendor": "KBTEST", "lun1": "0",
 # kbtest_scsi_new: LUN 2 refused at the commit, LUN 0's limits as its callback set them
 NEW_EXPECTED = {"configure_calls": "3", "lun2": "0", "lun2_msg": "1", "lun2_configure_msg": "0",
                 "lim_seen": "1", "lim_before": "1024", "q_hw": "64", "q_max": "64", "q_segs": "7",
-                "q_lbs": "512"}
+                "q_lbs": "512",
+                # a second host after the driver changed its (writable) template's can_queue
+                "host2_can_queue": "3"}
 
 
 def _kbq(text: str) -> dict[str, str]:
@@ -87,7 +89,9 @@ def test_scsi_host_behaves_alike_on_every_kernel(fixture, home, others, trees, t
 
 # --- scsi_host_template_const (new_on_old): the template copy across module reloads --------
 CONST_SCRIPT = LAYER / "kbtest_scsi_guest" / "const.sh"
-CONST_EXPECTED = {"luns": "2", "rmmod": "0", "leaked_per_reload": "0", "luns_reloaded": "2"}
+CONST_EXPECTED = {"luns": "2", "rmmod": "0", "leaked_per_reload": "0", "luns_reloaded": "2",
+                  # a writable template changed between two hosts (can_queue 1, then 3)
+                  "var_can_queue1": "1", "var_can_queue2": "3"}
 # where the guest kernel has CONFIG_SCSI_PROC_FS (none of Debian's: the script says so)
 CONST_PROC_EXPECTED = {"proc_file": "1", "proc_dir_after_rmmod": "0", "proc_file_reloaded": "1",
                        "proc_hosts_reloaded": "1"}

@@ -677,6 +677,10 @@ SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next
              "refused_unless_defined": "functions the driver must define itself (the shim supplies the kernel's "
                                        "side of the driver's own definition); a driver that names them "
                                        "without defining them is refused",
+             "null_inits": "members whose designator macro puts a trampoline in the kernel's slot: a driver that "
+                           "designates one only as NULL (.m = NULL) gets KB_NULL_INIT_<M> defined before the "
+                           "direction's C, which then leaves the kernel's slot NULL (the core tests the slot "
+                           "pointer); NULL in one table and a function in another is reported not bridged",
              "refused_why": "why (required with refused_reads / refused_includes / refused_inits / "
                             "refused_callback_calls / refused_unless_defined; reported as not bridged)",
              "only_where": "a table rule = [states]: this direction's C builds on that rule's shim (a wrapper "
@@ -721,6 +725,9 @@ class ShimDirection:
     # kernel headers that must be complete when the shim is read (layer.files defers the
     # 'after' header's shims to the end of one still open: blk_mq_alloc_disk_added on 5.10)
     complete: tuple[str, ...] = ()
+    # members whose designator macro fills the kernel's slot with a trampoline: a driver's
+    # `.m = NULL` must leave the kernel's slot NULL (KB_NULL_INIT_<M>, defined by the layer)
+    null_inits: tuple[str, ...] = ()
 
 
 def anchor_macro(anchor: str) -> str:
@@ -873,7 +880,7 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                            f"'{d}.{k}' must be a non-empty string")
         for k, what in (("cflags", "compiler flags"), ("refused_reads", "member names"),
                         ("refused_includes", "header paths"), ("complete", "header paths"), ("refused_inits", "member names"),
-                        ("refused_unless_defined", "function names")):
+                        ("refused_unless_defined", "function names"), ("null_inits", "member names")):
             v = t.get(k, [])
             if not isinstance(v, list) or not all(isinstance(c, str) and c for c in v):
                 raise fail(_key_line(text, k, d) or _table_line(text, d) or 1,
@@ -916,7 +923,8 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                                             tuple((m, tuple(v)) for m, v in sorted(cbc.items())),
                                             tuple(t.get("refused_unless_defined", [])),
                                             tuple((n, tuple(v)) for n, v in sorted(ow.items())),
-                                            tuple(t.get("complete", [])))))
+                                            tuple(t.get("complete", [])),
+                                            tuple(t.get("null_inits", [])))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
                         tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments),
                         tuple(abi.get("appends", [])), configured_out)

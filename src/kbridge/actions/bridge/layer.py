@@ -290,8 +290,18 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                             r.id, r.api, d, f"its {d} shim builds on rule {other}'s, which exists only on a "
                             f"kernel answering {' or '.join(states)} for it; kernel {names[i]} answers "
                             f"{t.get(other)}: no shim serves it there", target=names[i]))
-            out.shims.append(ShimPlan(r, d, meta.after,
-                                      text_path.read_text() if text_path.is_file() else "", wrappers))
+            text = text_path.read_text() if text_path.is_file() else ""
+            if meta.null_inits and text:
+                nulls, mixed = null_inits(meta, driver, r)
+                if mixed:
+                    out.unbridged.append(Unbridged(
+                        r.id, r.api, d, f"the driver designates {', '.join('.' + m for m in mixed)} as NULL "
+                        "in one initializer and otherwise in another: the layer's designator macro fills the "
+                        "kernel's slot with a trampoline (the core would call it instead of answering "
+                        "-EOPNOTSUPP for the NULL table) or leaves it NULL, for every table of the driver alike"))
+                    continue
+                text = null_init_defines(text, nulls)
+            out.shims.append(ShimPlan(r, d, meta.after, text, wrappers))
         if r.kind == "dialect_changed" and not any(s.rule.id == r.id for s in out.shims):
             continue    # every driver "uses" the dialect: probed only where its flags are shipped
         out.probed.append(r)
@@ -434,6 +444,59 @@ def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None,
     found += [f"sets .{m} in an initializer" for m in inits
               if on_the_struct(m, ("init",), m in designated)]
     return ", ".join(found + callback_calls)
+
+
+_NULL_VALUE = re.compile(rb"\s*(?:NULL|0|\(\s*void\s*\*\s*\)\s*0)\s*[,}]")
+
+
+def null_init_macro(member: str) -> str:
+    """The macro the layer defines for a driver that designates *member* only as NULL."""
+    return "KB_NULL_INIT_" + re.sub(r"[^A-Za-z0-9]", "_", member).upper()
+
+
+def null_inits(meta: ShimDirection, driver: Driver, rule: Rule | None = None) -> tuple[list[str], list[str]]:
+    """null_inits: (the members the driver designates, on the rule's struct, only as NULL;
+    those it designates as NULL in one initializer and as something else in another).
+
+    The kernel's core tests an ops slot's pointer to decide "not supported" (7.3's
+    ethtool_get_ringparam: -EOPNOTSUPP; ethtool_check_ops refuses a device whose set_coalesce
+    is set without supported_coalesce_params), and a designator macro cannot see the value
+    it precedes: for `.m = NULL` it would still put its trampoline in the kernel's slot. A
+    member designated only as NULL gets its macro (:func:`null_init_macro`), under which the
+    direction's C renames the slot without a trampoline, so the NULL lands in the kernel's
+    slot. A value that is no identifier (`= 0`, a cast) counts as a function."""
+    owners = {(a.struct or "").removeprefix("struct ").strip() for a in (rule.uses if rule is not None else ())
+              if a.form == "member"}
+    values: dict[str, set[str]] = {}
+    lines: dict[str, list[bytes]] = {}
+    for u in scan.scan(driver).uses:
+        if u.kind != "init" or u.name not in meta.null_inits:
+            continue
+        owner = u.owner.removeprefix("const ").removeprefix("struct ").strip()
+        if owners and owner and owner not in owners:
+            continue
+        # the value as written after `.m =` (the scan keeps identifiers only; NULL is a
+        # literal of its own to tree-sitter): NULL, 0 or (void *)0 up to the next , or }
+        if u.file not in lines:
+            lines[u.file] = driver.read(u.file).splitlines()
+        rest = b" ".join(lines[u.file][u.line - 1:u.line + 2])
+        m = re.search(rb"\.\s*" + re.escape(u.name.encode()) + rb"\s*=", rest)
+        null = m is not None and _NULL_VALUE.match(rest, m.end()) is not None
+        values.setdefault(u.name, set()).add("NULL" if null else (u.value or "?"))
+    nulls = sorted(m for m, v in values.items() if v == {"NULL"})
+    mixed = sorted(m for m, v in values.items() if "NULL" in v and v != {"NULL"})
+    return nulls, mixed
+
+
+def null_init_defines(text: str, members: list[str]) -> str:
+    """*text* (a direction's C) with the null_inits macros of *members* defined after its
+    first line (the SPDX line stays first)."""
+    if not members:
+        return text
+    first, _, rest = text.partition("\n")
+    defs = "".join(f"#define {null_init_macro(m)} 1\t/* the driver designates .{m} only as NULL */\n"
+                   for m in members)
+    return f"{first}\n{defs}{rest}"
 
 
 def _undefined_uses(meta: ShimDirection, driver: Driver) -> list[str]:

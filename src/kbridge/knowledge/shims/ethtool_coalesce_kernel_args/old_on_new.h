@@ -55,9 +55,23 @@ static __maybe_unused int kb_ethtool_set_coalesce_tramp(struct net_device *dev,
 	return dev->ethtool_ops->kb_drv_set_coalesce(dev, ec);
 }
 
-/* the designator macros (last: the code above uses the members' names) */
+/*
+ * the designator macros (last: the code above uses the members' names); a member the
+ * driver designates only as NULL gets none of the trampoline (KB_NULL_INIT_<MEMBER>, from
+ * shim.toml's null_inits): the kernel's slot stays NULL, which the core tests (-EOPNOTSUPP;
+ * register_netdevice's ethtool_check_ops refuses a set_coalesce without
+ * supported_coalesce_params)
+ */
 #if defined(get_coalesce) || defined(set_coalesce)
 #error "kbridge: get_coalesce or set_coalesce is already a macro; ethtool_coalesce_kernel_args cannot fill the driver's tables"
 #endif
+#ifdef KB_NULL_INIT_GET_COALESCE	/* the driver designates .get_coalesce only as NULL: the kernel's slot stays NULL */
+#define get_coalesce	kb_kernel_get_coalesce
+#else
 #define get_coalesce	kb_kernel_get_coalesce = kb_ethtool_get_coalesce_tramp, .kb_drv_get_coalesce
+#endif
+#ifdef KB_NULL_INIT_SET_COALESCE	/* the driver designates .set_coalesce only as NULL: the kernel's slot stays NULL */
+#define set_coalesce	kb_kernel_set_coalesce
+#else
 #define set_coalesce	kb_kernel_set_coalesce = kb_ethtool_set_coalesce_tramp, .kb_drv_set_coalesce
+#endif

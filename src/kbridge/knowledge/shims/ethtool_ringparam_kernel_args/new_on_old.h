@@ -79,9 +79,23 @@ static __maybe_unused int kb_ethtool_set_ringparam_tramp(struct net_device *dev,
 	return ops->kb_drv_set_ringparam(dev, ring, &kernel_ring, NULL);
 }
 
-/* the designator macros (last: the code above uses the members' names) */
+/*
+ * the designator macros (last: the code above uses the members' names); a member the
+ * driver designates only as NULL gets none of the trampoline (KB_NULL_INIT_<MEMBER>, from
+ * shim.toml's null_inits): the kernel's slot stays NULL, which the core tests (-EOPNOTSUPP;
+ * register_netdevice's ethtool_check_ops refuses a set_coalesce without
+ * supported_coalesce_params)
+ */
 #if defined(get_ringparam) || defined(set_ringparam)
 #error "kbridge: get_ringparam or set_ringparam is already a macro; ethtool_ringparam_kernel_args cannot fill the driver's tables"
 #endif
+#ifdef KB_NULL_INIT_GET_RINGPARAM	/* the driver designates .get_ringparam only as NULL: the kernel's slot stays NULL */
+#define get_ringparam	kb_kernel_get_ringparam
+#else
 #define get_ringparam	kb_kernel_get_ringparam = kb_ethtool_get_ringparam_tramp, .kb_drv_get_ringparam
+#endif
+#ifdef KB_NULL_INIT_SET_RINGPARAM	/* the driver designates .set_ringparam only as NULL: the kernel's slot stays NULL */
+#define set_ringparam	kb_kernel_set_ringparam
+#else
 #define set_ringparam	kb_kernel_set_ringparam = kb_ethtool_set_ringparam_tramp, .kb_drv_set_ringparam
+#endif

@@ -18,8 +18,12 @@
  * driver's supported_ring_params advertises them -- an older driver's table
  * has no such member, so it is zero and the newer kernel refuses them
  * exactly as for a newer driver that advertises none.
- * Limit (named): a driver designating `.get_ringparam = NULL` explicitly gets
- * a trampoline that reports nothing instead of -EOPNOTSUPP.
+ * A member the driver designates only as NULL (`.get_ringparam = NULL`) gets
+ * no trampoline: the layer defines KB_NULL_INIT_<MEMBER> (shim.toml
+ * null_inits) and the macro below only renames it, so the kernel's slot stays
+ * NULL and the core answers -EOPNOTSUPP by the pointer, as for a table
+ * without it; a driver designating a member NULL in one table and a function
+ * in another is reported not bridged.
  */
 /* the trampolines read dev->ethtool_ops: the layer applies this after <linux/netdevice.h>
  * (which includes <linux/ethtool.h> before struct net_device is complete); inline may not */
@@ -52,5 +56,13 @@ static __maybe_unused int kb_ethtool_set_ringparam_tramp(struct net_device *dev,
 #if defined(get_ringparam) || defined(set_ringparam)
 #error "kbridge: get_ringparam or set_ringparam is already a macro; ethtool_ringparam_kernel_args cannot fill the driver's tables"
 #endif
+#ifdef KB_NULL_INIT_GET_RINGPARAM	/* the driver designates .get_ringparam only as NULL: the kernel's slot stays NULL */
+#define get_ringparam	kb_kernel_get_ringparam
+#else
 #define get_ringparam	kb_kernel_get_ringparam = kb_ethtool_get_ringparam_tramp, .kb_drv_get_ringparam
+#endif
+#ifdef KB_NULL_INIT_SET_RINGPARAM	/* the driver designates .set_ringparam only as NULL: the kernel's slot stays NULL */
+#define set_ringparam	kb_kernel_set_ringparam
+#else
 #define set_ringparam	kb_kernel_set_ringparam = kb_ethtool_set_ringparam_tramp, .kb_drv_set_ringparam
+#endif

@@ -19,7 +19,7 @@
  * blacklist's limit already applied to the queue, but hands it no limits. The
  * driver's function lies over the kernel's slot (this rule's wrapper of
  * <scsi/scsi_host.h>); scsi_host_alloc() gives the core a module-lifetime copy
- * of the driver's template, made once per template, whose slot is
+ * of the driver's template (made again when the driver changed it), whose slot is
  * kb_sdev_configure_trampoline, of the kernel's type. The trampoline does
  * what the newer core does around the callback, with the atomic limits API
  * of rule queue_limits_update_api (start: the queue's current limits in the
@@ -50,12 +50,15 @@ static inline struct Scsi_Host *kb_scsi_host_alloc(const struct scsi_host_templa
 #include <linux/kernel.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #define KB_SDC_BOXES 4
 
 struct kb_sdc_box {
 	struct scsi_host_template sht;			/* what the core sees */
 	const struct scsi_host_template *driver;	/* the driver's own */
+	struct scsi_host_template src;			/* the driver's template the copy was made from */
+	struct scsi_host_template made;			/* the copy as made, before anyone wrote to it */
 };
 #ifdef KB_BP_HOST_ALLOC
 /* kb_bios_param_trampoline finds the driver's template as in its own box */
@@ -98,8 +101,19 @@ static inline struct scsi_host_template *kb_sdc_box(const struct scsi_host_templ
 	if (!use && i < KB_SDC_BOXES)
 		use = &boxes[i];
 	if (!use)	/* past KB_SDC_BOXES templates in one file: one copy per host, never freed */
-		use = kmalloc(sizeof(*use), GFP_KERNEL | __GFP_NOFAIL);
-	if (use->driver != sht) {
+		use = kzalloc(sizeof(*use), GFP_KERNEL | __GFP_NOFAIL);
+	/*
+	 * made again when the driver changed its template since (the core reads it at each
+	 * scsi_host_alloc(); storvsc and scsi_debug change can_queue between hosts), a byte
+	 * the core wrote in the copy since it was made kept (6.1's proc counter and
+	 * directory, the module pointer): knowledge/fragments/scsi_template_box.h's rule
+	 */
+	if (use->driver != sht || memcmp(&use->src, sht, sizeof(*sht))) {
+		static struct scsi_host_template live;	/* under the lock */
+		bool again = use->driver == sht;
+
+		if (again)
+			live = use->sht;
 		use->sht = *sht;
 		use->sht.slave_configure = kb_sdev_configure_trampoline;
 #ifdef KB_BP_HOST_ALLOC
@@ -107,6 +121,22 @@ static inline struct scsi_host_template *kb_sdc_box(const struct scsi_host_templ
 		if (sht->bios_param)
 			use->sht.kb_bios_param_kernel = kb_bios_param_trampoline;
 #endif
+		if (again) {
+			static struct scsi_host_template fresh;	/* under the lock */
+			const unsigned char *l = (const unsigned char *)&live;
+			const unsigned char *m = (const unsigned char *)&use->made;
+			unsigned char *c = (unsigned char *)&use->sht;
+			size_t b;
+
+			fresh = use->sht;
+			for (b = 0; b < sizeof(use->sht); b++)
+				if (l[b] != m[b])
+					c[b] = l[b];
+			use->made = fresh;
+		} else {
+			use->made = use->sht;
+		}
+		use->src = *sht;
 		use->driver = sht;
 	}
 	mutex_unlock(&lock);
