@@ -110,6 +110,21 @@ def assert_builds_clean(out: Path, tree) -> Path:  # type: ignore[no-untyped-def
     return out
 
 
+def bridge_newest_and_510(fixture: Path, out: Path, direction: str, rules) -> Path:  # type: ignore[no-untyped-def]
+    """``kbridge bridge FIXTURE --target NEWEST --target 5.10 -o OUT`` as a user runs it: exit 0,
+    each of *rules* shipped in *direction*, and the ABI check ok on both kernels (it builds OUT
+    on each)."""
+    exe = Path(sys.executable).parent / "kbridge"
+    proc = subprocess.run([str(exe), "bridge", str(fixture), "--target", newest_series(), "--target", "5.10",
+                           "-o", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    for r in rules:
+        assert f"shim {r} ({direction}" in proc.stdout, proc.stdout
+    abi_ok = [ln for ln in proc.stdout.splitlines() if ln.startswith("ABI on") and ": ok:" in ln]
+    assert len(abi_ok) == 2, proc.stdout
+    return out
+
+
 def probe_states(series: str, rule_ids) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """`kbridge probe SERIES --json --rule ...`: rule id -> the state its probe finds there."""
     import json

@@ -30,13 +30,11 @@ mutation ethtool_keee_get_no_lp) the newest-kernel run fails.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, newest_series, probe_states, release
+from conftest import FIXTURES, bridge_newest_and_510, newest_series, probe_states, release
 from kbridge.actions.guest import runner
 
 OLD = FIXTURES / "layer" / "kbtest_eee_old"
@@ -53,14 +51,7 @@ def test_probe_states(series, state, roots_ready):  # type: ignore[no-untyped-de
 
 
 def _bridge(fixture: Path, out: Path, direction: str) -> Path:
-    exe = Path(sys.executable).parent / "kbridge"
-    proc = subprocess.run([str(exe), "bridge", str(fixture), "--target", NEWEST, "--target", "5.10",
-                           "-o", str(out)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    assert f"shim {RULE} ({direction}" in proc.stdout, proc.stdout
-    abi_ok = [ln for ln in proc.stdout.splitlines() if ln.startswith("ABI on") and ": ok:" in ln]
-    assert len(abi_ok) == 2, proc.stdout
-    return out
+    return bridge_newest_and_510(fixture, out, direction, (RULE,))
 
 
 @pytest.fixture(scope="module")

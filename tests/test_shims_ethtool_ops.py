@@ -33,13 +33,11 @@ of new_on_old stubbed to skip the driver's get (the mutation ethtool_ringparam_s
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, newest_series, probe_states, release
+from conftest import FIXTURES, bridge_newest_and_510, newest_series, probe_states, release
 from kbridge.actions.guest import runner
 
 OLD = FIXTURES / "layer" / "kbtest_etr_old"
@@ -64,15 +62,7 @@ def test_probe_states(series, state, roots_ready):  # type: ignore[no-untyped-de
 
 
 def _bridge(fixture: Path, out: Path, direction: str) -> Path:
-    exe = Path(sys.executable).parent / "kbridge"
-    proc = subprocess.run([str(exe), "bridge", str(fixture), "--target", NEWEST, "--target", "5.10",
-                           "-o", str(out)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    for r in RULES:
-        assert f"shim {r} ({direction}" in proc.stdout, proc.stdout
-    abi_ok = [ln for ln in proc.stdout.splitlines() if ln.startswith("ABI on") and ": ok:" in ln]
-    assert len(abi_ok) == 2, proc.stdout
-    return out
+    return bridge_newest_and_510(fixture, out, direction, RULES)
 
 
 @pytest.fixture(scope="module")
