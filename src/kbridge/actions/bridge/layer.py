@@ -464,7 +464,8 @@ def null_inits(meta: ShimDirection, driver: Driver, rule: Rule | None = None) ->
     it precedes: for `.m = NULL` it would still put its trampoline in the kernel's slot. A
     member designated only as NULL gets its macro (:func:`null_init_macro`), under which the
     direction's C renames the slot without a trampoline, so the NULL lands in the kernel's
-    slot. A value that is no identifier (`= 0`, a cast) counts as a function."""
+    slot. NULL, 0 and (void *)0 are NULL (:data:`_NULL_VALUE`); any other value counts as a
+    function."""
     owners = {(a.struct or "").removeprefix("struct ").strip() for a in (rule.uses if rule is not None else ())
               if a.form == "member"}
     values: dict[str, set[str]] = {}
