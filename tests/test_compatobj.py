@@ -484,3 +484,22 @@ def test_functions_after_the_misread_part_are_still_refused_by_their_dependencie
     assert isinstance(why, str) and "kb_late_state, a variable of kb.c" in why
     why = p.draft("kb_calls_changed", "t")      # its callee is declared differently on the target
     assert isinstance(why, str) and "kb_changed" in why and "declared differently on t" in why
+
+
+def test_a_function_the_driver_defines_is_never_copied(tmp_path, tree61, tree612):  # type: ignore[no-untyped-def]
+    # 6.12's smsc.c exports lan87xx_read_status (6.1's has it static): the 6.12 driver bridged
+    # to 6.1 got a compat copy beside its own definition, and the OUT no longer linked on 6.12
+    # (the symbol exported twice: seed 5's smsc, own+ 1). A driver's own function is its own.
+    from kbridge.actions.bridge import compatobj
+    from kbridge.facts import driver as drv_mod
+    from kbridge.knowledge.rules import load
+
+    (tmp_path / "Kbuild").write_text("obj-m += kbown.o\n")
+    (tmp_path / "kbown.c").write_text(
+        "#include <linux/module.h>\n#include <linux/phy.h>\n"
+        "void phy_support_eee(struct phy_device *phydev) { }\n"
+        "EXPORT_SYMBOL_GPL(phy_support_eee);\n"
+        "static int __init kb_init(void) { phy_support_eee(NULL); return 0; }\n"
+        "module_init(kb_init);\nMODULE_LICENSE(\"GPL\");\n")
+    p = compatobj.plan(drv_mod.load(tmp_path), tree612, [tree61], load(), set())
+    assert "phy_support_eee" not in {d.name for d in p.drafts} | {r.name for r in p.refused}, (p.drafts, p.refused)
