@@ -574,8 +574,7 @@ def plan(driver: Any, home: Any, targets: list[Any], rules: list[Any], shimmed: 
     # name (6.12's smsc.c exports lan87xx_read_status to its sister drivers; 6.1's has it
     # static): a copy beside the driver's definition defines the symbol twice (modpost fails
     # on the driver's own kernel)
-    own = {f for rel in driver.sources if rel.endswith(".c")
-           for f in parse_c(driver.read(rel), f"{driver.label}: {rel}").functions}
+    own = {n for n, f in scan.scan(driver).functions.items() if f.defined}   # the one scan
     with open_index(home, cache) as hi:
         # a name a rule covers is the rule's (its shim may define it): never drafted
         wanted = [n for n in sorted(names) if n not in rule_names and n not in own
