@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 
 import pytest
 
@@ -39,13 +40,14 @@ OLD_RULES = {"timer_container_of", "del_timer_sync_removed", "del_timer_removed"
              "strlcpy_removed", "strncpy_removed", "no_llseek_removed",
              "module_supported_device_removed", "wq_percpu_flag"}
 # c_dialect_gnu11: the 7.3 module is gnu11 code, built -std=gnu11 on 5.10 (gnu89)
-NEW_RULES = {"timer_container_of", "wq_percpu_flag", "vma_get_page_prot", "hex_h", "c_dialect_gnu11"}
+NEW_RULES = {"timer_container_of", "wq_percpu_flag", "vma_get_page_prot", "hex_h", "c_dialect_gnu11",
+             "dev_pm_ops_define_static_removed"}
 OLD_CHECKS = ["from_timer_identity", "from_timer_callback", "del_timer_sync_return",
               "del_timer_sync_inactive", "del_timer_return", "strlcpy_truncates", "strlcpy_fits",
               "strlcpy_size0", "strlcpy_boundary", "strncpy_pads", "strncpy_unterminated",
               "strncpy_count0", "no_llseek", "wq_default"]
 NEW_CHECKS = ["timer_container_of_identity", "timer_container_of_callback",
-              "timer_delete_sync_return", "wq_percpu", "vma_get_page_prot", "hex"]
+              "timer_delete_sync_return", "wq_percpu", "vma_get_page_prot", "hex", "pm_ops"]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +91,15 @@ def test_the_layer_applies_each_rule_in_its_direction(bridged):  # type: ignore[
 def test_both_fixtures_build_clean_bridged_on_both_kernels(bridged, kernels, tmp_path, strategy):  # type: ignore[no-untyped-def]
     for name in ("old", "new"):
         for series, tree in kernels.items():
-            _clean_build(bridged[name, strategy], tree, tmp_path / f"{name}-{series}")
+            dest = _clean_build(bridged[name, strategy], tree, tmp_path / f"{name}-{series}")
+            if name == "new":
+                # the linkage the driver wrote (dev_pm_ops_define_static_removed): its
+                # `static DEFINE_SIMPLE_DEV_PM_OPS` a local object, the one without a global
+                nm = subprocess.run(["nm", str(dest / "kbtest_misc_new.ko")], check=True,
+                                    capture_output=True, text=True).stdout
+                kinds = {f[2]: f[1] for f in (x.split() for x in nm.splitlines()) if len(f) == 3}
+                assert (kinds.get("kbmisc_pm_ops"), kinds.get("kbmisc_pm_shared")) == ("r", "R"), \
+                    (series, kinds.get("kbmisc_pm_ops"), kinds.get("kbmisc_pm_shared"))
 
 
 def _checks(dmesg: list[str], side: str) -> dict[str, str]:
