@@ -670,6 +670,9 @@ SHIM_KEYS = {"after": "kernel header the shim extends (its wrapper #include_next
              "impossible": "why this direction cannot be bridged (reported as not bridged)",
              "refused_reads": "members a driver must not read or write by name (x.m, x->m) for the shim to stay faithful",
              "refused_includes": "headers a driver must not include for the shim to stay faithful",
+             "refused_unless_includes": "headers of which a driver must include one for the shim to stay "
+                                        "faithful (what the shim's C may assume about the driver's "
+                                        "devices follows from them); a driver that includes none is refused",
              "refused_inits": "members a driver must not set in a designated initializer (.m = v) for the shim to stay faithful",
              "refused_callback_calls": "a table member = [functions]: the function a driver designates for .member "
                                        "(.m = fn in an initializer) must not call any of them in its own body for the "
@@ -728,6 +731,9 @@ class ShimDirection:
     # members whose designator macro fills the kernel's slot with a trampoline: a driver's
     # `.m = NULL` must leave the kernel's slot NULL (KB_NULL_INIT_<M>, defined by the layer)
     null_inits: tuple[str, ...] = ()
+    # headers of which the driver must include one (dev_get_tstats64_core_stats's new_on_old
+    # is right for usbnet devices only: a driver naming it without <linux/usb/usbnet.h>)
+    refused_unless_includes: tuple[str, ...] = ()
 
 
 def anchor_macro(anchor: str) -> str:
@@ -880,6 +886,7 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                            f"'{d}.{k}' must be a non-empty string")
         for k, what in (("cflags", "compiler flags"), ("refused_reads", "member names"),
                         ("refused_includes", "header paths"), ("complete", "header paths"), ("refused_inits", "member names"),
+                        ("refused_unless_includes", "header paths"),
                         ("refused_unless_defined", "function names"), ("null_inits", "member names")):
             v = t.get(k, [])
             if not isinstance(v, list) or not all(isinstance(c, str) and c for c in v):
@@ -897,7 +904,8 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
             raise fail(_key_line(text, "anchors", d) or _table_line(text, d) or 1,
                        f"'{d}.anchors' must be a list of 'struct S.member' or NAME entries, or lists of them")
         if (t.get("refused_reads") or t.get("refused_includes") or t.get("refused_inits")
-                or t.get("refused_callback_calls") or t.get("refused_unless_defined")) and "refused_why" not in t:
+                or t.get("refused_callback_calls") or t.get("refused_unless_defined")
+                or t.get("refused_unless_includes")) and "refused_why" not in t:
             raise fail(_table_line(text, d) or 1, f"[{d}] refuses uses without 'refused_why'")
         ow = t.get("only_where", {})
         if not isinstance(ow, dict) or not all(
@@ -924,7 +932,8 @@ def _parse_manifest(path: Path, rule_id: str, known: set[str], where: str | None
                                             tuple(t.get("refused_unless_defined", [])),
                                             tuple((n, tuple(v)) for n, v in sorted(ow.items())),
                                             tuple(t.get("complete", [])),
-                                            tuple(t.get("null_inits", [])))))
+                                            tuple(t.get("null_inits", [])),
+                                            tuple(t.get("refused_unless_includes", [])))))
     return ShimManifest(tuple(needs), tuple(directions), tuple(abi.get("extends", [])),
                         tuple(abi.get("grows", [])), tuple(abi.get("renames", [])), tuple(fragments),
                         tuple(abi.get("appends", [])), configured_out)

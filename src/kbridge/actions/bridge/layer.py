@@ -393,7 +393,8 @@ def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None,
                   live: scan.Names | None = None) -> str:
     """What the driver does that a shim cannot keep faithful (manifest keys refused_reads:
     members it must not read or write by name, x.m / x->m; refused_includes: headers it
-    must not include; refused_inits: members it must not set in a designated initializer,
+    must not include; refused_unless_includes: headers of which it must include one;
+    refused_inits: members it must not set in a designated initializer,
     .m = v; refused_callback_calls: functions the driver's own function designated for .m
     must not call in its body -- one level: a call through another function of the
     driver is not seen), as one phrase; "" when nothing.
@@ -404,13 +405,19 @@ def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None,
     (before, any ``->remove`` in the driver refused platform_driver_remove_void). A member
     the rule does not name keeps the name match."""
     reads, includes, inits = meta.refused_reads, meta.refused_includes, meta.refused_inits
-    if not (reads or includes or inits or meta.refused_callback_calls or meta.refused_unless_defined):
+    unless = meta.refused_unless_includes
+    if not (reads or includes or inits or unless or meta.refused_callback_calls
+            or meta.refused_unless_defined):
         return ""
     callback_calls = _refused_callback_calls(meta, driver) if meta.refused_callback_calls else []
     callback_calls += _undefined_uses(meta, driver) if meta.refused_unless_defined else []
-    if not (reads or includes or inits):
+    if not (reads or includes or inits or unless):
         return ", ".join(callback_calls)
     names = live if live is not None else scan.driver_names(driver)
+    if unless and not set(unless) & names.includes:
+        callback_calls.insert(0, "includes none of " + ", ".join(f"<{h}>" for h in unless))
+    if not (reads or includes or inits):
+        return ", ".join(callback_calls)
     owners: dict[str, set[str]] = {}
     for a in (rule.uses if rule is not None else ()):
         if a.form == "member":
