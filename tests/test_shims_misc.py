@@ -41,13 +41,13 @@ OLD_RULES = {"timer_container_of", "del_timer_sync_removed", "del_timer_removed"
              "module_supported_device_removed", "wq_percpu_flag"}
 # c_dialect_gnu11: the 7.3 module is gnu11 code, built -std=gnu11 on 5.10 (gnu89)
 NEW_RULES = {"timer_container_of", "wq_percpu_flag", "vma_get_page_prot", "hex_h", "c_dialect_gnu11",
-             "dev_pm_ops_define_static_removed"}
+             "dev_pm_ops_define_static_removed", "input_device_enabled_added"}
 OLD_CHECKS = ["from_timer_identity", "from_timer_callback", "del_timer_sync_return",
               "del_timer_sync_inactive", "del_timer_return", "strlcpy_truncates", "strlcpy_fits",
               "strlcpy_size0", "strlcpy_boundary", "strncpy_pads", "strncpy_unterminated",
               "strncpy_count0", "no_llseek", "wq_default"]
 NEW_CHECKS = ["timer_container_of_identity", "timer_container_of_callback",
-              "timer_delete_sync_return", "wq_percpu", "vma_get_page_prot", "hex", "pm_ops"]
+              "timer_delete_sync_return", "wq_percpu", "vma_get_page_prot", "hex", "pm_ops", "input_enabled"]
 
 
 @pytest.fixture(scope="module")
