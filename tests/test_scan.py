@@ -244,3 +244,16 @@ def test_lone_designator_under_ifdef_in_an_initializer_is_an_init():
     from kbridge.facts.scan import file_names
     names = file_names(src)
     assert ("net_device_ops", "ndo_netpoll_setup") in names.designated and "ndo_netpoll_setup" in names.names
+
+
+def test_an_attribute_macro_after_a_member_is_a_use_and_its_argument_no_type():
+    """``u8 data[] __counted_by(len);`` (6.6+ drivers and their local headers): tree-sitter
+    reads the member as an ERROR and __counted_by(len) as a function declarator, so the scan
+    saw a type ``len`` and no __counted_by -- check predicted nothing, and 7.3's p54usb bridged
+    for 5.10 failed in p54.h with nothing drafted."""
+    src = (b"struct kb_thing {\n\tu16 len;\n\tu8 data[] __counted_by(len);\n};\n"
+           b"struct kb_two {\n\tint n;\n\tint vals[KB_MAX + 1] __counted_by(n);\n} __packed;\n")
+    uses = scan_sources([("t.h", src)]).uses
+    assert [(u.line, u.name) for u in _find(uses, kind="call")] == [(3, "__counted_by"), (7, "__counted_by")]
+    assert not [u for u in uses if u.name in ("len", "n")], uses
+    assert _find(uses, name="KB_MAX"), uses           # the array size is still read

@@ -759,6 +759,8 @@ class _FileScanner:
             d = nxt
 
     def visit_declaration(self, node: tree_sitter.Node) -> None:
+        if node.type == "field_declaration" and self.visit_trailing_attribute(node):
+            return
         tnode = node.child_by_field_name("type")
         if tnode is not None:
             self.visit(tnode)
@@ -781,6 +783,45 @@ class _FileScanner:
             if c.type in ("attribute_specifier", "ms_declspec_modifier", "gnu_asm_expression") \
                     or c.type == "bitfield_clause":
                 self.visit(c)
+
+    def visit_trailing_attribute(self, node: tree_sitter.Node) -> bool:
+        """``u8 data[] __counted_by(len);``: tree-sitter reads a member's declarator followed by
+        an attribute-like macro as an ERROR (the member) and a function declarator named after
+        the macro, its arguments as parameter types. The macro is what the driver uses (a
+        function-like macro the target may lack: __counted_by before 6.6); its arguments are
+        the struct's own members, and the member's array size is visited as an expression.
+        True when the field was read this way."""
+        decls = node.children_by_field_name("declarator")
+        tnode = node.child_by_field_name("type")
+        prev = node.prev_named_sibling
+        if not decls and tnode is not None and tnode.type == "macro_type_specifier" \
+                and prev is not None and prev.type == "field_declaration" \
+                and prev.children and prev.children[-1].type == ";" \
+                and prev.children[-1].start_byte == prev.children[-1].end_byte:
+            # the other reading: the member ends at a ';' tree-sitter made up (zero width) and
+            # the macro is a field of its own, a "type" with its argument as type descriptor
+            ident = tnode.named_children[0] if tnode.named_children else None
+            if ident is not None and ident.type == "identifier" and not self.is_own(_text(self.src, ident)):
+                self.add(ident, "call", _text(self.src, ident), arity=len(tnode.named_children) - 1)
+            return True
+        errors = [c for c in node.children if c.type == "ERROR"]
+        if len(decls) != 1 or not errors or decls[0].type != "function_declarator" \
+                or errors[0].start_byte > decls[0].start_byte:
+            return False
+        ident = decls[0].child_by_field_name("declarator")
+        params = decls[0].child_by_field_name("parameters")
+        if ident is None or ident.type != "field_identifier":
+            return False
+        if tnode is not None:
+            self.visit(tnode)
+        name = _text(self.src, ident)
+        if not self.is_own(name):
+            self.add(ident, "call", name, arity=len(params.named_children) if params is not None else 0)
+        for e in errors:
+            for c in e.named_children:
+                if c.type in ("array_declarator", "pointer_declarator"):
+                    self.visit_declarator_parts(c)
+        return True
 
     def visit_tag(self, node: tree_sitter.Node) -> None:
         name = node.child_by_field_name("name")
