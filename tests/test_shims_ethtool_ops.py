@@ -239,3 +239,49 @@ def test_null_inits_reads_the_value_as_written(tmp_path):  # type: ignore[no-unt
         ["get_ringparam", "set_ringparam"], [])
     meta = ShimDirection(null_inits=("get_coalesce", "set_coalesce"))
     assert layer.null_inits(meta, drv, rules["ethtool_coalesce_kernel_args"]) == ([], ["set_coalesce"])
+
+
+def test_null_inits_reads_every_form_of_null(tmp_path):  # type: ignore[no-untyped-def]
+    """layer.null_inits (review14): a NULL the driver writes with a comment beside it, in
+    parentheses, through a macro of its own (NULL in every #if branch), or past the next two
+    lines is NULL -- before, each counted as a function, so the designator macro put the
+    trampoline in the kernel's slot (set_coalesce: ethtool_check_ops refuses the device;
+    get_ringparam: the core answers a zeroed struct instead of -EOPNOTSUPP); a value that may
+    be NULL (`cond ? fn : NULL`, a macro NULL in one #if branch) is mixed (not bridged), not
+    a function. Failed before the fix: ([], []) for the first driver, ([], []) for the second."""
+    from kbridge.actions.bridge import layer
+    from kbridge.facts import driver as drv_mod
+    from kbridge.knowledge.rules import ShimDirection, load
+
+    rules = {r.id: r for r in load()}
+    ring = ShimDirection(null_inits=("get_ringparam", "set_ringparam"))
+    coal = ShimDirection(null_inits=("get_coalesce", "set_coalesce"))
+    d1 = tmp_path / "a"
+    d1.mkdir()
+    (d1 / "Kbuild").write_text("obj-m += x.o\n")
+    (d1 / "x.h").write_text("#define KBX_NO_RING\tKBX_NONE\t/* not yet */\n#define KBX_NONE ((void *)0)\n")
+    (d1 / "x.c").write_text(
+        "#include <linux/ethtool.h>\n#include \"x.h\"\n"
+        "static int gc(struct net_device *d, struct ethtool_coalesce *c) { return 0; }\n"
+        "static const struct ethtool_ops a = {\n\t.get_ringparam = KBX_NO_RING,\n"
+        "\t.set_ringparam = (NULL),\n\t.get_coalesce = gc,\t/* NULL below */\n"
+        "\t.set_coalesce = NULL /* later */,\n};\n"
+        "static const struct ethtool_ops b = {\n\t.set_ringparam =\n\n\n\t\t0,\n"
+        "\t.set_coalesce = /* none */ NULL,\n};\n")
+    drv = drv_mod.load(d1)
+    assert layer.null_inits(ring, drv, rules["ethtool_ringparam_kernel_args"]) == (
+        ["get_ringparam", "set_ringparam"], [])
+    assert layer.null_inits(coal, drv, rules["ethtool_coalesce_kernel_args"]) == (["set_coalesce"], [])
+    d2 = tmp_path / "b"
+    d2.mkdir()
+    (d2 / "Kbuild").write_text("obj-m += x.o\n")
+    (d2 / "x.c").write_text(
+        "#include <linux/ethtool.h>\n"
+        "static void gr(struct net_device *d, struct ethtool_ringparam *r) { }\n"
+        "static int sc(struct net_device *d, struct ethtool_coalesce *c) { return 0; }\n"
+        "#ifdef CONFIG_KBX\n#define KBX_SC sc\n#else\n#define KBX_SC NULL\n#endif\n"
+        "static const struct ethtool_ops a = {\n\t.get_ringparam = IS_ENABLED(CONFIG_KBX) ? gr : NULL,\n"
+        "\t.set_coalesce = KBX_SC,\n};\n")
+    drv = drv_mod.load(d2)
+    assert layer.null_inits(ring, drv, rules["ethtool_ringparam_kernel_args"]) == ([], ["get_ringparam"])
+    assert layer.null_inits(coal, drv, rules["ethtool_coalesce_kernel_args"]) == ([], ["set_coalesce"])

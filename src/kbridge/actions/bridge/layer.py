@@ -296,7 +296,8 @@ def plan(rules: list[Rule], driver: Driver, home: Answers, targets: list[Answers
                 if mixed:
                     out.unbridged.append(Unbridged(
                         r.id, r.api, d, f"the driver designates {', '.join('.' + m for m in mixed)} as NULL "
-                        "in one initializer and otherwise in another: the layer's designator macro fills the "
+                        "in one initializer and otherwise in another (or with a value that may be NULL: "
+                        "a condition or a macro NULL in one #if branch): the layer's designator macro fills the "
                         "kernel's slot with a trampoline (the core would call it instead of answering "
                         "-EOPNOTSUPP for the NULL table) or leaves it NULL, for every table of the driver alike"))
                     continue
@@ -453,17 +454,101 @@ def _refused_uses(meta: ShimDirection, driver: Driver, rule: Rule | None = None,
     return ", ".join(found + callback_calls)
 
 
-_NULL_VALUE = re.compile(rb"\s*(?:NULL|0|\(\s*void\s*\*\s*\)\s*0)\s*[,}]")
-
-
 def null_init_macro(member: str) -> str:
     """The macro the layer defines for a driver that designates *member* only as NULL."""
     return "KB_NULL_INIT_" + re.sub(r"[^A-Za-z0-9]", "_", member).upper()
 
 
+def _blank_comments(data: bytes) -> bytes:
+    """*data* with each comment made spaces (its newlines kept, so lines and offsets stay);
+    string and character literals are skipped, not blanked."""
+    from kbridge.actions.bridge.draft import skip_literal
+    out = bytearray(data)
+    i = 0
+    while i < len(data):
+        c = data[i:i + 1]
+        if c in (b"/", b'"', b"'"):
+            j = skip_literal(data, i)
+            if j > i:
+                if c == b"/":
+                    out[i:j] = bytes(b if b == 0x0A else 0x20 for b in data[i:j])
+                i = j
+                continue
+        i += 1
+    return bytes(out)
+
+
+def _init_value(text: bytes, start: int) -> bytes:
+    """The initializer value at *start* (just after ``=``), up to the ``,`` or ``}`` that
+    ends it at its own nesting depth."""
+    depth = 0
+    for i in range(start, len(text)):
+        c = text[i]
+        if c in b"([{":
+            depth += 1
+        elif c in b")]":
+            depth -= 1
+        elif c == ord("}"):
+            if depth == 0:
+                return text[start:i]
+            depth -= 1
+        elif c == ord(",") and depth == 0:
+            return text[start:i]
+    return text[start:]
+
+
+_NULL_ATOM = re.compile(rb"NULL|0|0[xX]0+|0[lLuU]+|\(\s*void\s*\*\s*\)\s*0")
+_IDENT = re.compile(rb"[A-Za-z_]\w*")
+_NULL_TOKEN = re.compile(rb"\bNULL\b|\(\s*void\s*\*\s*\)\s*0\b")
+
+
+def _macro_bodies(driver: Driver, texts: dict[str, bytes]) -> dict[bytes, list[bytes]]:
+    """Every object-like #define of the driver's files: name -> its bodies (one per
+    definition: a macro defined in #if branches has several)."""
+    out: dict[bytes, list[bytes]] = {}
+    for f in (*driver.c_files, *driver.h_files):
+        if f not in texts:
+            texts[f] = _blank_comments(driver.read(f))
+        for m in re.finditer(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?![\w(])((?:[^\n]*\\\n)*[^\n]*)",
+                             texts[f], re.M):
+            out.setdefault(m.group(1), []).append(m.group(2).replace(b"\\\n", b" ").strip())
+    return out
+
+
+def _null_kind(value: bytes, macros: dict[bytes, list[bytes]], depth: int = 0) -> str:
+    """What an initializer value is for the core's slot test: "null" (NULL, 0, (void *)0,
+    in parentheses or not, or a macro of the driver's whose every definition is one),
+    "fn" (anything else without a null pointer in it) or "maybe" (a null pointer in one
+    definition of a macro and not in another, or an expression with a null pointer in it:
+    `cond ? fn : NULL`)."""
+    v = value.strip()
+    while v.startswith(b"(") and v.endswith(b")") and _balanced(v[1:-1]):
+        v = v[1:-1].strip()
+    if _NULL_ATOM.fullmatch(v):
+        return "null"
+    if depth < 8 and _IDENT.fullmatch(v) and v in macros:
+        kinds = {_null_kind(b, macros, depth + 1) for b in macros[v]}
+        return kinds.pop() if len(kinds) == 1 else "maybe"
+    if _NULL_TOKEN.search(v) or (b"?" in v and re.search(rb"(?<![\w.])0(?![\w.])", v)) or (depth < 8 and any(
+            _null_kind(n, macros, depth + 1) != "fn" for n in _IDENT.findall(v) if n in macros)):
+        return "maybe"
+    return "fn"
+
+
+def _balanced(v: bytes) -> bool:
+    depth = 0
+    for c in v:
+        depth += c in b"([{"
+        depth -= c in b")]}"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def null_inits(meta: ShimDirection, driver: Driver, rule: Rule | None = None) -> tuple[list[str], list[str]]:
     """null_inits: (the members the driver designates, on the rule's struct, only as NULL;
-    those it designates as NULL in one initializer and as something else in another).
+    those it designates as NULL in one initializer and as something else in another, or
+    with a value that may be NULL).
 
     The kernel's core tests an ops slot's pointer to decide "not supported" (7.3's
     ethtool_get_ringparam: -EOPNOTSUPP; ethtool_check_ops refuses a device whose set_coalesce
@@ -471,28 +556,38 @@ def null_inits(meta: ShimDirection, driver: Driver, rule: Rule | None = None) ->
     it precedes: for `.m = NULL` it would still put its trampoline in the kernel's slot. A
     member designated only as NULL gets its macro (:func:`null_init_macro`), under which the
     direction's C renames the slot without a trampoline, so the NULL lands in the kernel's
-    slot. NULL, 0 and (void *)0 are NULL (:data:`_NULL_VALUE`); any other value counts as a
-    function."""
+    slot. The value is read as written, comments blanked, up to the ``,`` or ``}`` that ends
+    it: NULL, 0 and (void *)0, parenthesized or not, and a macro of the driver's that is one
+    of them in every definition, are NULL; a value with a null pointer in it that is not one
+    (`cond ? fn : NULL`, a macro NULL in one #if branch) may be NULL (counted as mixed: the
+    slot cannot be both); any other value counts as a function."""
     owners = {(a.struct or "").removeprefix("struct ").strip() for a in (rule.uses if rule is not None else ())
               if a.form == "member"}
     values: dict[str, set[str]] = {}
-    lines: dict[str, list[bytes]] = {}
+    texts: dict[str, bytes] = {}
+    macros: dict[bytes, list[bytes]] | None = None
     for u in scan.scan(driver).uses:
         if u.kind != "init" or u.name not in meta.null_inits:
             continue
         owner = u.owner.removeprefix("const ").removeprefix("struct ").strip()
         if owners and owner and owner not in owners:
             continue
-        # the value as written after `.m =` (the scan keeps identifiers only; NULL is a
-        # literal of its own to tree-sitter): NULL, 0 or (void *)0 up to the next , or }
-        if u.file not in lines:
-            lines[u.file] = driver.read(u.file).splitlines()
-        rest = b" ".join(lines[u.file][u.line - 1:u.line + 2])
-        m = re.search(rb"\.\s*" + re.escape(u.name.encode()) + rb"\s*=", rest)
-        null = m is not None and _NULL_VALUE.match(rest, m.end()) is not None
-        values.setdefault(u.name, set()).add("NULL" if null else (u.value or "?"))
+        if macros is None:
+            macros = _macro_bodies(driver, texts)
+        if u.file not in texts:
+            texts[u.file] = _blank_comments(driver.read(u.file))
+        text = texts[u.file]
+        # the designator on its line (the scan keeps identifiers only; NULL is a literal of
+        # its own to tree-sitter): its value as written, to the , or } that ends it
+        start = 0
+        for _ in range(u.line - 1):
+            start = text.find(b"\n", start) + 1
+        m = re.compile(rb"\.\s*" + re.escape(u.name.encode()) + rb"\s*=(?!=)").search(text, start)
+        kind = _null_kind(_init_value(text, m.end()), macros) if m is not None else "fn"
+        values.setdefault(u.name, set()).add("NULL" if kind == "null" else
+                                             "maybe" if kind == "maybe" else (u.value or "?"))
     nulls = sorted(m for m, v in values.items() if v == {"NULL"})
-    mixed = sorted(m for m, v in values.items() if "NULL" in v and v != {"NULL"})
+    mixed = sorted(m for m, v in values.items() if v & {"NULL", "maybe"} and v != {"NULL"})
     return nulls, mixed
 
 

@@ -10,24 +10,33 @@
  * newer type; the designator macros below make the driver's `.get_eee = fn`
  * put fn there and the trampoline in the kernel's slot of the driver's own
  * table (still the one dev->ethtool_ops points to). The trampolines do what
- * the newer kernel's ioctl path does around the callbacks (net/ethtool/ioctl.c
- * of 6.12/7.3: ethtool_get_eee with keee_to_eee, ethtool_set_eee with
- * eee_to_keee):
+ * the newer kernel does around the callbacks (net/ethtool/ioctl.c of 6.12/7.3:
+ * ethtool_get_eee with keee_to_eee, ethtool_set_eee with eee_to_keee;
+ * net/ethtool/eee.c: ethnl_set_eee):
  *  - get: a zeroed struct ethtool_keee, the driver's error returned, then
  *    every field into the legacy struct: eee_active, eee_enabled,
  *    tx_lpi_enabled, tx_lpi_timer, and the three link-mode masks through
- *    ethtool_convert_link_mode_to_legacy_u32 (modes beyond bit 31 dropped,
- *    with the newer kernel's warning when supported had some); the struct's
- *    cmd and reserved words stay as this kernel's core set them;
- *  - set: a zeroed keee with every field of the request converted (masks
- *    through ethtool_convert_legacy_u32_to_link_mode), then the driver's
- *    set_eee. The request is what this kernel's core built: netlink
- *    (net/ethtool/eee.c ethnl_set_eee) the driver's own get answer with the
- *    user's changes, as the newer kernel's ethnl_set_eee hands its driver
- *    (get into `= {}`, update, set); ioctl the user's struct, which ethtool
- *    fills from a get first. (The newer kernel's ioctl path alone passes
- *    supported, lp_advertised and eee_active as zero -- eee_to_keee; a
- *    driver's set_eee acts on enabled, tx LPI and advertised.)
+ *    ethtool_convert_link_mode_to_legacy_u32 (modes beyond bit 31 dropped;
+ *    on the ioctl path, cmd ETHTOOL_GEEE, with the newer kernel's warning when
+ *    supported had some -- its netlink path carries them and never warns);
+ *    the struct's cmd and reserved words stay as this kernel's core set them;
+ *  - set, by the path this kernel's core came from (its cmd: ETHTOOL_SEEE on
+ *    ioctl, copied from the user; 0 on netlink, ethnl_set_eee's `= {}` filled
+ *    by the get trampoline):
+ *    ioctl: as the newer kernel's ethtool_set_eee (eee_to_keee): a zeroed keee
+ *    with eee_enabled, tx_lpi_enabled, tx_lpi_timer and the 32 advertised bits;
+ *    netlink: as the newer kernel's ethnl_set_eee, which hands its driver the
+ *    driver's own get answer with the user's changes: the driver's get into a
+ *    zeroed keee (full bitmaps: supported, lp_advertised, eee_active and the
+ *    advertised modes beyond bit 31 stay as the driver has them -- before,
+ *    every netlink set, even `tx-timer N` alone, cleared a newer driver's
+ *    2500baseT/5000baseT EEE advertisement: 7.3's r8152 writes them to its
+ *    EEE_ADV2 register from keee->advertised), then the request's flags and
+ *    timer; its 32 advertised bits replace the bitmap when they differ from the
+ *    driver's (ethtool's `advertise N`, a NOMASK bitset on the newer kernel,
+ *    replaces it whole). Limit (named): a masked change (`advertise N/M`, mode
+ *    names on/off) keeps the modes beyond bit 31 on the newer kernel, here they
+ *    are cleared; a replace with the same 32 bits keeps them here.
  * Limit (named): driver code that reads the members by name does not build
  * (refused).
  */
@@ -60,26 +69,37 @@ static __maybe_unused int kb_ethtool_get_eee_tramp(struct net_device *dev, struc
 	overflow = !ethtool_convert_link_mode_to_legacy_u32(&eee->supported, keee.supported);
 	ethtool_convert_link_mode_to_legacy_u32(&eee->advertised, keee.advertised);
 	ethtool_convert_link_mode_to_legacy_u32(&eee->lp_advertised, keee.lp_advertised);
-	if (overflow)
+	if (overflow && eee->cmd == ETHTOOL_GEEE)
 		pr_warn("Ethtool ioctl interface doesn't support passing EEE linkmodes beyond bit 32\n");
 	return 0;
 }
 
 static __maybe_unused int kb_ethtool_set_eee_tramp(struct net_device *dev, struct ethtool_eee *eee)
 {
+	const struct ethtool_ops *ops = dev->ethtool_ops;
 	struct ethtool_keee keee;
+	u32 cur;
+	int rc;
 
-	if (!dev->ethtool_ops->kb_drv_set_eee)
+	if (!ops->kb_drv_set_eee)
 		return -EOPNOTSUPP;
 	memset(&keee, 0, sizeof(keee));
-	ethtool_convert_legacy_u32_to_link_mode(keee.supported, eee->supported);
-	ethtool_convert_legacy_u32_to_link_mode(keee.advertised, eee->advertised);
-	ethtool_convert_legacy_u32_to_link_mode(keee.lp_advertised, eee->lp_advertised);
-	keee.eee_active = eee->eee_active;
+	if (eee->cmd == ETHTOOL_SEEE || !ops->kb_drv_get_eee) {
+		/* ioctl: the newer kernel's eee_to_keee */
+		ethtool_convert_legacy_u32_to_link_mode(keee.advertised, eee->advertised);
+	} else {
+		/* netlink: the driver's own answer (full bitmaps), then the user's changes */
+		rc = ops->kb_drv_get_eee(dev, &keee);
+		if (rc)
+			return rc;
+		ethtool_convert_link_mode_to_legacy_u32(&cur, keee.advertised);
+		if (cur != eee->advertised)
+			ethtool_convert_legacy_u32_to_link_mode(keee.advertised, eee->advertised);
+	}
 	keee.eee_enabled = eee->eee_enabled;
 	keee.tx_lpi_enabled = eee->tx_lpi_enabled;
 	keee.tx_lpi_timer = eee->tx_lpi_timer;
-	return dev->ethtool_ops->kb_drv_set_eee(dev, &keee);
+	return ops->kb_drv_set_eee(dev, &keee);
 }
 
 /* the designator macros (last: the code above uses the members' names) */
