@@ -79,7 +79,7 @@ def _checks(dmesg: list[str]) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("series", ["5.10", "7.3"])
+@pytest.mark.parametrize("series", ["5.10", "6.1", "7.3"])     # [6.1]: a sweep cell (conftest)
 def test_ack_and_did_called_as_on_510(series, shared_boot):  # type: ignore[no-untyped-def]
     g = shared_boot(_entry(series))
     seen = _checks(g.dmesg)
