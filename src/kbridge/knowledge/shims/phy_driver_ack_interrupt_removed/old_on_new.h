@@ -126,3 +126,22 @@ static __maybe_unused void kb_phy_drivers_unregister(struct phy_driver *drv, int
 #define phy_drivers_unregister(drv, n)		kb_phy_drivers_unregister(drv, n)
 #define phy_driver_register(drv, owner)		kb_phy_drivers_register(drv, 1, owner)
 #define phy_driver_unregister(drv)		kb_phy_drivers_unregister(drv, 1)
+
+/*
+ * module_phy_driver()'s registration by the kb_ names themselves: the inline strategy gives
+ * phy_drivers_register its kernel meaning back after this header, and the kernel's
+ * phy_module_driver() would then hand the kernel the driver's whole array at the kernel's
+ * stride. The kernel's body (5.10 .. 7.3), the wrappers called by name.
+ */
+#undef phy_module_driver
+#define phy_module_driver(__phy_drivers, __count)				\
+static int __init phy_module_init(void)					\
+{									\
+	return kb_phy_drivers_register(__phy_drivers, __count, THIS_MODULE);	\
+}									\
+module_init(phy_module_init);						\
+static void __exit phy_module_exit(void)				\
+{									\
+	kb_phy_drivers_unregister(__phy_drivers, __count);		\
+}									\
+module_exit(phy_module_exit)
