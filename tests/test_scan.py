@@ -257,3 +257,22 @@ def test_an_attribute_macro_after_a_member_is_a_use_and_its_argument_no_type():
     assert [(u.line, u.name) for u in _find(uses, kind="call")] == [(3, "__counted_by"), (7, "__counted_by")]
     assert not [u for u in uses if u.name in ("len", "n")], uses
     assert _find(uses, name="KB_MAX"), uses           # the array size is still read
+
+
+def test_designators_in_a_table_macro_with_a_comment_are_names():
+    """A driver's table element built by a function-like macro whose body holds a comment
+    (5.10's dp83848/dp83822: `/* PHY_BASIC_FEATURES */` among the designators): tree-sitter-c
+    splits the #define at the comment, and a brace initializer read as statements has no
+    designator -- the layer never saw `.ack_interrupt` and shipped no rule. Failed before the
+    fix: designated was empty, and names after the comment came from a bogus definition."""
+    from kbridge.facts.scan import file_names
+    src = (b"#define KB_DRV(_id, _cfg)\t\t\\\n\t{\t\t\t\\\n\t\t.phy_id = _id,\t\\\n"
+           b"\t\t/* PHY_BASIC_FEATURES */\t\\\n\t\t.config_init = _cfg,\t\\\n"
+           b"\t\t.ack_interrupt = kb_ack,\t\\\n\t}\n"
+           b"#define KB_ONE 1 /* a comment\n   over two lines */\n"
+           b"static struct phy_driver d[] = { KB_DRV(1, NULL) };\nstatic int after_it;\n")
+    names = file_names(src)
+    assert {(None, "phy_id"), (None, "config_init"), (None, "ack_interrupt")} <= names.designated
+    assert {"kb_ack", "after_it"} <= names.names
+    rows = dict((n, r) for r, n in names.rows)
+    assert rows["kb_ack"] == 5 and rows["after_it"] == 10, names.rows

@@ -37,6 +37,7 @@ errors), never an exception; that is fuzzed in tests and in bench/.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -1213,6 +1214,15 @@ NAME_NODES = frozenset({"identifier", "field_identifier", "type_identifier", "st
 _WANTED = NAME_NODES | {"preproc_include", "field_expression", "field_designator"}
 _MACRO_PREFIX = b"void __kb_macro(void) {\n"
 _MACRO_SUFFIX = b"\n;}\n"
+# a body that is a brace initializer with designators (`{ .phy_id = _id, .ack_interrupt = f, }`,
+# the element macro of a driver's table: dp83848's DP83848_PHY_DRIVER), read as statements, is
+# a compound statement in error without a field_designator: it is read as the initializer of an
+# array of a typedef'd type instead (its designators owned by no struct S, as a typedef's), the
+# one newline before the body kept, so that its rows stay the definition's
+_MACRO_INIT_PREFIX = b"void __kb_macro(void) {\n__kb_any_t __kb_init[] = { "
+_MACRO_INIT_SUFFIX = b"\n};}\n"
+_BRACE_BODY = re.compile(rb"\s*\{")
+_DESIGNATOR = re.compile(rb"[{,]\s*\.[A-Za-z_]\w*\s*=")
 
 
 def macro_body(node: tree_sitter.Node, src: bytes) -> bytes:
@@ -1221,17 +1231,39 @@ def macro_body(node: tree_sitter.Node, src: bytes) -> bytes:
     return src[node.start_byte:node.end_byte].replace(b"\\\r\n", b" \r\n").replace(b"\\\n", b" \n")
 
 
-def _macro_bodies(root: tree_sitter.Node) -> list[tree_sitter.Node]:
-    """The preproc_arg of every #define (object- or function-like) under *root*, in file
-    order; the text of #error/#warning/#pragma is prose, not C."""
+_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+[A-Za-z_]\w*(?:\([^)\n]*\))?", re.M)
+
+
+# comments of a body, blanked (newlines kept: rows stay the definition's); a block comment
+# left open on the logical line is blanked to its end
+_COMMENT = re.compile(rb"/\*.*?(?:\*/|\Z)|//[^\n]*", re.S)
+
+
+def _blank(m: re.Match[bytes]) -> bytes:
+    return re.sub(rb"[^\n]", b" ", m.group(0))
+
+
+def _define_bodies(data: bytes) -> list[tuple[int, int, int]]:
+    """(first byte, end byte, row) of every #define's body, read from the text to the end of
+    its logical line: tree-sitter-c's preproc_arg stops at a comment, and a function-like
+    body with a comment inside (`{ .phy_id = _id, /* PHY_BASIC_FEATURES */ .ack_interrupt =
+    f, }`: dp83848's and dp83822's table macros) comes out as ERROR nodes and a bogus
+    definition, so what follows the comment was never read as C."""
     out = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type == "preproc_arg" and node.parent is not None and \
-                node.parent.type in ("preproc_def", "preproc_function_def"):
-            out.append(node)
-        stack.extend(reversed(node.children))
+    for m in _DEFINE.finditer(data):
+        start = end = m.end()
+        while True:
+            nl = data.find(b"\n", end)
+            if nl < 0:
+                end = len(data)
+                break
+            line = data[end:nl].rstrip(b"\r")
+            if line.endswith(b"\\"):
+                end = nl + 1
+                continue
+            end = nl
+            break
+        out.append((start, end, data.count(b"\n", 0, start)))
     return out
 
 
@@ -1375,16 +1407,19 @@ def file_names(data: bytes, what: str = "", tree: tree_sitter.Tree | None = None
             stack.extend(node.children)
 
     walk(root, data, None)
-    bodies = _macro_bodies(root)
+    bodies = _define_bodies(data)
     if bodies:
         chunks: list[bytes] = []
         spans: list[tuple[int, int, int, int]] = []
         offset = row = 0
-        for body in bodies:
-            text = macro_body(body, data)
-            start = offset + len(_MACRO_PREFIX)
-            spans.append((start, start + len(text), row + 1, body.start_point[0]))
-            chunk = _MACRO_PREFIX + text + _MACRO_SUFFIX
+        for first, end, body_row in bodies:
+            text = _COMMENT.sub(_blank, data[first:end]).replace(b"\\\r\n", b" \r\n").replace(b"\\\n", b" \n")
+            prefix, suffix = ((_MACRO_INIT_PREFIX, _MACRO_INIT_SUFFIX)
+                              if _BRACE_BODY.match(text) and _DESIGNATOR.search(text)
+                              else (_MACRO_PREFIX, _MACRO_SUFFIX))
+            start = offset + len(prefix)
+            spans.append((start, start + len(text), row + 1, body_row))
+            chunk = prefix + text + suffix
             chunks.append(chunk)
             offset += len(chunk)
             row += chunk.count(b"\n")
