@@ -20,7 +20,9 @@ ones. One boot per kernel, shared with other files' init-time modules (tests/sha
 
 Checked to fail with the shims stubbed (tests/mutations.toml): new_on_old's failures loop
 dropped (the bridged 5.10/6.1 answers retry_result=2 retry_calls=1 against 6.12's 0 and 3),
-old_on_new's sense kept as the newer function writes it (good_sense_kept 0 against 6.1's 96).
+old_on_new's sense kept as the newer function writes it (good_sense_kept 0 against 6.1's 96),
+scsi_eh_timed_out_action's old_on_new BLK_EH_DONE read as SCSI_EH_DONE (the second time-out is
+never aborted: 6.12's boot times out), its new_on_old SCSI_EH_NOT_HANDLED as a timer reset.
 """
 
 from __future__ import annotations
