@@ -60,8 +60,7 @@ def main(argv: list[str]) -> int:
         rows = []
         pool = bw.pair_candidates(a, b)
         if only is not None:
-            want = {tuple(x) for x in only.get(pair, [])}
-            pool = sorted((k for k in pool if k in want), key=lambda k: (k[0] == "drivers/block", k))
+            pool = [tuple(x) for x in only.get(pair, []) if tuple(x) in set(pool)]   # its order
         for directory, name in pool:
             mod = intree.IntreeModule(name, directory, (source[(directory, name)].source,))
             entries = {s: intree.extract(s, (mod,))[name] for s in (a, b)}
