@@ -85,6 +85,41 @@ def native_and_bridged(prefix: str, series: str, old: Path, new: Path, *,
     return Entry(f"{prefix}:{series}", series, build)
 
 
+def native_on_home(prefix: str, series: str, src: Path, home: str, rule: str) -> Entry:
+    """One fixture module written for *home*: built natively in *home*'s boot, and in any
+    other series' boot bridged with the layer (for *home* and that series), the bridge
+    asserted to apply *rule* and to leave nothing unbridged."""
+    def build(tmp_path: Path) -> list[Path]:
+        from conftest import release
+        from kbridge.actions.bridge import bridge
+        from kbridge.actions.guest import runner
+        from kbridge.facts import driver as drv_mod
+        from kbridge.facts import targets
+
+        out = src
+        if series != home:
+            out = tmp_path / "out"
+            rep = bridge(drv_mod.load(src), [targets.resolve(s) for s in (home, series)], "layer",
+                         out, home=home)
+            assert not rep.unbridged, rep.unbridged
+            assert rule in {str(s["rule"]) for s in rep.shims}, rep.shims
+        b, kos = runner.build_for(out, release(series), tmp_path / "build")
+        assert b.ok, b.log
+        return kos
+
+    return Entry(f"{prefix}:{series}", series, build)
+
+
+def module_checks(dmesg: list[str], tag: str) -> dict[str, str]:
+    """The "<tag> <check> ok|FAIL ..." lines a fixture module's init logged: check -> verdict."""
+    out = {}
+    for line in dmesg:
+        m = re.search(rf"{re.escape(tag)} (\w+) (ok|FAIL.*)$", line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
 class SharedBoots:
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}

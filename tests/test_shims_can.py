@@ -11,13 +11,10 @@ lengths feed byte queue limits an older echo slot cannot carry).
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
-from conftest import FIXTURES, newest_series, probe_states, release
-from sharedboot import Entry
+from conftest import FIXTURES, newest_series, probe_states
+from sharedboot import Entry, module_checks, native_on_home
 
 OLD = FIXTURES / "layer" / "kbtest_can_old"
 RULE = "can_echo_skb_frame_len"
@@ -30,24 +27,7 @@ def test_probe_states(series, state, roots_ready):  # type: ignore[no-untyped-de
 
 
 def _entry(series: str) -> Entry:
-    def build(tmp_path: Path) -> list[Path]:
-        from kbridge.actions.bridge import bridge
-        from kbridge.actions.guest import runner
-        from kbridge.facts import driver as drv_mod
-        from kbridge.facts import targets
-
-        src = OLD
-        if series != "5.10":
-            src = tmp_path / "out"
-            rep = bridge(drv_mod.load(OLD), [targets.resolve(s) for s in ("5.10", series)],
-                         "layer", src, home="5.10")
-            assert not rep.unbridged, rep.unbridged
-            assert RULE in {str(s["rule"]) for s in rep.shims}, rep.shims
-        b, kos = runner.build_for(src, release(series), tmp_path / "build")
-        assert b.ok, b.log
-        return kos
-
-    return Entry(f"can:{series}", series, build)
+    return native_on_home("can", series, OLD, "5.10", RULE)
 
 
 def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
@@ -58,11 +38,7 @@ def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("series", ["5.10", newest_series()])
 def test_old_can_driver_echo_slot_alike(series, shared_boot):  # type: ignore[no-untyped-def]
     g = shared_boot(_entry(series))
-    seen = {}
-    for line in g.dmesg:
-        m = re.search(r"kbcan (\w+) (ok|FAIL.*)$", line)
-        if m:
-            seen[m.group(1)] = m.group(2)
+    seen = module_checks(g.dmesg, "kbcan")
     assert g.ok, (g.reasons, g.problems, seen)
     assert seen == dict.fromkeys(CHECKS, "ok"), seen
     assert any("kbtest_can_old: ok" in x for x in g.dmesg)

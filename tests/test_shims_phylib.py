@@ -13,13 +13,10 @@ and bridged in 7.3's (tests/sharedboot.py).
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
-from conftest import FIXTURES, bridge_newest_and_510, probe_states, release
-from sharedboot import Entry
+from conftest import FIXTURES, bridge_newest_and_510, probe_states
+from sharedboot import Entry, module_checks, native_on_home
 
 OLD = FIXTURES / "layer" / "kbtest_phyirq_old"
 RULE = "phy_driver_ack_interrupt_removed"
@@ -44,25 +41,7 @@ def test_bridged_with_the_abi_check_ok(tmp_path):  # type: ignore[no-untyped-def
 
 def _entry(series: str) -> Entry:
     """5.10: the fixture natively; 7.3: bridged with the layer (home 5.10)."""
-    def build(tmp_path: Path) -> list[Path]:
-        from kbridge.actions.bridge import bridge
-        from kbridge.actions.guest import runner
-        from kbridge.facts import driver as drv_mod
-        from kbridge.facts import targets
-
-        src = OLD
-        if series != "5.10":
-            o = tmp_path / "out"
-            rep = bridge(drv_mod.load(OLD), [targets.resolve(s) for s in ("5.10", series)], "layer", o,
-                         home="5.10")
-            assert not rep.unbridged, rep.unbridged
-            assert f"## {RULE} (old_on_new)" in (o / "compat" / "RULES.md").read_text()
-            src = o
-        b, kos = runner.build_for(src, release(series), tmp_path / "build")
-        assert b.ok, b.log
-        return kos
-
-    return Entry(f"phyirq:{series}", series, build)
+    return native_on_home("phyirq", series, OLD, "5.10", RULE)
 
 
 def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
@@ -70,12 +49,7 @@ def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
 
 
 def _checks(dmesg: list[str]) -> dict[str, str]:
-    out = {}
-    for line in dmesg:
-        m = re.search(r"kbphyirq (\w+) (ok|FAIL.*)$", line)
-        if m:
-            out[m.group(1)] = m.group(2)
-    return out
+    return module_checks(dmesg, "kbphyirq")
 
 
 @pytest.mark.slow
