@@ -14,6 +14,8 @@ old declares otherwise), the free function kbt_put and a scoped iterator using i
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import FIXTURES
 from kbridge.actions.bridge import draft
 
@@ -114,3 +116,35 @@ def test_a_scoped_iterator_drafts_the_free_class_it_expands_to():  # type: ignor
     assert d.name("kbt_for_each_scoped", o) is None
     assert d.cands["kbt_for_each_scoped"].needs == ["__free_kbt_put"]
     assert d.cands["__free_kbt_put"].kind == "class"
+
+
+# ------------------------------------------------------------------ a bridge, built
+
+@pytest.mark.slow
+def test_a_7_3_module_using_cleanup_classes_builds_on_5_10(roots_ready, tmp_path):  # type: ignore[no-untyped-def]
+    """kbtest_draft_guards (7.3 API) bridged for 5.10: __free(kvfree) and __free(firmware),
+    which 5.10 lacks, are drafted from 7.3's DEFINE_FREE lines (file:line provenance) and
+    OUT builds clean on 5.10 and on 7.3; without drafts it fails on 5.10 ("cleanup argument
+    not a function"). guard(mutex)/scoped_guard/__free(kfree) are 5.10's own."""
+    from kbridge.actions.bridge import bridge
+    from kbridge.actions.kbuild import build
+    from kbridge.facts import driver as drv_mod
+    from kbridge.facts import targets
+    from kbridge.knowledge import rules as rules_mod
+
+    t510, t73 = targets.resolve("5.10"), targets.resolve("7.3")
+    rules = rules_mod.load()
+    drv = drv_mod.load(FIXTURES / "draft" / "kbtest_draft_guards")
+    rep = bridge(drv, [t510, t73], "layer", tmp_path / "out", rules=rules)
+    by = {d.api: d for d in rep.drafts.drafts}
+    assert {"__free_kvfree", "__free_firmware"} <= set(by)
+    assert "class_mutex_t" not in by and "__free_kfree" not in by
+    assert by["__free_firmware"].source.endswith("include/linux/firmware.h:" + by["__free_firmware"]
+                                                 .source.rsplit(":", 1)[1])
+    assert by["__free_kvfree"].targets == (t510.name,)
+    for t in (t510, t73):
+        res = build(drv_mod.load(tmp_path / "out"), t)
+        assert res.ok and not res.warnings, (t.name, [d.message for d in res.diagnostics][:5])
+    bridge(drv, [t510, t73], "layer", tmp_path / "nodraft", rules=rules, drafts=False)
+    res0 = build(drv_mod.load(tmp_path / "nodraft"), t510)
+    assert not res0.ok and any("cleanup argument not a function" in d.message for d in res0.diagnostics)

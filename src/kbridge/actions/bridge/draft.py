@@ -1249,6 +1249,20 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
                         if h and t.has_header(h):
                             place = h
                             break
+            if place is not None and dr.cands[api].kind == "class":
+                # a class's functions call its dependencies: after the target's header that
+                # declares one where home's place does not reach it (5.10 declares kvfree in
+                # <linux/mm.h>, which includes <linux/slab.h>: after slab.h, inside mm.h's
+                # inclusion, kvfree is not declared yet)
+                reach = t.reachable([place]) or set()
+                for group in dr.cands[api].inc_t.get(tname, ()):
+                    # (a header the place does not reach: the other declarations may be of a
+                    # configuration the kernel is not built with -- 5.10's rcutiny.h)
+                    files = {hd.file: inc for inc in sorted(group) if (hd := t.index.header(inc)) is not None}
+                    away = sorted(set(files) - reach)
+                    if away:
+                        place = files[away[0]]
+                        reach = t.reachable([place]) or set()
             if place is None:
                 out.refused[(tname, api)] = "no header of the driver's to put it after exists on the target"
                 dr.cands[api].targets.discard(tname)
