@@ -1185,7 +1185,7 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
                 ts = missing.setdefault(f["api"], [])
                 if tname not in [t.name for t in ts]:
                     ts.append(open_api(by_name[tname], cache))
-    used = {u.name for u in scan.uses}
+    used = {u.name for u in scan.uses if u.kind not in ("class", "free")}    # not a class name
     context = list(dict.fromkeys(u.name for u in scan.uses if u.kind == "include"))
     dr.context = context
     for path in sorted(missing):
