@@ -235,6 +235,110 @@ class Export:
         return "export"
 
 
+@dataclass(frozen=True)
+class CleanupClass:
+    """A scope-based cleanup class or free function (<linux/cleanup.h>) a header defines by a
+    top-level invocation -- ``DEFINE_GUARD(mutex, struct mutex *, mutex_lock(_T),
+    mutex_unlock(_T))`` at include/linux/mutex.h:N -- which no declaration table holds (the
+    names it defines are pasted: class_mutex_t, class_mutex_constructor, __free_kfree)."""
+
+    ident: str                  # what it defines that a user names: class_mutex_t, __free_kfree
+    kind: str                   # "class" (guard/scoped_guard/CLASS) or "free" (__free)
+    name: str                   # mutex_intr: the class name (base + extension for *_COND/EXTEND)
+    macro: str                  # DEFINE_GUARD_COND
+    args: tuple[str, ...]       # the invocation's arguments, whitespace normalized
+    base: str                   # the class a *_COND / EXTEND_CLASS extends ("mutex"), else ""
+    file: str                   # as the files table has it (include/linux/mutex.h)
+    line: int
+    text: str                   # the invocation as written (continuation lines included)
+
+    @property
+    def signature(self) -> tuple[str, ...]:
+        return (self.macro, *self.args)
+
+
+# the class-defining macros of <linux/cleanup.h>, 6.5 .. 7.3 (commit 54da6a092431, "locking:
+# Introduce __cleanup() based infrastructure", v6.5; *_COND and EXTEND_CLASS grew later)
+CLEANUP_DEFINERS = ("DEFINE_GUARD", "DEFINE_GUARD_COND", "DEFINE_FREE", "DEFINE_CLASS",
+                    "DEFINE_LOCK_GUARD_0", "DEFINE_LOCK_GUARD_1", "DEFINE_LOCK_GUARD_0_COND",
+                    "DEFINE_LOCK_GUARD_1_COND", "EXTEND_CLASS")
+_DEFINER = re.compile(rb"^[ \t]*(" + b"|".join(d.encode() for d in CLEANUP_DEFINERS) + rb")[ \t]*\(", re.M)
+
+
+def _split_args(text: str) -> list[str] | None:
+    """The top-level comma-separated arguments of ``NAME(...)`` at the start of *text*."""
+    i = text.find("(")
+    depth, cur, out, j = 0, [], [], i
+    while j < len(text):
+        c = text[j]
+        if c in "\"'":
+            k = j + 1
+            while k < len(text) and text[k] != c:
+                k += 2 if text[k] == "\\" else 1
+            cur.append(text[j:k + 1])
+            j = k + 1
+            continue
+        if c == "(":
+            depth += 1
+            if depth == 1:
+                j += 1
+                continue
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                out.append("".join(cur))
+                return [" ".join(a.split()) for a in out]
+        elif c == "," and depth == 1:
+            out.append("".join(cur))
+            cur = []
+            j += 1
+            continue
+        cur.append(c)
+        j += 1
+    return None
+
+
+def cleanup_classes_of(data: bytes, file: str) -> list[CleanupClass]:
+    """The top-level DEFINE_* class invocations of one header's text (a line inside a
+    ``#define`` -- the previous line ends in a backslash -- is a macro's body, not one)."""
+    out: list[CleanupClass] = []
+    if b"DEFINE_" not in data and b"EXTEND_CLASS" not in data:
+        return out
+    for m in _DEFINER.finditer(data):
+        start = m.start()
+        prev_end = data.rfind(b"\n", 0, start)
+        if prev_end > 0 and data[:prev_end].rstrip(b" \t\r").endswith(b"\\"):
+            continue
+        text_b = data[start:start + 4000]
+        try:
+            text = text_b.decode()
+        except UnicodeDecodeError:
+            text = text_b.decode(errors="replace")
+        text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+        args = _split_args(text)
+        if not args or not re.fullmatch(r"[A-Za-z_]\w*", args[0]):
+            continue
+        macro = m.group(1).decode()
+        # the invocation as written: up to its closing parenthesis
+        depth, end = 0, 0
+        raw = data[start:start + 4000].decode(errors="replace")
+        for k, ch in enumerate(raw):
+            depth += (ch == "(") - (ch == ")")
+            if ch == ")" and depth == 0:
+                end = k + 1
+                break
+        base, name = "", args[0]
+        if macro.endswith("_COND") or macro == "EXTEND_CLASS":
+            if len(args) < 2 or not re.fullmatch(r"\w*", args[1]):
+                continue
+            base, name = args[0], args[0] + args[1]
+        kind = "free" if macro == "DEFINE_FREE" else "class"
+        ident = f"__free_{name}" if kind == "free" else f"class_{name}_t"
+        line = data.count(b"\n", 0, start) + 1
+        out.append(CleanupClass(ident, kind, name, macro, tuple(args), base, file, line, raw[:end]))
+    return out
+
+
 def _rank(active: bool | None) -> int:
     return 0 if active is True else 1 if active is None else 2
 
@@ -414,6 +518,30 @@ class ApiIndex:
     def headers(self) -> list[Header]:
         return [Header(p, f, bool(g)) for p, f, g in
                 self.db.execute("SELECT path, file, generated FROM headers ORDER BY path, rowid")]
+
+    # -- cleanup classes (not in the database: read from the indexed headers' text once)
+    def cleanup_classes(self) -> dict[str, list[CleanupClass]]:
+        """ident (class_mutex_t, __free_kfree) -> every top-level DEFINE_* invocation of the
+        tree's headers defining it, in file order (see :class:`CleanupClass`)."""
+        if getattr(self, "_classes", None) is None:
+            out: dict[str, list[CleanupClass]] = {}
+            roots = source_roots(self.tree) if self.tree is not None else None
+            bases = list(dict.fromkeys([roots.source, roots.build])) if roots is not None else []
+            for (rel,) in self.db.execute("SELECT path FROM files ORDER BY id"):
+                for base in bases:
+                    try:
+                        data = (base / rel).read_bytes()
+                    except OSError:
+                        continue
+                    for c in cleanup_classes_of(data, rel):
+                        out.setdefault(c.ident, []).append(c)
+                    break
+            self._classes = out
+        return self._classes
+
+    def cleanup_class(self, ident: str) -> CleanupClass | None:
+        found = self.cleanup_classes().get(ident)
+        return found[0] if found else None
 
     # -- exports
     def exports(self) -> dict[str, Export]:

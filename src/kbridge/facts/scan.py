@@ -1171,8 +1171,48 @@ def _scan_sources(files: list[tuple[str, bytes]], *, label: str = "",
         fs._declared = declared
         for c in tree.root_node.named_children:
             fs.visit_stmt(c)
+        result.uses += cleanup_uses(fs.rel, fs.src)
     result.uses = sorted(set(result.uses), key=lambda u: (u.file, u.line, u.col, u.kind, u.name, u.owner))
     return result
+
+
+# Scope-based cleanup (<linux/cleanup.h>, 6.5+; backported to Debian's 5.10 and 6.1 with
+# fewer classes): the constructs that name a class or a free function defined elsewhere by
+# a top-level DEFINE_* invocation, and the C identifier that invocation defines (what gcc
+# reports missing: "unknown type name 'class_mutex_intr_t'", "cleanup argument not a
+# function" for __free_X).
+_CLEANUP_USE = re.compile(
+    rb"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'"
+    rb"|(?<![A-Za-z0-9_])(guard|scoped_guard|scoped_cond_guard|CLASS|__free)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*[,)]",
+    re.S)
+
+
+def cleanup_ident(kind: str, name: str) -> str:
+    """The identifier a cleanup class or free function of *name* defines: ("class",
+    "mutex") -> class_mutex_t, ("free", "kfree") -> __free_kfree."""
+    return f"__free_{name}" if kind == "free" else f"class_{name}_t"
+
+
+def cleanup_uses(rel: str, src: bytes, skip: frozenset[str] = frozenset()) -> list[Use]:
+    """Each class the text names: ``guard(mutex)``, ``scoped_guard(mutex, ...)``,
+    ``scoped_cond_guard(mutex_intr, ...)``, ``CLASS(fd, f)`` -> Use(kind "class", name
+    "mutex"); ``__free(kfree)`` -> Use(kind "free", name "kfree"). Comments and literals
+    are skipped; *skip*: names that are not classes (a macro's parameters). A driver's
+    own DEFINE_* classes are reported too (check finds them on no kernel: no finding)."""
+    out: list[Use] = []
+    if not any(w in src for w in (b"guard", b"CLASS", b"__free")):
+        return out
+    line_starts: list[int] | None = None
+    for m in _CLEANUP_USE.finditer(src):
+        if m.group(1) is None or m.group(2).decode() in skip:
+            continue
+        if line_starts is None:
+            line_starts = [0] + [i + 1 for i, b in enumerate(src) if b == 0x0A]
+        row = bisect.bisect_right(line_starts, m.start(2)) - 1
+        line = src[line_starts[row]:m.start(2)]
+        out.append(Use(rel, row + 1, _display_col(line, len(line)),
+                       "free" if m.group(1) == b"__free" else "class", m.group(2).decode(), stmt=row + 1))
+    return out
 
 
 def scan(driver: Driver, *, oracle: TypeOracle | None = None, cond: Any = None) -> Scan:

@@ -106,9 +106,10 @@ from kbridge.actions.bridge import layer
 from kbridge.errors import KbridgeError
 from kbridge.knowledge.rules import Probe, Rule, Shim
 
-KINDS = ("macro", "function", "constant", "header", "include")
+KINDS = ("macro", "function", "constant", "header", "include", "class")
 # check's finding kinds a draft may bridge
-DRAFTABLE_FINDINGS = ("missing-macro", "missing-function", "not-reachable", "missing-header")
+DRAFTABLE_FINDINGS = ("missing-macro", "missing-function", "not-reachable", "missing-header",
+                      "missing-class")
 
 
 @dataclass(frozen=True)
@@ -336,8 +337,13 @@ def macro_deps(body: str, params: tuple[str, ...] | None) -> Deps:
     it: a dependency too many is only checked, one too few could hide a change), its
     parameters aside."""
     from kbridge.facts.scan import scan_sources
+    from kbridge.facts.scan import cleanup_ident
     res = scan_sources([("macro.h", f"#define __KB_BODY {body}\n".encode())])
     names = {u.name for u in res.uses if u.kind in ("call", "ref", "type")} | _tokens(body)
+    # a cleanup class the body names (device_for_each_child_node_scoped's
+    # __free(fwnode_handle)): what it defines, class_X_t / __free_X, is a dependency
+    names |= {cleanup_ident(u.kind, u.name) for u in res.uses
+              if u.kind in ("class", "free") and u.name not in set(params or ())}
     structs = {f"{u.kind} {u.name}" for u in res.uses if u.kind in ("struct", "union")}
     return Deps(frozenset(names - set(params or ()) - _KEYWORDS - {"__VA_ARGS__"}), frozenset(structs),
                 frozenset())
@@ -362,7 +368,18 @@ def _declared(api: Any, name: str) -> str | None:
         return "typedef"
     if api.value(name) is not None:
         return "constant"
+    if _class(api, name) is not None:
+        return "class"
     return None
+
+
+def _class(api: Any, name: str) -> Any:
+    """The DEFINE_* invocation defining cleanup class or free function *name* (class_X_t,
+    __free_X) on a kernel, or None (:meth:`kbridge.facts.index.ApiIndex.cleanup_classes`)."""
+    if not (name.startswith("class_") and name.endswith("_t")) and not name.startswith("__free_"):
+        return None
+    fn = getattr(api, "cleanup_class", None)
+    return fn(name) if fn is not None else None
 
 
 def _macro_sig(api: Any, m: Any, depth: int = 0) -> tuple[object, ...]:
@@ -449,6 +466,14 @@ def _same(a: Any, t: Any, name: str) -> str | None:
         if f is None or sig[0] != "call" or not (
                 sig[2] or (sig[1] == len(f.params) and not f.variadic)):
             return f"'{name}' is a {ka} on {a.name} but a {kt} on {t.name}"
+        return None
+    if ka == "class" or kt == "class":
+        ca, ct = _class(a, name), _class(t, name)
+        if ca is None or ct is None:
+            return f"'{name}' is a {ka} on {a.name} but a {kt} on {t.name}"
+        if ca.signature != ct.signature:
+            return (f"cleanup class '{name}' is defined otherwise on {t.name} ({' '.join(ct.text.split())} "
+                    f"at {ct.file}:{ct.line}; {a.name}: {' '.join(ca.text.split())})")
         return None
     if ka != kt and {ka, kt} != {"inline", "function"}:
         # a function on one kernel and a typedef or a constant on the other
@@ -918,6 +943,13 @@ class Drafter:
     def _deps(self, c: _Candidate) -> Deps:
         if c.kind == "function":
             return function_deps(c.text)
+        if c.kind == "class":
+            # the DEFINE_* macro, what its arguments name (lock functions, types), and the
+            # class a *_COND / EXTEND_CLASS extends
+            k = _class(self.a, c.api)
+            d = macro_deps(", ".join(k.args[1:]), None)
+            extra = {k.macro} | ({f"class_{k.base}_t"} if k.base else set())
+            return Deps(d.names | extra, d.structs, d.fields)
         m = self.a.index.macro(c.api)
         if c.kind == "macro" and m is not None:
             d = macro_deps(m.body, m.params)
@@ -951,6 +983,12 @@ class Drafter:
 
     def _candidate(self, name: str) -> _Candidate | str:
         a = self.a
+        k = _class(a, name)
+        if k is not None:
+            got = self.read(self.home, k.file)
+            if got is None:
+                return f"cannot read the DEFINE_* of '{name}' at {k.file}:{k.line}"
+            return _Candidate(name, "class", f"{got[0]}:{k.line}", k.text, {name})
         m = a.index.macro(name)
         if m is not None and m.active is not False:
             got = self.read(self.home, m.file)
@@ -1055,8 +1093,10 @@ def _probe_rule(d: Draft) -> Rule:
     """The synthetic rule that carries a draft through the layer: a build-time probe
     (function, constant: KB_HAVE_DRAFT_X when the kernel has the name) and the shim."""
     name = d.api
-    if d.kind in ("function", "constant"):
+    if d.kind in ("function", "constant", "class"):
         code = (f"void *kb_probe(void) {{ return (void *)&{name}; }}" if d.kind == "function"
+                or name.startswith("__free_") else
+                f"unsigned long kb_probe(void) {{ return sizeof({name}); }}" if d.kind == "class"
                 else f"int kb_probe(void) {{ return (int)({name}); }}")
         probe = Probe(tuple(d.after[:1]), code, f"'{name}' undeclared|No such file or directory",
                       isolated=True)
@@ -1145,7 +1185,7 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
                 ts = missing.setdefault(f["api"], [])
                 if tname not in [t.name for t in ts]:
                     ts.append(open_api(by_name[tname], cache))
-    used = {u.name for u in scan.uses}
+    used = {u.name for u in scan.uses if u.kind not in ("class", "free")}    # not a class name
     context = list(dict.fromkeys(u.name for u in scan.uses if u.kind == "include"))
     dr.context = context
     for path in sorted(missing):
@@ -1209,6 +1249,20 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
                         if h and t.has_header(h):
                             place = h
                             break
+            if place is not None and dr.cands[api].kind == "class":
+                # a class's functions call its dependencies: after the target's header that
+                # declares one where home's place does not reach it (5.10 declares kvfree in
+                # <linux/mm.h>, which includes <linux/slab.h>: after slab.h, inside mm.h's
+                # inclusion, kvfree is not declared yet)
+                reach = t.reachable([place]) or set()
+                for group in dr.cands[api].inc_t.get(tname, ()):
+                    # (a header the place does not reach: the other declarations may be of a
+                    # configuration the kernel is not built with -- 5.10's rcutiny.h)
+                    files = {hd.file: inc for inc in sorted(group) if (hd := t.index.header(inc)) is not None}
+                    away = sorted(set(files) - reach)
+                    if away:
+                        place = files[away[0]]
+                        reach = t.reachable([place]) or set()
             if place is None:
                 out.refused[(tname, api)] = "no header of the driver's to put it after exists on the target"
                 dr.cands[api].targets.discard(tname)
@@ -1544,8 +1598,13 @@ def _unit(drafts: list[Draft], work: Path, first: list[str] | None = None
         start = len(lines) + 1
         if d.kind == "header":
             lines.append(f"#include <{d.api}>")
-        elif d.kind == "function":
+        elif d.kind == "function" or (d.kind == "class" and d.api.startswith("__free_")):
             lines.append(f"static inline void *kb_draft_use_{_ident(d.api)}(void) {{ return (void *)&{d.api}; }}")
+        elif d.kind == "class":
+            # the type and its destructor (class_X_t -> class_X_destructor)
+            dtor = d.api[:-2] + "_destructor"
+            lines.append(f"static inline void *kb_draft_use_{_ident(d.api)}(void) {{ (void)sizeof({d.api}); "
+                         f"return (void *)&{dtor}; }}")
         elif d.kind == "constant" or (d.kind == "macro" and not re.search(
                 rf"#\s*define\s+{re.escape(d.api)}\(", d.text)):
             lines.append(f"static inline void kb_draft_use_{_ident(d.api)}(void) {{ (void)({d.api}); }}")
@@ -1612,7 +1671,7 @@ def extend(p: layer.LayerPlan, dp: DraftPlan) -> None:
             dp.files[f"compat/include/{d.api}"] = header_file(d).encode()
             continue
         r = _probe_rule(d)
-        cond = (f"#ifndef {r.guard}" if d.kind in ("function", "constant") else "#if 1")
+        cond = (f"#ifndef {r.guard}" if d.kind in ("function", "constant", "class") else "#if 1")
         for h in d.after:
             p.shims.append(DraftShim(r, "new_on_old", h, d.text, (), cond=cond))
         p.probed.append(r)

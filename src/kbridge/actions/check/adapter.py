@@ -153,6 +153,11 @@ class IndexApi:
     def has_header(self, path: str) -> bool:
         return self.index.has_header(path)
 
+    def cleanup_class(self, ident: str) -> Any:
+        """The DEFINE_* invocation defining *ident* (class_X_t, __free_X), or None."""
+        fn = getattr(self.index, "cleanup_class", None)
+        return fn(ident) if fn is not None else None
+
     def exported(self, name: str) -> bool | None:
         if not self.index.exports_source:
             return None
@@ -169,6 +174,8 @@ class IndexApi:
         out |= {m.file for m in self._live(ix.macros(name))}
         out |= {t.file for t in self._live(ix.typedefs(name))}
         out |= {c.file for c in self._live(ix.enum_constants(name))}
+        if name.startswith(("class_", "__free_")) and hasattr(ix, "cleanup_classes"):
+            out |= {c.file for c in ix.cleanup_classes().get(name, ())}
         return out
 
     # -- include reachability (cached per index)

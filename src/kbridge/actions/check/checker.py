@@ -124,6 +124,8 @@ KIND_HELP = {
     "missing-function": "a function or function-like macro the driver calls is gone on the target",
     "missing-macro": "a macro, enum constant or global the driver uses is gone on the target",
     "missing-type": "a type name the driver uses is gone on the target",
+    "missing-class": "a scope-based cleanup class (guard, scoped_guard, CLASS) or free function "
+                     "(__free) the driver names is defined by no header of the target",
     "missing-member": "a struct member the driver uses is gone on the target",
     "changed-prototype": "a function or macro the driver calls takes different arguments on the target",
     "ops-changed": "an ops-struct member the driver sets has a different function-pointer type",
@@ -316,6 +318,28 @@ class Checker:
             self._export(u, fa, ft)
         else:
             self._reachable(u, None, dt)
+
+    def _class(self, u: Use) -> None:
+        """guard(X), scoped_guard(X, ..), scoped_cond_guard(X, ..), CLASS(X, v): class X
+        (class_X_t and its constructor/destructor, defined by a DEFINE_* invocation)."""
+        self._cleanup(u, "class")
+
+    def _free(self, u: Use) -> None:
+        """__free(X): the cleanup function __free_X (DEFINE_FREE(X, ...))."""
+        self._cleanup(u, "free")
+
+    def _cleanup(self, u: Use, kind: str) -> None:
+        from kbridge.facts.scan import cleanup_ident
+        ident = cleanup_ident(kind, u.name)
+        ca = getattr(self.a, "cleanup_class", lambda _n: None)(ident)
+        if ca is None or getattr(self.t, "cleanup_class", lambda _n: None)(ident) is not None:
+            return      # not a kernel class (the driver's own), or the target has it too
+        what = "cleanup class" if kind == "class" else "free function"
+        gcc = (f"unknown type name '{ident}'" if kind == "class"
+               else f"'{ident}' undeclared (cleanup argument not a function)")
+        self.add(u, "error", "missing-class", ident,
+                 f"{gcc}: {what} '{u.name}' is defined by no header of {self.t.name}", "",
+                 f"{ca.text.strip()} ({ca.file}:{ca.line})")
 
     def _type(self, u: Use) -> None:
         da = self.a.typedef(u.name)
