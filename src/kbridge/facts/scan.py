@@ -1271,7 +1271,7 @@ def macro_body(node: tree_sitter.Node, src: bytes) -> bytes:
     return src[node.start_byte:node.end_byte].replace(b"\\\r\n", b" \r\n").replace(b"\\\n", b" \n")
 
 
-_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+[A-Za-z_]\w*(?:\([^)\n]*\))?", re.M)
+_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\([^)\n]*\))?", re.M)
 
 
 # comments of a body, blanked (newlines kept: rows stay the definition's); a block comment
@@ -1283,9 +1283,10 @@ def _blank(m: re.Match[bytes]) -> bytes:
     return re.sub(rb"[^\n]", b" ", m.group(0))
 
 
-def _define_bodies(data: bytes) -> list[tuple[int, int, int]]:
-    """(first byte, end byte, row) of every #define's body, read from the text to the end of
-    its logical line: tree-sitter-c's preproc_arg stops at a comment, and a function-like
+def define_bodies(data: bytes) -> list[tuple[int, int, int, bytes, bool]]:
+    """(first byte, end byte, row, name, function-like) of every #define's body, read from
+    the text to the end of its logical line (the one reader of a driver's #define bodies:
+    the scan's, and layer.null_inits' for the driver's object-like macros): tree-sitter-c's preproc_arg stops at a comment, and a function-like
     body with a comment inside (`{ .phy_id = _id, /* PHY_BASIC_FEATURES */ .ack_interrupt =
     f, }`: dp83848's and dp83822's table macros) comes out as ERROR nodes and a bogus
     definition, so what follows the comment was never read as C."""
@@ -1303,7 +1304,7 @@ def _define_bodies(data: bytes) -> list[tuple[int, int, int]]:
                 continue
             end = nl
             break
-        out.append((start, end, data.count(b"\n", 0, start)))
+        out.append((start, end, data.count(b"\n", 0, start), m.group(1), m.group(2) is not None))
     return out
 
 
@@ -1447,12 +1448,12 @@ def file_names(data: bytes, what: str = "", tree: tree_sitter.Tree | None = None
             stack.extend(node.children)
 
     walk(root, data, None)
-    bodies = _define_bodies(data)
+    bodies = define_bodies(data)
     if bodies:
         chunks: list[bytes] = []
         spans: list[tuple[int, int, int, int]] = []
         offset = row = 0
-        for first, end, body_row in bodies:
+        for first, end, body_row, _, _ in bodies:
             text = _COMMENT.sub(_blank, data[first:end]).replace(b"\\\r\n", b" \r\n").replace(b"\\\n", b" \n")
             prefix, suffix = ((_MACRO_INIT_PREFIX, _MACRO_INIT_SUFFIX)
                               if _BRACE_BODY.match(text) and _DESIGNATOR.search(text)

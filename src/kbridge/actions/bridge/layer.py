@@ -509,9 +509,9 @@ def _macro_bodies(driver: Driver, texts: dict[str, bytes]) -> dict[bytes, list[b
     for f in (*driver.c_files, *driver.h_files):
         if f not in texts:
             texts[f] = _blank_comments(driver.read(f))
-        for m in re.finditer(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?![\w(])((?:[^\n]*\\\n)*[^\n]*)",
-                             texts[f], re.M):
-            out.setdefault(m.group(1), []).append(m.group(2).replace(b"\\\n", b" ").strip())
+        for first, end, _, name, function_like in scan.define_bodies(texts[f]):
+            if not function_like:
+                out.setdefault(name, []).append(texts[f][first:end].replace(b"\\\n", b" ").strip())
     return out
 
 
