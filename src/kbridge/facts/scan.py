@@ -46,7 +46,7 @@ from typing import Any, Protocol
 import tree_sitter
 
 from kbridge.errors import KbridgeError
-from kbridge.facts import cparse
+from kbridge.facts import clex, cparse
 from kbridge.facts.driver import Driver
 
 # Kernel macros whose result type is named by one of their arguments
@@ -1274,15 +1274,6 @@ def macro_body(node: tree_sitter.Node, src: bytes) -> bytes:
 _DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\([^)\n]*\))?", re.M)
 
 
-# comments of a body, blanked (newlines kept: rows stay the definition's); a block comment
-# left open on the logical line is blanked to its end
-_COMMENT = re.compile(rb"/\*.*?(?:\*/|\Z)|//[^\n]*", re.S)
-
-
-def _blank(m: re.Match[bytes]) -> bytes:
-    return re.sub(rb"[^\n]", b" ", m.group(0))
-
-
 def define_bodies(data: bytes) -> list[tuple[int, int, int, bytes, bool]]:
     """(first byte, end byte, row, name, function-like) of every #define's body, read from
     the text to the end of its logical line (the one reader of a driver's #define bodies:
@@ -1454,7 +1445,7 @@ def file_names(data: bytes, what: str = "", tree: tree_sitter.Tree | None = None
         spans: list[tuple[int, int, int, int]] = []
         offset = row = 0
         for first, end, body_row, _, _ in bodies:
-            text = _COMMENT.sub(_blank, data[first:end]).replace(b"\\\r\n", b" \r\n").replace(b"\\\n", b" \n")
+            text = clex.blank_comments(data[first:end]).replace(b"\\\r\n", b" \r\n").replace(b"\\\n", b" \n")
             prefix, suffix = ((_MACRO_INIT_PREFIX, _MACRO_INIT_SUFFIX)
                               if _BRACE_BODY.match(text) and _DESIGNATOR.search(text)
                               else (_MACRO_PREFIX, _MACRO_SUFFIX))

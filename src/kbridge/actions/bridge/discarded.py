@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from kbridge.actions.bridge.draft import skip_literal
+from kbridge.facts.clex import skip_literal
 
 _DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(\w+)\(([^)]*)\)((?:[^\n]*\\\n)*[^\n]*)", re.M)
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)

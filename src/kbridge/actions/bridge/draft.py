@@ -100,9 +100,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AnyStr
+from typing import Any
 
 from kbridge.actions.bridge import layer
+from kbridge.facts.clex import skip_literal
 from kbridge.errors import KbridgeError
 from kbridge.knowledge.rules import Probe, Rule, Shim
 
@@ -173,31 +174,6 @@ def _read(tree: Any, rel: str) -> tuple[Path, bytes] | None:
         if p.is_file():
             return p, p.read_bytes()
     return None
-
-
-# The C lexemes skip_literal steps over, spelled as str and as bytes: draft.py reads kernel
-# headers as bytes, discarded.py reads a driver's text as str; one definition serves both.
-_LEX = {str: ("/*", "*/", "//", "\n", ('"', "'"), "\\"),
-        bytes: (b"/*", b"*/", b"//", b"\n", (b'"', b"'"), b"\\")}
-
-
-def skip_literal(src: AnyStr, i: int) -> int:
-    """Index after the comment or string/char literal starting at *i* (or *i* when none
-    starts there); *src* is str or bytes."""
-    open_c, close_c, line_c, nl, quotes, esc = _LEX[type(src)]
-    if src.startswith(open_c, i):
-        j = src.find(close_c, i + 2)
-        return len(src) if j < 0 else j + 2
-    if src.startswith(line_c, i):
-        j = src.find(nl, i)
-        return len(src) if j < 0 else j
-    q = src[i:i + 1]
-    if q in quotes:
-        j = i + 1
-        while j < len(src) and src[j:j + 1] != q:
-            j += 2 if src[j:j + 1] == esc else 1
-        return j + 1
-    return i
 
 
 @functools.lru_cache(maxsize=256)

@@ -37,6 +37,7 @@ from typing import Any
 from kbridge.actions.bridge import buildtime
 from kbridge.errors import KbridgeError
 from kbridge.facts import scan
+from kbridge.facts.clex import blank_comments
 from kbridge.facts.driver import BUILD_PRODUCTS, Driver
 from kbridge.knowledge.rules import DIRECTIONS, FRAGMENTS_DIR, Api, Rule, ShimDirection
 
@@ -459,25 +460,6 @@ def null_init_macro(member: str) -> str:
     return "KB_NULL_INIT_" + re.sub(r"[^A-Za-z0-9]", "_", member).upper()
 
 
-def _blank_comments(data: bytes) -> bytes:
-    """*data* with each comment made spaces (its newlines kept, so lines and offsets stay);
-    string and character literals are skipped, not blanked."""
-    from kbridge.actions.bridge.draft import skip_literal
-    out = bytearray(data)
-    i = 0
-    while i < len(data):
-        c = data[i:i + 1]
-        if c in (b"/", b'"', b"'"):
-            j = skip_literal(data, i)
-            if j > i:
-                if c == b"/":
-                    out[i:j] = bytes(b if b == 0x0A else 0x20 for b in data[i:j])
-                i = j
-                continue
-        i += 1
-    return bytes(out)
-
-
 def _init_value(text: bytes, start: int) -> bytes:
     """The initializer value at *start* (just after ``=``), up to the ``,`` or ``}`` that
     ends it at its own nesting depth."""
@@ -508,7 +490,7 @@ def _macro_bodies(driver: Driver, texts: dict[str, bytes]) -> dict[bytes, list[b
     out: dict[bytes, list[bytes]] = {}
     for f in (*driver.c_files, *driver.h_files):
         if f not in texts:
-            texts[f] = _blank_comments(driver.read(f))
+            texts[f] = blank_comments(driver.read(f))
         for first, end, _, name, function_like in scan.define_bodies(texts[f]):
             if not function_like:
                 out.setdefault(name, []).append(texts[f][first:end].replace(b"\\\n", b" ").strip())
@@ -575,7 +557,7 @@ def null_inits(meta: ShimDirection, driver: Driver, rule: Rule | None = None) ->
         if macros is None:
             macros = _macro_bodies(driver, texts)
         if u.file not in texts:
-            texts[u.file] = _blank_comments(driver.read(u.file))
+            texts[u.file] = blank_comments(driver.read(u.file))
         text = texts[u.file]
         # the designator on its line (the scan keeps identifiers only; NULL is a literal of
         # its own to tree-sitter): its value as written, to the , or } that ends it
