@@ -32,7 +32,7 @@ from kbridge.actions.guest import runner
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
-from sharedboot import Entry, native_and_bridged
+from sharedboot import Entry, module_checks, native_and_bridged
 
 OLD = FIXTURES / "layer" / "kbtest_misc_old"
 NEW = FIXTURES / "layer" / "kbtest_misc_new"
@@ -102,16 +102,6 @@ def test_both_fixtures_build_clean_bridged_on_both_kernels(bridged, kernels, tmp
                     (series, kinds.get("kbmisc_pm_ops"), kinds.get("kbmisc_pm_shared"))
 
 
-def _checks(dmesg: list[str], side: str) -> dict[str, str]:
-    out = {}
-    for line in dmesg:
-        m = re.search(rf"kbmisc_{side} (\w+) (ok|FAIL.*)$", line)
-        if m:
-            out[m.group(1)] = m.group(2)
-    return out
-
-
-
 def _entry(series: str) -> Entry:
     """On each end of the range: the other end's module bridged (layer) and this kernel's own
     module natively, loaded together in the kernel's shared boot (tests/sharedboot.py)."""
@@ -128,7 +118,7 @@ def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("series", ["5.10", "7.3"])
 def test_native_and_bridged_behave_alike_in_one_guest(series, shared_boot):  # type: ignore[no-untyped-def]
     g = shared_boot(_entry(series))
-    seen = {side: _checks(g.dmesg, side) for side in ("old", "new")}
+    seen = {side: module_checks(g.dmesg, f"kbmisc_{side}") for side in ("old", "new")}
     assert g.ok, (g.reasons, g.problems, seen)
     for side, names in (("old", OLD_CHECKS), ("new", NEW_CHECKS)):
         assert seen[side] == dict.fromkeys(names, "ok"), \

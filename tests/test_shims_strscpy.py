@@ -16,8 +16,6 @@ member gets 7 bytes), the native run passes.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from conftest import FIXTURES, newest_series, probe_states, release
@@ -26,7 +24,7 @@ from kbridge.actions.guest import runner
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
-from sharedboot import Entry
+from sharedboot import Entry, module_checks
 
 SRC = FIXTURES / "layer" / "kbtest_strscpy_new"
 CHECKS = ["fits_boundary", "truncates", "one_byte", "word_array", "member_array",
@@ -43,15 +41,6 @@ def test_probe_states(series, state, roots_ready):  # type: ignore[no-untyped-de
 @pytest.fixture(scope="module")
 def kernels(trees):  # type: ignore[no-untyped-def]
     return {s: targets.resolve(s, trees=trees) for s in (*OLD, newest_series())}
-
-
-def _checks(dmesg: list[str]) -> dict[str, str]:
-    out = {}
-    for line in dmesg:
-        m = re.search(r"kbstrscpy (\w+) (ok|FAIL.*)$", line)
-        if m:
-            out[m.group(1)] = m.group(2)
-    return out
 
 
 @pytest.mark.slow
@@ -95,7 +84,7 @@ def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("series", [*OLD, "newest"])
 def test_bridged_and_native_copy_alike(series, shared_boot):  # type: ignore[no-untyped-def]
     g = shared_boot(_entry(series))
-    seen = _checks(g.dmesg)
+    seen = module_checks(g.dmesg, "kbstrscpy")
     assert g.ok, (g.reasons, g.problems, seen)
     assert seen == dict.fromkeys(CHECKS, "ok"), \
         "; ".join(f"{k}: {seen.get(k, 'missing')}" for k in CHECKS if seen.get(k) != "ok")
