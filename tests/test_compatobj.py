@@ -503,3 +503,54 @@ def test_a_function_the_driver_defines_is_never_copied(tmp_path, tree61, tree612
         "module_init(kb_init);\nMODULE_LICENSE(\"GPL\");\n")
     p = compatobj.plan(drv_mod.load(tmp_path), tree612, [tree61], load(), set())
     assert "phy_support_eee" not in {d.name for d in p.drafts} | {r.name for r in p.refused}, (p.drafts, p.refused)
+
+
+_TWO_WAYS = b'''#include <linux/kernel.h>
+#define KB_LOCAL 1
+
+#ifdef CONFIG_PM
+int kb_lpm(int x)
+{
+	return kb_real(x);
+}
+#else
+int kb_lpm(int x)
+{
+	return 0;
+}
+#endif
+EXPORT_SYMBOL_GPL(kb_lpm);
+
+#if IS_ENABLED(CONFIG_OF)
+int kb_of_probe(int x)
+{
+	return kb_of_read(x);
+}
+#elif defined(KB_LOCAL)
+int kb_of_probe(int x)
+{
+	return -19;
+}
+#endif
+EXPORT_SYMBOL_GPL(kb_of_probe);
+'''
+
+
+def test_a_function_defined_under_if_and_else_is_the_one_the_kernel_compiles():  # type: ignore[no-untyped-def]
+    """7.3's hub.c defines usb_enable_lpm for CONFIG_PM and a stub under #else, rmi's
+    rmi_2d_sensor_of_probe for CONFIG_OF and a stub: the copy must be the definition the
+    driver's kernel compiles. Failed before the fix (the first definition read was taken:
+    kb_real for a kernel without CONFIG_PM); a condition on the file's own macro, or with no
+    evaluator, keeps the first."""
+    from kbridge.actions.bridge.compatobj import parse_c
+    from kbridge.facts.cparse import CondEval
+
+    no_pm = parse_c(_TWO_WAYS, "kb.c", CondEval(config={"CONFIG_OF": "y"}, known=True))
+    assert "return 0;" in no_pm.functions["kb_lpm"].text and no_pm.functions["kb_lpm"].line == 10
+    assert "kb_of_read" in no_pm.functions["kb_of_probe"].text
+    pm_no_of = parse_c(_TWO_WAYS, "kb.c", CondEval(config={"CONFIG_PM": "y"}, known=True))
+    assert "kb_real" in pm_no_of.functions["kb_lpm"].text
+    assert "-19" in pm_no_of.functions["kb_of_probe"].text      # #elif on KB_LOCAL: taken
+    unknown = parse_c(_TWO_WAYS, "kb.c")
+    assert "kb_real" in unknown.functions["kb_lpm"].text
+    assert "kb_of_read" in unknown.functions["kb_of_probe"].text

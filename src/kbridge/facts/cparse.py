@@ -44,7 +44,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -622,6 +622,51 @@ class CondEval:
                 return None
             return self.eval(node.child_by_field_name("consequence" if c else "alternative"), src)
         return None
+
+
+# tree-sitter's preprocessor conditionals, as the readers that walk C files see them:
+# which branch a kernel compiles (the scan of a driver for one target, the compat object's
+# read of the kernel's own .c file) -- one answer for both.
+CONDITIONAL_TYPES = ("preproc_ifdef", "preproc_if", "preproc_elif", "preproc_elifdef")
+
+
+def branch_value(cond: Any, node: ts.Node, src: bytes, own: Container[str] = ()) -> int | None:
+    """1/0 when *cond* (``eval(node, src)`` / ``defined(name)``, like :class:`CondEval`)
+    knows the condition of the #if/#ifdef/#elif *node*, else None. A condition naming one
+    of *own* (the file's own macros: where it defines them decides, not the kernel) is
+    unknown; an evaluator's exception is unknown, never a crash of the reader."""
+    if cond is None:
+        return None
+    try:
+        if node.type in ("preproc_ifdef", "preproc_elifdef"):
+            name = node.child_by_field_name("name")
+            if name is None or _text(src, name) in own:
+                return None
+            v = cond.defined(_text(src, name))
+            if v is None:
+                return None
+            negate = any(c.type in ("#ifndef", "#elifndef") for c in node.children)
+            return int(not v) if negate else int(bool(v))
+        condition = node.child_by_field_name("condition")
+        if condition is not None and any(n.type == "identifier" and _text(src, n) in own
+                                         for n in _iter_nodes(condition, {"identifier"})):
+            return None
+        v = cond.eval(condition, src)
+        return None if v is None else int(bool(v))
+    except Exception:
+        return None
+
+
+def branch_parts(node: ts.Node) -> tuple[list[ts.Node], ts.Node | None]:
+    """(the nodes a conditional *node* guards, its #elif/#else node or None)."""
+    body, alt = [], None
+    for i, c in enumerate(node.named_children):
+        fname = node.field_name_for_named_child(i)
+        if fname == "alternative":
+            alt = c
+        elif fname not in ("condition", "name"):
+            body.append(c)
+    return body, alt
 
 
 def _operand(v: int | None) -> ifexpr.Val:

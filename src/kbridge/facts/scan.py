@@ -82,15 +82,6 @@ def _leaves_named(node: tree_sitter.Node, name: str, src: bytes) -> Iterator[tre
         stack.extend(reversed(n.children))
 
 
-def _identifiers(node: tree_sitter.Node, src: bytes) -> Iterator[str]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.type == "identifier":
-            yield _text(src, n)
-        stack.extend(n.children)
-
-
 @dataclass(frozen=True, order=True)
 class TypeRef:
     """A C type reduced to what member resolution needs: base name and pointer depth."""
@@ -343,26 +334,9 @@ class _FileScanner:
                                   stmt=self.stmt or line, func=self.func, **kw))  # type: ignore[arg-type]
 
     def cond_value(self, node: tree_sitter.Node) -> int | None:
-        """1/0 when the condition of an #if/#ifdef/#elif is known on the target, else None."""
-        if self.cond is None:
-            return None
-        try:
-            if node.type in ("preproc_ifdef", "preproc_elifdef"):
-                name = node.child_by_field_name("name")
-                if name is None or _text(self.src, name) in self.scan.macros:
-                    return None     # the driver's own macro: depends on where it is defined
-                v = self.cond.defined(_text(self.src, name))
-                if v is None:
-                    return None
-                negate = any(c.type in ("#ifndef", "#elifndef") for c in node.children)
-                return int(not v) if negate else int(bool(v))
-            condition = node.child_by_field_name("condition")
-            if condition is not None and any(n in self.scan.macros for n in _identifiers(condition, self.src)):
-                return None
-            v = self.cond.eval(condition, self.src)
-            return None if v is None else int(bool(v))
-        except Exception:   # an evaluator never gets to crash the scanner
-            return None
+        """1/0 when the condition of an #if/#ifdef/#elif is known on the target, else None
+        (a condition on the driver's own macro depends on where it is defined: unknown)."""
+        return cparse.branch_value(self.cond, node, self.src, self.scan.macros)
 
     # -- names
     def local(self, name: str) -> TypeRef | None:
@@ -608,15 +582,9 @@ class _FileScanner:
         if t in ("preproc_def", "preproc_function_def"):
             self.visit_macro(node)
             return
-        if t in ("preproc_ifdef", "preproc_if", "preproc_elif", "preproc_elifdef"):
+        if t in cparse.CONDITIONAL_TYPES:
             value = self.cond_value(node)
-            body, alt = [], None
-            for i, c in enumerate(node.named_children):
-                fname = node.field_name_for_named_child(i)
-                if fname == "alternative":
-                    alt = c
-                elif fname not in ("condition", "name"):
-                    body.append(c)
+            body, alt = cparse.branch_parts(node)
             # a branch the target's configuration rules out is not compiled: no uses
             if value != 0:
                 self.guard += value is None

@@ -270,7 +270,7 @@ class CFile:
 _TOP_END = re.compile(rb"^\}[ \t]*$", re.M)
 
 
-def parse_c(data: bytes, what: str) -> CFile:
+def parse_c(data: bytes, what: str, cond: Any = None) -> CFile:
     """The function definitions, file-scope variables and <...> includes of a kernel .c file.
 
     tree-sitter cannot read every kernel file whole: a macro that expands to statements
@@ -279,15 +279,23 @@ def parse_c(data: bytes, what: str) -> CFile:
     of one function (or an ERROR node) -- every definition after it was "not found". A
     file the parser did not read cleanly is read again in pieces, cut after each line that
     is only ``}`` (a function's end), so a misread stays inside its piece; what the whole
-    read found outside a swallowing definition is kept, the pieces add what it lost."""
-    cf, clean = _parse_c(data, what, 0)
+    read found outside a swallowing definition is kept, the pieces add what it lost.
+
+    *cond* (the kernel's own conditions, :func:`kbridge.actions.check.target_conditions`)
+    decides its #if blocks: a function defined twice, real under ``#ifdef CONFIG_PM`` and a
+    stub under ``#else`` (7.3's usb_enable_lpm, rmi_2d_sensor_of_probe under CONFIG_OF), is
+    the definition that kernel compiles -- the first one read was taken before, whatever
+    the kernel's .config said. A condition it cannot decide keeps the first definition."""
+    from kbridge.facts.scan import define_bodies
+    own = frozenset(b[3].decode() for b in define_bodies(data))
+    cf, clean = _parse_c(data, what, 0, cond, own)
     if clean:
         return cf
     cuts = [0, *(m.end() for m in _TOP_END.finditer(data)), len(data)]
     for a, b in zip(cuts, cuts[1:]):
         if a >= b:
             continue
-        part, _ = _parse_c(data[a:b], what, data.count(b"\n", 0, a))
+        part, _ = _parse_c(data[a:b], what, data.count(b"\n", 0, a), cond, own)
         for k, v in part.functions.items():
             cf.functions.setdefault(k, v)
         for k, v in part.types.items():
@@ -297,7 +305,8 @@ def parse_c(data: bytes, what: str) -> CFile:
     return cf
 
 
-def _parse_c(data: bytes, what: str, first_line: int) -> tuple[CFile, bool]:
+def _parse_c(data: bytes, what: str, first_line: int, cond: Any = None,
+             own: frozenset[str] = frozenset()) -> tuple[CFile, bool]:
     """One tree-sitter read of *data* (lines numbered from *first_line* + 1), and whether it
     read without an error. A definition whose body holds another definition (C has no nested
     functions: the parser swallowed the rest of the file into it) is not taken, its text is
@@ -321,8 +330,8 @@ def _parse_c(data: bytes, what: str, first_line: int) -> tuple[CFile, bool]:
             stack.extend(n.children)
         return frozenset(out)
 
-    def visit(node: Any) -> None:
-        for c in node.children:
+    def visit(nodes: Any) -> None:
+        for c in nodes:
             if c.type == "function_definition":
                 decl = c.child_by_field_name("declarator")
                 fd, _ = cparse._function_declarator(decl)
@@ -371,10 +380,17 @@ def _parse_c(data: bytes, what: str, first_line: int) -> tuple[CFile, bool]:
                 p = c.child_by_field_name("path")
                 if p is not None and p.type == "system_lib_string":
                     includes.append(data[p.start_byte + 1:p.end_byte - 1].decode())
+            elif c.type in cparse.CONDITIONAL_TYPES:
+                value = cparse.branch_value(cond, c, data, own)
+                body, alt = cparse.branch_parts(c)
+                if value != 0:
+                    visit(body)
+                if alt is not None and value != 1:
+                    visit(alt.children if alt.type == "preproc_else" else [alt])
             elif c.type.startswith("preproc_") or c.type in ("linkage_specification",):
-                visit(c)
+                visit(c.children)
 
-    visit(tree.root_node)
+    visit(tree.root_node.children)
     return CFile(funcs, frozenset(variables), tuple(includes), types), not tree.root_node.has_error
 
 
@@ -404,6 +420,7 @@ class _Planner:
         self.shimmed = shimmed              # ids of the rules OUT carries a shim of
         self._exports: dict[str, str] | None = None
         self._files: dict[str, CFile] = {}
+        self._cond: Any = None
         self.plan = DraftPlan()
         self.memo: dict[tuple[str, str], Draft | str] = {}
         self.top = ""                       # the copy the driver needs that is being planned
@@ -418,9 +435,18 @@ class _Planner:
             self._exports = exports_map(self.tar)
         return self._exports
 
+    def conditions(self) -> Any:
+        """The #if evaluator of the driver's kernel (the one the copies come from): its
+        .config, version and header macros, as check evaluates a driver for a target."""
+        if self._cond is None:
+            from kbridge.actions.check.adapter import IndexApi
+            from kbridge.actions.check.run import target_conditions
+            self._cond = target_conditions(IndexApi(self.hi, "home"))
+        return self._cond
+
     def cfile(self, rel: str) -> CFile:
         if rel not in self._files:
-            self._files[rel] = parse_c(source_file(self.tar, rel), rel)
+            self._files[rel] = parse_c(source_file(self.tar, rel), rel, self.conditions())
         return self._files[rel]
 
     def lacks(self, target: str, name: str) -> bool:
