@@ -11,8 +11,8 @@
  * the driver's slots are NULL and this kernel runs its own single-channel mode,
  * which the newer core emulates. A driver that calls a helper from its own code
  * does not build (a call of a null pointer constant is an error): not bridged.
- * Refused: a table that designates a helper next to an assign_vif_chanctx of its
- * own (shim.toml) -- the older core would then see chanctx ops half set.
+ * (A table naming the helpers next to assign/unassign_vif_chanctx of its own does
+ * not run on the newer kernel either: its ieee80211_alloc_hw_nm refuses it.)
  */
 #include <net/mac80211.h>
 
