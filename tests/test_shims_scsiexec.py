@@ -23,6 +23,11 @@ dropped (the bridged 5.10/6.1 answers retry_result=2 retry_calls=1 against 6.12'
 old_on_new's sense kept as the newer function writes it (good_sense_kept 0 against 6.1's 96),
 scsi_eh_timed_out_action's old_on_new BLK_EH_DONE read as SCSI_EH_DONE (the second time-out is
 never aborted: 6.12's boot times out), its new_on_old SCSI_EH_NOT_HANDLED as a timer reset.
+
+review15: a buffer no request can map (64 MiB, over the queue's max_hw_sectors; a length
+without a buffer) is blk_rq_map_kern()'s -EINVAL on 6.12 (and 6.1); 5.10's __scsi_execute()
+says DRIVER_ERROR << 24 for it, which the shim answered -EIO: map_big_result/map_null_result
+were -5 on the bridged 5.10 against 6.12's -22 (mutation scsiexec_unmapped_eio).
 """
 
 from __future__ import annotations

@@ -19,7 +19,11 @@
  * - 5.10's results may carry a driver byte (DRIVER_SENSE from a low-level
  *   driver, DRIVER_TIMEOUT): the newer kernels' results have none, so it is
  *   cleared; DRIVER_ERROR alone is 5.10's "no request could be allocated or
- *   mapped", which the newer function returns as a negative errno: -EIO.
+ *   mapped", which the newer function returns as the failing step's negative
+ *   errno: blk_rq_map_kern()'s own checks (5.10 .. 7.3 alike: a length over the
+ *   queue's max_hw_sectors, a length without a buffer) are -EINVAL, as 6.1's
+ *   __scsi_execute() and the newer scsi_execute_cmd() return them; any other
+ *   failure, whose errno 5.10 does not keep, -EIO.
  */
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_common.h>
@@ -135,6 +139,17 @@ maybe_retry:
 	return 0;
 }
 
+#ifdef DRIVER_ERROR
+/* the errno the newer function returns where 5.10's __scsi_execute() said DRIVER_ERROR */
+static inline int kb_scsi_exec_unmapped(struct scsi_device *sdev, const void *buffer,
+					unsigned int bufflen)
+{
+	if (bufflen && (bufflen > (queue_max_hw_sectors(sdev->request_queue) << 9) || !buffer))
+		return -EINVAL;
+	return -EIO;
+}
+#endif
+
 static inline int kb_scsi_execute_cmd(struct scsi_device *sdev, const unsigned char *cmd,
 				      blk_opf_t opf, void *buffer, unsigned int bufflen,
 				      int timeout, int ml_retries, const struct scsi_exec_args *args)
@@ -157,7 +172,7 @@ static inline int kb_scsi_execute_cmd(struct scsi_device *sdev, const unsigned c
 				     (args->req_flags & BLK_MQ_REQ_PM) ? RQF_PM : 0, args->resid);
 #ifdef DRIVER_ERROR
 		if (ret == DRIVER_ERROR << 24)
-			return -EIO;
+			return kb_scsi_exec_unmapped(sdev, buffer, bufflen);
 		ret &= 0x00ffffff;
 #endif
 		if (ret < 0)
