@@ -574,3 +574,30 @@ def test_donor_and_inverted_alias_build_and_run_as_the_kernels_own(roots_ready, 
         lines[tree.name] = sorted(x[x.index("kbd "):] for m in g.modules for x in m.dmesg if "kbd " in x)
     assert lines[t73.name] == ["kbd del_timer=1,0", "kbd timer_delete=1,0"], lines
     assert lines[t510.name] == lines[t73.name]
+
+
+@pytest.mark.slow
+def test_a_drafts_probe_reads_its_header_after_the_drivers_includes(tree61, tree612, tmp_path):  # type: ignore[no-untyped-def]
+    """6.12's <linux/smscphy.h> does not compile alone (it names irqreturn_t and includes
+    nothing); the driver reads it after <linux/phy.h>. The probe of a macro drafted from it
+    included it alone: on 6.12 the probe failed with "unknown type name", the probe runner
+    stopped the build, and the OUT bridged for 6.1 no longer built on its own kernel (smsc,
+    wild seed 5). Failed before the fix (own build: 1 error)."""
+    from kbridge.actions.kbuild import build
+    src = tmp_path / "kbtest_smscphy"
+    src.mkdir()
+    (src / "Kbuild").write_text("obj-m += kbtest_smscphy.o\n")
+    (src / "kbtest_smscphy.c").write_text(
+        "// SPDX-License-Identifier: GPL-2.0\n#include <linux/module.h>\n#include <linux/phy.h>\n"
+        "#include <linux/smscphy.h>\n\nstatic int __init kb_init(void)\n{\n"
+        "\treturn MII_LAN874X_PHY_MMD_WOL_WUCSR == 0x8010 ? 0 : -EINVAL;\n}\n"
+        "module_init(kb_init);\nMODULE_LICENSE(\"GPL\");\n")
+    rep, pred = _bridge(src, [tree612, tree61], tmp_path / "out")
+    drafts = {d.api: d for d in rep.drafts.drafts}
+    d = drafts["MII_LAN874X_PHY_MMD_WOL_WUCSR"]
+    assert d.probe_includes == ("linux/module.h", "linux/phy.h", "linux/smscphy.h"), d.probe_includes
+    assert pred.ok, pred.remaining
+    out = drv_mod.load(tmp_path / "out")
+    for tree in (tree612, tree61):
+        res = build(out, tree)
+        assert res.ok and not res.errors and not res.warnings, (tree.name, res.log[-2000:])

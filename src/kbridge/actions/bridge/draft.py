@@ -98,7 +98,7 @@ import functools
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,7 @@ class Draft:
     provides: tuple[str, ...] = ()
     body: str = ""      # a header wrapper's #include lines, in order (a header absent on some
                         # target it applies to under __has_include)
+    probe_includes: tuple[str, ...] = ()    # what the probe includes (default: after[:1])
 
     def to_json(self) -> dict[str, object]:
         return {"api": self.api, "kind": self.kind, "source": self.source, "kernel": self.kernel,
@@ -1074,10 +1075,10 @@ def _probe_rule(d: Draft) -> Rule:
                 or name.startswith("__free_") else
                 f"unsigned long kb_probe(void) {{ return sizeof({name}); }}" if d.kind == "class"
                 else f"int kb_probe(void) {{ return (int)({name}); }}")
-        probe = Probe(tuple(d.after[:1]), code, f"'{name}' undeclared|No such file or directory",
-                      isolated=True)
+        probe = Probe(d.probe_includes or tuple(d.after[:1]), code,
+                      f"'{name}' undeclared|No such file or directory", isolated=True)
     else:   # a macro: batched (the layer's own copy is under #ifndef NAME anyway)
-        probe = Probe(tuple(d.after[:1]), f'#ifndef {name}\n#error "kb_absent: {name}"\n#endif',
+        probe = Probe(d.probe_includes or tuple(d.after[:1]), f'#ifndef {name}\n#error "kb_absent: {name}"\n#endif',
                       "kb_absent|No such file or directory")
     why = (f"the definition of Linux {d.kernel} itself ({d.source}), whose every dependency has the "
            f"same declaration on the targets it applies to ({', '.join(d.targets)})")
@@ -1269,6 +1270,15 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
                     if files and not set(files) & reach:
                         c.includes.update(files.values())
     drafts = [*_to_drafts(dr, home), *_header_drafts(headers, home), *_include_drafts(includes, home)]
+    # A draft's probe reads its header as the driver does, after the driver's includes that
+    # come before it (those every kernel of the bridge has): a kernel header need not compile
+    # alone -- 6.12's <linux/smscphy.h> names irqreturn_t and includes nothing, so a probe of
+    # it alone failed with "unknown type name" on 6.12, the runner stopped the build, and
+    # smsc bridged for 6.1 no longer built on its own kernel (wild seed 5, session 15).
+    apis = [dr.a, *(open_api(t, cache) for t in trees)]
+    usable = [h for h in context if all(x.has_header(h) for x in apis)]
+    drafts = [replace(d, probe_includes=(*usable[:usable.index(d.after[0])], d.after[0]))
+              if d.after and d.after[0] in usable else d for d in drafts]
     if compile_check:
         incs: list[str] = []
         for u in scan.uses:
