@@ -120,6 +120,18 @@ def module_checks(dmesg: list[str], tag: str) -> dict[str, str]:
     return out
 
 
+
+def assert_all_checks_ok(g, tag: str, checks: list[str], module: str) -> None:  # type: ignore[no-untyped-def]
+    """A fixture module's boot *g* went well: the guest ok, every one of *checks* logged
+    "<tag> <check> ok" (the others named, with what was logged or "missing"), and the
+    module's own "<module>: ok" line -- the ending of every shared-boot fixture test."""
+    seen = module_checks(g.dmesg, tag)
+    assert g.ok, (g.reasons, g.problems, seen)
+    assert seen == dict.fromkeys(checks, "ok"), \
+        "; ".join(f"{k}: {seen.get(k, 'missing')}" for k in dict.fromkeys([*checks, *seen])
+                  if seen.get(k) != "ok" or k not in checks)
+    assert any(f"{module}: ok" in x for x in g.dmesg), f"no '{module}: ok' line"
+
 class SharedBoots:
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}

@@ -97,3 +97,27 @@ def test_files_sharing_a_costly_session_fixture_are_one_unit_for_the_workers():
     assert units["tests/test_shims_accept.py"] == units["tests/test_shims_vm_flags.py"] == "<shared_boot>"
     assert units["tests/test_matrix_baseline.py"] == units["tests/test_check_accuracy.py"]
     assert units["tests/test_ifexpr.py"] == "tests/test_ifexpr.py"
+
+
+def test_assert_all_checks_ok_names_what_failed():  # type: ignore[no-untyped-def]
+    """The ending every shared-boot fixture test shares: ok only when the guest is, every
+    check logged ok, and the module's own ok line is there; else it says which."""
+    from types import SimpleNamespace
+
+    import pytest as _pytest
+
+    from sharedboot import assert_all_checks_ok
+    good = ["[  1.0] kbt a ok", "[  1.1] kbt b ok", "[  1.2] kbtest_x: ok"]
+    assert_all_checks_ok(SimpleNamespace(ok=True, dmesg=good, reasons=[], problems=[]), "kbt", ["a", "b"], "kbtest_x")
+    with _pytest.raises(AssertionError, match="b: missing"):
+        assert_all_checks_ok(SimpleNamespace(ok=True, dmesg=good[:1] + good[2:], reasons=[], problems=[]),
+                             "kbt", ["a", "b"], "kbtest_x")
+    with _pytest.raises(AssertionError, match="a: FAIL got 3"):
+        assert_all_checks_ok(SimpleNamespace(ok=True, dmesg=["kbt a FAIL got 3", *good[1:]], reasons=[],
+                                             problems=[]), "kbt", ["a", "b"], "kbtest_x")
+    with _pytest.raises(AssertionError, match="kbtest_x: ok"):
+        assert_all_checks_ok(SimpleNamespace(ok=True, dmesg=good[:2], reasons=[], problems=[]),
+                             "kbt", ["a", "b"], "kbtest_x")
+    with _pytest.raises(AssertionError):
+        assert_all_checks_ok(SimpleNamespace(ok=False, dmesg=good, reasons=["panic"], problems=[]),
+                             "kbt", ["a", "b"], "kbtest_x")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES, newest_series, probe_states
-from sharedboot import Entry, module_checks, native_on_home
+from sharedboot import Entry, assert_all_checks_ok, native_on_home
 
 OLD = FIXTURES / "layer" / "kbtest_can_old"
 RULE = "can_echo_skb_frame_len"
@@ -38,7 +38,4 @@ def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("series", ["5.10", newest_series()])
 def test_old_can_driver_echo_slot_alike(series, shared_boot):  # type: ignore[no-untyped-def]
     g = shared_boot(_entry(series))
-    seen = module_checks(g.dmesg, "kbcan")
-    assert g.ok, (g.reasons, g.problems, seen)
-    assert seen == dict.fromkeys(CHECKS, "ok"), seen
-    assert any("kbtest_can_old: ok" in x for x in g.dmesg)
+    assert_all_checks_ok(g, "kbcan", CHECKS, "kbtest_can_old")

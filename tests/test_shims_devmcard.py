@@ -21,7 +21,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES, newest_series, probe_states
-from sharedboot import Entry, module_checks, native_on_home
+from sharedboot import Entry, assert_all_checks_ok, native_on_home
 
 NEW = FIXTURES / "layer" / "kbtest_devmcard"
 RULES = ["snd_devm_card_new_added", "snd_card_free_on_error_added"]
@@ -51,7 +51,4 @@ def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("series", ["5.10", newest_series()])
 def test_managed_card_lives_and_dies_alike(series, shared_boot):  # type: ignore[no-untyped-def]
     g = shared_boot(_entry(series))
-    seen = module_checks(g.dmesg, "kbdc")
-    assert g.ok, (g.reasons, g.problems, seen)
-    assert seen == dict.fromkeys(CHECKS, "ok"), seen
-    assert any("kbtest_devmcard: ok" in x for x in g.dmesg)
+    assert_all_checks_ok(g, "kbdc", CHECKS, "kbtest_devmcard")

@@ -30,7 +30,7 @@ from kbridge.actions.guest import runner
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
-from sharedboot import Entry, module_checks
+from sharedboot import Entry, assert_all_checks_ok
 
 FIXTURE = FIXTURES / "layer" / "kbtest_dialect"
 CHECKS = ["for_scope", "guard_early_return", "guard_return", "scoped_guard", "scoped_guard_break"]
@@ -109,7 +109,4 @@ def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
 @pytest.mark.slow
 def test_scoped_locks_hold_exactly_their_scope_on_5_10(shared_boot):  # type: ignore[no-untyped-def]
     g = shared_boot(_entry())
-    seen = module_checks(g.dmesg, "kbdialect")
-    assert g.ok, (g.reasons, g.problems, seen)
-    assert seen == dict.fromkeys(CHECKS, "ok"), seen
-    assert any("kbtest_dialect: ok" in x for x in g.dmesg)
+    assert_all_checks_ok(g, "kbdialect", CHECKS, "kbtest_dialect")

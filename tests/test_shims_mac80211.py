@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES, probe_states
-from sharedboot import Entry, module_checks, native_on_home
+from sharedboot import Entry, assert_all_checks_ok, native_on_home
 
 OLD = FIXTURES / "layer" / "kbtest_m80211_old"
 NEW = FIXTURES / "layer" / "kbtest_m80211_new"
@@ -46,7 +46,4 @@ def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("series", ["6.1", "6.12"])
 def test_mac80211_driver_alike(fixture, series, shared_boot):  # type: ignore[no-untyped-def]
     g = shared_boot(_entry(fixture, series))
-    seen = module_checks(g.dmesg, "kbm80211")
-    assert g.ok, (g.reasons, g.problems, seen)
-    assert seen == dict.fromkeys(CHECKS, "ok"), seen
-    assert any(f"kbtest_m80211_{fixture}: ok" in x for x in g.dmesg)
+    assert_all_checks_ok(g, "kbm80211", CHECKS, f"kbtest_m80211_{fixture}")

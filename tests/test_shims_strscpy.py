@@ -24,7 +24,7 @@ from kbridge.actions.guest import runner
 from kbridge.actions.kbuild import parse_log, run_kbuild
 from kbridge.facts import driver as drv_mod
 from kbridge.facts import targets
-from sharedboot import Entry, module_checks
+from sharedboot import Entry, assert_all_checks_ok
 
 SRC = FIXTURES / "layer" / "kbtest_strscpy_new"
 CHECKS = ["fits_boundary", "truncates", "one_byte", "word_array", "member_array",
@@ -84,8 +84,4 @@ def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("series", [*OLD, "newest"])
 def test_bridged_and_native_copy_alike(series, shared_boot):  # type: ignore[no-untyped-def]
     g = shared_boot(_entry(series))
-    seen = module_checks(g.dmesg, "kbstrscpy")
-    assert g.ok, (g.reasons, g.problems, seen)
-    assert seen == dict.fromkeys(CHECKS, "ok"), \
-        "; ".join(f"{k}: {seen.get(k, 'missing')}" for k in CHECKS if seen.get(k) != "ok")
-    assert any("kbtest_strscpy_new: ok" in x for x in g.dmesg)
+    assert_all_checks_ok(g, "kbstrscpy", CHECKS, "kbtest_strscpy_new")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES, probe_states
-from sharedboot import Entry, module_checks, native_on_home
+from sharedboot import Entry, assert_all_checks_ok, native_on_home
 
 OLD = FIXTURES / "layer" / "kbtest_ldisc_old"
 NEW = FIXTURES / "layer" / "kbtest_ldisc_new"
@@ -47,7 +47,4 @@ def shared_boot_entries(name, params):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("which,series", CELLS)
 def test_ldisc_receive_alike(which, series, shared_boot):  # type: ignore[no-untyped-def]
     g = shared_boot(_entry(which, series))
-    seen = module_checks(g.dmesg, "kbldisc")
-    assert g.ok, (g.reasons, g.problems, seen)
-    assert seen == dict.fromkeys(CHECKS, "ok"), seen
-    assert any(f"kbtest_ldisc_{which}: ok" in x for x in g.dmesg)
+    assert_all_checks_ok(g, "kbldisc", CHECKS, f"kbtest_ldisc_{which}")
