@@ -1280,11 +1280,7 @@ def plan(driver: Any, home: Any, trees: list[Any], findings: dict[str, list[dict
     drafts = [replace(d, probe_includes=(*usable[:usable.index(d.after[0])], d.after[0]))
               if d.after and d.after[0] in usable else d for d in drafts]
     if compile_check:
-        incs: list[str] = []
-        for u in scan.uses:
-            if u.kind == "include" and u.name not in incs:
-                incs.append(u.name)
-        prefix = {t.name: [h for h in incs if open_api(t, cache).has_header(h)] for t in trees}
+        prefix = {t.name: [h for h in context if open_api(t, cache).has_header(h)] for t in trees}
         drafts = _compile_check(drafts, trees, out, cache, prefix, cflags_when)
     out.drafts = drafts
     return out
